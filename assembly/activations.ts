@@ -1,0 +1,178 @@
+// Vector activations (f32x4) and the element-wise passes built on them.
+//
+// Activation ids are shared with src/core/activations.ts; keep both lists in step.
+//   0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 hard_sigmoid (Keras 3: clip(x/6 + 1/2, 0, 1)),
+//   5 hard_sigmoid_legacy (Keras 2 / TF.js: clip(0.2x + 0.5, 0, 1)), 6 softmax (rows only).
+//
+// Constants live in static memory and are loaded where used: an inline vector constant in a
+// hot loop is rebuilt by V8 on every iteration (see ../shared/docs/toolchain.md).
+
+import { storeLanes } from "./simd";
+
+export const ACT_LINEAR: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_TANH: i32 = 2;
+export const ACT_SIGMOID: i32 = 3;
+export const ACT_HARD_SIGMOID: i32 = 4;
+export const ACT_HARD_SIGMOID_LEGACY: i32 = 5;
+export const ACT_SOFTMAX: i32 = 6;
+
+// Each constant is splatted over 4 lanes; offsets are multiples of 16 bytes.
+const K: usize = memory.data<f32>([
+  // 0: exp clamp low, 16: exp clamp high (so that 2^n stays a normal float)
+  -87.33654, -87.33654, -87.33654, -87.33654,
+  88.0, 88.0, 88.0, 88.0,
+  // 32: log2(e), 48: round-to-nearest magic 1.5 * 2^23
+  1.44269504, 1.44269504, 1.44269504, 1.44269504,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  // 64: ln2 high part (exact in 12 bits), 80: ln2 low part (Cody-Waite reduction)
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+  // 96..176: Taylor coefficients of e^r on |r| <= ln2/2: 1/720, 1/120, 1/24, 1/6, 1/2, 1
+  1.3888889e-3, 1.3888889e-3, 1.3888889e-3, 1.3888889e-3,
+  8.3333333e-3, 8.3333333e-3, 8.3333333e-3, 8.3333333e-3,
+  4.1666667e-2, 4.1666667e-2, 4.1666667e-2, 4.1666667e-2,
+  0.16666667, 0.16666667, 0.16666667, 0.16666667,
+  0.5, 0.5, 0.5, 0.5,
+  1.0, 1.0, 1.0, 1.0,
+  // 192: 0, 208: 1/6, 224: 0.2, 240: -2, 256: small-|x| threshold for tanh's series
+  0.0, 0.0, 0.0, 0.0,
+  0.16666667, 0.16666667, 0.16666667, 0.16666667,
+  0.2, 0.2, 0.2, 0.2,
+  -2.0, -2.0, -2.0, -2.0,
+  0.0625, 0.0625, 0.0625, 0.0625,
+  // 272: -1/3, 288: 2/15 (tanh series), 304: sign mask as float bits (-0.0)
+  -0.33333334, -0.33333334, -0.33333334, -0.33333334,
+  0.13333334, 0.13333334, 0.13333334, 0.13333334,
+  -0.0, -0.0, -0.0, -0.0,
+]);
+
+// e^x for 4 lanes. Cody-Waite range reduction x = n ln2 + r, degree-6 Taylor polynomial for e^r,
+// then 2^n through the exponent bits. Measured by test/activations.test.ts over [-87, 88]:
+// max relative error 1.7e-7 (float32 round-off is 6e-8).
+// @ts-ignore: decorator
+@inline export function expv(x: v128): v128 {
+  x = f32x4.pmax(f32x4.pmin(x, v128.load(K, 16)), v128.load(K, 0));
+  const shifted = f32x4.add(f32x4.mul(x, v128.load(K, 32)), v128.load(K, 48));
+  const n = f32x4.sub(shifted, v128.load(K, 48));
+  let r = f32x4.sub(x, f32x4.mul(n, v128.load(K, 64)));
+  r = f32x4.sub(r, f32x4.mul(n, v128.load(K, 80)));
+  let p = f32x4.add(f32x4.mul(v128.load(K, 96), r), v128.load(K, 112));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(K, 128));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(K, 144));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(K, 160));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(K, 176));
+  p = f32x4.add(f32x4.mul(p, r), v128.load(K, 176));
+  // n as an integer is the low mantissa bits of `shifted`; 2^n = (n + 127) << 23.
+  const ni = i32x4.sub(shifted, v128.load(K, 48));
+  const scale = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+// 1 / (1 + e^-x)
+// @ts-ignore: decorator
+@inline export function sigmoidv(x: v128): v128 {
+  const one = v128.load(K, 176);
+  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+}
+
+// tanh(|x|) = (1 - e) / (1 + e) with e = e^(-2|x|), sign restored; below |x| = 1/16 the series
+// x (1 - x^2/3 + 2x^4/15) keeps the relative error small where 1 - e would cancel.
+// @ts-ignore: decorator
+@inline export function tanhv(x: v128): v128 {
+  const one = v128.load(K, 176);
+  const signMask = v128.load(K, 304);
+  const ax = v128.andnot(x, signMask);
+  const e = expv(f32x4.mul(ax, v128.load(K, 240)));
+  const big = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  const x2 = f32x4.mul(x, x);
+  const series = f32x4.mul(ax, f32x4.add(one, f32x4.mul(x2, f32x4.add(v128.load(K, 272), f32x4.mul(x2, v128.load(K, 288))))));
+  const small = f32x4.lt(ax, v128.load(K, 256));
+  const mag = v128.bitselect(series, big, small);
+  return v128.or(mag, v128.and(x, signMask));
+}
+
+// @ts-ignore: decorator
+@inline export function reluv(x: v128): v128 {
+  return f32x4.pmax(x, v128.load(K, 192));
+}
+
+// Keras 3: clip(x / 6 + 0.5, 0, 1)
+// @ts-ignore: decorator
+@inline export function hardSigmoidv(x: v128): v128 {
+  const y = f32x4.add(f32x4.mul(x, v128.load(K, 208)), v128.load(K, 160));
+  return f32x4.pmin(f32x4.pmax(y, v128.load(K, 192)), v128.load(K, 176));
+}
+
+// Keras 2 / TF.js: clip(0.2 x + 0.5, 0, 1)
+// @ts-ignore: decorator
+@inline export function hardSigmoidLegacyv(x: v128): v128 {
+  const y = f32x4.add(f32x4.mul(x, v128.load(K, 224)), v128.load(K, 160));
+  return f32x4.pmin(f32x4.pmax(y, v128.load(K, 192)), v128.load(K, 176));
+}
+
+// Element-wise activation by id (softmax is a row operation: see softmax_rows).
+// @ts-ignore: decorator
+@inline export function activatev(x: v128, kind: i32): v128 {
+  switch (kind) {
+    case ACT_RELU: return reluv(x);
+    case ACT_TANH: return tanhv(x);
+    case ACT_SIGMOID: return sigmoidv(x);
+    case ACT_HARD_SIGMOID: return hardSigmoidv(x);
+    case ACT_HARD_SIGMOID_LEGACY: return hardSigmoidLegacyv(x);
+    default: return x;
+  }
+}
+
+// dst[m, 0:N] = act(src[m, 0:N]) for m < M. src rows have stride ldSrc floats (>= N, a multiple
+// of 4, so whole vectors may be read past N); dst rows are dense. Softmax normalises each row.
+export function activate_rows(src: usize, ldSrc: i32, M: i32, N: i32, dst: usize, kind: i32): void {
+  for (let m = 0; m < M; m++) {
+    const s = src + (<usize>m * <usize>ldSrc << 2);
+    const d = dst + (<usize>m * <usize>N << 2);
+    if (kind == ACT_SOFTMAX) {
+      softmaxRow(s, d, N);
+      continue;
+    }
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      v128.store(d + (<usize>j << 2), activatev(v128.load(s + (<usize>j << 2)), kind));
+    }
+    if (j < N) storeLanes(d + (<usize>j << 2), activatev(v128.load(s + (<usize>j << 2)), kind), N - j);
+  }
+}
+
+// Keras softmax over one row: e^(x - max) / sum.
+function softmaxRow(s: usize, d: usize, N: i32): void {
+  let mx = load<f32>(s);
+  for (let j = 1; j < N; j++) mx = max(mx, load<f32>(s + (<usize>j << 2)));
+  const mxv = f32x4.splat(mx);
+  let sum: f32 = 0;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const e = expv(f32x4.sub(v128.load(s + (<usize>j << 2)), mxv));
+    v128.store(d + (<usize>j << 2), e);
+    sum += f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1) + f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
+  }
+  if (j < N) {
+    const e = expv(f32x4.sub(v128.load(s + (<usize>j << 2)), mxv));
+    storeLanes(d + (<usize>j << 2), e, N - j);
+    for (let l = j; l < N; l++) sum += load<f32>(d + (<usize>l << 2));
+  }
+  const inv = f32x4.splat(<f32>1.0 / sum);
+  j = 0;
+  for (; j + 4 <= N; j += 4) v128.store(d + (<usize>j << 2), f32x4.mul(v128.load(d + (<usize>j << 2)), inv));
+  for (; j < N; j++) store<f32>(d + (<usize>j << 2), load<f32>(d + (<usize>j << 2)) / sum);
+}
+
+// dst[0:n] = act(src[0:n]); n a multiple of 4. Used by tests to measure the vector functions.
+export function activate_vec(src: usize, dst: usize, n: i32, kind: i32): void {
+  for (let j = 0; j < n; j += 4) {
+    v128.store(dst + (<usize>j << 2), activatev(v128.load(src + (<usize>j << 2)), kind));
+  }
+}
+
+// dst[0:n] = e^src[0:n]; n a multiple of 4. For the exp accuracy test.
+export function exp_vec(src: usize, dst: usize, n: i32): void {
+  for (let j = 0; j < n; j += 4) v128.store(dst + (<usize>j << 2), expv(v128.load(src + (<usize>j << 2))));
+}

@@ -1,0 +1,16 @@
+// The wasm core's exports: kernels only. Memory is managed from JavaScript (src/core/arena.ts):
+// no kernel allocates, so the module never grows memory on its own.
+
+export { pack_panel16, pack_gates16, unpack_panel16, unpack_gates16, gemm_2x16 } from "./gemm";
+export { activate_rows, activate_vec, exp_vec } from "./activations";
+export { lstm_forward } from "./lstm";
+
+// First byte after the static data: the arena starts here.
+export function heap_base(): usize {
+  return __heap_base;
+}
+
+// Used as `--use abort=assembly/index/trap` so the module needs no imports.
+export function trap(message: usize, fileName: usize, line: u32, column: u32): void {
+  unreachable();
+}

@@ -1,0 +1,148 @@
+// Dense: y = act(x . kernel + bias) over the last axis. Kernel [I, U] is packed once into 16-column
+// panels; forward is one GEMM into a padded scratch plus one activation pass (softmax included).
+import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { arena } from "../core/arena.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
+import { core, heapF32 } from "../core/wasm.js";
+import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import { Initializer, type InitializerSpec } from "./initializers.js";
+import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type WeightSpec } from "./layer.js";
+
+export interface DenseArgs {
+  units: number;
+  /** Default null (linear). Includes "softmax" over the last axis. */
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  name?: string;
+}
+
+const OPTIONS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "name"] as const;
+
+export class Dense extends Layer {
+  readonly className = "Dense";
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private inputDim = 0;
+  private kernelPtr = 0;
+  private biasPtr = 0;
+
+  constructor(args: DenseArgs) {
+    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Dense: expected an options object with units, got ${String(args)}`);
+    checkOptions(`Dense '${args.name ?? "dense"}'`, args, OPTIONS);
+    super(args.name, "Dense");
+    this.units = checkPositiveInt(this.who, "units", args.units);
+    this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
+    this.useBias = checkBool(this.who, "useBias", args.useBias, true);
+    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
+    this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
+  }
+
+  /** Output columns rounded up to the GEMM panel width. */
+  private get paddedUnits(): number {
+    return (this.units + 15) & ~15;
+  }
+
+  apply(x: SymbolicTensor): SymbolicTensor;
+  apply(x: Tensor | NestedArray): Tensor;
+  apply(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
+    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
+    return this.applyEager([toTensor(x, this.who)], [])[0]!;
+  }
+
+  checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
+    const x = inputs[0]!;
+    if (inputs.length !== 1 || states.length !== 0) {
+      throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
+    }
+    if (x.length < 2 || x[x.length - 1] === null) {
+      throw new WasmRnnError(`${this.who}: expected input of rank >= 2 with a known last dimension, got shape ${fmtShape(x)}`);
+    }
+    if (this.built && x[x.length - 1] !== this.inputDim) {
+      throw new WasmRnnError(`${this.who}: expected input with last dimension ${this.inputDim}, got shape ${fmtShape(x)}`);
+    }
+  }
+
+  computeOutputShapes(inputs: readonly Shape[]): Shape[] {
+    const x = inputs[0]!;
+    return [[...x.slice(0, -1), this.units]];
+  }
+
+  weightSpecs(): WeightSpec[] {
+    const specs: WeightSpec[] = [{ name: "kernel", shape: [this.inputDim, this.units] }];
+    if (this.useBias) specs.push({ name: "bias", shape: [this.units] });
+    return specs;
+  }
+
+  protected build(inputShape: Shape): void {
+    this.inputDim = inputShape[inputShape.length - 1]!;
+    const values = [this.kernelInitializer.generate([this.inputDim, this.units])];
+    if (this.useBias) values.push(this.biasInitializer.generate([this.units]));
+    this.writeWeights(values);
+  }
+
+  protected writeWeights(values: Float32Array[]): void {
+    const k = core(this.who);
+    const I = this.inputDim, U = this.units, Up = this.paddedUnits;
+    const fresh: number[] = [];
+    try {
+      fresh.push(arena.alloc(Up * I * 4), arena.alloc(Up * 4));
+    } catch (err) {
+      for (const p of fresh) arena.free(p);
+      throw err;
+    }
+    const f32 = heapF32();
+    f32.fill(0, fresh[1]! >> 2, (fresh[1]! >> 2) + Up);
+    if (this.useBias) f32.set(values[1]!, fresh[1]! >> 2);
+    withStaging([I * U * 4], ([kS]) => {
+      heapF32().set(values[0]!, kS! >> 2);
+      k.pack_panel16(kS!, U, I, U, I, fresh[0]!);
+    });
+    this.freeWeights();
+    [this.kernelPtr, this.biasPtr] = fresh as [number, number];
+  }
+
+  protected readWeights(): Float32Array[] {
+    const k = core(this.who);
+    const I = this.inputDim, U = this.units;
+    return withStaging([I * U * 4], ([kS]) => {
+      k.unpack_panel16(this.kernelPtr, I, U, I, kS!);
+      const f32 = heapF32();
+      const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * U)];
+      if (this.useBias) out.push(f32.slice(this.biasPtr >> 2, (this.biasPtr >> 2) + U));
+      return out;
+    });
+  }
+
+  scratchBytes(inputs: readonly number[][]): number {
+    const x = inputs[0]!;
+    return (sizeOf(x) / x[x.length - 1]!) * this.paddedUnits * 4;
+  }
+
+  forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
+    const k = core(this.who);
+    const x = inputs[0]!;
+    const I = this.inputDim, Up = this.paddedUnits;
+    const M = sizeOf(x.shape) / I;
+    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, scratch, Up);
+    k.activate_rows(scratch, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
+  }
+
+  private freeWeights(): void {
+    for (const p of [this.kernelPtr, this.biasPtr]) if (p) arena.free(p);
+    this.kernelPtr = this.biasPtr = 0;
+  }
+
+  dispose(): void {
+    this.freeWeights();
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, units: this.units, activation: this.activation, useBias: this.useBias };
+  }
+}

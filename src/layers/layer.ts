@@ -1,0 +1,255 @@
+// The base of every layer: naming, the symbolic `apply`, eager calls on concrete tensors, and the
+// weight API. Subclasses describe shapes and weights and run their kernels in `forward`.
+import { arena } from "../core/arena.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { Tensor, tensor, type TensorLike, type DType } from "../core/tensor.js";
+import { core, heapF32 } from "../core/wasm.js";
+import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
+
+/** A tensor living in wasm memory: byte offset and concrete shape. */
+export interface Buf {
+  ptr: number;
+  shape: number[];
+  dtype: DType;
+}
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras 3 auto-naming: "lstm", "lstm_1", "lstm_2", ... per prefix, process-wide. */
+export function uniqueName(prefix: string): string {
+  const n = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, n + 1);
+  return n === 0 ? prefix : `${prefix}_${n}`;
+}
+
+/** Resets auto-naming, like `keras.backend.clear_session()` (layers already made keep their names). */
+export function clearSession(): void {
+  nameCounts.clear();
+}
+
+export function toSnakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+}
+
+export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Rejects option keys a layer does not know (Keras raises on unknown keyword arguments too). */
+export function checkOptions(who: string, args: object, known: readonly string[]): void {
+  for (const key of Object.keys(args)) {
+    if (!known.includes(key)) {
+      throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(key)}; expected one of ${known.join(", ")}`);
+    }
+  }
+}
+
+export function checkBool(who: string, option: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function checkPositiveInt(who: string, option: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+    throw new WasmRnnError(`${who}: expected ${option} to be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export abstract class Layer {
+  abstract readonly className: string;
+  readonly name: string;
+  readonly inboundNodes: Node[] = [];
+  /** Input shape the weights were built for (batch dimension null). */
+  protected builtShape: Shape | null = null;
+
+  constructor(name: string | undefined, className: string) {
+    if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
+      throw new WasmRnnError(`${className}: expected name to be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    this.name = name ?? uniqueName(toSnakeCase(className));
+  }
+
+  /** `LSTM 'lstm_1'`: how errors name this layer. */
+  get who(): string {
+    return `${this.className} '${this.name}'`;
+  }
+
+  get built(): boolean {
+    return this.builtShape !== null;
+  }
+
+  // ---- what subclasses provide -------------------------------------------------------------
+
+  /** How many of a node's inputs are initial states (after the data inputs). */
+  abstract checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void;
+  /** Output shapes for input shapes (batch may be null). */
+  abstract computeOutputShapes(inputs: readonly Shape[], states: readonly Shape[]): Shape[];
+  /** Creates (initialises) the weights for this input shape. Needs the wasm core. */
+  protected abstract build(inputShape: Shape): void;
+  /** Weight names and shapes in Keras order (empty before build for layers that infer them). */
+  abstract weightSpecs(): WeightSpec[];
+  /** Validated, finite weights -> packed wasm blocks. Must not change the layer if it throws. */
+  protected abstract writeWeights(values: Float32Array[]): void;
+  protected abstract readWeights(): Float32Array[];
+  /** Bytes of scratch a call needs for these concrete input shapes. */
+  abstract scratchBytes(inputs: readonly number[][]): number;
+  /** Runs the layer: reads `inputs` (data then states), writes `outputs`. No allocation. */
+  abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void;
+  /** Frees the layer's wasm memory. */
+  abstract dispose(): void;
+
+  // ---- symbolic and eager application ------------------------------------------------------
+
+  /** Builds on the first call; later calls must have a compatible input shape. */
+  protected ensureBuilt(inputShape: Shape): void {
+    if (this.builtShape) {
+      const want = this.builtShape;
+      const ok = want.length === inputShape.length &&
+        want.every((d, i) => i === 0 || d === null || inputShape[i] === null || d === inputShape[i]);
+      if (!ok) {
+        throw new WasmRnnError(
+          `${this.who}: already built for input shape ${fmtShape(want)}, got input shape ${fmtShape(inputShape)}`,
+        );
+      }
+      return;
+    }
+    core(this.who);
+    this.build(inputShape);
+    this.builtShape = [...inputShape];
+  }
+
+  /** Connects the layer to symbolic inputs and returns its symbolic outputs. */
+  protected applySymbolic(inputs: readonly SymbolicTensor[], states: readonly SymbolicTensor[]): SymbolicTensor[] {
+    const inShapes = inputs.map((t) => t.shape);
+    const stShapes = states.map((t) => t.shape);
+    this.checkInputs(inShapes, stShapes);
+    this.ensureBuilt(inShapes[0]!);
+    const outShapes = this.computeOutputShapes(inShapes, stShapes);
+    const node = new Node(this, inputs, states);
+    const k = this.inboundNodes.length;
+    outShapes.forEach((shape, i) => {
+      node.outputs.push(new SymbolicTensor(shape, "float32", node, i, `${this.name}/out${k}_${i}`));
+    });
+    this.inboundNodes.push(node);
+    return node.outputs;
+  }
+
+  /** Runs the layer once on concrete tensors (Keras's eager call). */
+  protected applyEager(inputs: readonly Tensor[], states: readonly Tensor[]): Tensor[] {
+    const inShapes = inputs.map((t) => t.shape as number[]);
+    const stShapes = states.map((t) => t.shape as number[]);
+    this.checkInputs(inShapes.map(withNullBatch), stShapes.map(withNullBatch));
+    this.checkBatch([...inputs, ...states].map((t) => t.shape[0]!));
+    this.ensureBuilt(withNullBatch(inShapes[0]!));
+    const outShapes = this.computeOutputShapes(inShapes, stShapes) as number[][];
+    const all = [...inputs, ...states];
+    const ptrs: number[] = [];
+    try {
+      const inBufs = all.map((t) => {
+        const ptr = arena.alloc(t.size * 4);
+        ptrs.push(ptr);
+        return { ptr, shape: [...t.shape], dtype: t.dtype };
+      });
+      const outBufs = outShapes.map((shape) => {
+        const ptr = arena.alloc(sizeOf(shape) * 4);
+        ptrs.push(ptr);
+        return { ptr, shape, dtype: "float32" as DType };
+      });
+      const scratch = arena.alloc(this.scratchBytes([...inShapes, ...stShapes]));
+      ptrs.push(scratch);
+      writeBufs(inBufs, all);
+      this.forward(inBufs, outBufs, scratch);
+      return outBufs.map(readBuf);
+    } finally {
+      for (const p of ptrs) arena.free(p);
+    }
+  }
+
+  protected checkBatch(batches: number[]): void {
+    if (batches.some((b) => b !== batches[0])) {
+      throw new WasmRnnError(`${this.who}: expected every input and state to have the same batch size, got ${batches.join(", ")}`);
+    }
+  }
+
+  // ---- weights -----------------------------------------------------------------------------
+
+  /** Weights as tensors in Keras order and shapes (copies). */
+  getWeights(): Tensor[] {
+    if (!this.built) return [];
+    const specs = this.weightSpecs();
+    return this.readWeights().map((data, i) => new Tensor(data, specs[i]!.shape, "float32"));
+  }
+
+  /**
+   * Replaces the weights, given in Keras order and shapes. Validates everything (count, shapes,
+   * finiteness) before changing anything.
+   */
+  setWeights(weights: readonly (Tensor | TensorLike)[]): void {
+    if (!this.built) {
+      throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first), got setWeights on an unbuilt layer`);
+    }
+    const specs = this.weightSpecs();
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new WasmRnnError(
+        `${this.who}: expected ${specs.length} weight arrays (${specs.map((s) => `${s.name} ${fmtShape(s.shape)}`).join(", ")}), ` +
+          `got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+      );
+    }
+    const values = weights.map((w, i) => {
+      const spec = specs[i]!;
+      const t = w instanceof Tensor ? w : tensor(w as never, w instanceof Float32Array ? spec.shape : undefined);
+      const same = t.shape.length === spec.shape.length && t.shape.every((d, j) => d === spec.shape[j]);
+      if (!same) {
+        throw new WasmRnnError(`${this.who}: expected ${spec.name} of shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`);
+      }
+      const data = t.data;
+      for (let j = 0; j < data.length; j++) {
+        if (!Number.isFinite(data[j])) {
+          throw new WasmRnnError(`${this.who}: expected finite values in ${spec.name}, got ${data[j]} at flat index ${j}`);
+        }
+      }
+      return data instanceof Float32Array ? data : Float32Array.from(data);
+    });
+    this.writeWeights(values);
+  }
+
+  countParams(): number {
+    return this.weightSpecs().reduce((n, s) => n + sizeOf(s.shape), 0);
+  }
+}
+
+export function withNullBatch(shape: readonly number[]): Shape {
+  return [null, ...shape.slice(1)];
+}
+
+/** Copies tensors into wasm buffers of the same sizes. */
+export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[]): void {
+  const f32 = heapF32();
+  bufs.forEach((b, i) => {
+    const t = tensors[i]!;
+    if (t.dtype === "int32") new Int32Array(f32.buffer, b.ptr, t.size).set(t.data);
+    else f32.set(t.data, b.ptr >> 2);
+  });
+}
+
+export function readBuf(b: Buf): Tensor {
+  const n = sizeOf(b.shape);
+  const data = heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + n);
+  return new Tensor(data, b.shape, "float32");
+}
+
+/** Copies a packed weight block out of wasm: stage `raw` floats, unpack with `fn(src, dst)`. */
+export function withStaging<T>(bytes: number[], fn: (ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const b of bytes) ptrs.push(arena.alloc(b));
+    return fn(ptrs);
+  } finally {
+    for (const p of ptrs) arena.free(p);
+  }
+}

@@ -1,0 +1,256 @@
+// Model: a graph of layer calls from symbolic inputs to outputs, and `predict`.
+//
+// predict plans once per set of input shapes: every intermediate tensor and every layer's scratch
+// get a fixed place in wasm memory, so repeated calls with the same shapes allocate no wasm
+// memory; a call copies the inputs in, runs one kernel call per layer, and copies the outputs out.
+import { arena } from "../core/arena.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { Tensor, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { core } from "../core/wasm.js";
+import { InputLayer } from "../layers/input.js";
+import { Layer, readBuf, sizeOf, uniqueName, writeBufs, type Buf } from "../layers/layer.js";
+import { formatSummary } from "./summary.js";
+import { Node, SymbolicTensor } from "./symbolic.js";
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+interface Step {
+  layer: Layer;
+  inputs: Buf[];
+  outputs: Buf[];
+  scratch: number;
+}
+
+interface Plan {
+  inputs: Buf[];
+  outputs: Buf[];
+  steps: Step[];
+  ptrs: number[];
+}
+
+/** How many input-shape plans a model keeps before freeing the oldest. */
+const MAX_PLANS = 8;
+
+export class Model {
+  readonly name: string;
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  /** Layers in graph order, input layers first (as Keras lists them). */
+  readonly layers: Layer[];
+  /** Layer calls in execution order (input layers excluded). */
+  readonly nodes: Node[];
+  private readonly singleOutput: boolean;
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(args: ModelArgs) {
+    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
+    this.name = args.name ?? uniqueName("functional");
+    const who = `Model '${this.name}'`;
+    const list = (v: unknown, what: string): SymbolicTensor[] => {
+      const arr = Array.isArray(v) ? v : [v];
+      if (arr.length === 0 || !arr.every((t) => t instanceof SymbolicTensor)) {
+        throw new WasmRnnError(`${who}: expected ${what} to be symbolic tensors (from Input() or layer.apply), got ${arr.map((t) => (t instanceof SymbolicTensor ? "SymbolicTensor" : typeof t)).join(", ") || "none"}`);
+      }
+      return arr as SymbolicTensor[];
+    };
+    this.inputs = list(args.inputs, "inputs");
+    this.outputs = list(args.outputs, "outputs");
+    this.singleOutput = !Array.isArray(args.outputs);
+    for (const t of this.inputs) {
+      if (!(t.sourceLayer instanceof InputLayer)) {
+        throw new WasmRnnError(`${who}: expected inputs to come from Input(), got ${t.name} from ${t.sourceLayer.who}`);
+      }
+    }
+    const inputIds = new Set(this.inputs.map((t) => t.id));
+    const nodes: Node[] = [];
+    const seen = new Set<Node>();
+    const visit = (t: SymbolicTensor): void => {
+      if (inputIds.has(t.id)) return;
+      const node = t.node;
+      if (node.layer instanceof InputLayer) {
+        throw new WasmRnnError(
+          `${who}: graph disconnected: output needs ${t.name} from Input '${node.layer.name}', which is not among the model's inputs`,
+        );
+      }
+      if (seen.has(node)) return;
+      seen.add(node);
+      for (const inp of node.allInputs) visit(inp);
+      nodes.push(node);
+    };
+    for (const t of this.outputs) visit(t);
+    this.nodes = nodes;
+    const layers: Layer[] = this.inputs.map((t) => t.sourceLayer);
+    for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+    this.layers = layers;
+  }
+
+  private get who(): string {
+    return `Model '${this.name}'`;
+  }
+
+  /** A layer by name, or by index in `layers`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layer = typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
+    if (!layer) {
+      throw new WasmRnnError(
+        `${this.who}: expected a layer ${typeof nameOrIndex === "number" ? `index below ${this.layers.length}` : `named one of ${this.layers.map((l) => l.name).join(", ")}`}, got ${JSON.stringify(nameOrIndex)}`,
+      );
+    }
+    return layer;
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** All weights, layer by layer in `layers` order (Keras `model.get_weights()`). */
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets all weights in `getWeights()` order; validates every layer's share before changing any. */
+  setWeights(weights: readonly (Tensor | TensorLike)[]): void {
+    const counts = this.layers.map((l) => l.weightSpecs().length);
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (!Array.isArray(weights) || weights.length !== total) {
+      throw new WasmRnnError(`${this.who}: expected ${total} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    const before = this.layers.map((l) => l.getWeights());
+    let offset = 0;
+    try {
+      this.layers.forEach((l, i) => {
+        l.setWeights(weights.slice(offset, offset + counts[i]!));
+        offset += counts[i]!;
+      });
+    } catch (err) {
+      this.layers.forEach((l, i) => { if (before[i]!.length) l.setWeights(before[i]!); });
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
+   * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
+   */
+  predict(x: TensorLike | TensorLike[]): Tensor | Tensor[] {
+    core(this.who);
+    const tensors = this.normalizeInputs(x);
+    const key = tensors.map((t) => t.shape.join("x")).join(",");
+    let plan = this.plans.get(key);
+    if (!plan) plan = this.makePlan(key, tensors.map((t) => [...t.shape]));
+    writeBufs(plan.inputs, tensors);
+    for (const s of plan.steps) s.layer.forward(s.inputs, s.outputs, s.scratch);
+    const outs = plan.outputs.map(readBuf);
+    return this.singleOutput ? outs[0]! : outs;
+  }
+
+  private normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
+    const n = this.inputs.length;
+    let items: TensorLike[];
+    if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
+    else {
+      if (!Array.isArray(x) || x.length !== n) {
+        throw new WasmRnnError(`${this.who}: expected an array of ${n} inputs (${this.inputs.map((t) => t.name).join(", ")}), got ${Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x}`);
+      }
+      items = x as TensorLike[];
+    }
+    const tensors = items.map((item, i) => {
+      const spec = this.inputs[i]!;
+      const layer = spec.sourceLayer as InputLayer;
+      let t: Tensor;
+      if (item instanceof Tensor) t = item;
+      else if (item instanceof Float32Array || item instanceof Int32Array) {
+        throw new WasmRnnError(`${this.who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`);
+      } else t = tensor(item as NestedArray, undefined, layer.dtype);
+      if (t.dtype !== layer.dtype) {
+        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
+      }
+      const want = layer.batchShape;
+      const ok = t.shape.length === want.length && want.every((d, j) => d === null || d === t.shape[j]);
+      if (!ok) {
+        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`);
+      }
+      if (t.shape.some((d) => d === 0)) {
+        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' with no empty dimension, got ${fmtShape(t.shape)}`);
+      }
+      return t;
+    });
+    const batches = tensors.map((t) => t.shape[0]);
+    if (batches.some((b) => b !== batches[0])) {
+      throw new WasmRnnError(`${this.who}: expected all inputs to have the same batch size, got ${batches.join(", ")}`);
+    }
+    return tensors;
+  }
+
+  private makePlan(key: string, inputShapes: number[][]): Plan {
+    const ptrs: number[] = [];
+    try {
+      const bufs = new Map<number, Buf>();
+      const alloc = (shape: number[], dtype: "float32" | "int32"): Buf => {
+        const ptr = arena.alloc(sizeOf(shape) * 4);
+        ptrs.push(ptr);
+        return { ptr, shape, dtype };
+      };
+      const inputs = this.inputs.map((t, i) => {
+        const b = alloc(inputShapes[i]!, t.dtype);
+        bufs.set(t.id, b);
+        return b;
+      });
+      const steps: Step[] = this.nodes.map((node) => {
+        const ins = node.allInputs.map((t) => bufs.get(t.id)!);
+        const data = node.inputs.map((t) => bufs.get(t.id)!.shape);
+        const states = node.initialState.map((t) => bufs.get(t.id)!.shape);
+        node.layer.checkInputs(data, states);
+        const outShapes = node.layer.computeOutputShapes(data, states) as number[][];
+        const outs = node.outputs.map((t, i) => {
+          const b = alloc(outShapes[i]!, "float32");
+          bufs.set(t.id, b);
+          return b;
+        });
+        const scratchBytes = node.layer.scratchBytes([...data, ...states]);
+        const scratch = scratchBytes > 0 ? arena.alloc(scratchBytes) : 0;
+        if (scratch) ptrs.push(scratch);
+        return { layer: node.layer, inputs: ins, outputs: outs, scratch };
+      });
+      const plan: Plan = { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
+      if (this.plans.size >= MAX_PLANS) {
+        const oldest = this.plans.keys().next().value!;
+        this.freePlan(oldest);
+      }
+      this.plans.set(key, plan);
+      return plan;
+    } catch (err) {
+      for (const p of ptrs) arena.free(p);
+      throw err;
+    }
+  }
+
+  private freePlan(key: string): void {
+    const plan = this.plans.get(key);
+    if (!plan) return;
+    for (const p of plan.ptrs) arena.free(p);
+    this.plans.delete(key);
+  }
+
+  /** Frees the wasm memory of cached predict plans (weights stay with the layers). */
+  releasePlans(): void {
+    for (const key of [...this.plans.keys()]) this.freePlan(key);
+  }
+
+  /** Frees plans and the weights of every layer of this model; the model is unusable afterwards. */
+  dispose(): void {
+    this.releasePlans();
+    for (const l of this.layers) l.dispose();
+  }
+
+  /** Prints (and returns) a table of layers, output shapes and parameter counts, as Keras does. */
+  summary(printFn: (line: string) => void = console.log): string {
+    const text = formatSummary(this);
+    printFn(text);
+    return text;
+  }
+}
