@@ -12,7 +12,12 @@
 //                           s-th processed step, so with goBackwards it belongs to input T-1-s
 //   cseq   [B, T, H]        cell state after every processed step (0 = not wanted)
 //   trace  [T, B, 5*Hp]     per step and row: activated i, f, c~, o (interleaved as in z) then
-//                           c_{t-1}; kept for a backward pass (0 = not wanted)
+//                           c_{t-1}; kept for a backward pass (0 = not wanted; rows of masked
+//                           steps are left unwritten)
+//   mask   [B, T] u8        1 = keep, 0 = masked, indexed by input step (0 = no mask)
+//   last   [B, Hp]          with a mask: the latest output per row (start zeroed). A masked step
+//                           keeps h and c, and outputs `last` (Keras's zero_output_for_mask=false)
+//                           or zeros (zeroOutput = 1), so `last` ends as Keras's last output.
 //
 // The input projection for all steps is one GEMM; each step is then one recurrent GEMM that
 // starts from the step's xw rows, followed by a separate gate pass (measured faster than fusing
@@ -28,6 +33,7 @@ export function lstm_forward(
   act: i32, recAct: i32, goBackwards: i32,
   h: usize, c: usize, xw: usize, z: usize,
   y: usize, cseq: usize, trace: usize,
+  mask: usize, zeroOutput: i32, last: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const G4 = Hp << 2;
@@ -43,6 +49,18 @@ export function lstm_forward(
       const cr = c + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + (<usize>(s * B + b) * <usize>(5 * Hp) << 2);
+      if (mask) {
+        const lr = last + (<usize>b * <usize>Hp << 2);
+        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
+          if (zeroOutput) memory.fill(lr, 0, <usize>Hp << 2);
+          for (let g = 0; g < (Hp >> 2); g++) {
+            const lanes = H - (g << 2);
+            if (y) storeLanes(y + outRow + (<usize>g << 4), v128.load(lr + (<usize>g << 4)), lanes);
+            if (cseq) storeLanes(cseq + outRow + (<usize>g << 4), v128.load(cr + (<usize>g << 4)), lanes);
+          }
+          continue;
+        }
+      }
       for (let g = 0; g < (Hp >> 2); g++) {
         const zg = zr + (<usize>g << 6);
         const ig = activatev(v128.load(zg), recAct);
@@ -63,6 +81,7 @@ export function lstm_forward(
           v128.store(tr + (<usize>G4 << 2) + (<usize>g << 4), cOld);
         }
       }
+      if (mask) memory.copy(last + (<usize>b * <usize>Hp << 2), hr, <usize>Hp << 2);
     }
   }
 }

@@ -20,7 +20,8 @@ export interface CoreExports {
     x: number, w: number, u: number, bias: number,
     act: number, recAct: number, goBackwards: number,
     h: number, c: number, xw: number, z: number,
-    y: number, cseq: number, trace: number): void;
+    y: number, cseq: number, trace: number,
+    mask: number, zeroOutput: number, last: number): void;
 }
 
 let exportsRef: CoreExports | null = null;

@@ -237,7 +237,7 @@ export class LSTM<S extends boolean = false> extends Layer {
     k.lstm_forward(
       B, T, I, H, inputs[0]!.ptr, this.kernelPtr, this.recurrentPtr, this.biasPtr,
       ACTIVATION_IDS[this.activation], ACTIVATION_IDS[this.recurrentActivation], this.goBackwards ? 1 : 0,
-      h, c, xw, z, y, 0, 0,
+      h, c, xw, z, y, 0, 0, 0, 0, 0,
     );
     if (!this.returnSequences) copyRows(f32, h, Hp, outputs[0]!.ptr, H, B, H);
     if (this.returnState) {
