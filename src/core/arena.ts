@@ -3,7 +3,7 @@
 // and every kernel's vector loads). Freed blocks are reused first-fit and coalesced, so a model
 // that is rebuilt or re-weighted does not grow memory without bound.
 import { WasmRnnError } from "./errors.js";
-import { core } from "./wasm.js";
+import { core, memoryGrew } from "./wasm.js";
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -87,6 +87,7 @@ class Arena {
     const want = Math.max(end, Math.ceil(have * 1.25));
     try {
       memory.grow(Math.ceil((want - have) / PAGE));
+      memoryGrew();
     } catch {
       throw new WasmRnnError(
         `wasm-rnn: out of wasm memory: expected room for ${end} bytes, got a limit of ${have} bytes`,

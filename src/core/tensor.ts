@@ -13,7 +13,7 @@ export class Tensor {
 
   constructor(data: TypedData, shape: readonly number[], dtype: DType) {
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
   }
 

@@ -59,12 +59,21 @@ export function core(who: string): CoreExports {
   return exportsRef;
 }
 
+/** The exports without the readiness check, for hot paths reached only after a build. */
+export function kernels(): CoreExports {
+  return exportsRef!;
+}
+
 /**
- * A Float32Array over the whole wasm memory. Growing memory detaches old views, so this is
- * re-created after growth; never keep the returned view across a call that may allocate.
+ * A Float32Array over the whole wasm memory. Growing memory detaches old views; the arena (the
+ * only code that grows memory) calls `memoryGrew()`, so the view is re-created only then. Never
+ * keep the returned view across a call that may allocate.
  */
 export function heapF32(): Float32Array {
-  const buffer = exportsRef!.memory.buffer;
-  if (f32.buffer !== buffer) f32 = new Float32Array(buffer);
+  if (f32.length === 0) f32 = new Float32Array(exportsRef!.memory.buffer);
   return f32;
+}
+
+export function memoryGrew(): void {
+  f32 = new Float32Array(0);
 }

@@ -4,7 +4,7 @@ import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
-import { core, heapF32 } from "../core/wasm.js";
+import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type WeightSpec } from "./layer.js";
@@ -125,7 +125,7 @@ export class Dense extends Layer {
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
-    const k = core(this.who);
+    const k = kernels();
     const x = inputs[0]!;
     const I = this.inputDim, Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;

@@ -7,7 +7,7 @@ import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
-import { core, heapF32 } from "../core/wasm.js";
+import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
@@ -219,7 +219,7 @@ export class LSTM<S extends boolean = false> extends Layer {
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
-    const k = core(this.who);
+    const k = kernels();
     const [B, T, I] = inputs[0]!.shape as [number, number, number];
     const H = this.units, Hp = this.paddedUnits;
     const h = scratch;

@@ -6,7 +6,7 @@
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
-import { core } from "../core/wasm.js";
+import { core, isReady } from "../core/wasm.js";
 import { InputLayer } from "../layers/input.js";
 import { Layer, readBuf, sizeOf, uniqueName, writeBufs, type Buf } from "../layers/layer.js";
 import { formatSummary } from "./summary.js";
@@ -32,6 +32,17 @@ interface Plan {
   ptrs: number[];
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameShapes(bufs: readonly Buf[], tensors: readonly Tensor[]): boolean {
+  for (let i = 0; i < bufs.length; i++) if (!sameShape(bufs[i]!.shape, tensors[i]!.shape)) return false;
+  return true;
+}
+
 /** How many input-shape plans a model keeps before freeing the oldest. */
 const MAX_PLANS = 8;
 
@@ -45,6 +56,7 @@ export class Model {
   readonly nodes: Node[];
   private readonly singleOutput: boolean;
   private readonly plans = new Map<string, Plan>();
+  private lastPlan: Plan | null = null;
 
   constructor(args: ModelArgs) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
@@ -137,19 +149,30 @@ export class Model {
    * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
    */
   predict(x: TensorLike | TensorLike[]): Tensor | Tensor[] {
-    core(this.who);
+    if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
-    const key = tensors.map((t) => t.shape.join("x")).join(",");
-    let plan = this.plans.get(key);
-    if (!plan) plan = this.makePlan(key, tensors.map((t) => [...t.shape]));
+    let plan = this.lastPlan;
+    if (!plan || !sameShapes(plan.inputs, tensors)) {
+      const key = tensors.map((t) => t.shape.join("x")).join(",");
+      plan = this.plans.get(key) ?? this.makePlan(key, tensors.map((t) => [...t.shape]));
+      this.lastPlan = plan;
+    }
     writeBufs(plan.inputs, tensors);
-    for (const s of plan.steps) s.layer.forward(s.inputs, s.outputs, s.scratch);
-    const outs = plan.outputs.map(readBuf);
-    return this.singleOutput ? outs[0]! : outs;
+    const steps = plan.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      s.layer.forward(s.inputs, s.outputs, s.scratch);
+    }
+    if (this.singleOutput) return readBuf(plan.outputs[0]!);
+    return plan.outputs.map(readBuf);
   }
 
   private normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
     const n = this.inputs.length;
+    if (n === 1 && x instanceof Tensor) {
+      const plan = this.lastPlan;
+      if (plan && x.dtype === plan.inputs[0]!.dtype && sameShape(plan.inputs[0]!.shape, x.shape)) return [x];
+    }
     let items: TensorLike[];
     if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
     else {
@@ -207,7 +230,7 @@ export class Model {
         node.layer.checkInputs(data, states);
         const outShapes = node.layer.computeOutputShapes(data, states) as number[][];
         const outs = node.outputs.map((t, i) => {
-          const b = alloc(outShapes[i]!, "float32");
+          const b = alloc(Object.freeze(outShapes[i]!) as number[], "float32");
           bufs.set(t.id, b);
           return b;
         });
@@ -234,6 +257,7 @@ export class Model {
     if (!plan) return;
     for (const p of plan.ptrs) arena.free(p);
     this.plans.delete(key);
+    if (this.lastPlan === plan) this.lastPlan = null;
   }
 
   /** Frees the wasm memory of cached predict plans (weights stay with the layers). */
