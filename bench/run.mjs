@@ -1,0 +1,349 @@
+// LSTM forward benchmark: wasm-rnn against onnxruntime-node, onnxruntime-web and tfjs-backend-wasm.
+//
+//   npm run bench              full run (a few minutes): results/<date>.json, latest.svg, benny-<date>.json
+//   npm run bench -- --quick   under a minute: fewer, shorter rounds, no benny; results/<date>-quick.json
+//   node bench/run.mjs --shapes=b,c   only some shapes (needs `npm run build` first)
+//
+// Why the timing is done this way: the machine is shared and noisy (absolute times drift 10-50 %
+// between runs), so all implementations run in ONE process, interleaved round by round, and the
+// comparison is the ratio of their medians. benny (benchmark.js) runs each case on its own, one after
+// the other; its ops/s are recorded as a second opinion but never used for the ratios.
+
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { loadOrtNode, loadOrtWeb, loadOurs, loadTfjsWasm, ortNodeNotNative } from "./adapters.mjs";
+import { fmtMs, fmtNum, gflopsTable, markdownTable, svgChart } from "./report.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS = path.join(HERE, "results");
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const onlyArg = args.find((a) => a.startsWith("--shapes="));
+
+const SHAPES = [
+  { name: "a", B: 1, T: 3, I: 1, H: 1 },
+  { name: "b", B: 1, T: 100, I: 32, H: 128 },
+  { name: "c", B: 32, T: 50, I: 64, H: 256 },
+  { name: "d", B: 64, T: 100, I: 128, H: 512 },
+  { name: "step", B: 1, T: 1, I: 32, H: 128 }, // one streaming step
+].filter((s) => !onlyArg || onlyArg.slice(9).split(",").includes(s.name));
+
+const SETTINGS = QUICK
+  ? { rounds: 5, batchMs: 30, warmupMs: 30, benny: false }
+  : { rounds: 15, batchMs: 100, warmupMs: 150, benny: true };
+
+const TOLERANCE = 1e-4; // max abs difference to ours before a peer's numbers count
+
+// ---- data -------------------------------------------------------------------------------------
+
+/** mulberry32: tiny seeded PRNG, so every run and every implementation sees the same numbers. */
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uniform(rand, n, lo, hi) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
+  return out;
+}
+
+/** Keras-layout weights uniform(-0.1, 0.1) and input uniform(-1, 1), seeded per shape. */
+function makeData({ B, T, I, H }, seed) {
+  const rand = rng(seed);
+  const weights = {
+    kernel: uniform(rand, I * 4 * H, -0.1, 0.1),
+    recurrent: uniform(rand, H * 4 * H, -0.1, 0.1),
+    bias: uniform(rand, 4 * H, -0.1, 0.1),
+  };
+  return { weights, x: uniform(rand, B * T * I, -1, 1) };
+}
+
+/** The two matmuls per step (input and recurrent projection); gate math is not counted. */
+const flops = ({ B, T, I, H }) => 2 * T * B * 4 * H * (I + H);
+
+// ---- timing -----------------------------------------------------------------------------------
+
+const now = () => performance.now();
+
+async function runOnce(ad) {
+  return ad.async ? await ad.run() : ad.run();
+}
+
+/** Mean ms per forward over `iters` back-to-back forwards. Sync adapters are not awaited. */
+async function timeBatch(ad, iters) {
+  const t0 = now();
+  if (ad.async) for (let i = 0; i < iters; i++) await ad.run();
+  else for (let i = 0; i < iters; i++) ad.run();
+  return (now() - t0) / iters;
+}
+
+/** Warm-up (JIT, caches, lazy allocations), then iterations per batch so one batch takes ~batchMs. */
+async function calibrate(ad) {
+  let best = Infinity;
+  let n = 0;
+  const t0 = now();
+  while (n < 2 || now() - t0 < SETTINGS.warmupMs) {
+    const t = now();
+    await runOnce(ad);
+    best = Math.min(best, now() - t);
+    n++;
+  }
+  return Math.max(1, Math.round(SETTINGS.batchMs / Math.max(best, 1e-4)));
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function maxAbsDiff(a, b) {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+// ---- machine ----------------------------------------------------------------------------------
+
+function machineInfo(adapters) {
+  // VMs often mask the model name ("AMD EPYC"); family/model and the AVX-512 flag tell the
+  // generation (family 25 = Zen 3/4, 26 = Zen 5), which matters a lot for native peers.
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  let cpuId = null;
+  let avx512 = null;
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const field = (k) => new RegExp(`^${k}\\s*:\\s*(.+)$`, "m").exec(info)?.[1];
+    cpu = field("model name") ?? cpu;
+    cpuId = `family ${field("cpu family")} model ${field("model")}`;
+    avx512 = /\bavx512f\b/.test(field("flags") ?? "");
+  } catch {}
+  let git = null;
+  try {
+    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: HERE, encoding: "utf8" }).trim();
+  } catch {}
+  return {
+    cpu,
+    cpuId,
+    avx512,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.arch()}`,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    wasmRnn: adapters.find((a) => a.name === "ours")?.version ?? null,
+    git,
+    peers: Object.fromEntries(adapters.filter((a) => a.name !== "ours").map((a) => [a.name, a.version])),
+  };
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function loadAll() {
+  const adapters = [];
+  const skipped = {};
+  // Order matters: onnxruntime-node must register its native `cpu` backend before onnxruntime-web
+  // is imported (they share onnxruntime-common; the first to register keeps it).
+  const loaders = [
+    ["ours", loadOurs],
+    ["ort-node", loadOrtNode],
+    ["ort-web", loadOrtWeb],
+    ["tfjs-wasm", loadTfjsWasm],
+  ];
+  for (const [name, load] of loaders) {
+    try {
+      adapters.push(await load());
+    } catch (e) {
+      if (name === "ours") throw e; // without ours there is nothing to compare against
+      skipped[name] = `cannot load: ${e?.message ?? e}`;
+      console.log(`SKIP ${name}: ${skipped[name]}`);
+    }
+  }
+  return { adapters, skipped };
+}
+
+async function benchShape(shape, adapters, skipped, bennyDir) {
+  const { weights, x } = makeData(shape, 0x5eed + shape.name.charCodeAt(0) * 131 + shape.H);
+  const label = `${shape.name} B${shape.B} T${shape.T} I${shape.I} H${shape.H}`;
+  console.log(`\n== ${label}  (${fmtNum(flops(shape) / 1e6, 3)} MFLOP per forward)`);
+
+  const notes = {};
+  const active = [];
+  let reference = null;
+  for (const ad of adapters) {
+    if (skipped[ad.name]) continue;
+    try {
+      await ad.setup(shape, weights, x);
+      const out = ad.toBTH(await runOnce(ad));
+      if (ad.name === "ours") {
+        reference = out;
+        active.push(ad);
+        continue;
+      }
+      if (ad.name === "ort-node") {
+        const why = ortNodeNotNative(ad);
+        if (why) throw new Error(`onnxruntime-node is not running natively: ${why}`);
+      }
+      const diff = maxAbsDiff(reference, out);
+      const ok = diff < TOLERANCE;
+      console.log(`check ${shape.name}: ${ad.name.padEnd(9)} max|ours - ${ad.name}| = ${diff.toExponential(2)} ${ok ? "ok" : "MISMATCH"}`);
+      notes[ad.name] = { maxAbsDiff: diff };
+      if (!ok) throw new Error(`output differs from ours by ${diff} (tolerance ${TOLERANCE})`);
+      active.push(ad);
+    } catch (e) {
+      notes[ad.name] = { ...notes[ad.name], skipped: e?.message ?? String(e) };
+      console.log(`SKIP ${ad.name} on ${shape.name}: ${notes[ad.name].skipped}`);
+      try { ad.dispose(); } catch {}
+    }
+  }
+
+  // Interleaved rounds: every round runs one batch of each implementation; the starting
+  // implementation rotates so none always runs right after the same neighbour (GC, caches).
+  const iters = new Map();
+  for (const ad of active) iters.set(ad, await calibrate(ad));
+  const samples = new Map(active.map((ad) => [ad, []]));
+  for (let r = 0; r < SETTINGS.rounds; r++) {
+    for (let k = 0; k < active.length; k++) {
+      const ad = active[(r + k) % active.length];
+      samples.get(ad).push(await timeBatch(ad, iters.get(ad)));
+    }
+  }
+
+  const results = {};
+  for (const ad of active) {
+    const s = samples.get(ad);
+    const med = median(s);
+    results[ad.name] = {
+      medianMs: med,
+      minMs: Math.min(...s),
+      maxMs: Math.max(...s),
+      gflops: flops(shape) / (med * 1e6),
+      itersPerBatch: iters.get(ad),
+      roundsMs: s,
+      ...notes[ad.name],
+    };
+    console.log(`${ad.name.padEnd(9)} median ${fmtMs(med).padStart(7)} ms  (min ${fmtMs(Math.min(...s))}, max ${fmtMs(Math.max(...s))}, ${iters.get(ad)} per batch)`);
+  }
+  for (const [name, note] of Object.entries(notes)) if (note.skipped) results[name] = note;
+  const ratios = {};
+  for (const ad of active) {
+    if (ad.name !== "ours") ratios[`ours/${ad.name}`] = results.ours.medianMs / results[ad.name].medianMs;
+  }
+
+  if (bennyDir) await runBenny(shape, label, active, bennyDir);
+
+  const entry = { ...shape, mflop: flops(shape) / 1e6, results, ratios };
+  if (shape.name === "d") {
+    // After the largest shape, while its models are still alive: wasm memory only grows, so this
+    // is also the peak. RSS counts every runtime in the process (all peers included).
+    const ours = adapters.find((a) => a.name === "ours");
+    entry.memory = { oursWasmBytes: ours.memoryBytes(), processRssBytes: process.memoryUsage().rss };
+    console.log(`memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  }
+  for (const ad of active) ad.dispose();
+  return entry;
+}
+
+/** benny suite for one shape (sequential, not interleaved), saved in benny's own JSON format. */
+async function runBenny(shape, label, active, dir) {
+  const mod = await import("benny");
+  const b = mod.default ?? mod;
+  const cases = active.map((ad) =>
+    ad.async ? b.add(ad.name, async () => { await ad.run(); }) : b.add(ad.name, () => { ad.run(); }),
+  );
+  await b.suite(
+    `LSTM forward ${label}`,
+    ...cases,
+    b.configure({ cases: { minSamples: 5, maxTime: 1 } }), // seconds per case: keeps the full run to minutes
+    // One compact line instead of benny's live progress display (escape codes in logs).
+    b.complete((summary) => {
+      const cases = summary.results.map((r) => `${r.name} ${fmtNum(r.ops)} ops/s ±${r.margin}%`);
+      console.log(`benny ${shape.name}: ${cases.join(", ")}`);
+    }),
+    b.save({ file: shape.name, folder: dir, format: "json", version: active[0].version }),
+  );
+}
+
+async function main() {
+  const { adapters, skipped } = await loadAll();
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(`wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds of ~${SETTINGS.batchMs} ms batches`);
+  console.log(`implementations: ${adapters.map((a) => `${a.name} ${a.version}`).join(", ")}`);
+
+  const bennyDir = SETTINGS.benny ? mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-benny-")) : null;
+  const shapes = [];
+  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, bennyDir));
+
+  const implementations = adapters.map((a) => a.name);
+  const results = {
+    date,
+    quick: QUICK,
+    machine: machineInfo(adapters),
+    settings: {
+      ...SETTINGS,
+      threads: 1,
+      timed:
+        "median ms per forward over interleaved rounds; ours/tfjs include copying the [B,T,I] input in and " +
+        "the output out; onnxruntime gets the input already time-major [T,B,I] (transpose done once, untimed)",
+      tolerance: TOLERANCE,
+      seed: "mulberry32, per shape; weights U(-0.1,0.1), input U(-1,1)",
+      gflops: "2*T*B*4H*(I+H) / median time",
+      ratios: "time ratios ours_ms / peer_ms: below 1 means ours is faster",
+    },
+    implementations,
+    labels: Object.fromEntries(adapters.map((a) => [a.name, `${a.label} ${a.version ?? ""}`.trim()])),
+    skipped,
+    shapes,
+    memoryAtEnd: { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss },
+  };
+
+  mkdirSync(RESULTS, { recursive: true });
+  const jsonPath = path.join(RESULTS, QUICK ? `${date}-quick.json` : `${date}.json`);
+  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");
+  const written = [jsonPath];
+  if (!QUICK) {
+    writeFileSync(path.join(RESULTS, "latest.svg"), svgChart(results));
+    written.push(path.join(RESULTS, "latest.svg"));
+  }
+  if (bennyDir) {
+    // One benny suite per shape (so its "fastest"/"percentSlower" compare like with like); the file
+    // holds benny's saved JSON of each suite, in shape order.
+    const suites = SHAPES.filter((s) => readdirSync(bennyDir).includes(`${s.name}.json`)).map((s) =>
+      JSON.parse(readFileSync(path.join(bennyDir, `${s.name}.json`), "utf8")),
+    );
+    const bennyPath = path.join(RESULTS, `benny-${date}.json`);
+    writeFileSync(bennyPath, JSON.stringify(suites, null, 2) + "\n");
+    rmSync(bennyDir, { recursive: true, force: true });
+    written.push(bennyPath);
+  }
+
+  console.log(`\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ${date}${QUICK ? " (quick)" : ""}\n`);
+  console.log(markdownTable(shapes));
+  console.log("");
+  console.log(gflopsTable(shapes, implementations));
+  console.log("\nRatios are ours_ms / peer_ms from the interleaved medians: below 1 = ours faster.");
+  const d = shapes.find((s) => s.name === "d");
+  if (d?.memory) {
+    console.log(`Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`);
+  }
+  for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
+  console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
