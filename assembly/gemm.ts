@@ -6,9 +6,10 @@
 //
 // Two packings produce panel16:
 //   pack_panel16: plain columns  -> panel p holds columns 16p .. 16p+15 (Dense).
-//   pack_gates16: gate-interleaved -> for a recurrent cell with G = 4 gates of H units each, panel g
-//     holds units 4g .. 4g+3 of every gate: [gate0 u0..u3, gate1 u0..u3, gate2 .., gate3 ..]. One
-//     panel then carries all four gates of four units, so the gate math reads whole vectors.
+//   pack_gates: gate-interleaved -> for a recurrent cell with G gates of H units each, panel g
+//     holds units 4g .. 4g+3 of every gate: [gate0 u0..u3, gate1 u0..u3, ...], 4G columns. One
+//     panel then carries all gates of four units, so the gate math reads whole vectors. LSTM
+//     (G = 4) panels are 16 wide; GRU (G = 3) 12 wide; G = 2 or 1 give 8 or 4.
 
 import { madd } from "./simd";
 
@@ -28,16 +29,17 @@ export function pack_panel16(src: usize, ldSrc: i32, K: i32, N: i32, Kp: i32, ds
   }
 }
 
-// src [K, 4H] (gate blocks i, f, c, o of H columns each, Keras order) -> dst panels
-// [Hp/4][Kp][16] gate-interleaved, Hp = H rounded up to 4. Padding rows/units are zero.
-// A bias [4H] is packed with K = Kp = 1.
-export function pack_gates16(src: usize, K: i32, H: i32, Kp: i32, dst: usize): void {
+// src [K, G*H] (G gate blocks of H columns each, Keras order) -> dst panels [Hp/4][Kp][4G]
+// gate-interleaved, Hp = H rounded up to 4: panel g holds units 4g..4g+3 of gate 0, then of gate
+// 1, ... Padding rows/units are zero. A bias [G*H] is packed with K = Kp = 1.
+export function pack_gates(src: usize, K: i32, H: i32, G: i32, Kp: i32, dst: usize): void {
   const Hp = (H + 3) & ~3;
-  const ld = <usize>(4 * H);
+  const ld = <usize>(G * H);
+  const panel = <usize>(4 * G);
   for (let g = 0; g < (Hp >> 2); g++) {
     for (let k = 0; k < Kp; k++) {
-      const d = dst + ((<usize>g * <usize>Kp + <usize>k) << 6);
-      for (let gate = 0; gate < 4; gate++) {
+      const d = dst + ((<usize>g * <usize>Kp + <usize>k) * panel << 2);
+      for (let gate = 0; gate < G; gate++) {
         for (let l = 0; l < 4; l++) {
           const unit = (g << 2) + l;
           const v: f32 = k < K && unit < H
@@ -49,14 +51,15 @@ export function pack_gates16(src: usize, K: i32, H: i32, Kp: i32, dst: usize): v
   }
 }
 
-// Inverse of pack_gates16, for getWeights.
-export function unpack_gates16(src: usize, K: i32, H: i32, Kp: i32, dst: usize): void {
-  const ld = <usize>(4 * H);
+// Inverse of pack_gates, for getWeights.
+export function unpack_gates(src: usize, K: i32, H: i32, G: i32, Kp: i32, dst: usize): void {
+  const ld = <usize>(G * H);
+  const panel = <usize>(4 * G);
   for (let k = 0; k < K; k++) {
-    for (let gate = 0; gate < 4; gate++) {
+    for (let gate = 0; gate < G; gate++) {
       for (let unit = 0; unit < H; unit++) {
         const g = unit >> 2, l = unit & 3;
-        const s = src + ((<usize>g * <usize>Kp + <usize>k) << 6) + (<usize>(gate * 4 + l) << 2);
+        const s = src + ((<usize>g * <usize>Kp + <usize>k) * panel << 2) + (<usize>(gate * 4 + l) << 2);
         store<f32>(dst + ((<usize>k * ld + <usize>(gate * H + unit)) << 2), load<f32>(s));
       }
     }
@@ -73,70 +76,107 @@ export function unpack_panel16(src: usize, K: i32, N: i32, Kp: i32, dst: usize):
   }
 }
 
-// C[m, 0:N] = C0[m, 0:N] + A[m, 0:K] . Bp       (M rows, N = 16 * panels, K reduction)
+// C[m, 0:N] = C0[m, 0:N] + A[m, 0:K] . Bp       (M rows, N = 4*NV * panels, K reduction)
 //   A  [M, K]  row stride lda floats
-//   Bp panels [N/16][K][16]  (panel16, K rows per panel)
+//   Bp panels [N/(4 NV)][K][4 NV]  (K rows per panel; NV = 4 vectors for panel16)
 //   C0 [M, N]  row stride ldc0 floats; ldc0 = 0 broadcasts one row (a bias)
 //   C  [M, N]  row stride ldc floats; may alias C0 when ldc0 == ldc
-// Register tile 2 rows x 16 columns (8 accumulators); a 1-row tail uses 4 accumulators with k
-// unrolled by 2, which keeps V8 from spilling at batch 1.
+// Register tile 2 rows x NV vectors (2 NV accumulators); a 1-row tail uses NV accumulators with
+// k unrolled by 2, which keeps V8 from spilling at batch 1. Exported per panel width, so NV is a
+// constant in each copy and the unused accumulators fold away.
 export function gemm_2x16(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
                           c0: usize, ldc0: i32, c: usize, ldc: i32): void {
-  const P = N >> 4;
+  gemm2(4, M, N, K, a, lda, bp, c0, ldc0, c, ldc);
+}
+export function gemm_2x12(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
+                          c0: usize, ldc0: i32, c: usize, ldc: i32): void {
+  gemm2(3, M, N, K, a, lda, bp, c0, ldc0, c, ldc);
+}
+export function gemm_2x8(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
+                         c0: usize, ldc0: i32, c: usize, ldc: i32): void {
+  gemm2(2, M, N, K, a, lda, bp, c0, ldc0, c, ldc);
+}
+export function gemm_2x4(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
+                         c0: usize, ldc0: i32, c: usize, ldc: i32): void {
+  gemm2(1, M, N, K, a, lda, bp, c0, ldc0, c, ldc);
+}
+
+// @ts-ignore: decorator
+@inline function gemm2(NV: i32, M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
+                       c0: usize, ldc0: i32, c: usize, ldc: i32): void {
+  const W = <usize>(NV << 4); // panel row bytes
+  const P = N / (NV << 2);
   const aStride = <usize>lda << 2;
   const c0Stride = <usize>ldc0 << 2;
   const cStride = <usize>ldc << 2;
-  const panelBytes = <usize>K << 6;
+  const panelBytes = <usize>K * W;
   for (let p = 0; p < P; p++) {
     const b = bp + <usize>p * panelBytes;
-    const col = <usize>p << 6;
+    const col = <usize>p * W;
     let m = 0;
     for (; m + 2 <= M; m += 2) {
       const a0 = a + <usize>m * aStride;
       const a1 = a0 + aStride;
       const i0 = c0 + <usize>m * c0Stride + col;
       const i1 = i0 + c0Stride;
-      let x0 = v128.load(i0), x1 = v128.load(i0, 16), x2 = v128.load(i0, 32), x3 = v128.load(i0, 48);
-      let y0 = v128.load(i1), y1 = v128.load(i1, 16), y2 = v128.load(i1, 32), y3 = v128.load(i1, 48);
+      let x0 = v128.load(i0), y0 = v128.load(i1);
+      let x1 = x0, x2 = x0, x3 = x0, y1 = y0, y2 = y0, y3 = y0;
+      if (NV > 1) { x1 = v128.load(i0, 16); y1 = v128.load(i1, 16); }
+      if (NV > 2) { x2 = v128.load(i0, 32); y2 = v128.load(i1, 32); }
+      if (NV > 3) { x3 = v128.load(i0, 48); y3 = v128.load(i1, 48); }
       let bk = b;
       for (let k = 0; k < K; k++) {
         const s0 = v128.load32_splat(a0 + (<usize>k << 2));
         const s1 = v128.load32_splat(a1 + (<usize>k << 2));
-        const w0 = v128.load(bk), w1 = v128.load(bk, 16), w2 = v128.load(bk, 32), w3 = v128.load(bk, 48);
-        x0 = madd(s0, w0, x0); x1 = madd(s0, w1, x1); x2 = madd(s0, w2, x2); x3 = madd(s0, w3, x3);
-        y0 = madd(s1, w0, y0); y1 = madd(s1, w1, y1); y2 = madd(s1, w2, y2); y3 = madd(s1, w3, y3);
-        bk += 64;
+        const w0 = v128.load(bk);
+        x0 = madd(s0, w0, x0); y0 = madd(s1, w0, y0);
+        if (NV > 1) { const w1 = v128.load(bk, 16); x1 = madd(s0, w1, x1); y1 = madd(s1, w1, y1); }
+        if (NV > 2) { const w2 = v128.load(bk, 32); x2 = madd(s0, w2, x2); y2 = madd(s1, w2, y2); }
+        if (NV > 3) { const w3 = v128.load(bk, 48); x3 = madd(s0, w3, x3); y3 = madd(s1, w3, y3); }
+        bk += W;
       }
       const o0 = c + <usize>m * cStride + col;
       const o1 = o0 + cStride;
-      v128.store(o0, x0); v128.store(o0, x1, 16); v128.store(o0, x2, 32); v128.store(o0, x3, 48);
-      v128.store(o1, y0); v128.store(o1, y1, 16); v128.store(o1, y2, 32); v128.store(o1, y3, 48);
+      v128.store(o0, x0); v128.store(o1, y0);
+      if (NV > 1) { v128.store(o0, x1, 16); v128.store(o1, y1, 16); }
+      if (NV > 2) { v128.store(o0, x2, 32); v128.store(o1, y2, 32); }
+      if (NV > 3) { v128.store(o0, x3, 48); v128.store(o1, y3, 48); }
     }
     if (m < M) {
-      gemv_1x16(K, a + <usize>m * aStride, b, c0 + <usize>m * c0Stride + col, c + <usize>m * cStride + col);
+      gemv1(NV, K, a + <usize>m * aStride, b, c0 + <usize>m * c0Stride + col, c + <usize>m * cStride + col);
     }
   }
 }
 
-// One row times one panel: out[0:16] = init[0:16] + a[0:K] . panel   (panel [K][16])
+// One row times one panel: out[0:4NV] = init[0:4NV] + a[0:K] . panel   (panel [K][4NV])
 // @ts-ignore: decorator
-@inline function gemv_1x16(K: i32, a: usize, panel: usize, init: usize, out: usize): void {
-  let x0 = v128.load(init), x1 = v128.load(init, 16), x2 = v128.load(init, 32), x3 = v128.load(init, 48);
+@inline function gemv1(NV: i32, K: i32, a: usize, panel: usize, init: usize, out: usize): void {
+  const W = <usize>(NV << 4);
+  let x0 = v128.load(init), x1 = x0, x2 = x0, x3 = x0;
+  if (NV > 1) x1 = v128.load(init, 16);
+  if (NV > 2) x2 = v128.load(init, 32);
+  if (NV > 3) x3 = v128.load(init, 48);
   let bk = panel;
   let k = 0;
   for (; k + 2 <= K; k += 2) {
     const s0 = v128.load32_splat(a + (<usize>k << 2));
     const s1 = v128.load32_splat(a + (<usize>k << 2), 4);
-    x0 = f32x4.add(x0, madd(s0, v128.load(bk), f32x4.mul(s1, v128.load(bk, 64))));
-    x1 = f32x4.add(x1, madd(s0, v128.load(bk, 16), f32x4.mul(s1, v128.load(bk, 80))));
-    x2 = f32x4.add(x2, madd(s0, v128.load(bk, 32), f32x4.mul(s1, v128.load(bk, 96))));
-    x3 = f32x4.add(x3, madd(s0, v128.load(bk, 48), f32x4.mul(s1, v128.load(bk, 112))));
-    bk += 128;
+    const b1 = bk + W;
+    x0 = f32x4.add(x0, madd(s0, v128.load(bk), f32x4.mul(s1, v128.load(b1))));
+    if (NV > 1) x1 = f32x4.add(x1, madd(s0, v128.load(bk, 16), f32x4.mul(s1, v128.load(b1, 16))));
+    if (NV > 2) x2 = f32x4.add(x2, madd(s0, v128.load(bk, 32), f32x4.mul(s1, v128.load(b1, 32))));
+    if (NV > 3) x3 = f32x4.add(x3, madd(s0, v128.load(bk, 48), f32x4.mul(s1, v128.load(b1, 48))));
+    bk += W << 1;
   }
   if (k < K) {
     const s0 = v128.load32_splat(a + (<usize>k << 2));
-    x0 = madd(s0, v128.load(bk), x0); x1 = madd(s0, v128.load(bk, 16), x1);
-    x2 = madd(s0, v128.load(bk, 32), x2); x3 = madd(s0, v128.load(bk, 48), x3);
+    x0 = madd(s0, v128.load(bk), x0);
+    if (NV > 1) x1 = madd(s0, v128.load(bk, 16), x1);
+    if (NV > 2) x2 = madd(s0, v128.load(bk, 32), x2);
+    if (NV > 3) x3 = madd(s0, v128.load(bk, 48), x3);
   }
-  v128.store(out, x0); v128.store(out, x1, 16); v128.store(out, x2, 32); v128.store(out, x3, 48);
+  v128.store(out, x0);
+  if (NV > 1) v128.store(out, x1, 16);
+  if (NV > 2) v128.store(out, x2, 32);
+  if (NV > 3) v128.store(out, x3, 48);
 }

@@ -1,7 +1,7 @@
 // The wasm core's exports: kernels only. Memory is managed from JavaScript (src/core/arena.ts):
 // no kernel allocates, so the module never grows memory on its own.
 
-export { pack_panel16, pack_gates16, unpack_panel16, unpack_gates16, gemm_2x16 } from "./gemm";
+export { pack_panel16, pack_gates, unpack_panel16, unpack_gates, gemm_2x16, gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
 export { activate_rows, activate_vec, exp_vec } from "./activations";
 export { lstm_forward } from "./lstm";
 

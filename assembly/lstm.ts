@@ -2,7 +2,7 @@
 //
 // Shapes (B batch, T steps, I input features, H units, Hp = H rounded up to 4, G4 = 4 * Hp):
 //   x      [B, T, I]        input, batch-major as Keras
-//   w      panel16 [Hp/4][I][16]   kernel, gate-interleaved (pack_gates16)
+//   w      panel16 [Hp/4][I][16]   kernel, gate-interleaved (pack_gates, G = 4)
 //   u      panel16 [Hp/4][Hp][16]  recurrent kernel, gate-interleaved, padding rows zero
 //   bias   [G4]             gate-interleaved bias (zeros when use_bias is false)
 //   h, c   [B, Hp]          state: initial state in, final state out

@@ -3,16 +3,22 @@
 import { WasmRnnError } from "./errors.js";
 import { loadCoreModule } from "./load-inline.js";
 
+/** C = C0 + A . Bp over packed panels (assembly/gemm.ts); the suffix is the panel width. */
+export type Gemm = (M: number, N: number, K: number, a: number, lda: number, bp: number,
+  c0: number, ldc0: number, c: number, ldc: number) => void;
+
 /** Exports of assembly/index.ts. Pointers and sizes are plain numbers (wasm32). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
   pack_panel16(src: number, ldSrc: number, K: number, N: number, Kp: number, dst: number): void;
-  pack_gates16(src: number, K: number, H: number, Kp: number, dst: number): void;
+  pack_gates(src: number, K: number, H: number, G: number, Kp: number, dst: number): void;
   unpack_panel16(src: number, K: number, N: number, Kp: number, dst: number): void;
-  unpack_gates16(src: number, K: number, H: number, Kp: number, dst: number): void;
-  gemm_2x16(M: number, N: number, K: number, a: number, lda: number, bp: number,
-    c0: number, ldc0: number, c: number, ldc: number): void;
+  unpack_gates(src: number, K: number, H: number, G: number, Kp: number, dst: number): void;
+  gemm_2x16: Gemm;
+  gemm_2x12: Gemm;
+  gemm_2x8: Gemm;
+  gemm_2x4: Gemm;
   activate_rows(src: number, ldSrc: number, M: number, N: number, dst: number, kind: number): void;
   activate_vec(src: number, dst: number, n: number, kind: number): void;
   exp_vec(src: number, dst: number, n: number): void;

@@ -189,9 +189,9 @@ export class LSTM<S extends boolean = false> extends Layer {
       f32.set(values[0]!, kS! >> 2);
       f32.set(values[1]!, rS! >> 2);
       f32.set(bias, bS! >> 2);
-      k.pack_gates16(kS!, I, H, I, fresh[0]!);
-      k.pack_gates16(rS!, H, H, Hp, fresh[1]!);
-      k.pack_gates16(bS!, 1, H, 1, fresh[2]!);
+      k.pack_gates(kS!, I, H, 4, I, fresh[0]!);
+      k.pack_gates(rS!, H, H, 4, Hp, fresh[1]!);
+      k.pack_gates(bS!, 1, H, 4, 1, fresh[2]!);
     });
     this.freeWeights();
     [this.kernelPtr, this.recurrentPtr, this.biasPtr] = fresh as [number, number, number];
@@ -202,9 +202,9 @@ export class LSTM<S extends boolean = false> extends Layer {
     const H = this.units, Hp = this.paddedUnits, I = this.inputDim;
     const sizes = [I * 4 * H, H * 4 * H, 4 * H];
     return withStaging(sizes.map((s) => s * 4), ([kS, rS, bS]) => {
-      k.unpack_gates16(this.kernelPtr, I, H, I, kS!);
-      k.unpack_gates16(this.recurrentPtr, H, H, Hp, rS!);
-      k.unpack_gates16(this.biasPtr, 1, H, 1, bS!);
+      k.unpack_gates(this.kernelPtr, I, H, 4, I, kS!);
+      k.unpack_gates(this.recurrentPtr, H, H, 4, Hp, rS!);
+      k.unpack_gates(this.biasPtr, 1, H, 4, 1, bS!);
       const f32 = heapF32();
       const out = [f32.slice(kS! >> 2, (kS! >> 2) + sizes[0]!), f32.slice(rS! >> 2, (rS! >> 2) + sizes[1]!)];
       if (this.useBias) out.push(f32.slice(bS! >> 2, (bS! >> 2) + sizes[2]!));
