@@ -24,7 +24,7 @@
 // the gate math into the GEMM tile). The whole sequence runs inside this one call.
 
 import { gemm_2x16 } from "./gemm";
-import { activatev } from "./activations";
+import { ACT_SIGMOID, ACT_TANH, activatev, lstmCellTanhSigmoid } from "./activations";
 import { storeLanes } from "./simd";
 
 export function lstm_forward(
@@ -37,6 +37,8 @@ export function lstm_forward(
 ): void {
   const Hp = (H + 3) & ~3;
   const G4 = Hp << 2;
+  // the default cell has a fused, cheaper form (no per-gate activations to keep for a trace)
+  const fused = act == ACT_TANH && recAct == ACT_SIGMOID && !trace;
   // xw[b, t] = bias + x[b, t] . w
   gemm_2x16(B * T, G4, I, x, I, w, bias, 0, xw, G4);
   for (let s = 0; s < T; s++) {
@@ -60,6 +62,19 @@ export function lstm_forward(
           }
           continue;
         }
+      }
+      if (fused) {
+        for (let g = 0; g < (Hp >> 2); g++) {
+          const zg = zr + (<usize>g << 6);
+          const cp = cr + (<usize>g << 4);
+          const hNew = lstmCellTanhSigmoid(v128.load(zg), v128.load(zg, 16), v128.load(zg, 32), v128.load(zg, 48), v128.load(cp), cp);
+          v128.store(hr + (<usize>g << 4), hNew);
+          const lanes = H - (g << 2);
+          if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, lanes);
+          if (cseq) storeLanes(cseq + outRow + (<usize>g << 4), v128.load(cp), lanes);
+        }
+        if (mask) memory.copy(last + (<usize>b * <usize>Hp << 2), hr, <usize>Hp << 2);
+        continue;
       }
       for (let g = 0; g < (Hp >> 2); g++) {
         const zg = zr + (<usize>g << 6);
