@@ -1,5 +1,5 @@
 // The public API of wasm-rnn.
-export { ready } from "./core/wasm.js";
+export { ready, coreInfo, type ReadyOptions, type CoreInfo, type CoreBuild, type SimdChoice } from "./core/wasm.js";
 export { memoryBytes } from "./core/arena.js";
 export { WasmRnnError } from "./core/errors.js";
 export { Tensor, tensor, type DType, type NestedArray, type TensorLike } from "./core/tensor.js";

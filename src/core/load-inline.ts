@@ -1,7 +1,8 @@
 // Default loader: the core's bytes are inlined as base64 (no file system, no fetch), which works
-// in Node, Deno, Bun and browsers. Runtimes that forbid compiling from bytes (workerd) need an
-// entry that imports the .wasm module instead.
-import { CORE_SIMD_BASE64 } from "./generated/core-wasm.js";
+// in Node, Deno, Bun and browsers. Each build sits in its own generated module, imported only when
+// it is the one chosen, so a browser downloads one build, not both. Runtimes that forbid compiling
+// from bytes (workerd) use load-module.ts instead (see entry-worker.ts).
+import type { CoreBuild } from "./wasm.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -10,6 +11,10 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export async function loadCoreModule(): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(decodeBase64(CORE_SIMD_BASE64));
+export async function loadInline(build: CoreBuild): Promise<WebAssembly.Module> {
+  const base64 =
+    build === "relaxed"
+      ? (await import("./generated/core-relaxed.js")).CORE_RELAXED_BASE64
+      : (await import("./generated/core-simd.js")).CORE_SIMD_BASE64;
+  return WebAssembly.compile(decodeBase64(base64));
 }

@@ -1,7 +1,10 @@
 // The wasm instance: created once by `ready()`, then used synchronously by everything else.
-// How the bytes arrive differs per runtime; that choice lives in the loader imported here.
+// Two things differ per runtime and are settled here, once:
+//  - how the module arrives: inlined base64 (load-inline.ts, the default) or an imported `.wasm`
+//    module (load-module.ts, set by entry-worker.ts for workerd, which cannot compile from bytes);
+//  - which build runs: plain SIMD128 ("simd", bit-identical everywhere) or relaxed SIMD ("relaxed",
+//    fused multiply-add), picked by feature detection unless forced.
 import { WasmRnnError } from "./errors.js";
-import { loadCoreModule } from "./load-inline.js";
 
 /** C = C0 + A . Bp over packed panels (assembly/gemm.ts); the suffix is the panel width. */
 export type Gemm = (M: number, N: number, K: number, a: number, lda: number, bp: number,
@@ -34,20 +37,153 @@ let exportsRef: CoreExports | null = null;
 let pending: Promise<void> | null = null;
 let f32: Float32Array = new Float32Array(0);
 
-/** Instantiates the wasm core once; every later call resolves immediately. */
-export function ready(): Promise<void> {
-  if (exportsRef) return Promise.resolve();
+/** The two builds of the core: plain SIMD128, or relaxed SIMD (fused multiply-add). */
+export type CoreBuild = "simd" | "relaxed";
+/** Gets the compiled module of one build. */
+export type CoreLoader = (build: CoreBuild) => Promise<WebAssembly.Module>;
+/** Which build `ready()` instantiates: `"auto"` (the default) takes relaxed SIMD where supported. */
+export type SimdChoice = "auto" | "plain" | "relaxed";
+
+export interface ReadyOptions {
+  /**
+   * `"auto"` (default): the relaxed-SIMD build where the runtime supports it, else the plain one;
+   * `"plain"`: the plain SIMD build, whose outputs are bit-identical on every runtime;
+   * `"relaxed"`: the relaxed-SIMD build, or an error where unsupported. Without this option the
+   * environment variable `WASM_RNN_SIMD` (Node, Bun) or `globalThis.WASM_RNN_SIMD` decides.
+   */
+  simd?: SimdChoice;
+}
+
+export interface CoreInfo {
+  /** The build running: `"simd"` (plain SIMD128) or `"relaxed"` (relaxed SIMD). */
+  build: CoreBuild;
+  /** Whether this runtime can run the relaxed-SIMD build. */
+  relaxedSimd: boolean;
+  /** How the module was loaded: inlined bytes, or an imported `.wasm` module (workerd). */
+  loader: "inline" | "module";
+}
+
+let loaderKind: CoreInfo["loader"] = "inline";
+let loader: CoreLoader = async (build) => (await import("./load-inline.js")).loadInline(build);
+let active: CoreBuild | null = null;
+
+/** For entry modules only: replaces the inline loader (call before `ready()`). */
+export function useCoreLoader(kind: CoreInfo["loader"], load: CoreLoader): void {
+  loaderKind = kind;
+  loader = load;
+}
+
+// (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section
+  0x03, 0x02, 0x01, 0x00, // function section
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code
+]);
+let relaxedSupported: boolean | null = null;
+
+/** Whether this runtime validates relaxed-SIMD code (Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  if (relaxedSupported === null) {
+    try {
+      relaxedSupported = WebAssembly.validate(RELAXED_PROBE);
+    } catch {
+      relaxedSupported = false;
+    }
+  }
+  return relaxedSupported;
+}
+
+const CHOICES: readonly string[] = ["auto", "plain", "relaxed", "simd"];
+
+/** The switch for tests and deployments: globalThis.WASM_RNN_SIMD, else env WASM_RNN_SIMD (Node, Bun). */
+function switchFromEnvironment(): SimdChoice | undefined {
+  const g = globalThis as { WASM_RNN_SIMD?: unknown; Deno?: unknown; process?: { env?: Record<string, string | undefined> } };
+  let value: unknown = g.WASM_RNN_SIMD;
+  // Deno would ask for an env permission: it uses the global switch only.
+  if (value === undefined && g.Deno === undefined) {
+    try {
+      value = g.process?.env?.WASM_RNN_SIMD;
+    } catch {
+      value = undefined;
+    }
+  }
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string" || !CHOICES.includes(value)) {
+    throw new WasmRnnError(`wasm-rnn: WASM_RNN_SIMD: expected "auto", "plain" or "relaxed", got ${JSON.stringify(value)}`);
+  }
+  return value === "simd" ? "plain" : (value as SimdChoice);
+}
+
+function chooseBuild(choice: SimdChoice): CoreBuild {
+  if (choice === "plain") return "simd";
+  if (choice === "relaxed") {
+    if (!relaxedSimdSupported()) {
+      throw new WasmRnnError(
+        `wasm-rnn: the relaxed-SIMD build was requested, but this runtime does not support relaxed SIMD ` +
+          `(Node 20 needs --experimental-wasm-relaxed-simd); use { simd: "auto" } or "plain"`,
+      );
+    }
+    return "relaxed";
+  }
+  return relaxedSimdSupported() ? "relaxed" : "simd";
+}
+
+function checkSame(choice: SimdChoice | undefined): void {
+  if (choice === undefined || choice === "auto" || active === null) return;
+  const want: CoreBuild = choice === "plain" ? "simd" : "relaxed";
+  if (want !== active) {
+    throw new WasmRnnError(
+      `wasm-rnn: ready({ simd: "${choice}" }): expected the core not yet instantiated, got it already running ` +
+        `the ${active === "simd" ? "plain" : "relaxed"} build (choose the build in the first ready() call)`,
+    );
+  }
+}
+
+/**
+ * Instantiates the wasm core once; every later call resolves immediately. `options.simd` picks the
+ * build (see `ReadyOptions`); asking for a different build after the first call is an error.
+ */
+export function ready(options: ReadyOptions = {}): Promise<void> {
+  let explicit = options.simd as string | undefined;
+  if (explicit !== undefined && !CHOICES.includes(explicit)) {
+    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ simd }): expected "auto", "plain" or "relaxed", got ${JSON.stringify(explicit)}`));
+  }
+  if (explicit === "simd") explicit = "plain";
+  const requested = explicit as SimdChoice | undefined;
+  if (exportsRef) {
+    try {
+      checkSame(requested);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
+  }
   if (!pending) {
     pending = (async () => {
-      const module = await loadCoreModule();
-      const instance = await WebAssembly.instantiate(module, {});
+      const build = chooseBuild(requested ?? switchFromEnvironment() ?? "auto");
+      let instance: WebAssembly.Instance;
+      try {
+        const module = await loader(build);
+        instance = await WebAssembly.instantiate(module, {});
+      } catch (err) {
+        throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (${build} build): ${String(err)}`);
+      }
+      active = build;
       exportsRef = instance.exports as unknown as CoreExports;
     })().catch((err: unknown) => {
       pending = null;
-      throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core: ${String(err)}`);
+      throw err instanceof WasmRnnError ? err : new WasmRnnError(`wasm-rnn: could not instantiate the wasm core: ${String(err)}`);
     });
+    return pending;
   }
-  return pending;
+  return pending.then(() => checkSame(requested));
+}
+
+/** Which build of the core runs, and how it was loaded. Call after `await ready()`. */
+export function coreInfo(): CoreInfo {
+  core("coreInfo");
+  return { build: active!, relaxedSimd: relaxedSimdSupported(), loader: loaderKind };
 }
 
 export function isReady(): boolean {

@@ -1,0 +1,137 @@
+// Runtime-neutral checks, run unchanged in Node, Deno, Bun, workerd and Chromium: the Keras cases
+// (a subset of test/cases/*.json, picked by pickCases below) replayed through the public API, each
+// output checked against Keras's numbers within 1e-5 + 1e-4·|want|, plus one hash over every output
+// bit. Uses only the package's public API and web-standard globals (atob, Float32Array).
+
+/** Picks the cases every runtime replays: all tutorial and Dense cases, a spread of the rest. */
+export function pickCases(files) {
+  const every = (list, n) => list.filter((_, i) => i % n === 0);
+  return {
+    keras_version: files.tutorial.keras_version,
+    tolerance: files.tutorial.tolerance,
+    tutorial: files.tutorial.cases,
+    lstm: every(files.random.cases, 5),
+    encoderDecoder: every(files.encoderDecoder.cases, 2),
+    dense: files.dense.cases,
+  };
+}
+
+function decodeArray(lib, a) {
+  const binary = atob(a.b64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return lib.tensor(new Float32Array(bytes.buffer), a.shape);
+}
+
+/** 53-bit hash (cyrb53) over the bytes of every output, in order. */
+function hasher() {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  return {
+    add(t) {
+      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      for (let i = 0; i < bytes.length; i++) {
+        h1 = Math.imul(h1 ^ bytes[i], 2654435761);
+        h2 = Math.imul(h2 ^ bytes[i], 1597334677);
+      }
+    },
+    hex() {
+      const a = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+      const b = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+      return (4294967296 * (2097151 & b) + (a >>> 0)).toString(16).padStart(14, "0");
+    },
+  };
+}
+
+function compare(got, want, tol) {
+  if (got.shape.join(",") !== want.shape.join(",")) return `shape [${got.shape}], Keras [${want.shape}]`;
+  for (let i = 0; i < want.data.length; i++) {
+    const g = got.data[i], w = want.data[i];
+    if (!(Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w))) return `element ${i} is ${g}, Keras gives ${w}`;
+  }
+  return null;
+}
+
+function lstmModel(lib, c, dec) {
+  const x = dec(c.inputs[0]);
+  const inp = lib.Input({ shape: x.shape.slice(1) });
+  const layer = new lib.LSTM(c.config);
+  let inputs = [inp], outs;
+  if (c.kind === "lstm_initial_state") {
+    const h0 = lib.Input({ shape: [c.config.units] }), c0 = lib.Input({ shape: [c.config.units] });
+    inputs = [inp, h0, c0];
+    outs = layer.apply(inp, { initialState: [h0, c0] });
+  } else {
+    outs = layer.apply(inp);
+  }
+  layer.setWeights(c.weights.map(dec));
+  return new lib.Model({ inputs, outputs: Array.isArray(outs) ? outs : [outs] });
+}
+
+function encoderDecoderModel(lib, c, dec) {
+  const encX = dec(c.inputs[0]), decX = dec(c.inputs[1]);
+  const encIn = lib.Input({ shape: encX.shape.slice(1) }), decIn = lib.Input({ shape: decX.shape.slice(1) });
+  const encoder = new lib.LSTM({ ...c.encoder.config, returnState: true });
+  const [, h, cell] = encoder.apply(encIn);
+  const decoder = new lib.LSTM({ ...c.decoder.config, returnSequences: true, returnState: true });
+  const [y, dh, dc] = decoder.apply(decIn, { initialState: [h, cell] });
+  encoder.setWeights(c.encoder.weights.map(dec));
+  decoder.setWeights(c.decoder.weights.map(dec));
+  let out = y;
+  if (c.dense) {
+    const dense = new lib.Dense(c.dense.config);
+    out = dense.apply(y);
+    dense.setWeights(c.dense.weights.map(dec));
+  }
+  return new lib.Model({ inputs: [encIn, decIn], outputs: [out, dh, dc] });
+}
+
+function denseModel(lib, c, dec) {
+  const x = dec(c.inputs[0]);
+  const inp = lib.Input({ shape: x.shape.slice(1) });
+  const dense = new lib.Dense(c.config);
+  const y = dense.apply(inp);
+  dense.setWeights(c.weights.map(dec));
+  return new lib.Model({ inputs: inp, outputs: y });
+}
+
+/**
+ * Instantiates the core with `simd` ("plain" | "relaxed" | "auto"), replays the picked cases and
+ * returns a plain-JSON report: { build, relaxedSimd, loader, passed, failed, failures, hash,
+ * tutorialBoth } (tutorialBoth: the outputs of the tutorial's returnSequences + returnState model).
+ */
+export async function runChecks(lib, picked, simd = "auto") {
+  await lib.ready({ simd });
+  const info = lib.coreInfo();
+  const dec = (a) => decodeArray(lib, a);
+  const tol = picked.tolerance;
+  const hash = hasher();
+  const failures = [];
+  let passed = 0;
+  let tutorialBoth = null;
+  const groups = [
+    ["tutorial", picked.tutorial, lstmModel],
+    ["lstm", picked.lstm, lstmModel],
+    ["encoder-decoder", picked.encoderDecoder, encoderDecoderModel],
+    ["dense", picked.dense, denseModel],
+  ];
+  for (const [group, cases, build] of groups) {
+    for (const c of cases) {
+      const label = `${group}/${c.name}`;
+      try {
+        const model = build(lib, c, dec);
+        let got = model.predict(c.inputs.map(dec));
+        if (!Array.isArray(got)) got = [got];
+        if (got.length !== c.outputs.length) throw new Error(`${got.length} outputs, Keras ${c.outputs.length}`);
+        const problems = got.map((t, i) => compare(t, dec(c.outputs[i]), tol)).map((p, i) => p && `output ${i}: ${p}`).filter(Boolean);
+        got.forEach((t) => hash.add(t));
+        if (c.name === "tutorial_both") tutorialBoth = got.map((t) => ({ shape: t.shape, data: Array.from(t.data) }));
+        model.dispose?.();
+        if (problems.length) failures.push(`${label}: ${problems.join("; ")}`);
+        else passed++;
+      } catch (err) {
+        failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
+      }
+    }
+  }
+  return { ...info, passed, failed: failures.length, failures, hash: hash.hex(), tutorialBoth };
+}
