@@ -12,3 +12,4 @@ export { LSTM, type LSTMArgs, type LSTMOutput, type RecurrentCallArgs } from "./
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Model, type ModelArgs } from "./model/model.js";
 export { SymbolicTensor } from "./model/symbolic.js";
+export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type ShardSource } from "./io/index.js";

@@ -1,0 +1,117 @@
+// Reading HDF5 with jsfive (pure JavaScript, so it also runs where compiling wasm from bytes is
+// forbidden, e.g. Cloudflare workerd). Imported lazily: users of other formats never load it.
+// jsfive throws strings and generic errors on malformed files; everything is wrapped into
+// WasmRnnError here.
+import { WasmRnnError } from "../core/errors.js";
+
+type JsFive = typeof import("jsfive");
+let mod: Promise<JsFive> | null = null;
+
+async function jsfive(): Promise<JsFive> {
+  mod ??= import("jsfive").catch((err: unknown) => {
+    mod = null;
+    throw new WasmRnnError(`loadModel: reading HDF5 (.h5/.keras) needs the 'jsfive' package, which failed to load: ${String((err as Error)?.message ?? err)}`);
+  });
+  return mod;
+}
+
+export const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function isHdf5(b: Uint8Array): boolean {
+  return HDF5_MAGIC.every((v, i) => b[i] === v);
+}
+
+export interface H5Dataset {
+  kind: "dataset";
+  path: string;
+  shape: number[];
+  read(): Float32Array;
+}
+export interface H5Group {
+  kind: "group";
+  path: string;
+  keys(): string[];
+  get(key: string): H5Group | H5Dataset | null;
+  attr(name: string): unknown;
+  /** A string attribute, or a list of strings (Keras splits long ones into name0, name1, ...). */
+  strings(name: string): string[] | null;
+  str(name: string): string | null;
+}
+
+function cleanStr(v: unknown): string {
+  if (typeof v === "string") return v.replace(/\0+$/, "");
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v).replace(/\0+$/, "");
+  return String(v);
+}
+
+/** Opens an HDF5 file held in memory. Every access may throw WasmRnnError naming `file`. */
+export async function openHdf5(bytes: Uint8Array, file: string, maxValues: number): Promise<H5Group> {
+  const h5 = await jsfive();
+  const guard = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof WasmRnnError) throw err;
+      const msg = typeof err === "string" ? err : String((err as Error)?.message ?? err);
+      throw new WasmRnnError(`${file}: corrupt or unsupported HDF5 (${what}): ${msg.slice(0, 200)}`);
+    }
+  };
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const root = guard("superblock", () => new h5.File(buf, file));
+  const wrapDataset = (d: InstanceType<JsFive["Dataset"]>, path: string): H5Dataset => {
+    const shape = guard(`shape of ${path}`, () => d.shape);
+    if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new WasmRnnError(`${file}: dataset ${path} has an invalid shape`);
+    const n = shape.reduce((a: number, b: number) => a * b, 1);
+    return {
+      kind: "dataset", path, shape: [...shape],
+      read() {
+        if (n > maxValues) throw new WasmRnnError(`${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`);
+        const v = guard(`data of ${path}`, () => d.value) as ArrayLike<number>;
+        if (!v || typeof v.length !== "number" || v.length !== n) throw new WasmRnnError(`${file}: dataset ${path} should hold ${n} values, got ${v && typeof v.length === "number" ? v.length : typeof v}`);
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const x = v[i];
+          if (typeof x !== "number") throw new WasmRnnError(`${file}: dataset ${path} is not numeric`);
+          out[i] = x;
+        }
+        return out;
+      },
+    };
+  };
+  const wrapGroup = (g: InstanceType<JsFive["Group"]>, path: string): H5Group => {
+    const self: H5Group = {
+      kind: "group", path,
+      keys: () => guard(`members of ${path}`, () => g.keys),
+      get(key) {
+        const sub = `${path === "/" ? "" : path}/${key}`;
+        if (!key.includes("/") && !self.keys().includes(key)) return null;
+        const o = guard(`object ${sub}`, () => g.get(key));
+        if (!o) return null;
+        if (o instanceof h5.Dataset) return wrapDataset(o, sub);
+        if (o instanceof h5.Group) return wrapGroup(o, sub);
+        return null;
+      },
+      attr: (name) => guard(`attribute ${name} of ${path}`, () => g.attrs[name]),
+      str(name) {
+        const v = self.attr(name);
+        if (v === undefined || v === null) return null;
+        return cleanStr(Array.isArray(v) ? v[0] : v);
+      },
+      strings(name) {
+        const attrs = guard(`attributes of ${path}`, () => g.attrs);
+        const parts: unknown[] = [];
+        if (attrs[name] !== undefined) parts.push(attrs[name]);
+        else for (let i = 0; attrs[`${name}${i}`] !== undefined; i++) parts.push(attrs[`${name}${i}`]);
+        if (!parts.length) return null;
+        const out: string[] = [];
+        for (const p of parts) {
+          if (Array.isArray(p)) for (const s of p) { if (typeof s === "string" || s instanceof Uint8Array) out.push(cleanStr(s)); }
+          else if (typeof p === "string" || p instanceof Uint8Array) out.push(cleanStr(p));
+        }
+        return out;
+      },
+    };
+    return self;
+  };
+  return wrapGroup(root, "/");
+}

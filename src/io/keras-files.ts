@@ -1,0 +1,160 @@
+// Keras files: legacy HDF5 (.h5 from Keras 1/2, tf.keras and Keras 3's legacy writer, full models
+// or save_weights), Keras 3 `.keras` zips and Keras 3 `.weights.h5` (object-tree layout).
+import { WasmRnnError } from "../core/errors.js";
+import type { H5Dataset, H5Group } from "./hdf5.js";
+import type { FileWeight, WeightGroup } from "./weights.js";
+
+/** Keras's naming.to_snake_case: "SimpleRNN" -> "simple_rnn", "LSTM" -> "lstm". */
+export function kerasSnake(name: string): string {
+  let s = name.replace(/\W+/g, "");
+  s = s.replace(/(.)([A-Z][a-z]+)/g, "$1_$2");
+  s = s.replace(/([a-z])([A-Z])/g, "$1_$2");
+  return s.toLowerCase();
+}
+
+export interface LegacyH5 {
+  kerasVersion: string;
+  modelConfig: string | null;
+  groups: WeightGroup[] | null;
+  /** The object-tree root (`layers/...`) of a Keras 3 weights file, when that is the layout. */
+  objectTree: H5Group | null;
+}
+
+const toWeight = (d: H5Dataset, name: string): FileWeight => ({ name, shape: d.shape, read: () => d.read() });
+
+/** Reads the structure of a Keras HDF5 file (no weight values are decoded yet). */
+export function readKerasH5(root: H5Group, file: string): LegacyH5 {
+  const modelConfig = root.str("model_config");
+  const mw = root.get("model_weights");
+  const weightsRoot = mw && mw.kind === "group" ? mw : root;
+  const kerasVersion = root.str("keras_version") ?? weightsRoot.str("keras_version") ?? "";
+  const layerNames = weightsRoot.strings("layer_names");
+  if (!layerNames) {
+    const layers = root.get("layers");
+    if (layers && layers.kind === "group") return { kerasVersion: kerasVersion || "3", modelConfig, groups: null, objectTree: layers };
+    throw new WasmRnnError(`${file}: not a Keras HDF5 file (no layer_names attribute and no layers/ group)`);
+  }
+  if (/^1\./.test(kerasVersion)) throw new WasmRnnError(`${file}: Keras ${kerasVersion} files are not supported (Keras 2 or later)`);
+  const groups = layerNames.map((ln): WeightGroup => {
+    const g = weightsRoot.get(ln);
+    if (!g || g.kind !== "group") throw new WasmRnnError(`${file}: layer_names lists '${ln}' but there is no such weight group`);
+    const names = g.strings("weight_names") ?? [];
+    const weights = names.map((wn) => {
+      const d = g.get(wn);
+      if (!d || d.kind !== "dataset") throw new WasmRnnError(`${file}: weight_names of '${ln}' lists '${wn}' but there is no such dataset`);
+      return toWeight(d, wn);
+    });
+    return { layerName: ln, weights };
+  });
+  return { kerasVersion, modelConfig, groups, objectTree: null };
+}
+
+const PREFERRED = ["cell", "cells", "forward_layer", "backward_layer", "layer"];
+
+function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+/** Datasets of one object-tree node in Keras creation order: own vars 0..n, then sub-objects. */
+function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
+  if (depth > 8) throw new WasmRnnError(`${file}: weight tree at ${g.path} is nested too deeply`);
+  const out: FileWeight[] = [];
+  const keys = g.keys();
+  if (keys.includes("vars")) {
+    const v = g.get("vars");
+    if (v && v.kind === "group") {
+      const vk = v.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      for (const k of vk) {
+        const d = v.get(k);
+        if (!d || d.kind !== "dataset") throw new WasmRnnError(`${file}: ${v.path}/${k} is not a dataset`);
+        out.push(toWeight(d, `${v.path.replace(/^\//, "")}/${k}`));
+      }
+    }
+  }
+  const subs = keys.filter((k) => k !== "vars").sort((a, b) => {
+    const ia = PREFERRED.indexOf(a), ib = PREFERRED.indexOf(b);
+    if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+    return naturalCompare(a, b);
+  });
+  for (const k of subs) {
+    const s = g.get(k);
+    if (s && s.kind === "group") out.push(...collectVars(s, file, depth + 1));
+  }
+  return out;
+}
+
+/**
+ * Keras 3 object-tree weights (`layers/<snake_case class>[_<n>]/...`), matched to layers given in
+ * the model's layer order with their Keras class names.
+ */
+export function objectTreeGroups(layersGroup: H5Group, file: string, layers: { name: string; className: string }[]): WeightGroup[] {
+  const used = new Map<string, number>();
+  const present = new Set(layersGroup.keys());
+  const groups: WeightGroup[] = [];
+  for (const l of layers) {
+    const base = kerasSnake(l.className);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    const key = n === undefined ? base : `${base}_${n + 1}`;
+    if (!present.has(key)) continue;
+    const g = layersGroup.get(key);
+    if (!g || g.kind !== "group") continue;
+    groups.push({ layerName: l.name, weights: collectVars(g, file) });
+  }
+  const known = new Set(groups.map((g) => g.layerName));
+  void known;
+  return groups;
+}
+
+// ---- .keras (zip) ------------------------------------------------------------------------------
+
+type Fflate = typeof import("fflate");
+let fflateMod: Promise<Fflate> | null = null;
+
+export async function fflate(): Promise<Fflate> {
+  fflateMod ??= import("fflate").catch((err: unknown) => {
+    fflateMod = null;
+    throw new WasmRnnError(`loadModel: reading .keras files needs the 'fflate' package, which failed to load: ${String((err as Error)?.message ?? err)}`);
+  });
+  return fflateMod;
+}
+
+export const isZip = (b: Uint8Array) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+
+export interface KerasZip {
+  config: string;
+  metadata: string | null;
+  weights: Uint8Array;
+}
+
+/** Unzips the three members a .keras file needs, refusing oversized entries before inflating. */
+export async function readKerasZip(bytes: Uint8Array, file: string, maxBytes: number): Promise<KerasZip> {
+  const { unzipSync } = await fflate();
+  const wanted = new Set(["config.json", "metadata.json", "model.weights.h5"]);
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter(f) {
+        if (!wanted.has(f.name)) return false;
+        if (f.originalSize > maxBytes) throw new WasmRnnError(`${file}: zip member ${f.name} would inflate to ${f.originalSize} bytes, over the limit of ${maxBytes} (option maxBytes)`);
+        return true;
+      },
+    });
+  } catch (err) {
+    if (err instanceof WasmRnnError) throw err;
+    throw new WasmRnnError(`${file}: corrupt .keras zip: ${String((err as Error)?.message ?? err)}`);
+  }
+  const dec = new TextDecoder("utf-8", { fatal: false });
+  if (!files["config.json"]) {
+    const names = Object.keys(files);
+    throw new WasmRnnError(`${file}: a .keras file needs config.json${names.length ? `; found ${names.join(", ")}` : ""}`);
+  }
+  if (!files["model.weights.h5"]) {
+    throw new WasmRnnError(`${file}: a .keras file needs model.weights.h5 (other weight formats such as .npz or sharded weights are not supported)`);
+  }
+  return {
+    config: dec.decode(files["config.json"]),
+    metadata: files["metadata.json"] ? dec.decode(files["metadata.json"]) : null,
+    weights: files["model.weights.h5"],
+  };
+}

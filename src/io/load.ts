@@ -1,0 +1,243 @@
+// loadModel / loadWeights: format detection and the three readers (TF.js, legacy .h5, .keras).
+import { WasmRnnError } from "../core/errors.js";
+import { ready } from "../core/wasm.js";
+import type { Model } from "../model/model.js";
+import { isHdf5, openHdf5 } from "./hdf5.js";
+import { isZip, objectTreeGroups, readKerasH5, readKerasZip } from "./keras-files.js";
+import type { Json, LoadContext } from "./registry.js";
+import { describeSource, isUrl, readBytes, siblingOf, type ByteSource } from "./source.js";
+import { isTfjsModelJson, readTfjsWeights, tfjsVersion, type ShardBytes, type ShardProvider, type TfjsModelJson } from "./tfjs.js";
+import { buildModel, type BuiltModel } from "./topology.js";
+import { assignWeights, type WeightGroup } from "./weights.js";
+
+export type { ByteSource } from "./source.js";
+export type { ShardBytes, ShardProvider, TfjsModelJson } from "./tfjs.js";
+
+/** Weight shards of a TF.js model: a function, or a map from the manifest's path to bytes. */
+export type ShardSource = ShardProvider | Map<string, ShardBytes> | Record<string, ShardBytes>;
+
+/** A TF.js model held in memory (what `saveModel` returns without a path). */
+export interface TfjsArtifacts {
+  modelJson: TfjsModelJson | string;
+  /** Shards by manifest path. */
+  weights?: ShardSource;
+  /** All weight bytes concatenated in manifest order (TF.js's `weightData`). */
+  weightData?: ShardBytes;
+}
+
+export interface LoadOptions {
+  /** Largest number of weight values a model may hold; checked before allocating. Default 2^28 (1 GiB of float32). */
+  maxParams?: number;
+  /** Largest file (or zip member) in bytes. Default 2^30. */
+  maxBytes?: number;
+  /**
+   * What "hard_sigmoid" in the file means. "auto" (default): Keras 3's x/6+0.5 for Keras 3 files,
+   * 0.2x+0.5 (our "hard_sigmoid_legacy") for older Keras and every TF.js model.
+   */
+  hardSigmoid?: "auto" | "keras3" | "legacy";
+  /** Weights for a source that has none of its own: a weights .h5 for a Keras config JSON, or shards for a model.json. */
+  weights?: ByteSource | ShardSource;
+  /** fetch() to use for URLs (default globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_MAX_PARAMS = 2 ** 28;
+const DEFAULT_MAX_BYTES = 2 ** 30;
+
+function context(file: string, format: LoadContext["format"], kerasVersion: string, opts: LoadOptions): LoadContext {
+  const major = Number(/^(\d+)/.exec(kerasVersion)?.[1] ?? NaN);
+  const auto = format === "tfjs" ? true : format === "keras" ? false : !(major >= 3);
+  const mode = opts.hardSigmoid ?? "auto";
+  if (!["auto", "keras3", "legacy"].includes(mode)) throw new WasmRnnError(`loadModel: expected hardSigmoid to be "auto", "keras3" or "legacy", got ${JSON.stringify(mode)}`);
+  const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
+  if (!Number.isInteger(maxParams) || maxParams < 1) throw new WasmRnnError(`loadModel: expected maxParams to be a positive integer, got ${JSON.stringify(opts.maxParams)}`);
+  return { file, format, kerasVersion, legacyHardSigmoid: mode === "auto" ? auto : mode === "legacy", maxParams, params: 0 };
+}
+
+function limits(opts: LoadOptions) {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new WasmRnnError(`loadModel: expected maxBytes to be a positive integer, got ${JSON.stringify(opts.maxBytes)}`);
+  return { maxBytes, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
+}
+
+const isBytes = (v: unknown): v is Uint8Array | ArrayBuffer => v instanceof Uint8Array || v instanceof ArrayBuffer;
+const isByteSource = (v: unknown): v is ByteSource => typeof v === "string" || v instanceof URL || isBytes(v);
+
+function shardProvider(src: ShardSource | ByteSource | undefined, base: ByteSource | null, opts: LoadOptions): ShardProvider | null {
+  if (typeof src === "function") return src;
+  if (src instanceof Map) return (p) => src.get(p) ?? Promise.reject(new WasmRnnError(`loadModel: no weight shard named '${p}' in the given map (has ${[...src.keys()].join(", ")})`));
+  if (src && typeof src === "object" && !isByteSource(src)) {
+    const rec = src as Record<string, ShardBytes>;
+    return (p) => (Object.prototype.hasOwnProperty.call(rec, p) ? rec[p]! : Promise.reject(new WasmRnnError(`loadModel: no weight shard named '${p}' in the given object`)));
+  }
+  if (src !== undefined) {
+    const dir = src as ByteSource;
+    if (isBytes(dir)) return () => dir;
+    return (p) => readBytes(siblingOf(typeof dir === "string" && !isUrl(dir) && !dir.endsWith("/") ? `${dir}/` : (dir as string | URL), p), limits(opts));
+  }
+  if (base !== null && !isBytes(base)) {
+    return (p) => {
+      if (p.includes("..") || /^[a-z]+:|^\//i.test(p)) throw new WasmRnnError(`loadModel: refusing weight shard path '${p}' (must be a plain file name next to model.json)`);
+      return readBytes(siblingOf(base as string | URL, p), limits(opts));
+    };
+  }
+  return null;
+}
+
+function parseJson(bytes: Uint8Array, file: string): Json {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Json;
+  } catch (err) {
+    throw new WasmRnnError(`${file}: not valid JSON (${String((err as Error)?.message ?? err).slice(0, 120)})`);
+  }
+}
+
+function disposeOnError<T>(built: BuiltModel, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    built.model.dispose();
+    throw err;
+  }
+}
+
+async function loadTfjs(json: TfjsModelJson, shards: ShardProvider | null, file: string, opts: LoadOptions, weightData?: ShardBytes): Promise<Model> {
+  if (json.format !== undefined && json.format !== "layers-model") {
+    throw new WasmRnnError(`${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : ""}`);
+  }
+  const ctx = context(file, "tfjs", tfjsVersion(json), opts);
+  const built = buildModel(json.modelTopology, ctx);
+  try {
+    const groups = await readTfjsWeights(json, shards, ctx, built.configLayers.map((l) => l.name), weightData);
+    assignWeights(file, built.model, groups);
+  } catch (err) {
+    built.model.dispose();
+    throw err;
+  }
+  return built.model;
+}
+
+async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promise<Model> {
+  const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
+  const root = await openHdf5(bytes, file, maxParams);
+  const h5 = readKerasH5(root, file);
+  if (!h5.modelConfig) {
+    throw new WasmRnnError(`${file}: this HDF5 file holds weights only (no model_config); build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }`);
+  }
+  const ctx = context(file, "h5", h5.kerasVersion, opts);
+  const built = buildModel(h5.modelConfig, ctx);
+  disposeOnError(built, () => assignWeights(file, built.model, groupsOf(h5, built.configLayers, file)));
+  return built.model;
+}
+
+function groupsOf(h5: ReturnType<typeof readKerasH5>, layers: { name: string; className: string }[], file: string): WeightGroup[] {
+  if (h5.groups) return h5.groups;
+  return objectTreeGroups(h5.objectTree!, file, layers);
+}
+
+async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Promise<Model> {
+  const z = await readKerasZip(bytes, file, limits(opts).maxBytes);
+  let version = "3";
+  if (z.metadata) {
+    const meta = parseJson(new TextEncoder().encode(z.metadata), `${file}:metadata.json`);
+    if (meta && typeof meta === "object" && !Array.isArray(meta) && typeof meta.keras_version === "string") version = meta.keras_version;
+  }
+  const ctx = context(file, "keras", version, opts);
+  const config = parseJson(new TextEncoder().encode(z.config), `${file}:config.json`);
+  const built = buildModel(config, ctx);
+  try {
+    const root = await openHdf5(z.weights, `${file}:model.weights.h5`, ctx.maxParams);
+    const h5 = readKerasH5(root, `${file}:model.weights.h5`);
+    assignWeights(file, built.model, groupsOf(h5, built.configLayers, file));
+  } catch (err) {
+    built.model.dispose();
+    throw err;
+  }
+  return built.model;
+}
+
+async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Promise<Model> {
+  const w = opts.weights;
+  if (w === undefined || !isByteSource(w)) {
+    throw new WasmRnnError(`${file}: a Keras model config holds no weights; pass the weights file too: loadModel(config, { weights: "weights.h5" })`);
+  }
+  const version = config && typeof config === "object" && !Array.isArray(config) && typeof config.keras_version === "string" ? config.keras_version : "2";
+  const ctx = context(file, "config", version, opts);
+  const built = buildModel(config, ctx);
+  try {
+    await loadWeightsInto(built.model, w, opts, built.configLayers);
+  } catch (err) {
+    built.model.dispose();
+    throw err;
+  }
+  return built.model;
+}
+
+/**
+ * Loads a model saved by Keras or TF.js: a `.keras` file, a legacy `.h5`, a TF.js `model.json`
+ * (with its shards beside it), a Keras config JSON (with `{ weights }`), or TF.js artifacts in
+ * memory. `source` is a path (Node, Deno, Bun), a URL, bytes, or `{ modelJson, weights | weightData }`.
+ */
+export async function loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options: LoadOptions = {}): Promise<Model> {
+  await ready();
+  if (typeof options !== "object" || options === null) throw new WasmRnnError(`loadModel: expected options to be an object, got ${String(options)}`);
+  if (!isByteSource(source)) {
+    if (typeof source !== "object" || source === null) throw new WasmRnnError(`loadModel: expected a path, URL, bytes or TF.js artifacts, got ${source === null ? "null" : typeof source}`);
+    if ("modelJson" in source) {
+      const art = source as TfjsArtifacts;
+      const mj = typeof art.modelJson === "string" ? parseJson(new TextEncoder().encode(art.modelJson), "<modelJson>") : art.modelJson;
+      if (!isTfjsModelJson(mj)) throw new WasmRnnError("<modelJson>: expected a TF.js model.json object with modelTopology");
+      if (art.weightData !== undefined && !isBytes(art.weightData)) throw new WasmRnnError("<modelJson>: expected weightData to be a Uint8Array or ArrayBuffer");
+      return loadTfjs(mj, shardProvider(art.weights ?? options.weights, null, options), "<modelJson>", options, art.weightData);
+    }
+    if (isTfjsModelJson(source)) return loadTfjs(source, shardProvider(options.weights, null, options), "<model.json object>", options);
+    if ("class_name" in source) return loadConfigJson(source as Json, "<config object>", options);
+    throw new WasmRnnError("loadModel: expected a path, URL, bytes, a TF.js model.json object or { modelJson, weights }");
+  }
+  const file = describeSource(source);
+  const bytes = await readBytes(source, limits(options));
+  if (isHdf5(bytes)) return loadH5(bytes, file, options);
+  if (isZip(bytes)) return loadKeras(bytes, file, options);
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] === 0x7b) {
+    const json = parseJson(bytes.subarray(i), file);
+    if (isTfjsModelJson(json)) {
+      const shards = shardProvider(options.weights, isBytes(source) ? null : source, options);
+      return loadTfjs(json, shards, file, options);
+    }
+    if (json && typeof json === "object" && !Array.isArray(json) && "class_name" in json) return loadConfigJson(json, file, options);
+    throw new WasmRnnError(`${file}: JSON that is neither a TF.js model.json (modelTopology) nor a Keras model config (class_name)`);
+  }
+  if (bytes.length === 0) throw new WasmRnnError(`${file}: empty file`);
+  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  throw new WasmRnnError(`${file}: unrecognised model format (first bytes ${head}); expected a .keras zip, an HDF5 .h5 or a TF.js model.json`);
+}
+
+async function loadWeightsInto(model: Model, source: ByteSource, opts: LoadOptions, layers?: { name: string; className: string }[]): Promise<void> {
+  const file = describeSource(source);
+  const bytes = await readBytes(source, limits(opts));
+  const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
+  const order = layers ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
+  if (isHdf5(bytes) || isZip(bytes)) {
+    const h5bytes = isZip(bytes) ? (await readKerasZip(bytes, file, limits(opts).maxBytes)).weights : bytes;
+    const root = await openHdf5(h5bytes, file, maxParams);
+    const h5 = readKerasH5(root, file);
+    assignWeights(file, model, groupsOf(h5, order, file), true);
+    return;
+  }
+  throw new WasmRnnError(`${file}: expected Keras weights (.h5, .weights.h5 or .keras), got another format`);
+}
+
+/**
+ * Loads weights into a model built in code (Keras `model.load_weights`): a Keras 2 `save_weights`
+ * .h5, a full-model .h5, a Keras 3 `.weights.h5` or a `.keras`. Layers are matched by name, or in
+ * order when the names differ; shapes must match.
+ */
+export async function loadWeights(model: Model, source: ByteSource, options: LoadOptions = {}): Promise<void> {
+  await ready();
+  if (!model || typeof (model as Model).getLayer !== "function") throw new WasmRnnError(`loadWeights: expected a Model, got ${typeof model}`);
+  if (!isByteSource(source)) throw new WasmRnnError(`loadWeights: expected a path, URL or bytes, got ${source === null ? "null" : typeof source}`);
+  await loadWeightsInto(model, source, options);
+}

@@ -1,0 +1,171 @@
+// Keras class name -> how to build our layer from a Keras config (snake_case keys, any Keras
+// version or TF.js), how to call it in a graph, and how to write it back as a Keras config.
+// Each layer joins with one `registerLayer` call.
+import type { ActivationName } from "../core/activations.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import type { Layer } from "../layers/layer.js";
+import type { Shape, SymbolicTensor } from "../model/symbolic.js";
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+export interface LoadContext {
+  /** The file, for error messages. */
+  file: string;
+  format: "tfjs" | "keras" | "h5" | "config";
+  /** As the file states it ("2.2.2", "3.5.0", "tfjs-layers 4.22.0", ...). */
+  kerasVersion: string;
+  /** True when "hard_sigmoid" means 0.2x+0.5 (Keras < 3 and TF.js). */
+  legacyHardSigmoid: boolean;
+  /** Largest number of weight values (floats) one model may hold. */
+  maxParams: number;
+  /** Running count of values the model's layers will allocate. */
+  params: number;
+}
+
+export interface LayerEntry {
+  /** Keras class names this entry builds ("LSTM", also e.g. "CuDNNLSTM" aliases). */
+  classNames: string[];
+  /** Builds the layer from its Keras config (name already validated). */
+  build(cfg: ConfigReader, ctx: LoadContext): Layer;
+  /** Number of weight values the layer will allocate for these input shapes (checked before build). */
+  params?(cfg: ConfigReader, inputs: readonly Shape[]): number;
+  /** Extra inbound tensors after the first are initial states (Keras 2 / TF.js RNN convention). */
+  recurrent?: boolean;
+  /** Calls the layer in a graph; default: apply(x, { initialState }) or apply([a, b, ...]). */
+  call?(layer: Layer, inputs: SymbolicTensor[], initialState: SymbolicTensor[]): SymbolicTensor[];
+  /** The layer as a Keras config (snake_case) for saving; absent: saving refuses this layer. */
+  toConfig?(layer: Layer, target: "tfjs" | "keras"): JsonObject;
+  /** Our class (for saving): `layer instanceof cls`. */
+  cls?: abstract new (...args: never[]) => Layer;
+}
+
+const REGISTRY = new Map<string, LayerEntry>();
+
+export function registerLayer(entry: LayerEntry): void {
+  for (const n of entry.classNames) REGISTRY.set(n, entry);
+}
+
+export function entryFor(className: string): LayerEntry | undefined {
+  return REGISTRY.get(className);
+}
+
+export function entryForLayer(layer: Layer): LayerEntry | undefined {
+  for (const e of new Set(REGISTRY.values())) if (e.cls && layer instanceof e.cls) return e;
+  return undefined;
+}
+
+export function knownClasses(): string[] {
+  return [...REGISTRY.keys()].sort();
+}
+
+/** Class names that hold code; refused outright (a model file never runs code here). */
+export const CODE_LAYERS = new Set(["Lambda", "TFOpLambda", "SlicingOpLambda", "Functional_Lambda", "__lambda__"]);
+
+/** Keys every layer may carry that do not change inference. */
+const IGNORED = new Set([
+  "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dtype",
+  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "embeddings_regularizer",
+  "kernel_constraint", "recurrent_constraint", "bias_constraint", "embeddings_constraint",
+  "kernel_initializer", "recurrent_initializer", "bias_initializer", "embeddings_initializer",
+  "dropout", "recurrent_dropout", "seed", "implementation", "unroll", "input_length", "sparse", "ragged",
+  "build_config", "module", "registered_name", "lora_rank", "lora_alpha", "quantization_config", "autocast",
+]);
+
+/** Typed access to one layer's config with errors naming file, layer and key. */
+export class ConfigReader {
+  readonly used = new Set<string>();
+  constructor(
+    readonly className: string,
+    readonly name: string,
+    readonly raw: JsonObject,
+    readonly ctx: LoadContext,
+  ) {}
+
+  get who(): string {
+    return `${this.ctx.file}: layer '${this.name}' (${this.className})`;
+  }
+
+  fail(msg: string): never {
+    throw new WasmRnnError(`${this.who}: ${msg}`);
+  }
+
+  has(key: string): boolean {
+    return this.raw[key] !== undefined && this.raw[key] !== null;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    this.used.add(key);
+    const v = this.raw[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "boolean") this.fail(`expected ${key} to be a boolean, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  int(key: string, opts: { min?: number; fallback?: number } = {}): number {
+    this.used.add(key);
+    const v = this.raw[key];
+    if ((v === undefined || v === null) && opts.fallback !== undefined) return opts.fallback;
+    const min = opts.min ?? 1;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > this.ctx.maxParams) {
+      this.fail(`expected ${key} to be an integer in [${min}, ${this.ctx.maxParams}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  num(key: string, fallback: number): number {
+    this.used.add(key);
+    const v = this.raw[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(`expected ${key} to be a finite number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  str(key: string, fallback?: string): string {
+    this.used.add(key);
+    const v = this.raw[key];
+    if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+    if (typeof v !== "string") this.fail(`expected ${key} to be a string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** Keras activation (string, or Keras 3 `{class_name, config}` of a built-in) -> our name. */
+  activation(key: string, fallback: ActivationName | null): ActivationName | null {
+    this.used.add(key);
+    let v = this.raw[key];
+    if (v === undefined) return fallback;
+    if (v === null) return "linear";
+    if (typeof v === "object" && !Array.isArray(v) && typeof v.config === "string") v = v.config; // {module, class_name: "function", config: "tanh"}
+    if (typeof v !== "string") this.fail(`expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} (custom activations are not loaded: a model file never runs code)`);
+    const map: Record<string, ActivationName> = {
+      linear: "linear", relu: "relu", tanh: "tanh", sigmoid: "sigmoid", softmax: "softmax",
+      hard_sigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
+      hardSigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
+    };
+    const name = map[v];
+    if (!name) this.fail(`expected ${key} to be one of ${Object.keys(map).filter((k) => k !== "hardSigmoid").join(", ")}, got ${JSON.stringify(v)}`);
+    return name;
+  }
+
+  /** Refuses options whose non-default value we cannot honour (better an error than wrong numbers). */
+  requireDefault(key: string, ok: (v: Json) => boolean, why: string): void {
+    this.used.add(key);
+    const v = this.raw[key];
+    if (v === undefined || v === null) return;
+    if (!ok(v)) this.fail(`${key}=${JSON.stringify(v)} is not supported (${why})`);
+  }
+
+  /** Counts params against the model's limit. */
+  addParams(n: number, shapes: string): void {
+    this.ctx.params += n;
+    if (!Number.isFinite(n) || this.ctx.params > this.ctx.maxParams) {
+      this.fail(`weights of ${shapes} would bring the model to ${this.ctx.params} values, over the limit of ${this.ctx.maxParams} (option maxParams)`);
+    }
+  }
+}
+
+export function ignoredKey(key: string): boolean {
+  return IGNORED.has(key);
+}
+
+export { fmtShape };

@@ -1,0 +1,104 @@
+// saveModel: TF.js layers format (model.json + weights.bin) that @tensorflow/tfjs and our own
+// loadModel read back. Written as a Keras-2 style functional config (initial states as extra
+// inbound tensors), which is what TF.js itself understands.
+import { WasmRnnError } from "../core/errors.js";
+import { InputLayer } from "../layers/input.js";
+import type { Layer } from "../layers/layer.js";
+import type { Model } from "../model/model.js";
+import type { Node, SymbolicTensor } from "../model/symbolic.js";
+import "./layers.js";
+import { entryForLayer, type Json, type JsonObject } from "./registry.js";
+import { nodeFs } from "./source.js";
+import type { TfjsModelJson } from "./tfjs.js";
+
+export interface SavedArtifacts {
+  modelJson: TfjsModelJson;
+  /** All weights, float32 little-endian, in manifest order. */
+  weightData: Uint8Array;
+  /** Files written, when a directory was given. */
+  files?: string[];
+}
+
+export const GENERATED_BY = "wasm-rnn";
+
+function modelNodes(model: Model): Set<Node> {
+  return new Set<Node>([...model.inputs.map((t) => t.node), ...model.nodes]);
+}
+
+/** The model's topology as a Keras-2/TF.js functional config. */
+export function modelToConfig(model: Model): JsonObject {
+  const nodes = modelNodes(model);
+  const nodeIndex = (n: Node): number => n.layer.inboundNodes.filter((m) => nodes.has(m)).indexOf(n);
+  const ref = (t: SymbolicTensor): Json[] => [t.node.layer.name, nodeIndex(t.node), t.outputIndex, {}];
+  const names = new Set<string>();
+  const layers = model.layers.map((layer: Layer): JsonObject => {
+    if (names.has(layer.name)) throw new WasmRnnError(`saveModel: two layers of model '${model.name}' are named '${layer.name}'`);
+    names.add(layer.name);
+    if (layer instanceof InputLayer) {
+      return {
+        class_name: "InputLayer", name: layer.name, inbound_nodes: [],
+        config: { batch_input_shape: [...layer.batchShape], dtype: layer.dtype, sparse: false, name: layer.name },
+      };
+    }
+    const entry = entryForLayer(layer);
+    if (!entry?.toConfig) throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
+    const inbound = layer.inboundNodes.filter((n) => nodes.has(n)).map((n) => n.allInputs.map(ref));
+    return { class_name: layer.className, name: layer.name, config: entry.toConfig(layer, "tfjs"), inbound_nodes: inbound };
+  });
+  const io = (ts: SymbolicTensor[]) => ts.map((t) => ref(t).slice(0, 3));
+  return {
+    class_name: "Model",
+    config: { name: model.name, layers, input_layers: io(model.inputs), output_layers: io(model.outputs) },
+  };
+}
+
+/** The model as TF.js artifacts: model.json content and one weights buffer. */
+export function toTfjsArtifacts(model: Model): SavedArtifacts {
+  const config = modelToConfig(model);
+  const weights: JsonObject[] = [];
+  const arrays: Float32Array[] = [];
+  for (const layer of model.layers) {
+    const specs = layer.weightSpecs();
+    const values = layer.getWeights();
+    specs.forEach((s, i) => {
+      weights.push({ name: `${layer.name}/${s.name}`, shape: [...s.shape], dtype: "float32" });
+      arrays.push(values[i]!.data as Float32Array);
+    });
+  }
+  const total = arrays.reduce((a, b) => a + b.length, 0);
+  const weightData = new Uint8Array(total * 4);
+  const dv = new DataView(weightData.buffer);
+  let off = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++, off += 4) dv.setFloat32(off, a[i]!, true);
+  const modelJson: TfjsModelJson = {
+    format: "layers-model",
+    generatedBy: GENERATED_BY,
+    convertedBy: null,
+    modelTopology: { ...config, keras_version: `tfjs-layers (${GENERATED_BY})`, backend: "tensor_flow.js" },
+    weightsManifest: [{ paths: ["weights.bin"], weights }],
+  };
+  return { modelJson, weightData };
+}
+
+/**
+ * Saves a model in TF.js layers format. With a directory path (Node, Deno, Bun) writes
+ * `model.json` and `weights.bin` there; always returns the artifacts.
+ */
+export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts> {
+  if (!model || !Array.isArray((model as Model).layers)) throw new WasmRnnError(`saveModel: expected a Model, got ${typeof model}`);
+  const art = toTfjsArtifacts(model);
+  if (target === undefined) return art;
+  if (typeof target !== "string" || target.length === 0) throw new WasmRnnError(`saveModel: expected a directory path, got ${JSON.stringify(target)}`);
+  if (/\.(keras|h5)$/i.test(target)) throw new WasmRnnError(`saveModel: ${target}: saving .keras/.h5 is not supported yet; give a directory for TF.js format`);
+  const fs = await nodeFs("saveModel");
+  const dir = target.replace(/[\\/]+$/, "");
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const mj = `${dir}/model.json`, wb = `${dir}/weights.bin`;
+    await fs.writeFile(mj, JSON.stringify(art.modelJson));
+    await fs.writeFile(wb, art.weightData);
+    return { ...art, files: [mj, wb] };
+  } catch (err) {
+    throw new WasmRnnError(`saveModel: could not write to ${dir}: ${String((err as Error)?.message ?? err)}`);
+  }
+}

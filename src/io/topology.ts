@@ -1,0 +1,342 @@
+// A Keras model config (any of: Keras 2.0/2.1 bare-list Sequential, Keras 2.x / tf.keras / TF.js
+// functional with initial states as extra inbound tensors, Keras 3 with `__keras_tensor__` args and
+// kwargs) -> a wasm-rnn Model built from registered layers.
+import { WasmRnnError } from "../core/errors.js";
+import type { DType } from "../core/tensor.js";
+import { Input, InputLayer } from "../layers/input.js";
+import type { Layer } from "../layers/layer.js";
+import { Model } from "../model/model.js";
+import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import "./layers.js";
+import { CODE_LAYERS, ConfigReader, entryFor, knownClasses, type Json, type JsonObject, type LayerEntry, type LoadContext } from "./registry.js";
+
+const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+interface Ref {
+  layer: string;
+  node: number;
+  index: number;
+}
+
+interface NodeSpec {
+  inputs: Ref[];
+  states: Ref[];
+  /** The layer takes a list (Concatenate, Add, ...), even of one tensor. */
+  listInput: boolean;
+}
+
+interface LayerSpec {
+  className: string;
+  name: string;
+  config: JsonObject;
+  inbound: Json[];
+}
+
+/** What the loader keeps besides the Model: layer order as the file lists it (for .keras weights). */
+export interface BuiltModel {
+  model: Model;
+  /** Layers in config order, with their Keras class names (InputLayer included). */
+  configLayers: { name: string; className: string; layer: Layer }[];
+}
+
+function fail(ctx: LoadContext, msg: string): never {
+  throw new WasmRnnError(`${ctx.file}: ${msg}`);
+}
+
+/** Unwraps `{model_config}` / `{modelTopology}` / JSON strings down to `{class_name, config}`. */
+export function unwrapTopology(topology: Json, ctx: LoadContext): JsonObject {
+  let t: Json = topology;
+  for (let i = 0; i < 4; i++) {
+    if (typeof t === "string") {
+      try {
+        t = JSON.parse(t) as Json;
+      } catch {
+        fail(ctx, "model config is not valid JSON");
+      }
+    }
+    if (isObj(t) && t.model_config !== undefined && t.class_name === undefined) t = t.model_config;
+    else break;
+  }
+  if (!isObj(t) || typeof t.class_name !== "string") fail(ctx, `expected a model config {class_name, config}, got ${JSON.stringify(t)?.slice(0, 120)}`);
+  return t;
+}
+
+function dtypeOf(v: Json | undefined, ctx: LoadContext, who: string): DType {
+  let name: Json | undefined = v;
+  if (isObj(name)) name = isObj(name.config) ? name.config.name : name.name;
+  if (name === undefined || name === null) return "float32";
+  if (typeof name !== "string") fail(ctx, `${who}: expected dtype to be a string, got ${JSON.stringify(v)}`);
+  if (/^(float16|float32|float64|bfloat16|mixed_float16|mixed_bfloat16)$/.test(name)) return "float32";
+  if (/^u?int(8|16|32|64)$/.test(name)) return "int32";
+  fail(ctx, `${who}: unsupported dtype ${JSON.stringify(name)}`);
+}
+
+function shapeOf(v: Json | undefined, ctx: LoadContext, who: string): Shape {
+  if (!Array.isArray(v) || v.length < 1 || v.length > 8) fail(ctx, `${who}: expected a batch shape list, got ${JSON.stringify(v)}`);
+  return v.map((d) => {
+    if (d === null) return null;
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > ctx.maxParams) fail(ctx, `${who}: expected dimensions that are null or positive integers up to ${ctx.maxParams}, got ${JSON.stringify(v)}`);
+    return d;
+  });
+}
+
+function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
+  if (!isObj(entry) || typeof entry.class_name !== "string") fail(ctx, `layer #${i}: expected {class_name, config}, got ${JSON.stringify(entry)?.slice(0, 120)}`);
+  const config = isObj(entry.config) ? entry.config : fail(ctx, `layer #${i} (${entry.class_name}): expected a config object`);
+  const name = typeof entry.name === "string" ? entry.name : typeof config.name === "string" ? config.name : fail(ctx, `layer #${i} (${entry.class_name}): expected a name`);
+  if (!/^[\w.\-/:]{1,200}$/.test(name)) fail(ctx, `layer #${i}: expected a plain layer name, got ${JSON.stringify(name).slice(0, 80)}`);
+  return { className: entry.class_name, name, config, inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [] };
+}
+
+function entryOrFail(spec: LayerSpec, ctx: LoadContext): LayerEntry {
+  const { className, name, config } = spec;
+  if (CODE_LAYERS.has(className) || className.includes("Lambda")) {
+    fail(ctx, `layer '${name}' is a ${className}, which holds Python code; refused (wasm-rnn never runs code from a model file)`);
+  }
+  if (["Sequential", "Functional", "Model"].includes(className)) {
+    fail(ctx, `layer '${name}' is a nested model (${className}); nested models are not supported yet`);
+  }
+  const e = entryFor(className);
+  const reg = (config as { registered_name?: Json }).registered_name;
+  if (!e || (typeof reg === "string" && reg.includes(">"))) {
+    fail(ctx, `layer '${name}' has class '${className}', which wasm-rnn cannot load (custom or not implemented); known classes: ${knownClasses().join(", ")}`);
+  }
+  return e;
+}
+
+function inputLayerFrom(spec: LayerSpec, ctx: LoadContext, relaxBatch: boolean): SymbolicTensor {
+  const c = spec.config;
+  const who = `input '${spec.name}'`;
+  let shape: Shape;
+  if (c.batch_shape !== undefined && c.batch_shape !== null) shape = shapeOf(c.batch_shape, ctx, who);
+  else if (c.batch_input_shape !== undefined && c.batch_input_shape !== null) shape = shapeOf(c.batch_input_shape, ctx, who);
+  else if (Array.isArray(c.input_shape)) shape = shapeOf([null, ...c.input_shape], ctx, who);
+  else if (Array.isArray(c.shape)) shape = shapeOf([null, ...c.shape], ctx, who);
+  else fail(ctx, `${who}: expected batch_shape or batch_input_shape`);
+  if (relaxBatch) shape = [null, ...shape.slice(1)];
+  if (c.sparse === true || c.ragged === true) fail(ctx, `${who}: sparse and ragged inputs are not supported`);
+  return Input({ batchShape: shape, dtype: dtypeOf(c.dtype, ctx, who), name: spec.name });
+}
+
+const isKerasTensor = (v: Json): v is JsonObject => isObj(v) && v.class_name === "__keras_tensor__";
+
+function refFromHistory(t: JsonObject, ctx: LoadContext, who: string): Ref {
+  const h = isObj(t.config) ? t.config.keras_history : undefined;
+  if (!Array.isArray(h) || typeof h[0] !== "string" || typeof h[1] !== "number" || typeof h[2] !== "number") {
+    fail(ctx, `${who}: malformed __keras_tensor__ ${JSON.stringify(t).slice(0, 120)}`);
+  }
+  return { layer: h[0], node: h[1], index: h[2] };
+}
+
+function refFromList(v: Json, ctx: LoadContext, who: string): Ref {
+  if (!Array.isArray(v) || typeof v[0] !== "string" || typeof v[1] !== "number" || typeof v[2] !== "number") {
+    fail(ctx, `${who}: expected an inbound tensor [layer, node, index], got ${JSON.stringify(v)?.slice(0, 120)}`);
+  }
+  return { layer: v[0], node: v[1], index: v[2] };
+}
+
+function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string): NodeSpec {
+  if (isObj(node)) {
+    // Keras 3: {args: [...], kwargs: {...}}
+    const args = Array.isArray(node.args) ? node.args : [];
+    const kwargs = isObj(node.kwargs) ? node.kwargs : {};
+    const first = args[0];
+    let inputs: Ref[];
+    let listInput = false;
+    if (first !== undefined && isKerasTensor(first)) inputs = [refFromHistory(first, ctx, who)];
+    else if (Array.isArray(first) && first.length > 0 && first.every(isKerasTensor)) {
+      inputs = first.map((t) => refFromHistory(t as JsonObject, ctx, who));
+      listInput = true;
+    } else fail(ctx, `${who}: expected the first call argument to be a tensor or a list of tensors`);
+    if (args.slice(1).some((a) => JSON.stringify(a).includes("__keras_tensor__"))) fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+    let states: Ref[] = [];
+    for (const [k, v] of Object.entries(kwargs)) {
+      if (k === "initial_state") {
+        if (v === null) continue;
+        const list = Array.isArray(v) ? v : [v];
+        if (!list.every(isKerasTensor)) fail(ctx, `${who}: expected initial_state to be symbolic tensors (concrete initial states cannot be saved)`);
+        states = list.map((t) => refFromHistory(t as JsonObject, ctx, who));
+      } else if (JSON.stringify(v ?? null).includes("__keras_tensor__")) {
+        fail(ctx, `${who}: tensor keyword argument '${k}' is not supported`);
+      }
+    }
+    if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
+    return { inputs, states, listInput };
+  }
+  // Keras 1/2, tf.keras, TF.js: a list of [layer, node, index, kwargs]
+  if (!Array.isArray(node) || node.length === 0) fail(ctx, `${who}: expected an inbound node list, got ${JSON.stringify(node)?.slice(0, 120)}`);
+  const refs = node.map((r) => refFromList(r, ctx, who));
+  let states: Ref[] = [];
+  let inputs = refs;
+  const kw = (node[0] as Json[])[3];
+  if (isObj(kw) && Array.isArray(kw.initial_state)) {
+    const st = kw.initial_state;
+    states = (st.length > 0 && typeof st[0] === "string" ? [st] : st).map((r) => refFromList(r, ctx, who));
+  }
+  if (entry.recurrent && refs.length > 1) {
+    inputs = refs.slice(0, 1);
+    states = [...refs.slice(1), ...states];
+  }
+  if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
+  return { inputs, states, listInput: !entry.recurrent && inputs.length > 1 };
+}
+
+function callLayer(entry: LayerEntry, layer: Layer, inputs: SymbolicTensor[], states: SymbolicTensor[], listInput: boolean): SymbolicTensor[] {
+  if (entry.call) return entry.call(layer, inputs, states);
+  const l = layer as unknown as { apply(x: unknown, kw?: unknown): SymbolicTensor | SymbolicTensor[] };
+  const x = listInput ? inputs : inputs[0];
+  const out = states.length ? l.apply(x, { initialState: states }) : l.apply(x);
+  return Array.isArray(out) ? out : [out];
+}
+
+/** Builds (or fetches) the layer for a spec, counting its weights against the limit first. */
+function makeLayer(spec: LayerSpec, entry: LayerEntry, inputs: SymbolicTensor[], ctx: LoadContext): Layer {
+  const cfg = new ConfigReader(spec.className, spec.name, spec.config, ctx);
+  if (entry.params) {
+    const n = entry.params(cfg, inputs.map((t) => t.shape));
+    cfg.addParams(n, `${spec.className} on input ${inputs.map((t) => JSON.stringify(t.shape)).join(", ")}`);
+  }
+  try {
+    return entry.build(cfg, ctx);
+  } catch (err) {
+    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file)) throw new WasmRnnError(`${ctx.file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function anyStateful(layers: LayerSpec[]): boolean {
+  return layers.some((l) => l.config.stateful === true);
+}
+
+/** Builds the Model a Keras config describes. Weights are left for the caller to set. */
+export function buildModel(topology: Json, ctx: LoadContext): BuiltModel {
+  const top = unwrapTopology(topology, ctx);
+  const cls = top.class_name as string;
+  if (cls === "Sequential") return buildSequential(top, ctx);
+  if (cls === "Model" || cls === "Functional") return buildFunctional(top, ctx);
+  fail(ctx, `expected a Sequential or functional (Model/Functional) model config, got class '${cls}'`);
+}
+
+function wrapErr<T>(ctx: LoadContext, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file)) throw new WasmRnnError(`${ctx.file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function buildSequential(top: JsonObject, ctx: LoadContext): BuiltModel {
+  const cfg = top.config;
+  const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "Sequential: expected a list of layers");
+  const name = isObj(cfg) && typeof cfg.name === "string" ? cfg.name : undefined;
+  const specs = list.map((e, i) => layerSpec(e, ctx, i));
+  if (specs.length === 0) fail(ctx, "Sequential: expected at least one layer");
+  const relax = !anyStateful(specs);
+  const configLayers: BuiltModel["configLayers"] = [];
+  let x: SymbolicTensor;
+  let rest = specs;
+  if (specs[0]!.className === "InputLayer") {
+    x = wrapErr(ctx, () => inputLayerFrom(specs[0]!, ctx, relax));
+    rest = specs.slice(1);
+  } else {
+    const first = specs[0]!;
+    const c = first.config;
+    const shapeSrc = c.batch_input_shape ?? c.batch_shape ?? (isObj(cfg) ? cfg.build_input_shape : undefined) ??
+      (isObj(first.config.build_config) ? first.config.build_config.input_shape : undefined);
+    if (shapeSrc === undefined || shapeSrc === null) fail(ctx, `Sequential: the first layer '${first.name}' has no batch_input_shape; cannot know the input shape`);
+    x = wrapErr(ctx, () => inputLayerFrom({ className: "InputLayer", name: `${first.name}_input`, config: { batch_input_shape: shapeSrc, dtype: c.dtype ?? "float32" }, inbound: [] }, ctx, relax));
+  }
+  const input = x;
+  configLayers.push({ name: input.sourceLayer.name, className: "InputLayer", layer: input.sourceLayer });
+  for (const spec of rest) {
+    if (spec.className === "InputLayer") fail(ctx, `Sequential: unexpected InputLayer '${spec.name}' after the first layer`);
+    const entry = entryOrFail(spec, ctx);
+    const layer = makeLayer(spec, entry, [x], ctx);
+    const outs = wrapErr(ctx, () => callLayer(entry, layer, [x], [], false));
+    if (outs.length !== 1) fail(ctx, `Sequential: layer '${spec.name}' returns ${outs.length} tensors; a Sequential layer must return one`);
+    x = outs[0]!;
+    configLayers.push({ name: spec.name, className: spec.className, layer });
+  }
+  const model = wrapErr(ctx, () => new Model({ inputs: input, outputs: x, ...(name ? { name } : {}) }));
+  return { model, configLayers };
+}
+
+function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
+  const cfg = isObj(top.config) ? top.config : fail(ctx, "functional model: expected a config object");
+  const list = Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "functional model: expected config.layers to be a list");
+  const specs = list.map((e, i) => layerSpec(e, ctx, i));
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) fail(ctx, `two layers are named '${s.name}'`);
+    names.add(s.name);
+  }
+  const relax = !anyStateful(specs);
+  const produced = new Map<string, SymbolicTensor[][]>(); // layer -> node -> outputs
+  const layers = new Map<string, Layer>();
+  const configLayers: BuiltModel["configLayers"] = [];
+  const pending: { spec: LayerSpec; entry: LayerEntry; nodes: NodeSpec[]; next: number }[] = [];
+  for (const spec of specs) {
+    if (spec.className === "InputLayer") {
+      const t = wrapErr(ctx, () => inputLayerFrom(spec, ctx, relax));
+      produced.set(spec.name, [[t]]);
+      layers.set(spec.name, t.sourceLayer);
+      continue;
+    }
+    const entry = entryOrFail(spec, ctx);
+    const nodes = spec.inbound.map((n, k) => parseNode(n, entry, ctx, `layer '${spec.name}' node ${k}`));
+    produced.set(spec.name, []);
+    pending.push({ spec, entry, nodes, next: 0 });
+  }
+  const resolve = (r: Ref): SymbolicTensor | undefined => {
+    if (!produced.has(r.layer)) fail(ctx, `a node refers to layer '${r.layer}', which the config does not define`);
+    return produced.get(r.layer)![r.node]?.[r.index];
+  };
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const p of pending) {
+      while (p.next < p.nodes.length) {
+        const n = p.nodes[p.next]!;
+        const ins = n.inputs.map(resolve), sts = n.states.map(resolve);
+        if (ins.some((t) => !t) || sts.some((t) => !t)) break;
+        let layer = layers.get(p.spec.name);
+        if (!layer) {
+          layer = makeLayer(p.spec, p.entry, ins as SymbolicTensor[], ctx);
+          layers.set(p.spec.name, layer);
+        }
+        const outs = wrapErr(ctx, () => callLayer(p.entry, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput));
+        produced.get(p.spec.name)!.push(outs);
+        p.next++;
+        progress = true;
+      }
+    }
+  }
+  const stuck = pending.find((p) => p.next < p.nodes.length);
+  if (stuck) {
+    const n = stuck.nodes[stuck.next]!;
+    const missing = [...n.inputs, ...n.states].find((r) => !resolve(r))!;
+    fail(ctx, `layer '${stuck.spec.name}' node ${stuck.next} needs output ${missing.index} of node ${missing.node} of '${missing.layer}', which does not exist (cyclic or malformed graph)`);
+  }
+  const refs = (v: Json | undefined, what: string): { list: SymbolicTensor[]; single: boolean } => {
+    if (!Array.isArray(v) || v.length === 0) fail(ctx, `functional model: expected ${what} to be a list`);
+    const single = typeof v[0] === "string";
+    const rs = (single ? [v] : v).map((r) => refFromList(r, ctx, what));
+    const list = rs.map((r) => resolve(r) ?? fail(ctx, `${what}: layer '${r.layer}' has no output ${r.index} at node ${r.node}`));
+    return { list, single: single || list.length === 1 };
+  };
+  const ins = refs(cfg.input_layers, "input_layers");
+  const outs = refs(cfg.output_layers, "output_layers");
+  for (const spec of specs) {
+    const layer = layers.get(spec.name);
+    if (layer) configLayers.push({ name: spec.name, className: spec.className, layer });
+  }
+  const model = wrapErr(ctx, () => new Model({
+    inputs: ins.single ? ins.list[0]! : ins.list,
+    outputs: outs.single ? outs.list[0]! : outs.list,
+    ...(typeof cfg.name === "string" ? { name: cfg.name } : {}),
+  }));
+  return { model, configLayers };
+}
+
+export { InputLayer };
