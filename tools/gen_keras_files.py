@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Write real Keras 3 model files (.keras, legacy .h5, .weights.h5) and their outputs.
+
+For every layer type wasm-rnn has (or is getting), small models are built with real Keras 3,
+saved in the three Keras 3 forms, and run with `model.predict` on seeded inputs. The files and
+`test/models/<name>.json` (inputs + expected outputs, the fixture golden format) are what
+test/io-keras-files.test.ts loads. Nothing is computed by hand.
+
+Keras 2 forms are not written: this environment has no real Keras 2 (tf_keras); Keras-2 files are
+covered by the DL4J fixtures in ../shared/fixtures.
+
+Usage (from the repository root):  .venv/bin/python tools/gen_keras_files.py
+"""
+
+import os
+
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+import json  # noqa: E402
+import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+from keras import layers as L  # noqa: E402
+
+logging.getLogger("absl").setLevel(logging.ERROR)
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test" / "models"
+TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
+
+
+def seq_input(t, f):
+    return keras.Input((t, f))
+
+
+def m_lstm_sequential():
+    return keras.Sequential([keras.Input((5, 3)), L.LSTM(4, return_sequences=True), L.Dense(2, activation="softmax")], name="lstm_sequential")
+
+
+def m_lstm_options():
+    x = seq_input(6, 3)
+    y, h, c = L.LSTM(5, return_state=True, go_backwards=True, recurrent_activation="hard_sigmoid", use_bias=False, activation="relu")(x)
+    return keras.Model(x, [y, h, c], name="lstm_options")
+
+
+def m_encoder_decoder():
+    ei = keras.Input((None, 4))
+    _, h, c = L.LSTM(6, return_state=True)(ei)
+    di = keras.Input((None, 5))
+    y, _, _ = L.LSTM(6, return_sequences=True, return_state=True)(di, initial_state=[h, c])
+    out = L.Dense(5, activation="softmax")(y)
+    return keras.Model([ei, di], out, name="encoder_decoder")
+
+
+def m_gru():
+    x = seq_input(5, 3)
+    a = L.GRU(4, return_sequences=True)(x)  # reset_after=True, Keras 3 default
+    b = L.GRU(3, reset_after=False, go_backwards=True, recurrent_activation="hard_sigmoid")(a)
+    return keras.Model(x, b, name="gru_stack")
+
+
+def m_simple_rnn():
+    x = seq_input(5, 3)
+    y, h = L.SimpleRNN(4, return_sequences=True, return_state=True)(x)
+    return keras.Model(x, [y, h], name="simple_rnn")
+
+
+def m_bidirectional():
+    x = seq_input(5, 3)
+    a = L.Bidirectional(L.LSTM(4, return_sequences=True))(x)
+    b = L.Bidirectional(L.GRU(3), merge_mode="sum")(a)
+    c = L.Bidirectional(L.SimpleRNN(2), merge_mode="ave")(a)
+    d = L.Bidirectional(L.LSTM(2), merge_mode="mul")(a)
+    return keras.Model(x, [b, c, d], name="bidirectional")
+
+
+def m_masking():
+    x = seq_input(6, 3)
+    m = L.Masking(mask_value=0.0)(x)
+    return keras.Model(x, L.LSTM(4)(m), name="masking_lstm")
+
+
+def m_embedding():
+    x = keras.Input((7,), dtype="int32")
+    e = L.Embedding(10, 4, mask_zero=True)(x)
+    return keras.Model(x, L.GRU(3)(e), name="embedding_gru")
+
+
+def m_seq2seq_glue():
+    x = seq_input(4, 3)
+    h = L.LSTM(5)(x)
+    r = L.RepeatVector(3)(h)
+    y = L.LSTM(4, return_sequences=True)(r)
+    t = L.TimeDistributed(L.Dense(2))(y)
+    a = L.Activation("tanh")(t)
+    d = L.Dropout(0.5)(a)
+    return keras.Model(x, L.Flatten()(d), name="seq2seq_glue")
+
+
+def m_merge():
+    x = seq_input(5, 3)
+    a = L.LSTM(4, return_sequences=True)(x)
+    b = L.GRU(4, return_sequences=True)(x)
+    s = L.Add()([a, b])
+    c = L.Concatenate()([s, a])
+    return keras.Model(x, L.Dense(3)(c), name="merge")
+
+
+MODELS = {
+    "lstm_sequential": (m_lstm_sequential, ["LSTM", "Dense"]),
+    "lstm_options": (m_lstm_options, ["LSTM"]),
+    "encoder_decoder": (m_encoder_decoder, ["LSTM", "Dense"]),
+    "gru_stack": (m_gru, ["GRU"]),
+    "simple_rnn": (m_simple_rnn, ["SimpleRNN"]),
+    "bidirectional": (m_bidirectional, ["Bidirectional", "LSTM", "GRU", "SimpleRNN"]),
+    "masking_lstm": (m_masking, ["Masking", "LSTM"]),
+    "embedding_gru": (m_embedding, ["Embedding", "GRU"]),
+    "seq2seq_glue": (m_seq2seq_glue, ["LSTM", "RepeatVector", "TimeDistributed", "Dense", "Activation", "Dropout", "Flatten"]),
+    "merge": (m_merge, ["LSTM", "GRU", "Add", "Concatenate", "Dense"]),
+}
+
+
+def arr(name, a):
+    a = np.asarray(a)
+    dtype = "int32" if a.dtype.kind in "iu" else "float32"
+    return {"name": name, "shape": list(a.shape), "dtype": dtype, "data": [int(v) if dtype == "int32" else float(v) for v in a.astype(np.int64 if dtype == "int32" else np.float32).ravel()]}
+
+
+def inputs_for(model, rng):
+    xs = []
+    for t in model.inputs:
+        shape = [2] + [d if d is not None else 5 for d in t.shape[1:]]
+        if "int" in str(t.dtype):
+            x = rng.randint(0, 10, size=shape).astype(np.int32)
+            x[0, -2:] = 0  # padding the mask_zero embedding masks
+        else:
+            x = rng.uniform(-1, 1, size=shape).astype(np.float32)
+            if model.name == "masking_lstm":
+                x[0, :2] = 0.0  # leading masked steps
+                x[1, 3] = 0.0   # a masked step in the middle
+        xs.append(x)
+    return xs
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    index = []
+    for i, (name, (fn, classes)) in enumerate(MODELS.items()):
+        keras.utils.set_random_seed(1000 + i)
+        rng = np.random.RandomState(2000 + i)
+        model = fn()
+        # scale weights away from the initialiser so every gate matters
+        model.set_weights([w + rng.uniform(-0.3, 0.3, size=w.shape).astype(np.float32) if w.dtype.kind == "f" else w for w in model.get_weights()])
+        xs = inputs_for(model, rng)
+        ys = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+        ys = ys if isinstance(ys, list) else [ys]
+        files = {"keras": f"{name}.keras", "h5": f"{name}.h5", "weights_h5": f"{name}.weights.h5"}
+        model.save(OUT / files["keras"])
+        model.save(OUT / files["h5"])
+        model.save_weights(OUT / files["weights_h5"])
+        golden = {
+            "generator": "tools/gen_keras_files.py", "keras_version": keras.__version__,
+            "model_name": model.name, "layers": classes, "files": files, "tolerance": TOLERANCE,
+            "inputs": [arr(t.name, x) for t, x in zip(model.inputs, xs)],
+            "outputs": [arr(f"output_{k}", y) for k, y in enumerate(ys)],
+        }
+        (OUT / f"{name}.json").write_text(json.dumps(golden) + "\n")
+        index.append(name)
+        print(f"wrote {name}: {', '.join(classes)}")
+    (OUT / "index.json").write_text(json.dumps({"models": index}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
