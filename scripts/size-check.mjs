@@ -1,0 +1,73 @@
+// Size budget (issue 6), checked in CI: each core .wasm <= 64 KB, and the default entry's JavaScript
+// <= 50 KB minified. The default entry is bundled and minified with esbuild (code splitting on, as a
+// web bundler would); what it loads at import time counts, except the model-file loaders and parsers
+// (src/io, excluded by the budget's definition; their size is printed). Lazily imported chunks do
+// not count: the parsers' libraries and the inlined core, one build of which `ready()` fetches and
+// whose bytes are budgeted as .wasm (base64 adds a third; the total a browser downloads is printed).
+import { build } from "esbuild";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const KB = 1024;
+const BUDGET = { wasm: 64 * KB, entry: 50 * KB };
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const entry = join(root, pkg.exports["."].default);
+const out = mkdtempSync(join(tmpdir(), "wasm-rnn-size-"));
+const lines = [];
+let failed = 0;
+const verdict = (label, bytes, budget) => {
+  const ok = bytes <= budget;
+  if (!ok) failed++;
+  lines.push(`${ok ? "PASS" : "FAIL"} ${label}: ${(bytes / KB).toFixed(1)} KB (budget ${budget / KB} KB)`);
+};
+
+try {
+  for (const f of ["core.wasm", "core-relaxed.wasm"]) {
+    verdict(`dist/core/generated/${f}`, statSync(join(root, "dist", "core", "generated", f)).size, BUDGET.wasm);
+  }
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["browser"],
+    outdir: out,
+    metafile: true,
+    logLevel: "error",
+  });
+  const outputs = result.metafile.outputs;
+  const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint);
+  // the entry's static closure: everything loaded before the first line of user code runs
+  const eager = new Set();
+  const visit = (o) => {
+    if (eager.has(o)) return;
+    eager.add(o);
+    for (const i of outputs[o].imports) if (i.kind === "import-statement" && outputs[i.path]) visit(i.path);
+  };
+  visit(entryOut);
+  const size = (o) => outputs[o].bytes;
+  const eagerBytes = [...eager].reduce((s, o) => s + size(o), 0);
+  const ioBytes = [...eager].reduce(
+    (s, o) => s + Object.entries(outputs[o].inputs).reduce((t, [i, v]) => t + (/(^|\/)dist\/io\//.test(i) ? v.bytesInOutput : 0), 0), 0);
+  verdict(`default entry (${relative(root, entry)}) JavaScript, minified, without src/io`, eagerBytes - ioBytes, BUDGET.entry);
+  lines.push(`     src/io loaded with it (not budgeted): ${(ioBytes / KB).toFixed(1)} KB`);
+  const lazy = Object.keys(outputs).filter((o) => !eager.has(o) && o.endsWith(".js"));
+  const origin = (o) => Object.keys(outputs[o].inputs).map((i) => relative(root, i).replace(/^dist\//, "")).join(", ");
+  let largestCore = 0;
+  for (const o of lazy) {
+    const from = origin(o);
+    if (/core\/generated\//.test(from)) largestCore = Math.max(largestCore, size(o));
+    lines.push(`     lazy chunk ${(size(o) / KB).toFixed(1)} KB: ${from.length > 100 ? from.slice(0, 100) + "..." : from}`);
+  }
+  lines.push(`     entry with the larger core build inlined (what a browser downloads): ${((eagerBytes + largestCore) / KB).toFixed(1)} KB`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+console.log(lines.join("\n"));
+console.log(`size: ${failed === 0 ? "PASS" : "FAIL"}`);
+process.exitCode = failed ? 1 : 0;

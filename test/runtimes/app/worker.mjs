@@ -1,0 +1,18 @@
+// The test Worker for workerd: imports the package by name (bundled with the `workerd` condition,
+// as wrangler does) and answers GET /checks with the Keras-case report for the build the SIMD
+// binding asks for ("plain" or "auto").
+import * as lib from "wasm-rnn";
+import { runChecks } from "./checks.mjs";
+import picked from "./cases.json" with { type: "json" };
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname !== "/checks") return new Response("not found", { status: 404 });
+    try {
+      return Response.json(await runChecks(lib, picked, env.SIMD ?? "auto"));
+    } catch (err) {
+      return new Response(String(err && err.stack ? err.stack : err), { status: 500 });
+    }
+  },
+};

@@ -1,0 +1,79 @@
+// `npm run test:browser`: the package in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core). A tiny static server on 127.0.0.1 serves this checkout; the test page imports
+// "wasm-rnn" through an import map pointing at the package's `browser` export, replays the Keras
+// cases on the plain and the auto-selected build, and runs the tutorial example.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { loadPicked, makeApp, nodeReference, reporter, ROOT } from "./harness.mjs";
+import { serveStatic } from "./static-server.mjs";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+const { check, checkReport, finish } = reporter("chromium");
+
+/** The import map a user writes for the browser build: "wasm-rnn" -> the package's `browser` export. */
+function importMap() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const entry = pkg.exports["."].browser.replace(/^\.\//, "/");
+  return `<script type="importmap">${JSON.stringify({ imports: { "wasm-rnn": entry } })}</script>`;
+}
+
+const checksPage = `<!doctype html><meta charset="utf-8"><title>wasm-rnn checks</title>${importMap()}
+<script type="module">
+  import * as lib from "wasm-rnn";
+  import { runChecks } from "/test/runtimes/checks.mjs";
+  const simd = new URLSearchParams(location.search).get("simd") ?? "auto";
+  const picked = await (await fetch("/cases.json")).json();
+  window.__report = await runChecks(lib, picked, simd).catch((e) => ({ error: String(e && e.stack ? e.stack : e) }));
+</script>`;
+const tutorialPage = `<!doctype html><meta charset="utf-8"><title>wasm-rnn tutorial</title>${importMap()}
+<script type="module">import "/examples/tutorial.mjs";</script>`;
+
+const picked = loadPicked();
+let server = null, browser = null;
+const app = makeApp(picked);
+try {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  const ref = await nodeReference(app);
+  server = await serveStatic(ROOT, {
+    "/checks.html": { type: "text/html; charset=utf-8", body: checksPage },
+    "/tutorial.html": { type: "text/html; charset=utf-8", body: tutorialPage },
+    "/cases.json": { type: "application/json", body: JSON.stringify(picked) },
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  console.log(`chromium ${browser.version()}`);
+  for (const simd of ["plain", "auto"]) {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/checks.html?simd=${simd}`);
+    await page.waitForFunction(() => window.__report !== undefined, null, { timeout: 60_000 });
+    const report = await page.evaluate(() => window.__report);
+    if (report.error || errors.length) console.log(report.error ?? "", errors.join("\n"));
+    checkReport(`Keras cases, ready({ simd: "${simd}" })`, report.error ? null : report, simd === "plain" ? "simd" : undefined);
+    if (simd === "plain" && !report.error) check("plain build bit-identical to Node", report.hash === ref.report.hash, `chromium ${report.hash}, node ${ref.report.hash}`);
+    if (simd === "auto" && !report.error) console.log(`chromium picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
+    await page.close();
+  }
+  const page = await browser.newPage();
+  const lines = [];
+  page.on("console", (m) => lines.push(m.text()));
+  page.on("pageerror", (e) => lines.push(`pageerror: ${e}`));
+  await page.goto(`${server.url}/tutorial.html`);
+  await page.waitForFunction(() => document.readyState === "complete");
+  const until = Date.now() + 30_000;
+  while (!lines.some((l) => l.includes("largest difference") || l.startsWith("pageerror")) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  const diff = lines.map((l) => /largest difference from the whole-sequence pass: (\S+)/.exec(l)).find(Boolean);
+  if (!diff) console.log(lines.join("\n"));
+  check("tutorial example runs in the page", diff && Number(diff[1]) <= 1e-6, diff ? `step-by-step vs whole sequence ${diff[1]}` : "no result");
+} catch (err) {
+  check("runs", false, String(err && err.stack ? err.stack : err));
+} finally {
+  await browser?.close();
+  await server?.close();
+  app.remove();
+}
+finish();
