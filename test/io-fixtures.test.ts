@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Input, Model, loadModel, ready, tensor, WasmRnnError, type Dense, type LSTM, type SymbolicTensor } from "../src/index.js";
+import { Input, Model, loadModel, ready, tensor, WasmRnnError, type Dense, type LSTM, type SymbolicTensor, type Tensor } from "../src/index.js";
 import { expectClose, FIXTURES, hasFixtures } from "./helpers.js";
 import { checkGolden, goldenTensor, missingLayers, readGolden, type Golden } from "./io-helpers.js";
 
@@ -45,7 +45,7 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
     const encIn = Input({ shape: [null, 81] });
     const [, h, c] = (model.getLayer("lstm_1") as LSTM<true>).apply(encIn);
     const encoder = new Model({ inputs: encIn, outputs: [h, c] });
-    const [gh, gc] = encoder.predict(goldenTensor(g.inputs[0]!)) as ReturnType<Model["predict"]> & unknown[];
+    const [gh, gc] = encoder.predict(goldenTensor(g.inputs[0]!)) as Tensor[];
     expectClose(gh!, goldenTensor(g.outputs[1]!), "encoder state_h", g.tolerance);
     expectClose(gc!, goldenTensor(g.outputs[2]!), "encoder state_c", g.tolerance);
     model.dispose();
@@ -73,13 +73,13 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
     const translate = (sentence: string): string => {
       const x = new Float32Array(meta.max_encoder_seq_length * nIn);
       [...sentence].forEach((ch, t) => { x[t * nIn + meta.input_token_index[ch]!] = 1; });
-      let [sh, sc] = encoder.predict(tensor(x, [1, meta.max_encoder_seq_length, nIn])) as import("../src/index.js").Tensor[];
+      let [sh, sc] = encoder.predict(tensor(x, [1, meta.max_encoder_seq_length, nIn])) as Tensor[];
       let token = meta.target_token_index["\t"]!;
       let out = "";
       for (;;) {
         const step = new Float32Array(nOut);
         step[token] = 1;
-        const [p, nh, nc] = decoder.predict([tensor(step, [1, 1, nOut]), sh!, sc!]) as import("../src/index.js").Tensor[];
+        const [p, nh, nc] = decoder.predict([tensor(step, [1, 1, nOut]), sh!, sc!]) as Tensor[];
         let best = 0;
         for (let i = 1; i < nOut; i++) if (p!.data[i]! > p!.data[best]!) best = i;
         const ch = reverse.get(best)!;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { tensor, type Model, type Tensor } from "../src/index.js";
 import { knownClasses } from "../src/io/registry.js";
-import "../src/io/layers.js";
+import { registerBuiltinLayers } from "../src/io/layers.js";
 import { expectClose, FIXTURES } from "./helpers.js";
 
 export interface GoldenArray {
@@ -58,6 +58,7 @@ const NOT_LAYERS = /^(Model|Functional|Sequential|VarianceScaling|Orthogonal|Zer
 
 /** Layer classes of a TF.js model.json that the loader cannot build yet. */
 export function missingLayers(modelJsonPath: string): string[] {
+  registerBuiltinLayers();
   const mj = JSON.parse(readFileSync(modelJsonPath, "utf8")) as { modelTopology: unknown };
   const known = new Set(knownClasses());
   return [...classesIn(mj.modelTopology)].filter((c) => !NOT_LAYERS.test(c) && c !== "InputLayer" && !known.has(c)).sort();

@@ -47,69 +47,79 @@ export function defaultRecurrentActivation(ctx: LoadContext): ActivationName {
   return ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "sigmoid";
 }
 
-registerLayer({
-  classNames: ["LSTM"],
-  cls: LSTM,
-  recurrent: true,
-  params(cfg, inputs) {
-    const u = cfg.int("units"), i = lastDim(inputs[0]);
-    return 4 * u * (i + u + 1);
-  },
-  build(cfg, ctx) {
-    return new LSTM<boolean>({
-      name: cfg.name,
-      units: cfg.int("units"),
-      activation: cfg.activation("activation", "tanh"),
-      recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)),
-      useBias: cfg.bool("use_bias", true),
-      unitForgetBias: cfg.bool("unit_forget_bias", true),
-      ...recurrentOptions(cfg),
-      kernelInitializer: ZEROS, recurrentInitializer: ZEROS, biasInitializer: ZEROS,
-    });
-  },
-  toConfig(layer, target) {
-    const l = layer as LSTM<boolean>;
-    return {
-      name: l.name, trainable: true, dtype: "float32",
-      return_sequences: l.returnSequences, return_state: l.returnState, go_backwards: l.goBackwards,
-      stateful: false, unroll: false, units: l.units,
-      activation: kerasActivation(l, l.activation, target),
-      recurrent_activation: kerasActivation(l, l.recurrentActivation, target),
-      use_bias: l.useBias, unit_forget_bias: l.unitForgetBias,
-      kernel_initializer: init("GlorotUniform", { seed: null }),
-      recurrent_initializer: init("Orthogonal", { gain: 1, seed: null }),
-      bias_initializer: init("Zeros"),
-      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
-      dropout: 0, recurrent_dropout: 0,
-      ...(target === "tfjs" ? { implementation: 2 } : { seed: null }),
-    };
-  },
-});
+let registered = false;
 
-registerLayer({
-  classNames: ["Dense"],
-  cls: Dense,
-  params(cfg, inputs) {
-    return cfg.int("units") * (lastDim(inputs[0]) + 1);
-  },
-  build(cfg) {
-    return new Dense({
-      name: cfg.name,
-      units: cfg.int("units"),
-      activation: cfg.activation("activation", "linear"),
-      useBias: cfg.bool("use_bias", true),
-      kernelInitializer: ZEROS, biasInitializer: ZEROS,
-    });
-  },
-  toConfig(layer, target) {
-    const l = layer as Dense;
-    return {
-      name: l.name, trainable: true, dtype: "float32", units: l.units,
-      activation: kerasActivation(l, l.activation, target), use_bias: l.useBias,
-      kernel_initializer: init("GlorotUniform", { seed: null }), bias_initializer: init("Zeros"),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
-    };
-  },
-});
+/**
+ * Registers the built-in layers (called by the loader and saver; explicit, not an import side
+ * effect, because the package is marked side-effect free for bundlers).
+ */
+export function registerBuiltinLayers(): void {
+  if (registered) return;
+  registered = true;
+  registerLayer({
+    classNames: ["LSTM"],
+    cls: LSTM,
+    recurrent: true,
+    params(cfg, inputs) {
+      const u = cfg.int("units"), i = lastDim(inputs[0]);
+      return 4 * u * (i + u + 1);
+    },
+    build(cfg, ctx) {
+      return new LSTM<boolean>({
+        name: cfg.name,
+        units: cfg.int("units"),
+        activation: cfg.activation("activation", "tanh"),
+        recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)),
+        useBias: cfg.bool("use_bias", true),
+        unitForgetBias: cfg.bool("unit_forget_bias", true),
+        ...recurrentOptions(cfg),
+        kernelInitializer: ZEROS, recurrentInitializer: ZEROS, biasInitializer: ZEROS,
+      });
+    },
+    toConfig(layer, target) {
+      const l = layer as LSTM<boolean>;
+      return {
+        name: l.name, trainable: true, dtype: "float32",
+        return_sequences: l.returnSequences, return_state: l.returnState, go_backwards: l.goBackwards,
+        stateful: false, unroll: false, units: l.units,
+        activation: kerasActivation(l, l.activation, target),
+        recurrent_activation: kerasActivation(l, l.recurrentActivation, target),
+        use_bias: l.useBias, unit_forget_bias: l.unitForgetBias,
+        kernel_initializer: init("GlorotUniform", { seed: null }),
+        recurrent_initializer: init("Orthogonal", { gain: 1, seed: null }),
+        bias_initializer: init("Zeros"),
+        kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+        kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
+        dropout: 0, recurrent_dropout: 0,
+        ...(target === "tfjs" ? { implementation: 2 } : { seed: null }),
+      };
+    },
+  });
+
+  registerLayer({
+    classNames: ["Dense"],
+    cls: Dense,
+    params(cfg, inputs) {
+      return cfg.int("units") * (lastDim(inputs[0]) + 1);
+    },
+    build(cfg) {
+      return new Dense({
+        name: cfg.name,
+        units: cfg.int("units"),
+        activation: cfg.activation("activation", "linear"),
+        useBias: cfg.bool("use_bias", true),
+        kernelInitializer: ZEROS, biasInitializer: ZEROS,
+      });
+    },
+    toConfig(layer, target) {
+      const l = layer as Dense;
+      return {
+        name: l.name, trainable: true, dtype: "float32", units: l.units,
+        activation: kerasActivation(l, l.activation, target), use_bias: l.useBias,
+        kernel_initializer: init("GlorotUniform", { seed: null }), bias_initializer: init("Zeros"),
+        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+        kernel_constraint: null, bias_constraint: null,
+      };
+    },
+  });
+}

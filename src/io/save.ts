@@ -6,7 +6,7 @@ import { InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Node, SymbolicTensor } from "../model/symbolic.js";
-import "./layers.js";
+import { registerBuiltinLayers } from "./layers.js";
 import { entryForLayer, type Json, type JsonObject } from "./registry.js";
 import { nodeFs } from "./source.js";
 import type { TfjsModelJson } from "./tfjs.js";
@@ -27,6 +27,7 @@ function modelNodes(model: Model): Set<Node> {
 
 /** The model's topology as a Keras-2/TF.js functional config. */
 export function modelToConfig(model: Model): JsonObject {
+  registerBuiltinLayers();
   const nodes = modelNodes(model);
   const nodeIndex = (n: Node): number => n.layer.inboundNodes.filter((m) => nodes.has(m)).indexOf(n);
   const ref = (t: SymbolicTensor): Json[] => [t.node.layer.name, nodeIndex(t.node), t.outputIndex, {}];

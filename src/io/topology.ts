@@ -7,7 +7,7 @@ import { Input, InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
 import { Model } from "../model/model.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
-import "./layers.js";
+import { registerBuiltinLayers } from "./layers.js";
 import { CODE_LAYERS, ConfigReader, entryFor, knownClasses, type Json, type JsonObject, type LayerEntry, type LoadContext } from "./registry.js";
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -210,6 +210,7 @@ function anyStateful(layers: LayerSpec[]): boolean {
 
 /** Builds the Model a Keras config describes. Weights are left for the caller to set. */
 export function buildModel(topology: Json, ctx: LoadContext): BuiltModel {
+  registerBuiltinLayers();
   const top = unwrapTopology(topology, ctx);
   const cls = top.class_name as string;
   if (cls === "Sequential") return buildSequential(top, ctx);
