@@ -44,6 +44,25 @@ function cleanStr(v: unknown): string {
   return String(v);
 }
 
+/** The end-of-file address the superblock declares (relative to the base address), or null. */
+export function declaredEof(b: Uint8Array): number | null {
+  if (b.length < 16) return null;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const version = b[8]!;
+  let o: number, at: number;
+  if (version === 0 || version === 1) {
+    o = b[13]!;
+    at = 24 + (version === 1 ? 4 : 0) + 2 * o;
+  } else if (version === 2 || version === 3) {
+    o = b[9]!;
+    at = 12 + 2 * o;
+  } else return null;
+  if (o !== 8 || at + 8 > b.length) return null;
+  const lo = dv.getUint32(at, true), hi = dv.getUint32(at + 4, true);
+  if (hi === 0xffffffff && lo === 0xffffffff) return null; // undefined address
+  return hi * 2 ** 32 + lo;
+}
+
 /** Opens an HDF5 file held in memory. Every access may throw WasmRnnError naming `file`. */
 export async function openHdf5(bytes: Uint8Array, file: string, maxValues: number): Promise<H5Group> {
   const h5 = await jsfive();
@@ -56,6 +75,10 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
       throw new WasmRnnError(`${file}: corrupt or unsupported HDF5 (${what}): ${msg.slice(0, 200)}`);
     }
   };
+  const eof = declaredEof(bytes);
+  if (eof !== null && eof > bytes.length) {
+    throw new WasmRnnError(`${file}: truncated HDF5 file: the superblock declares ${eof} bytes, got ${bytes.length}`);
+  }
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const root = guard("superblock", () => new h5.File(buf, file));
   const wrapDataset = (d: InstanceType<JsFive["Dataset"]>, path: string): H5Dataset => {
