@@ -1,7 +1,7 @@
 // The whole suite again against the relaxed-SIMD build of the core (issue 3): Node 20 runs relaxed
-// SIMD only behind --experimental-wasm-relaxed-simd, and WASM_RNN_SIMD=relaxed makes `ready()`
-// insist on that build, so a runtime without it fails loudly instead of quietly testing the plain one.
-// The tarball test and the other runtimes' tests do not depend on the build and run once.
+// SIMD only behind --experimental-wasm-relaxed-simd, and the setup file sets the global switch
+// WASM_RNN_SIMD = "relaxed", so `ready()` insists on that build: a runtime without it fails loudly
+// instead of quietly testing the plain one. The tarball test does not depend on the build and runs once.
 import { defineConfig, mergeConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
@@ -12,7 +12,7 @@ export default mergeConfig(
       name: "relaxed-simd",
       exclude: ["test/package.test.ts", "test/runtimes/**", "node_modules/**"],
       execArgv: ["--experimental-wasm-relaxed-simd"],
-      env: { WASM_RNN_SIMD: "relaxed" },
+      setupFiles: ["test/runtimes/relaxed-setup.ts"],
     },
   }),
 );

@@ -48,8 +48,9 @@ export interface ReadyOptions {
   /**
    * `"auto"` (default): the relaxed-SIMD build where the runtime supports it, else the plain one;
    * `"plain"`: the plain SIMD build, whose outputs are bit-identical on every runtime;
-   * `"relaxed"`: the relaxed-SIMD build, or an error where unsupported. Without this option the
-   * environment variable `WASM_RNN_SIMD` (Node, Bun) or `globalThis.WASM_RNN_SIMD` decides.
+   * `"relaxed"`: the relaxed-SIMD build, or an error where unsupported. Without this option
+   * `globalThis.WASM_RNN_SIMD` or the environment variable `WASM_RNN_SIMD` decides (Node, Bun;
+   * Deno only with `--allow-env=WASM_RNN_SIMD`, it never prompts).
    */
   simd?: SimdChoice;
 }
@@ -67,8 +68,9 @@ let loaderKind: CoreInfo["loader"] = "inline";
 let loader: CoreLoader = async (build) => (await import("./load-inline.js")).loadInline(build);
 let active: CoreBuild | null = null;
 
-/** For entry modules only: replaces the inline loader (call before `ready()`). */
+/** For entry modules only: replaces the inline loader; no effect once instantiation has begun. */
 export function useCoreLoader(kind: CoreInfo["loader"], load: CoreLoader): void {
+  if (pending || exportsRef) return;
   loaderKind = kind;
   loader = load;
 }
@@ -96,17 +98,25 @@ export function relaxedSimdSupported(): boolean {
 
 const CHOICES: readonly string[] = ["auto", "plain", "relaxed", "simd"];
 
-/** The switch for tests and deployments: globalThis.WASM_RNN_SIMD, else env WASM_RNN_SIMD (Node, Bun). */
+/**
+ * The switch for tests and deployments: globalThis.WASM_RNN_SIMD, else the environment variable
+ * WASM_RNN_SIMD (Node, Bun; Deno when run with --allow-env=WASM_RNN_SIMD).
+ */
 function switchFromEnvironment(): SimdChoice | undefined {
-  const g = globalThis as { WASM_RNN_SIMD?: unknown; Deno?: unknown; process?: { env?: Record<string, string | undefined> } };
+  type DenoLike = { permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } }; env?: { get(k: string): string | undefined } };
+  const g = globalThis as { WASM_RNN_SIMD?: unknown; Deno?: DenoLike; process?: { env?: Record<string, string | undefined> } };
   let value: unknown = g.WASM_RNN_SIMD;
-  // Deno would ask for an env permission: it uses the global switch only.
-  if (value === undefined && g.Deno === undefined) {
-    try {
+  try {
+    if (value === undefined && g.Deno !== undefined) {
+      // Deno: only with the env permission already granted (never prompt for it)
+      if (g.Deno.permissions?.querySync?.({ name: "env", variable: "WASM_RNN_SIMD" }).state === "granted") {
+        value = g.Deno.env?.get("WASM_RNN_SIMD");
+      }
+    } else if (value === undefined) {
       value = g.process?.env?.WASM_RNN_SIMD;
-    } catch {
-      value = undefined;
     }
+  } catch {
+    value = undefined;
   }
   if (value === undefined || value === "") return undefined;
   if (typeof value !== "string" || !CHOICES.includes(value)) {

@@ -3,12 +3,14 @@
 // (conditions workerd, worker, browser; `.wasm` imports left as wasm modules), served on 127.0.0.1
 // by two services (plain build, auto-selected build), and asked over HTTP for its predictions; the
 // replies are checked against Keras's numbers here, and the plain build's hash against Node's.
+// A third service runs examples/worker (per-user LSTM state between requests) and checks that a
+// sequence sent in two requests gives what it gives in one.
 import { spawn } from "node:child_process";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
-import { bin, HERE, loadPicked, makeApp, nodeReference, reporter, run } from "./harness.mjs";
+import { bin, HERE, loadPicked, makeApp, nodeReference, reporter, ROOT, run } from "./harness.mjs";
 
 const { check, checkReport, finish } = reporter("workerd");
 
@@ -55,23 +57,26 @@ let child = null;
 try {
   const ref = await nodeReference(app);
   copyFileSync(join(HERE, "app", "worker.mjs"), join(app.dir, "worker.mjs"));
-  await build({
-    entryPoints: [join(app.dir, "worker.mjs")],
-    outfile: join(app.dir, "bundle.mjs"),
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    plugins: [wasmModules(app.dir)],
-    logLevel: "warning",
-  });
-  const ports = { plain: await freePort(), auto: await freePort() };
-  const modules = `[
-    (name = "bundle.mjs", esModule = embed "bundle.mjs"),
+  copyFileSync(join(ROOT, "examples", "worker", "worker.mjs"), join(app.dir, "example.mjs"));
+  for (const [from, to] of [["worker.mjs", "bundle.mjs"], ["example.mjs", "example-bundle.mjs"]]) {
+    await build({
+      entryPoints: [join(app.dir, from)],
+      outfile: join(app.dir, to),
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      plugins: [wasmModules(app.dir)],
+      logLevel: "warning",
+    });
+  }
+  const ports = { plain: await freePort(), auto: await freePort(), example: await freePort() };
+  const modules = (main) => `[
+    (name = "${main}", esModule = embed "${main}"),
     (name = "core.wasm", wasm = embed "core.wasm"),
     (name = "core-relaxed.wasm", wasm = embed "core-relaxed.wasm"),
   ]`;
-  const worker = (simd) => `(modules = ${modules}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
+  const worker = (simd) => `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
   writeFileSync(
     join(app.dir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -79,10 +84,12 @@ const config :Workerd.Config = (
   services = [
     (name = "plain", worker = ${worker("plain")}),
     (name = "auto", worker = ${worker("auto")}),
+    (name = "example", worker = (modules = ${modules("example-bundle.mjs")}, compatibilityDate = "2025-01-01")),
   ],
   sockets = [
     (name = "plain", address = "127.0.0.1:${ports.plain}", http = (), service = "plain"),
     (name = "auto", address = "127.0.0.1:${ports.auto}", http = (), service = "auto"),
+    (name = "example", address = "127.0.0.1:${ports.example}", http = (), service = "example"),
   ],
 );
 `,
@@ -120,6 +127,27 @@ const config :Workerd.Config = (
     if (simd === "plain") check("plain build bit-identical to Node", report.hash === ref.report.hash, `workerd ${report.hash}, node ${ref.report.hash}`);
     else console.log(`workerd picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
   }
+
+  // examples/worker: per-user state between requests
+  const post = async (path, body) => {
+    const r = await fetch(`http://127.0.0.1:${ports.example}${path}`, { method: "POST", body: JSON.stringify(body) });
+    return { status: r.status, body: await r.json() };
+  };
+  const whole = await post("/predict", { user: "bob", x: [0.1, 0.2, 0.3, 0.4] });
+  const first = await post("/predict", { user: "alice", x: [0.1, 0.2] });
+  const second = await post("/predict", { user: "alice", x: [0.3, 0.4], state: first.body.state });
+  await post("/predict", { user: "carol", x: [0.1, 0.2] });
+  const carol = await post("/predict", { user: "carol", x: [0.3, 0.4] }); // continues from the state kept for carol
+  const bad = await post("/predict", { user: "dave", x: [0.1, "a"] });
+  const flat = (rows) => rows.flat();
+  const maxDiff = (a, b) => (a.length === b.length ? Math.max(...a.map((v, i) => Math.abs(v - b[i]))) : Infinity);
+  const ok = whole.status === 200 && first.status === 200 && second.status === 200 && carol.status === 200;
+  if (!ok) console.log(JSON.stringify({ whole, first, second, carol }).slice(0, 2000), log);
+  const dState = ok ? maxDiff([...flat(first.body.y), ...flat(second.body.y), ...second.body.state.h, ...second.body.state.c], [...flat(whole.body.y), ...whole.body.state.h, ...whole.body.state.c]) : Infinity;
+  check("examples/worker: a sequence in two requests, state passed back, equals it in one", dState <= 1e-6, `largest difference ${dState}`);
+  const dKept = ok ? maxDiff([...flat(carol.body.y), ...carol.body.state.h], [...flat(whole.body.y).slice(2 * 8), ...whole.body.state.h]) : Infinity;
+  check("examples/worker: without state in the request, continues from the state it kept for the user", dKept <= 1e-6, `largest difference ${dKept}`);
+  check("examples/worker: bad input is a 400 naming the field", bad.status === 400 && /^x:/.test(bad.body.error), `${bad.status} ${JSON.stringify(bad.body)}`);
 } catch (err) {
   check("runs", false, String(err && err.stack ? err.stack : err));
 } finally {
