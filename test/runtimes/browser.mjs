@@ -69,6 +69,16 @@ try {
   const diff = lines.map((l) => /largest difference from the whole-sequence pass: (\S+)/.exec(l)).find(Boolean);
   if (!diff) console.log(lines.join("\n"));
   check("tutorial example runs in the page", diff && Number(diff[1]) <= 1e-6, diff ? `step-by-step vs whole sequence ${diff[1]}` : "no result");
+
+  // examples/browser renders the tutorial's numbers (Keras: h 0.101459, c 0.220761 for 0.1, 0.2, 0.3)
+  const example = await browser.newPage();
+  const exampleErrors = [];
+  example.on("pageerror", (e) => exampleErrors.push(String(e)));
+  await example.goto(`${server.url}/examples/browser/`);
+  await example.waitForSelector("body[data-ready=true]", { timeout: 30_000 }).catch((e) => exampleErrors.push(String(e)));
+  const shown = { h: await example.textContent("#h"), c: await example.textContent("#c"), points: await example.locator("#chart circle").count() };
+  check("examples/browser shows the tutorial's h, c and chart", shown.h === "0.101459" && shown.c === "0.220761" && shown.points === 9 && !exampleErrors.length,
+    `h ${shown.h}, c ${shown.c}, ${shown.points} chart points${exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""}`);
 } catch (err) {
   check("runs", false, String(err && err.stack ? err.stack : err));
 } finally {
