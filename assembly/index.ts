@@ -14,3 +14,8 @@ export function heap_base(): usize {
 export function trap(message: usize, fileName: usize, line: u32, column: u32): void {
   unreachable();
 }
+export { gru_reset_after_forward, gru_reset_before_forward } from "./gru";
+export { simple_rnn_forward } from "./simple_rnn";
+export {
+  merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,
+} from "./sequence";

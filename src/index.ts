@@ -8,8 +8,17 @@ export type { ActivationName } from "./core/activations.js";
 export { type InitializerConfig, type InitializerSpec } from "./layers/initializers.js";
 export { Layer, clearSession } from "./layers/layer.js";
 export { Input, InputLayer, type InputArgs } from "./layers/input.js";
-export { LSTM, type LSTMArgs, type LSTMOutput, type RecurrentCallArgs } from "./layers/lstm.js";
+export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
+export { RecurrentLayer, type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput } from "./layers/recurrent.js";
+export { GRU, type GRUArgs } from "./layers/gru.js";
+export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
+export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional.js";
+export {
+  Masking, Embedding, TimeDistributed, RepeatVector, Concatenate, Add, Activation, Dropout, Flatten,
+  type MaskingArgs, type EmbeddingArgs,
+} from "./layers/simple.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Model, type ModelArgs } from "./model/model.js";
+export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export { SymbolicTensor } from "./model/symbolic.js";
 export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type ShardSource } from "./io/index.js";

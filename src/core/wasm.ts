@@ -31,6 +31,29 @@ export interface CoreExports {
     h: number, c: number, xw: number, z: number,
     y: number, cseq: number, trace: number,
     mask: number, zeroOutput: number, last: number): void;
+  gru_reset_after_forward(B: number, T: number, I: number, H: number,
+    x: number, w: number, u: number, bias: number, rbias: number,
+    act: number, recAct: number, goBackwards: number,
+    h: number, xw: number, hu: number, y: number,
+    mask: number, zeroOutput: number, last: number): void;
+  gru_reset_before_forward(B: number, T: number, I: number, H: number,
+    x: number, wzr: number, wh: number, uzr: number, uh: number, bzr: number, bh: number,
+    act: number, recAct: number, goBackwards: number,
+    h: number, xzr: number, xh: number, zr: number, rh: number, hh: number, y: number,
+    mask: number, zeroOutput: number, last: number): void;
+  simple_rnn_forward(B: number, T: number, I: number, H: number,
+    x: number, w: number, u: number, bias: number, act: number, goBackwards: number,
+    h: number, xw: number, z: number, y: number,
+    mask: number, zeroOutput: number, last: number): void;
+  merge_pair(B: number, T: number, F: number, a: number, b: number, reverseB: number, mode: number, dst: number): void;
+  reverse_time(B: number, T: number, F: number, src: number, dst: number): void;
+  masking_forward(M: number, F: number, x: number, maskValue: number, y: number, mask: number): void;
+  embedding_forward(N: number, D: number, ids: number, idsFloat: number, table: number, inputDim: number,
+    y: number, mask: number): number;
+  repeat_rows(B: number, n: number, F: number, src: number, dst: number): void;
+  copy_blocks(outer: number, chunk: number, src: number, dst: number, dstStride: number): void;
+  add_arrays(n: number, a: number, b: number, dst: number): void;
+  mask_or(n: number, a: number, b: number, dst: number): void;
 }
 
 let exportsRef: CoreExports | null = null;

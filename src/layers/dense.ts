@@ -7,7 +7,7 @@ import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type MaskSource, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -117,6 +117,11 @@ export class Dense extends Layer {
       if (this.useBias) out.push(f32.slice(this.biasPtr >> 2, (this.biasPtr >> 2) + U));
       return out;
     });
+  }
+
+  /** Keras: Dense supports masking and passes its input's mask on. */
+  override outputMasks(inputMasked: readonly boolean[]): MaskSource[] {
+    return [inputMasked[0] ? { input: 0 } : null];
   }
 
   scratchBytes(inputs: readonly number[][]): number {

@@ -13,6 +13,31 @@ export interface Buf {
   dtype: DType;
 }
 
+/**
+ * Masks of one layer call, as u8 [B, T] buffers in wasm memory (1 = keep, Keras's boolean mask);
+ * 0 means no mask. `inputs` follows the data inputs; `outputs` follows the outputs, and a layer
+ * whose `outputMasks` says "computed" writes those buffers in `forward`.
+ */
+export interface MaskBufs {
+  inputs: readonly number[];
+  outputs: readonly number[];
+  /** The input mask was passed explicitly (Keras `mask=`), not carried by the input tensor. */
+  explicit?: boolean;
+}
+
+export const NO_MASKS: MaskBufs = Object.freeze({ inputs: Object.freeze([]), outputs: Object.freeze([]) }) as MaskBufs;
+
+/**
+ * Where an output's mask comes from (Keras `compute_mask`): none, the mask of data input `input`
+ * passed through unchanged, or computed by the layer's forward into its own buffer.
+ */
+export type MaskSource = null | { input: number } | "computed";
+
+/** Bytes of a mask for a tensor of this shape: one byte per position of all but the last axis. */
+export function maskBytes(shape: readonly number[]): number {
+  return sizeOf(shape.slice(0, -1));
+}
+
 export interface WeightSpec {
   name: string;
   shape: number[];
@@ -72,11 +97,15 @@ export abstract class Layer {
       throw new WasmRnnError(`${className}: expected name to be a non-empty string, got ${JSON.stringify(name)}`);
     }
     this.name = name ?? uniqueName(toSnakeCase(className));
+    this.typeName = className;
   }
+
+  /** The class name as given to the constructor (subclass fields are not set yet while it runs). */
+  private readonly typeName: string;
 
   /** `LSTM 'lstm_1'`: how errors name this layer. */
   get who(): string {
-    return `${this.className} '${this.name}'`;
+    return `${this.className ?? this.typeName} '${this.name}'`;
   }
 
   get built(): boolean {
@@ -98,15 +127,26 @@ export abstract class Layer {
   protected abstract readWeights(): Float32Array[];
   /** Bytes of scratch a call needs for these concrete input shapes. */
   abstract scratchBytes(inputs: readonly number[][]): number;
-  /** Runs the layer: reads `inputs` (data then states), writes `outputs`. No allocation. */
-  abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void;
+  /**
+   * Runs the layer: reads `inputs` (data then states), writes `outputs` (and the "computed"
+   * output masks). No allocation.
+   */
+  abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void;
   /** Frees the layer's wasm memory. */
   abstract dispose(): void;
 
+  /**
+   * Output masks given which data inputs carry one. Keras's default for a layer that does not
+   * support masking: no output mask. Pass-through layers (Dense, Activation, ...) override it.
+   */
+  outputMasks(_inputMasked: readonly boolean[], outputCount: number): MaskSource[] {
+    return new Array<MaskSource>(outputCount).fill(null);
+  }
+
   // ---- symbolic and eager application ------------------------------------------------------
 
-  /** Builds on the first call; later calls must have a compatible input shape. */
-  protected ensureBuilt(inputShape: Shape): void {
+  /** Builds on the first call; later calls must have a compatible input shape. (Public for wrappers.) */
+  ensureBuilt(inputShape: Shape): void {
     if (this.builtShape) {
       const want = this.builtShape;
       const ok = want.length === inputShape.length &&
@@ -132,19 +172,36 @@ export abstract class Layer {
     const outShapes = this.computeOutputShapes(inShapes, stShapes);
     const node = new Node(this, inputs, states);
     const k = this.inboundNodes.length;
+    const maskSources = this.outputMasks(inputs.map((t) => t.masked), outShapes.length);
     outShapes.forEach((shape, i) => {
-      node.outputs.push(new SymbolicTensor(shape, "float32", node, i, `${this.name}/out${k}_${i}`));
+      const src = maskSources[i] ?? null;
+      const masked = src === "computed" || (src !== null && inputs[src.input]!.masked);
+      node.outputs.push(new SymbolicTensor(shape, "float32", node, i, `${this.name}/out${k}_${i}`, masked));
     });
     this.inboundNodes.push(node);
     return node.outputs;
   }
 
-  /** Runs the layer once on concrete tensors (Keras's eager call). */
-  protected applyEager(inputs: readonly Tensor[], states: readonly Tensor[]): Tensor[] {
+  /**
+   * Runs the layer once on concrete tensors (Keras's eager call). `mask`, if given, is the first
+   * input's mask: [batch, steps] of 0/1 (or booleans' numbers), as Keras's `mask=` argument.
+   */
+  protected applyEager(inputs: readonly Tensor[], states: readonly Tensor[], mask?: Tensor): Tensor[] {
     const inShapes = inputs.map((t) => t.shape as number[]);
     const stShapes = states.map((t) => t.shape as number[]);
     this.checkInputs(inShapes.map(withNullBatch), stShapes.map(withNullBatch));
     this.checkBatch([...inputs, ...states].map((t) => t.shape[0]!));
+    this.checkConcrete(inShapes, stShapes);
+    if (mask) {
+      const want = inShapes[0]!.slice(0, -1);
+      if (mask.shape.length !== want.length || mask.shape.some((d, i) => d !== want[i])) {
+        throw new WasmRnnError(`${this.who}: expected a mask of shape ${fmtShape(want)} (the input's shape without its last axis), got ${fmtShape(mask.shape)}`);
+      }
+      for (let i = 0; i < mask.size; i++) {
+        const v = mask.data[i]!;
+        if (v !== 0 && v !== 1) throw new WasmRnnError(`${this.who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
+      }
+    }
     this.ensureBuilt(withNullBatch(inShapes[0]!));
     const outShapes = this.computeOutputShapes(inShapes, stShapes) as number[][];
     const all = [...inputs, ...states];
@@ -162,13 +219,32 @@ export abstract class Layer {
       });
       const scratch = arena.alloc(this.scratchBytes([...inShapes, ...stShapes]));
       ptrs.push(scratch);
+      const inMasks = inputs.map(() => 0);
+      if (mask) {
+        inMasks[0] = arena.alloc(mask.size);
+        ptrs.push(inMasks[0]);
+      }
+      const outMasks = this.outputMasks(inMasks.map((m) => m !== 0), outShapes.length).map((src, i) => {
+        if (src === null) return 0;
+        if (src !== "computed") return inMasks[src.input]!;
+        const p = arena.alloc(maskBytes(outShapes[i]!));
+        ptrs.push(p);
+        return p;
+      });
       writeBufs(inBufs, all);
-      this.forward(inBufs, outBufs, scratch);
+      if (mask) {
+        const u8 = new Uint8Array(heapF32().buffer, inMasks[0]!, mask.size);
+        for (let i = 0; i < mask.size; i++) u8[i] = mask.data[i]!;
+      }
+      this.forward(inBufs, outBufs, scratch, { inputs: inMasks, outputs: outMasks, explicit: mask !== undefined });
       return outBufs.map(readBuf);
     } finally {
       for (const p of ptrs) arena.free(p);
     }
   }
+
+  /** Checks that only concrete shapes allow (a stateful layer's fixed batch size, ...). */
+  checkConcrete(_inputs: readonly number[][], _states: readonly number[][]): void {}
 
   protected checkBatch(batches: number[]): void {
     if (batches.some((b) => b !== batches[0])) {

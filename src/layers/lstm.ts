@@ -2,143 +2,81 @@
 // (gate-interleaved panels, assembly/gemm.ts); `forward` is one wasm call for the whole sequence.
 //
 // Shapes: input [B, T, I]; kernel [I, 4H], recurrentKernel [H, 4H], bias [4H] (Keras order,
-// gates i, f, c, o); outputs [B, T, H] (returnSequences) or [B, H], then h [B, H], c [B, H].
+// gates i, f, c, o); outputs [B, T, H] (returnSequences) or [B, H], then h [B, H], c [B, H]
+// (returnState), then the cell sequence [B, T, H] (returnCellSequences, beyond Keras).
 import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
-import { core, heapF32, kernels } from "../core/wasm.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { Initializer, type InitializerSpec } from "./initializers.js";
+import { WasmRnnError } from "../core/errors.js";
+import type { Tensor, NestedArray } from "../core/tensor.js";
+import { heapF32, kernels } from "../core/wasm.js";
+import type { Shape, SymbolicTensor } from "../model/symbolic.js";
+import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
 import {
-  Layer, checkBool, checkOptions, checkPositiveInt, withStaging, type Buf, type WeightSpec,
-} from "./layer.js";
+  CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs,
+} from "./recurrent.js";
 
-export interface LSTMArgs<S extends boolean = boolean> {
-  units: number;
-  /** Default "tanh"; null means linear. */
-  activation?: ActivationName | null;
+export { copyRows } from "./recurrent.js";
+export type { RecurrentCallArgs } from "./recurrent.js";
+
+export interface LSTMArgs<S extends boolean = boolean, C extends boolean = false> extends RecurrentArgs<S> {
   /** Default "sigmoid". "hard_sigmoid" is Keras 3's x/6+0.5; "hard_sigmoid_legacy" is Keras 2's 0.2x+0.5. */
   recurrentActivation?: ActivationName | null;
-  useBias?: boolean;
   /** Default true: the forget gate's bias starts at 1. */
   unitForgetBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  recurrentInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  returnSequences?: boolean;
-  returnState?: S;
-  goBackwards?: boolean;
-  name?: string;
+  /**
+   * Beyond Keras: also output the cell state c after every step, [batch, steps, units], as the
+   * last output (in processing order, like the output sequence; a masked step repeats c).
+   */
+  returnCellSequences?: C;
 }
 
-const OPTIONS = [
-  "units", "activation", "recurrentActivation", "useBias", "unitForgetBias", "kernelInitializer",
-  "recurrentInitializer", "biasInitializer", "returnSequences", "returnState", "goBackwards", "name",
-] as const;
+const OPTIONS = [...RECURRENT_OPTIONS, "recurrentActivation", "unitForgetBias", "returnCellSequences"] as const;
 
-const CELL_ACTIVATIONS: ActivationName[] = ["linear", "relu", "tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"];
+/**
+ * `apply`'s result: one output, or [output, h, c] with returnState; returnCellSequences appends
+ * the cell sequence.
+ */
+export type LSTMOutput<S extends boolean, T, C extends boolean = false> =
+  C extends true ? (S extends true ? [T, T, T, T] : [T, T]) : S extends true ? [T, T, T] : T;
 
-/** `apply`'s result: one output, or [output, h, c] with returnState. */
-export type LSTMOutput<S extends boolean, T> = S extends true ? [T, T, T] : T;
-
-export interface RecurrentCallArgs<T> {
-  /** Starting states [h, c], each [batch, units]. */
-  initialState?: T[];
-}
-
-const align = (n: number) => Math.ceil(n / 64) * 64;
-
-export class LSTM<S extends boolean = false> extends Layer {
+export class LSTM<S extends boolean = false, C extends boolean = false> extends RecurrentLayer {
   readonly className = "LSTM";
-  readonly units: number;
-  readonly activation: ActivationName;
+  readonly stateNames = ["h", "c"] as const;
+  declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
-  readonly useBias: boolean;
   readonly unitForgetBias: boolean;
-  readonly returnSequences: boolean;
-  readonly returnState: S;
-  readonly goBackwards: boolean;
-  private readonly kernelInitializer: Initializer;
-  private readonly recurrentInitializer: Initializer;
-  private readonly biasInitializer: Initializer;
+  readonly returnCellSequences: C;
 
-  private inputDim = 0;
   private kernelPtr = 0;
   private recurrentPtr = 0;
   private biasPtr = 0;
 
-  constructor(args: LSTMArgs<S>) {
-    const who = `LSTM '${args?.name ?? "lstm"}'`;
+  constructor(args: LSTMArgs<S, C>) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`LSTM: expected an options object with units, got ${String(args)}`);
-    checkOptions(who, args, OPTIONS);
-    super(args.name, "LSTM");
-    this.units = checkPositiveInt(this.who, "units", args.units);
-    this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", CELL_ACTIVATIONS);
+    checkOptions(`LSTM '${args.name ?? "lstm"}'`, args, OPTIONS);
+    super(args, "LSTM");
     this.recurrentActivation = resolveActivation(args.recurrentActivation, "sigmoid", this.who, "recurrentActivation", CELL_ACTIVATIONS);
-    this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.unitForgetBias = checkBool(this.who, "unitForgetBias", args.unitForgetBias, true);
-    this.returnSequences = checkBool(this.who, "returnSequences", args.returnSequences, false);
-    this.returnState = checkBool(this.who, "returnState", args.returnState, false) as S;
-    this.goBackwards = checkBool(this.who, "goBackwards", args.goBackwards, false);
-    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
-    this.recurrentInitializer = new Initializer(args.recurrentInitializer ?? "orthogonal", `${this.who} recurrentInitializer`);
-    this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
+    this.returnCellSequences = checkBool(this.who, "returnCellSequences", args.returnCellSequences, false) as C;
+  }
+
+  cloneAs(name: string, goBackwards: boolean): LSTM<S, C> {
+    return new LSTM<S, C>({ ...(this.args as unknown as LSTMArgs<S, C>), name, goBackwards });
   }
 
   /** Units rounded up to the kernel's vector width. */
-  private get paddedUnits(): number {
+  protected get stateStride(): number {
     return (this.units + 3) & ~3;
   }
 
-  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): LSTMOutput<S, SymbolicTensor>;
-  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): LSTMOutput<S, Tensor>;
+  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): LSTMOutput<S, SymbolicTensor, C>;
+  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): LSTMOutput<S, Tensor, C>;
   apply(x: SymbolicTensor | Tensor | NestedArray, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
-    const states = kwargs.initialState ?? [];
-    if (!Array.isArray(states)) {
-      throw new WasmRnnError(`${this.who}: expected initialState to be an array [h, c], got ${typeof states}`);
-    }
-    let outs: unknown[];
-    if (x instanceof SymbolicTensor) {
-      if (!states.every((s) => s instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`);
-      }
-      outs = this.applySymbolic([x], states as SymbolicTensor[]);
-    } else {
-      if (states.some((s) => s instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${this.who}: expected concrete initialState tensors with a concrete input, got symbolic ones`);
-      }
-      outs = this.applyEager([toTensor(x, this.who)], states.map((s) => toTensor(s as Tensor, `${this.who} initialState`)));
-    }
-    return this.returnState ? outs : outs[0];
+    return this.call(x, kwargs);
   }
 
-  checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
-    const x = inputs[0]!;
-    if (inputs.length !== 1 || x.length !== 3) {
-      throw new WasmRnnError(`${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`);
-    }
-    if (x[2] === null) throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
-    if (x[1] !== null && x[1] < 1) throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
-    if (this.built && x[2] !== this.inputDim) {
-      throw new WasmRnnError(`${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`);
-    }
-    if (states.length !== 0 && states.length !== 2) {
-      throw new WasmRnnError(`${this.who}: expected initialState of 2 tensors [h, c], got ${states.length}`);
-    }
-    states.forEach((s, i) => {
-      if (s.length !== 2 || s[1] !== this.units) {
-        throw new WasmRnnError(
-          `${this.who}: expected initialState[${i}] (${i === 0 ? "h" : "c"}) of shape [batch, ${this.units}], got ${fmtShape(s)}`,
-        );
-      }
-    });
-  }
-
-  computeOutputShapes(inputs: readonly Shape[]): Shape[] {
-    const [b, t] = inputs[0]!;
-    const out: Shape = this.returnSequences ? [b!, t!, this.units] : [b!, this.units];
-    return this.returnState ? [out, [b!, this.units], [b!, this.units]] : [out];
+  protected override extraOutputShapes(b: number | null, t: number | null): Shape[] {
+    return this.returnCellSequences ? [[b, t, this.units]] : [];
   }
 
   weightSpecs(): WeightSpec[] {
@@ -151,8 +89,7 @@ export class LSTM<S extends boolean = false> extends Layer {
     return specs;
   }
 
-  protected build(inputShape: Shape): void {
-    this.inputDim = inputShape[2]!;
+  protected buildWeights(): void {
     const H = this.units;
     const values = [
       this.kernelInitializer.generate([this.inputDim, 4 * H]),
@@ -173,16 +110,9 @@ export class LSTM<S extends boolean = false> extends Layer {
   }
 
   protected writeWeights(values: Float32Array[]): void {
-    const k = core(this.who);
-    const H = this.units, Hp = this.paddedUnits, I = this.inputDim;
-    const sizes = [4 * Hp * I * 4, 4 * Hp * Hp * 4, 4 * Hp * 4];
-    const fresh: number[] = [];
-    try {
-      for (const s of sizes) fresh.push(arena.alloc(s));
-    } catch (err) {
-      for (const p of fresh) arena.free(p);
-      throw err;
-    }
+    const k = this.kernels;
+    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const fresh = this.allocAll([4 * Hp * I * 4, 4 * Hp * Hp * 4, 4 * Hp * 4]);
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
       const f32 = heapF32();
@@ -198,8 +128,8 @@ export class LSTM<S extends boolean = false> extends Layer {
   }
 
   protected readWeights(): Float32Array[] {
-    const k = core(this.who);
-    const H = this.units, Hp = this.paddedUnits, I = this.inputDim;
+    const k = this.kernels;
+    const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const sizes = [I * 4 * H, H * 4 * H, 4 * H];
     return withStaging(sizes.map((s) => s * 4), ([kS, rS, bS]) => {
       k.unpack_gates(this.kernelPtr, I, H, 4, I, kS!);
@@ -212,38 +142,21 @@ export class LSTM<S extends boolean = false> extends Layer {
     });
   }
 
-  scratchBytes(inputs: readonly number[][]): number {
-    const [B, T] = inputs[0]!;
-    const Hp = this.paddedUnits;
-    return 2 * align(B! * Hp * 4) + align(B! * T! * 4 * Hp * 4) + align(B! * 4 * Hp * 4);
+  protected cellScratchBytes(B: number, T: number): number {
+    const Hp = this.stateStride;
+    return align(B * T * 4 * Hp * 4) + align(B * 4 * Hp * 4);
   }
 
-  forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
-    const k = kernels();
-    const [B, T, I] = inputs[0]!.shape as [number, number, number];
-    const H = this.units, Hp = this.paddedUnits;
-    const h = scratch;
-    const c = h + align(B * Hp * 4);
-    const xw = c + align(B * Hp * 4);
-    const z = xw + align(B * T * 4 * Hp * 4);
-    const f32 = heapF32();
-    if (inputs.length === 3) {
-      copyRows(f32, inputs[1]!.ptr, H, h, Hp, B, H);
-      copyRows(f32, inputs[2]!.ptr, H, c, Hp, B, H);
-    } else {
-      f32.fill(0, h >> 2, (h >> 2) + 2 * (align(B * Hp * 4) >> 2));
-    }
-    const y = this.returnSequences ? outputs[0]!.ptr : 0;
-    k.lstm_forward(
-      B, T, I, H, inputs[0]!.ptr, this.kernelPtr, this.recurrentPtr, this.biasPtr,
+  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
+    extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
+    const xw = scratch;
+    const z = xw + align(B * T * 4 * this.stateStride * 4);
+    const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
+    kernels().lstm_forward(
+      B, T, this.inputDim, this.units, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
       ACTIVATION_IDS[this.activation], ACTIVATION_IDS[this.recurrentActivation], this.goBackwards ? 1 : 0,
-      h, c, xw, z, y, 0, 0, 0, 0, 0,
+      states[0]!, states[1]!, xw, z, y, cseq, 0, mask, zeroOutput ? 1 : 0, last,
     );
-    if (!this.returnSequences) copyRows(f32, h, Hp, outputs[0]!.ptr, H, B, H);
-    if (this.returnState) {
-      copyRows(f32, h, Hp, outputs[1]!.ptr, H, B, H);
-      copyRows(f32, c, Hp, outputs[2]!.ptr, H, B, H);
-    }
   }
 
   private freeWeights(): void {
@@ -253,25 +166,13 @@ export class LSTM<S extends boolean = false> extends Layer {
 
   dispose(): void {
     this.freeWeights();
+    this.freeStates();
   }
 
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return {
-      name: this.name, units: this.units, activation: this.activation, recurrentActivation: this.recurrentActivation,
-      useBias: this.useBias, unitForgetBias: this.unitForgetBias, returnSequences: this.returnSequences,
-      returnState: this.returnState, goBackwards: this.goBackwards,
+      ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias,
+      returnCellSequences: this.returnCellSequences,
     };
-  }
-}
-
-/**
- * Copies `rows` rows of `cols` floats between strided wasm buffers (byte offsets, strides in
- * floats), zero-filling destination padding. copyWithin allocates nothing.
- */
-export function copyRows(f32: Float32Array, src: number, ldSrc: number, dst: number, ldDst: number, rows: number, cols: number): void {
-  const s = src >> 2, d = dst >> 2;
-  for (let r = 0; r < rows; r++) {
-    f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
-    if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);
   }
 }

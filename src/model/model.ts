@@ -8,7 +8,7 @@ import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
 import { InputLayer } from "../layers/input.js";
-import { Layer, readBuf, sizeOf, uniqueName, writeBufs, type Buf } from "../layers/layer.js";
+import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, type MaskBufs } from "../layers/layer.js";
 import { formatSummary } from "./summary.js";
 import { Node, SymbolicTensor } from "./symbolic.js";
 
@@ -23,6 +23,7 @@ interface Step {
   inputs: Buf[];
   outputs: Buf[];
   scratch: number;
+  masks: MaskBufs;
 }
 
 interface Plan {
@@ -48,19 +49,39 @@ const MAX_PLANS = 8;
 
 export class Model {
   readonly name: string;
-  readonly inputs: SymbolicTensor[];
-  readonly outputs: SymbolicTensor[];
-  /** Layers in graph order, input layers first (as Keras lists them). */
-  readonly layers: Layer[];
+  // Set once by the constructor (a Sequential sets them again as layers are added).
+  inputs: SymbolicTensor[] = [];
+  outputs: SymbolicTensor[] = [];
+  /** Layers in graph order, input layers first (as Keras lists them; a Sequential leaves them out). */
+  layers: Layer[] = [];
   /** Layer calls in execution order (input layers excluded). */
-  readonly nodes: Node[];
-  private readonly singleOutput: boolean;
+  nodes: Node[] = [];
+  private singleOutput = true;
   private readonly plans = new Map<string, Plan>();
   private lastPlan: Plan | null = null;
 
-  constructor(args: ModelArgs) {
+  constructor(args: ModelArgs);
+  /** For subclasses that connect their graph later (Sequential): only the name is read. */
+  constructor(args: { name?: string }, defaultName: string);
+  constructor(args: ModelArgs | { name?: string }, defaultName?: string) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
-    this.name = args.name ?? uniqueName("functional");
+    if (args.name !== undefined && (typeof args.name !== "string" || args.name.length === 0)) {
+      throw new WasmRnnError(`Model: expected name to be a non-empty string, got ${JSON.stringify(args.name)}`);
+    }
+    this.name = args.name ?? uniqueName(defaultName ?? "functional");
+    if (defaultName !== undefined) return;
+    const { inputs, outputs } = args as ModelArgs;
+    this.connect(inputs, outputs);
+  }
+
+  /** Whether summary() uses Keras's Sequential layout regardless of the graph's shape. */
+  get isSequential(): boolean {
+    return false;
+  }
+
+  /** Sets the graph from inputs to outputs (validated) and drops cached plans. */
+  protected connect(inputsArg: SymbolicTensor | SymbolicTensor[], outputsArg: SymbolicTensor | SymbolicTensor[]): void {
+    const args = { inputs: inputsArg, outputs: outputsArg };
     const who = `Model '${this.name}'`;
     const list = (v: unknown, what: string): SymbolicTensor[] => {
       const arr = Array.isArray(v) ? v : [v];
@@ -69,15 +90,14 @@ export class Model {
       }
       return arr as SymbolicTensor[];
     };
-    this.inputs = list(args.inputs, "inputs");
-    this.outputs = list(args.outputs, "outputs");
-    this.singleOutput = !Array.isArray(args.outputs);
-    for (const t of this.inputs) {
+    const modelInputs = list(args.inputs, "inputs");
+    const modelOutputs = list(args.outputs, "outputs");
+    for (const t of modelInputs) {
       if (!(t.sourceLayer instanceof InputLayer)) {
         throw new WasmRnnError(`${who}: expected inputs to come from Input(), got ${t.name} from ${t.sourceLayer.who}`);
       }
     }
-    const inputIds = new Set(this.inputs.map((t) => t.id));
+    const inputIds = new Set(modelInputs.map((t) => t.id));
     const nodes: Node[] = [];
     const seen = new Set<Node>();
     const visit = (t: SymbolicTensor): void => {
@@ -93,11 +113,20 @@ export class Model {
       for (const inp of node.allInputs) visit(inp);
       nodes.push(node);
     };
-    for (const t of this.outputs) visit(t);
-    this.nodes = nodes;
-    const layers: Layer[] = this.inputs.map((t) => t.sourceLayer);
+    for (const t of modelOutputs) visit(t);
+    const layers: Layer[] = modelInputs.map((t) => t.sourceLayer);
     for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+    this.releasePlans();
+    this.inputs = modelInputs;
+    this.outputs = modelOutputs;
+    this.singleOutput = !Array.isArray(args.outputs);
+    this.nodes = nodes;
     this.layers = layers;
+  }
+
+  /** Zeroes the states of every stateful layer (Keras: `reset_states()` on each layer). */
+  resetStates(): void {
+    for (const l of this.layers) (l as { resetStates?: () => void }).resetStates?.();
   }
 
   private get who(): string {
@@ -161,13 +190,13 @@ export class Model {
     const steps = plan.steps;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
-      s.layer.forward(s.inputs, s.outputs, s.scratch);
+      s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
     }
     if (this.singleOutput) return readBuf(plan.outputs[0]!);
     return plan.outputs.map(readBuf);
   }
 
-  private normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
+  protected normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
     const n = this.inputs.length;
     if (n === 1 && x instanceof Tensor) {
       const plan = this.lastPlan;
@@ -223,6 +252,8 @@ export class Model {
         bufs.set(t.id, b);
         return b;
       });
+      // u8 [B, T] masks by tensor id; a pass-through mask shares its producer's buffer
+      const maskPtrs = new Map<number, number>();
       const steps: Step[] = this.nodes.map((node) => {
         const ins = node.allInputs.map((t) => bufs.get(t.id)!);
         const data = node.inputs.map((t) => bufs.get(t.id)!.shape);
@@ -234,10 +265,24 @@ export class Model {
           bufs.set(t.id, b);
           return b;
         });
+        const inMasks = node.inputs.map((t) => maskPtrs.get(t.id) ?? 0);
+        const sources = node.layer.outputMasks(inMasks.map((m) => m !== 0), outs.length);
+        const outMasks = node.outputs.map((t, i) => {
+          const src = sources[i] ?? null;
+          let ptr = 0;
+          if (src === "computed") {
+            ptr = arena.alloc(maskBytes(outShapes[i]!));
+            ptrs.push(ptr);
+          } else if (src !== null) {
+            ptr = inMasks[src.input]!;
+          }
+          if (ptr) maskPtrs.set(t.id, ptr);
+          return ptr;
+        });
         const scratchBytes = node.layer.scratchBytes([...data, ...states]);
         const scratch = scratchBytes > 0 ? arena.alloc(scratchBytes) : 0;
         if (scratch) ptrs.push(scratch);
-        return { layer: node.layer, inputs: ins, outputs: outs, scratch };
+        return { layer: node.layer, inputs: ins, outputs: outs, scratch, masks: { inputs: inMasks, outputs: outMasks } };
       });
       const plan: Plan = { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
       if (this.plans.size >= MAX_PLANS) {

@@ -100,7 +100,7 @@ const fmtCount = (n: number) => n.toLocaleString("en-US");
 
 export function formatSummary(model: Model): string {
   const nodes = modelNodes(model);
-  const sequential = isSequentialLike(model, nodes);
+  const sequential = model.isSequential || isSequentialLike(model, nodes);
   const headers = sequential ? ["Layer (type)", "Output Shape", "Param #"] : ["Layer (type)", "Output Shape", "Param #", "Connected to"];
   const widths = sequential ? columnWidths([0.45, 0.8, 1], 88) : columnWidths([0.3, 0.56, 0.74, 1], 108);
   const rightAligned = (i: number) => i === 2;

@@ -16,6 +16,8 @@ export class SymbolicTensor {
     readonly node: Node,
     readonly outputIndex: number,
     readonly name: string,
+    /** Whether a Keras mask travels with this tensor (from Masking, Embedding(maskZero), ...). */
+    readonly masked: boolean = false,
   ) {}
 
   get rank(): number {

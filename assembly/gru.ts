@@ -1,0 +1,132 @@
+// GRU sequence forward, Keras semantics: gate order z, r, h;
+//   z = σ(x·Wz + h·Uz + b), r = σ(x·Wr + h·Ur + b), h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n
+// with the candidate n in one of Keras's two forms:
+//   reset_after = true  (Keras 3 default): n = φ(x·Wh + b_in + r ⊙ (h·Uh + b_rec))
+//   reset_after = false (Keras 2, TF.js):  n = φ(x·Wh + b + (r ⊙ h)·Uh)
+//
+// Shared shapes (B batch, T steps, I input features, H units, Hp = H rounded up to 4):
+//   x      [B, T, I]        input, batch-major as Keras
+//   h      [B, Hp]          state: initial state in, final state out
+//   y      [B, T, H]        output sequence (0 = not wanted); y[:, s] is the output of the s-th
+//                           processed step (with goBackwards it belongs to input T-1-s)
+//   mask   [B, T] u8        1 = keep, 0 = masked, indexed by input step (0 = no mask)
+//   last   [B, Hp]          with a mask: the latest output per row (start zeroed); a masked step
+//                           keeps h and outputs `last` (Keras's zero_output_for_mask = false) or
+//                           zeros (zeroOutput = 1), so `last` ends as Keras's last output.
+// Like the LSTM: one GEMM projects the inputs of all steps, then each step is a recurrent GEMM
+// that starts from a bias row or the step's projection, and a fused SIMD gate pass.
+
+import { gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
+import { activatev } from "./activations";
+import { maskedStepOutput } from "./sequence";
+import { storeLanes } from "./simd";
+
+const ONE: usize = memory.data<f32>([1, 1, 1, 1]);
+
+// reset_after = true. G3 = 3 * Hp.
+//   w      panels [Hp/4][I][12]   kernel, gate-interleaved (pack_gates, G = 3)
+//   u      panels [Hp/4][Hp][12]  recurrent kernel, gate-interleaved, padding rows zero
+//   bias   [G3]                   input bias (row 0 of Keras's [2, 3H]), gate-interleaved
+//   rbias  [G3]                   recurrent bias (row 1), gate-interleaved
+//   xw     [B, T, G3]             scratch: x . w + bias for every step
+//   hu     [B, G3]                scratch: h . u + rbias for one step
+export function gru_reset_after_forward(
+  B: i32, T: i32, I: i32, H: i32,
+  x: usize, w: usize, u: usize, bias: usize, rbias: usize,
+  act: i32, recAct: i32, goBackwards: i32,
+  h: usize, xw: usize, hu: usize, y: usize,
+  mask: usize, zeroOutput: i32, last: usize,
+): void {
+  const Hp = (H + 3) & ~3;
+  const G3 = Hp * 3;
+  gemm_2x12(B * T, G3, I, x, I, w, bias, 0, xw, G3);
+  const one = v128.load(ONE);
+  for (let s = 0; s < T; s++) {
+    const t = goBackwards ? T - 1 - s : s;
+    gemm_2x12(B, G3, Hp, h, Hp, u, rbias, 0, hu, G3);
+    for (let b = 0; b < B; b++) {
+      const hr = h + (<usize>b * <usize>Hp << 2);
+      const outRow = <usize>(b * T + s) * <usize>H << 2;
+      if (mask) {
+        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
+          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+          continue;
+        }
+      }
+      const xr = xw + (<usize>(b * T + t) * <usize>G3 << 2);
+      const ur = hu + (<usize>b * <usize>G3 << 2);
+      for (let g = 0; g < (Hp >> 2); g++) {
+        const xg = xr + (<usize>g * 48);
+        const ug = ur + (<usize>g * 48);
+        const zg = activatev(f32x4.add(v128.load(xg), v128.load(ug)), recAct);
+        const rg = activatev(f32x4.add(v128.load(xg, 16), v128.load(ug, 16)), recAct);
+        const ng = activatev(f32x4.add(v128.load(xg, 32), f32x4.mul(rg, v128.load(ug, 32))), act);
+        const hOld = v128.load(hr + (<usize>g << 4));
+        const hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+        v128.store(hr + (<usize>g << 4), hNew);
+        if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
+      }
+      if (mask) memory.copy(last + (<usize>b * <usize>Hp << 2), hr, <usize>Hp << 2);
+    }
+  }
+}
+
+// reset_after = false. The candidate needs (r ⊙ h)·Uh, so the weights are split into a z, r part
+// (G = 2, 8-wide panels) and an h part (G = 1, 4-wide panels).
+//   wzr    panels [Hp/4][I][8],  wh panels [Hp/4][I][4]      kernel parts
+//   uzr    panels [Hp/4][Hp][8], uh panels [Hp/4][Hp][4]     recurrent kernel parts
+//   bzr    [2Hp], bh [Hp]                                    bias parts (zeros without bias)
+//   xzr    [B, T, 2Hp], xh [B, T, Hp]                        scratch: projections of all steps
+//   zr     [B, 2Hp]   scratch: pre-activations, then activated z in the z lanes
+//   rh     [B, Hp]    scratch: r ⊙ h
+//   hh     [B, Hp]    scratch: x·Wh + b + (r ⊙ h)·Uh
+export function gru_reset_before_forward(
+  B: i32, T: i32, I: i32, H: i32,
+  x: usize, wzr: usize, wh: usize, uzr: usize, uh: usize, bzr: usize, bh: usize,
+  act: i32, recAct: i32, goBackwards: i32,
+  h: usize, xzr: usize, xh: usize, zr: usize, rh: usize, hh: usize, y: usize,
+  mask: usize, zeroOutput: i32, last: usize,
+): void {
+  const Hp = (H + 3) & ~3;
+  const G2 = Hp << 1;
+  gemm_2x8(B * T, G2, I, x, I, wzr, bzr, 0, xzr, G2);
+  gemm_2x4(B * T, Hp, I, x, I, wh, bh, 0, xh, Hp);
+  const one = v128.load(ONE);
+  for (let s = 0; s < T; s++) {
+    const t = goBackwards ? T - 1 - s : s;
+    gemm_2x8(B, G2, Hp, h, Hp, uzr, xzr + (<usize>t * <usize>G2 << 2), T * G2, zr, G2);
+    for (let b = 0; b < B; b++) {
+      const zrr = zr + (<usize>b * <usize>G2 << 2);
+      const hr = h + (<usize>b * <usize>Hp << 2);
+      const rhr = rh + (<usize>b * <usize>Hp << 2);
+      for (let g = 0; g < (Hp >> 2); g++) {
+        const p = zrr + (<usize>g << 5);
+        v128.store(p, activatev(v128.load(p), recAct));
+        const rg = activatev(v128.load(p, 16), recAct);
+        v128.store(rhr + (<usize>g << 4), f32x4.mul(rg, v128.load(hr + (<usize>g << 4))));
+      }
+    }
+    gemm_2x4(B, Hp, Hp, rh, Hp, uh, xh + (<usize>t * <usize>Hp << 2), T * Hp, hh, Hp);
+    for (let b = 0; b < B; b++) {
+      const hr = h + (<usize>b * <usize>Hp << 2);
+      const outRow = <usize>(b * T + s) * <usize>H << 2;
+      if (mask) {
+        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
+          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+          continue;
+        }
+      }
+      const zrr = zr + (<usize>b * <usize>G2 << 2);
+      const hhr = hh + (<usize>b * <usize>Hp << 2);
+      for (let g = 0; g < (Hp >> 2); g++) {
+        const zg = v128.load(zrr + (<usize>g << 5));
+        const ng = activatev(v128.load(hhr + (<usize>g << 4)), act);
+        const hOld = v128.load(hr + (<usize>g << 4));
+        const hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+        v128.store(hr + (<usize>g << 4), hNew);
+        if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
+      }
+      if (mask) memory.copy(last + (<usize>b * <usize>Hp << 2), hr, <usize>Hp << 2);
+    }
+  }
+}

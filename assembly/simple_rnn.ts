@@ -1,0 +1,52 @@
+// SimpleRNN sequence forward, Keras semantics: h_t = φ(x_t·W + b + h_{t-1}·U).
+//
+// Shapes (B batch, T steps, I input features, H units, Hq = H rounded up to 16):
+//   x      [B, T, I]            input, batch-major as Keras
+//   w      panel16 [Hq/16][I][16]    kernel (pack_panel16)
+//   u      panel16 [Hq/16][Hq][16]   recurrent kernel, padding rows zero
+//   bias   [Hq]                 bias, zero-padded (zeros without bias)
+//   h      [B, Hq]              state: initial state in, final state out
+//   xw     [B, T, Hq]           scratch: x . w + bias for every step
+//   z      [B, Hq]              scratch: one step's pre-activations
+//   y      [B, T, H]            output sequence (0 = not wanted), in processing order
+//   mask   [B, T] u8            1 = keep, indexed by input step (0 = no mask)
+//   last   [B, Hq]              with a mask: latest output per row (start zeroed), as lstm.ts
+// Units are padded to 16 so the recurrent product uses the widest GEMM tile; padded units may
+// hold φ(0) but multiply zero rows of U, so they never reach a real unit.
+
+import { gemm_2x16 } from "./gemm";
+import { activatev } from "./activations";
+import { maskedStepOutput } from "./sequence";
+import { storeLanes } from "./simd";
+
+export function simple_rnn_forward(
+  B: i32, T: i32, I: i32, H: i32,
+  x: usize, w: usize, u: usize, bias: usize,
+  act: i32, goBackwards: i32,
+  h: usize, xw: usize, z: usize, y: usize,
+  mask: usize, zeroOutput: i32, last: usize,
+): void {
+  const Hq = (H + 15) & ~15;
+  gemm_2x16(B * T, Hq, I, x, I, w, bias, 0, xw, Hq);
+  for (let s = 0; s < T; s++) {
+    const t = goBackwards ? T - 1 - s : s;
+    gemm_2x16(B, Hq, Hq, h, Hq, u, xw + (<usize>t * <usize>Hq << 2), T * Hq, z, Hq);
+    for (let b = 0; b < B; b++) {
+      const hr = h + (<usize>b * <usize>Hq << 2);
+      const outRow = <usize>(b * T + s) * <usize>H << 2;
+      if (mask) {
+        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
+          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput);
+          continue;
+        }
+      }
+      const zr = z + (<usize>b * <usize>Hq << 2);
+      for (let g = 0; g < (Hq >> 2); g++) {
+        const hNew = activatev(v128.load(zr + (<usize>g << 4)), act);
+        v128.store(hr + (<usize>g << 4), hNew);
+        if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
+      }
+      if (mask) memory.copy(last + (<usize>b * <usize>Hq << 2), hr, <usize>Hq << 2);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+// GRU with Keras 3 semantics (gate order z, r, h). `resetAfter: true` (Keras 3 default) applies
+// the reset gate after the recurrent product and has two bias rows, [2, 3H] (input, recurrent);
+// `resetAfter: false` (Keras 2, TF.js) applies it before, with one bias [3H].
+//
+// Shapes: input [B, T, I]; kernel [I, 3H], recurrentKernel [H, 3H]; outputs [B, T, H] or [B, H],
+// then h [B, H] (returnState). Packed layouts are described in assembly/gru.ts.
+import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { arena } from "../core/arena.js";
+import { WasmRnnError } from "../core/errors.js";
+import type { Tensor, NestedArray } from "../core/tensor.js";
+import { heapF32, kernels } from "../core/wasm.js";
+import type { SymbolicTensor } from "../model/symbolic.js";
+import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import {
+  CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, columns,
+  type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
+} from "./recurrent.js";
+
+export interface GRUArgs<S extends boolean = boolean> extends RecurrentArgs<S> {
+  /** Default "sigmoid". */
+  recurrentActivation?: ActivationName | null;
+  /** Default true (Keras 3): bias [2, 3H], reset gate applied to h·U + b_rec. */
+  resetAfter?: boolean;
+}
+
+const OPTIONS = [...RECURRENT_OPTIONS, "recurrentActivation", "resetAfter"] as const;
+
+export class GRU<S extends boolean = false> extends RecurrentLayer {
+  readonly className = "GRU";
+  readonly stateNames = ["h"] as const;
+  declare readonly returnState: S;
+  readonly recurrentActivation: ActivationName;
+  readonly resetAfter: boolean;
+  /**
+   * Packed blocks. resetAfter: [kernel, recurrent, input bias, recurrent bias] (G = 3 panels).
+   * Otherwise: [kernel zr, kernel h, recurrent zr, recurrent h, bias zr, bias h].
+   */
+  private ptrs: number[] = [];
+
+  constructor(args: GRUArgs<S>) {
+    if (typeof args !== "object" || args === null) throw new WasmRnnError(`GRU: expected an options object with units, got ${String(args)}`);
+    checkOptions(`GRU '${args.name ?? "gru"}'`, args, OPTIONS);
+    super(args, "GRU");
+    this.recurrentActivation = resolveActivation(args.recurrentActivation, "sigmoid", this.who, "recurrentActivation", CELL_ACTIVATIONS);
+    this.resetAfter = checkBool(this.who, "resetAfter", args.resetAfter, true);
+  }
+
+  cloneAs(name: string, goBackwards: boolean): GRU<S> {
+    return new GRU<S>({ ...(this.args as unknown as GRUArgs<S>), name, goBackwards });
+  }
+
+  protected get stateStride(): number {
+    return (this.units + 3) & ~3;
+  }
+
+  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): RecurrentOutput<S, SymbolicTensor>;
+  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): RecurrentOutput<S, Tensor>;
+  apply(x: SymbolicTensor | Tensor | NestedArray, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
+    return this.call(x, kwargs);
+  }
+
+  weightSpecs(): WeightSpec[] {
+    const H = this.units, I = this.inputDim;
+    const specs: WeightSpec[] = [
+      { name: "kernel", shape: [I, 3 * H] },
+      { name: "recurrent_kernel", shape: [H, 3 * H] },
+    ];
+    if (this.useBias) specs.push({ name: "bias", shape: this.resetAfter ? [2, 3 * H] : [3 * H] });
+    return specs;
+  }
+
+  protected buildWeights(): void {
+    const H = this.units;
+    const values = [
+      this.kernelInitializer.generate([this.inputDim, 3 * H]),
+      this.recurrentInitializer.generate([H, 3 * H]),
+    ];
+    if (this.useBias) values.push(this.biasInitializer.generate(this.resetAfter ? [2, 3 * H] : [3 * H]));
+    this.writeWeights(values);
+  }
+
+  protected writeWeights(values: Float32Array[]): void {
+    const k = this.kernels;
+    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const kernel = values[0]!, recurrent = values[1]!;
+    const bias = this.useBias ? values[2]! : new Float32Array((this.resetAfter ? 2 : 1) * 3 * H);
+    // (source, rows, gates, padded rows) per packed block
+    const blocks: [Float32Array, number, number, number][] = this.resetAfter
+      ? [[kernel, I, 3, I], [recurrent, H, 3, Hp], [bias.subarray(0, 3 * H), 1, 3, 1], [bias.subarray(3 * H), 1, 3, 1]]
+      : [
+        [columns(kernel, I, 3 * H, 0, 2 * H), I, 2, I], [columns(kernel, I, 3 * H, 2 * H, H), I, 1, I],
+        [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp], [columns(recurrent, H, 3 * H, 2 * H, H), H, 1, Hp],
+        [bias.subarray(0, 2 * H), 1, 2, 1], [bias.subarray(2 * H), 1, 1, 1],
+      ];
+    const fresh = this.allocAll(blocks.map(([, , G, Kp]) => G * Hp * Kp * 4));
+    withStaging(blocks.map(([src]) => src.length * 4), (staged) => {
+      const f32 = heapF32();
+      blocks.forEach(([src, K, G, Kp], i) => {
+        f32.set(src, staged[i]! >> 2);
+        k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
+      });
+    });
+    this.freeWeights();
+    this.ptrs = fresh;
+  }
+
+  protected readWeights(): Float32Array[] {
+    const k = this.kernels;
+    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const unpack = (ptr: number, K: number, G: number, Kp: number): Float32Array =>
+      withStaging([K * G * H * 4], ([s]) => {
+        k.unpack_gates(ptr, K, H, G, Kp, s!);
+        return heapF32().slice(s! >> 2, (s! >> 2) + K * G * H);
+      });
+    let out: Float32Array[];
+    if (this.resetAfter) {
+      const bias = new Float32Array(6 * H);
+      bias.set(unpack(this.ptrs[2]!, 1, 3, 1), 0);
+      bias.set(unpack(this.ptrs[3]!, 1, 3, 1), 3 * H);
+      out = [unpack(this.ptrs[0]!, I, 3, I), unpack(this.ptrs[1]!, H, 3, Hp), bias];
+    } else {
+      const join = (zr: Float32Array, h: Float32Array, rows: number): Float32Array => {
+        const m = new Float32Array(rows * 3 * H);
+        for (let r = 0; r < rows; r++) {
+          m.set(zr.subarray(r * 2 * H, (r + 1) * 2 * H), r * 3 * H);
+          m.set(h.subarray(r * H, (r + 1) * H), r * 3 * H + 2 * H);
+        }
+        return m;
+      };
+      out = [
+        join(unpack(this.ptrs[0]!, I, 2, I), unpack(this.ptrs[1]!, I, 1, I), I),
+        join(unpack(this.ptrs[2]!, H, 2, Hp), unpack(this.ptrs[3]!, H, 1, Hp), H),
+        join(unpack(this.ptrs[4]!, 1, 2, 1), unpack(this.ptrs[5]!, 1, 1, 1), 1),
+      ];
+    }
+    return this.useBias ? out : out.slice(0, 2);
+  }
+
+  protected cellScratchBytes(B: number, T: number): number {
+    const Hp = this.stateStride;
+    if (this.resetAfter) return align(B * T * 3 * Hp * 4) + align(B * 3 * Hp * 4);
+    return align(B * T * 2 * Hp * 4) + align(B * T * Hp * 4) + align(B * 2 * Hp * 4) + 2 * align(B * Hp * 4);
+  }
+
+  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
+    _extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
+    const k = kernels();
+    const Hp = this.stateStride, I = this.inputDim, H = this.units;
+    const act = ACTIVATION_IDS[this.activation], recAct = ACTIVATION_IDS[this.recurrentActivation];
+    const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const p = this.ptrs;
+    if (this.resetAfter) {
+      const xw = scratch, hu = xw + align(B * T * 3 * Hp * 4);
+      k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
+        states[0]!, xw, hu, y, mask, zero, last);
+    } else {
+      const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hp * 4);
+      const rh = zr + align(B * 2 * Hp * 4), hh = rh + align(B * Hp * 4);
+      k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
+        states[0]!, xzr, xh, zr, rh, hh, y, mask, zero, last);
+    }
+  }
+
+  private freeWeights(): void {
+    for (const ptr of this.ptrs) arena.free(ptr);
+    this.ptrs = [];
+  }
+
+  dispose(): void {
+    this.freeWeights();
+    this.freeStates();
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
+  }
+}

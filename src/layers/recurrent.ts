@@ -1,0 +1,379 @@
+// What LSTM, GRU and SimpleRNN share (Keras's `RNN` layer): options, initial states, masks,
+// stateful state buffers, output selection. Each cell type provides its weights and one kernel
+// call for the whole sequence (`runCell`).
+//
+// Shapes: input [B, T, I]; outputs [B, T, H] (returnSequences) or [B, H], then one [B, H] per
+// state (returnState), then any cell-specific extra outputs (LSTM returnCellSequences).
+import { resolveActivation, type ActivationName } from "../core/activations.js";
+import { arena } from "../core/arena.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { Tensor, tensor, toTensor, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { core, heapF32 } from "../core/wasm.js";
+import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import { Initializer, type InitializerSpec } from "./initializers.js";
+import { Layer, checkBool, checkPositiveInt, sizeOf, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
+
+export interface RecurrentArgs<S extends boolean = boolean> {
+  units: number;
+  /** Default "tanh"; null means linear. */
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  recurrentInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  returnSequences?: boolean;
+  returnState?: S;
+  goBackwards?: boolean;
+  /** Keep the final states as the next call's initial states; needs a fixed batch size. */
+  stateful?: boolean;
+  /** Training-time rates, accepted so Keras configs carry over; inference ignores them, as Keras. */
+  dropout?: number;
+  recurrentDropout?: number;
+  name?: string;
+}
+
+export const RECURRENT_OPTIONS = [
+  "units", "activation", "useBias", "kernelInitializer", "recurrentInitializer", "biasInitializer",
+  "returnSequences", "returnState", "goBackwards", "stateful", "dropout", "recurrentDropout", "name",
+] as const;
+
+export const CELL_ACTIVATIONS: ActivationName[] = ["linear", "relu", "tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"];
+
+export interface RecurrentCallArgs<T> {
+  /** Starting states, each [batch, units]: [h, c] for LSTM, [h] for GRU and SimpleRNN. */
+  initialState?: T[];
+  /** Eager calls only: the input's mask, [batch, steps] of 0 (skip) or 1 (keep), as Keras's `mask=`. */
+  mask?: T;
+}
+
+/** `apply`'s result for a one-state layer: one output, or [output, h] with returnState. */
+export type RecurrentOutput<S extends boolean, T> = S extends true ? [T, T] : T;
+
+export const align = (n: number) => Math.ceil(n / 64) * 64;
+
+export abstract class RecurrentLayer extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly stateful: boolean;
+  /**
+   * Masked steps output zeros instead of the previous output. Keras's `zero_output_for_mask`,
+   * which Bidirectional forces on when returning sequences.
+   */
+  zeroOutputForMask = false;
+  protected readonly kernelInitializer: Initializer;
+  protected readonly recurrentInitializer: Initializer;
+  protected readonly biasInitializer: Initializer;
+  /** The options the layer was made with, for Bidirectional's copies. */
+  protected readonly args: Readonly<Record<string, unknown>>;
+  protected inputDim = 0;
+  /** Batch size of a stateful layer (from its input's batchShape); 0 otherwise. */
+  private fixedBatch = 0;
+  /** A stateful layer's states, [fixedBatch, stateStride] each, in wasm memory. */
+  private stateBufs: number[] = [];
+
+  /** Names of the states in Keras order: ["h", "c"] or ["h"]. */
+  abstract readonly stateNames: readonly string[];
+  /** Floats per state row in the kernel's layout (units padded to its vector or tile width). */
+  protected abstract get stateStride(): number;
+  /** Creates the cell's weights for this input size (Keras initialisers). */
+  protected abstract buildWeights(): void;
+  /** Kernel scratch bytes for B rows of T steps (the base adds states and `last`). */
+  protected abstract cellScratchBytes(B: number, T: number): number;
+  /**
+   * One kernel call for the whole sequence. `states` are [B, stateStride] buffers holding the
+   * initial states, overwritten with the final ones; `y` is the output sequence or 0; `extra` the
+   * cell-specific extra outputs; `last` [B, stateStride] (zeroed) the latest output under a mask.
+   */
+  protected abstract runCell(B: number, T: number, x: number, states: readonly number[], y: number,
+    extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void;
+  /** The same layer type and options with another name and direction (Bidirectional). */
+  abstract cloneAs(name: string, goBackwards: boolean): RecurrentLayer;
+
+  constructor(args: RecurrentArgs, className: string) {
+    super(args.name, className);
+    this.args = Object.freeze({ ...args });
+    this.units = checkPositiveInt(this.who, "units", args.units);
+    this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", CELL_ACTIVATIONS);
+    this.useBias = checkBool(this.who, "useBias", args.useBias, true);
+    this.returnSequences = checkBool(this.who, "returnSequences", args.returnSequences, false);
+    this.returnState = checkBool(this.who, "returnState", args.returnState, false);
+    this.goBackwards = checkBool(this.who, "goBackwards", args.goBackwards, false);
+    this.stateful = checkBool(this.who, "stateful", args.stateful, false);
+    for (const rate of ["dropout", "recurrentDropout"] as const) {
+      const v = args[rate];
+      if (v !== undefined && (typeof v !== "number" || !(v >= 0 && v <= 1))) {
+        throw new WasmRnnError(`${this.who}: expected ${rate} to be a number in [0, 1], got ${JSON.stringify(v)}`);
+      }
+    }
+    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
+    this.recurrentInitializer = new Initializer(args.recurrentInitializer ?? "orthogonal", `${this.who} recurrentInitializer`);
+    this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
+  }
+
+  /** Symbolic or eager call; subclasses give it typed overloads. */
+  protected call(x: SymbolicTensor | TensorLike, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
+    if (typeof kwargs !== "object" || kwargs === null) {
+      throw new WasmRnnError(`${this.who}: expected call options { initialState, mask }, got ${String(kwargs)}`);
+    }
+    for (const key of Object.keys(kwargs)) {
+      if (key !== "initialState" && key !== "mask") {
+        throw new WasmRnnError(`${this.who}: unknown call option ${JSON.stringify(key)}; expected initialState or mask`);
+      }
+    }
+    const states = kwargs.initialState ?? [];
+    if (!Array.isArray(states)) {
+      throw new WasmRnnError(`${this.who}: expected initialState to be an array [${this.stateNames.join(", ")}], got ${typeof states}`);
+    }
+    let outs: unknown[];
+    if (x instanceof SymbolicTensor) {
+      if (!states.every((s) => s instanceof SymbolicTensor)) {
+        throw new WasmRnnError(`${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`);
+      }
+      if (kwargs.mask !== undefined) {
+        throw new WasmRnnError(`${this.who}: expected masks in a graph to come from Masking or Embedding({ maskZero }), got an explicit mask`);
+      }
+      outs = this.applySymbolic([x], states as SymbolicTensor[]);
+    } else {
+      if (states.some((s) => s instanceof SymbolicTensor) || kwargs.mask instanceof SymbolicTensor) {
+        throw new WasmRnnError(`${this.who}: expected concrete initialState and mask with a concrete input, got symbolic ones`);
+      }
+      const mask = kwargs.mask === undefined ? undefined : toTensor(kwargs.mask as TensorLike, `${this.who} mask`);
+      outs = this.applyEager([toTensor(x, this.who)], states.map((s) => toTensor(s as TensorLike, `${this.who} initialState`)), mask);
+    }
+    return this.returnState || outs.length > 1 ? outs : outs[0];
+  }
+
+  checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
+    const x = inputs[0]!;
+    if (inputs.length !== 1 || x.length !== 3) {
+      throw new WasmRnnError(`${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`);
+    }
+    if (x[2] === null) throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
+    if (x[1] !== null && x[1] < 1) throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
+    if (this.built && x[2] !== this.inputDim) {
+      throw new WasmRnnError(`${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`);
+    }
+    const S = this.stateNames.length;
+    if (states.length !== 0 && states.length !== S) {
+      throw new WasmRnnError(`${this.who}: expected initialState of ${S} tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}], got ${states.length}`);
+    }
+    states.forEach((s, i) => {
+      if (s.length !== 2 || s[1] !== this.units) {
+        throw new WasmRnnError(
+          `${this.who}: expected initialState[${i}] (${this.stateNames[i]}) of shape [batch, ${this.units}], got ${fmtShape(s)}`,
+        );
+      }
+    });
+    if (this.stateful) {
+      if (x[0] === null) {
+        throw new WasmRnnError(
+          `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), got shape ${fmtShape(x)}`,
+        );
+      }
+      this.checkStatefulBatch(x[0]);
+    }
+  }
+
+  override checkConcrete(inputs: readonly number[][]): void {
+    if (this.stateful) this.checkStatefulBatch(inputs[0]![0]!);
+  }
+
+  private checkStatefulBatch(batch: number): void {
+    if (this.fixedBatch && batch !== this.fixedBatch) {
+      throw new WasmRnnError(`${this.who}: stateful layer built for batch size ${this.fixedBatch}, got batch size ${batch}`);
+    }
+  }
+
+  computeOutputShapes(inputs: readonly Shape[]): Shape[] {
+    const [b, t] = inputs[0]!;
+    const out: Shape = this.returnSequences ? [b!, t!, this.units] : [b!, this.units];
+    const shapes = [out];
+    if (this.returnState) for (let i = 0; i < this.stateNames.length; i++) shapes.push([b!, this.units]);
+    return [...shapes, ...this.extraOutputShapes(b!, t!)];
+  }
+
+  /** Cell-specific outputs after the states. */
+  protected extraOutputShapes(_b: number | null, _t: number | null): Shape[] {
+    return [];
+  }
+
+  /** Keras `RNN.compute_mask`: the output sequence keeps the input's mask; states have none. */
+  override outputMasks(inputMasked: readonly boolean[], outputCount: number): MaskSource[] {
+    const out = new Array<MaskSource>(outputCount).fill(null);
+    if (this.returnSequences && inputMasked[0]) out[0] = { input: 0 };
+    return out;
+  }
+
+  protected build(inputShape: Shape): void {
+    const batch = inputShape[0];
+    if (this.stateful && (batch === null || batch === undefined)) {
+      throw new WasmRnnError(`${this.who}: a stateful layer needs a fixed batch size, got input shape ${fmtShape(inputShape)}`);
+    }
+    this.inputDim = inputShape[2]!;
+    this.buildWeights();
+    if (this.stateful) {
+      this.fixedBatch = batch!;
+      const bytes = batch! * this.stateStride * 4;
+      for (let i = 0; i < this.stateNames.length; i++) this.stateBufs.push(arena.alloc(bytes));
+      this.zeroStates(); // (resetStates waits for `built`, which is set after build returns)
+    }
+  }
+
+  scratchBytes(inputs: readonly number[][]): number {
+    const [B, T] = inputs[0]!;
+    return (this.stateNames.length + 1) * align(B! * this.stateStride * 4) + this.cellScratchBytes(B!, T!);
+  }
+
+  forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
+    const x = inputs[0]!;
+    const [B, T] = x.shape as [number, number, number];
+    const H = this.units, P = this.stateStride, S = this.stateNames.length;
+    const stateBytes = align(B * P * 4);
+    const states: number[] = [];
+    for (let i = 0; i < S; i++) states.push(scratch + i * stateBytes);
+    const last = scratch + S * stateBytes;
+    const cellScratch = last + stateBytes;
+    const f32 = heapF32();
+    if (inputs.length > 1) {
+      // Keras 3: an explicit initial_state wins over a stateful layer's stored states
+      for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
+    } else if (this.stateful) {
+      for (let i = 0; i < S; i++) f32.copyWithin(states[i]! >> 2, this.stateBufs[i]! >> 2, (this.stateBufs[i]! >> 2) + B * P);
+    } else {
+      f32.fill(0, scratch >> 2, (scratch + S * stateBytes) >> 2);
+    }
+    // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
+    // initial_state the mask travelling with the input is not applied (it still travels on).
+    const mask = inputs.length > 1 && !masks.explicit ? 0 : masks.inputs[0] ?? 0;
+    if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
+    const y = this.returnSequences ? outputs[0]!.ptr : 0;
+    const extra = outputs.slice(1 + (this.returnState ? S : 0));
+    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, cellScratch);
+    // without returnSequences the output is the last step's output: h, or under a mask the
+    // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
+    if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);
+    if (this.returnState) for (let i = 0; i < S; i++) copyRows(f32, states[i]!, P, outputs[1 + i]!.ptr, H, B, H);
+    if (this.stateful) {
+      for (let i = 0; i < S; i++) f32.copyWithin(this.stateBufs[i]! >> 2, states[i]! >> 2, (states[i]! >> 2) + B * P);
+    }
+  }
+
+  // ---- stateful API ----------------------------------------------------------------------------
+
+  private requireStateful(what: string): void {
+    if (!this.stateful) throw new WasmRnnError(`${this.who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`);
+    if (!this.built) throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first) for ${what}`);
+  }
+
+  /** Zeroes a stateful layer's states (Keras `reset_states()`); a no-op for other layers. */
+  resetStates(): void {
+    if (!this.stateful || !this.built) return;
+    this.zeroStates();
+  }
+
+  private zeroStates(): void {
+    const f32 = heapF32();
+    for (const p of this.stateBufs) f32.fill(0, p >> 2, (p >> 2) + this.fixedBatch * this.stateStride);
+  }
+
+  /** A stateful layer's current states, [batch, units] each, in Keras order (copies). */
+  getStates(): Tensor[] {
+    this.requireStateful("getStates");
+    const f32 = heapF32();
+    const H = this.units, P = this.stateStride, B = this.fixedBatch;
+    return this.stateBufs.map((p) => {
+      const data = new Float32Array(B * H);
+      for (let b = 0; b < B; b++) data.set(f32.subarray((p >> 2) + b * P, (p >> 2) + b * P + H), b * H);
+      return new Tensor(data, [B, H], "float32");
+    });
+  }
+
+  /** Replaces a stateful layer's states; validates all of them before writing any. */
+  setStates(values: readonly (Tensor | TensorLike)[]): void {
+    this.writeStates(this.checkStates(values));
+  }
+
+  /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
+  checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
+    this.requireStateful("setStates");
+    const S = this.stateNames.length, H = this.units, B = this.fixedBatch;
+    if (!Array.isArray(values) || values.length !== S) {
+      throw new WasmRnnError(`${this.who}: expected ${S} state tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}] of shape [${B}, ${H}], got ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    const checked = values.map((v, i) => {
+      const t = v instanceof Tensor ? v : tensor(v as NestedArray, v instanceof Float32Array ? [B, H] : undefined);
+      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
+        throw new WasmRnnError(`${this.who}: expected state ${i} (${this.stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`);
+      }
+      for (let j = 0; j < t.size; j++) {
+        if (!Number.isFinite(t.data[j])) throw new WasmRnnError(`${this.who}: expected finite values in state ${i} (${this.stateNames[i]}), got ${t.data[j]} at flat index ${j}`);
+      }
+      return t;
+    });
+    return checked;
+  }
+
+  /** Writes states that checkStates accepted. */
+  writeStates(checked: readonly Tensor[]): void {
+    const B = this.fixedBatch, H = this.units;
+    const f32 = heapF32();
+    checked.forEach((t, i) => {
+      const p = this.stateBufs[i]! >> 2;
+      for (let b = 0; b < B; b++) f32.set(t.data.subarray(b * H, (b + 1) * H), p + b * this.stateStride);
+    });
+  }
+
+  protected freeStates(): void {
+    for (const p of this.stateBufs) arena.free(p);
+    this.stateBufs = [];
+  }
+
+  /** Allocates fresh blocks of these byte sizes, all or none. */
+  protected allocAll(sizes: readonly number[]): number[] {
+    const fresh: number[] = [];
+    try {
+      for (const s of sizes) fresh.push(arena.alloc(s));
+    } catch (err) {
+      for (const p of fresh) arena.free(p);
+      throw err;
+    }
+    return fresh;
+  }
+
+  protected get kernels() {
+    return core(this.who);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, units: this.units, activation: this.activation, useBias: this.useBias,
+      returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards,
+      stateful: this.stateful,
+    };
+  }
+}
+
+/**
+ * Copies `rows` rows of `cols` floats between strided wasm buffers (byte offsets, strides in
+ * floats), zero-filling destination padding. copyWithin allocates nothing.
+ */
+export function copyRows(f32: Float32Array, src: number, ldSrc: number, dst: number, ldDst: number, rows: number, cols: number): void {
+  const s = src >> 2, d = dst >> 2;
+  for (let r = 0; r < rows; r++) {
+    f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
+    if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);
+  }
+}
+
+/** Columns [from, from + n) of a row-major [rows, cols] matrix, as a dense [rows, n] copy. */
+export function columns(src: Float32Array, rows: number, cols: number, from: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols + from, r * cols + from + n), r * n);
+  return out;
+}
+
+export { sizeOf };

@@ -1,0 +1,113 @@
+// SimpleRNN with Keras 3 semantics: h_t = activation(x_t·W + b + h_{t-1}·U).
+//
+// Shapes: input [B, T, I]; kernel [I, H], recurrentKernel [H, H], bias [H]; outputs [B, T, H] or
+// [B, H], then h [B, H] (returnState). Units are padded to 16 for the GEMM (assembly/simple_rnn.ts).
+import { ACTIVATION_IDS } from "../core/activations.js";
+import { arena } from "../core/arena.js";
+import { WasmRnnError } from "../core/errors.js";
+import type { Tensor, NestedArray } from "../core/tensor.js";
+import { heapF32, kernels } from "../core/wasm.js";
+import type { SymbolicTensor } from "../model/symbolic.js";
+import { checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import {
+  RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
+} from "./recurrent.js";
+
+export type SimpleRNNArgs<S extends boolean = boolean> = RecurrentArgs<S>;
+
+export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
+  readonly className = "SimpleRNN";
+  readonly stateNames = ["h"] as const;
+  declare readonly returnState: S;
+  private kernelPtr = 0;
+  private recurrentPtr = 0;
+  private biasPtr = 0;
+
+  constructor(args: SimpleRNNArgs<S>) {
+    if (typeof args !== "object" || args === null) throw new WasmRnnError(`SimpleRNN: expected an options object with units, got ${String(args)}`);
+    checkOptions(`SimpleRNN '${args.name ?? "simple_rnn"}'`, args, RECURRENT_OPTIONS);
+    super(args, "SimpleRNN");
+  }
+
+  cloneAs(name: string, goBackwards: boolean): SimpleRNN<S> {
+    return new SimpleRNN<S>({ ...(this.args as unknown as SimpleRNNArgs<S>), name, goBackwards });
+  }
+
+  /** Units rounded up to the 16-column GEMM panel. */
+  protected get stateStride(): number {
+    return (this.units + 15) & ~15;
+  }
+
+  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): RecurrentOutput<S, SymbolicTensor>;
+  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): RecurrentOutput<S, Tensor>;
+  apply(x: SymbolicTensor | Tensor | NestedArray, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
+    return this.call(x, kwargs);
+  }
+
+  weightSpecs(): WeightSpec[] {
+    const H = this.units, I = this.inputDim;
+    const specs: WeightSpec[] = [{ name: "kernel", shape: [I, H] }, { name: "recurrent_kernel", shape: [H, H] }];
+    if (this.useBias) specs.push({ name: "bias", shape: [H] });
+    return specs;
+  }
+
+  protected buildWeights(): void {
+    const H = this.units;
+    const values = [this.kernelInitializer.generate([this.inputDim, H]), this.recurrentInitializer.generate([H, H])];
+    if (this.useBias) values.push(this.biasInitializer.generate([H]));
+    this.writeWeights(values);
+  }
+
+  protected writeWeights(values: Float32Array[]): void {
+    const k = this.kernels;
+    const H = this.units, Hq = this.stateStride, I = this.inputDim;
+    const fresh = this.allocAll([Hq * I * 4, Hq * Hq * 4, Hq * 4]);
+    const f32 = heapF32();
+    f32.fill(0, fresh[2]! >> 2, (fresh[2]! >> 2) + Hq);
+    if (this.useBias) f32.set(values[2]!, fresh[2]! >> 2);
+    withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
+      const heap = heapF32();
+      heap.set(values[0]!, kS! >> 2);
+      heap.set(values[1]!, rS! >> 2);
+      k.pack_panel16(kS!, H, I, H, I, fresh[0]!);
+      k.pack_panel16(rS!, H, H, H, Hq, fresh[1]!);
+    });
+    this.freeWeights();
+    [this.kernelPtr, this.recurrentPtr, this.biasPtr] = fresh as [number, number, number];
+  }
+
+  protected readWeights(): Float32Array[] {
+    const k = this.kernels;
+    const H = this.units, Hq = this.stateStride, I = this.inputDim;
+    return withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
+      k.unpack_panel16(this.kernelPtr, I, H, I, kS!);
+      k.unpack_panel16(this.recurrentPtr, H, H, Hq, rS!);
+      const f32 = heapF32();
+      const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * H), f32.slice(rS! >> 2, (rS! >> 2) + H * H)];
+      if (this.useBias) out.push(f32.slice(this.biasPtr >> 2, (this.biasPtr >> 2) + H));
+      return out;
+    });
+  }
+
+  protected cellScratchBytes(B: number, T: number): number {
+    const Hq = this.stateStride;
+    return align(B * T * Hq * 4) + align(B * Hq * 4);
+  }
+
+  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
+    _extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
+    const xw = scratch, z = xw + align(B * T * this.stateStride * 4);
+    kernels().simple_rnn_forward(B, T, this.inputDim, this.units, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
+      ACTIVATION_IDS[this.activation], this.goBackwards ? 1 : 0, states[0]!, xw, z, y, mask, zeroOutput ? 1 : 0, last);
+  }
+
+  private freeWeights(): void {
+    for (const p of [this.kernelPtr, this.recurrentPtr, this.biasPtr]) if (p) arena.free(p);
+    this.kernelPtr = this.recurrentPtr = this.biasPtr = 0;
+  }
+
+  dispose(): void {
+    this.freeWeights();
+    this.freeStates();
+  }
+}
