@@ -202,7 +202,7 @@ export abstract class Layer {
         if (v !== 0 && v !== 1) throw new WasmRnnError(`${this.who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
       }
     }
-    this.ensureBuilt(withNullBatch(inShapes[0]!));
+    this.ensureBuilt(this.eagerBuildShape(inShapes[0]!));
     const outShapes = this.computeOutputShapes(inShapes, stShapes) as number[][];
     const all = [...inputs, ...states];
     const ptrs: number[] = [];
@@ -241,6 +241,11 @@ export abstract class Layer {
     } finally {
       for (const p of ptrs) arena.free(p);
     }
+  }
+
+  /** The shape an eager call builds the layer for: the batch dimension left free. */
+  protected eagerBuildShape(shape: readonly number[]): Shape {
+    return withNullBatch(shape);
   }
 
   /** Checks that only concrete shapes allow (a stateful layer's fixed batch size, ...). */

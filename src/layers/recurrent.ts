@@ -168,14 +168,13 @@ export abstract class RecurrentLayer extends Layer {
         );
       }
     });
-    if (this.stateful) {
-      if (x[0] === null) {
-        throw new WasmRnnError(
-          `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), got shape ${fmtShape(x)}`,
-        );
-      }
-      this.checkStatefulBatch(x[0]);
-    }
+    // (a stateful layer without a fixed batch size is refused when it is built)
+    if (this.stateful && x[0] !== null) this.checkStatefulBatch(x[0]!);
+  }
+
+  /** A stateful layer builds its state buffers for the eager call's batch size. */
+  protected override eagerBuildShape(shape: readonly number[]): Shape {
+    return this.stateful ? [...shape] : super.eagerBuildShape(shape);
   }
 
   override checkConcrete(inputs: readonly number[][]): void {
@@ -211,7 +210,9 @@ export abstract class RecurrentLayer extends Layer {
   protected build(inputShape: Shape): void {
     const batch = inputShape[0];
     if (this.stateful && (batch === null || batch === undefined)) {
-      throw new WasmRnnError(`${this.who}: a stateful layer needs a fixed batch size, got input shape ${fmtShape(inputShape)}`);
+      throw new WasmRnnError(
+        `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), got shape ${fmtShape(inputShape)}`,
+      );
     }
     this.inputDim = inputShape[2]!;
     this.buildWeights();
