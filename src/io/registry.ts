@@ -30,12 +30,18 @@ export interface LayerEntry {
   build(cfg: ConfigReader, ctx: LoadContext): Layer;
   /** Number of weight values the layer will allocate for these input shapes (checked before build). */
   params?(cfg: ConfigReader, inputs: readonly Shape[]): number;
+  /** The layer takes a list of tensors (Add, Concatenate). */
+  listInput?: boolean;
   /** Extra inbound tensors after the first are initial states (Keras 2 / TF.js RNN convention). */
   recurrent?: boolean;
   /** Calls the layer in a graph; default: apply(x, { initialState }) or apply([a, b, ...]). */
   call?(layer: Layer, inputs: SymbolicTensor[], initialState: SymbolicTensor[]): SymbolicTensor[];
   /** The layer as a Keras config (snake_case) for saving; absent: saving refuses this layer. */
   toConfig?(layer: Layer, target: "tfjs" | "keras"): JsonObject;
+  /** Object path of the weights under the layer in a Keras 3 weights file ("cell" for RNN layers). */
+  kerasVarsPath?: string[];
+  /** Several weight owners (Bidirectional's two halves): paths and how many weights each holds, in order. */
+  kerasVarsPaths?(layer: Layer): { path: string[]; count: number }[];
   /** Our class (for saving): `layer instanceof cls`. */
   cls?: abstract new (...args: never[]) => Layer;
 }
@@ -152,7 +158,7 @@ export class ConfigReader {
     this.used.add(key);
     const v = this.raw[key];
     if (v === undefined || v === null) return;
-    if (!ok(v)) this.fail(`${key}=${JSON.stringify(v)} is not supported (${why})`);
+    if (!ok(v)) this.fail(`${key}=${JSON.stringify(v).slice(0, 120)} is not supported (${why})`);
   }
 
   /** Counts params against the model's limit. */

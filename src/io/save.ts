@@ -8,6 +8,7 @@ import type { Model } from "../model/model.js";
 import type { Node, SymbolicTensor } from "../model/symbolic.js";
 import { registerBuiltinLayers } from "./layers.js";
 import { entryForLayer, type Json, type JsonObject } from "./registry.js";
+import { saveKeras } from "./save-keras.js";
 import { nodeFs } from "./source.js";
 import type { TfjsModelJson } from "./tfjs.js";
 
@@ -15,8 +16,6 @@ export interface SavedArtifacts {
   modelJson: TfjsModelJson;
   /** All weights, float32 little-endian, in manifest order. */
   weightData: Uint8Array;
-  /** Files written, when a directory was given. */
-  files?: string[];
 }
 
 export const GENERATED_BY = "wasm-rnn";
@@ -81,16 +80,26 @@ export function toTfjsArtifacts(model: Model): SavedArtifacts {
   return { modelJson, weightData };
 }
 
+/** What saveModel wrote when given a path. */
+export interface SavedFiles {
+  format: "tfjs" | "keras";
+  files: string[];
+}
+
 /**
- * Saves a model in TF.js layers format. With a directory path (Node, Deno, Bun) writes
- * `model.json` and `weights.bin` there; always returns the artifacts.
+ * Saves a model. Without a path: returns the TF.js artifacts `{ modelJson, weightData }`.
+ * With a directory path (Node, Deno, Bun): TF.js layers format, `model.json` and `weights.bin`
+ * there. With a path ending in `.keras`: a Keras 3 file (writing HDF5 needs the optional h5wasm).
  */
-export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts> {
+export async function saveModel(model: Model): Promise<SavedArtifacts>;
+export async function saveModel(model: Model, target: string): Promise<SavedFiles>;
+export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts | SavedFiles> {
   if (!model || !Array.isArray((model as Model).layers)) throw new WasmRnnError(`saveModel: expected a Model, got ${typeof model}`);
+  if (target === undefined) return toTfjsArtifacts(model);
+  if (typeof target !== "string" || target.length === 0) throw new WasmRnnError(`saveModel: expected a directory or .keras path, got ${JSON.stringify(target)}`);
+  if (/\.keras$/i.test(target)) return { format: "keras", files: await saveKeras(model, target) };
+  if (/\.h5$/i.test(target)) throw new WasmRnnError(`saveModel: ${target}: saving legacy .h5 is not supported; use a .keras path or a directory (TF.js format)`);
   const art = toTfjsArtifacts(model);
-  if (target === undefined) return art;
-  if (typeof target !== "string" || target.length === 0) throw new WasmRnnError(`saveModel: expected a directory path, got ${JSON.stringify(target)}`);
-  if (/\.(keras|h5)$/i.test(target)) throw new WasmRnnError(`saveModel: ${target}: saving .keras/.h5 is not supported yet; give a directory for TF.js format`);
   const fs = await nodeFs("saveModel");
   const dir = target.replace(/[\\/]+$/, "");
   try {
@@ -98,7 +107,7 @@ export async function saveModel(model: Model, target?: string): Promise<SavedArt
     const mj = `${dir}/model.json`, wb = `${dir}/weights.bin`;
     await fs.writeFile(mj, JSON.stringify(art.modelJson));
     await fs.writeFile(wb, art.weightData);
-    return { ...art, files: [mj, wb] };
+    return { format: "tfjs", files: [mj, wb] };
   } catch (err) {
     throw new WasmRnnError(`saveModel: could not write to ${dir}: ${String((err as Error)?.message ?? err)}`);
   }

@@ -11,6 +11,7 @@ export interface FileSystemLike {
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   mkdir(path: string, opts: { recursive: boolean }): Promise<unknown>;
   stat(path: string): Promise<{ isDirectory(): boolean; size: number }>;
+  rm(path: string, opts: { force: boolean }): Promise<void>;
 }
 
 let fsPromise: Promise<FileSystemLike> | null = null;

@@ -85,7 +85,9 @@ function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
   const config = isObj(entry.config) ? entry.config : fail(ctx, `layer #${i} (${entry.class_name}): expected a config object`);
   const name = typeof entry.name === "string" ? entry.name : typeof config.name === "string" ? config.name : fail(ctx, `layer #${i} (${entry.class_name}): expected a name`);
   if (!/^[\w.\-/:]{1,200}$/.test(name)) fail(ctx, `layer #${i}: expected a plain layer name, got ${JSON.stringify(name).slice(0, 80)}`);
-  return { className: entry.class_name, name, config, inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [] };
+  const spec: LayerSpec & { module?: string } = { className: entry.class_name, name, config, inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [] };
+  if (typeof entry.module === "string") spec.module = entry.module;
+  return spec;
 }
 
 function entryOrFail(spec: LayerSpec, ctx: LoadContext): LayerEntry {
@@ -135,7 +137,15 @@ function refFromList(v: Json, ctx: LoadContext, who: string): Ref {
   return { layer: v[0], node: v[1], index: v[2] };
 }
 
-function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string): NodeSpec {
+/** Keras 3 serialises implicit masks as ops (Masking -> NotEqual + Any, Embedding -> NotEqual) passed as `mask`. */
+const MASK_OPS = new Set(["NotEqual", "Equal", "Any", "All", "Cast", "LogicalAnd", "LogicalOr", "LogicalNot"]);
+
+function isMaskOp(spec: LayerSpec): boolean {
+  const module = (spec as LayerSpec & { module?: string }).module;
+  return MASK_OPS.has(spec.className) && (module === undefined || module.startsWith("keras.src.ops"));
+}
+
+function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string, maskOps: ReadonlySet<string> = new Set()): NodeSpec {
   if (isObj(node)) {
     // Keras 3: {args: [...], kwargs: {...}}
     const args = Array.isArray(node.args) ? node.args : [];
@@ -156,6 +166,8 @@ function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string)
         const list = Array.isArray(v) ? v : [v];
         if (!list.every(isKerasTensor)) fail(ctx, `${who}: expected initial_state to be symbolic tensors (concrete initial states cannot be saved)`);
         states = list.map((t) => refFromHistory(t as JsonObject, ctx, who));
+      } else if (k === "mask" && isKerasTensor(v) && maskOps.has(refFromHistory(v, ctx, who).layer)) {
+        // the mask Keras computed from a Masking/Embedding layer: our layers propagate it themselves
       } else if (JSON.stringify(v ?? null).includes("__keras_tensor__")) {
         fail(ctx, `${who}: tensor keyword argument '${k}' is not supported`);
       }
@@ -178,7 +190,7 @@ function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string)
     states = [...refs.slice(1), ...states];
   }
   if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
-  return { inputs, states, listInput: !entry.recurrent && inputs.length > 1 };
+  return { inputs, states, listInput: entry.listInput === true || (!entry.recurrent && inputs.length > 1) };
 }
 
 function callLayer(entry: LayerEntry, layer: Layer, inputs: SymbolicTensor[], states: SymbolicTensor[], listInput: boolean): SymbolicTensor[] {
@@ -277,7 +289,9 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
   const layers = new Map<string, Layer>();
   const configLayers: BuiltModel["configLayers"] = [];
   const pending: { spec: LayerSpec; entry: LayerEntry; nodes: NodeSpec[]; next: number }[] = [];
+  const maskOps = new Map(specs.filter(isMaskOp).map((s) => [s.name, s.className]));
   for (const spec of specs) {
+    if (maskOps.has(spec.name)) continue;
     if (spec.className === "InputLayer") {
       const t = wrapErr(ctx, () => inputLayerFrom(spec, ctx, relax));
       produced.set(spec.name, [[t]]);
@@ -285,11 +299,12 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
       continue;
     }
     const entry = entryOrFail(spec, ctx);
-    const nodes = spec.inbound.map((n, k) => parseNode(n, entry, ctx, `layer '${spec.name}' node ${k}`));
+    const nodes = spec.inbound.map((n, k) => parseNode(n, entry, ctx, `layer '${spec.name}' node ${k}`, new Set(maskOps.keys())));
     produced.set(spec.name, []);
     pending.push({ spec, entry, nodes, next: 0 });
   }
   const resolve = (r: Ref): SymbolicTensor | undefined => {
+    if (maskOps.has(r.layer)) fail(ctx, `'${r.layer}' (${maskOps.get(r.layer)}) is a Keras op used as data; only the mask computations Keras 3 writes for Masking/Embedding are supported`);
     if (!produced.has(r.layer)) fail(ctx, `a node refers to layer '${r.layer}', which the config does not define`);
     return produced.get(r.layer)![r.node]?.[r.index];
   };

@@ -1,0 +1,142 @@
+// saveModel(model, "x.keras"): a Keras 3 `.keras` zip (config.json, metadata.json,
+// model.weights.h5 in Keras 3's object-tree layout). Writing HDF5 needs h5wasm, an optional
+// package imported only here (Node, Deno, Bun: it writes through the file system).
+import { WasmRnnError } from "../core/errors.js";
+import { InputLayer } from "../layers/input.js";
+import type { Layer } from "../layers/layer.js";
+import type { Model } from "../model/model.js";
+import type { Node, SymbolicTensor } from "../model/symbolic.js";
+import { fflate, kerasSnake } from "./keras-files.js";
+import { kerasify, registerBuiltinLayers } from "./layers.js";
+import { entryForLayer, type Json, type JsonObject } from "./registry.js";
+import { nodeFs } from "./source.js";
+
+/** The Keras version whose file format (and hard_sigmoid) the written file follows. */
+const KERAS_FORMAT_VERSION = "3.0.0";
+
+/** Keras 3 functional config.json for the model. */
+export function kerasConfig(model: Model): JsonObject {
+  registerBuiltinLayers();
+  const nodes = new Set<Node>([...model.inputs.map((t) => t.node), ...model.nodes]);
+  const nodeIndex = (n: Node) => n.layer.inboundNodes.filter((m) => nodes.has(m)).indexOf(n);
+  const kt = (t: SymbolicTensor): JsonObject => ({
+    class_name: "__keras_tensor__",
+    config: { shape: [...t.shape], dtype: t.dtype, keras_history: [t.node.layer.name, nodeIndex(t.node), t.outputIndex] },
+  });
+  const layers = model.layers.map((layer: Layer): JsonObject => {
+    if (layer instanceof InputLayer) {
+      return {
+        module: "keras.layers", class_name: "InputLayer", registered_name: null, name: layer.name, inbound_nodes: [],
+        config: { batch_shape: [...layer.batchShape], dtype: layer.dtype, sparse: false, ragged: false, name: layer.name },
+      };
+    }
+    const entry = entryForLayer(layer);
+    if (!entry?.toConfig) throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
+    const mine = layer.inboundNodes.filter((n) => nodes.has(n));
+    return {
+      module: "keras.layers", class_name: layer.className, registered_name: null, name: layer.name,
+      config: kerasify(entry.toConfig(layer, "keras")),
+      build_config: { input_shape: mine[0] ? (entry.listInput ? mine[0].inputs.map((t) => [...t.shape]) : [...mine[0].inputs[0]!.shape]) : null },
+      inbound_nodes: mine.map((n): JsonObject => ({
+        args: [entry.listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
+        kwargs: n.initialState.length ? { initial_state: n.initialState.map(kt) } : {},
+      })),
+    };
+  });
+  const io = (ts: SymbolicTensor[]): Json => {
+    const refs = ts.map((t) => [t.node.layer.name, nodeIndex(t.node), t.outputIndex] as Json[]);
+    return refs.length === 1 ? refs[0]! : refs;
+  };
+  return {
+    module: "keras.src.models.functional", class_name: "Functional", registered_name: "Functional",
+    config: { name: model.name, trainable: true, layers, input_layers: io(model.inputs), output_layers: io(model.outputs) },
+    build_config: { input_shape: null }, compile_config: null,
+  };
+}
+
+interface H5Group {
+  create_group(name: string): H5Group;
+  create_dataset(args: { name: string; data: Float32Array; shape: number[]; dtype: string }): unknown;
+  create_attribute(name: string, data: string): void;
+}
+interface H5File extends H5Group {
+  close(): void;
+}
+interface H5Wasm {
+  ready: Promise<unknown>;
+  File: new (name: string, mode: string) => H5File;
+}
+
+async function h5wasm(): Promise<H5Wasm> {
+  const spec = "h5wasm/node";
+  try {
+    const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as H5Wasm & { default?: H5Wasm };
+    const h5 = mod.File ? mod : mod.default!;
+    await h5.ready;
+    return h5;
+  } catch (err) {
+    throw new WasmRnnError(`saveModel: writing .keras needs the optional package 'h5wasm' (npm install h5wasm): ${String((err as Error)?.message ?? err).slice(0, 200)}`);
+  }
+}
+
+/** Writes `model` as a Keras 3 .keras file at `path`. */
+export async function saveKeras(model: Model, path: string): Promise<string[]> {
+  const config = kerasConfig(model);
+  const fs = await nodeFs("saveModel");
+  const h5 = await h5wasm();
+  const tmp = `${path}.weights-${Date.now()}-${Math.floor(Math.random() * 1e9)}.h5`;
+  try {
+    const f = new h5.File(tmp, "w");
+    try {
+      const layersGroup = f.create_group("layers");
+      const used = new Map<string, number>();
+      for (const layer of model.layers) {
+        const base = kerasSnake(layer.className);
+        const n = used.get(base);
+        used.set(base, n === undefined ? 0 : n + 1);
+        const g = layersGroup.create_group(n === undefined ? base : `${base}_${n + 1}`);
+        const entry = layer instanceof InputLayer ? undefined : entryForLayer(layer);
+        const specs = layer.weightSpecs();
+        const parts = entry?.kerasVarsPaths?.(layer) ?? [{ path: entry?.kerasVarsPath ?? [], count: specs.length }];
+        const weights = layer.getWeights();
+        const groups = new Map<string, H5Group>([["", g]]);
+        const groupAt = (path: string[]): H5Group => {
+          let cur = g;
+          for (let k = 1; k <= path.length; k++) {
+            const key = path.slice(0, k).join("/");
+            if (!groups.has(key)) groups.set(key, cur.create_group(path[k - 1]!));
+            cur = groups.get(key)!;
+          }
+          return cur;
+        };
+        if (!parts.some((p) => p.path.length === 0)) groupAt(["vars"]).create_attribute("name", layer.name);
+        let offset = 0;
+        for (const part of parts) {
+          const vars = groupAt([...part.path, "vars"]);
+          if (part.path.length === 0) vars.create_attribute("name", layer.name);
+          for (let i = 0; i < part.count; i++, offset++) {
+            vars.create_dataset({ name: String(i), data: weights[offset]!.data as Float32Array, shape: [...specs[offset]!.shape], dtype: "<f" });
+          }
+        }
+      }
+      f.create_group("vars").create_attribute("name", model.name);
+    } finally {
+      f.close();
+    }
+    const weights = await fs.readFile(tmp);
+    const { zipSync, strToU8 } = await fflate();
+    const meta = { keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString().replace("T", "@").slice(0, 19), saved_by: "wasm-rnn" };
+    const zip = zipSync({
+      "metadata.json": strToU8(JSON.stringify(meta)),
+      "config.json": strToU8(JSON.stringify(config)),
+      "model.weights.h5": new Uint8Array(weights),
+    }, { level: 0 });
+    await fs.writeFile(path, zip);
+    return [path];
+  } catch (err) {
+    if (err instanceof WasmRnnError) throw err;
+    throw new WasmRnnError(`saveModel: could not write ${path}: ${String((err as Error)?.message ?? err)}`);
+  } finally {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+  }
+}
