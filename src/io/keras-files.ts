@@ -101,8 +101,6 @@ export function objectTreeGroups(layersGroup: H5Group, file: string, layers: { n
     if (!g || g.kind !== "group") continue;
     groups.push({ layerName: l.name, weights: collectVars(g, file) });
   }
-  const known = new Set(groups.map((g) => g.layerName));
-  void known;
   return groups;
 }
 
