@@ -12,7 +12,7 @@ Usage (from the repository root):
     .venv/bin/python tools/gen_keras_family.py           # (re)write test/cases/family_*.json
     .venv/bin/python tools/gen_keras_family.py --check   # rebuild every case and compare
 
-Case format: see tools/README.md ("gen_keras_family.py"). A case describes its model as a small
+Case format. A case describes its model as a small
 graph the tests rebuild with wasm-rnn:
 
     {"model": {"inputs": [{"id", "shape" | "batchShape", "dtype"}],
