@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Input, LSTM, Model, loadModel, loadWeights, ready, saveModel, WasmRnnError } from "../src/index.js";
+import { Input, LSTM, Model, loadModel, loadWeights, ready, saveModel, WasmRnnError, type SavedArtifacts } from "../src/index.js";
 import { ROOT } from "./helpers.js";
 
 const DIR = join(ROOT, "test", "models");
@@ -12,7 +12,7 @@ const h5 = readFileSync(join(DIR, "lstm_sequential.h5"));
 const keras = readFileSync(join(DIR, "lstm_sequential.keras"));
 const bytes = (b: Buffer) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-let art: Awaited<ReturnType<typeof saveModel>>;
+let art: SavedArtifacts;
 beforeAll(async () => {
   await ready();
   const m = await loadModel(join(DIR, "lstm_sequential.keras"));
