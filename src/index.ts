@@ -21,4 +21,4 @@ export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Model, type ModelArgs } from "./model/model.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export { SymbolicTensor } from "./model/symbolic.js";
-export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type ShardSource } from "./io/index.js";
+export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type SavedFiles, type ShardSource } from "./io/index.js";
