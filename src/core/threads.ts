@@ -1,0 +1,131 @@
+// An optional worker pool over shared wasm memory (Node worker_threads). Every worker runs its own
+// instance of the threads build on the same memory; kernels never allocate, so instances share
+// nothing but the buffers the caller names. A call splits rows (the batch) across the main thread
+// and the workers: each part is an ordinary kernel call on a slice, so no step synchronises.
+//
+// Protocol, one control block of 40 i32 per worker in wasm memory (allocated by the arena):
+//   [0] state: 0 idle, 1 job posted, 2 done, 3 quit   [1] export index   [2..38] arguments
+//   [39] argument count
+// The main thread posts, runs its own part, then waits on each worker's state (Atomics.wait is
+// allowed on Node's main thread, so `predict` stays synchronous).
+
+const BLOCK_I32 = 40;
+const MAX_ARGS = BLOCK_I32 - 2;
+
+/** Exports a worker may run, by index (kept small and explicit). */
+export const POOL_EXPORTS = ["lstm_forward"] as const;
+export type PoolExport = (typeof POOL_EXPORTS)[number];
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { module, memory, block, names } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = names.map((n) => ex[n]);
+const i32 = new Int32Array(memory.buffer, block, ${BLOCK_I32});
+parentPort.postMessage("ready");
+for (;;) {
+  let s;
+  while ((s = Atomics.load(i32, 0)) !== 1) {
+    if (s === 3) process.exit(0);
+    Atomics.wait(i32, 0, s);
+  }
+  const argc = i32[${BLOCK_I32 - 1}], fn = i32[1];
+  const args = Array.from(i32.subarray(2, 2 + argc));
+  fns[fn](...args);
+  Atomics.store(i32, 0, 2);
+  Atomics.notify(i32, 0);
+}
+`;
+
+/** The slice of Node's worker_threads API the pool uses (typed here: the build has no Node types). */
+interface NodeWorker {
+  unref(): void;
+  once(event: "message" | "error", listener: (value: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+type NodeWorkerClass = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+
+export interface WorkerPool {
+  /** Threads including the main one. */
+  readonly size: number;
+  /** Posts a call to worker `w` (0-based, size - 1 workers). */
+  post(w: number, fn: PoolExport, args: readonly number[]): void;
+  /** Waits until every posted call has finished. */
+  wait(): void;
+  terminate(): Promise<void>;
+}
+
+let active: WorkerPool | null = null;
+
+/** The running pool, or null when threads are off. */
+export function workerPool(): WorkerPool | null {
+  return active;
+}
+
+/**
+ * Starts `threads - 1` workers on `module` (the threads build) sharing `memory`. `allocBlock`
+ * gives each worker its control block (bytes, 64-aligned) in that memory.
+ */
+export async function startPool(
+  threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, allocBlock: (bytes: number) => number,
+): Promise<WorkerPool> {
+  // a computed specifier keeps bundlers and the browser build from resolving a Node built-in
+  const specifier = "node:worker_threads";
+  const { Worker } = (await import(specifier)) as { Worker: NodeWorkerClass };
+  const blocks: number[] = [];
+  const workers: NodeWorker[] = [];
+  for (let w = 0; w < threads - 1; w++) {
+    const block = allocBlock(BLOCK_I32 * 4);
+    new Int32Array(memory.buffer, block, BLOCK_I32).fill(0);
+    blocks.push(block);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, block, names: POOL_EXPORTS } });
+    worker.unref();
+    workers.push(worker);
+    await new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve());
+      worker.once("error", reject);
+    });
+  }
+  const views = blocks.map((b) => new Int32Array(memory.buffer, b, BLOCK_I32));
+  const posted = new Array<boolean>(workers.length).fill(false);
+  const pool: WorkerPool = {
+    size: threads,
+    post(w, fn, args) {
+      if (args.length > MAX_ARGS - 1) throw new Error(`worker pool: too many arguments (${args.length})`);
+      const v = views[w]!;
+      v[1] = POOL_EXPORTS.indexOf(fn);
+      for (let i = 0; i < args.length; i++) v[2 + i] = args[i]!;
+      v[BLOCK_I32 - 1] = args.length;
+      posted[w] = true;
+      Atomics.store(v, 0, 1);
+      Atomics.notify(v, 0);
+    },
+    wait() {
+      for (let w = 0; w < views.length; w++) {
+        if (!posted[w]) continue;
+        const v = views[w]!;
+        let s;
+        while ((s = Atomics.load(v, 0)) !== 2) Atomics.wait(v, 0, s);
+        Atomics.store(v, 0, 0);
+        posted[w] = false;
+      }
+    },
+    async terminate() {
+      for (const v of views) {
+        Atomics.store(v, 0, 3);
+        Atomics.notify(v, 0);
+      }
+      await Promise.all(workers.map((w) => w.terminate()));
+      if (active === pool) active = null;
+    },
+  };
+  active = pool;
+  return pool;
+}
+
+/** Rows [start, end) of part `p` when `rows` are split into `parts` near-equal parts. */
+export function partRange(rows: number, parts: number, p: number): [number, number] {
+  const base = Math.floor(rows / parts), extra = rows % parts;
+  const start = p * base + Math.min(p, extra);
+  return [start, start + base + (p < extra ? 1 : 0)];
+}
