@@ -159,3 +159,21 @@ describe.runIf(hasFixtures)("weights-only h5 without a config", () => {
     await expect(loadModel(join(DL4J, "fullconfigs/lstm/lstm_th_keras_2_weights.h5"))).rejects.toThrow(/weights only.*loadWeights/);
   });
 });
+
+describe.runIf(hasFixtures)("loading from a URL", () => {
+  it("fetches model.json, then its shard relative to the model's URL", async () => {
+    const seen: string[] = [];
+    const fakeFetch = (async (url: string) => {
+      seen.push(url);
+      const m = /^https:\/\/models\.example\/seq2seq\/([\w.-]+)$/.exec(url);
+      if (!m) return new Response("not found", { status: 404, statusText: "Not Found" });
+      return new Response(readFileSync(join(SEQ2SEQ, m[1]!)));
+    }) as typeof fetch;
+    const model = await loadModel("https://models.example/seq2seq/model.json", { fetch: fakeFetch });
+    expect(seen).toEqual(["https://models.example/seq2seq/model.json", "https://models.example/seq2seq/group1-shard1of1"]);
+    const g = readGolden("tfjs-translation-seq2seq", "full_model_teacher_forced_go.json");
+    checkGolden(model, g, "via URL", g.outputs.slice(0, 1));
+    model.dispose();
+    await expect(loadModel("https://models.example/other/model.json", { fetch: fakeFetch })).rejects.toThrow(/expected HTTP 200 .* got 404/);
+  });
+});
