@@ -123,6 +123,11 @@ export async function startPool(
   return pool;
 }
 
+/** Splitting pays once a call has a few rows and enough multiply-adds to hide the hand-off (~20 us). */
+export function worthSplitting(rows: number, macsPerRow: number): boolean {
+  return rows >= 4 && rows * macsPerRow >= 4_000_000;
+}
+
 /** Rows [start, end) of part `p` when `rows` are split into `parts` near-equal parts. */
 export function partRange(rows: number, parts: number, p: number): [number, number] {
   const base = Math.floor(rows / parts), extra = rows % parts;

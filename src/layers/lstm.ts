@@ -8,6 +8,7 @@ import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
+import { partRange, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
 import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
@@ -152,11 +153,31 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     const xw = scratch;
     const z = xw + align(B * T * 4 * this.stateStride * 4);
     const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
-    kernels().lstm_forward(
-      B, T, this.inputDim, this.units, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
-      ACTIVATION_IDS[this.activation], ACTIVATION_IDS[this.recurrentActivation], this.goBackwards ? 1 : 0,
-      states[0]!, states[1]!, xw, z, y, cseq, 0, mask, zeroOutput ? 1 : 0, last,
-    );
+    const I = this.inputDim, H = this.units, P = this.stateStride;
+    const act = ACTIVATION_IDS[this.activation], rec = ACTIVATION_IDS[this.recurrentActivation];
+    const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const pool = workerPool();
+    if (!pool || !worthSplitting(B, T * 4 * H * (I + H))) {
+      kernels().lstm_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
+        states[0]!, states[1]!, xw, z, y, cseq, 0, mask, zero, last);
+      return;
+    }
+    // Rows are independent through every step, so each thread takes a slice of the batch: every
+    // buffer is batch-major, so a slice is the same call on offset pointers.
+    const parts = Math.min(pool.size, B);
+    const args = (b0: number, b1: number): number[] => [
+      b1 - b0, T, I, H, x + b0 * T * I * 4, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
+      states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,
+      y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, 0, mask ? mask + b0 * T : 0, zero,
+      last + b0 * P * 4,
+    ];
+    for (let p = 1; p < parts; p++) {
+      const [s0, s1] = partRange(B, parts, p);
+      pool.post(p - 1, "lstm_forward", args(s0, s1));
+    }
+    const [b0, b1] = partRange(B, parts, 0);
+    (kernels().lstm_forward as (...a: number[]) => void)(...args(b0, b1));
+    pool.wait();
   }
 
   private freeWeights(): void {
