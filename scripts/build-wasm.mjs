@@ -18,6 +18,8 @@ const config = JSON.parse(readFileSync("asconfig.json", "utf8"));
 const builds = {
   simd: ["CORE_SIMD_BASE64", "core-simd.ts", "core.wasm"],
   relaxed: ["CORE_RELAXED_BASE64", "core-relaxed.ts", "core-relaxed.wasm"],
+  // plain SIMD on imported shared memory, for the optional worker pool (ready({ threads }))
+  threads: ["CORE_THREADS_BASE64", "core-threads.ts", "core-threads.wasm"],
 };
 
 // Outputs of the earlier one-build layout would otherwise linger (and ship with dist/).

@@ -25,7 +25,7 @@ const verdict = (label, bytes, budget) => {
 };
 
 try {
-  for (const f of ["core.wasm", "core-relaxed.wasm"]) {
+  for (const f of ["core.wasm", "core-relaxed.wasm", "core-threads.wasm"]) {
     verdict(`dist/core/generated/${f}`, statSync(join(root, "dist", "core", "generated", f)).size, BUDGET.wasm);
   }
   const result = await build({

@@ -15,6 +15,8 @@ export async function loadInline(build: CoreBuild): Promise<WebAssembly.Module> 
   const base64 =
     build === "relaxed"
       ? (await import("./generated/core-relaxed.js")).CORE_RELAXED_BASE64
-      : (await import("./generated/core-simd.js")).CORE_SIMD_BASE64;
+      : build === "threads"
+        ? (await import("./generated/core-threads.js")).CORE_THREADS_BASE64
+        : (await import("./generated/core-simd.js")).CORE_SIMD_BASE64;
   return WebAssembly.compile(decodeBase64(base64));
 }

@@ -6,5 +6,6 @@ import relaxedModule from "./generated/core-relaxed.wasm";
 import type { CoreBuild } from "./wasm.js";
 
 export async function loadModule(build: CoreBuild): Promise<WebAssembly.Module> {
+  if (build === "threads") throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
   return build === "relaxed" ? relaxedModule : simdModule;
 }

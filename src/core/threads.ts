@@ -56,10 +56,16 @@ export interface WorkerPool {
 }
 
 let active: WorkerPool | null = null;
+let paused = false;
 
-/** The running pool, or null when threads are off. */
+/** The running pool, or null when threads are off (or paused). */
 export function workerPool(): WorkerPool | null {
-  return active;
+  return paused ? null : active;
+}
+
+/** For benchmarks: run on the main thread alone while `on` is false, without stopping workers. */
+export function usePool(on: boolean): void {
+  paused = !on;
 }
 
 /**
@@ -123,14 +129,29 @@ export async function startPool(
   return pool;
 }
 
+let minRows = 4;
+let minMacs = 4_000_000;
+
 /** Splitting pays once a call has a few rows and enough multiply-adds to hide the hand-off (~20 us). */
 export function worthSplitting(rows: number, macsPerRow: number): boolean {
-  return rows >= 4 && rows * macsPerRow >= 4_000_000;
+  return rows >= minRows && rows * macsPerRow >= minMacs;
 }
 
-/** Rows [start, end) of part `p` when `rows` are split into `parts` near-equal parts. */
+/** For tests: split even tiny calls (rows >= 2), or restore the defaults. */
+export function splitEverything(on: boolean): void {
+  minRows = on ? 2 : 4;
+  minMacs = on ? 0 : 4_000_000;
+}
+
+/**
+ * Rows [start, end) of part `p` when `rows` are split into `parts` near-equal parts. Every part but
+ * the last starts and ends on an even row, so the kernels' 2-row tiles pair the same rows as in a
+ * one-thread call and the results are bit-identical.
+ */
 export function partRange(rows: number, parts: number, p: number): [number, number] {
-  const base = Math.floor(rows / parts), extra = rows % parts;
-  const start = p * base + Math.min(p, extra);
-  return [start, start + base + (p < extra ? 1 : 0)];
+  const pairs = Math.ceil(rows / 2);
+  const base = Math.floor(pairs / parts), extra = pairs % parts;
+  const start = 2 * (p * base + Math.min(p, extra));
+  const end = 2 * ((p + 1) * base + Math.min(p + 1, extra));
+  return [Math.min(start, rows), Math.min(end, rows)];
 }

@@ -60,8 +60,11 @@ let exportsRef: CoreExports | null = null;
 let pending: Promise<void> | null = null;
 let f32: Float32Array = new Float32Array(0);
 
-/** The two builds of the core: plain SIMD128, or relaxed SIMD (fused multiply-add). */
-export type CoreBuild = "simd" | "relaxed";
+/**
+ * The builds of the core: plain SIMD128, relaxed SIMD (fused multiply-add), and plain SIMD on
+ * shared memory for the worker pool (`ready({ threads })`).
+ */
+export type CoreBuild = "simd" | "relaxed" | "threads";
 /** Gets the compiled module of one build. */
 export type CoreLoader = (build: CoreBuild) => Promise<WebAssembly.Module>;
 /** Which build `ready()` instantiates: `"auto"` (the default) takes relaxed SIMD where supported. */
@@ -76,6 +79,12 @@ export interface ReadyOptions {
    * Deno only with `--allow-env=WASM_RNN_SIMD`, it never prompts).
    */
   simd?: SimdChoice;
+  /**
+   * Threads for large batches (default 1). Above 1, Node only: the plain SIMD build runs on shared
+   * memory, `threads - 1` worker_threads join the main thread, and a recurrent layer splits a
+   * batch across them (results are bit-identical to one thread). `predict` stays synchronous.
+   */
+  threads?: number;
 }
 
 export interface CoreInfo {
@@ -85,11 +94,14 @@ export interface CoreInfo {
   relaxedSimd: boolean;
   /** How the module was loaded: inlined bytes, or an imported `.wasm` module (workerd). */
   loader: "inline" | "module";
+  /** Threads sharing the work, the main one included. */
+  threads: number;
 }
 
 let loaderKind: CoreInfo["loader"] = "inline";
 let loader: CoreLoader = async (build) => (await import("./load-inline.js")).loadInline(build);
 let active: CoreBuild | null = null;
+let activeThreads = 1;
 
 /** For entry modules only: replaces the inline loader; no effect once instantiation has begun. */
 export function useCoreLoader(kind: CoreInfo["loader"], load: CoreLoader): void {
@@ -184,9 +196,22 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (explicit === "simd") explicit = "plain";
   const requested = explicit as SimdChoice | undefined;
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ threads }): expected an integer from 1 to 64, got ${JSON.stringify(options.threads)}`));
+  }
+  if (threads > 1 && requested === "relaxed") {
+    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ threads: ${threads}, simd: "relaxed" }): expected simd "plain" or "auto" with threads (the threads build is plain SIMD), got "relaxed"`));
+  }
+  const sameThreads = () => {
+    if (options.threads !== undefined && threads !== activeThreads) {
+      throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected the core not yet instantiated, got it already running with ${activeThreads} thread(s) (choose threads in the first ready() call)`);
+    }
+  };
   if (exportsRef) {
     try {
       checkSame(requested);
+      sameThreads();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -194,6 +219,10 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (!pending) {
     pending = (async () => {
+      if (threads > 1) {
+        await startThreaded(threads);
+        return;
+      }
       const build = chooseBuild(requested ?? switchFromEnvironment() ?? "auto");
       let instance: WebAssembly.Instance;
       try {
@@ -210,13 +239,45 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
     });
     return pending;
   }
-  return pending.then(() => checkSame(requested));
+  return pending.then(() => {
+    checkSame(requested);
+    sameThreads();
+  });
+}
+
+/** The threads build on fresh shared memory, then the worker pool on that memory. */
+async function startThreaded(threads: number): Promise<void> {
+  const g = globalThis as { process?: { versions?: { node?: string } } };
+  if (!g.process?.versions?.node || typeof SharedArrayBuffer === "undefined") {
+    throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected Node.js (worker_threads and shared memory), got another runtime; use threads: 1`);
+  }
+  let module: WebAssembly.Module;
+  let memory: WebAssembly.Memory;
+  try {
+    module = await loader("threads");
+    // the module imports shared memory of at most 65536 pages (asconfig.json target "threads")
+    memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    exportsRef = instance.exports as unknown as CoreExports;
+  } catch (err) {
+    throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (threads build): ${String(err)}`);
+  }
+  active = "threads";
+  const [{ startPool }, { arena }] = await Promise.all([import("./threads.js"), import("./arena.js")]);
+  try {
+    await startPool(threads, module, memory, (bytes) => arena.alloc(bytes));
+  } catch (err) {
+    exportsRef = null;
+    active = null;
+    throw new WasmRnnError(`wasm-rnn: could not start ${threads - 1} worker thread(s): ${String(err)}`);
+  }
+  activeThreads = threads;
 }
 
 /** Which build of the core runs, and how it was loaded. Call after `await ready()`. */
 export function coreInfo(): CoreInfo {
   core("coreInfo");
-  return { build: active!, relaxedSimd: relaxedSimdSupported(), loader: loaderKind };
+  return { build: active!, relaxedSimd: relaxedSimdSupported(), loader: loaderKind, threads: activeThreads };
 }
 
 export function isReady(): boolean {

@@ -164,7 +164,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     }
     // Rows are independent through every step, so each thread takes a slice of the batch: every
     // buffer is batch-major, so a slice is the same call on offset pointers.
-    const parts = Math.min(pool.size, B);
+    const parts = Math.min(pool.size, B >> 1);
     const args = (b0: number, b1: number): number[] => [
       b1 - b0, T, I, H, x + b0 * T * I * 4, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
       states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,

@@ -1,0 +1,72 @@
+// The optional worker pool: a recurrent layer splits its batch across threads on shared memory.
+// Runs in its own module instance (vitest isolates files), so ready({ threads }) is the first call.
+import { beforeAll, describe, expect, it } from "vitest";
+import { Input, LSTM, Model, coreInfo, memoryBytes, ready, tensor, type Tensor } from "../src/index.js";
+import { splitEverything } from "../src/core/threads.js";
+import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
+
+beforeAll(async () => {
+  await ready({ threads: 2 });
+});
+
+interface LstmCase {
+  name: string;
+  kind: string;
+  config: ConstructorParameters<typeof LSTM>[0];
+  weights: EncodedArray[];
+  inputs: EncodedArray[];
+  outputs: EncodedArray[];
+}
+
+const asList = (out: Tensor | Tensor[]) => (Array.isArray(out) ? out : [out]);
+
+describe("worker pool", () => {
+  it("runs the threads build with two threads", () => {
+    expect(coreInfo()).toMatchObject({ build: "threads", threads: 2 });
+    expect(ready({ threads: 3 })).rejects.toThrow(/already running with 2 thread/);
+  });
+
+  it("split batches still match Keras on every multi-row LSTM case", () => {
+    splitEverything(true);
+    try {
+      const cases = loadCases<LstmCase>("lstm_random.json").cases.filter((c) => c.inputs[0]!.shape[0]! >= 2);
+      expect(cases.length).toBeGreaterThan(20);
+      for (const c of cases) {
+        const x = decode(c.inputs[0]!);
+        const inp = Input({ shape: x.shape.slice(1) });
+        const layer = new LSTM<boolean>(c.config);
+        let inputs = [inp];
+        let outs;
+        if (c.kind === "lstm_initial_state") {
+          const h0 = Input({ shape: [c.config.units] }), c0 = Input({ shape: [c.config.units] });
+          inputs = [inp, h0, c0];
+          outs = layer.apply(inp, { initialState: [h0, c0] });
+        } else outs = layer.apply(inp);
+        layer.setWeights(c.weights.map(decode));
+        const model = new Model({ inputs, outputs: Array.isArray(outs) ? outs : [outs] });
+        const got = asList(model.predict(c.inputs.map(decode)));
+        c.outputs.forEach((o, i) => expectClose(got[i]!, decode(o), `${c.name} output ${i}`));
+      }
+    } finally {
+      splitEverything(false);
+    }
+  });
+
+  it("is bit-identical to one thread, and keeps memory flat", () => {
+    const x = Input({ shape: [12, 16] });
+    const lstm = new LSTM({ units: 40, returnSequences: true, returnState: true });
+    const model = new Model({ inputs: x, outputs: lstm.apply(x) });
+    const input = tensor(Float32Array.from({ length: 9 * 12 * 16 }, (_, i) => Math.sin(i * 0.1)), [9, 12, 16]);
+    const one = asList(model.predict(input)).map((t) => Array.from(t.data));
+    splitEverything(true);
+    try {
+      const split = asList(model.predict(input)).map((t) => Array.from(t.data));
+      expect(split).toEqual(one);
+      const bytes = memoryBytes();
+      for (let i = 0; i < 2000; i++) model.predict(input);
+      expect(memoryBytes()).toBe(bytes);
+    } finally {
+      splitEverything(false);
+    }
+  });
+});
