@@ -1,7 +1,7 @@
 // The optional worker pool: a recurrent layer splits its batch across threads on shared memory.
 // Runs in its own module instance (vitest isolates files), so ready({ threads }) is the first call.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Input, LSTM, Model, coreInfo, memoryBytes, ready, tensor, type Tensor } from "../src/index.js";
+import { Input, LSTM, Model, coreInfo, memoryBytes, ready, tensor, type LSTMArgs, type Tensor } from "../src/index.js";
 import { splitEverything } from "../src/core/threads.js";
 import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 interface LstmCase {
   name: string;
   kind: string;
-  config: ConstructorParameters<typeof LSTM>[0];
+  config: LSTMArgs;
   weights: EncodedArray[];
   inputs: EncodedArray[];
   outputs: EncodedArray[];
