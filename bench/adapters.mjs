@@ -43,14 +43,16 @@ function fromTimeMajor(y, B, T, H) {
 
 // ---- ours: wasm-rnn -----------------------------------------------------------------------------
 
-export async function loadOurs() {
+export async function loadOurs({ name = "ours", label = "wasm-rnn", readyOptions, threadsOn } = {}) {
   const lib = await import("../dist/index.js");
-  await lib.ready();
+  await lib.ready(readyOptions);
+  // with a worker pool running, `threadsOn` says whether this adapter's calls may use it
+  const pool = threadsOn === undefined ? null : await import("../dist/core/threads.js");
   let model = null;
   let input = null;
   return {
-    name: "ours",
-    label: "wasm-rnn",
+    name,
+    label,
     version: JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version,
     async: false,
     setup({ B, T, I, H }, w, x) {
@@ -65,7 +67,12 @@ export async function loadOurs() {
       input = lib.tensor(x, [B, T, I]);
     },
     // predict copies the input into wasm memory and the output out: that is what a user pays.
-    run: () => model.predict(input),
+    run: pool
+      ? () => {
+          pool.usePool(threadsOn);
+          return model.predict(input);
+        }
+      : () => model.predict(input),
     toBTH: (out) => out.data,
     dispose() {
       model?.dispose();

@@ -24,6 +24,9 @@ const RESULTS = path.join(HERE, "results");
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const onlyArg = args.find((a) => a.startsWith("--shapes="));
+// Measurements that need their own process (see runChildren): --child=relaxed|threads|memory --out=FILE
+const CHILD = args.find((a) => a.startsWith("--child="))?.slice(8);
+const CHILD_OUT = args.find((a) => a.startsWith("--out="))?.slice(6);
 
 const SHAPES = [
   { name: "a", B: 1, T: 3, I: 1, H: 1 },
@@ -152,7 +155,7 @@ function machineInfo(adapters) {
 
 // ---- main -------------------------------------------------------------------------------------
 
-async function loadAll() {
+async function loadAll(only) {
   const adapters = [];
   const skipped = {};
   // Order matters: onnxruntime-node must register its native `cpu` backend before onnxruntime-web
@@ -162,7 +165,7 @@ async function loadAll() {
     ["ort-node", loadOrtNode],
     ["ort-web", loadOrtWeb],
     ["tfjs-wasm", loadTfjsWasm],
-  ];
+  ].filter(([name]) => !only || only.includes(name));
   for (const [name, load] of loaders) {
     try {
       adapters.push(await load());
@@ -177,6 +180,7 @@ async function loadAll() {
 
 async function benchShape(shape, adapters, skipped, bennyDir) {
   const { weights, x } = makeData(shape, 0x5eed + shape.name.charCodeAt(0) * 131 + shape.H);
+  const reference0 = adapters[0].name;
   const label = `${shape.name} B${shape.B} T${shape.T} I${shape.I} H${shape.H}`;
   console.log(`\n== ${label}  (${fmtNum(flops(shape) / 1e6, 3)} MFLOP per forward)`);
 
@@ -188,7 +192,7 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
     try {
       await ad.setup(shape, weights, x);
       const out = ad.toBTH(await runOnce(ad));
-      if (ad.name === "ours") {
+      if (ad.name === reference0) {
         reference = out;
         active.push(ad);
         continue;
@@ -240,7 +244,7 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
   for (const [name, note] of Object.entries(notes)) if (note.skipped) results[name] = note;
   const ratios = {};
   for (const ad of active) {
-    if (ad.name !== "ours") ratios[`ours/${ad.name}`] = results.ours.medianMs / results[ad.name].medianMs;
+    if (ad.name !== reference0) ratios[`${reference0}/${ad.name}`] = results[reference0].medianMs / results[ad.name].medianMs;
   }
 
   if (bennyDir) await runBenny(shape, label, active, bennyDir);
@@ -249,11 +253,11 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
   if (shape.name === "d") {
     // After the largest shape, while its models are still alive: wasm memory only grows, so this
     // is also the peak. RSS counts every runtime in the process (all peers included).
-    const ours = adapters.find((a) => a.name === "ours");
+    const ours = adapters[0];
     entry.memory = { oursWasmBytes: ours.memoryBytes(), processRssBytes: process.memoryUsage().rss };
     console.log(`memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`);
   }
-  for (const ad of active) ad.dispose();
+  if (!CHILD || CHILD !== "memory") for (const ad of active) ad.dispose();
   return entry;
 }
 
@@ -277,7 +281,102 @@ async function runBenny(shape, label, active, dir) {
   );
 }
 
+// ---- measurements in their own process ----------------------------------------------------------
+//
+// relaxed: Node 20 runs relaxed SIMD only with --experimental-wasm-relaxed-simd, and a process runs
+//          one build; ours (relaxed) against onnxruntime-node on b and d.
+// threads: ready({ threads: 2 }) runs the threads build; ours on one thread against ours on two,
+//          interleaved, on c and d.
+// memory:  ours alone on d, so the RSS is ours and not every runtime's.
+
+const CHILDREN = {
+  relaxed: { flags: ["--experimental-wasm-relaxed-simd"], env: { WASM_RNN_SIMD: "relaxed" }, shapes: "b,d" },
+  threads: { flags: [], env: {}, shapes: "c,d" },
+  memory: { flags: [], env: {}, shapes: "d" },
+};
+
+async function runChild(kind) {
+  let adapters;
+  let skipped = {};
+  if (kind === "relaxed") ({ adapters, skipped } = await loadAll(["ours", "ort-node"]));
+  else if (kind === "threads") {
+    adapters = [
+      await loadOurs({ name: "ours-1t", label: "wasm-rnn, 1 thread", readyOptions: { threads: 2 }, threadsOn: false }),
+      await loadOurs({ name: "ours-2t", label: "wasm-rnn, 2 threads", readyOptions: { threads: 2 }, threadsOn: true }),
+    ];
+  } else adapters = [await loadOurs()];
+  const lib = await import("../dist/index.js");
+  const shapes = [];
+  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, null));
+  const out = { kind, build: lib.coreInfo(), shapes };
+  if (kind === "memory") {
+    out.memory = { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss };
+  }
+  writeFileSync(CHILD_OUT, JSON.stringify(out));
+}
+
+function runChildren() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-bench-"));
+  const results = {};
+  for (const [kind, spec] of Object.entries(CHILDREN)) {
+    const out = path.join(dir, `${kind}.json`);
+    console.log(`\n#### ${kind} (own process)`);
+    try {
+      execFileSync(process.execPath, [...spec.flags, fileURLToPath(import.meta.url), `--child=${kind}`, `--out=${out}`, `--shapes=${spec.shapes}`, ...(QUICK ? ["--quick"] : [])], {
+        stdio: "inherit",
+        env: { ...process.env, ...spec.env },
+      });
+      results[kind] = JSON.parse(readFileSync(out, "utf8"));
+    } catch (e) {
+      results[kind] = { error: e?.message ?? String(e) };
+      console.log(`${kind} measurement failed: ${results[kind].error}`);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return results;
+}
+
+/** Issue 3's targets against this run's numbers. */
+function targetRows(shapes, children) {
+  const ratio = (name, peer) => shapes.find((s) => s.name === name)?.ratios?.[`ours/${peer}`];
+  const gf = (name) => shapes.find((s) => s.name === name)?.results?.ours?.gflops;
+  const rel = children.relaxed?.shapes ?? [];
+  const thr = children.threads?.shapes ?? [];
+  const relShape = (n) => rel.find((s) => s.name === n);
+  const speedup = (n) => {
+    const s = thr.find((x) => x.name === n);
+    return s ? s.results["ours-1t"].medianMs / s.results["ours-2t"].medianMs : undefined;
+  };
+  return [
+    ["a: ours/onnxruntime-web", ratio("a", "ort-web"), "<=", 0.1],
+    ["a: ours/onnxruntime-node", ratio("a", "ort-node"), "<=", 0.1],
+    ["b: ours/onnxruntime-web", ratio("b", "ort-web"), "<=", 0.67],
+    ["b: ours/onnxruntime-node", ratio("b", "ort-node"), "<=", 1.3],
+    ["c: ours/onnxruntime-web", ratio("c", "ort-web"), "<=", 0.6],
+    ["c: ours/onnxruntime-node", ratio("c", "ort-node"), "<=", 2.3],
+    ["d: ours/onnxruntime-web", ratio("d", "ort-web"), "<=", 0.6],
+    ["d: ours/onnxruntime-node", ratio("d", "ort-node"), "<=", 2.3],
+    ["d: ours GFLOP/s", gf("d"), ">=", 40],
+    ["relaxed b: ours/onnxruntime-node", relShape("b")?.ratios?.["ours/ort-node"], "<=", 1.0],
+    ["relaxed d: ours GFLOP/s", relShape("d")?.results?.ours?.gflops, ">=", 48],
+    ["2 threads c: speed-up", speedup("c"), ">=", 1.7],
+    ["2 threads d: speed-up", speedup("d"), ">=", 1.7],
+  ].map(([target, value, op, bound]) => ({
+    target, value, bound: `${op} ${bound}`,
+    holds: value === undefined ? null : op === "<=" ? value <= bound : value >= bound,
+  }));
+}
+
+function targetsTable(rows) {
+  const lines = ["| target (issue 3) | this run | bound | holds |", "|---|---|---|---|"];
+  for (const r of rows) {
+    lines.push(`| ${r.target} | ${r.value === undefined ? "not measured" : fmtNum(r.value, 3)} | ${r.bound} | ${r.holds === null ? "-" : r.holds ? "yes" : "**no**"} |`);
+  }
+  return lines.join("\n");
+}
+
 async function main() {
+  if (CHILD) return runChild(CHILD);
   const { adapters, skipped } = await loadAll();
   const date = new Date().toISOString().slice(0, 10);
   console.log(`wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds of ~${SETTINGS.batchMs} ms batches`);
@@ -286,6 +385,9 @@ async function main() {
   const bennyDir = SETTINGS.benny ? mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-benny-")) : null;
   const shapes = [];
   for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, bennyDir));
+
+  const children = runChildren();
+  const targets = targetRows(shapes, children);
 
   const implementations = adapters.map((a) => a.name);
   const results = {
@@ -308,6 +410,10 @@ async function main() {
     skipped,
     shapes,
     memoryAtEnd: { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss },
+    relaxed: children.relaxed,
+    threads: children.threads,
+    oursAloneOnD: children.memory?.memory,
+    targets,
   };
 
   mkdirSync(RESULTS, { recursive: true });
@@ -339,12 +445,17 @@ async function main() {
   if (d?.memory) {
     console.log(`Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`);
   }
+  const mem = children.memory?.memory;
+  if (mem) {
+    console.log(`Memory, ours alone on d (own process): wasm memory ${(mem.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak), process RSS ${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`);
+  }
+  console.log(`\n## Targets\n\n${targetsTable(targets)}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
   console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
 }
 
 // GRU and SimpleRNN (ours) after the LSTM comparison, unless only some LSTM shapes were asked for
-const withCells = () => (onlyArg ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK })));
+const withCells = () => (onlyArg || CHILD ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK })));
 
 main().then(withCells).catch((e) => {
   console.error(e);
