@@ -1,5 +1,28 @@
-// Loading and saving models (Keras .keras / .h5, TF.js layers format). HDF5 and zip readers are
-// imported lazily inside, so importing this costs nothing until a file of that kind is read.
-export { loadModel, loadWeights, type LoadOptions, type TfjsArtifacts, type ShardSource, type ByteSource, type ShardBytes, type ShardProvider, type TfjsModelJson } from "./load.js";
-export { saveModel, type SavedArtifacts, type SavedFiles } from "./save.js";
-export { registerLayer, type LayerEntry, type LoadContext, ConfigReader } from "./registry.js";
+// Loading and saving models (Keras .keras / .h5, TF.js layers format). The loaders, the layer
+// registry and the HDF5 and zip readers load on the first call, so a program that only builds
+// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
+import type { Model } from "../model/model.js";
+import type { ByteSource, LoadOptions, TfjsArtifacts, TfjsModelJson } from "./load.js";
+import type { SavedArtifacts, SavedFiles } from "./save.js";
+
+export type { LoadOptions, TfjsArtifacts, ShardSource, ByteSource, ShardBytes, ShardProvider, TfjsModelJson } from "./load.js";
+export type { SavedArtifacts, SavedFiles } from "./save.js";
+export type { LayerEntry, LoadContext } from "./registry.js";
+
+/** Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). */
+export async function loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options: LoadOptions = {}): Promise<Model> {
+  return (await import("./load.js")).loadModel(source, options);
+}
+
+/** Loads weights (a Keras `.h5` / `.weights.h5`) into a model built in code. */
+export async function loadWeights(model: Model, source: ByteSource, options: LoadOptions = {}): Promise<void> {
+  return (await import("./load.js")).loadWeights(model, source, options);
+}
+
+/** Saves a model: TF.js layers format (a directory, or artifacts when no target), or `.keras`. */
+export async function saveModel(model: Model): Promise<SavedArtifacts>;
+export async function saveModel(model: Model, target: string): Promise<SavedFiles>;
+export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts | SavedFiles> {
+  const save = await import("./save.js");
+  return target === undefined ? save.saveModel(model) : save.saveModel(model, target);
+}
