@@ -1,6 +1,6 @@
 // The classic Keras tutorial on LSTM return_sequences and return_state, in JavaScript.
 // Run with `npm start` (it builds the core first). Weights are seeded, so every run prints the same.
-import { Input, LSTM, Model, ready, setRandomSeed, tensor } from "wasm-rnn";
+import { Bidirectional, Input, LSTM, Model, ready, setRandomSeed, tensor } from "wasm-rnn";
 
 /** Prints a Tensor the way numpy prints an array (8 decimals, nested brackets). */
 function show(t) {
@@ -76,3 +76,15 @@ for (let t = 0; t < 3; t++) {
   console.log(`step ${t}:`, show(y));
 }
 console.log(`largest difference from the whole-sequence pass: ${worst.toExponential(2)}`);
+
+// ---- Bonus: a Bidirectional LSTM with returnState -------------------------------------------
+console.log("\n6. Bonus: Bidirectional(LSTM(1, returnSequences, returnState)) on [0.1, 0.2, 0.3]");
+console.log("   outputs [seq, hForward, cForward, hBackward, cBackward]; seq concatenates both directions");
+setRandomSeed(1);
+const biInput = Input({ shape: [3, 1] });
+const bi = new Bidirectional(new LSTM({ units: 1, returnSequences: true, returnState: true }));
+const biOut = new Model({ inputs: biInput, outputs: bi.apply(biInput) }).predict(data);
+const [biSeq, hF, cF, hB, cB] = biOut;
+console.log(show(biSeq));
+for (const [name, t] of [["hForward", hF], ["cForward", cF], ["hBackward", hB], ["cBackward", cB]]) console.log(`${name.padEnd(9)}`, show(t));
+console.log("the forward half of the last step is hForward; the backward half of the first step is hBackward");
