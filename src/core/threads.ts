@@ -9,11 +9,13 @@
 // The main thread posts, runs its own part, then waits on each worker's state (Atomics.wait is
 // allowed on Node's main thread, so `predict` stays synchronous).
 
+import { kernels } from "./wasm.js";
+
 const BLOCK_I32 = 40;
 const MAX_ARGS = BLOCK_I32 - 2;
 
 /** Exports a worker may run, by index (kept small and explicit). */
-export const POOL_EXPORTS = ["lstm_forward"] as const;
+export const POOL_EXPORTS = ["lstm_forward", "gru_reset_after_forward", "gru_reset_before_forward", "simple_rnn_forward"] as const;
 export type PoolExport = (typeof POOL_EXPORTS)[number];
 
 const WORKER_SOURCE = `
@@ -141,6 +143,21 @@ export function worthSplitting(rows: number, macsPerRow: number): boolean {
 export function splitEverything(on: boolean): void {
   minRows = on ? 2 : 4;
   minMacs = on ? 0 : 4_000_000;
+}
+
+/**
+ * Runs `fn` over `rows` split across the pool: part 0 on this thread, the others on workers.
+ * `args(b0, b1)` gives the call for rows [b0, b1): batch-major buffers at offset pointers.
+ */
+export function splitRows(pool: WorkerPool, fn: PoolExport, rows: number, args: (b0: number, b1: number) => number[]): void {
+  const parts = Math.min(pool.size, rows >> 1);
+  for (let p = 1; p < parts; p++) {
+    const [b0, b1] = partRange(rows, parts, p);
+    pool.post(p - 1, fn, args(b0, b1));
+  }
+  const [b0, b1] = partRange(rows, parts, 0);
+  (kernels()[fn] as (...a: number[]) => void)(...args(b0, b1));
+  pool.wait();
 }
 
 /**

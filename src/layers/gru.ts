@@ -8,6 +8,7 @@ import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
+import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
 import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
@@ -149,14 +150,27 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const act = ACTIVATION_IDS[this.activation], recAct = ACTIVATION_IDS[this.recurrentActivation];
     const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
     const p = this.ptrs;
+    const pool = workerPool();
+    const split = pool && worthSplitting(B, T * 3 * H * (I + H));
+    // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
+    const row = (ptr: number, bytesPerRow: number, b0: number) => (ptr ? ptr + b0 * bytesPerRow : 0);
     if (this.resetAfter) {
       const xw = scratch, hu = xw + align(B * T * 3 * Hp * 4);
-      k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
+      const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
+        act, recAct, back, row(states[0]!, Hp * 4, b0), row(xw, T * 3 * Hp * 4, b0), row(hu, 3 * Hp * 4, b0),
+        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0)];
+      if (split) splitRows(pool, "gru_reset_after_forward", B, args);
+      else k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
         states[0]!, xw, hu, y, mask, zero, last);
     } else {
       const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hp * 4);
       const rh = zr + align(B * 2 * Hp * 4), hh = rh + align(B * Hp * 4);
-      k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
+      const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
+        p[4]!, p[5]!, act, recAct, back, row(states[0]!, Hp * 4, b0), row(xzr, T * 2 * Hp * 4, b0),
+        row(xh, T * Hp * 4, b0), row(zr, 2 * Hp * 4, b0), row(rh, Hp * 4, b0), row(hh, Hp * 4, b0),
+        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0)];
+      if (split) splitRows(pool, "gru_reset_before_forward", B, args);
+      else k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
         states[0]!, xzr, xh, zr, rh, hh, y, mask, zero, last);
     }
   }

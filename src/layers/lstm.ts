@@ -8,7 +8,7 @@ import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
-import { partRange, workerPool, worthSplitting } from "../core/threads.js";
+import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
 import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
@@ -164,20 +164,12 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     }
     // Rows are independent through every step, so each thread takes a slice of the batch: every
     // buffer is batch-major, so a slice is the same call on offset pointers.
-    const parts = Math.min(pool.size, B >> 1);
-    const args = (b0: number, b1: number): number[] => [
+    splitRows(pool, "lstm_forward", B, (b0, b1) => [
       b1 - b0, T, I, H, x + b0 * T * I * 4, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
       states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,
       y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, 0, mask ? mask + b0 * T : 0, zero,
       last + b0 * P * 4,
-    ];
-    for (let p = 1; p < parts; p++) {
-      const [s0, s1] = partRange(B, parts, p);
-      pool.post(p - 1, "lstm_forward", args(s0, s1));
-    }
-    const [b0, b1] = partRange(B, parts, 0);
-    (kernels().lstm_forward as (...a: number[]) => void)(...args(b0, b1));
-    pool.wait();
+    ]);
   }
 
   private freeWeights(): void {

@@ -6,6 +6,7 @@ import { ACTIVATION_IDS } from "../core/activations.js";
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
+import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
 import { checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
@@ -97,8 +98,18 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
     _extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
     const xw = scratch, z = xw + align(B * T * this.stateStride * 4);
-    kernels().simple_rnn_forward(B, T, this.inputDim, this.units, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
-      ACTIVATION_IDS[this.activation], this.goBackwards ? 1 : 0, states[0]!, xw, z, y, mask, zeroOutput ? 1 : 0, last);
+    const I = this.inputDim, H = this.units, P = this.stateStride;
+    const act = ACTIVATION_IDS[this.activation], back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const pool = workerPool();
+    if (pool && worthSplitting(B, T * H * (I + H))) {
+      // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
+      splitRows(pool, "simple_rnn_forward", B, (b0, b1) => [b1 - b0, T, I, H, x + b0 * T * I * 4,
+        this.kernelPtr, this.recurrentPtr, this.biasPtr, act, back, states[0]! + b0 * P * 4, xw + b0 * T * P * 4,
+        z + b0 * P * 4, y ? y + b0 * T * H * 4 : 0, mask ? mask + b0 * T : 0, zero, last + b0 * P * 4]);
+      return;
+    }
+    kernels().simple_rnn_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
+      act, back, states[0]!, xw, z, y, mask, zero, last);
   }
 
   private freeWeights(): void {
