@@ -16,18 +16,20 @@ const MAX_STEPS = 1024;
 const MAX_USERS = 10_000;
 
 let model = null;
-/** Built on the first request (the wasm core instantiates asynchronously). */
+let lstm = null;
+/**
+ * Built on the first request (the wasm core instantiates asynchronously): a stateful LSTM over one
+ * stream at a time (batch 1). Each request swaps the user's [h, c] in with setStates, predicts (the
+ * layer continues from them), and reads the new states back with getStates.
+ */
 async function getModel() {
   if (!model) {
     await ready();
     // Demo weights, repeatable; a real deployment sets trained ones (layer.setWeights or loadModel).
     setRandomSeed(42);
-    const x = Input({ shape: [null, FEATURES] });
-    const h0 = Input({ shape: [UNITS] });
-    const c0 = Input({ shape: [UNITS] });
-    const lstm = new LSTM({ units: UNITS, returnSequences: true, returnState: true });
-    const [y, h, c] = lstm.apply(x, { initialState: [h0, c0] });
-    model = new Model({ inputs: [x, h0, c0], outputs: [y, h, c] });
+    const x = Input({ batchShape: [1, null, FEATURES] });
+    lstm = new LSTM({ units: UNITS, returnSequences: true, stateful: true });
+    model = new Model({ inputs: x, outputs: lstm.apply(x) });
   }
   return model;
 }
@@ -65,7 +67,9 @@ async function predict(body) {
   const m = await getModel();
   const start = state ?? states.get(user) ?? { h: new Array(UNITS).fill(0), c: new Array(UNITS).fill(0) };
   const steps = x.length / FEATURES;
-  const [y, h, c] = m.predict([tensor(x, [1, steps, FEATURES]), tensor(start.h, [1, UNITS]), tensor(start.c, [1, UNITS])]);
+  lstm.setStates([tensor(start.h, [1, UNITS]), tensor(start.c, [1, UNITS])]);
+  const y = m.predict(tensor(x, [1, steps, FEATURES]));
+  const [h, c] = lstm.getStates();
   const rows = [];
   for (let t = 0; t < steps; t++) rows.push(Array.from(y.data.subarray(t * UNITS, (t + 1) * UNITS)));
   const next = { h: Array.from(h.data), c: Array.from(c.data) };
