@@ -3,16 +3,21 @@
 // character and the states back in as initialState, and returns the next-character
 // probabilities and the new states. Both share the loaded model's layers (and weights).
 //
-//   node examples/translate.mjs [fixture dir] ["English sentence"]
+//   node examples/translate.mjs ["English sentence" ...]
+//   node examples/translate.mjs <fixture dir> ["English sentence" ...]
 //   (default dir: ../shared/fixtures/tfjs-translation-seq2seq, beside the checkout)
+import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Input, Model, loadModel, tensor } from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = resolve(process.argv[2] ?? join(here, "..", "..", "shared", "fixtures", "tfjs-translation-seq2seq"));
-const sentences = process.argv.length > 3 ? process.argv.slice(3) : ["Go.", "Hello!", "I love you.", "How are you?"];
+const args = process.argv.slice(2);
+const dirGiven = args.length > 0 && existsSync(args[0]) && statSync(args[0]).isDirectory();
+const dir = resolve(dirGiven ? args[0] : join(here, "..", "..", "shared", "fixtures", "tfjs-translation-seq2seq"));
+const given = dirGiven ? args.slice(1) : args;
+const sentences = given.length ? given : ["Go.", "Hello!", "I love you.", "How are you?"];
 
 const model = await loadModel(join(dir, "model.json"));
 const meta = JSON.parse(await readFile(join(dir, "metadata.json"), "utf8"));
