@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Input, Model, loadModel, ready, tensor, WasmRnnError, type Dense, type LSTM, type SymbolicTensor, type Tensor } from "../src/index.js";
 import { expectClose, FIXTURES, hasFixtures } from "./helpers.js";
-import { checkGolden, goldenTensor, missingLayers, readGolden, type Golden } from "./io-helpers.js";
+import { checkGolden, goldenTensor, readGolden, type Golden } from "./io-helpers.js";
 
 beforeAll(async () => {
   await ready();
@@ -104,16 +104,11 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
 
 describe.runIf(hasFixtures)("tfjs-e2e-gru (TF.js Sequential, bare modelTopology)", () => {
   const path = join(FIXTURES, "tfjs-e2e-gru", "model.json");
-  const missing = hasFixtures ? missingLayers(path) : [];
-  if (missing.length) {
-    it.todo(`gru_embedding.json pending: layer(s) ${missing.join(", ")} not available in src/index.ts yet`);
-  } else {
-    it("gru_embedding.json matches the repo's expected values", async () => {
-      const model = await loadModel(path);
-      checkGolden(model, readGolden("tfjs-e2e-gru", "gru_embedding.json"), "gru_embedding");
-      model.dispose();
-    });
-  }
+  it("gru_embedding.json matches the repo's expected values", async () => {
+    const model = await loadModel(path);
+    checkGolden(model, readGolden("tfjs-e2e-gru", "gru_embedding.json"), "gru_embedding");
+    model.dispose();
+  });
 });
 
 const DL4J = join(FIXTURES, "dl4j-keras-rnn");
@@ -126,11 +121,6 @@ describe.runIf(hasFixtures)("dl4j-keras-rnn: Keras 2 .h5 and the TF.js copies", 
   for (const f of files) {
     const g = readGolden("dl4j-keras-rnn", f);
     const tfjsPath = join(DL4J, g.tfjs_model!);
-    const missing = missingLayers(tfjsPath);
-    if (missing.length) {
-      it.todo(`${f} pending: layer(s) ${missing.join(", ")} not available in src/index.ts yet`);
-      continue;
-    }
     it(`${f} via .h5 (${g.model})`, async () => {
       let model;
       if (g.model.includes(" + ")) {

@@ -3,8 +3,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { tensor, type Model, type Tensor } from "../src/index.js";
-import { knownClasses } from "../src/io/registry.js";
-import { registerBuiltinLayers } from "../src/io/layers.js";
 import { expectClose, FIXTURES } from "./helpers.js";
 
 export interface GoldenArray {
@@ -37,29 +35,4 @@ export function checkGolden(model: Model, g: Golden, label: string, outputs = g.
   expect(got.length, `${label}: number of outputs`).toBe(outputs.length);
   outputs.forEach((o, i) => expectClose(got[i]!, goldenTensor(o, "float32"), `${label} output ${i} (${o.name})`, g.tolerance));
   return got;
-}
-
-/** Keras class names a topology uses (wrapped layers included). */
-export function classesIn(topology: unknown): Set<string> {
-  const out = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      if (typeof o.class_name === "string" && o.config && typeof o.config === "object") out.add(o.class_name);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(topology);
-  return out;
-}
-
-const NOT_LAYERS = /^(Model|Functional|Sequential|VarianceScaling|Orthogonal|Zeros|Ones|GlorotUniform|GlorotNormal|RandomUniform|RandomNormal|TruncatedNormal|Constant|Identity|DTypePolicy|__keras_tensor__|RMSprop|Adam|SGD|function|L1L2|L2|L1)$/;
-
-/** Layer classes of a TF.js model.json that the loader cannot build yet. */
-export function missingLayers(modelJsonPath: string): string[] {
-  registerBuiltinLayers();
-  const mj = JSON.parse(readFileSync(modelJsonPath, "utf8")) as { modelTopology: unknown };
-  const known = new Set(knownClasses());
-  return [...classesIn(mj.modelTopology)].filter((c) => !NOT_LAYERS.test(c) && c !== "InputLayer" && !known.has(c)).sort();
 }

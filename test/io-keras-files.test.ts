@@ -4,8 +4,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadModel, loadWeights, ready, tensor, type LSTM } from "../src/index.js";
-import { registerBuiltinLayers } from "../src/io/layers.js";
-import { knownClasses } from "../src/io/registry.js";
 import { ROOT } from "./helpers.js";
 import { checkGolden, type Golden } from "./io-helpers.js";
 
@@ -27,13 +25,6 @@ describe("Keras 3 files from tools/gen_keras_files.py", () => {
   });
   for (const name of names) {
     const g = JSON.parse(readFileSync(join(DIR, `${name}.json`), "utf8")) as FileGolden;
-    registerBuiltinLayers();
-    const known = new Set(knownClasses());
-    const missing = g.layers.filter((c) => !known.has(c));
-    if (missing.length) {
-      it.todo(`${name} pending: layer(s) ${missing.join(", ")} not available in src/index.ts yet`);
-      continue;
-    }
     it(`${name}.keras`, async () => {
       const model = await loadModel(join(DIR, g.files.keras));
       expect(model.name).toBe(g.model_name);
