@@ -10,6 +10,8 @@ import { core, isReady } from "../core/wasm.js";
 import { InputLayer } from "../layers/input.js";
 import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, type MaskBufs } from "../layers/layer.js";
 import { formatSummary } from "./summary.js";
+import type { ByteSource, LoadOptions } from "../io/load.js";
+import type { SavedArtifacts, SavedFiles } from "../io/save.js";
 import { Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
@@ -314,6 +316,24 @@ export class Model {
   dispose(): void {
     this.releasePlans();
     for (const l of this.layers) l.dispose();
+  }
+
+  /**
+   * Saves the model (Keras `model.save`): TF.js layers format into a directory (model.json +
+   * weights.bin), or Keras 3 `.keras` when `target` ends in `.keras`; without a target, returns
+   * the TF.js artifacts. The file code loads on first use (see `saveModel`).
+   */
+  async save(): Promise<SavedArtifacts>;
+  async save(target: string): Promise<SavedFiles>;
+  async save(target?: string): Promise<SavedArtifacts | SavedFiles> {
+    const { saveModel } = await import("../io/index.js");
+    return target === undefined ? saveModel(this) : saveModel(this, target);
+  }
+
+  /** Loads weights from a Keras `.h5` / `.weights.h5` into this model (Keras `model.load_weights`). */
+  async loadWeights(source: ByteSource, options?: LoadOptions): Promise<void> {
+    const { loadWeights } = await import("../io/index.js");
+    return loadWeights(this, source, options);
   }
 
   /** Prints (and returns) a table of layers, output shapes and parameter counts, as Keras does. */
