@@ -18,7 +18,7 @@ export {
   type MaskingArgs, type EmbeddingArgs,
 } from "./layers/simple.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
-export { Model, type ModelArgs } from "./model/model.js";
+export { Model, type ModelArgs, type PredictOptions } from "./model/model.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export { SymbolicTensor } from "./model/symbolic.js";
 export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type SavedFiles, type ShardSource } from "./io/index.js";

@@ -46,6 +46,11 @@ function sameShapes(bufs: readonly Buf[], tensors: readonly Tensor[]): boolean {
   return true;
 }
 
+export interface PredictOptions {
+  /** Rows per call, as Keras's `batch_size` (default: the whole batch at once). */
+  batchSize?: number;
+}
+
 /** How many input-shape plans a model keeps before freeing the oldest. */
 const MAX_PLANS = 8;
 
@@ -179,9 +184,49 @@ export class Model {
    * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
    * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
    */
-  predict(x: TensorLike | TensorLike[]): Tensor | Tensor[] {
+  predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
+    const batchSize = options?.batchSize;
+    if (batchSize !== undefined) {
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new WasmRnnError(`${this.who}: expected batchSize to be a positive integer, got ${JSON.stringify(batchSize)}`);
+      }
+      if (tensors[0]!.shape[0]! > batchSize) return this.predictInBatches(tensors, batchSize);
+    }
+    return this.run(tensors);
+  }
+
+  /**
+   * Keras's `predict(x, batch_size)`: runs `batchSize` rows at a time (bounding the workspace) and
+   * concatenates the outputs. Stateful layers carry their states from one batch to the next.
+   */
+  private predictInBatches(tensors: Tensor[], batchSize: number): Tensor | Tensor[] {
+    const B = tensors[0]!.shape[0]!;
+    const parts: Tensor[][] = [];
+    for (let b0 = 0; b0 < B; b0 += batchSize) {
+      const n = Math.min(batchSize, B - b0);
+      const slice = tensors.map((t) => {
+        const row = t.size / B;
+        return new Tensor(t.data.subarray(b0 * row, (b0 + n) * row), [n, ...t.shape.slice(1)], t.dtype);
+      });
+      const out = this.run(slice);
+      parts.push(Array.isArray(out) ? out : [out]);
+    }
+    const outs = parts[0]!.map((first, i) => {
+      const rowSize = first.size / first.shape[0]!;
+      const data = new Float32Array(B * rowSize);
+      let offset = 0;
+      for (const p of parts) {
+        data.set(p[i]!.data, offset);
+        offset += p[i]!.size;
+      }
+      return new Tensor(data, [B, ...first.shape.slice(1)], "float32");
+    });
+    return this.singleOutput ? outs[0]! : outs;
+  }
+
+  private run(tensors: Tensor[]): Tensor | Tensor[] {
     let plan = this.lastPlan;
     if (!plan || !sameShapes(plan.inputs, tensors)) {
       const key = tensors.map((t) => t.shape.join("x")).join(",");

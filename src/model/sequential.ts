@@ -5,7 +5,7 @@ import { WasmRnnError } from "../core/errors.js";
 import { Tensor, type TensorLike } from "../core/tensor.js";
 import { Input, InputLayer } from "../layers/input.js";
 import { Layer } from "../layers/layer.js";
-import { Model } from "./model.js";
+import { Model, type PredictOptions } from "./model.js";
 import { SymbolicTensor } from "./symbolic.js";
 
 export interface SequentialArgs {
@@ -77,7 +77,7 @@ export class Sequential extends Model {
   }
 
   /** Connects the stack on the first call when no Input was given (Keras builds on first use). */
-  override predict(x: TensorLike | TensorLike[]): Tensor | Tensor[] {
+  override predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
     if (!this.input) {
       if (this.stack.length === 0) throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before predict, got none`);
       const t = x instanceof Tensor ? x : Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : null;
@@ -86,7 +86,7 @@ export class Sequential extends Model {
       this.connectStack(input, input, this.stack);
       this.input = input;
     }
-    return super.predict(x);
+    return super.predict(x, options);
   }
 
   override summary(printFn?: (line: string) => void): string {
