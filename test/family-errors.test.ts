@@ -2,7 +2,7 @@
 // nothing half-changed. Also: the hot path stays allocation-free with masks and stateful layers.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  Bidirectional, Concatenate, Embedding, GRU, Input, LSTM, Masking, Model, RepeatVector, Sequential, SimpleRNN,
+  Bidirectional, Concatenate, Embedding, Flatten, GRU, Input, LSTM, Masking, Model, RepeatVector, Sequential, SimpleRNN,
   WasmRnnError, memoryBytes, ready, tensor, type Tensor,
 } from "../src/index.js";
 import { arena } from "../src/core/arena.js";
@@ -153,5 +153,24 @@ describe("memory", () => {
     expect(memoryBytes()).toBe(bytes);
     expect(arena.inUse).toBe(inUse);
     expect(Array.from(last.data)).toEqual(Array.from(first.data));
+  });
+});
+
+describe("a failed predict leaves stateful layers where they were", () => {
+  it("token ids out of range after a stateful LSTM ran: its states are restored", () => {
+    const x = Input({ batchShape: [2, 3, 4] });
+    const ids = Input({ batchShape: [2, 3], dtype: "int32" });
+    const lstm = new LSTM({ units: 5, stateful: true });
+    const h = lstm.apply(x);
+    const emb = new Flatten().apply(new Embedding({ inputDim: 10, outputDim: 2 }).apply(ids));
+    const model = new Model({ inputs: [x, ids], outputs: new Concatenate().apply([h, emb]) });
+    const xs = tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+    model.predict([xs, tensor([1, 2, 3, 4, 5, 6], [2, 3], "int32")]);
+    const before = lstm.getStates().map((s) => Array.from(s.data));
+    expect(() => model.predict([xs, tensor([1, 2, 3, 4, 5, 60], [2, 3], "int32")])).toThrow(WasmRnnError);
+    expect(lstm.getStates().map((s) => Array.from(s.data))).toEqual(before);
+    // and a good call still continues from there
+    model.predict([xs, tensor([1, 2, 3, 4, 5, 6], [2, 3], "int32")]);
+    expect(lstm.getStates().map((s) => Array.from(s.data))).not.toEqual(before);
   });
 });

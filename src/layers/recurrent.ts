@@ -74,6 +74,8 @@ export abstract class RecurrentLayer extends Layer {
   private fixedBatch = 0;
   /** A stateful layer's states, [fixedBatch, stateStride] each, in wasm memory. */
   private stateBufs: number[] = [];
+  /** Copies of the stored states taken before a model call, so a failed call changes nothing. */
+  private stateBackup: number[] = [];
 
   /** Names of the states in Keras order: ["h", "c"] or ["h"]. */
   abstract readonly stateNames: readonly string[];
@@ -219,7 +221,10 @@ export abstract class RecurrentLayer extends Layer {
     if (this.stateful) {
       this.fixedBatch = batch!;
       const bytes = batch! * this.stateStride * 4;
-      for (let i = 0; i < this.stateNames.length; i++) this.stateBufs.push(arena.alloc(bytes));
+      for (let i = 0; i < this.stateNames.length; i++) {
+        this.stateBufs.push(arena.alloc(bytes));
+        this.stateBackup.push(arena.alloc(bytes));
+      }
       this.zeroStates(); // (resetStates waits for `built`, which is set after build returns)
     }
   }
@@ -329,8 +334,23 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   protected freeStates(): void {
-    for (const p of this.stateBufs) arena.free(p);
+    for (const p of [...this.stateBufs, ...this.stateBackup]) arena.free(p);
     this.stateBufs = [];
+    this.stateBackup = [];
+  }
+
+  /**
+   * For Model.predict: `"save"` copies a stateful layer's stored states aside before a call,
+   * `"restore"` puts them back when a later layer of the same call fails.
+   */
+  keepStates(action: "save" | "restore"): void {
+    const f32 = heapF32();
+    const n = this.fixedBatch * this.stateStride;
+    this.stateBufs.forEach((p, i) => {
+      const q = this.stateBackup[i]!;
+      const [from, to] = action === "save" ? [p, q] : [q, p];
+      f32.copyWithin(to >> 2, from >> 2, (from >> 2) + n);
+    });
   }
 
   /** Allocates fresh blocks of these byte sizes, all or none. */

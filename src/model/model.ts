@@ -7,7 +7,9 @@ import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
+import { Bidirectional } from "../layers/bidirectional.js";
 import { InputLayer } from "../layers/input.js";
+import { RecurrentLayer } from "../layers/recurrent.js";
 import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, type MaskBufs } from "../layers/layer.js";
 import { formatSummary } from "./summary.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
@@ -226,6 +228,23 @@ export class Model {
     return this.singleOutput ? outs[0]! : outs;
   }
 
+  private statefulCache: RecurrentLayer[] | null = null;
+  private statefulCacheFor: readonly Layer[] | null = null;
+
+  /** The stateful recurrent layers of this model (Bidirectional halves included). */
+  private statefulCells(): RecurrentLayer[] {
+    if (!this.statefulCache || this.statefulCacheFor !== this.layers) {
+      this.statefulCacheFor = this.layers;
+      const cells: RecurrentLayer[] = [];
+      for (const l of this.layers) {
+        if (l instanceof RecurrentLayer && l.stateful) cells.push(l);
+        else if (l instanceof Bidirectional && l.stateful) cells.push(l.forwardLayer, l.backwardLayer);
+      }
+      this.statefulCache = cells;
+    }
+    return this.statefulCache;
+  }
+
   private run(tensors: Tensor[]): Tensor | Tensor[] {
     let plan = this.lastPlan;
     if (!plan || !sameShapes(plan.inputs, tensors)) {
@@ -235,9 +254,17 @@ export class Model {
     }
     writeBufs(plan.inputs, tensors);
     const steps = plan.steps;
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i]!;
-      s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+    const stateful = this.statefulCells();
+    for (const cell of stateful) cell.keepStates("save");
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i]!;
+        s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+      }
+    } catch (err) {
+      // a layer refused its values (e.g. token ids out of range) after a stateful layer ran
+      for (const cell of stateful) cell.keepStates("restore");
+      throw err;
     }
     if (this.singleOutput) return readBuf(plan.outputs[0]!);
     return plan.outputs.map(readBuf);
