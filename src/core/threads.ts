@@ -1,4 +1,4 @@
-// An optional worker pool over shared wasm memory (Node worker_threads). Every worker runs its own
+// An optional worker pool over shared wasm memory (`node:worker_threads`: Node, Deno, Bun). Every worker runs its own
 // instance of the threads build on the same memory; kernels never allocate, so instances share
 // nothing but the buffers the caller names. A call splits rows (the batch) across the main thread
 // and the workers: each part is an ordinary kernel call on a slice, so no step synchronises.
@@ -7,7 +7,7 @@
 //   [0] state: 0 idle, 1 job posted, 2 done, 3 quit   [1] export index   [2..38] arguments
 //   [39] argument count
 // The main thread posts, runs its own part, then waits on each worker's state (Atomics.wait is
-// allowed on Node's main thread, so `predict` stays synchronous).
+// allowed on the main thread there, so `predict` stays synchronous).
 
 import { kernels } from "./wasm.js";
 
@@ -20,8 +20,8 @@ export type PoolExport = (typeof POOL_EXPORTS)[number];
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { module, memory, block, names } = workerData;
-const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const { wasmModule, memory, block, names } = workerData;
+const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
 const fns = names.map((n) => ex[n]);
 const i32 = new Int32Array(memory.buffer, block, ${BLOCK_I32});
 parentPort.postMessage("ready");
@@ -86,7 +86,7 @@ export async function startPool(
     const block = allocBlock(BLOCK_I32 * 4);
     new Int32Array(memory.buffer, block, BLOCK_I32).fill(0);
     blocks.push(block);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, block, names: POOL_EXPORTS } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasmModule: module, memory, block, names: POOL_EXPORTS } });
     worker.unref();
     workers.push(worker);
     await new Promise<void>((resolve, reject) => {

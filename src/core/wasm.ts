@@ -80,9 +80,10 @@ export interface ReadyOptions {
    */
   simd?: SimdChoice;
   /**
-   * Threads for large batches (default 1). Above 1, Node only: the plain SIMD build runs on shared
-   * memory, `threads - 1` worker_threads join the main thread, and a recurrent layer splits a
-   * batch across them (results are bit-identical to one thread). `predict` stays synchronous.
+   * Threads for large batches (default 1). Above 1 (Node, Deno and Bun: `node:worker_threads`):
+   * the plain SIMD build runs on shared memory, `threads - 1` workers join the main thread, and a
+   * recurrent layer splits a batch across them (results are bit-identical to one thread).
+   * `predict` stays synchronous.
    */
   threads?: number;
 }
@@ -249,7 +250,7 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
 async function startThreaded(threads: number): Promise<void> {
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (!g.process?.versions?.node || typeof SharedArrayBuffer === "undefined") {
-    throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected Node.js (worker_threads and shared memory), got another runtime; use threads: 1`);
+    throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected Node, Deno or Bun (worker_threads and shared memory), got another runtime; use threads: 1`);
   }
   let module: WebAssembly.Module;
   let memory: WebAssembly.Memory;

@@ -100,7 +100,8 @@ function denseModel(lib, c, dec) {
  * tutorialBoth } (tutorialBoth: the outputs of the tutorial's returnSequences + returnState model).
  */
 export async function runChecks(lib, picked, simd = "auto") {
-  await lib.ready({ simd });
+  // "threads": the shared-memory build with a worker pool (its kernels are the plain ones)
+  await lib.ready(simd === "threads" ? { threads: 2 } : { simd });
   const info = lib.coreInfo();
   const dec = (a) => decodeArray(lib, a);
   const tol = picked.tolerance;
@@ -133,5 +134,23 @@ export async function runChecks(lib, picked, simd = "auto") {
       }
     }
   }
-  return { ...info, passed, failed: failures.length, failures, hash: hash.hex(), tutorialBoth };
+  return { ...info, passed, failed: failures.length, failures, hash: hash.hex(), tutorialBoth, bigHash: bigModelHash(lib) };
+}
+
+/**
+ * A model large enough that a worker pool splits its batch (16 rows, ~25 M multiply-adds per
+ * layer), with seeded weights: its output hash must be the same with and without threads.
+ */
+export function bigModelHash(lib) {
+  lib.setRandomSeed(11);
+  const x = lib.Input({ shape: [32, 32] });
+  const seq = new lib.LSTM({ units: 96, returnSequences: true }).apply(x);
+  const y = new lib.GRU({ units: 64, returnSequences: true }).apply(seq);
+  const model = new lib.Model({ inputs: x, outputs: y });
+  const data = new Float32Array(16 * 32 * 32);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.37);
+  const h = hasher();
+  h.add(model.predict(lib.tensor(data, [16, 32, 32])));
+  model.dispose();
+  return h.hex();
 }

@@ -93,7 +93,7 @@ export async function nodeReference(app) {
  * script in the runtime. Runs the tutorial (plain build: printed text identical to Node's; auto
  * build: runs through) and the Keras cases on the plain and the auto-selected build.
  */
-export async function runtimeSuite(runtime, command, opts = {}) {
+export async function runtimeSuite(runtime, command, { threads = false, ...opts } = {}) {
   const { check, checkReport, finish } = reporter(runtime);
   const picked = loadPicked();
   const app = makeApp(picked);
@@ -124,6 +124,15 @@ export async function runtimeSuite(runtime, command, opts = {}) {
         check("plain build bit-identical to Node", report.hash === ref.report.hash, `${runtime} ${report.hash}, node ${ref.report.hash}`);
       }
       if (simd === "auto" && report) console.log(`${runtime} picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
+    }
+    if (threads) {
+      // ready({ threads: 2 }): workers on shared memory; a batch split across them must give the
+      // plain build's bits
+      const r = await exec("main.mjs", "threads");
+      if (r.code !== 0) console.log(r.stderr);
+      const report = lastJson(r.stdout);
+      checkReport(`Keras cases, ready({ threads: 2 })`, report, "threads");
+      if (report) check("two threads bit-identical to Node's plain build on a split batch", report.bigHash === ref.report.bigHash, `${runtime} ${report.bigHash}, node ${ref.report.bigHash}`);
     }
   } catch (err) {
     check("runs", false, String(err && err.stack ? err.stack : err));
