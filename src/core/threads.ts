@@ -18,25 +18,44 @@ const MAX_ARGS = BLOCK_I32 - 2;
 export const POOL_EXPORTS = ["lstm_forward", "gru_reset_after_forward", "gru_reset_before_forward", "simple_rnn_forward"] as const;
 export type PoolExport = (typeof POOL_EXPORTS)[number];
 
-const WORKER_SOURCE = `
+/** The worker's loop, given its instance's exports and its control block. */
+const WORKER_LOOP = `
+function serve(ex, memory, block, names) {
+  const fns = names.map((n) => ex[n]);
+  const i32 = new Int32Array(memory.buffer, block, ${BLOCK_I32});
+  for (;;) {
+    let s;
+    while ((s = Atomics.load(i32, 0)) !== 1) {
+      if (s === 3) return;
+      Atomics.wait(i32, 0, s);
+    }
+    const argc = i32[${BLOCK_I32 - 1}], fn = i32[1];
+    fns[fn](...Array.from(i32.subarray(2, 2 + argc)));
+    Atomics.store(i32, 0, 2);
+    Atomics.notify(i32, 0);
+  }
+}
+`;
+
+/** node:worker_threads (Node, Deno, Bun): the start data comes as workerData. */
+const NODE_WORKER_SOURCE = `${WORKER_LOOP}
 const { parentPort, workerData } = require("node:worker_threads");
 const { wasmModule, memory, block, names } = workerData;
 const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
-const fns = names.map((n) => ex[n]);
-const i32 = new Int32Array(memory.buffer, block, ${BLOCK_I32});
 parentPort.postMessage("ready");
-for (;;) {
-  let s;
-  while ((s = Atomics.load(i32, 0)) !== 1) {
-    if (s === 3) process.exit(0);
-    Atomics.wait(i32, 0, s);
-  }
-  const argc = i32[${BLOCK_I32 - 1}], fn = i32[1];
-  const args = Array.from(i32.subarray(2, 2 + argc));
-  fns[fn](...args);
-  Atomics.store(i32, 0, 2);
-  Atomics.notify(i32, 0);
-}
+serve(ex, memory, block, names);
+process.exit(0);
+`;
+
+/** Web workers (cross-origin isolated pages): the start data comes as the first message. */
+const WEB_WORKER_SOURCE = `${WORKER_LOOP}
+onmessage = (e) => {
+  const { wasmModule, memory, block, names } = e.data;
+  const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+  postMessage("ready");
+  serve(ex, memory, block, names);
+  close();
+};
 `;
 
 /** The slice of Node's worker_threads API the pool uses (typed here: the build has no Node types). */
@@ -59,6 +78,51 @@ export interface WorkerPool {
 
 let active: WorkerPool | null = null;
 let paused = false;
+let canBlock = true;
+
+interface StartData {
+  wasmModule: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  block: number;
+  names: readonly string[];
+}
+
+/** Web Worker as in browsers (typed here: the build has no DOM worker types for this use). */
+interface WebWorker {
+  postMessage(data: unknown): void;
+  addEventListener(type: "message" | "error", listener: (e: { message?: string }) => void, options?: { once: boolean }): void;
+  terminate(): void;
+}
+type WebWorkerClass = new (url: string) => WebWorker;
+
+/** Where `node:worker_threads` exists (Node, Deno, Bun) its workers; else Web Workers. */
+async function workerFactory(): Promise<(data: StartData) => Promise<{ terminate(): unknown }>> {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: WebWorkerClass };
+  if (g.process?.versions?.node) {
+    // a computed specifier keeps bundlers and the browser build from resolving a Node built-in
+    const specifier = "node:worker_threads";
+    const { Worker } = (await import(specifier)) as { Worker: NodeWorkerClass };
+    return async (workerData) => {
+      const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData });
+      worker.unref();
+      await new Promise<void>((resolve, reject) => {
+        worker.once("message", () => resolve());
+        worker.once("error", reject);
+      });
+      return worker;
+    };
+  }
+  const url = URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: "text/javascript" }));
+  return async (data) => {
+    const worker = new g.Worker!(url);
+    await new Promise<void>((resolve, reject) => {
+      worker.addEventListener("message", () => resolve(), { once: true });
+      worker.addEventListener("error", (e) => reject(new Error(e.message ?? "worker failed to start")), { once: true });
+      worker.postMessage(data);
+    });
+    return worker;
+  };
+}
 
 /** The running pool, or null when threads are off (or paused). */
 export function workerPool(): WorkerPool | null {
@@ -77,22 +141,14 @@ export function usePool(on: boolean): void {
 export async function startPool(
   threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, allocBlock: (bytes: number) => number,
 ): Promise<WorkerPool> {
-  // a computed specifier keeps bundlers and the browser build from resolving a Node built-in
-  const specifier = "node:worker_threads";
-  const { Worker } = (await import(specifier)) as { Worker: NodeWorkerClass };
   const blocks: number[] = [];
-  const workers: NodeWorker[] = [];
+  const workers: { terminate(): unknown }[] = [];
+  const spawn = await workerFactory();
   for (let w = 0; w < threads - 1; w++) {
     const block = allocBlock(BLOCK_I32 * 4);
     new Int32Array(memory.buffer, block, BLOCK_I32).fill(0);
     blocks.push(block);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { wasmModule: module, memory, block, names: POOL_EXPORTS } });
-    worker.unref();
-    workers.push(worker);
-    await new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", reject);
-    });
+    workers.push(await spawn({ wasmModule: module, memory, block, names: POOL_EXPORTS }));
   }
   const views = blocks.map((b) => new Int32Array(memory.buffer, b, BLOCK_I32));
   const posted = new Array<boolean>(workers.length).fill(false);
@@ -113,7 +169,16 @@ export async function startPool(
         if (!posted[w]) continue;
         const v = views[w]!;
         let s;
-        while ((s = Atomics.load(v, 0)) !== 2) Atomics.wait(v, 0, s);
+        while ((s = Atomics.load(v, 0)) !== 2) {
+          // a browser's main thread may not block: it spins (the wait is one slice of a call)
+          if (canBlock) {
+            try {
+              Atomics.wait(v, 0, s);
+            } catch {
+              canBlock = false;
+            }
+          }
+        }
         Atomics.store(v, 0, 0);
         posted[w] = false;
       }

@@ -80,8 +80,9 @@ export interface ReadyOptions {
    */
   simd?: SimdChoice;
   /**
-   * Threads for large batches (default 1). Above 1 (Node, Deno and Bun: `node:worker_threads`):
-   * the plain SIMD build runs on shared memory, `threads - 1` workers join the main thread, and a
+   * Threads for large batches (default 1). Above 1 (Node, Deno and Bun through `node:worker_threads`;
+   * browsers on cross-origin isolated pages through Web Workers): the plain SIMD build runs on
+   * shared memory, `threads - 1` workers join the main thread, and a
    * recurrent layer splits a batch across them (results are bit-identical to one thread).
    * `predict` stays synchronous.
    */
@@ -248,9 +249,14 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
 
 /** The threads build on fresh shared memory, then the worker pool on that memory. */
 async function startThreaded(threads: number): Promise<void> {
-  const g = globalThis as { process?: { versions?: { node?: string } } };
-  if (!g.process?.versions?.node || typeof SharedArrayBuffer === "undefined") {
-    throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected Node, Deno or Bun (worker_threads and shared memory), got another runtime; use threads: 1`);
+  const g = globalThis as { process?: { versions?: { node?: string } }; crossOriginIsolated?: boolean; Worker?: unknown };
+  const workerThreads = Boolean(g.process?.versions?.node);
+  const isolatedPage = g.crossOriginIsolated === true && typeof g.Worker === "function";
+  if ((!workerThreads && !isolatedPage) || typeof SharedArrayBuffer === "undefined") {
+    throw new WasmRnnError(
+      `wasm-rnn: ready({ threads: ${threads} }): expected Node, Deno, Bun or a cross-origin isolated page ` +
+        `(workers and shared memory), got ${g.crossOriginIsolated === false ? "a page that is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)" : "a runtime without them"}; use threads: 1`,
+    );
   }
   let module: WebAssembly.Module;
   let memory: WebAssembly.Memory;

@@ -33,7 +33,7 @@ const tutorialPage = `<!doctype html><meta charset="utf-8"><title>wasm-rnn tutor
 <script type="module">import "/examples/tutorial.mjs";</script>`;
 
 const picked = loadPicked();
-let server = null, browser = null;
+let server = null, isolated = null, browser = null;
 const app = makeApp(picked);
 try {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
@@ -79,11 +79,33 @@ try {
   const shown = { h: await example.textContent("#h"), c: await example.textContent("#c"), points: await example.locator("#chart circle").count() };
   check("examples/browser shows the tutorial's h, c and chart", shown.h === "0.101459" && shown.c === "0.220761" && shown.points === 9 && !exampleErrors.length,
     `h ${shown.h}, c ${shown.c}, ${shown.points} chart points${exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""}`);
+
+  // ready({ threads: 2 }) on a cross-origin isolated page: Web Workers on shared memory; a split
+  // batch must give Node's plain-build bits, and a page that is not isolated gets a clear error.
+  isolated = await serveStatic(ROOT, {
+    "/checks.html": { type: "text/html; charset=utf-8", body: checksPage },
+    "/cases.json": { type: "application/json", body: JSON.stringify(picked) },
+  }, 0, { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
+  const threadsPage = await browser.newPage();
+  const threadErrors = [];
+  threadsPage.on("pageerror", (e) => threadErrors.push(String(e)));
+  await threadsPage.goto(`${isolated.url}/checks.html?simd=threads`);
+  await threadsPage.waitForFunction(() => window.__report !== undefined, null, { timeout: 60_000 });
+  const threaded = await threadsPage.evaluate(() => window.__report);
+  if (threaded.error || threadErrors.length) console.log(threaded.error ?? "", threadErrors.join("\n"));
+  checkReport(`Keras cases, ready({ threads: 2 }) on a cross-origin isolated page`, threaded.error ? null : threaded, "threads");
+  if (!threaded.error) check("two threads bit-identical to Node's plain build on a split batch", threaded.bigHash === ref.report.bigHash, `chromium ${threaded.bigHash}, node ${ref.report.bigHash}`);
+  const plainPage = await browser.newPage();
+  await plainPage.goto(`${server.url}/checks.html?simd=threads`);
+  await plainPage.waitForFunction(() => window.__report !== undefined, null, { timeout: 60_000 });
+  const refused = await plainPage.evaluate(() => window.__report);
+  check("threads on a page that is not cross-origin isolated: a clear error", /not cross-origin isolated/.test(refused.error ?? ""), (refused.error ?? "no error").split("\n")[0]);
 } catch (err) {
   check("runs", false, String(err && err.stack ? err.stack : err));
 } finally {
   await browser?.close();
   await server?.close();
+  await isolated?.close();
   app.remove();
 }
 finish();

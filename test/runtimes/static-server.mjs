@@ -15,13 +15,16 @@ const TYPES = {
   ".map": "application/json",
 };
 
-/** Starts the server; resolves { url, close }. `routes` maps a path to { type, body }. */
-export function serveStatic(root, routes = {}, port = 0) {
+/**
+ * Starts the server; resolves { url, close }. `routes` maps a path to { type, body }; `headers`
+ * go on every response (e.g. COOP/COEP for a cross-origin isolated page).
+ */
+export function serveStatic(root, routes = {}, port = 0, headers = {}) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const route = routes[path];
     if (route) {
-      res.writeHead(200, { "content-type": route.type, "cache-control": "no-store" });
+      res.writeHead(200, { ...headers, "content-type": route.type, "cache-control": "no-store" });
       res.end(route.body);
       return;
     }
@@ -37,7 +40,7 @@ export function serveStatic(root, routes = {}, port = 0) {
       res.end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
