@@ -2,7 +2,7 @@
 export { ready, coreInfo, type ReadyOptions, type CoreInfo, type CoreBuild, type SimdChoice } from "./core/wasm.js";
 export { memoryBytes } from "./core/arena.js";
 export { WasmRnnError } from "./core/errors.js";
-export { Tensor, tensor, type DType, type NestedArray, type TensorLike } from "./core/tensor.js";
+export { Tensor, tensor, type DType, type NestedArray, type NumericArray, type TensorLike } from "./core/tensor.js";
 export { setRandomSeed } from "./core/random.js";
 export type { ActivationName } from "./core/activations.js";
 export { type InitializerConfig, type InitializerSpec } from "./layers/initializers.js";

@@ -145,3 +145,16 @@ describe("summary", () => {
     expect(() => model.getLayer("nope")).toThrow(/named one of input_layer, input_layer_1, lstm, lstm_1, dense, got "nope"/);
   });
 });
+
+describe("tensor()", () => {
+  it("takes any numeric typed array, converting to the dtype", () => {
+    const t = tensor(Float64Array.from([0.5, 1.25, -2]), [3]);
+    expect(t.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(t.data)).toEqual([0.5, 1.25, -2]);
+    const ids = tensor(Uint8Array.from([1, 2, 255]), [1, 3], "int32");
+    expect(ids.data).toBeInstanceOf(Int32Array);
+    expect(Array.from(ids.data)).toEqual([1, 2, 255]);
+    expect(() => tensor(new BigInt64Array(2) as never, [2])).toThrow(/BigInt64Array/);
+    expect(() => tensor(new Float64Array(4), [3])).toThrow(/shape \[3\] needs 3 values, got 4/);
+  });
+});

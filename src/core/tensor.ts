@@ -3,6 +3,8 @@ import { WasmRnnError, fmtShape } from "./errors.js";
 
 export type DType = "float32" | "int32";
 export type TypedData = Float32Array | Int32Array;
+/** Any numeric typed array `tensor()` accepts (values are converted to the tensor's dtype). */
+export type NumericArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 /** Nested number arrays, as `Tensor.toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
 
@@ -87,16 +89,20 @@ function checkShape(shape: readonly number[], who: string): void {
  * Creates a tensor. `data` is a flat or nested number array or a typed array; `shape` is inferred
  * from nested arrays when omitted.
  */
-export function tensor(data: NestedArray | TypedData, shape?: readonly number[], dtype: DType = "float32"): Tensor {
+export function tensor(data: NestedArray | TypedData | NumericArray, shape?: readonly number[], dtype: DType = "float32"): Tensor {
   const who = "tensor()";
   if (dtype !== "float32" && dtype !== "int32") {
     throw new WasmRnnError(`${who}: expected dtype "float32" or "int32", got ${JSON.stringify(dtype)}`);
   }
   let values: ArrayLike<number>;
   let resolved: number[];
-  if (data instanceof Float32Array || data instanceof Int32Array) {
-    resolved = shape ? [...shape] : [data.length];
-    values = data;
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const view: unknown = data;
+    if (view instanceof BigInt64Array || view instanceof BigUint64Array) {
+      throw new WasmRnnError(`${who}: expected number values, got a ${view.constructor.name} (convert it to Int32Array or Float32Array)`);
+    }
+    resolved = shape ? [...shape] : [(data as NumericArray).length];
+    values = data as NumericArray;
   } else if (Array.isArray(data) && shape && data.every((v) => typeof v === "number")) {
     resolved = [...shape];
     values = data as number[];
@@ -107,7 +113,7 @@ export function tensor(data: NestedArray | TypedData, shape?: readonly number[],
     resolved = shape ? [...shape] : inferred;
     values = flat;
   } else {
-    throw new WasmRnnError(`${who}: expected a number array or a Float32Array/Int32Array, got ${typeof data}`);
+    throw new WasmRnnError(`${who}: expected a number array or a typed array, got ${data === null ? "null" : typeof data}`);
   }
   checkShape(resolved, who);
   const size = resolved.reduce((a, b) => a * b, 1);
