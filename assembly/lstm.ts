@@ -11,9 +11,10 @@
 //   y      [B, T, H]        output sequence (0 = not wanted); y[:, s] is the output of the
 //                           s-th processed step, so with goBackwards it belongs to input T-1-s
 //   cseq   [B, T, H]        cell state after every processed step (0 = not wanted)
-//   trace  [T, B, 5*Hp]     per step and row: activated i, f, c~, o (interleaved as in z) then
-//                           c_{t-1}; kept for a backward pass (0 = not wanted; rows of masked
-//                           steps are left unwritten)
+//   trace  [B, T, 5*Hp]     per row and processed step s: activated i, f, c~, o (interleaved as
+//                           in z) then c_{t-1}; kept for a backward pass (0 = not wanted; masked
+//                           steps are left unwritten). Batch-major like every other buffer, so a
+//                           batch slice is still one call on offset pointers.
 //   mask   [B, T] u8        1 = keep, 0 = masked, indexed by input step (0 = no mask)
 //   last   [B, Hp]          with a mask: the latest output per row (start zeroed). A masked step
 //                           keeps h and c, and outputs `last` (Keras's zero_output_for_mask=false)
@@ -50,7 +51,7 @@ export function lstm_forward(
       const hr = h + (<usize>b * <usize>Hp << 2);
       const cr = c + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
-      const tr = trace + (<usize>(s * B + b) * <usize>(5 * Hp) << 2);
+      const tr = trace + (<usize>(b * T + s) * <usize>(5 * Hp) << 2);
       if (mask) {
         const lr = last + (<usize>b * <usize>Hp << 2);
         if (load<u8>(mask + <usize>(b * T + t)) == 0) {
