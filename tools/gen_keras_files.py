@@ -9,7 +9,7 @@ test/io-keras-files.test.ts loads. Nothing is computed by hand.
 Keras 2 forms are not written: this environment has no real Keras 2 (tf_keras); Keras-2 files are
 covered by the DL4J fixtures in ../shared/fixtures.
 
-Usage (from the repository root):  .venv/bin/python tools/gen_keras_files.py
+Usage (from the repository root):  .venv/bin/python tools/gen_keras_files.py [--only=name,...]
 """
 
 import os
@@ -18,6 +18,7 @@ os.environ["CUDA_VISIBLE_DEVICES"] = ""
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 
 import json  # noqa: E402
+import sys  # noqa: E402
 import logging  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -109,6 +110,16 @@ def m_merge():
     return keras.Model(x, L.Dense(3)(c), name="merge")
 
 
+def m_nested():
+    # a Sequential and a functional model used as layers of a third (Keras keeps their weights in
+    # their own subtrees: layers/sequential/layers/..., layers/functional/layers/...)
+    inner = keras.Sequential([keras.Input(shape=(5, 3)), L.LSTM(4, return_sequences=True)], name="inner_stack")
+    e_in = keras.Input(shape=(5, 4))
+    encoder = keras.Model(e_in, L.Dense(3, activation="tanh")(L.GRU(6, return_sequences=True)(e_in)), name="encoder")
+    x = seq_input(5, 3)
+    return keras.Model(x, L.SimpleRNN(2)(encoder(inner(x))), name="nested")
+
+
 MODELS = {
     "lstm_sequential": (m_lstm_sequential, ["LSTM", "Dense"]),
     "lstm_options": (m_lstm_options, ["LSTM"]),
@@ -120,6 +131,7 @@ MODELS = {
     "embedding_gru": (m_embedding, ["Embedding", "GRU"]),
     "seq2seq_glue": (m_seq2seq_glue, ["LSTM", "RepeatVector", "TimeDistributed", "Dense", "Activation", "Dropout", "Flatten"]),
     "merge": (m_merge, ["LSTM", "GRU", "Add", "Concatenate", "Dense"]),
+    "nested": (m_nested, ["Sequential", "Functional", "LSTM", "GRU", "Dense", "SimpleRNN"]),
 }
 
 
@@ -146,9 +158,15 @@ def inputs_for(model, rng):
 
 
 def main():
+    # `--only a,b` rewrites just those models (a .keras file embeds its save date, so rewriting
+    # the others would only churn their bytes); the index always lists every model
+    only = next((a.split("=", 1)[1].split(",") for a in sys.argv[1:] if a.startswith("--only=")), None)
     OUT.mkdir(parents=True, exist_ok=True)
     index = []
     for i, (name, (fn, classes)) in enumerate(MODELS.items()):
+        if only is not None and name not in only:
+            index.append(name)
+            continue
         keras.utils.set_random_seed(1000 + i)
         rng = np.random.RandomState(2000 + i)
         model = fn()

@@ -83,22 +83,39 @@ function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
   return out;
 }
 
+/** A layer of the file's model for weight matching; `children` for a nested model. */
+export interface TreeLayer {
+  name: string;
+  className: string;
+  children?: TreeLayer[];
+}
+
+/** The object-tree key of a class: Keras 3 saves every functional model as "Functional". */
+const treeClass = (className: string) => (className === "Model" ? "Functional" : className);
+
 /**
  * Keras 3 object-tree weights (`layers/<snake_case class>[_<n>]/...`), matched to layers given in
- * the model's layer order with their Keras class names.
+ * the model's layer order with their Keras class names. A nested model is its own tree
+ * (`layers/sequential/layers/...`), matched to its own layers.
  */
-export function objectTreeGroups(layersGroup: H5Group, file: string, layers: { name: string; className: string }[]): WeightGroup[] {
+export function objectTreeGroups(layersGroup: H5Group, file: string, layers: readonly TreeLayer[], depth = 0): WeightGroup[] {
   const used = new Map<string, number>();
   const present = new Set(layersGroup.keys());
   const groups: WeightGroup[] = [];
   for (const l of layers) {
-    const base = kerasSnake(l.className);
+    const base = kerasSnake(treeClass(l.className));
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);
     const key = n === undefined ? base : `${base}_${n + 1}`;
     if (!present.has(key)) continue;
     const g = layersGroup.get(key);
     if (!g || g.kind !== "group") continue;
+    if (l.children) {
+      if (depth > 8) throw new WasmRnnError(`${file}: weight tree at ${g.path} is nested too deeply`);
+      const inner = g.get("layers");
+      if (inner && inner.kind === "group") groups.push(...objectTreeGroups(inner, file, l.children, depth + 1));
+      continue;
+    }
     groups.push({ layerName: l.name, weights: collectVars(g, file) });
   }
   return groups;

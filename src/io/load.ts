@@ -3,11 +3,11 @@ import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
 import type { Model } from "../model/model.js";
 import { isHdf5, openHdf5 } from "./hdf5.js";
-import { isZip, objectTreeGroups, readKerasH5, readKerasZip } from "./keras-files.js";
+import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
 import type { Json, LoadContext } from "./registry.js";
 import { describeSource, isUrl, readBytes, siblingOf, type ByteSource } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion, type ShardBytes, type ShardProvider, type TfjsModelJson } from "./tfjs.js";
-import { buildModel, type BuiltModel } from "./topology.js";
+import { buildModel, fileLayerTrees, flatConfigLayers, type BuiltModel, type ConfigLayer } from "./topology.js";
 import { assignWeights, type WeightGroup } from "./weights.js";
 
 export type { ByteSource } from "./source.js";
@@ -108,7 +108,7 @@ async function loadTfjs(json: TfjsModelJson, shards: ShardProvider | null, file:
   const ctx = context(file, "tfjs", tfjsVersion(json), opts);
   const built = buildModel(json.modelTopology, ctx);
   try {
-    const groups = await readTfjsWeights(json, shards, ctx, built.configLayers.map((l) => l.name), weightData);
+    const groups = await readTfjsWeights(json, shards, ctx, flatConfigLayers(built.configLayers).map((l) => l.name), weightData);
     assignWeights(file, built.model, groups);
   } catch (err) {
     built.model.dispose();
@@ -130,9 +130,34 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   return built.model;
 }
 
-function groupsOf(h5: ReturnType<typeof readKerasH5>, layers: { name: string; className: string }[], file: string): WeightGroup[] {
-  if (h5.groups) return h5.groups;
+function groupsOf(h5: ReturnType<typeof readKerasH5>, layers: readonly ConfigLayer[] | readonly TreeLayer[], file: string): WeightGroup[] {
+  if (h5.groups) return splitNestedGroups(h5.groups, layers, file);
   return objectTreeGroups(h5.objectTree!, file, layers);
+}
+
+/**
+ * Legacy .h5 files keep one group per top-level layer; a nested model's group lists all its
+ * weights in its layers' order (Keras's `model.weights`). Split it among those layers.
+ */
+function splitNestedGroups(groups: WeightGroup[], layers: readonly (ConfigLayer | TreeLayer)[], file: string): WeightGroup[] {
+  const nested = layers.filter((l) => l.children) as ConfigLayer[];
+  if (!nested.length) return groups;
+  const out = groups.filter((g) => !nested.some((n) => n.name === g.layerName));
+  for (const n of nested) {
+    const g = groups.find((x) => x.layerName === n.name);
+    if (!g) continue;
+    let at = 0;
+    for (const leaf of flatConfigLayers(n.children!)) {
+      const count = leaf.layer?.weightSpecs().length ?? 0;
+      if (!count) continue;
+      out.push({ layerName: leaf.name, weights: g.weights.slice(at, at + count) });
+      at += count;
+    }
+    if (at !== g.weights.length) {
+      throw new WasmRnnError(`${file}: nested model '${n.name}' has ${g.weights.length} weights in the file, its layers take ${at}`);
+    }
+  }
+  return out;
 }
 
 async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Promise<Model> {
@@ -219,7 +244,7 @@ async function loadWeightsInto(model: Model, source: ByteSource, opts: LoadOptio
   const file = describeSource(source);
   const bytes = await readBytes(source, limits(opts));
   const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
-  const order = layers ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
+  const order = layers ?? fileLayerTrees.get(model) ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
   if (isHdf5(bytes) || isZip(bytes)) {
     const h5bytes = isZip(bytes) ? (await readKerasZip(bytes, file, limits(opts).maxBytes)).weights : bytes;
     const root = await openHdf5(h5bytes, file, maxParams);

@@ -32,11 +32,44 @@ interface LayerSpec {
   inbound: Json[];
 }
 
+/** A layer as the file lists it; a nested model has no layer of its own but its own layers. */
+export interface ConfigLayer {
+  name: string;
+  className: string;
+  layer: Layer | null;
+  children?: ConfigLayer[];
+}
+
 /** What the loader keeps besides the Model: layer order as the file lists it (for .keras weights). */
 export interface BuiltModel {
   model: Model;
   /** Layers in config order, with their Keras class names (InputLayer included). */
-  configLayers: { name: string; className: string; layer: Layer }[];
+  configLayers: ConfigLayer[];
+}
+
+/**
+ * The layer tree of each model built from a file, so weights loaded into it later
+ * (model.loadWeights) can follow the file's nesting (a nested model's weights sit in its own tree).
+ */
+export const fileLayerTrees = new WeakMap<Model, ConfigLayer[]>();
+
+/** Model classes that may appear as a layer of another model (Keras nests them). */
+const NESTED_MODELS = new Set(["Sequential", "Functional", "Model"]);
+/** How deep models may nest in a file (a guard against hostile files, far above real use). */
+const MAX_NESTING = 8;
+
+/** The leaf layers of config layers, nested models flattened, in file order. */
+export function flatConfigLayers(layers: readonly ConfigLayer[]): ConfigLayer[] {
+  return layers.flatMap((l) => (l.children ? flatConfigLayers(l.children) : [l]));
+}
+
+/**
+ * Builds a nested model's layers and returns a function that calls it on outer tensors: its
+ * graph is replayed there (Model.apply), so the outer model holds the inner layers themselves.
+ */
+function buildNested(spec: LayerSpec, ctx: LoadContext, depth: number): BuiltModel {
+  if (depth >= MAX_NESTING) fail(ctx, `layer '${spec.name}': models nested more than ${MAX_NESTING} deep`);
+  return buildModel({ class_name: spec.className, config: spec.config }, ctx, depth + 1);
 }
 
 function fail(ctx: LoadContext, msg: string): never {
@@ -95,9 +128,7 @@ function entryOrFail(spec: LayerSpec, ctx: LoadContext): LayerEntry {
   if (CODE_LAYERS.has(className) || className.includes("Lambda")) {
     fail(ctx, `layer '${name}' is a ${className}, which holds Python code; refused (wasm-rnn never runs code from a model file)`);
   }
-  if (["Sequential", "Functional", "Model"].includes(className)) {
-    fail(ctx, `layer '${name}' is a nested model (${className}); nested models are not supported yet`);
-  }
+  if (NESTED_MODELS.has(className)) fail(ctx, `layer '${name}': a nested model (${className}) cannot be built as a layer`);
   const e = entryFor(className);
   const reg = (config as { registered_name?: Json }).registered_name;
   if (!e || (typeof reg === "string" && reg.includes(">"))) {
@@ -193,6 +224,14 @@ function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string,
   return { inputs, states, listInput: entry.listInput === true || (!entry.recurrent && inputs.length > 1) };
 }
 
+/** How a nested model's inbound nodes parse: plain inputs, no initial states. */
+const NESTED_ENTRY: LayerEntry = {
+  classNames: [],
+  build: () => {
+    throw new Error("a nested model is not built from an entry");
+  },
+};
+
 function callLayer(entry: LayerEntry, layer: Layer, inputs: SymbolicTensor[], states: SymbolicTensor[], listInput: boolean): SymbolicTensor[] {
   if (entry.call) return entry.call(layer, inputs, states);
   const l = layer as unknown as { apply(x: unknown, kw?: unknown): SymbolicTensor | SymbolicTensor[] };
@@ -221,12 +260,17 @@ function anyStateful(layers: LayerSpec[]): boolean {
 }
 
 /** Builds the Model a Keras config describes. Weights are left for the caller to set. */
-export function buildModel(topology: Json, ctx: LoadContext): BuiltModel {
+export function buildModel(topology: Json, ctx: LoadContext, depth = 0): BuiltModel {
   registerBuiltinLayers();
   const top = unwrapTopology(topology, ctx);
   const cls = top.class_name as string;
-  if (cls === "Sequential") return buildSequential(top, ctx);
-  if (cls === "Model" || cls === "Functional") return buildFunctional(top, ctx);
+  let built: BuiltModel | null = null;
+  if (cls === "Sequential") built = buildSequential(top, ctx, depth);
+  else if (cls === "Model" || cls === "Functional") built = buildFunctional(top, ctx, depth);
+  if (built) {
+    fileLayerTrees.set(built.model, built.configLayers);
+    return built;
+  }
   fail(ctx, `expected a Sequential or functional (Model/Functional) model config, got class '${cls}'`);
 }
 
@@ -239,7 +283,7 @@ function wrapErr<T>(ctx: LoadContext, fn: () => T): T {
   }
 }
 
-function buildSequential(top: JsonObject, ctx: LoadContext): BuiltModel {
+function buildSequential(top: JsonObject, ctx: LoadContext, depth: number): BuiltModel {
   const cfg = top.config;
   const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "Sequential: expected a list of layers");
   const name = isObj(cfg) && typeof cfg.name === "string" ? cfg.name : undefined;
@@ -264,6 +308,14 @@ function buildSequential(top: JsonObject, ctx: LoadContext): BuiltModel {
   configLayers.push({ name: input.sourceLayer.name, className: "InputLayer", layer: input.sourceLayer });
   for (const spec of rest) {
     if (spec.className === "InputLayer") fail(ctx, `Sequential: unexpected InputLayer '${spec.name}' after the first layer`);
+    if (NESTED_MODELS.has(spec.className)) {
+      const inner = buildNested(spec, ctx, depth);
+      const out = wrapErr(ctx, () => inner.model.apply(x));
+      if (!(out instanceof SymbolicTensor)) fail(ctx, `Sequential: nested model '${spec.name}' returns several tensors; a Sequential layer must return one`);
+      x = out;
+      configLayers.push({ name: spec.name, className: spec.className, layer: null, children: inner.configLayers });
+      continue;
+    }
     const entry = entryOrFail(spec, ctx);
     const layer = makeLayer(spec, entry, [x], ctx);
     const outs = wrapErr(ctx, () => callLayer(entry, layer, [x], [], false));
@@ -275,7 +327,7 @@ function buildSequential(top: JsonObject, ctx: LoadContext): BuiltModel {
   return { model, configLayers };
 }
 
-function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
+function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): BuiltModel {
   const cfg = isObj(top.config) ? top.config : fail(ctx, "functional model: expected a config object");
   const list = Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "functional model: expected config.layers to be a list");
   const specs = list.map((e, i) => layerSpec(e, ctx, i));
@@ -288,7 +340,7 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
   const produced = new Map<string, SymbolicTensor[][]>(); // layer -> node -> outputs
   const layers = new Map<string, Layer>();
   const configLayers: BuiltModel["configLayers"] = [];
-  const pending: { spec: LayerSpec; entry: LayerEntry; nodes: NodeSpec[]; next: number }[] = [];
+  const pending: { spec: LayerSpec; entry: LayerEntry | null; nested: BuiltModel | null; nodes: NodeSpec[]; next: number }[] = [];
   const maskOps = new Map(specs.filter(isMaskOp).map((s) => [s.name, s.className]));
   for (const spec of specs) {
     if (maskOps.has(spec.name)) continue;
@@ -298,10 +350,11 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
       layers.set(spec.name, t.sourceLayer);
       continue;
     }
-    const entry = entryOrFail(spec, ctx);
-    const nodes = spec.inbound.map((n, k) => parseNode(n, entry, ctx, `layer '${spec.name}' node ${k}`, new Set(maskOps.keys())));
+    const nested = NESTED_MODELS.has(spec.className) ? buildNested(spec, ctx, depth) : null;
+    const entry = nested ? null : entryOrFail(spec, ctx);
+    const nodes = spec.inbound.map((n, k) => parseNode(n, entry ?? NESTED_ENTRY, ctx, `layer '${spec.name}' node ${k}`, new Set(maskOps.keys())));
     produced.set(spec.name, []);
-    pending.push({ spec, entry, nodes, next: 0 });
+    pending.push({ spec, entry, nested, nodes, next: 0 });
   }
   const resolve = (r: Ref): SymbolicTensor | undefined => {
     if (maskOps.has(r.layer)) fail(ctx, `'${r.layer}' (${maskOps.get(r.layer)}) is a Keras op used as data; only the mask computations Keras 3 writes for Masking/Embedding are supported`);
@@ -316,12 +369,19 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
         const n = p.nodes[p.next]!;
         const ins = n.inputs.map(resolve), sts = n.states.map(resolve);
         if (ins.some((t) => !t) || sts.some((t) => !t)) break;
-        let layer = layers.get(p.spec.name);
-        if (!layer) {
-          layer = makeLayer(p.spec, p.entry, ins as SymbolicTensor[], ctx);
-          layers.set(p.spec.name, layer);
+        let outs: SymbolicTensor[];
+        if (p.nested) {
+          const inner = p.nested.model;
+          const got = wrapErr(ctx, () => inner.apply(ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[])));
+          outs = Array.isArray(got) ? got : [got];
+        } else {
+          let layer = layers.get(p.spec.name);
+          if (!layer) {
+            layer = makeLayer(p.spec, p.entry!, ins as SymbolicTensor[], ctx);
+            layers.set(p.spec.name, layer);
+          }
+          outs = wrapErr(ctx, () => callLayer(p.entry!, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput));
         }
-        const outs = wrapErr(ctx, () => callLayer(p.entry, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput));
         produced.get(p.spec.name)!.push(outs);
         p.next++;
         progress = true;
@@ -343,9 +403,12 @@ function buildFunctional(top: JsonObject, ctx: LoadContext): BuiltModel {
   };
   const ins = refs(cfg.input_layers, "input_layers");
   const outs = refs(cfg.output_layers, "output_layers");
+  const nestedByName = new Map(pending.filter((p) => p.nested).map((p) => [p.spec.name, p.nested!]));
   for (const spec of specs) {
     const layer = layers.get(spec.name);
+    const nested = nestedByName.get(spec.name);
     if (layer) configLayers.push({ name: spec.name, className: spec.className, layer });
+    else if (nested) configLayers.push({ name: spec.name, className: spec.className, layer: null, children: nested.configLayers });
   }
   const model = wrapErr(ctx, () => new Model({
     inputs: ins.single ? ins.list[0]! : ins.list,

@@ -163,6 +163,14 @@ export abstract class Layer {
     this.builtShape = [...inputShape];
   }
 
+  /**
+   * Calls the layer on new symbolic inputs the way an existing node of it was called: used by
+   * `Model.apply` to replay a model's graph on other tensors (the layer's weights are shared).
+   */
+  replayNode(inputs: readonly SymbolicTensor[], states: readonly SymbolicTensor[]): SymbolicTensor[] {
+    return this.applySymbolic(inputs, states);
+  }
+
   /** Connects the layer to symbolic inputs and returns its symbolic outputs. */
   protected applySymbolic(inputs: readonly SymbolicTensor[], states: readonly SymbolicTensor[]): SymbolicTensor[] {
     const inShapes = inputs.map((t) => t.shape);

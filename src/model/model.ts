@@ -142,6 +142,38 @@ export class Model {
     return `Model '${this.name}'`;
   }
 
+  /**
+   * Calls the model like a layer (Keras `model(x)`): on symbolic tensors it replays the model's
+   * graph on them, sharing every layer and weight, and returns the matching outputs, so a model
+   * can be part of a bigger one. (The bigger model then lists the inner layers themselves, not
+   * one nested-model entry as Keras's summary does.) On concrete tensors it is `predict`.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: TensorLike | TensorLike[]): Tensor | Tensor[];
+  apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (!list.some((t) => t instanceof SymbolicTensor)) return this.predict(inputs as TensorLike | TensorLike[]);
+    if (list.length !== this.inputs.length || !list.every((t) => t instanceof SymbolicTensor)) {
+      throw new WasmRnnError(`${this.who}: expected ${this.inputs.length} symbolic input(s) (${this.inputs.map((t) => fmtShape(t.shape)).join(", ")}), got ${list.length}${list.every((t) => t instanceof SymbolicTensor) ? "" : " with concrete values among them"}`);
+    }
+    const map = new Map<number, SymbolicTensor>();
+    this.inputs.forEach((want, i) => {
+      const got = list[i] as SymbolicTensor;
+      const ok = got.dtype === want.dtype && got.shape.length === want.shape.length &&
+        want.shape.every((d, j) => d === null || got.shape[j] === null || got.shape[j] === d);
+      if (!ok) {
+        throw new WasmRnnError(`${this.who}: expected input ${i} of shape ${fmtShape(want.shape)} (${want.dtype}), got ${fmtShape(got.shape)} (${got.dtype})`);
+      }
+      map.set(want.id, got);
+    });
+    for (const node of this.nodes) {
+      const outs = node.layer.replayNode(node.inputs.map((t) => map.get(t.id)!), node.initialState.map((t) => map.get(t.id)!));
+      node.outputs.forEach((t, i) => map.set(t.id, outs[i]!));
+    }
+    const outs = this.outputs.map((t) => map.get(t.id)!);
+    return this.singleOutput ? outs[0] : outs;
+  }
+
   /** A layer by name, or by index in `layers`. */
   getLayer(nameOrIndex: string | number): Layer {
     const layer = typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);

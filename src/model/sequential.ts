@@ -76,6 +76,20 @@ export class Sequential extends Model {
     this.layers = this.layers.filter((l) => !(l instanceof InputLayer));
   }
 
+  /** As Model.apply; an unconnected stack is connected first, from the call's input shape. */
+  override apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  override apply(inputs: TensorLike | TensorLike[]): Tensor | Tensor[];
+  override apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
+    const first = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!this.input && first instanceof SymbolicTensor) {
+      if (this.stack.length === 0) throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before apply, got none`);
+      const input = Input({ shape: first.shape.slice(1), dtype: first.dtype });
+      this.connectStack(input, input, this.stack);
+      this.input = input;
+    }
+    return super.apply(inputs as SymbolicTensor);
+  }
+
   /** Connects the stack on the first call when no Input was given (Keras builds on first use). */
   override predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
     if (!this.input) {
