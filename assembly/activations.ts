@@ -146,6 +146,25 @@ const K: usize = memory.data<f32>([
   return f32x4.div(f32x4.sub(one, eh), f32x4.mul(po, f32x4.add(one, eh)));
 }
 
+// The GRU's default cell (tanh, sigmoid; reset_after) for four units, with 2 divisions instead of 3:
+//   z = 1/pz, pz = 1 + e^-az;  r = 1/pr, pr = 1 + e^-ar;  a = xh + uh / pr;  n = (1-En)/(1+En)
+//   h' = z h + (1-z) n = [h (1+En) + (pz-1)(1-En)] / [pz (1+En)]           En = e^-2a
+// az, ar are the z and r pre-activations (x·W + b_in + h·U + b_rec), xh and uh the candidate's
+// input and recurrent parts. Arguments clamped at 28 as in the LSTM's fused cell.
+// @ts-ignore: decorator
+@inline export function gruCellTanhSigmoid(az: v128, ar: v128, xh: v128, uh: v128, h: v128): v128 {
+  const one = v128.load(K, 176);
+  const two = v128.load(K, 240); // -2
+  const hi = v128.load(K, 320);
+  const pz = f32x4.add(one, expClamped(f32x4.neg(az), hi));
+  const pr = f32x4.add(one, expClamped(f32x4.neg(ar), hi));
+  const a = f32x4.add(xh, f32x4.div(uh, pr));
+  const en = expClamped(f32x4.mul(a, two), hi);
+  const pn = f32x4.add(one, en);
+  const num = f32x4.add(f32x4.mul(h, pn), f32x4.mul(f32x4.sub(pz, one), f32x4.sub(one, en)));
+  return f32x4.div(num, f32x4.mul(pz, pn));
+}
+
 // Element-wise activation by id (softmax is a row operation: see softmax_rows).
 // @ts-ignore: decorator
 @inline export function activatev(x: v128, kind: i32): v128 {

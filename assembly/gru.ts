@@ -17,7 +17,7 @@
 // that starts from a bias row or the step's projection, and a fused SIMD gate pass.
 
 import { gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
-import { activatev } from "./activations";
+import { ACT_SIGMOID, ACT_TANH, activatev, gruCellTanhSigmoid } from "./activations";
 import { maskedStepOutput } from "./sequence";
 import { storeLanes } from "./simd";
 
@@ -39,6 +39,8 @@ export function gru_reset_after_forward(
 ): void {
   const Hp = (H + 3) & ~3;
   const G3 = Hp * 3;
+  // the default cell has a fused form with fewer divisions (activations.ts)
+  const fused = act == ACT_TANH && recAct == ACT_SIGMOID;
   gemm_2x12(B * T, G3, I, x, I, w, bias, 0, xw, G3);
   const one = v128.load(ONE);
   for (let s = 0; s < T; s++) {
@@ -58,11 +60,17 @@ export function gru_reset_after_forward(
       for (let g = 0; g < (Hp >> 2); g++) {
         const xg = xr + (<usize>g * 48);
         const ug = ur + (<usize>g * 48);
-        const zg = activatev(f32x4.add(v128.load(xg), v128.load(ug)), recAct);
-        const rg = activatev(f32x4.add(v128.load(xg, 16), v128.load(ug, 16)), recAct);
-        const ng = activatev(f32x4.add(v128.load(xg, 32), f32x4.mul(rg, v128.load(ug, 32))), act);
         const hOld = v128.load(hr + (<usize>g << 4));
-        const hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+        let hNew: v128;
+        if (fused) {
+          hNew = gruCellTanhSigmoid(f32x4.add(v128.load(xg), v128.load(ug)), f32x4.add(v128.load(xg, 16), v128.load(ug, 16)),
+            v128.load(xg, 32), v128.load(ug, 32), hOld);
+        } else {
+          const zg = activatev(f32x4.add(v128.load(xg), v128.load(ug)), recAct);
+          const rg = activatev(f32x4.add(v128.load(xg, 16), v128.load(ug, 16)), recAct);
+          const ng = activatev(f32x4.add(v128.load(xg, 32), f32x4.mul(rg, v128.load(ug, 32))), act);
+          hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+        }
         v128.store(hr + (<usize>g << 4), hNew);
         if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
       }
