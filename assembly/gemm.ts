@@ -158,6 +158,26 @@ export function gemm_2x4(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
   if (NV > 3) x3 = v128.load(init, 48);
   let bk = panel;
   let k = 0;
+  if (NV <= 2) {
+    // narrow panels leave too few accumulators to hide the add latency: a second set takes
+    // every other pair of k, summed in at the end
+    let y0 = f32x4.splat(0), y1 = y0;
+    for (; k + 4 <= K; k += 4) {
+      const ak = a + (<usize>k << 2);
+      const s0 = v128.load32_splat(ak), s1 = v128.load32_splat(ak, 4);
+      const s2 = v128.load32_splat(ak, 8), s3 = v128.load32_splat(ak, 12);
+      const b1 = bk + W, b2 = b1 + W, b3 = b2 + W;
+      x0 = f32x4.add(x0, madd(s0, v128.load(bk), f32x4.mul(s1, v128.load(b1))));
+      y0 = f32x4.add(y0, madd(s2, v128.load(b2), f32x4.mul(s3, v128.load(b3))));
+      if (NV > 1) {
+        x1 = f32x4.add(x1, madd(s0, v128.load(bk, 16), f32x4.mul(s1, v128.load(b1, 16))));
+        y1 = f32x4.add(y1, madd(s2, v128.load(b2, 16), f32x4.mul(s3, v128.load(b3, 16))));
+      }
+      bk += W << 2;
+    }
+    x0 = f32x4.add(x0, y0);
+    if (NV > 1) x1 = f32x4.add(x1, y1);
+  }
   for (; k + 2 <= K; k += 2) {
     const s0 = v128.load32_splat(a + (<usize>k << 2));
     const s1 = v128.load32_splat(a + (<usize>k << 2), 4);

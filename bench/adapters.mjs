@@ -24,7 +24,7 @@ export function versionOf(pkg) {
 }
 
 /** [B, T, I] -> [T, B, I] (ONNX LSTM is time-major). Identity copy when B = 1. */
-function toTimeMajor(x, B, T, I) {
+export function toTimeMajor(x, B, T, I) {
   const out = new Float32Array(x.length);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) out.set(x.subarray((b * T + t) * I, (b * T + t + 1) * I), (t * B + b) * I);
@@ -33,7 +33,7 @@ function toTimeMajor(x, B, T, I) {
 }
 
 /** ONNX Y [T, 1, B, H] -> [B, T, H]. */
-function fromTimeMajor(y, B, T, H) {
+export function fromTimeMajor(y, B, T, H) {
   const out = new Float32Array(y.length);
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) out.set(y.subarray((t * B + b) * H, (t * B + b + 1) * H), (b * T + t) * H);
@@ -114,7 +114,7 @@ function makeOrtAdapter(ort, { name, label, version, sessionOptions }) {
   };
 }
 
-const ORT_OPTIONS = {
+export const ORT_OPTIONS = {
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   executionMode: "sequential",

@@ -1,4 +1,5 @@
-// Builds the bytes of an ONNX model holding one `LSTM` op, from Keras-layout weights.
+// Builds the bytes of an ONNX model holding one recurrent op (LSTM, GRU or RNN), from Keras-layout
+// weights.
 //
 // The protobuf is written by hand (a few dozen lines) instead of pulling in protobufjs/onnx-proto:
 // the model only needs varints, length-delimited fields and raw float bytes.
@@ -66,53 +67,74 @@ function valueInfo(name, dims) {
 
 // ---- weight conversion ------------------------------------------------------------------------
 
-// For ONNX gate slot g (i, o, f, c), the Keras gate block it comes from (Keras order i, f, c, o).
-const KERAS_GATE_FOR_ONNX = [0, 3, 1, 2];
+// Per cell: the ONNX op, its gate count, and for ONNX gate slot g the Keras gate block it comes from.
+// LSTM: ONNX i, o, f, c from Keras i, f, c, o. GRU: z, r, h in both. RNN (SimpleRNN): one gate.
+const CELLS = {
+  LSTM: { op: "LSTM", gates: 4, kerasGate: [0, 3, 1, 2] },
+  GRU: { op: "GRU", gates: 3, kerasGate: [0, 1, 2] },
+  SimpleRNN: { op: "RNN", gates: 1, kerasGate: [0] },
+};
 
-/** Keras [rows, 4H] (gates along columns) -> ONNX [4H, rows] (gates along rows, reordered). */
-function toOnnxMatrix(keras, rows, H) {
-  const out = new Float32Array(4 * H * rows);
-  for (let g = 0; g < 4; g++) {
-    const kg = KERAS_GATE_FOR_ONNX[g];
+/** Keras [rows, G*H] (gates along columns) -> ONNX [G*H, rows] (gates along rows, reordered). */
+function toOnnxMatrix(keras, rows, H, cell) {
+  const G = cell.gates;
+  const out = new Float32Array(G * H * rows);
+  for (let g = 0; g < G; g++) {
+    const kg = cell.kerasGate[g];
     for (let j = 0; j < H; j++) {
       const dst = (g * H + j) * rows;
       const srcCol = kg * H + j;
-      for (let k = 0; k < rows; k++) out[dst + k] = keras[k * 4 * H + srcCol];
+      for (let k = 0; k < rows; k++) out[dst + k] = keras[k * G * H + srcCol];
     }
   }
   return out;
 }
 
-/** Keras bias [4H] -> ONNX B [8H]: input bias Wb reordered, recurrent bias Rb = 0. */
-function toOnnxBias(bias, H) {
-  const out = new Float32Array(8 * H);
-  for (let g = 0; g < 4; g++) {
-    const kg = KERAS_GATE_FOR_ONNX[g];
-    out.set(bias.subarray(kg * H, (kg + 1) * H), g * H);
+/**
+ * Keras bias -> ONNX B [2*G*H] = [Wb | Rb], reordered. A Keras bias of G*H values is the input
+ * bias (Rb = 0); GRU with reset_after keeps 2*G*H values, input row then recurrent row.
+ */
+function toOnnxBias(bias, H, cell) {
+  const G = cell.gates;
+  const out = new Float32Array(2 * G * H);
+  for (let half = 0; half < bias.length / (G * H); half++) {
+    for (let g = 0; g < G; g++) {
+      const kg = cell.kerasGate[g];
+      out.set(bias.subarray(half * G * H + kg * H, half * G * H + (kg + 1) * H), half * G * H + g * H);
+    }
   }
   return out;
 }
 
+const intAttr = (name, value) => fBytes(5, msg(fBytes(1, name), fInt(20, ATTR_INT), fInt(3, value)));
+
 /**
+ * One recurrent op (LSTM, GRU or RNN) from Keras-layout weights.
+ * @param {"LSTM"|"GRU"|"SimpleRNN"} kind
  * @param {{B:number,T:number,I:number,H:number}} shape
  * @param {{kernel:Float32Array, recurrent:Float32Array, bias:Float32Array}} w Keras layout
- * @returns {Uint8Array} a serialized ModelProto with inputs X [T,B,I] and output Y [T,1,B,H]
+ * @param {{resetAfter?: boolean}} opts GRU: Keras reset_after = ONNX linear_before_reset
+ * @returns {Uint8Array} a serialized ModelProto with input X [T,B,I] and output Y [T,1,B,H]
  */
-export function buildLstmOnnx({ B, T, I, H }, w) {
+export function buildRecurrentOnnx(kind, { B, T, I, H }, w, opts = {}) {
+  const cell = CELLS[kind];
+  const G = cell.gates;
+  const attrs = [intAttr("hidden_size", H)];
+  if (kind === "GRU") attrs.push(intAttr("linear_before_reset", opts.resetAfter === false ? 0 : 1));
   const node = msg(
     ["X", "W", "R", "B"].map((n) => fBytes(1, n)), // inputs
-    fBytes(2, "Y"), // output (Y_h, Y_c omitted)
-    fBytes(3, "lstm"), // name
-    fBytes(4, "LSTM"), // op_type
-    fBytes(5, msg(fBytes(1, "hidden_size"), fInt(20, ATTR_INT), fInt(3, H))), // attribute
-    // Default activations (Sigmoid, Tanh, Tanh) and direction "forward" match Keras' defaults.
+    fBytes(2, "Y"), // output (the final states omitted)
+    fBytes(3, cell.op.toLowerCase()), // name
+    fBytes(4, cell.op), // op_type
+    attrs,
+    // Default activations (sigmoid / tanh) and direction "forward" match Keras' defaults.
   );
   const graph = msg(
     fBytes(1, node),
-    fBytes(2, "lstm_graph"),
-    fBytes(5, tensorProto("W", [1, 4 * H, I], toOnnxMatrix(w.kernel, I, H))),
-    fBytes(5, tensorProto("R", [1, 4 * H, H], toOnnxMatrix(w.recurrent, H, H))),
-    fBytes(5, tensorProto("B", [1, 8 * H], toOnnxBias(w.bias, H))),
+    fBytes(2, `${cell.op.toLowerCase()}_graph`),
+    fBytes(5, tensorProto("W", [1, G * H, I], toOnnxMatrix(w.kernel, I, H, cell))),
+    fBytes(5, tensorProto("R", [1, G * H, H], toOnnxMatrix(w.recurrent, H, H, cell))),
+    fBytes(5, tensorProto("B", [1, 2 * G * H], toOnnxBias(w.bias, H, cell))),
     fBytes(11, valueInfo("X", [T, B, I])),
     fBytes(12, valueInfo("Y", [T, 1, B, H])),
   );
@@ -123,3 +145,6 @@ export function buildLstmOnnx({ B, T, I, H }, w) {
     fBytes(8, msg(fBytes(1, ""), fInt(2, 14))), // opset_import: default domain, opset 14
   );
 }
+
+/** The LSTM the main comparison uses. */
+export const buildLstmOnnx = (shape, w) => buildRecurrentOnnx("LSTM", shape, w);
