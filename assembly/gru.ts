@@ -16,7 +16,7 @@
 // Like the LSTM: one GEMM projects the inputs of all steps, then each step is a recurrent GEMM
 // that starts from a bias row or the step's projection, and a fused SIMD gate pass.
 
-import { gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
+import { gemm_2x12, gemm_2x16, gemm_2x8 } from "./gemm";
 import { ACT_SIGMOID, ACT_TANH, activatev, gruCellTanhSigmoid } from "./activations";
 import { maskedStepOutput } from "./sequence";
 import { storeLanes } from "./simd";
@@ -80,14 +80,16 @@ export function gru_reset_after_forward(
 }
 
 // reset_after = false. The candidate needs (r ⊙ h)·Uh, so the weights are split into a z, r part
-// (G = 2, 8-wide panels) and an h part (G = 1, 4-wide panels).
-//   wzr    panels [Hp/4][I][8],  wh panels [Hp/4][I][4]      kernel parts
-//   uzr    panels [Hp/4][Hp][8], uh panels [Hp/4][Hp][4]     recurrent kernel parts
-//   bzr    [2Hp], bh [Hp]                                    bias parts (zeros without bias)
-//   xzr    [B, T, 2Hp], xh [B, T, Hp]                        scratch: projections of all steps
+// (G = 2, 8-wide gate-interleaved panels) and an h part, plain units in 16-wide panels (a
+// one-gate part needs no interleaving, and 16-wide panels keep four accumulators busy).
+// Hq = H rounded up to 16.
+//   wzr    panels [Hp/4][I][8],  wh panel16 [Hq/16][I][16]     kernel parts
+//   uzr    panels [Hp/4][Hp][8], uh panel16 [Hq/16][Hp][16]    recurrent kernel parts
+//   bzr    [2Hp], bh [Hq]                                      bias parts (zeros without bias)
+//   xzr    [B, T, 2Hp], xh [B, T, Hq]                          scratch: projections of all steps
 //   zr     [B, 2Hp]   scratch: pre-activations, then activated z in the z lanes
 //   rh     [B, Hp]    scratch: r ⊙ h
-//   hh     [B, Hp]    scratch: x·Wh + b + (r ⊙ h)·Uh
+//   hh     [B, Hq]    scratch: x·Wh + b + (r ⊙ h)·Uh
 export function gru_reset_before_forward(
   B: i32, T: i32, I: i32, H: i32,
   x: usize, wzr: usize, wh: usize, uzr: usize, uh: usize, bzr: usize, bh: usize,
@@ -96,9 +98,10 @@ export function gru_reset_before_forward(
   mask: usize, zeroOutput: i32, last: usize,
 ): void {
   const Hp = (H + 3) & ~3;
+  const Hq = (H + 15) & ~15;
   const G2 = Hp << 1;
   gemm_2x8(B * T, G2, I, x, I, wzr, bzr, 0, xzr, G2);
-  gemm_2x4(B * T, Hp, I, x, I, wh, bh, 0, xh, Hp);
+  gemm_2x16(B * T, Hq, I, x, I, wh, bh, 0, xh, Hq);
   const one = v128.load(ONE);
   for (let s = 0; s < T; s++) {
     const t = goBackwards ? T - 1 - s : s;
@@ -114,7 +117,7 @@ export function gru_reset_before_forward(
         v128.store(rhr + (<usize>g << 4), f32x4.mul(rg, v128.load(hr + (<usize>g << 4))));
       }
     }
-    gemm_2x4(B, Hp, Hp, rh, Hp, uh, xh + (<usize>t * <usize>Hp << 2), T * Hp, hh, Hp);
+    gemm_2x16(B, Hq, Hp, rh, Hp, uh, xh + (<usize>t * <usize>Hq << 2), T * Hq, hh, Hq);
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
@@ -125,7 +128,7 @@ export function gru_reset_before_forward(
         }
       }
       const zrr = zr + (<usize>b * <usize>G2 << 2);
-      const hhr = hh + (<usize>b * <usize>Hp << 2);
+      const hhr = hh + (<usize>b * <usize>Hq << 2);
       for (let g = 0; g < (Hp >> 2); g++) {
         const zg = v128.load(zrr + (<usize>g << 5));
         const ng = activatev(v128.load(hhr + (<usize>g << 4)), act);

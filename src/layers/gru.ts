@@ -85,20 +85,23 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const kernel = values[0]!, recurrent = values[1]!;
     const bias = this.useBias ? values[2]! : new Float32Array((this.resetAfter ? 2 : 1) * 3 * H);
-    // (source, rows, gates, padded rows) per packed block
+    // (source, rows, gates, padded rows) per packed block; gates 0 = plain 16-wide panels (the
+    // reset-before candidate's one-gate part: assembly/gru.ts)
     const blocks: [Float32Array, number, number, number][] = this.resetAfter
       ? [[kernel, I, 3, I], [recurrent, H, 3, Hp], [bias.subarray(0, 3 * H), 1, 3, 1], [bias.subarray(3 * H), 1, 3, 1]]
       : [
-        [columns(kernel, I, 3 * H, 0, 2 * H), I, 2, I], [columns(kernel, I, 3 * H, 2 * H, H), I, 1, I],
-        [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp], [columns(recurrent, H, 3 * H, 2 * H, H), H, 1, Hp],
-        [bias.subarray(0, 2 * H), 1, 2, 1], [bias.subarray(2 * H), 1, 1, 1],
+        [columns(kernel, I, 3 * H, 0, 2 * H), I, 2, I], [columns(kernel, I, 3 * H, 2 * H, H), I, 0, I],
+        [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp], [columns(recurrent, H, 3 * H, 2 * H, H), H, 0, Hp],
+        [bias.subarray(0, 2 * H), 1, 2, 1], [bias.subarray(2 * H), 1, 0, 1],
       ];
-    const fresh = this.allocAll(blocks.map(([, , G, Kp]) => G * Hp * Kp * 4));
+    const Hq = (H + 15) & ~15;
+    const fresh = this.allocAll(blocks.map(([, , G, Kp]) => (G ? G * Hp : Hq) * Kp * 4));
     withStaging(blocks.map(([src]) => src.length * 4), (staged) => {
       const f32 = heapF32();
       blocks.forEach(([src, K, G, Kp], i) => {
         f32.set(src, staged[i]! >> 2);
-        k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
+        if (G) k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
+        else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
       });
     });
     this.freeWeights();
@@ -108,10 +111,12 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
   protected readWeights(): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    // G = 0: a plain 16-wide panel block (see writeWeights)
     const unpack = (ptr: number, K: number, G: number, Kp: number): Float32Array =>
-      withStaging([K * G * H * 4], ([s]) => {
-        k.unpack_gates(ptr, K, H, G, Kp, s!);
-        return heapF32().slice(s! >> 2, (s! >> 2) + K * G * H);
+      withStaging([K * Math.max(G, 1) * H * 4], ([s]) => {
+        if (G) k.unpack_gates(ptr, K, H, G, Kp, s!);
+        else k.unpack_panel16(ptr, K, H, Kp, s!);
+        return heapF32().slice(s! >> 2, (s! >> 2) + K * Math.max(G, 1) * H);
       });
     let out: Float32Array[];
     if (this.resetAfter) {
@@ -129,9 +134,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         return m;
       };
       out = [
-        join(unpack(this.ptrs[0]!, I, 2, I), unpack(this.ptrs[1]!, I, 1, I), I),
-        join(unpack(this.ptrs[2]!, H, 2, Hp), unpack(this.ptrs[3]!, H, 1, Hp), H),
-        join(unpack(this.ptrs[4]!, 1, 2, 1), unpack(this.ptrs[5]!, 1, 1, 1), 1),
+        join(unpack(this.ptrs[0]!, I, 2, I), unpack(this.ptrs[1]!, I, 0, I), I),
+        join(unpack(this.ptrs[2]!, H, 2, Hp), unpack(this.ptrs[3]!, H, 0, Hp), H),
+        join(unpack(this.ptrs[4]!, 1, 2, 1), unpack(this.ptrs[5]!, 1, 0, 1), 1),
       ];
     }
     return this.useBias ? out : out.slice(0, 2);
@@ -140,7 +145,8 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
   protected cellScratchBytes(B: number, T: number): number {
     const Hp = this.stateStride;
     if (this.resetAfter) return align(B * T * 3 * Hp * 4) + align(B * 3 * Hp * 4);
-    return align(B * T * 2 * Hp * 4) + align(B * T * Hp * 4) + align(B * 2 * Hp * 4) + 2 * align(B * Hp * 4);
+    const Hq = (this.units + 15) & ~15;
+    return align(B * T * 2 * Hp * 4) + align(B * T * Hq * 4) + align(B * 2 * Hp * 4) + align(B * Hp * 4) + align(B * Hq * 4);
   }
 
   protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
@@ -163,11 +169,12 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
       else k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
         states[0]!, xw, hu, y, mask, zero, last);
     } else {
-      const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hp * 4);
+      const Hq = (H + 15) & ~15;
+      const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hq * 4);
       const rh = zr + align(B * 2 * Hp * 4), hh = rh + align(B * Hp * 4);
       const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
         p[4]!, p[5]!, act, recAct, back, row(states[0]!, Hp * 4, b0), row(xzr, T * 2 * Hp * 4, b0),
-        row(xh, T * Hp * 4, b0), row(zr, 2 * Hp * 4, b0), row(rh, Hp * 4, b0), row(hh, Hp * 4, b0),
+        row(xh, T * Hq * 4, b0), row(zr, 2 * Hp * 4, b0), row(rh, Hp * 4, b0), row(hh, Hq * 4, b0),
         row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0)];
       if (split) splitRows(pool, "gru_reset_before_forward", B, args);
       else k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
