@@ -18,7 +18,7 @@
 
 import { gemm_2x12, gemm_2x16, gemm_2x8 } from "./gemm";
 import { ACT_SIGMOID, ACT_TANH, activatev, gruCellTanhSigmoid } from "./activations";
-import { maskedStepOutput } from "./sequence";
+import { maskedStepOutput, stepMasked } from "./sequence";
 import { storeLanes } from "./simd";
 
 const ONE: usize = memory.data<f32>([1, 1, 1, 1]);
@@ -49,11 +49,9 @@ export function gru_reset_after_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
-      if (mask) {
-        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
-          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
-          continue;
-        }
+      if (stepMasked(mask, b * T + t)) {
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        continue;
       }
       const xr = xw + (<usize>(b * T + t) * <usize>G3 << 2);
       const ur = hu + (<usize>b * <usize>G3 << 2);
@@ -121,11 +119,9 @@ export function gru_reset_before_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
-      if (mask) {
-        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
-          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
-          continue;
-        }
+      if (stepMasked(mask, b * T + t)) {
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        continue;
       }
       const zrr = zr + (<usize>b * <usize>G2 << 2);
       const hhr = hh + (<usize>b * <usize>Hq << 2);

@@ -26,6 +26,7 @@
 
 import { gemm_2x16 } from "./gemm";
 import { ACT_SIGMOID, ACT_TANH, activatev, lstmCellTanhSigmoid } from "./activations";
+import { maskedStepOutput, stepMasked } from "./sequence";
 import { storeLanes } from "./simd";
 
 export function lstm_forward(
@@ -52,17 +53,13 @@ export function lstm_forward(
       const cr = c + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + (<usize>(b * T + s) * <usize>(5 * Hp) << 2);
-      if (mask) {
-        const lr = last + (<usize>b * <usize>Hp << 2);
-        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
-          if (zeroOutput) memory.fill(lr, 0, <usize>Hp << 2);
-          for (let g = 0; g < (Hp >> 2); g++) {
-            const lanes = H - (g << 2);
-            if (y) storeLanes(y + outRow + (<usize>g << 4), v128.load(lr + (<usize>g << 4)), lanes);
-            if (cseq) storeLanes(cseq + outRow + (<usize>g << 4), v128.load(cr + (<usize>g << 4)), lanes);
-          }
-          continue;
+      if (stepMasked(mask, b * T + t)) {
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        // the cell state carries over unchanged, so the cell sequence repeats it
+        if (cseq) {
+          for (let g = 0; g < (Hp >> 2); g++) storeLanes(cseq + outRow + (<usize>g << 4), v128.load(cr + (<usize>g << 4)), H - (g << 2));
         }
+        continue;
       }
       if (fused) {
         for (let g = 0; g < (Hp >> 2); g++) {

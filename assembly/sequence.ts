@@ -5,6 +5,12 @@
 
 import { storeLanes } from "./simd";
 
+// Whether element i of a u8 mask (0 = no mask) is masked.
+// @ts-ignore: decorator
+@inline export function stepMasked(mask: usize, i: i32): bool {
+  return mask != 0 && load<u8>(mask + <usize>i) == 0;
+}
+
 // A masked step of a recurrent kernel: the row's output is its latest output `last` [Hp]
 // (Keras zero_output_for_mask = false) or zeros (zeroOutput = 1, and then `last` becomes zero
 // too, as Keras's carried output does). outRow [H] may be 0 (no output sequence wanted).

@@ -16,7 +16,7 @@
 
 import { gemm_2x16 } from "./gemm";
 import { activatev } from "./activations";
-import { maskedStepOutput } from "./sequence";
+import { maskedStepOutput, stepMasked } from "./sequence";
 import { storeLanes } from "./simd";
 
 export function simple_rnn_forward(
@@ -34,11 +34,9 @@ export function simple_rnn_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hq << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
-      if (mask) {
-        if (load<u8>(mask + <usize>(b * T + t)) == 0) {
-          maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput);
-          continue;
-        }
+      if (stepMasked(mask, b * T + t)) {
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput);
+        continue;
       }
       const zr = z + (<usize>b * <usize>Hq << 2);
       for (let g = 0; g < (Hq >> 2); g++) {
