@@ -3,7 +3,7 @@
 import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
+import type { Tensor, NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
@@ -51,16 +51,12 @@ export class Dense extends Layer {
   apply(x: SymbolicTensor): SymbolicTensor;
   apply(x: Tensor | NestedArray): Tensor;
   apply(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
-    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
-    return this.applyEager([toTensor(x, this.who)], [])[0]!;
+    return this.applyOne(x);
   }
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
-    const x = inputs[0]!;
-    if (inputs.length !== 1 || states.length !== 0) {
-      throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
-    }
-    if (x.length < 2 || x[x.length - 1] === null) {
+    const x = this.checkOneInput(inputs, states, 2);
+    if (x[x.length - 1] === null) {
       throw new WasmRnnError(`${this.who}: expected input of rank >= 2 with a known last dimension, got shape ${fmtShape(x)}`);
     }
     if (this.built && x[x.length - 1] !== this.inputDim) {

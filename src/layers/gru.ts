@@ -46,13 +46,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     this.resetAfter = checkBool(this.who, "resetAfter", args.resetAfter, true);
   }
 
-  cloneAs(name: string, goBackwards: boolean): GRU<S> {
-    return new GRU<S>({ ...(this.args as unknown as GRUArgs<S>), name, goBackwards });
-  }
 
-  protected get stateStride(): number {
-    return (this.units + 3) & ~3;
-  }
 
   apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): RecurrentOutput<S, SymbolicTensor>;
   apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): RecurrentOutput<S, Tensor>;

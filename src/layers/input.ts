@@ -2,7 +2,7 @@
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
 import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { Layer, checkOptions, type Buf, type WeightSpec } from "./layer.js";
+import { WeightlessLayer, checkOptions, type Buf } from "./layer.js";
 
 export interface InputArgs {
   /** Shape without the batch dimension; `null` marks a free dimension (e.g. steps). */
@@ -13,7 +13,7 @@ export interface InputArgs {
   name?: string;
 }
 
-export class InputLayer extends Layer {
+export class InputLayer extends WeightlessLayer {
   readonly className = "InputLayer";
   readonly batchShape: Shape;
   readonly dtype: DType;
@@ -50,19 +50,7 @@ export class InputLayer extends Layer {
   computeOutputShapes(): Shape[] {
     return [this.batchShape];
   }
-  protected build(): void {}
-  weightSpecs(): WeightSpec[] {
-    return [];
-  }
-  protected writeWeights(): void {}
-  protected readWeights(): Float32Array[] {
-    return [];
-  }
-  scratchBytes(): number {
-    return 0;
-  }
   forward(_inputs: readonly Buf[], _outputs: readonly Buf[]): void {}
-  dispose(): void {}
 
   override toString(): string {
     return `InputLayer(${this.name}, ${fmtShape(this.batchShape)})`;

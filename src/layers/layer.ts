@@ -2,7 +2,7 @@
 // weight API. Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, tensor, type TensorLike, type DType } from "../core/tensor.js";
+import { Tensor, tensor, toTensor, type DType, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
 import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
 
@@ -163,6 +163,22 @@ export abstract class Layer {
     this.builtShape = [...inputShape];
   }
 
+  /** `apply` for a layer of one input and one output: symbolic, or an eager call. */
+  protected applyOne(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
+    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
+    return this.applyEager([toTensor(x, this.who)], [])[0]!;
+  }
+
+  /** checkInputs' common part for a one-input layer: no states, rank at least `minRank`. */
+  protected checkOneInput(inputs: readonly Shape[], states: readonly Shape[], minRank: number): Shape {
+    if (inputs.length !== 1 || states.length !== 0) {
+      throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
+    }
+    const x = inputs[0]!;
+    if (x.length < minRank) throw new WasmRnnError(`${this.who}: expected input of rank >= ${minRank}, got shape ${fmtShape(x)}`);
+    return x;
+  }
+
   /**
    * Calls the layer on new symbolic inputs the way an existing node of it was called: used by
    * `Model.apply` to replay a model's graph on other tensors (the layer's weights are shared).
@@ -309,6 +325,30 @@ export abstract class Layer {
 
   countParams(): number {
     return this.weightSpecs().reduce((n, s) => n + sizeOf(s.shape), 0);
+  }
+}
+
+/** Base for layers with no weights (inputs, masking, merges, reshapes, activations). */
+export abstract class WeightlessLayer extends Layer {
+  protected build(): void {}
+  weightSpecs(): WeightSpec[] {
+    return [];
+  }
+  protected writeWeights(): void {}
+  protected readWeights(): Float32Array[] {
+    return [];
+  }
+  scratchBytes(): number {
+    return 0;
+  }
+  dispose(): void {}
+
+  /** `apply` for a layer of several inputs (Concatenate, Add): all symbolic or all concrete. */
+  protected applyMany(xs: readonly (SymbolicTensor | Tensor | NestedArray)[]): SymbolicTensor | Tensor {
+    if (!Array.isArray(xs)) throw new WasmRnnError(`${this.who}: expected an array of inputs, got ${typeof xs}`);
+    if (xs.every((x) => x instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[], [])[0]!;
+    if (xs.some((x) => x instanceof SymbolicTensor)) throw new WasmRnnError(`${this.who}: expected all inputs symbolic or all concrete, got a mix`);
+    return this.applyEager(xs.map((x) => toTensor(x as Tensor, this.who)), [])[0]!;
   }
 }
 

@@ -61,14 +61,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     this.returnCellSequences = checkBool(this.who, "returnCellSequences", args.returnCellSequences, false) as C;
   }
 
-  cloneAs(name: string, goBackwards: boolean): LSTM<S, C> {
-    return new LSTM<S, C>({ ...(this.args as unknown as LSTMArgs<S, C>), name, goBackwards });
-  }
 
-  /** Units rounded up to the kernel's vector width. */
-  protected get stateStride(): number {
-    return (this.units + 3) & ~3;
-  }
 
   apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): LSTMOutput<S, SymbolicTensor, C>;
   apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): LSTMOutput<S, Tensor, C>;

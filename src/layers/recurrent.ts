@@ -79,8 +79,10 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Names of the states in Keras order: ["h", "c"] or ["h"]. */
   abstract readonly stateNames: readonly string[];
-  /** Floats per state row in the kernel's layout (units padded to its vector or tile width). */
-  protected abstract get stateStride(): number;
+  /** Floats per state row in the kernel's layout: units padded to the vector width (4). */
+  protected get stateStride(): number {
+    return (this.units + 3) & ~3;
+  }
   /** Creates the cell's weights for this input size (Keras initialisers). */
   protected abstract buildWeights(): void;
   /** Kernel scratch bytes for B rows of T steps (the base adds states and `last`). */
@@ -93,7 +95,10 @@ export abstract class RecurrentLayer extends Layer {
   protected abstract runCell(B: number, T: number, x: number, states: readonly number[], y: number,
     extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void;
   /** The same layer type and options with another name and direction (Bidirectional). */
-  abstract cloneAs(name: string, goBackwards: boolean): RecurrentLayer;
+  cloneAs(name: string, goBackwards: boolean): RecurrentLayer {
+    const Cell = this.constructor as new (args: RecurrentArgs) => RecurrentLayer;
+    return new Cell({ ...(this.args as unknown as RecurrentArgs), name, goBackwards });
+  }
 
   constructor(args: RecurrentArgs, className: string) {
     super(args.name, className);

@@ -4,51 +4,14 @@
 import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, toTensor, type NestedArray } from "../core/tensor.js";
+import { Tensor, type NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Dense } from "./dense.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
-  Layer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type WeightSpec,
+  Layer, WeightlessLayer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type WeightSpec,
 } from "./layer.js";
-
-/** Base for layers with no weights: one data input unless `apply` says otherwise. */
-abstract class WeightlessLayer extends Layer {
-  protected build(): void {}
-  weightSpecs(): WeightSpec[] {
-    return [];
-  }
-  protected writeWeights(): void {}
-  protected readWeights(): Float32Array[] {
-    return [];
-  }
-  scratchBytes(): number {
-    return 0;
-  }
-  dispose(): void {}
-
-  protected applyOne(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
-    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
-    return this.applyEager([toTensor(x, this.who)], [])[0]!;
-  }
-
-  protected applyMany(xs: readonly (SymbolicTensor | Tensor | NestedArray)[]): SymbolicTensor | Tensor {
-    if (!Array.isArray(xs)) throw new WasmRnnError(`${this.who}: expected an array of inputs, got ${typeof xs}`);
-    if (xs.every((x) => x instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[], [])[0]!;
-    if (xs.some((x) => x instanceof SymbolicTensor)) throw new WasmRnnError(`${this.who}: expected all inputs symbolic or all concrete, got a mix`);
-    return this.applyEager(xs.map((x) => toTensor(x as Tensor, this.who)), [])[0]!;
-  }
-
-  protected checkOneInput(inputs: readonly Shape[], states: readonly Shape[], minRank: number): Shape {
-    if (inputs.length !== 1 || states.length !== 0) {
-      throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
-    }
-    const x = inputs[0]!;
-    if (x.length < minRank) throw new WasmRnnError(`${this.who}: expected input of rank >= ${minRank}, got shape ${fmtShape(x)}`);
-    return x;
-  }
-}
 
 /** Keras `Layer.compute_mask` for layers that support masking: the input's mask passes through. */
 const passMask = (inputMasked: readonly boolean[]): MaskSource[] => [inputMasked[0] ? { input: 0 } : null];
@@ -132,8 +95,7 @@ export class Embedding extends Layer {
   apply(x: SymbolicTensor): SymbolicTensor;
   apply(x: Tensor | NestedArray): Tensor;
   apply(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
-    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
-    return this.applyEager([toTensor(x, this.who)], [])[0]!;
+    return this.applyOne(x);
   }
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
@@ -205,8 +167,7 @@ export class TimeDistributed extends Layer {
   apply(x: SymbolicTensor): SymbolicTensor;
   apply(x: Tensor | NestedArray): Tensor;
   apply(x: SymbolicTensor | Tensor | NestedArray): SymbolicTensor | Tensor {
-    if (x instanceof SymbolicTensor) return this.applySymbolic([x], [])[0]!;
-    return this.applyEager([toTensor(x, this.who)], [])[0]!;
+    return this.applyOne(x);
   }
 
   private inner(shape: Shape): Shape {

@@ -30,12 +30,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     super(args, "SimpleRNN");
   }
 
-  cloneAs(name: string, goBackwards: boolean): SimpleRNN<S> {
-    return new SimpleRNN<S>({ ...(this.args as unknown as SimpleRNNArgs<S>), name, goBackwards });
-  }
 
   /** Units rounded up to the 16-column GEMM panel. */
-  protected get stateStride(): number {
+  protected override get stateStride(): number {
     return (this.units + 15) & ~15;
   }
 
