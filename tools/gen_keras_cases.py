@@ -55,6 +55,7 @@ FILES = {
     "random": "lstm_random.json",
     "encdec": "lstm_encoder_decoder.json",
     "dense": "dense.json",
+    "activations": "activations.json",
 }
 
 
@@ -678,6 +679,10 @@ def rebuild_and_predict(case):
         model, layer = build_dense_model(case["config"], x.shape[1:])
         layer.set_weights([dec(w) for w in case["weights"]])
         return predict(model, x)
+    if kind == "activation":
+        name = case["name"]
+        fn = hard_sigmoid_legacy if name == "hard_sigmoid_legacy" else keras.activations.get(name)
+        return [keras.ops.convert_to_numpy(fn(keras.ops.convert_to_tensor(inputs[0])))]
     raise ValueError(kind)
 
 
@@ -699,6 +704,8 @@ def numpy_reference(case, stats=None):
         return [y, dh, dc]
     if kind == "dense":
         return [np_dense(case["config"], [dec(w) for w in case["weights"]], inputs[0])]
+    if kind == "activation":
+        return [np_act(case["name"])(inputs[0].astype(np.float64))]
     raise ValueError(kind)
 
 
@@ -885,6 +892,27 @@ def report_coverage(obj):
 # --------------------------------------------------------------------------
 
 
+def gen_activations():
+    """Each element-wise activation evaluated by Keras itself on points that test the edges:
+    both hard sigmoids' kinks (+-2.5, +-3), tanh near zero, saturation, and a dense grid."""
+    points = np.concatenate([
+        np.array([-3.5, -3, -2.5, -1, 0, 1, 2.5, 3, 3.5, 10, -10, 0.3,
+                  1e-8, -1e-8, 1e-4, -3e-3, 0.05, -0.0624, 0.0626, 0.0], dtype=np.float32),
+        np.linspace(-12, 12, 4001, dtype=np.float32),
+    ])
+    x = keras.ops.convert_to_tensor(points)
+    cases = []
+    for name in ("linear", "relu", "tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"):
+        fn = hard_sigmoid_legacy if name == "hard_sigmoid_legacy" else keras.activations.get(name)
+        y = keras.ops.convert_to_numpy(fn(x))
+        cases.append({"name": name, "kind": "activation", "inputs": [enc(points)], "outputs": [enc(y)]})
+    out = file_header()
+    out["description"] = ("Keras 3's element-wise activations on edge points and a grid; hard_sigmoid_legacy "
+                          "is the Keras 2 / TF.js clip(0.2x + 0.5, 0, 1) written with keras.ops.")
+    out["cases"] = cases
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="verify the files in test/cases instead of writing")
@@ -900,6 +928,7 @@ def main():
     write_json(FILES["random"], gen_random())
     write_json(FILES["encdec"], encdec)
     write_json(FILES["dense"], gen_dense())
+    write_json(FILES["activations"], gen_activations())
 
 
 if __name__ == "__main__":
