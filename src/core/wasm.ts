@@ -270,7 +270,7 @@ async function startThreaded(threads: number): Promise<void> {
     throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (threads build): ${String(err)}`);
   }
   active = "threads";
-  const [{ startPool }, { arena }] = await Promise.all([import("./threads.js"), import("./arena.js")]);
+  const [{ startPool }, { arena }] = await Promise.all([import("./pool.js"), import("./arena.js")]);
   try {
     await startPool(threads, module, memory, (bytes) => arena.alloc(bytes));
   } catch (err) {
