@@ -19,3 +19,4 @@ export { simple_rnn_forward } from "./simple_rnn";
 export {
   merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,
 } from "./sequence";
+export { sgd_update, sgd_momentum_update, adam_update, rmsprop_update, adagrad_update, decay_weights, sum_squares, clip_gradients } from "./optimizers";

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Generate Keras reference cases for wasm-rnn's optimizers (src/train/optimizers.ts).
+
+Every expected value comes from real Keras 3 (``optimizer.apply_gradients`` on ``keras.Variable``s,
+TensorFlow backend, float32); nothing is computed by hand. Deterministic: each case seeds NumPy
+from a fixed per-case seed, and Keras's session is cleared before each case, so its optimizer
+gets the first auto-name ("sgd", "adam", "rm_sprop", "adagrad").
+
+Usage (from the repository root):
+
+    .venv/bin/python tools/gen_keras_optimizers.py           # (re)write test/cases/optimizers.json
+    .venv/bin/python tools/gen_keras_optimizers.py --check   # replay every case in Keras and compare
+
+Case format:
+
+    {"name", "seed",
+     "optimizer": {"className": "Adam", "config": {camelCase wasm-rnn options}},
+     "keras_config": optimizer.get_config() right after construction (Keras's snake_case keys),
+     "params": [array, ...],                        initial values of the variables
+     "zero_grad": [[int, ...], ...],                per variable: flat indices whose gradient is 0
+                                                    at every step
+     "steps": [{"grads": [array, ...], "params": [array, ...]}, ...],  values after each step
+     "iterations": int}                             optimizer.iterations after the last step
+
+An array is {"shape": [...], "b64": base64 of little-endian float32}. The variables have 15, 6 and
+16 floats (15 is not a multiple of 4, so the kernels' scalar tail runs); in the second one, the
+entries listed in "zero_grad" get a zero gradient at every step, and one of them starts at 0.
+Cases with "gradScale" tiny make epsilon's placement matter (inside or outside the sqrt).
+"""
+
+import gen_keras_cases as base  # noqa: E402  (sets the environment before TensorFlow loads)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+
+GENERATOR = "tools/gen_keras_optimizers.py"
+OUT_DIR = base.OUT_DIR
+FILE = "optimizers.json"
+TOL = base.TOLERANCE
+STEPS = 5
+SHAPES = [(3, 5), (6,), (4, 4)]
+ZERO_GRAD = [[], [1, 4], []]  # flat indices of variable i with a zero gradient at every step
+ZERO_WEIGHT = [[], [4], []]  # ... and those that also start at exactly 0
+
+enc = base.enc
+dec = base.dec
+
+# wasm-rnn option (camelCase) -> Keras argument
+KEYS = {
+    "learningRate": "learning_rate", "momentum": "momentum", "nesterov": "nesterov",
+    "beta1": "beta_1", "beta2": "beta_2", "epsilon": "epsilon", "amsgrad": "amsgrad",
+    "rho": "rho", "centered": "centered", "initialAccumulatorValue": "initial_accumulator_value",
+    "weightDecay": "weight_decay", "clipnorm": "clipnorm", "clipvalue": "clipvalue",
+    "globalClipnorm": "global_clipnorm", "name": "name",
+}
+
+# (name, class, wasm-rnn options, extra: {"gradScale", "paramScale"})
+CASES = [
+    ("sgd", "SGD", {}, {}),
+    ("sgd_lr", "SGD", {"learningRate": 0.1}, {}),
+    ("sgd_momentum", "SGD", {"learningRate": 0.05, "momentum": 0.9}, {}),
+    ("sgd_nesterov", "SGD", {"learningRate": 0.05, "momentum": 0.9, "nesterov": True}, {}),
+    ("adam", "Adam", {}, {}),
+    ("adam_lr_beta1", "Adam", {"learningRate": 0.01, "beta1": 0.8}, {}),
+    ("adam_beta2_epsilon", "Adam", {"learningRate": 0.02, "beta2": 0.99, "epsilon": 1e-3}, {}),
+    ("adam_amsgrad", "Adam", {"learningRate": 0.01, "amsgrad": True}, {}),
+    ("adam_tiny_grads", "Adam", {"learningRate": 0.01}, {"gradScale": 1e-5}),
+    ("rmsprop", "RMSprop", {}, {}),
+    ("rmsprop_rho_lr", "RMSprop", {"learningRate": 0.01, "rho": 0.7}, {}),
+    ("rmsprop_momentum", "RMSprop", {"learningRate": 0.01, "momentum": 0.5}, {}),
+    ("rmsprop_centered", "RMSprop", {"learningRate": 0.01, "centered": True}, {}),
+    ("rmsprop_centered_momentum", "RMSprop",
+     {"learningRate": 0.01, "rho": 0.8, "momentum": 0.3, "centered": True}, {}),
+    ("rmsprop_tiny_grads", "RMSprop", {"learningRate": 0.01}, {"gradScale": 1e-4}),
+    ("adagrad", "Adagrad", {"learningRate": 0.1}, {}),
+    ("adagrad_init_epsilon", "Adagrad",
+     {"learningRate": 0.05, "initialAccumulatorValue": 0.5, "epsilon": 1e-3}, {}),
+    ("sgd_clipnorm", "SGD", {"learningRate": 0.1, "clipnorm": 1.0}, {}),
+    ("sgd_momentum_global_clipnorm", "SGD", {"learningRate": 0.1, "momentum": 0.9, "globalClipnorm": 2.0}, {}),
+    ("sgd_clipvalue", "SGD", {"learningRate": 0.1, "clipvalue": 0.5}, {}),
+    ("adam_clipvalue", "Adam", {"learningRate": 0.01, "clipvalue": 0.5}, {}),
+    ("adam_clipnorm", "Adam", {"learningRate": 0.01, "clipnorm": 0.7}, {}),
+    ("rmsprop_global_clipnorm", "RMSprop", {"learningRate": 0.01, "globalClipnorm": 1.5}, {}),
+    ("adagrad_clipnorm", "Adagrad", {"learningRate": 0.1, "clipnorm": 0.8}, {}),
+    ("sgd_weight_decay", "SGD", {"learningRate": 0.1, "weightDecay": 0.05}, {}),
+    ("adam_weight_decay_clipvalue", "Adam", {"learningRate": 0.01, "weightDecay": 0.1, "clipvalue": 0.3}, {}),
+    ("rmsprop_weight_decay", "RMSprop", {"learningRate": 0.01, "weightDecay": 0.2, "momentum": 0.5}, {}),
+    ("sgd_named", "SGD", {"learningRate": 0.2, "name": "my_sgd"}, {"gradScale": 3.0, "paramScale": 2.0}),
+]
+
+
+def keras_optimizer(class_name, options):
+    kw = {KEYS[k]: v for k, v in options.items()}
+    return getattr(keras.optimizers, class_name)(**kw)
+
+
+def inputs_for(seed, extra):
+    """Initial values and the gradients of every step, from a fixed seed."""
+    rs = np.random.RandomState(seed)
+    p_scale = extra.get("paramScale", 0.5)
+    g_scale = extra.get("gradScale", 1.0)
+    params = []
+    for i, shape in enumerate(SHAPES):
+        p = (rs.standard_normal(shape) * p_scale).astype(np.float32)
+        p.reshape(-1)[ZERO_WEIGHT[i]] = 0.0
+        params.append(p)
+    steps = []
+    for _ in range(STEPS):
+        grads = []
+        for i, shape in enumerate(SHAPES):
+            g = (rs.standard_normal(shape) * g_scale).astype(np.float32)
+            g.reshape(-1)[ZERO_GRAD[i]] = 0.0
+            grads.append(g)
+        steps.append(grads)
+    return params, steps
+
+
+def run(class_name, options, params, steps):
+    """Runs the optimizer in Keras; returns (get_config before the first step, values after each
+    step, iterations)."""
+    keras.backend.clear_session()
+    opt = keras_optimizer(class_name, options)
+    config = opt.get_config()
+    variables = [keras.Variable(p, dtype="float32", name=f"v{i}") for i, p in enumerate(params)]
+    after = []
+    for grads in steps:
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g), v) for g, v in zip(grads, variables)])
+        after.append([np.array(v.numpy(), dtype=np.float32) for v in variables])
+    return config, after, int(opt.iterations.numpy())
+
+
+def gen_case(index, spec):
+    name, class_name, options, extra = spec
+    seed = 9100 + index
+    params, steps = inputs_for(seed, extra)
+    config, after, iterations = run(class_name, options, params, steps)
+    # the zero-gradient entries never move in Keras either (unless weight decay pulls them)
+    if "weightDecay" not in options:
+        for i, idx in enumerate(ZERO_GRAD):
+            for s in after:
+                assert np.array_equal(s[i].reshape(-1)[idx], params[i].reshape(-1)[idx]), (name, i)
+    case = {
+        "name": name,
+        "seed": seed,
+        "optimizer": {"className": class_name, "config": dict(options)},
+        "keras_config": config,
+        "params": [enc(p) for p in params],
+        "zero_grad": ZERO_GRAD,
+        "steps": [{"grads": [enc(g) for g in grads], "params": [enc(p) for p in ps]}
+                  for grads, ps in zip(steps, after)],
+        "iterations": iterations,
+    }
+    if extra:
+        case["extra"] = dict(extra)
+    return case
+
+
+def generate():
+    out = base.file_header()
+    out["generator"] = GENERATOR
+    out["cases"] = [gen_case(i, spec) for i, spec in enumerate(CASES)]
+    return out
+
+
+def run_check():
+    obj = json.loads((OUT_DIR / FILE).read_text(encoding="utf-8"))
+    ok = True
+    worst = (0.0, "")
+    for case in obj["cases"]:
+        params = [dec(p) for p in case["params"]]
+        steps = [[dec(g) for g in s["grads"]] for s in case["steps"]]
+        opt = case["optimizer"]
+        config, after, iterations = run(opt["className"], opt["config"], params, steps)
+        r = 0.0
+        for got, s in zip(after, case["steps"]):
+            r = max([r] + [base.tol_ratio(g, dec(w), TOL) for g, w in zip(got, s["params"])])
+        if config != case["keras_config"] or iterations != case["iterations"]:
+            print(f"  FAIL {case['name']}: config or iterations differ")
+            ok = False
+        if not r <= 1:
+            print(f"  FAIL {case['name']}: {r:.3g}x tolerance")
+            ok = False
+        worst = max(worst, (r, case["name"]))
+    print(f"{FILE}: {len(obj['cases'])} cases, keras replay worst {worst[0]:.3g}x tol ({worst[1]})")
+    print("CHECK OK" if ok else "CHECK FAILED")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="verify test/cases/optimizers.json instead of writing")
+    args = ap.parse_args()
+    if args.check:
+        sys.exit(0 if run_check() else 1)
+    base.write_json(FILE, generate())
+
+
+if __name__ == "__main__":
+    main()
