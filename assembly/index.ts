@@ -20,3 +20,7 @@ export {
   merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,
 } from "./sequence";
 export { sgd_update, sgd_momentum_update, adam_update, rmsprop_update, adagrad_update, decay_weights, sum_squares, clip_gradients } from "./optimizers";
+export {
+  loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,
+  loss_categorical_crossentropy, loss_sparse_ids_check, loss_sparse_categorical_crossentropy, loss_first_nonfinite,
+} from "./losses";
