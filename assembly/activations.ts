@@ -178,6 +178,56 @@ const K: usize = memory.data<f32>([
   }
 }
 
+// The activation's derivative at the point where it output y, for every element-wise kind
+// (each derivative is a function of the output): relu 1 where y > 0; tanh 1 - y^2; sigmoid
+// y (1 - y); the hard sigmoids their slope strictly inside (0, 1), as TF's relu6/clip gradients;
+// linear 1. Backward kernels use it so no pre-activation needs keeping.
+// @ts-ignore: decorator
+@inline export function activationGradv(y: v128, kind: i32): v128 {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  switch (kind) {
+    case ACT_RELU: return v128.and(f32x4.gt(y, zero), one);
+    case ACT_TANH: return f32x4.sub(one, f32x4.mul(y, y));
+    case ACT_SIGMOID: return f32x4.mul(y, f32x4.sub(one, y));
+    case ACT_HARD_SIGMOID: return v128.and(v128.and(f32x4.gt(y, zero), f32x4.lt(y, one)), f32x4.splat(<f32>1.0 / 6.0));
+    case ACT_HARD_SIGMOID_LEGACY: return v128.and(v128.and(f32x4.gt(y, zero), f32x4.lt(y, one)), f32x4.splat(<f32>0.2));
+    default: return one;
+  }
+}
+
+// Backward of activate_rows: dz = dy * act'(y), row by row, for an activation that output y.
+//   y   [M, N] dense rows      dy [M, N] dense rows
+//   dz  [M, ldDz] (ldDz >= N, a multiple of 4): columns N..ldDz-1 are set to zero, so a packed
+//       weight's padding columns get zero gradients
+// Softmax (a row operation): dz = y * (dy - sum(dy * y)).
+export function activation_backward_rows(M: i32, N: i32, y: usize, dy: usize, dz: usize, ldDz: i32, kind: i32): void {
+  for (let m = 0; m < M; m++) {
+    const yr = y + (<usize>m * <usize>N << 2);
+    const gr = dy + (<usize>m * <usize>N << 2);
+    const dr = dz + (<usize>m * <usize>ldDz << 2);
+    if (kind == ACT_SOFTMAX) {
+      let dot: f32 = 0;
+      for (let j = 0; j < N; j++) dot += load<f32>(yr + (<usize>j << 2)) * load<f32>(gr + (<usize>j << 2));
+      for (let j = 0; j < N; j++) {
+        store<f32>(dr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) * (load<f32>(gr + (<usize>j << 2)) - dot));
+      }
+    } else {
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(dr + o, f32x4.mul(v128.load(gr + o), activationGradv(v128.load(yr + o), kind)));
+      }
+      for (; j < N; j++) {
+        const o = <usize>j << 2;
+        const g = f32x4.extract_lane(activationGradv(f32x4.splat(load<f32>(yr + o)), kind), 0);
+        store<f32>(dr + o, load<f32>(gr + o) * g);
+      }
+    }
+    for (let j = N; j < ldDz; j++) store<f32>(dr + (<usize>j << 2), 0);
+  }
+}
+
 // dst[m, 0:N] = act(src[m, 0:N]) for m < M. src rows have stride ldSrc floats (>= N, a multiple
 // of 4, so whole vectors may be read past N); dst rows are dense. Softmax normalises each row.
 export function activate_rows(src: usize, ldSrc: i32, M: i32, N: i32, dst: usize, kind: i32): void {

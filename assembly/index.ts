@@ -2,8 +2,11 @@
 // no kernel allocates, so the module never grows memory on its own.
 
 export { pack_panel16, pack_gates, unpack_panel16, unpack_gates, gemm_2x16, gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
-export { activate_rows, activate_vec, exp_vec } from "./activations";
+export { activate_rows, activate_vec, exp_vec, activation_backward_rows } from "./activations";
 export { lstm_forward } from "./lstm";
+export { lstm_backward } from "./lstm_backward";
+export { gemm_nt_panels, gemm_tn_panels, colsum_acc } from "./gemm_grad";
+export { embedding_backward, masking_backward, repeat_rows_backward, gather_blocks_acc } from "./sequence_grad";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {
@@ -15,7 +18,7 @@ export function trap(message: usize, fileName: usize, line: u32, column: u32): v
   unreachable();
 }
 export { gru_reset_after_forward, gru_reset_before_forward } from "./gru";
-export { simple_rnn_forward } from "./simple_rnn";
+export { simple_rnn_forward, simple_rnn_backward } from "./simple_rnn";
 export {
   merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,
 } from "./sequence";

@@ -11,10 +11,10 @@
 //   y      [B, T, H]        output sequence (0 = not wanted); y[:, s] is the output of the
 //                           s-th processed step, so with goBackwards it belongs to input T-1-s
 //   cseq   [B, T, H]        cell state after every processed step (0 = not wanted)
-//   trace  [B, T, 5*Hp]     per row and processed step s: activated i, f, c~, o (interleaved as
-//                           in z) then c_{t-1}; kept for a backward pass (0 = not wanted; masked
-//                           steps are left unwritten). Batch-major like every other buffer, so a
-//                           batch slice is still one call on offset pointers.
+//   trace  [B, T, 6*Hp]     per row and processed step s: activated i, f, c~, o (interleaved as
+//                           in z), then c_{t-1}, then h_{t-1}: what lstm_backward needs (0 = not
+//                           wanted; a masked step's row is zeros). Batch-major like every other
+//                           buffer, so a batch slice is still one call on offset pointers.
 //   mask   [B, T] u8        1 = keep, 0 = masked, indexed by input step (0 = no mask)
 //   last   [B, Hp]          with a mask: the latest output per row (start zeroed). A masked step
 //                           keeps h and c, and outputs `last` (Keras's zero_output_for_mask=false)
@@ -52,8 +52,9 @@ export function lstm_forward(
       const hr = h + (<usize>b * <usize>Hp << 2);
       const cr = c + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
-      const tr = trace + (<usize>(b * T + s) * <usize>(5 * Hp) << 2);
+      const tr = trace + (<usize>(b * T + s) * <usize>(6 * Hp) << 2);
       if (stepMasked(mask, b * T + t)) {
+        if (trace) memory.fill(tr, 0, <usize>(6 * Hp) << 2);
         maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
         // the cell state carries over unchanged, so the cell sequence repeats it
         if (cseq) {
@@ -81,6 +82,7 @@ export function lstm_forward(
         const cg = activatev(v128.load(zg, 32), act);
         const og = activatev(v128.load(zg, 48), recAct);
         const cOld = v128.load(cr + (<usize>g << 4));
+        const hOld = trace ? v128.load(hr + (<usize>g << 4)) : f32x4.splat(0);
         const cNew = f32x4.add(f32x4.mul(fg, cOld), f32x4.mul(ig, cg));
         const hNew = f32x4.mul(og, activatev(cNew, act));
         v128.store(cr + (<usize>g << 4), cNew);
@@ -92,6 +94,7 @@ export function lstm_forward(
           const tg = tr + (<usize>g << 6);
           v128.store(tg, ig); v128.store(tg, fg, 16); v128.store(tg, cg, 32); v128.store(tg, og, 48);
           v128.store(tr + (<usize>G4 << 2) + (<usize>g << 4), cOld);
+          v128.store(tr + (<usize>(G4 + Hp) << 2) + (<usize>g << 4), hOld);
         }
       }
       if (mask) memory.copy(last + (<usize>b * <usize>Hp << 2), hr, <usize>Hp << 2);

@@ -27,6 +27,11 @@
 //                         clipnorm: mul = clipnorm, div = max(||g||, clipnorm), clip = +inf
 //                         global_clipnorm: mul = scale, div = 1;  clipvalue: mul = div = 1, clip = v
 //
+// g2 (Adam, RMSprop, Adagrad; 0 = none) replaces g^2 by a per-element sum of squared gradient
+// pieces: TensorFlow keeps an Embedding's gradient as one slice per token occurrence
+// (IndexedSlices), and Keras's `square(gradient)` squares each slice before the duplicates are
+// summed, so a token seen k times contributes sum(g_i^2), not (sum g_i)^2.
+//
 // f32x4 over groups of four with a scalar tail. Plain multiply and add only (no fused madd), so
 // the plain and relaxed-SIMD builds give the same bits.
 
@@ -63,7 +68,7 @@ export function sgd_momentum_update(n: i32, w: usize, g: usize, velocity: usize,
   }
 }
 
-export function adam_update(n: i32, w: usize, g: usize, m: usize, v: usize, vhat: usize,
+export function adam_update(n: i32, w: usize, g: usize, g2: usize, m: usize, v: usize, vhat: usize,
   alpha: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, epsilon: f32): void {
   const va = f32x4.splat(alpha), vb1 = f32x4.splat(oneMinusBeta1), vb2 = f32x4.splat(oneMinusBeta2);
   const ve = f32x4.splat(epsilon);
@@ -74,7 +79,7 @@ export function adam_update(n: i32, w: usize, g: usize, m: usize, v: usize, vhat
     const gv = v128.load(g + o);
     let mv = v128.load(m + o), vv = v128.load(v + o);
     mv = f32x4.add(mv, f32x4.mul(f32x4.sub(gv, mv), vb1));
-    vv = f32x4.add(vv, f32x4.mul(f32x4.sub(f32x4.mul(gv, gv), vv), vb2));
+    vv = f32x4.add(vv, f32x4.mul(f32x4.sub(g2 ? v128.load(g2 + o) : f32x4.mul(gv, gv), vv), vb2));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     if (ams) {
@@ -89,7 +94,7 @@ export function adam_update(n: i32, w: usize, g: usize, m: usize, v: usize, vhat
     const gs = load<f32>(g + o);
     let ms = load<f32>(m + o), vs = load<f32>(v + o);
     ms = ms + (gs - ms) * oneMinusBeta1;
-    vs = vs + (gs * gs - vs) * oneMinusBeta2;
+    vs = vs + ((g2 ? load<f32>(g2 + o) : gs * gs) - vs) * oneMinusBeta2;
     store<f32>(m + o, ms);
     store<f32>(v + o, vs);
     if (ams) {
@@ -100,7 +105,7 @@ export function adam_update(n: i32, w: usize, g: usize, m: usize, v: usize, vhat
   }
 }
 
-export function rmsprop_update(n: i32, w: usize, g: usize, velocity: usize, mom: usize, avg: usize,
+export function rmsprop_update(n: i32, w: usize, g: usize, g2: usize, velocity: usize, mom: usize, avg: usize,
   lr: f32, rho: f32, oneMinusRho: f32, momentum: f32, epsilon: f32): void {
   const vlr = f32x4.splat(lr), vrho = f32x4.splat(rho), vomr = f32x4.splat(oneMinusRho);
   const vmo = f32x4.splat(momentum), ve = f32x4.splat(epsilon);
@@ -109,7 +114,7 @@ export function rmsprop_update(n: i32, w: usize, g: usize, velocity: usize, mom:
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;
     const gv = v128.load(g + o);
-    const s = f32x4.add(f32x4.mul(vrho, v128.load(velocity + o)), f32x4.mul(vomr, f32x4.mul(gv, gv)));
+    const s = f32x4.add(f32x4.mul(vrho, v128.load(velocity + o)), f32x4.mul(vomr, g2 ? v128.load(g2 + o) : f32x4.mul(gv, gv)));
     v128.store(velocity + o, s);
     let d: v128;
     if (centered) {
@@ -129,7 +134,7 @@ export function rmsprop_update(n: i32, w: usize, g: usize, velocity: usize, mom:
   for (; j < n; j++) {
     const o = <usize>j << 2;
     const gs = load<f32>(g + o);
-    const s = rho * load<f32>(velocity + o) + oneMinusRho * (gs * gs);
+    const s = rho * load<f32>(velocity + o) + oneMinusRho * (g2 ? load<f32>(g2 + o) : gs * gs);
     store<f32>(velocity + o, s);
     let d: f32;
     if (centered) {
@@ -148,20 +153,20 @@ export function rmsprop_update(n: i32, w: usize, g: usize, velocity: usize, mom:
   }
 }
 
-export function adagrad_update(n: i32, w: usize, g: usize, acc: usize, lr: f32, epsilon: f32): void {
+export function adagrad_update(n: i32, w: usize, g: usize, g2: usize, acc: usize, lr: f32, epsilon: f32): void {
   const vlr = f32x4.splat(lr), ve = f32x4.splat(epsilon);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;
     const gv = v128.load(g + o);
-    const a = f32x4.add(v128.load(acc + o), f32x4.mul(gv, gv));
+    const a = f32x4.add(v128.load(acc + o), g2 ? v128.load(g2 + o) : f32x4.mul(gv, gv));
     v128.store(acc + o, a);
     v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(vlr, gv), f32x4.sqrt(f32x4.add(a, ve)))));
   }
   for (; j < n; j++) {
     const o = <usize>j << 2;
     const gs = load<f32>(g + o);
-    const a = load<f32>(acc + o) + gs * gs;
+    const a = load<f32>(acc + o) + (g2 ? load<f32>(g2 + o) : gs * gs);
     store<f32>(acc + o, a);
     store<f32>(w + o, load<f32>(w + o) - (lr * gs) / sqrt<f32>(a + epsilon));
   }

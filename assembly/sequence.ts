@@ -23,6 +23,15 @@ import { storeLanes } from "./simd";
   }
 }
 
+// Backward: a step's output gradient dyRow [H] joins the gradient of the state h it output.
+// @ts-ignore: decorator
+@inline export function addOutputGrad(dhRow: usize, dyRow: usize, H: i32): void {
+  for (let k = 0; k < H; k++) {
+    const o = <usize>k << 2;
+    store<f32>(dhRow + o, load<f32>(dhRow + o) + load<f32>(dyRow + o));
+  }
+}
+
 // Bidirectional merge of a forward and a backward output.
 //   a, b   [B, T, F]   forward and backward outputs (T = 1 for last outputs)
 //   dst    [B, T, 2F] for concat (mode 0), else [B, T, F]: sum (1), mul (2), ave (3)
@@ -107,7 +116,7 @@ export function embedding_forward(N: i32, D: i32, ids: usize, idsFloat: i32, tab
 }
 
 // @ts-ignore: decorator
-@inline function readId(ids: usize, n: i32, idsFloat: i32): i32 {
+@inline export function readId(ids: usize, n: i32, idsFloat: i32): i32 {
   if (idsFloat) {
     const v = load<f32>(ids + (<usize>n << 2));
     // NaN and values beyond i32 become an out-of-range id

@@ -11,12 +11,15 @@
 //   y      [B, T, H]            output sequence (0 = not wanted), in processing order
 //   mask   [B, T] u8            1 = keep, indexed by input step (0 = no mask)
 //   last   [B, Hq]              with a mask: latest output per row (start zeroed), as lstm.ts
+//   trace  [B, T, 2*Hq]         per processed step: h_t then h_{t-1}, for simple_rnn_backward
+//                               (0 = not wanted; a masked step's row is zeros)
 // Units are padded to 16 so the recurrent product uses the widest GEMM tile; padded units may
 // hold φ(0) but multiply zero rows of U, so they never reach a real unit.
 
 import { gemm_2x16 } from "./gemm";
-import { activatev } from "./activations";
-import { maskedStepOutput, stepMasked } from "./sequence";
+import { activatev, activationGradv } from "./activations";
+import { ntRow } from "./gemm_grad";
+import { addOutputGrad, maskedStepOutput, stepMasked } from "./sequence";
 import { storeLanes } from "./simd";
 
 export function simple_rnn_forward(
@@ -24,7 +27,7 @@ export function simple_rnn_forward(
   x: usize, w: usize, u: usize, bias: usize,
   act: i32, goBackwards: i32,
   h: usize, xw: usize, z: usize, y: usize,
-  mask: usize, zeroOutput: i32, last: usize,
+  mask: usize, zeroOutput: i32, last: usize, trace: usize,
 ): void {
   const Hq = (H + 15) & ~15;
   gemm_2x16(B * T, Hq, I, x, I, w, bias, 0, xw, Hq);
@@ -34,17 +37,53 @@ export function simple_rnn_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hq << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
+      const tr = trace + (<usize>(b * T + s) * <usize>(2 * Hq) << 2);
       if (stepMasked(mask, b * T + t)) {
+        if (trace) memory.fill(tr, 0, <usize>(2 * Hq) << 2);
         maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput);
         continue;
       }
       const zr = z + (<usize>b * <usize>Hq << 2);
+      if (trace) memory.copy(tr + (<usize>Hq << 2), hr, <usize>Hq << 2);
       for (let g = 0; g < (Hq >> 2); g++) {
         const hNew = activatev(v128.load(zr + (<usize>g << 4)), act);
         v128.store(hr + (<usize>g << 4), hNew);
         if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
       }
+      if (trace) memory.copy(tr, hr, <usize>Hq << 2);
       if (mask) memory.copy(last + (<usize>b * <usize>Hq << 2), hr, <usize>Hq << 2);
+    }
+  }
+}
+
+// SimpleRNN backward through time, for one simple_rnn_forward call made with a trace.
+//   u       packed recurrent kernel, as forward;  trace [B, T, 2*Hq] from forward
+//   dy      [B, T, H] gradient of the output sequence (processing order) or 0, as lstm_backward
+//   dh      [B, Hq] in: gradient of the final h; out: of the initial h (padding lanes stay zero)
+//   dz      [B, T, Hq] out: gradient of the pre-activations by input step (masked rows zero)
+// Per step: dz = dh * φ'(h_t);  dh_{t-1} = dz . U^T. A masked step carries h, so dh passes.
+export function simple_rnn_backward(
+  B: i32, T: i32, H: i32, u: usize, act: i32, goBackwards: i32,
+  trace: usize, dy: usize, dh: usize, dz: usize, mask: usize, zeroOutput: i32,
+): void {
+  const Hq = (H + 15) & ~15;
+  for (let s = T - 1; s >= 0; s--) {
+    const t = goBackwards ? T - 1 - s : s;
+    for (let b = 0; b < B; b++) {
+      const dhr = dh + (<usize>b * <usize>Hq << 2);
+      const dzr = dz + (<usize>(b * T + t) * <usize>Hq << 2);
+      const masked = stepMasked(mask, b * T + t);
+      if (dy && !(masked && zeroOutput)) addOutputGrad(dhr, dy + (<usize>(b * T + s) * <usize>H << 2), H);
+      if (masked) {
+        memory.fill(dzr, 0, <usize>Hq << 2);
+        continue;
+      }
+      const tr = trace + (<usize>(b * T + s) * <usize>(2 * Hq) << 2);
+      for (let g = 0; g < (Hq >> 2); g++) {
+        const o = <usize>g << 4;
+        v128.store(dzr + o, f32x4.mul(v128.load(dhr + o), activationGradv(v128.load(tr + o), act)));
+      }
+      ntRow(4, H, Hq, dzr, u, Hq, dhr, 0);
     }
   }
 }

@@ -1,5 +1,5 @@
-// The LSTM kernel's optional trace (kept for a future backward pass): per row and step, the
-// activated gates i, f, c~, o and c_{t-1}. Checked against the same call's outputs (y and the cell
+// The LSTM kernel's optional trace (kept for the backward pass): per row and step, the
+// activated gates i, f, c~, o, c_{t-1} and h_{t-1}. Checked against the same call's outputs (y and the cell
 // sequence, which the Keras cases check): c_t = f c_{t-1} + i c~ and h_t = o act(c_t).
 import { beforeAll, describe, expect, it } from "vitest";
 import { ready } from "../src/index.js";
@@ -17,7 +17,7 @@ describe("lstm_forward trace", () => {
       const k = core("test");
       const B = 3, T = 5, I = 4, H = 6, Hp = 8, G4 = 4 * Hp;
       const f = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * 0.5);
-      const sizes = { w: 4 * Hp * I, u: 4 * Hp * Hp, b: G4, x: B * T * I, h: B * Hp, c: B * Hp, xw: B * T * G4, z: B * G4, y: B * T * H, cs: B * T * H, tr: B * T * 5 * Hp };
+      const sizes = { w: 4 * Hp * I, u: 4 * Hp * Hp, b: G4, x: B * T * I, h: B * Hp, c: B * Hp, xw: B * T * G4, z: B * G4, y: B * T * H, cs: B * T * H, tr: B * T * 6 * Hp };
       const raw = { w: f(I * 4 * H, 1), u: f(H * 4 * H, 2), b: f(4 * H, 3) };
       const p: Record<string, number> = {};
       const rawP: Record<string, number> = {};
@@ -40,7 +40,7 @@ describe("lstm_forward trace", () => {
         let worst = 0;
         for (let b = 0; b < B; b++) {
           for (let s = 0; s < T; s++) {
-            const base = (b * T + s) * 5 * Hp;
+            const base = (b * T + s) * 6 * Hp;
             for (let u = 0; u < H; u++) {
               const g = u >> 2, l = u & 3;
               const gate = (q: number) => at(p.tr!, base + g * 16 + q * 4 + l);
@@ -48,8 +48,11 @@ describe("lstm_forward trace", () => {
               const cNow = at(p.cs!, (b * T + s) * H + u);
               const hNow = at(p.y!, (b * T + s) * H + u);
               const expectPrev = s === 0 ? 0 : at(p.cs!, (b * T + s - 1) * H + u);
+              const hPrev = at(p.tr!, base + G4 + Hp + u);
+              const expectHPrev = s === 0 ? 0 : at(p.y!, (b * T + s - 1) * H + u);
               worst = Math.max(worst,
                 Math.abs(cPrev - expectPrev),
+                Math.abs(hPrev - expectHPrev),
                 Math.abs(gate(1) * cPrev + gate(0) * gate(2) - cNow),
                 Math.abs(gate(3) * actFn(cNow) - hNow));
               for (const q of [0, 1, 3]) expect(gate(q)).toBeGreaterThanOrEqual(0);

@@ -44,7 +44,7 @@ export interface CoreExports {
   simple_rnn_forward(B: number, T: number, I: number, H: number,
     x: number, w: number, u: number, bias: number, act: number, goBackwards: number,
     h: number, xw: number, z: number, y: number,
-    mask: number, zeroOutput: number, last: number): void;
+    mask: number, zeroOutput: number, last: number, trace: number): void;
   merge_pair(B: number, T: number, F: number, a: number, b: number, reverseB: number, mode: number, dst: number): void;
   reverse_time(B: number, T: number, F: number, src: number, dst: number): void;
   masking_forward(M: number, F: number, x: number, maskValue: number, y: number, mask: number): void;

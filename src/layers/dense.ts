@@ -7,7 +7,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type MaskSource, type WeightSpec } from "./layer.js";
+import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -43,8 +43,8 @@ export class Dense extends Layer {
     this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
   }
 
-  /** Output columns rounded up to the GEMM panel width. */
-  private get paddedUnits(): number {
+  /** Output columns rounded up to the GEMM panel width (16). */
+  get paddedUnits(): number {
     return (this.units + 15) & ~15;
   }
 
@@ -132,6 +132,13 @@ export class Dense extends Layer {
     const M = sizeOf(x.shape) / I;
     k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, scratch, Up);
     k.activate_rows(scratch, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
+  }
+
+  override paramBlocks(): ParamBlock[] {
+    const Up = this.paddedUnits;
+    const blocks = [{ ptr: this.kernelPtr, length: Up * this.inputDim }];
+    if (this.useBias) blocks.push({ ptr: this.biasPtr, length: Up });
+    return blocks;
   }
 
   private freeWeights(): void {

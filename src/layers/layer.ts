@@ -43,6 +43,12 @@ export interface WeightSpec {
   shape: number[];
 }
 
+/** A packed weight block in wasm memory: byte pointer and float count (padding included). */
+export interface ParamBlock {
+  ptr: number;
+  length: number;
+}
+
 const nameCounts = new Map<string, number>();
 
 /** Keras 3 auto-naming: "lstm", "lstm_1", "lstm_2", ... per prefix, process-wide. */
@@ -325,6 +331,14 @@ export abstract class Layer {
 
   countParams(): number {
     return this.weightSpecs().reduce((n, s) => n + sizeOf(s.shape), 0);
+  }
+
+  /**
+   * The packed weight blocks, in weightSpecs order, that training updates in place (padding is
+   * zero and gets zero gradients). Empty for layers without weights.
+   */
+  paramBlocks(): ParamBlock[] {
+    return [];
   }
 }
 

@@ -11,7 +11,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { checkBool, checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
 import {
   CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs,
 } from "./recurrent.js";
@@ -152,7 +152,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     const pool = workerPool();
     if (!pool || !worthSplitting(B, T * 4 * H * (I + H))) {
       kernels().lstm_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
-        states[0]!, states[1]!, xw, z, y, cseq, 0, mask, zero, last);
+        states[0]!, states[1]!, xw, z, y, cseq, this.trace, mask, zero, last);
       return;
     }
     // Rows are independent through every step, so each thread takes a slice of the batch: every
@@ -160,9 +160,17 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     splitRows(pool, "lstm_forward", B, (b0, b1) => [
       b1 - b0, T, I, H, x + b0 * T * I * 4, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
       states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,
-      y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, 0, mask ? mask + b0 * T : 0, zero,
+      y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
+      mask ? mask + b0 * T : 0, zero,
       last + b0 * P * 4,
     ]);
+  }
+
+  override paramBlocks(): ParamBlock[] {
+    const Hp = this.stateStride, G4 = 4 * Hp;
+    const blocks = [{ ptr: this.kernelPtr, length: G4 * this.inputDim }, { ptr: this.recurrentPtr, length: G4 * Hp }];
+    if (this.useBias) blocks.push({ ptr: this.biasPtr, length: G4 });
+    return blocks;
   }
 
   private freeWeights(): void {

@@ -64,6 +64,12 @@ export abstract class RecurrentLayer extends Layer {
    * which Bidirectional forces on when returning sequences.
    */
   zeroOutputForMask = false;
+  /**
+   * Training: a wasm buffer the next forward fills with what the backward pass needs (LSTM
+   * [B, T, 6 * stateStride], SimpleRNN [B, T, 2 * stateStride]: see the kernels); 0 = none. Set
+   * and cleared by the trainer.
+   */
+  trace = 0;
   protected readonly kernelInitializer: Initializer;
   protected readonly recurrentInitializer: Initializer;
   protected readonly biasInitializer: Initializer;
@@ -80,7 +86,7 @@ export abstract class RecurrentLayer extends Layer {
   /** Names of the states in Keras order: ["h", "c"] or ["h"]. */
   abstract readonly stateNames: readonly string[];
   /** Floats per state row in the kernel's layout: units padded to the vector width (4). */
-  protected get stateStride(): number {
+  get stateStride(): number {
     return (this.units + 3) & ~3;
   }
   /** Creates the cell's weights for this input size (Keras initialisers). */

@@ -10,7 +10,7 @@ import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Dense } from "./dense.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
-  Layer, WeightlessLayer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type WeightSpec,
+  Layer, WeightlessLayer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type ParamBlock, type WeightSpec,
 } from "./layer.js";
 
 /** Keras `Layer.compute_mask` for layers that support masking: the input's mask passes through. */
@@ -139,6 +139,9 @@ export class Embedding extends Layer {
       throw new WasmRnnError(`${this.who}: expected token ids in [0, ${this.inputDim}), got ${v} at flat index ${bad}`);
     }
   }
+  override paramBlocks(): ParamBlock[] {
+    return [{ ptr: this.tablePtr, length: this.inputDim * this.outputDim }];
+  }
   dispose(): void {
     if (this.tablePtr) arena.free(this.tablePtr);
     this.tablePtr = 0;
@@ -206,6 +209,9 @@ export class TimeDistributed extends Layer {
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
     this.layer.forward(inputs, outputs, scratch, masks);
   }
+  override paramBlocks(): ParamBlock[] {
+    return this.layer.paramBlocks();
+  }
   dispose(): void {
     this.layer.dispose();
   }
@@ -265,7 +271,7 @@ export class Concatenate extends WeightlessLayer {
     return this.applyMany(xs);
   }
 
-  private resolvedAxis(rank: number): number {
+  resolvedAxis(rank: number): number {
     const a = this.axis < 0 ? rank + this.axis : this.axis;
     if (a < 1 || a >= rank) throw new WasmRnnError(`${this.who}: expected axis in [1, ${rank}) or [-${rank - 1}, -1] for inputs of rank ${rank}, got ${this.axis}`);
     return a;

@@ -9,7 +9,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
 import {
   RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
 } from "./recurrent.js";
@@ -32,7 +32,7 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
 
 
   /** Units rounded up to the 16-column GEMM panel. */
-  protected override get stateStride(): number {
+  override get stateStride(): number {
     return (this.units + 15) & ~15;
   }
 
@@ -102,11 +102,19 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
       // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
       splitRows(pool, "simple_rnn_forward", B, (b0, b1) => [b1 - b0, T, I, H, x + b0 * T * I * 4,
         this.kernelPtr, this.recurrentPtr, this.biasPtr, act, back, states[0]! + b0 * P * 4, xw + b0 * T * P * 4,
-        z + b0 * P * 4, y ? y + b0 * T * H * 4 : 0, mask ? mask + b0 * T : 0, zero, last + b0 * P * 4]);
+        z + b0 * P * 4, y ? y + b0 * T * H * 4 : 0, mask ? mask + b0 * T : 0, zero, last + b0 * P * 4,
+        this.trace ? this.trace + b0 * T * 2 * P * 4 : 0]);
       return;
     }
     kernels().simple_rnn_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
-      act, back, states[0]!, xw, z, y, mask, zero, last);
+      act, back, states[0]!, xw, z, y, mask, zero, last, this.trace);
+  }
+
+  override paramBlocks(): ParamBlock[] {
+    const Hq = this.stateStride;
+    const blocks = [{ ptr: this.kernelPtr, length: Hq * this.inputDim }, { ptr: this.recurrentPtr, length: Hq * Hq }];
+    if (this.useBias) blocks.push({ ptr: this.biasPtr, length: Hq });
+    return blocks;
   }
 
   private freeWeights(): void {

@@ -21,23 +21,30 @@
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import { core, heapF32 } from "../core/wasm.js";
-import { checkOptions, toSnakeCase, uniqueName } from "../layers/layer.js";
+import { checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
-export interface ParamBlock {
-  ptr: number;
-  length: number;
+export type { ParamBlock } from "../layers/layer.js";
+
+/**
+ * A gradient block. `squares` (optional, same length) holds per-element sums of squared gradient
+ * pieces, which Adam, RMSprop and Adagrad use in place of g^2 (an Embedding's gradient, summed
+ * per token occurrence as TensorFlow's sparse gradients are: see assembly/optimizers.ts). Ignored
+ * when clipping is on.
+ */
+export interface GradBlock extends ParamBlock {
+  squares?: number;
 }
 
 /** The kernels of assembly/optimizers.ts, as exported by the wasm core (pointers are bytes). */
 export interface OptimizerKernels {
   sgd_update(n: number, w: number, g: number, lr: number): void;
   sgd_momentum_update(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: number): void;
-  adam_update(n: number, w: number, g: number, m: number, v: number, vhat: number,
+  adam_update(n: number, w: number, g: number, g2: number, m: number, v: number, vhat: number,
     alpha: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
-  rmsprop_update(n: number, w: number, g: number, velocity: number, momentumBuf: number, averageGrad: number,
+  rmsprop_update(n: number, w: number, g: number, g2: number, velocity: number, momentumBuf: number, averageGrad: number,
     lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number): void;
-  adagrad_update(n: number, w: number, g: number, accumulator: number, lr: number, epsilon: number): void;
+  adagrad_update(n: number, w: number, g: number, g2: number, accumulator: number, lr: number, epsilon: number): void;
   decay_weights(n: number, w: number, weightDecay: number, lr: number): void;
   sum_squares(n: number, g: number): number;
   clip_gradients(n: number, g: number, dst: number, mul: number, div: number, clip: number): void;
@@ -251,7 +258,7 @@ export abstract class Optimizer {
   }
 
   /** One update of one block: `g` is the (clipped) gradient, `slots` its slot pointers. */
-  protected abstract update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number): void;
+  protected abstract update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void;
 
   /** Per-step scalars (Adam's bias correction), computed once per `apply` before any update. */
   protected prepare(_step: number, _lr: number): void {}
@@ -264,7 +271,7 @@ export abstract class Optimizer {
    * blocks must match in count and lengths. Slots are made on first use of a parameter pointer.
    * An empty list does nothing (not even count a step), as Keras.
    */
-  apply(params: readonly ParamBlock[], grads: readonly ParamBlock[]): void {
+  apply(params: readonly ParamBlock[], grads: readonly GradBlock[]): void {
     const who = this.who;
     const k = core(who) as unknown as OptimizerKernels & { memory: WebAssembly.Memory };
     if (typeof k.adam_update !== "function") {
@@ -361,7 +368,7 @@ export abstract class Optimizer {
         g = this.scratch.ptr;
       }
       if (this.weightDecay !== null) k.decay_weights(p.length, p.ptr, this.weightDecay, lr);
-      this.update(k, p.length, p.ptr, g, this.slots.get(p.ptr)!.ptrs, lr);
+      this.update(k, p.length, p.ptr, g, this.slots.get(p.ptr)!.ptrs, lr, clipping ? 0 : grads[i]!.squares ?? 0);
     }
     this.steps++;
   }
@@ -456,9 +463,9 @@ export class Adam extends Optimizer {
     this.alpha = f32(f32(lr * f32(Math.sqrt(f32(1 - b2p)))) / f32(1 - b1p));
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[]): void {
+  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
     // `1 - beta` is a Python float (double) in Keras, cast to float32 where it meets a tensor
-    k.adam_update(n, w, g, slots[0]!, slots[1]!, this.amsgrad ? slots[2]! : 0,
+    k.adam_update(n, w, g, g2, slots[0]!, slots[1]!, this.amsgrad ? slots[2]! : 0,
       this.alpha, 1 - this.beta1, 1 - this.beta2, this.epsilon);
   }
 
@@ -493,11 +500,11 @@ export class RMSprop extends Optimizer {
     return names;
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number): void {
+  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
     let i = 1;
     const mom = this.momentum > 0 ? slots[i++]! : 0;
     const avg = this.centered ? slots[i++]! : 0;
-    k.rmsprop_update(n, w, g, slots[0]!, mom, avg, lr, this.rho, 1 - this.rho, this.momentum, this.epsilon);
+    k.rmsprop_update(n, w, g, g2, slots[0]!, mom, avg, lr, this.rho, 1 - this.rho, this.momentum, this.epsilon);
   }
 
   protected ownConfig(): OptimizerConfig {
@@ -527,8 +534,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number): void {
-    k.adagrad_update(n, w, g, slots[0]!, lr, this.epsilon);
+  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
+    k.adagrad_update(n, w, g, g2, slots[0]!, lr, this.epsilon);
   }
 
   protected ownConfig(): OptimizerConfig {
