@@ -6,7 +6,7 @@ export { activate_rows, activate_vec, exp_vec, activation_backward_rows } from "
 export { lstm_forward } from "./lstm";
 export { lstm_backward } from "./lstm_backward";
 export { gemm_nt_panels, gemm_tn_panels, colsum_acc } from "./gemm_grad";
-export { embedding_backward, masking_backward, repeat_rows_backward, gather_blocks_acc } from "./sequence_grad";
+export { embedding_backward, masking_backward, repeat_rows_backward, add_blocks } from "./sequence_grad";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

@@ -52,12 +52,16 @@ export function repeat_rows_backward(B: i32, n: i32, F: i32, dy: usize, dx: usiz
   }
 }
 
-// Concatenate: dx[o, 0:chunk] += dy[o * srcStride + 0:chunk] (the inverse of copy_blocks).
-export function gather_blocks_acc(outer: i32, chunk: i32, dy: usize, srcStride: i32, dx: usize): void {
+// Strided block sum: dst[o * dstStride + 0:chunk] += src[o * srcStride + 0:chunk] for o < outer.
+// Concatenate's backward (the inverse of copy_blocks: dstStride = chunk), and moving rows between
+// dense [M, U] and padded [M, Up] layouts.
+export function add_blocks(outer: i32, chunk: i32, src: usize, srcStride: i32, dst: usize, dstStride: i32): void {
   for (let o = 0; o < outer; o++) {
+    const s = src + (<usize>o * <usize>srcStride << 2);
+    const d = dst + (<usize>o * <usize>dstStride << 2);
     for (let j = 0; j < chunk; j++) {
-      const d = dx + ((<usize>o * <usize>chunk + <usize>j) << 2);
-      store<f32>(d, load<f32>(d) + load<f32>(dy + ((<usize>o * <usize>srcStride + <usize>j) << 2)));
+      const p = d + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>j << 2)));
     }
   }
 }

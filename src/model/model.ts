@@ -14,6 +14,7 @@ import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, typ
 import { formatSummary } from "./summary.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
 import type { SavedArtifacts, SavedFiles } from "../io/save.js";
+import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
 import { Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
@@ -22,7 +23,8 @@ export interface ModelArgs {
   name?: string;
 }
 
-interface Step {
+/** One layer call of a plan: its buffers in wasm memory (`steps[i]` runs `nodes[i]`). */
+export interface Step {
   layer: Layer;
   inputs: Buf[];
   outputs: Buf[];
@@ -30,7 +32,8 @@ interface Step {
   masks: MaskBufs;
 }
 
-interface Plan {
+/** Buffers for one set of input shapes: model inputs, outputs, every step; `ptrs` to free. */
+export interface Plan {
   inputs: Buf[];
   outputs: Buf[];
   steps: Step[];
@@ -302,7 +305,8 @@ export class Model {
     return plan.outputs.map(readBuf);
   }
 
-  protected normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
+  /** Validates inputs as predict does and returns them as tensors (also used by training). */
+  normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
     const n = this.inputs.length;
     if (n === 1 && x instanceof Tensor) {
       const plan = this.lastPlan;
@@ -345,6 +349,20 @@ export class Model {
   }
 
   private makePlan(key: string, inputShapes: number[][]): Plan {
+    const plan = this.buildPlan(inputShapes);
+    if (this.plans.size >= MAX_PLANS) {
+      const oldest = this.plans.keys().next().value!;
+      this.freePlan(oldest);
+    }
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /**
+   * Allocates the buffers of a plan for these input shapes (not cached: the caller frees
+   * `plan.ptrs`). Training keeps its own plans this way.
+   */
+  buildPlan(inputShapes: number[][]): Plan {
     const ptrs: number[] = [];
     try {
       const bufs = new Map<number, Buf>();
@@ -390,13 +408,7 @@ export class Model {
         if (scratch) ptrs.push(scratch);
         return { layer: node.layer, inputs: ins, outputs: outs, scratch, masks: { inputs: inMasks, outputs: outMasks } };
       });
-      const plan: Plan = { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
-      if (this.plans.size >= MAX_PLANS) {
-        const oldest = this.plans.keys().next().value!;
-        this.freePlan(oldest);
-      }
-      this.plans.set(key, plan);
-      return plan;
+      return { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
     } catch (err) {
       for (const p of ptrs) arena.free(p);
       throw err;
@@ -418,6 +430,8 @@ export class Model {
 
   /** Frees plans and the weights of every layer of this model; the model is unusable afterwards. */
   dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = null;
     this.releasePlans();
     for (const l of this.layers) l.dispose();
   }
@@ -438,6 +452,55 @@ export class Model {
   async loadWeights(source: ByteSource, options?: LoadOptions): Promise<void> {
     const { loadWeights } = await import("../io/index.js");
     return loadWeights(this, source, options);
+  }
+
+  // ---- training (src/train, loaded on first use) -----------------------------------------------
+
+  /** Set it (e.g. from a callback) to stop `fit` after the current epoch (Keras `stop_training`). */
+  stopTraining = false;
+  private compiled: CompileArgs | null = null;
+  private trainer: Trainer | null = null;
+
+  /**
+   * Keras `compile`: the optimizer (`"adam"`, `"sgd"`, `"rmsprop"`, `"adagrad"`, or
+   * `{ className, config }`) and the loss (a name such as `"mse"` or
+   * `"sparse_categorical_crossentropy"`, `{ name, fromLogits }`, or one per output). The training
+   * code loads, and checks these, when training starts.
+   */
+  compile(args: CompileArgs): void {
+    if (typeof args !== "object" || args === null) throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
+    this.trainer?.dispose();
+    this.trainer = null;
+    this.compiled = args;
+  }
+
+  private async training() {
+    if (!this.compiled) throw new WasmRnnError(`${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`);
+    if (!isReady()) core(this.who);
+    const train = await import("../train/index.js");
+    this.trainer ??= new train.Trainer(this, this.compiled);
+    return { train, trainer: this.trainer };
+  }
+
+  /**
+   * Keras `fit`: trains on `x` (inputs, as for predict) and `y` (targets, one per output) for
+   * `epochs` passes of `batchSize` rows, backpropagating through time. Resolves to the History.
+   */
+  async fit(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: FitOptions): Promise<History> {
+    const { train, trainer } = await this.training();
+    return train.fit(this, trainer, x, y, options);
+  }
+
+  /** Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. */
+  async trainOnBatch(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[]): Promise<number> {
+    const { train, trainer } = await this.training();
+    return train.trainOnBatch(this, trainer, x, y);
+  }
+
+  /** Keras `evaluate`: the compiled loss over `x`, `y` in batches (no training). */
+  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions): Promise<number> {
+    const { train, trainer } = await this.training();
+    return train.evaluate(this, trainer, x, y, options);
   }
 
   /** Prints (and returns) a table of layers, output shapes and parameter counts, as Keras does. */

@@ -1,0 +1,49 @@
+// What every backward shares: the call a backward gets, and small helpers over wasm memory.
+import { heapF32 } from "../core/wasm.js";
+import type { Step } from "../model/model.js";
+
+/** One step's backward: gradients of outputs in, of inputs and weights out (all wasm pointers). */
+export interface BackwardCall {
+  step: Step;
+  /** Gradient of each output (same shape), or 0 where none flows. */
+  dOut: readonly number[];
+  /** Gradient buffer of each input (data, then states), or 0 where none is wanted. Added to. */
+  dIn: readonly number[];
+  /** Gradient blocks of `layer.paramBlocks()`, same order and lengths. Added to. */
+  dParams: readonly number[];
+  /** For `sparseSquares` layers: sums of squared gradient pieces per weight block. Added to. */
+  dSquares: readonly number[];
+  /** `scratchBytes` bytes of scratch. */
+  scratch: number;
+  /** The trace the forward filled (`traceBytes` bytes; recurrent layers), else 0. */
+  trace: number;
+  /**
+   * Dense or Activation feeding a crossentropy: the loss's gradient with respect to the
+   * pre-activation (logits) of output 0, [M, units] (see Trainer), else 0. Added to dz.
+   */
+  dPre: number;
+}
+
+export interface Backward {
+  /**
+   * The weight gradient is a sum of per-row pieces that TensorFlow keeps apart (an Embedding's
+   * IndexedSlices); the trainer then also collects their squares (`dSquares`).
+   */
+  sparseSquares?: boolean;
+  /** Bytes of trace the forward must keep for this step (0: none). */
+  traceBytes(step: Step): number;
+  scratchBytes(step: Step): number;
+  run(call: BackwardCall): void;
+}
+
+export const none = () => 0;
+
+/** Adds src rows [B, H] into dst rows [B, ld] (or the reverse layout), float by float. */
+export function addRows(src: number, srcLd: number, dst: number, dstLd: number, B: number, H: number): void {
+  const f32 = heapF32();
+  for (let b = 0; b < B; b++) {
+    const s = (src >> 2) + b * srcLd, d = (dst >> 2) + b * dstLd;
+    for (let j = 0; j < H; j++) f32[d + j] += f32[s + j]!;
+  }
+}
+

@@ -1,0 +1,241 @@
+// Backward passes, one per trainable layer type, kept apart from the layers so inference never
+// loads them. Each reads the forward's buffers of one plan step, the gradients of its outputs, and
+// ADDS the gradients of its inputs (a tensor read twice sums both) and of its packed weights.
+import { ACTIVATION_IDS, type ActivationName } from "../core/activations.js";
+import { WasmRnnError } from "../core/errors.js";
+import { heapF32 } from "../core/wasm.js";
+import { Dense } from "../layers/dense.js";
+import { InputLayer } from "../layers/input.js";
+import { LSTM } from "../layers/lstm.js";
+import { RecurrentLayer, align } from "../layers/recurrent.js";
+import { SimpleRNN } from "../layers/simple_rnn.js";
+import { GRU } from "../layers/gru.js";
+import { gruBackward } from "./backward-gru.js";
+import { sizeOf, type Buf, type Layer } from "../layers/layer.js";
+import {
+  Activation, Add, Concatenate, Dropout, Embedding, Flatten, Masking, RepeatVector, TimeDistributed,
+} from "../layers/simple.js";
+import type { Step } from "../model/model.js";
+import { trainKernels } from "./kernels.js";
+import { addRows, none, type Backward } from "./backward-base.js";
+
+export type { Backward, BackwardCall } from "./backward-base.js";
+
+function denseBackward(layer: Dense, x: Buf, y: Buf, dy: number, dPre: number, dx: number, dParams: readonly number[], dz: number): void {
+  const k = trainKernels();
+  const I = x.shape.at(-1)!, U = layer.units, Up = layer.paddedUnits;
+  const M = sizeOf(x.shape) / I;
+  const [kernel] = layer.paramBlocks();
+  if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
+  else heapF32().fill(0, dz >> 2, (dz >> 2) + M * Up);
+  if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
+  k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
+  if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);
+  if (dx) k.gemm_nt_panels(4, M, I, Up, dz, Up, kernel!.ptr, I, dx, I, 1);
+}
+
+const denseBackwardStep: Backward = {
+  traceBytes: none,
+  scratchBytes: (s) => (sizeOf(s.inputs[0]!.shape) / s.inputs[0]!.shape.at(-1)!) * (s.layer as Dense).paddedUnits * 4,
+  run: ({ step, dOut, dIn, dParams, scratch, dPre }) => {
+    if (dOut[0] || dPre) denseBackward(step.layer as Dense, step.inputs[0]!, step.outputs[0]!, dOut[0]!, dPre, dIn[0]!, dParams, scratch);
+  },
+};
+
+/** TimeDistributed runs its layer once over all steps (simple.ts), so its backward is the layer's. */
+function timeDistributed(inner: Backward): Backward {
+  const unwrap = (s: Step): Step => ({ ...s, layer: (s.layer as TimeDistributed).layer });
+  return {
+    sparseSquares: inner.sparseSquares,
+    traceBytes: (s) => inner.traceBytes(unwrap(s)),
+    scratchBytes: (s) => inner.scratchBytes(unwrap(s)),
+    run: (call) => inner.run({ ...call, step: unwrap(call.step) }),
+  };
+}
+
+/**
+ * What LSTM and SimpleRNN backward share around their kernel: the gradients of the returned
+ * states and output go into dh (dc), the kernel runs the steps in reverse into dz [B, T, N] (by
+ * input step, in the packed column order), then the weight gradients are whole-sequence products:
+ * dKernel = x^T dz, dRecurrent = h_{t-1}^T dz (h_{t-1} from the trace), dBias = sum dz; and
+ * dx = dz kernel^T, d(initial states) = dh (dc).
+ */
+function recurrentBackward(opts: {
+  /** Trace floats per row and step, and where h_{t-1} sits in it. */
+  traceWidth: (P: number) => number;
+  hPrevAt: (P: number) => number;
+  /** Packed columns (N) for P state floats. */
+  columns: (P: number) => number;
+  states: number;
+  kernel: (layer: RecurrentLayer, c: { B: number; T: number; trace: number; dy: number; dh: number; dc: number; dz: number; mask: number }) => void;
+}): Backward {
+  const dims = (s: Step) => {
+    const [B, T, I] = s.inputs[0]!.shape as [number, number, number];
+    const layer = s.layer as RecurrentLayer;
+    return { B, T, I, layer, H: layer.units, P: layer.stateStride };
+  };
+  return {
+    traceBytes: (s) => {
+      const { B, T, P } = dims(s);
+      return B * T * opts.traceWidth(P) * 4;
+    },
+    scratchBytes: (s) => {
+      const { B, T, P } = dims(s);
+      return 2 * align(B * P * 4) + B * T * opts.columns(P) * 4;
+    },
+    run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
+      const { B, T, I, layer, H, P } = dims(step);
+      if (layer instanceof LSTM && layer.returnCellSequences && dOut[dOut.length - 1]) {
+        throw new WasmRnnError(`${layer.who}: training through returnCellSequences is not supported; expected no loss on the cell sequence`);
+      }
+      const k = trainKernels();
+      const N = opts.columns(P);
+      const dh = scratch, dc = dh + align(B * P * 4), dz = dc + align(B * P * 4);
+      heapF32().fill(0, dh >> 2, (dh + 2 * align(B * P * 4)) >> 2);
+      if (layer.returnState) {
+        if (dOut[1]) addRows(dOut[1], H, dh, P, B, H);
+        if (opts.states > 1 && dOut[2]) addRows(dOut[2], H, dc, P, B, H);
+      }
+      let dy = 0;
+      if (layer.returnSequences) dy = dOut[0]!;
+      else if (dOut[0]) addRows(dOut[0], H, dh, P, B, H);
+      // the forward's mask rule (recurrent.ts): an initial state turns off the carried mask
+      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
+      opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask });
+      const back = layer.goBackwards ? 1 : 0;
+      const [kernel] = layer.paramBlocks();
+      k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
+      k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, opts.traceWidth(P), back, dz, N, N, dParams[1]!, P);
+      if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
+      if (dIn[0]) k.gemm_nt_panels(4, B * T, I, N, dz, N, kernel!.ptr, I, dIn[0], I, 1);
+      if (dIn[1]) addRows(dh, P, dIn[1], H, B, H);
+      if (opts.states > 1 && dIn[2]) addRows(dc, P, dIn[2], H, B, H);
+    },
+  };
+}
+
+const actId = (name: ActivationName) => ACTIVATION_IDS[name];
+
+// trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]
+export const lstmBackward = recurrentBackward({
+  traceWidth: (P) => 6 * P, hPrevAt: (P) => 5 * P, columns: (P) => 4 * P, states: 2,
+  kernel: (layer, c) => {
+    const l = layer as LSTM;
+    trainKernels().lstm_backward(c.B, c.T, l.units, l.paramBlocks()[1]!.ptr, actId(l.activation), actId(l.recurrentActivation),
+      l.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dc, c.dz, c.mask, l.zeroOutputForMask ? 1 : 0);
+  },
+});
+
+// trace rows (assembly/simple_rnn.ts): h_t [P], h_{t-1} [P]
+const simpleRnnBackward = recurrentBackward({
+  traceWidth: (P) => 2 * P, hPrevAt: (P) => P, columns: (P) => P, states: 1,
+  kernel: (layer, c) => {
+    trainKernels().simple_rnn_backward(c.B, c.T, layer.units, layer.paramBlocks()[1]!.ptr, actId(layer.activation),
+      layer.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dz, c.mask, layer.zeroOutputForMask ? 1 : 0);
+  },
+});
+
+/** A layer whose output is its input's values (copies): the gradient passes through. */
+const identity: Backward = {
+  traceBytes: none,
+  scratchBytes: none,
+  run: ({ step, dOut, dIn }) => {
+    if (dOut[0] && dIn[0]) trainKernels().add_arrays(sizeOf(step.outputs[0]!.shape), dIn[0], dOut[0], dIn[0]);
+  },
+};
+
+const BACKWARDS = new Map<Function, Backward | null>([
+  [GRU, gruBackward],
+  [LSTM, lstmBackward],
+  [SimpleRNN, simpleRnnBackward],
+  [Dense, denseBackwardStep],
+  [Activation, {
+    traceBytes: none,
+    scratchBytes: (s) => sizeOf(s.outputs[0]!.shape) * 4,
+    run: ({ step, dOut, dIn, scratch, dPre }) => {
+      if (!dIn[0]) return;
+      const y = step.outputs[0]!;
+      const F = y.shape.at(-1)!, n = sizeOf(y.shape);
+      const k = trainKernels();
+      if (dOut[0]) {
+        k.activation_backward_rows(n / F, F, y.ptr, dOut[0], scratch, F, ACTIVATION_IDS[(step.layer as Activation).activation]);
+        k.add_arrays(n, dIn[0], scratch, dIn[0]);
+      }
+      if (dPre) k.add_arrays(n, dIn[0], dPre, dIn[0]);
+    },
+  }],
+  [Embedding, {
+    sparseSquares: true,
+    traceBytes: none,
+    scratchBytes: none,
+    run: ({ step, dOut, dParams, dSquares }) => {
+      if (!dOut[0]) return;
+      const ids = step.inputs[0]!;
+      const layer = step.layer as Embedding;
+      trainKernels().embedding_backward(sizeOf(ids.shape), layer.outputDim, ids.ptr, ids.dtype === "float32" ? 1 : 0,
+        dOut[0], dParams[0]!, dSquares[0] ?? 0);
+    },
+  }],
+  [Masking, {
+    traceBytes: none,
+    scratchBytes: none,
+    run: ({ step, dOut, dIn }) => {
+      if (!dOut[0] || !dIn[0]) return;
+      const x = step.inputs[0]!;
+      const F = x.shape.at(-1)!;
+      trainKernels().masking_backward(sizeOf(x.shape) / F, F, step.masks.outputs[0]!, dOut[0], dIn[0]);
+    },
+  }],
+  [RepeatVector, {
+    traceBytes: none,
+    scratchBytes: none,
+    run: ({ step, dOut, dIn }) => {
+      if (!dOut[0] || !dIn[0]) return;
+      const [B, F] = step.inputs[0]!.shape as [number, number];
+      trainKernels().repeat_rows_backward(B, (step.layer as RepeatVector).n, F, dOut[0], dIn[0]);
+    },
+  }],
+  [Concatenate, {
+    traceBytes: none,
+    scratchBytes: none,
+    run: ({ step, dOut, dIn }) => {
+      if (!dOut[0]) return;
+      const out = step.outputs[0]!;
+      const a = (step.layer as Concatenate).resolvedAxis(out.shape.length);
+      const outer = sizeOf(out.shape.slice(0, a)), stride = sizeOf(out.shape.slice(a));
+      let offset = 0;
+      step.inputs.forEach((x, i) => {
+        const chunk = sizeOf(x.shape.slice(a));
+        if (dIn[i]) trainKernels().add_blocks(outer, chunk, dOut[0]! + offset * 4, stride, dIn[i]!, chunk);
+        offset += chunk;
+      });
+    },
+  }],
+  [Add, {
+    traceBytes: none,
+    scratchBytes: none,
+    run: ({ step, dOut, dIn }) => {
+      if (!dOut[0]) return;
+      const n = sizeOf(step.outputs[0]!.shape);
+      for (const d of dIn) if (d) trainKernels().add_arrays(n, d, dOut[0], d);
+    },
+  }],
+  [Flatten, identity],
+]);
+
+/** The backward for a layer, or an error naming what is not trainable yet. */
+export function backwardFor(layer: Layer, who: string): Backward {
+  if (layer instanceof Dropout) {
+    if (layer.rate === 0) return identity;
+    throw new WasmRnnError(`${who}: training with ${layer.who} (rate ${layer.rate}) is not supported yet; expected rate 0, got ${layer.rate}`);
+  }
+  if (layer instanceof TimeDistributed) return timeDistributed(backwardFor(layer.layer, who));
+  const b = layer instanceof InputLayer ? identity : BACKWARDS.get(layer.constructor);
+  if (!b) {
+    throw new WasmRnnError(
+      `${who}: training is not supported for ${layer.who} yet; expected layers of the kinds LSTM, SimpleRNN, Dense, Embedding, ` +
+        `TimeDistributed, Activation, Masking, RepeatVector, Concatenate, Add, Flatten, Dropout(0), got ${layer.className}`,
+    );
+  }
+  return b;
+}

@@ -1,0 +1,156 @@
+// Keras's `fit` and `evaluate` loops over a Trainer: batches in order (or shuffled per epoch),
+// per-epoch mean loss weighted by batch size (as Keras's loss tracker), optional validation data
+// and callbacks. The loop yields to the event loop every ~25 ms so pages and workers stay live.
+import { WasmRnnError } from "../core/errors.js";
+import { Rng, nextSeed } from "../core/random.js";
+import type { Tensor, TensorLike } from "../core/tensor.js";
+import type { Model } from "../model/model.js";
+import { toTargets, type Trainer } from "./trainer.js";
+
+export interface FitLogs {
+  loss: number;
+  val_loss?: number;
+}
+
+export interface FitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Rows per optimizer step (default 32, as Keras); the last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Default true: a new order of the rows every epoch (seeded by `seed` when given). */
+  shuffle?: boolean;
+  seed?: number;
+  /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
+  initialEpoch?: number;
+  /** 1 prints one line per epoch (console.log); default 0. */
+  verbose?: 0 | 1;
+  /** [x, y] evaluated after every epoch into `val_loss`. */
+  validationData?: [TensorLike | TensorLike[], TensorLike | TensorLike[]];
+  callbacks?: {
+    onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
+    /** Returning `false` (or `model.stopTraining = true`) stops after this epoch. */
+    onEpochEnd?: (epoch: number, logs: FitLogs) => void | boolean | Promise<void | boolean>;
+  };
+}
+
+/** Keras's History: `history.loss[e]` is epoch e's mean training loss. */
+export interface History {
+  epoch: number[];
+  history: { loss: number[]; val_loss?: number[] };
+  params: { epochs: number; steps: number; batchSize: number };
+}
+
+export interface EvaluateOptions {
+  /** Default 32, as Keras. */
+  batchSize?: number;
+}
+
+const posInt = (who: string, name: string, v: unknown, fallback: number): number => {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new WasmRnnError(`${who}: expected ${name} to be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+};
+
+/** Inputs and targets as tensors with matching row counts. */
+function prepare(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], who: string) {
+  const xs = model.normalizeInputs(x);
+  const ys = toTargets(y, model.outputs.length, who);
+  const n = xs[0]!.shape[0]!;
+  trainer.checkTargets(ys, n);
+  return { xs, ys, n };
+}
+
+let lastYield = 0;
+const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+async function maybeYield(): Promise<void> {
+  if (now() - lastYield < 25) return;
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  lastYield = now();
+}
+
+function batches(n: number, batchSize: number, order: readonly number[]): number[][] {
+  const out: number[][] = [];
+  for (let b0 = 0; b0 < n; b0 += batchSize) out.push(order.slice(b0, Math.min(n, b0 + batchSize)));
+  return out;
+}
+
+const sequential = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+export async function fit(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
+  options: FitOptions = {}): Promise<History> {
+  const who = `Model '${model.name}': fit`;
+  if (typeof options !== "object" || options === null) throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
+  const known = ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData", "callbacks"];
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(k)}; expected one of ${known.join(", ")}`);
+  }
+  const epochs = posInt(who, "epochs", options.epochs, 1);
+  const batchSize = posInt(who, "batchSize", options.batchSize, 32);
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new WasmRnnError(`${who}: expected initialEpoch to be a non-negative integer, got ${JSON.stringify(options.initialEpoch)}`);
+  const shuffle = options.shuffle ?? true;
+  const { xs, ys, n } = prepare(model, trainer, x, y, who);
+  const val = options.validationData ? prepare(model, trainer, options.validationData[0], options.validationData[1], `${who} validationData`) : null;
+  const rng = new Rng(options.seed ?? nextSeed());
+  const history: History = {
+    epoch: [], history: { loss: [] }, params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
+  };
+  if (val) history.history.val_loss = [];
+  model.stopTraining = false;
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    const order = sequential(n);
+    if (shuffle) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+    }
+    let sum = 0;
+    let seen = 0;
+    const parts = batches(n, batchSize, order);
+    for (let b = 0; b < parts.length; b++) {
+      const rows = parts[b]!;
+      // a full pass in order needs no row gather for a single batch
+      const loss = trainer.trainOnBatch(xs, ys, rows.length === n && !shuffle ? undefined : rows);
+      if (!Number.isFinite(loss)) {
+        throw new WasmRnnError(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`);
+      }
+      sum += loss * rows.length;
+      seen += rows.length;
+      await options.callbacks?.onBatchEnd?.(b, { loss, size: rows.length });
+      await maybeYield();
+    }
+    const logs: FitLogs = { loss: sum / seen };
+    if (val) logs.val_loss = evaluateRows(trainer, val.xs, val.ys, val.n, batchSize);
+    history.epoch.push(epoch);
+    history.history.loss.push(logs.loss);
+    if (val) history.history.val_loss!.push(logs.val_loss!);
+    if (options.verbose === 1) {
+      console.log(`Epoch ${epoch + 1}/${epochs} - loss: ${logs.loss.toFixed(4)}${val ? ` - val_loss: ${logs.val_loss!.toFixed(4)}` : ""}`);
+    }
+    const go = await options.callbacks?.onEpochEnd?.(epoch, logs);
+    if (go === false || model.stopTraining) break;
+  }
+  return history;
+}
+
+function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, batchSize: number): number {
+  let sum = 0;
+  for (const rows of batches(n, batchSize, sequential(n))) {
+    sum += trainer.testOnBatch(xs, ys, rows.length === n ? undefined : rows) * rows.length;
+  }
+  return sum / n;
+}
+
+export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
+  options: EvaluateOptions = {}): Promise<number> {
+  const who = `Model '${model.name}': evaluate`;
+  const batchSize = posInt(who, "batchSize", options.batchSize, 32);
+  const { xs, ys, n } = prepare(model, trainer, x, y, who);
+  return evaluateRows(trainer, xs, ys, n, batchSize);
+}
+
+export async function trainOnBatch(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[]): Promise<number> {
+  const { xs, ys } = prepare(model, trainer, x, y, `Model '${model.name}': trainOnBatch`);
+  return trainer.trainOnBatch(xs, ys);
+}

@@ -1,0 +1,287 @@
+// Training a Model (Keras `compile` / `fit` / `train_on_batch` / `evaluate`): forward with traces,
+// the loss and its gradient, backward through the plan's steps in reverse, one optimizer step.
+//
+// Memory: the trainer keeps its own plans (one per batch shape: full batches and a last, partial
+// one), each with a gradient buffer per intermediate tensor, a trace per recurrent step and
+// backward scratch, plus one gradient block per packed weight block. A batch allocates nothing.
+import { arena } from "../core/arena.js";
+import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
+import { heapF32 } from "../core/wasm.js";
+import { sizeOf, type Buf, type Layer, type ParamBlock } from "../layers/layer.js";
+import { Dense } from "../layers/dense.js";
+import { RecurrentLayer } from "../layers/recurrent.js";
+import { Activation } from "../layers/simple.js";
+import type { Model, Plan } from "../model/model.js";
+import { backwardFor, type Backward } from "./backward.js";
+import { trainKernels } from "./kernels.js";
+import { getLoss, logitsLossFor, type Loss } from "./losses.js";
+import { getOptimizer, type Optimizer, type OptimizerSpec } from "./optimizers.js";
+
+export type LossSpec = string | { name: string; fromLogits?: boolean } | { className: string; config?: object };
+
+export interface CompileArgs {
+  optimizer: OptimizerSpec;
+  /** One loss for every output, or one per output (in `outputs` order). */
+  loss: LossSpec | LossSpec[];
+}
+
+/**
+ * How one output's loss is computed. Keras on TensorFlow computes a crossentropy that follows a
+ * softmax or sigmoid from that activation's input (the logits, `_keras_logits`), in the stable
+ * form: then `logits` holds the pre-activation [M, units] and the gradient goes to `dPre`, which
+ * the producing Dense/Activation adds below its activation (src/train/losses.ts, logitsLossFor).
+ */
+interface OutputLoss {
+  loss: Loss;
+  /** The plan step producing the output, and where its pre-activation is (0: no substitution). */
+  step: number;
+  logits: number;
+  dPre: number;
+  mask: number;
+}
+
+interface TrainPlan {
+  plan: Plan;
+  /** Gradient buffer of each intermediate tensor (by its forward buffer). */
+  grads: Map<Buf, number>;
+  gradBytes: { ptr: number; bytes: number }[];
+  /** Per step: its backward, trace and scratch. */
+  backwards: Backward[];
+  traces: number[];
+  scratch: number[];
+  targets: Buf[];
+  outputs: OutputLoss[];
+  ptrs: number[];
+}
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly losses: Loss[];
+  private readonly who: string;
+  private readonly plans = new Map<string, TrainPlan>();
+  /** Trainable layers and the gradient blocks of their packed weights. */
+  private readonly params: { layer: Layer; blocks: ParamBlock[]; grads: number[]; squares: number[] }[] = [];
+
+  constructor(private readonly model: Model, args: CompileArgs) {
+    this.who = `Model '${model.name}'`;
+    if (typeof args !== "object" || args === null || args.optimizer === undefined || args.loss === undefined) {
+      throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`}`);
+    }
+    const nOut = model.outputs.length;
+    const specs = Array.isArray(args.loss) ? args.loss : new Array<LossSpec>(nOut).fill(args.loss);
+    if (specs.length !== nOut) {
+      throw new WasmRnnError(`${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`);
+    }
+    this.losses = specs.map((s) => getLoss(s as never, this.who));
+    for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
+    this.optimizer = getOptimizer(args.optimizer);
+  }
+
+  /** One optimizer step on one batch; returns the batch's loss (Keras `train_on_batch`). */
+  trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
+    const tp = this.planFor(xs, ys, rows);
+    const loss = this.forwardAndLoss(tp, true);
+    this.backward(tp);
+    this.optimizer.apply(
+      this.params.flatMap((p) => p.blocks),
+      this.params.flatMap((p) => p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] }))),
+    );
+    return loss;
+  }
+
+  /** The loss on one batch without training (Keras `test_on_batch`). */
+  testOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
+    return this.forwardAndLoss(this.planFor(xs, ys, rows), false);
+  }
+
+  /** Checks the count, row count and values of targets for `n` rows (shapes: the losses, per plan). */
+  checkTargets(ys: readonly Tensor[], n: number): void {
+    if (ys.length !== this.model.outputs.length) {
+      throw new WasmRnnError(`${this.who}: expected ${this.model.outputs.length} target array(s), one per output, got ${ys.length}`);
+    }
+    ys.forEach((y, i) => {
+      if (y.shape[0] !== n) {
+        throw new WasmRnnError(`${this.who}: expected targets for output ${i} with ${n} rows (as the inputs), got shape ${fmtShape(y.shape)}`);
+      }
+      for (let j = 0; j < y.size; j++) {
+        if (!Number.isFinite(y.data[j])) throw new WasmRnnError(`${this.who}: expected finite targets for output ${i}, got ${y.data[j]} at flat index ${j}`);
+      }
+    });
+  }
+
+  private planFor(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): TrainPlan {
+    const n = rows ? rows.length : xs[0]!.shape[0]!;
+    const shapes = xs.map((x) => [n, ...x.shape.slice(1)]);
+    const key = [...shapes.map((s) => s.join("x")), ...ys.map((y) => `${y.dtype}:${y.shape.slice(1).join("x")}`)].join(",");
+    let tp = this.plans.get(key);
+    if (!tp) {
+      tp = this.makePlan(shapes, ys, n);
+      this.plans.set(key, tp);
+    }
+    tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows));
+    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows));
+    return tp;
+  }
+
+  private makePlan(shapes: number[][], ys: readonly Tensor[], n: number): TrainPlan {
+    const plan = this.model.buildPlan(shapes);
+    const ptrs = [...plan.ptrs];
+    const alloc = (bytes: number) => {
+      const p = arena.alloc(Math.max(bytes, 4));
+      ptrs.push(p);
+      return p;
+    };
+    try {
+      const grads = new Map<Buf, number>();
+      const gradBytes: { ptr: number; bytes: number }[] = [];
+      for (const s of plan.steps) {
+        for (const b of s.outputs) {
+          const bytes = sizeOf(b.shape) * 4;
+          const ptr = alloc(bytes);
+          grads.set(b, ptr);
+          gradBytes.push({ ptr, bytes });
+        }
+      }
+      const backwards = plan.steps.map((s) => backwardFor(s.layer, this.who));
+      const traces = plan.steps.map((s, i) => {
+        const bytes = backwards[i]!.traceBytes(s);
+        return bytes ? alloc(bytes) : 0;
+      });
+      const scratch = plan.steps.map((s, i) => {
+        const bytes = backwards[i]!.scratchBytes(s);
+        return bytes ? alloc(bytes) : 0;
+      });
+      const targets = plan.outputs.map((out, i) => {
+        const y = ys[i]!;
+        this.losses[i]!.checkTarget(out.shape, [n, ...y.shape.slice(1)], y.dtype, `${this.who} output ${i}`);
+        const shape = [n, ...y.shape.slice(1)];
+        return { ptr: alloc(sizeOf(shape) * 4), shape, dtype: y.dtype };
+      });
+      const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
+      this.ensureParams();
+      return { plan, grads, gradBytes, backwards, traces, scratch, targets, outputs, ptrs };
+    } catch (err) {
+      for (const p of ptrs) arena.free(p);
+      throw err;
+    }
+  }
+
+  private outputLoss(plan: Plan, out: Buf, loss: Loss, alloc: (bytes: number) => number): OutputLoss {
+    const step = plan.steps.findIndex((s) => s.outputs.includes(out));
+    const s = plan.steps[step]!;
+    const mask = s.masks.outputs[s.outputs.indexOf(out)] ?? 0;
+    const layer = s.layer;
+    const activation = layer instanceof Dense || layer instanceof Activation ? layer.activation : null;
+    const logitsLoss = activation && !loss.fromLogits ? logitsLossFor(loss, activation) : null;
+    if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask };
+    const n = sizeOf(out.shape);
+    return { loss: logitsLoss, step, logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr, dPre: alloc(n * 4), mask };
+  }
+
+  /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
+  private ensureParams(): void {
+    const seen = new Set(this.params.map((p) => p.layer));
+    for (const node of this.model.nodes) {
+      const layer = node.layer;
+      if (seen.has(layer)) continue;
+      seen.add(layer);
+      const blocks = layer.paramBlocks();
+      if (blocks.length === 0) continue;
+      const grads = blocks.map((b) => arena.alloc(b.length * 4));
+      const squares = backwardFor(layer, this.who).sparseSquares ? blocks.map((b) => arena.alloc(b.length * 4)) : [];
+      this.params.push({ layer, blocks, grads, squares });
+    }
+    // weights set since (setWeights allocates new blocks) are found again by pointer
+    for (const p of this.params) p.blocks = p.layer.paramBlocks();
+  }
+
+  private forwardAndLoss(tp: TrainPlan, keepTraces: boolean): number {
+    const steps = tp.plan.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      const recurrent = s.layer instanceof RecurrentLayer ? s.layer : null;
+      if (recurrent && keepTraces) recurrent.trace = tp.traces[i]!;
+      try {
+        s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+      } finally {
+        if (recurrent) recurrent.trace = 0;
+      }
+    }
+    const f32 = heapF32();
+    for (const g of tp.gradBytes) f32.fill(0, g.ptr >> 2, (g.ptr + g.bytes) >> 2);
+    let total = 0;
+    tp.plan.outputs.forEach((out, i) => {
+      const t = tp.targets[i]!;
+      const o = tp.outputs[i]!;
+      if (!o.dPre) {
+        total += o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask);
+        return;
+      }
+      const s = steps[o.step]!;
+      if (s.layer instanceof Dense) {
+        // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
+        const U = s.layer.units, M = sizeOf(out.shape) / U;
+        f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
+        trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
+      }
+      total += o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask);
+    });
+    return total;
+  }
+
+  private backward(tp: TrainPlan): void {
+    const f32 = heapF32();
+    for (const p of this.params) {
+      p.blocks = p.layer.paramBlocks();
+      p.blocks.forEach((b, i) => {
+        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + b.length);
+        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + b.length);
+      });
+    }
+    const byLayer = new Map(this.params.map((p) => [p.layer, p]));
+    const steps = tp.plan.steps;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i]!;
+      tp.backwards[i]!.run({
+        step,
+        dOut: step.outputs.map((b) => tp.grads.get(b) ?? 0),
+        dIn: step.inputs.map((b) => tp.grads.get(b) ?? 0),
+        dParams: byLayer.get(step.layer)?.grads ?? [],
+        dSquares: byLayer.get(step.layer)?.squares ?? [],
+        scratch: tp.scratch[i]!,
+        trace: tp.traces[i]!,
+        dPre: tp.outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const tp of this.plans.values()) for (const p of tp.ptrs) arena.free(p);
+    this.plans.clear();
+    for (const p of this.params) for (const g of [...p.grads, ...p.squares]) arena.free(g);
+    this.params.length = 0;
+    this.optimizer.dispose();
+  }
+}
+
+/** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer. */
+function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
+  const f32 = heapF32();
+  const view = t.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
+  const rowSize = t.size / t.shape[0]!;
+  if (!rows) {
+    view.set(t.data, b.ptr >> 2);
+    return;
+  }
+  rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
+}
+
+/** Targets as tensors: nested arrays become float32 (or int32 when they are given as Int32Array). */
+export function toTargets(y: TensorLike | TensorLike[], count: number, who: string): Tensor[] {
+  const list = count === 1 && !(Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor) ? [y as TensorLike] : (y as TensorLike[]);
+  if (!Array.isArray(list) || list.length !== count) {
+    throw new WasmRnnError(`${who}: expected ${count} target array(s), one per output, got ${Array.isArray(y) ? y.length : typeof y}`);
+  }
+  return list.map((t) => (t instanceof Tensor ? t : tensor(t as never)));
+}
