@@ -5,8 +5,9 @@ export { pack_panel16, pack_gates, unpack_panel16, unpack_gates, gemm_2x16, gemm
 export { activate_rows, activate_vec, exp_vec, activation_backward_rows } from "./activations";
 export { lstm_forward } from "./lstm";
 export { lstm_backward } from "./lstm_backward";
+export { dropout_forward, dropout_backward } from "./dropout";
 export { gemm_nt_panels, gemm_tn_panels, colsum_acc } from "./gemm_grad";
-export { embedding_backward, masking_backward, repeat_rows_backward, add_blocks } from "./sequence_grad";
+export { embedding_backward, masking_backward, repeat_rows_backward, add_blocks, merge_pair_backward } from "./sequence_grad";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

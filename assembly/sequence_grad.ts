@@ -65,3 +65,37 @@ export function add_blocks(outer: i32, chunk: i32, src: usize, srcStride: i32, d
     }
   }
 }
+
+// Backward of merge_pair (Bidirectional): from the merged gradient dm, the gradients of the two
+// halves, written (not added) in the halves' own layouts.
+//   dm      [B, T, 2F] (concat, mode 0) or [B, T, F] (sum 1, mul 2, ave 3)
+//   a, b    [B, T, F]  the forward outputs (mul needs them; else 0)
+//   da, db  [B, T, F]; with reverseB, db[:, T-1-t] belongs to dm[:, t] (the backward half's
+//           sequence is in processing order)
+export function merge_pair_backward(B: i32, T: i32, F: i32, dm: usize, a: usize, b: usize, reverseB: i32, mode: i32,
+                                    da: usize, db: usize): void {
+  const outF = mode == 0 ? F << 1 : F;
+  for (let r = 0; r < B; r++) {
+    for (let t = 0; t < T; t++) {
+      const tb = reverseB ? T - 1 - t : t;
+      const m = dm + (<usize>(r * T + t) * <usize>outF << 2);
+      const ra = <usize>(r * T + t) * <usize>F << 2;
+      const rb = <usize>(r * T + tb) * <usize>F << 2;
+      for (let j = 0; j < F; j++) {
+        const o = <usize>j << 2;
+        const g = load<f32>(m + o);
+        if (mode == 0) {
+          store<f32>(da + ra + o, g);
+          store<f32>(db + rb + o, load<f32>(m + (<usize>(F + j) << 2)));
+        } else if (mode == 2) {
+          store<f32>(da + ra + o, g * load<f32>(b + rb + o));
+          store<f32>(db + rb + o, g * load<f32>(a + ra + o));
+        } else {
+          const v: f32 = mode == 3 ? g * <f32>0.5 : g;
+          store<f32>(da + ra + o, v);
+          store<f32>(db + rb + o, v);
+        }
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@ import type { Tensor, NestedArray, TensorLike } from "../core/tensor.js";
 import { toTensor } from "../core/tensor.js";
 import { kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { Layer, checkOptions, sizeOf, type Buf, type MaskBufs, type MaskSource, type WeightSpec } from "./layer.js";
+import { Layer, checkOptions, sizeOf, type Buf, type MaskBufs, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
 import { LSTM } from "./lstm.js";
 import { RecurrentLayer, align, type RecurrentCallArgs } from "./recurrent.js";
 
@@ -208,6 +208,11 @@ export class Bidirectional extends Layer {
     const b = this.backwardLayer.checkStates(values.slice(S));
     this.forwardLayer.writeStates(f);
     this.backwardLayer.writeStates(b);
+  }
+
+  /** The forward layer's packed blocks, then the backward layer's (weightSpecs order). */
+  override paramBlocks(): ParamBlock[] {
+    return [...this.forwardLayer.paramBlocks(), ...this.backwardLayer.paramBlocks()];
   }
 
   dispose(): void {

@@ -59,6 +59,9 @@ export abstract class RecurrentLayer extends Layer {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly stateful: boolean;
+  /** Keras's input and recurrent dropout rates (used only while training; not supported there yet). */
+  readonly dropout: number;
+  readonly recurrentDropout: number;
   /**
    * Masked steps output zeros instead of the previous output. Keras's `zero_output_for_mask`,
    * which Bidirectional forces on when returning sequences.
@@ -116,12 +119,15 @@ export abstract class RecurrentLayer extends Layer {
     this.returnState = checkBool(this.who, "returnState", args.returnState, false);
     this.goBackwards = checkBool(this.who, "goBackwards", args.goBackwards, false);
     this.stateful = checkBool(this.who, "stateful", args.stateful, false);
-    for (const rate of ["dropout", "recurrentDropout"] as const) {
-      const v = args[rate];
+    const rate = (name: "dropout" | "recurrentDropout") => {
+      const v = args[name];
       if (v !== undefined && (typeof v !== "number" || !(v >= 0 && v <= 1))) {
-        throw new WasmRnnError(`${this.who}: expected ${rate} to be a number in [0, 1], got ${JSON.stringify(v)}`);
+        throw new WasmRnnError(`${this.who}: expected ${name} to be a number in [0, 1], got ${JSON.stringify(v)}`);
       }
-    }
+      return v ?? 0;
+    };
+    this.dropout = rate("dropout");
+    this.recurrentDropout = rate("recurrentDropout");
     this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
     this.recurrentInitializer = new Initializer(args.recurrentInitializer ?? "orthogonal", `${this.who} recurrentInitializer`);
     this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);

@@ -1,5 +1,6 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory.
 import { heapF32 } from "../core/wasm.js";
+import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Step } from "../model/model.js";
 
 /** One step's backward: gradients of outputs in, of inputs and weights out (all wasm pointers). */
@@ -32,6 +33,16 @@ export interface Backward {
   sparseSquares?: boolean;
   /** Bytes of trace the forward must keep for this step (0: none). */
   traceBytes(step: Step): number;
+  /**
+   * The recurrent layers that fill the step's trace during the forward, and at which byte offset
+   * of it (default: the step's layer itself at 0 when it is recurrent).
+   */
+  tracedLayers?(step: Step): { layer: RecurrentLayer; offset: number }[];
+  /**
+   * The step's forward while training, when it differs from inference (Dropout): replaces
+   * `layer.forward`, may keep what backward needs in `trace`. `seed` is fresh for every call.
+   */
+  trainingForward?(step: Step, trace: number, seed: number): void;
   scratchBytes(step: Step): number;
   run(call: BackwardCall): void;
 }

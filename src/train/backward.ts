@@ -4,6 +4,7 @@
 import { ACTIVATION_IDS, type ActivationName } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
 import { heapF32 } from "../core/wasm.js";
+import { Bidirectional } from "../layers/bidirectional.js";
 import { Dense } from "../layers/dense.js";
 import { InputLayer } from "../layers/input.js";
 import { LSTM } from "../layers/lstm.js";
@@ -135,6 +136,78 @@ const simpleRnnBackward = recurrentBackward({
   },
 });
 
+/**
+ * Bidirectional: the merged gradient is split into the halves' output gradients (the backward
+ * half's sequence in its processing order), then each half runs its own recurrent backward on the
+ * same input, adding into dx; the halves' traces sit one after the other in the step's trace.
+ */
+const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
+function bidirectional(who: string, layer: Bidirectional): Backward {
+  const fw = backwardFor(layer.forwardLayer, who), bw = backwardFor(layer.backwardLayer, who);
+  const half = (s: Step, l: RecurrentLayer, mask: number): Step => {
+    const S = l.stateNames.length, first = l === layer.forwardLayer ? 0 : S;
+    const [B, T] = s.inputs[0]!.shape as [number, number];
+    const y: Buf = { ptr: 0, shape: layer.returnSequences ? [B, T, l.units] : [B, l.units], dtype: "float32" };
+    return {
+      layer: l, inputs: [s.inputs[0]!, ...s.inputs.slice(1 + first, 1 + first + (s.inputs.length > 1 ? S : 0))],
+      outputs: [y], scratch: 0, masks: { inputs: [mask], outputs: [], explicit: s.masks.explicit },
+    };
+  };
+  const halfBytes = (s: Step) => {
+    const [B, T] = s.inputs[0]!.shape as [number, number];
+    return align(B * (layer.returnSequences ? T : 1) * layer.forwardLayer.units * 4);
+  };
+  const fwTrace = (s: Step) => fw.traceBytes(half(s, layer.forwardLayer, 0));
+  return {
+    traceBytes: (s) => fwTrace(s) + bw.traceBytes(half(s, layer.backwardLayer, 0)),
+    tracedLayers: (s) => [{ layer: layer.forwardLayer, offset: 0 }, { layer: layer.backwardLayer, offset: fwTrace(s) }],
+    scratchBytes: (s) => 2 * halfBytes(s) + Math.max(fw.scratchBytes(half(s, layer.forwardLayer, 0)), bw.scratchBytes(half(s, layer.backwardLayer, 0))),
+    run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
+      const k = trainKernels();
+      const [B, T] = step.inputs[0]!.shape as [number, number];
+      const H = layer.forwardLayer.units, S = layer.forwardLayer.stateNames.length;
+      const seq = layer.returnSequences, Ts = seq ? T : 1;
+      const dF = scratch, dB = scratch + halfBytes(step), sub = dB + halfBytes(step);
+      const merged = layer.mergeMode !== null;
+      const first = merged ? 1 : 2;
+      if (merged) {
+        // the forward pass left the halves' outputs at the start of its own scratch (bidirectional.ts)
+        const yF = step.scratch, yB = step.scratch + halfBytes(step);
+        k.merge_pair_backward(B, Ts, H, dOut[0]!, yF, yB, seq ? 1 : 0, MERGE_IDS[layer.mergeMode!], dF, dB);
+      } else {
+        const f32 = heapF32();
+        f32.copyWithin(dF >> 2, dOut[0]! >> 2, (dOut[0]! >> 2) + B * Ts * H);
+        if (seq) k.reverse_time(B, T, H, dOut[1]!, dB);
+        else f32.copyWithin(dB >> 2, dOut[1]! >> 2, (dOut[1]! >> 2) + B * H);
+      }
+      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
+      const nF = layer.forwardLayer.paramBlocks().length;
+      const states = dOut.slice(first, first + 2 * S), dStates = dIn.slice(1);
+      const fwTraceBytes = fwTrace(step);
+      fw.run({
+        step: half(step, layer.forwardLayer, mask), dOut: [dF, ...states.slice(0, S)], dIn: [dIn[0]!, ...dStates.slice(0, S)],
+        dParams: dParams.slice(0, nF), dSquares: [], scratch: sub, trace, dPre: 0,
+      });
+      bw.run({
+        step: half(step, layer.backwardLayer, mask), dOut: [dB, ...states.slice(S)], dIn: [dIn[0]!, ...dStates.slice(S)],
+        dParams: dParams.slice(nF), dSquares: [], scratch: sub, trace: trace + fwTraceBytes, dPre: 0,
+      });
+    },
+  };
+}
+
+/** Dropout while training: the keep mask (u8 per value) is the trace (assembly/dropout.ts). */
+const dropoutBackward: Backward = {
+  traceBytes: (s) => sizeOf(s.inputs[0]!.shape),
+  scratchBytes: none,
+  trainingForward: (s, trace, seed) => {
+    trainKernels().dropout_forward(sizeOf(s.inputs[0]!.shape), s.inputs[0]!.ptr, s.outputs[0]!.ptr, trace, (s.layer as Dropout).rate, seed);
+  },
+  run: ({ step, dOut, dIn, trace }) => {
+    if (dOut[0] && dIn[0]) trainKernels().dropout_backward(sizeOf(step.outputs[0]!.shape), dOut[0], trace, (step.layer as Dropout).rate, dIn[0]);
+  },
+};
+
 /** A layer whose output is its input's values (copies): the gradient passes through. */
 const identity: Backward = {
   traceBytes: none,
@@ -225,15 +298,19 @@ const BACKWARDS = new Map<Function, Backward | null>([
 
 /** The backward for a layer, or an error naming what is not trainable yet. */
 export function backwardFor(layer: Layer, who: string): Backward {
-  if (layer instanceof Dropout) {
-    if (layer.rate === 0) return identity;
-    throw new WasmRnnError(`${who}: training with ${layer.who} (rate ${layer.rate}) is not supported yet; expected rate 0, got ${layer.rate}`);
+  if (layer instanceof Dropout) return layer.rate === 0 ? identity : dropoutBackward;
+  if (layer instanceof RecurrentLayer && (layer.dropout > 0 || layer.recurrentDropout > 0)) {
+    throw new WasmRnnError(
+      `${who}: training ${layer.who} with dropout ${layer.dropout} / recurrentDropout ${layer.recurrentDropout} is not supported yet; ` +
+        `expected both 0 (a Dropout layer before or after the recurrent layer is supported), got them set`,
+    );
   }
   if (layer instanceof TimeDistributed) return timeDistributed(backwardFor(layer.layer, who));
+  if (layer instanceof Bidirectional) return bidirectional(who, layer);
   const b = layer instanceof InputLayer ? identity : BACKWARDS.get(layer.constructor);
   if (!b) {
     throw new WasmRnnError(
-      `${who}: training is not supported for ${layer.who} yet; expected layers of the kinds LSTM, SimpleRNN, Dense, Embedding, ` +
+      `${who}: training is not supported for ${layer.who} yet; expected layers of the kinds LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding, ` +
         `TimeDistributed, Activation, Masking, RepeatVector, Concatenate, Add, Flatten, Dropout(0), got ${layer.className}`,
     );
   }

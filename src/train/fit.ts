@@ -19,6 +19,7 @@ export interface FitOptions {
   batchSize?: number;
   /** Default true: a new order of the rows every epoch (seeded by `seed` when given). */
   shuffle?: boolean;
+  /** Makes the shuffling and Dropout's masks repeatable. */
   seed?: number;
   /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
   initialEpoch?: number;
@@ -92,6 +93,7 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const { xs, ys, n } = prepare(model, trainer, x, y, who);
   const val = options.validationData ? prepare(model, trainer, options.validationData[0], options.validationData[1], `${who} validationData`) : null;
   const rng = new Rng(options.seed ?? nextSeed());
+  if (options.seed !== undefined) trainer.reseed(options.seed ^ 0x5bd1e995);
   const history: History = {
     epoch: [], history: { loss: [] }, params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
   };

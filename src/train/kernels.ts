@@ -13,6 +13,10 @@ export interface TrainExports {
     trace: number, dy: number, dh: number, dc: number, dz: number, mask: number, zeroOutput: number): void;
   simple_rnn_backward(B: number, T: number, H: number, u: number, act: number, goBackwards: number,
     trace: number, dy: number, dh: number, dz: number, mask: number, zeroOutput: number): void;
+  merge_pair_backward(B: number, T: number, F: number, dm: number, a: number, b: number, reverseB: number, mode: number,
+    da: number, db: number): void;
+  dropout_forward(n: number, x: number, y: number, keep: number, rate: number, seed: number): void;
+  dropout_backward(n: number, dy: number, keep: number, rate: number, dx: number): void;
   embedding_backward(N: number, D: number, ids: number, idsFloat: number, dy: number, grad: number, squares: number): void;
   masking_backward(M: number, F: number, mask: number, dy: number, dx: number): void;
   repeat_rows_backward(B: number, n: number, F: number, dy: number, dx: number): void;

@@ -373,6 +373,17 @@ export abstract class Optimizer {
     this.steps++;
   }
 
+  /**
+   * A parameter moved (its layer got new weights, which live in a fresh block): its slots follow
+   * it, as Keras keeps an optimizer's state per variable across `set_weights`.
+   */
+  moveSlots(moves: readonly (readonly [from: number, to: number])[]): void {
+    // all out first: a new block may sit where another parameter's old one was
+    const taken = moves.map(([from, to]) => [this.slots.get(from), to] as const);
+    for (const [from] of moves) this.slots.delete(from);
+    for (const [s, to] of taken) if (s) this.slots.set(to, s);
+  }
+
   /** Frees the slot buffers; the optimizer can be used again and starts afresh (iterations 0). */
   dispose(): void {
     for (const s of this.slots.values()) for (const ptr of s.ptrs) arena.free(ptr);

@@ -7,16 +7,17 @@
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
+import { Rng, nextSeed } from "../core/random.js";
 import { heapF32 } from "../core/wasm.js";
 import { sizeOf, type Buf, type Layer, type ParamBlock } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
 import { Activation } from "../layers/simple.js";
 import type { Model, Plan } from "../model/model.js";
-import { backwardFor, type Backward } from "./backward.js";
+import { backwardFor, type Backward, type BackwardCall } from "./backward.js";
 import { trainKernels } from "./kernels.js";
 import { getLoss, logitsLossFor, type Loss } from "./losses.js";
-import { getOptimizer, type Optimizer, type OptimizerSpec } from "./optimizers.js";
+import { getOptimizer, type GradBlock, type Optimizer, type OptimizerSpec } from "./optimizers.js";
 
 export type LossSpec = string | { name: string; fromLogits?: boolean } | { className: string; config?: object };
 
@@ -46,9 +47,12 @@ interface TrainPlan {
   /** Gradient buffer of each intermediate tensor (by its forward buffer). */
   grads: Map<Buf, number>;
   gradBytes: { ptr: number; bytes: number }[];
-  /** Per step: its backward, trace and scratch. */
+  /** Per step: its backward, trace and scratch, and which recurrent layers write the trace where. */
   backwards: Backward[];
   traces: number[];
+  tracers: { layer: RecurrentLayer; ptr: number }[][];
+  /** Per step, the backward call (all pointers fixed by the plan). */
+  calls: BackwardCall[];
   scratch: number[];
   targets: Buf[];
   outputs: OutputLoss[];
@@ -59,9 +63,13 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly losses: Loss[];
   private readonly who: string;
+  /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
+  private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
   /** Trainable layers and the gradient blocks of their packed weights. */
   private readonly params: { layer: Layer; blocks: ParamBlock[]; grads: number[]; squares: number[] }[] = [];
+  /** What the optimizer gets: every weight block and its gradient (rebuilt when blocks move). */
+  private blocks: { params: ParamBlock[]; grads: GradBlock[] } = { params: [], grads: [] };
 
   constructor(private readonly model: Model, args: CompileArgs) {
     this.who = `Model '${model.name}'`;
@@ -78,15 +86,16 @@ export class Trainer {
     this.optimizer = getOptimizer(args.optimizer);
   }
 
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
+  }
+
   /** One optimizer step on one batch; returns the batch's loss (Keras `train_on_batch`). */
   trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
     const tp = this.planFor(xs, ys, rows);
     const loss = this.forwardAndLoss(tp, true);
     this.backward(tp);
-    this.optimizer.apply(
-      this.params.flatMap((p) => p.blocks),
-      this.params.flatMap((p) => p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] }))),
-    );
+    this.optimizer.apply(this.blocks.params, this.blocks.grads);
     return loss;
   }
 
@@ -158,9 +167,25 @@ export class Trainer {
         const shape = [n, ...y.shape.slice(1)];
         return { ptr: alloc(sizeOf(shape) * 4), shape, dtype: y.dtype };
       });
+      const tracers = plan.steps.map((s, i) => {
+        if (!traces[i]) return [];
+        const at = backwards[i]!.tracedLayers?.(s) ?? (s.layer instanceof RecurrentLayer ? [{ layer: s.layer, offset: 0 }] : []);
+        return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
+      });
       const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
       this.ensureParams();
-      return { plan, grads, gradBytes, backwards, traces, scratch, targets, outputs, ptrs };
+      const byLayer = new Map(this.params.map((p) => [p.layer, p]));
+      const calls = plan.steps.map((step, i): BackwardCall => ({
+        step,
+        dOut: step.outputs.map((b) => grads.get(b) ?? 0),
+        dIn: step.inputs.map((b) => grads.get(b) ?? 0),
+        dParams: byLayer.get(step.layer)?.grads ?? [],
+        dSquares: byLayer.get(step.layer)?.squares ?? [],
+        scratch: scratch[i]!,
+        trace: traces[i]!,
+        dPre: outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
+      }));
+      return { plan, grads, gradBytes, backwards, traces, tracers, calls, scratch, targets, outputs, ptrs };
     } catch (err) {
       for (const p of ptrs) arena.free(p);
       throw err;
@@ -192,20 +217,29 @@ export class Trainer {
       const squares = backwardFor(layer, this.who).sparseSquares ? blocks.map((b) => arena.alloc(b.length * 4)) : [];
       this.params.push({ layer, blocks, grads, squares });
     }
-    // weights set since (setWeights allocates new blocks) are found again by pointer
-    for (const p of this.params) p.blocks = p.layer.paramBlocks();
+    this.collectBlocks();
+
+  }
+
+  private collectBlocks(): void {
+    this.blocks = {
+      params: this.params.flatMap((p) => p.blocks),
+      grads: this.params.flatMap((p) => p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] }))),
+    };
   }
 
   private forwardAndLoss(tp: TrainPlan, keepTraces: boolean): number {
     const steps = tp.plan.steps;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
-      const recurrent = s.layer instanceof RecurrentLayer ? s.layer : null;
-      if (recurrent && keepTraces) recurrent.trace = tp.traces[i]!;
+      const tracers = keepTraces ? tp.tracers[i]! : [];
+      for (const t of tracers) t.layer.trace = t.ptr;
+      const own = keepTraces ? tp.backwards[i]!.trainingForward : undefined;
       try {
-        s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+        if (own) own(s, tp.traces[i]!, (this.rng.next() * 4294967296) >>> 0);
+        else s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
       } finally {
-        if (recurrent) recurrent.trace = 0;
+        for (const t of tracers) t.layer.trace = 0;
       }
     }
     const f32 = heapF32();
@@ -232,28 +266,23 @@ export class Trainer {
 
   private backward(tp: TrainPlan): void {
     const f32 = heapF32();
+    const moves: [number, number][] = [];
     for (const p of this.params) {
-      p.blocks = p.layer.paramBlocks();
+      const now = p.layer.paramBlocks();
+      now.forEach((b, i) => { if (b.ptr !== p.blocks[i]!.ptr) moves.push([p.blocks[i]!.ptr, b.ptr]); });
+      p.blocks = now;
+    }
+    if (moves.length) {
+      this.optimizer.moveSlots(moves);
+      this.collectBlocks();
+    }
+    for (const p of this.params) {
       p.blocks.forEach((b, i) => {
         f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + b.length);
         if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + b.length);
       });
     }
-    const byLayer = new Map(this.params.map((p) => [p.layer, p]));
-    const steps = tp.plan.steps;
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i]!;
-      tp.backwards[i]!.run({
-        step,
-        dOut: step.outputs.map((b) => tp.grads.get(b) ?? 0),
-        dIn: step.inputs.map((b) => tp.grads.get(b) ?? 0),
-        dParams: byLayer.get(step.layer)?.grads ?? [],
-        dSquares: byLayer.get(step.layer)?.squares ?? [],
-        scratch: tp.scratch[i]!,
-        trace: tp.traces[i]!,
-        dPre: tp.outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
-      });
-    }
+    for (let i = tp.calls.length - 1; i >= 0; i--) tp.backwards[i]!.run(tp.calls[i]!);
   }
 
   dispose(): void {

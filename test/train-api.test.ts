@@ -1,0 +1,182 @@
+// The training API around the numbers (which train-gradients / train-fit check against Keras):
+// Dropout while training, fit's options and History, validation, callbacks, errors that leave the
+// model unchanged, optimizer state across setWeights, and flat memory over long runs.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  Dense, Dropout, GRU, Input, LSTM, Model, Sequential, memoryBytes, ready, setRandomSeed, tensor, type Tensor,
+} from "../src/index.js";
+import { arena } from "../src/core/arena.js";
+
+beforeAll(async () => {
+  await ready();
+});
+
+const seq = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+
+function regression(units = 4) {
+  setRandomSeed(11);
+  const x = Input({ shape: [5, 3] });
+  const model = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(new LSTM({ units }).apply(x)) });
+  const N = 12;
+  const xs = tensor(seq(N * 15, (i) => Math.sin(i * 0.37)), [N, 5, 3]);
+  const ys = tensor(seq(N, (n) => Math.cos(n)), [N, 1]);
+  return { model, xs, ys, N };
+}
+
+describe("Dropout while training", () => {
+  const F = 4000, rate = 0.3;
+  function probe() {
+    const x = Input({ shape: [F] });
+    const dense = new Dense({ units: 1, useBias: false, kernelInitializer: "ones" });
+    const model = new Model({ inputs: x, outputs: dense.apply(new Dropout({ rate }).apply(x)) });
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 1 } }, loss: "mse" });
+    return { model, dense, x: tensor(new Float32Array(F).fill(1), [1, F]), y: tensor([[0]]) };
+  }
+
+  it("drops about `rate` of the values and scales the rest by 1 / (1 - rate); inference is the identity", async () => {
+    const { model, dense, x, y } = probe();
+    expect(await model.evaluate(x, y)).toBe(F * F); // no dropout: y = sum of ones
+    const loss = await model.trainOnBatch(x, y);
+    // mse gradient on the kernel: 2 * pred * x_dropped, x_dropped = keep / (1 - rate)
+    const w = dense.getWeights()[0]!.data;
+    const g = Array.from(w, (v) => 1 - v);
+    const kept = g.filter((v) => v !== 0);
+    expect(Math.abs(kept.length / F - (1 - rate))).toBeLessThan(0.03);
+    const pred = kept.length / (1 - rate);
+    expect(Math.abs(loss - pred * pred) / (pred * pred)).toBeLessThan(1e-5);
+    for (const v of kept) expect(Math.abs(v - (2 * pred) / (1 - rate)) / v).toBeLessThan(1e-5);
+  });
+
+  it("a seed repeats the masks; different seeds give different masks", async () => {
+    const masks: string[] = [];
+    for (const seed of [5, 5, 6]) {
+      const { model, dense, x, y } = probe();
+      await model.fit(x, y, { epochs: 1, batchSize: 1, seed });
+      masks.push(Array.from(dense.getWeights()[0]!.data, (v) => (v === 1 ? "0" : "1")).join(""));
+    }
+    expect(masks[0]).toBe(masks[1]);
+    expect(masks[2]).not.toBe(masks[0]);
+  });
+});
+
+describe("fit", () => {
+  it("returns Keras's History: per-epoch losses, epoch numbers, params", async () => {
+    const { model, xs, ys } = regression();
+    model.compile({ optimizer: "adam", loss: "mse" });
+    const h = await model.fit(xs, ys, { epochs: 4, batchSize: 5, shuffle: false });
+    expect(h.epoch).toEqual([0, 1, 2, 3]);
+    expect(h.history.loss).toHaveLength(4);
+    expect(h.history.loss[3]!).toBeLessThan(h.history.loss[0]!);
+    expect(h.params).toEqual({ epochs: 4, steps: 3, batchSize: 5 });
+  });
+
+  it("validation loss equals evaluate on the validation data after the epoch", async () => {
+    const { model, xs, ys } = regression();
+    model.compile({ optimizer: "sgd", loss: "mse" });
+    const h = await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false, validationData: [xs, ys] });
+    expect(h.history.val_loss).toHaveLength(2);
+    expect(h.history.val_loss![1]).toBeCloseTo(await model.evaluate(xs, ys, { batchSize: 4 }), 6);
+  });
+
+  it("a seed makes shuffled training repeatable; callbacks see every batch and can stop", async () => {
+    const runs: number[][] = [];
+    for (let r = 0; r < 2; r++) {
+      const { model, xs, ys } = regression();
+      model.compile({ optimizer: "adam", loss: "mse" });
+      const batches: number[] = [];
+      const h = await model.fit(xs, ys, {
+        epochs: 5, batchSize: 4, seed: 42,
+        callbacks: { onBatchEnd: (b) => void batches.push(b), onEpochEnd: (e) => e < 2 },
+      });
+      expect(h.epoch).toEqual([0, 1, 2]);
+      expect(batches).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+      runs.push(h.history.loss);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+  });
+
+  it("Sequential models train too", async () => {
+    setRandomSeed(2);
+    const model = new Sequential({ layers: [Input({ shape: [4, 2] }), new LSTM({ units: 3 }), new Dense({ units: 1, activation: "sigmoid" })] });
+    model.compile({ optimizer: "rmsprop", loss: "binary_crossentropy" });
+    const x = tensor(seq(8 * 8, (i) => Math.sin(i)), [8, 4, 2]);
+    const y = tensor(seq(8, (n) => n % 2), [8, 1]);
+    const h = await model.fit(x, y, { epochs: 3, batchSize: 8 });
+    expect(h.history.loss[2]!).toBeLessThan(h.history.loss[0]!);
+  });
+});
+
+describe("training errors name the model, what was expected and what came", () => {
+  it("refuses training before compile, bad options and bad targets, changing nothing", async () => {
+    const { model, xs, ys } = regression();
+    await expect(model.fit(xs, ys)).rejects.toThrow(/expected compile\(\{ optimizer, loss \}\) before training/);
+    model.compile({ optimizer: "adam", loss: "mse" });
+    const before = model.getWeights();
+    await expect(model.fit(xs, ys, { epochz: 2 } as never)).rejects.toThrow(/unknown option "epochz"/);
+    await expect(model.fit(xs, ys, { batchSize: 0 })).rejects.toThrow(/expected batchSize to be a positive integer, got 0/);
+    await expect(model.fit(xs, tensor(new Float32Array(5), [5, 1]))).rejects.toThrow(/expected targets for output 0 with 12 rows/);
+    await expect(model.fit(xs, tensor(new Float32Array(12).fill(Number.NaN), [12, 1]))).rejects.toThrow(/expected finite targets/);
+    await expect(model.fit(xs, tensor(new Float32Array(24), [12, 2]))).rejects.toThrow(/Model '.*'.*target/);
+    model.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(before[i]!.data)));
+  });
+
+  it("refuses unknown losses and optimizers when training starts", async () => {
+    const { model, xs, ys } = regression();
+    model.compile({ optimizer: "adam", loss: "msee" });
+    await expect(model.trainOnBatch(xs, ys)).rejects.toThrow(/msee/);
+    model.compile({ optimizer: "adamw", loss: "mse" });
+    await expect(model.trainOnBatch(xs, ys)).rejects.toThrow(/adamw/);
+  });
+
+  it("refuses recurrent dropout (not supported yet) with a clear message", async () => {
+    const x = Input({ shape: [3, 2] });
+    const model = new Model({ inputs: x, outputs: new LSTM({ units: 2, recurrentDropout: 0.2 }).apply(x) });
+    model.compile({ optimizer: "sgd", loss: "mse" });
+    await expect(model.trainOnBatch(tensor(new Float32Array(12), [2, 3, 2]), tensor(new Float32Array(4), [2, 2])))
+      .rejects.toThrow(/recurrentDropout 0.2 is not supported yet/);
+  });
+
+  it("stops with an error when the loss stops being finite", async () => {
+    const { model, xs, ys } = regression();
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 1e30 } }, loss: "mse" });
+    await expect(model.fit(xs, ys, { epochs: 5, batchSize: 12 })).rejects.toThrow(/the loss became (NaN|Infinity)/);
+  });
+});
+
+describe("optimizer state and memory", () => {
+  it("Adam's state follows weights replaced by setWeights (as Keras keeps it per variable)", async () => {
+    const a = regression(), b = regression();
+    for (const m of [a.model, b.model]) m.compile({ optimizer: "adam", loss: "mse" });
+    await a.model.trainOnBatch(a.xs, a.ys);
+    await b.model.trainOnBatch(b.xs, b.ys);
+    b.model.setWeights(b.model.getWeights()); // new blocks, same values
+    await a.model.trainOnBatch(a.xs, a.ys);
+    await b.model.trainOnBatch(b.xs, b.ys);
+    const wa = a.model.getWeights(), wb = b.model.getWeights();
+    wa.forEach((w, i) => expect(Array.from(wb[i]!.data)).toEqual(Array.from(w.data)));
+  });
+
+  it("long training keeps wasm memory and the arena flat", async () => {
+    const { model, xs, ys } = regression(8);
+    model.compile({ optimizer: "adam", loss: "mse" });
+    await model.fit(xs, ys, { epochs: 2, batchSize: 5 }); // plans for batches of 5 and the last 2
+    const bytes = memoryBytes(), inUse = arena.inUse;
+    await model.fit(xs, ys, { epochs: 50, batchSize: 5 });
+    expect(memoryBytes()).toBe(bytes);
+    expect(arena.inUse).toBe(inUse);
+    model.dispose();
+  });
+
+  it("predict after training uses the trained weights", async () => {
+    const { model, xs, ys } = regression();
+    model.compile({ optimizer: "adam", loss: "mse" });
+    const before = (model.predict(xs) as Tensor).data.slice();
+    await model.fit(xs, ys, { epochs: 3, batchSize: 4 });
+    const after = (model.predict(xs) as Tensor).data;
+    expect(Array.from(after)).not.toEqual(Array.from(before));
+    const mse = after.reduce((s, v, i) => s + (v - ys.data[i]!) ** 2, 0) / after.length;
+    expect(mse).toBeCloseTo(await model.evaluate(xs, ys), 5);
+  });
+});
+
+void GRU;
