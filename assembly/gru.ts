@@ -13,6 +13,9 @@
 //   last   [B, Hp]          with a mask: the latest output per row (start zeroed); a masked step
 //                           keeps h and outputs `last` (Keras's zero_output_for_mask = false) or
 //                           zeros (zeroOutput = 1), so `last` ends as Keras's last output.
+//   trace  [B, T, 5*Hp]     training (0 = not wanted): what gru_*_backward needs, per row and
+//                           PROCESSED step s (batch-major, so a batch slice is one call on offset
+//                           pointers); a masked step's row is zeros. Layout per form below.
 // Like the LSTM: one GEMM projects the inputs of all steps, then each step is a recurrent GEMM
 // that starts from a bias row or the step's projection, and a fused SIMD gate pass.
 
@@ -30,17 +33,21 @@ const ONE: usize = memory.data<f32>([1, 1, 1, 1]);
 //   rbias  [G3]                   recurrent bias (row 1), gate-interleaved
 //   xw     [B, T, G3]             scratch: x . w + bias for every step
 //   hu     [B, G3]                scratch: h . u + rbias for one step
+//   trace  [B, T, 5*Hp]           per processed step: activated z, r, n gate-interleaved as xw
+//                                 [G3], then uh = h_{t-1}·Uh + b_rec_h [Hp], then h_{t-1} [Hp]
 export function gru_reset_after_forward(
   B: i32, T: i32, I: i32, H: i32,
   x: usize, w: usize, u: usize, bias: usize, rbias: usize,
   act: i32, recAct: i32, goBackwards: i32,
   h: usize, xw: usize, hu: usize, y: usize,
-  mask: usize, zeroOutput: i32, last: usize,
+  mask: usize, zeroOutput: i32, last: usize, trace: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const G3 = Hp * 3;
-  // the default cell has a fused form with fewer divisions (activations.ts)
-  const fused = act == ACT_TANH && recAct == ACT_SIGMOID;
+  const TW = <usize>(5 * Hp) << 2; // trace row bytes
+  // the default cell has a fused form with fewer divisions (activations.ts); a trace needs the
+  // separate gate activations
+  const fused = act == ACT_TANH && recAct == ACT_SIGMOID && !trace;
   gemm_2x12(B * T, G3, I, x, I, w, bias, 0, xw, G3);
   const one = v128.load(ONE);
   for (let s = 0; s < T; s++) {
@@ -49,7 +56,9 @@ export function gru_reset_after_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
+      const tr = trace + <usize>(b * T + s) * TW;
       if (stepMasked(mask, b * T + t)) {
+        if (trace) memory.fill(tr, 0, TW);
         maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
         continue;
       }
@@ -66,8 +75,15 @@ export function gru_reset_after_forward(
         } else {
           const zg = activatev(f32x4.add(v128.load(xg), v128.load(ug)), recAct);
           const rg = activatev(f32x4.add(v128.load(xg, 16), v128.load(ug, 16)), recAct);
-          const ng = activatev(f32x4.add(v128.load(xg, 32), f32x4.mul(rg, v128.load(ug, 32))), act);
+          const uhg = v128.load(ug, 32);
+          const ng = activatev(f32x4.add(v128.load(xg, 32), f32x4.mul(rg, uhg)), act);
           hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+          if (trace) {
+            const tg = tr + (<usize>g * 48);
+            v128.store(tg, zg); v128.store(tg, rg, 16); v128.store(tg, ng, 32);
+            v128.store(tr + (<usize>(G3 + (g << 2)) << 2), uhg);
+            v128.store(tr + (<usize>(G3 + Hp + (g << 2)) << 2), hOld);
+          }
         }
         v128.store(hr + (<usize>g << 4), hNew);
         if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
@@ -88,16 +104,19 @@ export function gru_reset_after_forward(
 //   zr     [B, 2Hp]   scratch: pre-activations, then activated z in the z lanes
 //   rh     [B, Hp]    scratch: r ⊙ h
 //   hh     [B, Hq]    scratch: x·Wh + b + (r ⊙ h)·Uh
+//   trace  [B, T, 5*Hp]   per processed step: activated z, r interleaved as zr [2Hp], then n [Hp],
+//                         then r ⊙ h_{t-1} [Hp], then h_{t-1} [Hp]
 export function gru_reset_before_forward(
   B: i32, T: i32, I: i32, H: i32,
   x: usize, wzr: usize, wh: usize, uzr: usize, uh: usize, bzr: usize, bh: usize,
   act: i32, recAct: i32, goBackwards: i32,
   h: usize, xzr: usize, xh: usize, zr: usize, rh: usize, hh: usize, y: usize,
-  mask: usize, zeroOutput: i32, last: usize,
+  mask: usize, zeroOutput: i32, last: usize, trace: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const Hq = (H + 15) & ~15;
   const G2 = Hp << 1;
+  const TW = <usize>(5 * Hp) << 2; // trace row bytes
   gemm_2x8(B * T, G2, I, x, I, wzr, bzr, 0, xzr, G2);
   gemm_2x16(B * T, Hq, I, x, I, wh, bh, 0, xh, Hq);
   const one = v128.load(ONE);
@@ -112,6 +131,7 @@ export function gru_reset_before_forward(
         const p = zrr + (<usize>g << 5);
         v128.store(p, activatev(v128.load(p), recAct));
         const rg = activatev(v128.load(p, 16), recAct);
+        if (trace) v128.store(p, rg, 16);
         v128.store(rhr + (<usize>g << 4), f32x4.mul(rg, v128.load(hr + (<usize>g << 4))));
       }
     }
@@ -119,17 +139,25 @@ export function gru_reset_before_forward(
     for (let b = 0; b < B; b++) {
       const hr = h + (<usize>b * <usize>Hp << 2);
       const outRow = <usize>(b * T + s) * <usize>H << 2;
+      const tr = trace + <usize>(b * T + s) * TW;
       if (stepMasked(mask, b * T + t)) {
+        if (trace) memory.fill(tr, 0, TW);
         maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
         continue;
       }
       const zrr = zr + (<usize>b * <usize>G2 << 2);
       const hhr = hh + (<usize>b * <usize>Hq << 2);
+      if (trace) {
+        memory.copy(tr, zrr, <usize>G2 << 2);
+        memory.copy(tr + (<usize>(3 * Hp) << 2), rh + (<usize>b * <usize>Hp << 2), <usize>Hp << 2);
+        memory.copy(tr + (<usize>(4 * Hp) << 2), hr, <usize>Hp << 2);
+      }
       for (let g = 0; g < (Hp >> 2); g++) {
         const zg = v128.load(zrr + (<usize>g << 5));
         const ng = activatev(v128.load(hhr + (<usize>g << 4)), act);
         const hOld = v128.load(hr + (<usize>g << 4));
         const hNew = f32x4.add(f32x4.mul(zg, hOld), f32x4.mul(f32x4.sub(one, zg), ng));
+        if (trace) v128.store(tr + (<usize>(G2 + (g << 2)) << 2), ng);
         v128.store(hr + (<usize>g << 4), hNew);
         if (y) storeLanes(y + outRow + (<usize>g << 4), hNew, H - (g << 2));
       }

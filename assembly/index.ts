@@ -19,6 +19,7 @@ export function trap(message: usize, fileName: usize, line: u32, column: u32): v
   unreachable();
 }
 export { gru_reset_after_forward, gru_reset_before_forward } from "./gru";
+export { gru_reset_after_backward, gru_reset_before_backward } from "./gru_backward";
 export { simple_rnn_forward, simple_rnn_backward } from "./simple_rnn";
 export {
   merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,

@@ -35,12 +35,12 @@ export interface CoreExports {
     x: number, w: number, u: number, bias: number, rbias: number,
     act: number, recAct: number, goBackwards: number,
     h: number, xw: number, hu: number, y: number,
-    mask: number, zeroOutput: number, last: number): void;
+    mask: number, zeroOutput: number, last: number, trace: number): void;
   gru_reset_before_forward(B: number, T: number, I: number, H: number,
     x: number, wzr: number, wh: number, uzr: number, uh: number, bzr: number, bh: number,
     act: number, recAct: number, goBackwards: number,
     h: number, xzr: number, xh: number, zr: number, rh: number, hh: number, y: number,
-    mask: number, zeroOutput: number, last: number): void;
+    mask: number, zeroOutput: number, last: number, trace: number): void;
   simple_rnn_forward(B: number, T: number, I: number, H: number,
     x: number, w: number, u: number, bias: number, act: number, goBackwards: number,
     h: number, xw: number, z: number, y: number,

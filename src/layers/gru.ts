@@ -11,7 +11,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { checkBool, checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
 import {
   CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, columns,
   type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
@@ -154,14 +154,16 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const split = pool && worthSplitting(B, T * 3 * H * (I + H));
     // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
     const row = (ptr: number, bytesPerRow: number, b0: number) => (ptr ? ptr + b0 * bytesPerRow : 0);
+    // training: [B, T, 5 * Hp] (assembly/gru.ts), 0 = none
+    const trace = this.trace, traceRow = T * 5 * Hp * 4;
     if (this.resetAfter) {
       const xw = scratch, hu = xw + align(B * T * 3 * Hp * 4);
       const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
         act, recAct, back, row(states[0]!, Hp * 4, b0), row(xw, T * 3 * Hp * 4, b0), row(hu, 3 * Hp * 4, b0),
-        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0)];
+        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0), row(trace, traceRow, b0)];
       if (split) splitRows(pool, "gru_reset_after_forward", B, args);
       else k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
-        states[0]!, xw, hu, y, mask, zero, last);
+        states[0]!, xw, hu, y, mask, zero, last, trace);
     } else {
       const Hq = (H + 15) & ~15;
       const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hq * 4);
@@ -169,11 +171,29 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
       const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
         p[4]!, p[5]!, act, recAct, back, row(states[0]!, Hp * 4, b0), row(xzr, T * 2 * Hp * 4, b0),
         row(xh, T * Hq * 4, b0), row(zr, 2 * Hp * 4, b0), row(rh, Hp * 4, b0), row(hh, Hq * 4, b0),
-        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0)];
+        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0), row(trace, traceRow, b0)];
       if (split) splitRows(pool, "gru_reset_before_forward", B, args);
       else k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
-        states[0]!, xzr, xh, zr, rh, hh, y, mask, zero, last);
+        states[0]!, xzr, xh, zr, rh, hh, y, mask, zero, last, trace);
     }
+  }
+
+  /**
+   * The packed blocks, in weightSpecs order with each Keras weight's parts in a row: resetAfter
+   * [kernel, recurrent, input bias, recurrent bias]; otherwise [kernel zr, kernel h, recurrent zr,
+   * recurrent h, bias zr, bias h]. Bias blocks only with useBias. The backward fills its
+   * gradient blocks in this order (src/train/backward-gru.ts).
+   */
+  override paramBlocks(): ParamBlock[] {
+    const Hp = this.stateStride, I = this.inputDim, Hq = (this.units + 15) & ~15;
+    const p = this.ptrs;
+    const blocks = this.resetAfter
+      ? [{ ptr: p[0]!, length: 3 * Hp * I }, { ptr: p[1]!, length: 3 * Hp * Hp }, { ptr: p[2]!, length: 3 * Hp }, { ptr: p[3]!, length: 3 * Hp }]
+      : [
+        { ptr: p[0]!, length: 2 * Hp * I }, { ptr: p[1]!, length: Hq * I }, { ptr: p[2]!, length: 2 * Hp * Hp },
+        { ptr: p[3]!, length: Hq * Hp }, { ptr: p[4]!, length: 2 * Hp }, { ptr: p[5]!, length: Hq },
+      ];
+    return this.useBias ? blocks : blocks.slice(0, this.resetAfter ? 2 : 4);
   }
 
   private freeWeights(): void {
