@@ -6,7 +6,7 @@
 // counts, and the threaded batch split (trace offsets per row slice).
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  Dense, Embedding, GRU, Input, Masking, Model, ready, tensor, type GRUArgs, type SymbolicTensor, type Tensor,
+  Bidirectional, Dense, Embedding, GRU, Input, Masking, Model, ready, tensor, type GRUArgs, type SymbolicTensor, type Tensor,
 } from "../src/index.js";
 import { splitEverything } from "../src/core/threads.js";
 
@@ -171,6 +171,18 @@ describe("GRU gradients match finite differences", () => {
       randomizeWeights(model, rand);
       await checkGradients(model, [randomTensor([3, 4, 3], rand), randomTensor([3, 3, 2], rand)],
         [randomTensor([3, 3, 2], rand), randomTensor([3, 5], rand)], 30, ["mse", "mse"]);
+    });
+
+    it(`${form}: Bidirectional (ave, concat) under a mask`, async () => {
+      const rand = rng(resetAfter ? 15 : 16);
+      for (const [mergeMode, returnSequences] of [["ave", true], ["concat", false]] as const) {
+        const inp = Input({ shape: [5, 3] });
+        const m = new Masking({ maskValue: 0 }).apply(inp) as SymbolicTensor;
+        const h = new Bidirectional(new GRU({ units: 5, resetAfter, returnSequences }), { mergeMode }).apply(m) as SymbolicTensor;
+        const model = new Model({ inputs: inp, outputs: new Dense({ units: 2 }).apply(h) });
+        randomizeWeights(model, rand);
+        await checkGradients(model, [maskedInput(4, 5, 3, rand)], [randomTensor(returnSequences ? [4, 5, 2] : [4, 2], rand)], 25);
+      }
     });
 
     it(`${form}: the threaded batch split gives the same step as one thread`, async () => {
