@@ -17,8 +17,6 @@ import { activationGradv } from "./activations";
 import { ntRow } from "./gemm_grad";
 import { addOutputGrad, stepMasked } from "./sequence";
 
-const ONE: usize = memory.data<f32>([1, 1, 1, 1]);
-
 // reset_after = true. G3 = 3 * Hp; trace rows: z, r, n interleaved [G3], uh [Hp], h_{t-1} [Hp].
 //   u      panels [Hp/4][Hp][12]  the packed recurrent kernel, as forward
 //   dzx    [B, T, G3]  out: gradient of the input pre-activations x·W + b_in: (dz, dr, da)
@@ -33,7 +31,7 @@ export function gru_reset_after_backward(
   const Hp = (H + 3) & ~3;
   const G3 = Hp * 3;
   const TW = <usize>(5 * Hp) << 2;
-  const one = v128.load(ONE);
+  const one = f32x4.splat(1); // (no static data: the training core has none of its own)
   for (let s = T - 1; s >= 0; s--) {
     const t = goBackwards ? T - 1 - s : s;
     for (let b = 0; b < B; b++) {
@@ -85,7 +83,7 @@ export function gru_reset_before_backward(
   const Hq = (H + 15) & ~15;
   const G2 = Hp << 1;
   const TW = <usize>(5 * Hp) << 2;
-  const one = v128.load(ONE);
+  const one = f32x4.splat(1); // (no static data: the training core has none of its own)
   // ntRow writes lanes k < H only: the padding lanes stay zero
   memory.fill(drh, 0, <usize>Hp << 2);
   for (let s = T - 1; s >= 0; s--) {
