@@ -13,13 +13,20 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
-const config = JSON.parse(readFileSync("asconfig.json", "utf8"));
-/** asconfig target -> [name of the base64 constant, generated module, .wasm file name]. */
+/**
+ * asconfig target -> [config file, entry, name of the base64 constant, generated module, .wasm
+ * file name]. The training core (asconfig.train.json) is a second module that imports the
+ * inference core's memory: its few constants sit at memoryBase 1024, below the inference core's
+ * data (memoryBase 16384 in asconfig.json), so neither overwrites the other and the arena, which
+ * starts at the inference core's heap base, never reaches them.
+ */
 const builds = {
-  simd: ["CORE_SIMD_BASE64", "core-simd.ts", "core.wasm"],
-  relaxed: ["CORE_RELAXED_BASE64", "core-relaxed.ts", "core-relaxed.wasm"],
+  simd: ["asconfig.json", "assembly/index.ts", "CORE_SIMD_BASE64", "core-simd.ts", "core.wasm"],
+  relaxed: ["asconfig.json", "assembly/index.ts", "CORE_RELAXED_BASE64", "core-relaxed.ts", "core-relaxed.wasm"],
   // plain SIMD on imported shared memory, for the optional worker pool (ready({ threads }))
-  threads: ["CORE_THREADS_BASE64", "core-threads.ts", "core-threads.wasm"],
+  threads: ["asconfig.json", "assembly/index.ts", "CORE_THREADS_BASE64", "core-threads.ts", "core-threads.wasm"],
+  train: ["asconfig.train.json", "assembly/train.ts", "TRAIN_BASE64", "train.ts", "train.wasm"],
+  "train-threads": ["asconfig.train.json", "assembly/train.ts", "TRAIN_THREADS_BASE64", "train-threads.ts", "train-threads.wasm"],
 };
 
 // Outputs of the earlier one-build layout would otherwise linger (and ship with dist/).
@@ -34,8 +41,9 @@ function writeAtomic(path, data) {
 mkdirSync("src/core/generated", { recursive: true });
 mkdirSync("dist/core/generated", { recursive: true });
 const sizes = [];
-for (const [target, [constant, moduleFile, wasmFile]] of Object.entries(builds)) {
-  const { error, stderr } = await asc.main(["assembly/index.ts", "--config", "asconfig.json", "--target", target]);
+for (const [target, [configFile, entry, constant, moduleFile, wasmFile]] of Object.entries(builds)) {
+  const config = JSON.parse(readFileSync(configFile, "utf8"));
+  const { error, stderr } = await asc.main([entry, "--config", configFile, "--target", target]);
   if (error) {
     process.stderr.write(stderr.toString());
     throw new Error(`asc failed for target ${target}: ${error.message}`);

@@ -32,7 +32,7 @@ const verdict = (label, bytes, budget, ceiling = budget) => {
 };
 
 try {
-  for (const f of ["core.wasm", "core-relaxed.wasm", "core-threads.wasm"]) {
+  for (const f of ["core.wasm", "core-relaxed.wasm", "core-threads.wasm", "train.wasm", "train-threads.wasm"]) {
     verdict(`dist/core/generated/${f}`, statSync(join(root, "dist", "core", "generated", f)).size, BUDGET.wasm);
   }
   const result = await build({

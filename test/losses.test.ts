@@ -6,6 +6,7 @@ import { WasmRnnError } from "../src/core/errors.js";
 import { tensor } from "../src/core/tensor.js";
 import { core, ready } from "../src/core/wasm.js";
 import { getLoss, logitsLossFor, type Loss, type LossSpec, type TargetDtype } from "../src/train/losses.js";
+import { loadTrainCore } from "../src/train/kernels.js";
 import { decode, expectClose, loadCases, TOL, type EncodedArray } from "./helpers.js";
 
 interface Encoded extends EncodedArray {
@@ -29,6 +30,7 @@ const file = loadCases<LossCase>("losses.json");
 
 beforeAll(async () => {
   await ready();
+  await loadTrainCore();
 });
 
 const allocated: number[] = [];

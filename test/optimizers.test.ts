@@ -9,6 +9,7 @@ import { heapF32 } from "../src/core/wasm.js";
 import {
   Adagrad, Adam, Optimizer, RMSprop, SGD, getOptimizer, type ParamBlock,
 } from "../src/train/optimizers.js";
+import { loadTrainCore } from "../src/train/kernels.js";
 import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
 
 interface Step {
@@ -29,6 +30,7 @@ const file = loadCases<OptCase>("optimizers.json");
 
 beforeAll(async () => {
   await ready();
+  await loadTrainCore();
 });
 beforeEach(() => clearSession());
 

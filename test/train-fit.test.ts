@@ -1,7 +1,7 @@
 // Whole `fit` runs against Keras: test/cases/train_fit.json (tools/gen_keras_train.py) holds the
 // initial weights, data, compile and fit arguments, Keras's History and the weights after fit.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ready } from "../src/index.js";
+import { ready, type Tensor } from "../src/index.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "./family-helpers.js";
 import { decode, expectClose, loadCases } from "./helpers.js";
 
@@ -16,6 +16,8 @@ interface FitCase {
   history: number[];
   weightNames: string[];
   weights: Encoded[];
+  /** Stateful layers' states after fit, by layer id. */
+  states?: Record<string, Encoded[]>;
 }
 
 const file = loadCases<FitCase>("train_fit.json");
@@ -27,7 +29,7 @@ beforeAll(async () => {
 describe("fit matches Keras's fit (History and final weights)", () => {
   for (const c of file.cases) {
     it(`${c.name}: ${c.description}`, async () => {
-      const { model } = buildCase(c.model);
+      const { model, layers } = buildCase(c.model);
       const xs = c.x.map(decodeAny);
       const ys = c.y.map(decodeAny);
       const { name, ...config } = c.compile.optimizer;
@@ -40,6 +42,10 @@ describe("fit matches Keras's fit (History and final weights)", () => {
       });
       const after = model.getWeights();
       c.weights.forEach((w, i) => expectClose(after[i]!, decode(w), `${c.name} ${c.weightNames[i]} after fit`, file.tolerance));
+      for (const [id, states] of Object.entries(c.states ?? {})) {
+        const have = (layers.get(id) as unknown as { getStates(): Tensor[] }).getStates();
+        states.forEach((s, i) => expectClose(have[i]!, decode(s), `${c.name} ${id} state ${i} after fit`, file.tolerance));
+      }
       model.dispose();
     });
   }

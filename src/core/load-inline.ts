@@ -2,7 +2,7 @@
 // in Node, Deno, Bun and browsers. Each build sits in its own generated module, imported only when
 // it is the one chosen, so a browser downloads one build, not both. Runtimes that forbid compiling
 // from bytes (workerd) use load-module.ts instead (see entry-worker.ts).
-import type { CoreBuild } from "./wasm.js";
+import type { CoreBuild, TrainBuild } from "./wasm.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -11,12 +11,15 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-export async function loadInline(build: CoreBuild): Promise<WebAssembly.Module> {
-  const base64 =
-    build === "relaxed"
-      ? (await import("./generated/core-relaxed.js")).CORE_RELAXED_BASE64
-      : build === "threads"
-        ? (await import("./generated/core-threads.js")).CORE_THREADS_BASE64
-        : (await import("./generated/core-simd.js")).CORE_SIMD_BASE64;
-  return WebAssembly.compile(decodeBase64(base64));
+const BUILDS: Record<CoreBuild | TrainBuild, () => Promise<string>> = {
+  simd: async () => (await import("./generated/core-simd.js")).CORE_SIMD_BASE64,
+  relaxed: async () => (await import("./generated/core-relaxed.js")).CORE_RELAXED_BASE64,
+  threads: async () => (await import("./generated/core-threads.js")).CORE_THREADS_BASE64,
+  // the training core, only once something trains
+  train: async () => (await import("./generated/train.js")).TRAIN_BASE64,
+  "train-threads": async () => (await import("./generated/train-threads.js")).TRAIN_THREADS_BASE64,
+};
+
+export async function loadInline(build: CoreBuild | TrainBuild): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(decodeBase64(await BUILDS[build]()));
 }

@@ -3,9 +3,10 @@
 // into a `WebAssembly.Module`. Used by entry-worker.ts (exports conditions `workerd` and `worker`).
 import simdModule from "./generated/core.wasm";
 import relaxedModule from "./generated/core-relaxed.wasm";
-import type { CoreBuild } from "./wasm.js";
+import trainModule from "./generated/train.wasm";
+import type { CoreBuild, TrainBuild } from "./wasm.js";
 
-export async function loadModule(build: CoreBuild): Promise<WebAssembly.Module> {
-  if (build === "threads") throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
-  return build === "relaxed" ? relaxedModule : simdModule;
+export async function loadModule(build: CoreBuild | TrainBuild): Promise<WebAssembly.Module> {
+  if (build === "threads" || build === "train-threads") throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
+  return build === "relaxed" ? relaxedModule : build === "train" ? trainModule : simdModule;
 }

@@ -66,7 +66,9 @@ let f32: Float32Array = new Float32Array(0);
  */
 export type CoreBuild = "simd" | "relaxed" | "threads";
 /** Gets the compiled module of one build. */
-export type CoreLoader = (build: CoreBuild) => Promise<WebAssembly.Module>;
+export type CoreLoader = (build: CoreBuild | TrainBuild) => Promise<WebAssembly.Module>;
+/** The training core (assembly/train.ts) on the inference core's memory: plain or shared. */
+export type TrainBuild = "train" | "train-threads";
 /** Which build `ready()` instantiates: `"auto"` (the default) takes relaxed SIMD where supported. */
 export type SimdChoice = "auto" | "plain" | "relaxed";
 
@@ -279,6 +281,25 @@ async function startThreaded(threads: number): Promise<void> {
     throw new WasmRnnError(`wasm-rnn: could not start ${threads - 1} worker thread(s): ${String(err)}`);
   }
   activeThreads = threads;
+}
+
+let trainExports: Promise<WebAssembly.Exports> | null = null;
+
+/**
+ * Instantiates the training core once, on the inference core's memory (the first `fit` calls
+ * it), with the same loader as the core. Resolves to its exports.
+ */
+export function loadTrainCore(who: string): Promise<WebAssembly.Exports> {
+  const ex = core(who);
+  trainExports ??= (async () => {
+    const build: TrainBuild = active === "threads" ? "train-threads" : "train";
+    const module = await loader(build);
+    return (await WebAssembly.instantiate(module, { env: { memory: ex.memory } })).exports;
+  })().catch((err: unknown) => {
+    trainExports = null;
+    throw new WasmRnnError(`${who}: could not instantiate the training core: ${String(err)}`);
+  });
+  return trainExports;
 }
 
 /** Which build of the core runs, and how it was loaded. Call after `await ready()`. */

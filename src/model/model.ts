@@ -305,8 +305,11 @@ export class Model {
     return plan.outputs.map(readBuf);
   }
 
-  /** Validates inputs as predict does and returns them as tensors (also used by training). */
-  normalizeInputs(x: TensorLike | TensorLike[]): Tensor[] {
+  /**
+   * Validates inputs as predict does and returns them as tensors. Training passes `anyRows`: its
+   * data may have more rows than a fixed batch size, which then applies to each batch.
+   */
+  normalizeInputs(x: TensorLike | TensorLike[], anyRows = false): Tensor[] {
     const n = this.inputs.length;
     if (n === 1 && x instanceof Tensor) {
       const plan = this.lastPlan;
@@ -332,7 +335,7 @@ export class Model {
         throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
       }
       const want = layer.batchShape;
-      const ok = t.shape.length === want.length && want.every((d, j) => d === null || d === t.shape[j]);
+      const ok = t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
       if (!ok) {
         throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`);
       }
@@ -478,6 +481,7 @@ export class Model {
     if (!this.compiled) throw new WasmRnnError(`${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`);
     if (!isReady()) core(this.who);
     const train = await import("../train/index.js");
+    await train.loadTrainCore(this.who);
     this.trainer ??= new train.Trainer(this, this.compiled);
     return { train, trainer: this.trainer };
   }

@@ -8,22 +8,14 @@
 //                dBias = sum [dzr | dzh]
 // and dx = dz kernel^T, d(initial h) = dh.
 import { ACTIVATION_IDS } from "../core/activations.js";
-import { heapF32, type CoreExports } from "../core/wasm.js";
+import { heapF32 } from "../core/wasm.js";
 import type { GRU } from "../layers/gru.js";
 import { align } from "../layers/recurrent.js";
 import type { Step } from "../model/model.js";
 import { addRows, type Backward } from "./backward-base.js";
-import { trainKernels, type TrainExports } from "./kernels.js";
+import { trainKernels } from "./kernels.js";
 
-interface GruExports {
-  gru_reset_after_backward(B: number, T: number, H: number, u: number, act: number, recAct: number, goBackwards: number,
-    trace: number, dy: number, dh: number, dzx: number, dzu: number, mask: number, zeroOutput: number): void;
-  gru_reset_before_backward(B: number, T: number, H: number, uzr: number, uh: number, act: number, recAct: number,
-    goBackwards: number, trace: number, dy: number, dh: number, dzr: number, dzh: number, drh: number, mask: number,
-    zeroOutput: number): void;
-}
-
-const gruKernels = () => trainKernels() as CoreExports & TrainExports & GruExports;
+const gruKernels = trainKernels;
 
 function dims(s: Step) {
   const [B, T, I] = s.inputs[0]!.shape as [number, number, number];

@@ -54,7 +54,7 @@ const posInt = (who: string, name: string, v: unknown, fallback: number): number
 
 /** Inputs and targets as tensors with matching row counts. */
 function prepare(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], who: string) {
-  const xs = model.normalizeInputs(x);
+  const xs = model.normalizeInputs(x, true);
   const ys = toTargets(y, model.outputs.length, who);
   const n = xs[0]!.shape[0]!;
   trainer.checkTargets(ys, n);

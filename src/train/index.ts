@@ -4,3 +4,4 @@ export { Trainer, type CompileArgs, type LossSpec } from "./trainer.js";
 export { fit, evaluate, trainOnBatch, type FitOptions, type History, type EvaluateOptions, type FitLogs } from "./fit.js";
 export { getOptimizer, SGD, Adam, RMSprop, Adagrad, Optimizer } from "./optimizers.js";
 export { getLoss } from "./losses.js";
+export { loadTrainCore } from "./kernels.js";

@@ -1,6 +1,10 @@
-// The wasm core's training exports (assembly/gemm_grad.ts, lstm_backward.ts, sequence_grad.ts and
-// the activation backward), typed here so the default entry's core types stay inference-only.
-import { kernels, type CoreExports } from "../core/wasm.js";
+// The training core's exports (assembly/train.ts: backward kernels, losses, optimizers), typed
+// here so the default entry's core types stay inference-only. The training core is a second wasm
+// module on the inference core's memory, instantiated by `loadTrainCore()` (the first fit).
+import { kernels, loadTrainCore as instantiateTrainCore, type CoreExports } from "../core/wasm.js";
+import { WasmRnnError } from "../core/errors.js";
+import type { LossKernels } from "./losses.js";
+import type { OptimizerKernels } from "./optimizers.js";
 
 export interface TrainExports {
   gemm_nt_panels(NV: number, M: number, K: number, N: number, a: number, lda: number, bp: number, Kp: number,
@@ -21,8 +25,27 @@ export interface TrainExports {
   masking_backward(M: number, F: number, mask: number, dy: number, dx: number): void;
   repeat_rows_backward(B: number, n: number, F: number, dy: number, dx: number): void;
   add_blocks(outer: number, chunk: number, src: number, srcStride: number, dst: number, dstStride: number): void;
+  gru_reset_after_backward(B: number, T: number, H: number, u: number, act: number, recAct: number, goBackwards: number,
+    trace: number, dy: number, dh: number, dzx: number, dzu: number, mask: number, zeroOutput: number): void;
+  gru_reset_before_backward(B: number, T: number, H: number, uzr: number, uh: number, act: number, recAct: number,
+    goBackwards: number, trace: number, dy: number, dh: number, dzr: number, dzh: number, drh: number, mask: number,
+    zeroOutput: number): void;
 }
 
-export function trainKernels(): CoreExports & TrainExports {
-  return kernels() as CoreExports & TrainExports;
+export type AllKernels = CoreExports & TrainExports & LossKernels & OptimizerKernels;
+
+let merged: AllKernels | null = null;
+
+/** Loads the training core (once); training code may call `trainKernels()` afterwards. */
+export async function loadTrainCore(who = "wasm-rnn training"): Promise<void> {
+  if (merged) return;
+  const train = await instantiateTrainCore(who);
+  // one object with both cores' kernels: backward code also uses inference kernels (add_arrays, ...)
+  merged = Object.assign(Object.create(null) as object, kernels(), train, { memory: kernels().memory }) as unknown as AllKernels;
+}
+
+/** The inference and training kernels; `loadTrainCore()` must have resolved. */
+export function trainKernels(): AllKernels {
+  if (!merged) throw new WasmRnnError("wasm-rnn training: the training core is not loaded; expected `await loadTrainCore()` (fit does it), got a call before it");
+  return merged;
 }

@@ -21,6 +21,7 @@
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { core, type CoreExports } from "../core/wasm.js";
+import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
 export interface LossKernels {
@@ -323,7 +324,8 @@ class KerasLoss implements Loss {
   compute(predPtr: number, predShape: readonly number[], targetPtr: number, targetDtype: TargetDtype,
     gradPtr: number, maskPtr = 0): number {
     const lw = `${this.owner}${this.label}`;
-    const k = core(`${lw}: compute`) as CoreExports & LossKernels;
+    core(`${lw}: compute`);
+    const k = trainKernels();
     checkShape(lw, "prediction", predShape);
     if (predShape.length < 1) throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
     const F = predShape[predShape.length - 1]!;

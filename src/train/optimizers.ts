@@ -21,6 +21,7 @@
 import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import { core, heapF32 } from "../core/wasm.js";
+import { trainKernels } from "./kernels.js";
 import { checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
@@ -273,7 +274,8 @@ export abstract class Optimizer {
    */
   apply(params: readonly ParamBlock[], grads: readonly GradBlock[]): void {
     const who = this.who;
-    const k = core(who) as unknown as OptimizerKernels & { memory: WebAssembly.Memory };
+    core(who);
+    const k = trainKernels();
     if (typeof k.adam_update !== "function") {
       throw new WasmRnnError(`${who}: expected a wasm core with the optimizer kernels, got one without them (rebuild the core)`);
     }

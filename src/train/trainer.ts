@@ -134,6 +134,15 @@ export class Trainer {
   }
 
   private makePlan(shapes: number[][], ys: readonly Tensor[], n: number): TrainPlan {
+    for (const t of this.model.inputs) {
+      const fixed = t.shape[0];
+      if (fixed !== null && fixed !== n) {
+        throw new WasmRnnError(
+          `${this.who}: expected batches of ${fixed} rows (input '${t.sourceLayer.name}' has a fixed batch size, as a stateful ` +
+            `model does), got a batch of ${n}; use batchSize: ${fixed} and a row count divisible by it`,
+        );
+      }
+    }
     const plan = this.model.buildPlan(shapes);
     const ptrs = [...plan.ptrs];
     const alloc = (bytes: number) => {

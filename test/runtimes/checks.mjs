@@ -13,6 +13,10 @@ export function pickCases(files) {
     lstm: every(files.random.cases, 5),
     encoderDecoder: every(files.encoderDecoder.cases, 2),
     dense: files.dense.cases,
+    // training: the fit cases whose model is a chain of these layers (replayed through fit)
+    train: files.train.cases.filter((c) => !c.model.sequential && c.model.inputs.length === 1 &&
+      c.model.layers.every((l) => ["Embedding", "LSTM", "GRU", "SimpleRNN", "Dense"].includes(l.class))),
+    trainTolerance: files.train.tolerance,
   };
 }
 
@@ -20,6 +24,7 @@ function decodeArray(lib, a) {
   const binary = atob(a.b64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  if (a.dtype === "int32") return lib.tensor(new Int32Array(bytes.buffer), a.shape, "int32");
   return lib.tensor(new Float32Array(bytes.buffer), a.shape);
 }
 
@@ -85,6 +90,22 @@ function encoderDecoderModel(lib, c, dec) {
   return new lib.Model({ inputs: [encIn, decIn], outputs: [out, dh, dc] });
 }
 
+/** A fit case's chain model (Input -> layers one after another) with its initial weights. */
+function chainModel(lib, c, dec) {
+  const spec = c.model.inputs[0];
+  const shapeArgs = spec.batchShape ? { batchShape: spec.batchShape } : { shape: spec.shape };
+  let t = lib.Input({ ...shapeArgs, dtype: spec.dtype ?? "float32" });
+  const input = t;
+  const layers = c.model.layers.map((l) => {
+    const layer = new lib[l.class](l.config);
+    t = layer.apply(t);
+    return [layer, l];
+  });
+  const model = new lib.Model({ inputs: input, outputs: t });
+  for (const [layer, l] of layers) if (l.weights.length) layer.setWeights(l.weights.map(dec));
+  return model;
+}
+
 function denseModel(lib, c, dec) {
   const x = dec(c.inputs[0]);
   const inp = lib.Input({ shape: x.shape.slice(1) });
@@ -132,6 +153,33 @@ export async function runChecks(lib, picked, simd = "auto") {
       } catch (err) {
         failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
       }
+    }
+  }
+  for (const c of picked.train) {
+    const label = `train/${c.name}`;
+    try {
+      const model = chainModel(lib, c, dec);
+      const { name, ...config } = c.compile.optimizer;
+      model.compile({ optimizer: { className: name, config }, loss: c.compile.loss });
+      const x = dec(c.x[0]), y = dec(c.y[0]);
+      const history = await model.fit(x, y, c.fit);
+      const problems = [];
+      history.history.loss.forEach((l, e) => {
+        const want = c.history[e];
+        const tol = picked.trainTolerance;
+        if (!(Math.abs(l - want) <= tol.atol + tol.rtol * Math.abs(want))) problems.push(`epoch ${e} loss ${l}, Keras ${want}`);
+      });
+      const weights = model.getWeights();
+      c.weights.forEach((w, i) => {
+        const p = compare(weights[i], dec(w), picked.trainTolerance);
+        if (p) problems.push(`weight ${i}: ${p}`);
+        hash.add(weights[i]);
+      });
+      model.dispose();
+      if (problems.length) failures.push(`${label}: ${problems.join("; ")}`);
+      else passed++;
+    } catch (err) {
+      failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
     }
   }
   return { ...info, passed, failed: failures.length, failures, hash: hash.hex(), tutorialBoth, bigHash: bigModelHash(lib) };

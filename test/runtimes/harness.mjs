@@ -19,6 +19,7 @@ export function loadPicked() {
     random: read("lstm_random.json"),
     encoderDecoder: read("lstm_encoder_decoder.json"),
     dense: read("dense.json"),
+    train: read("train_fit.json"),
   });
 }
 

@@ -75,6 +75,7 @@ try {
     (name = "${main}", esModule = embed "${main}"),
     (name = "core.wasm", wasm = embed "core.wasm"),
     (name = "core-relaxed.wasm", wasm = embed "core-relaxed.wasm"),
+    (name = "train.wasm", wasm = embed "train.wasm"),
   ]`;
   const worker = (simd) => `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
   writeFileSync(
