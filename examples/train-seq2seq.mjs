@@ -17,7 +17,9 @@ const oneHot = (rows, steps) => {
   rows.forEach((row, r) => row.forEach((tok, t) => { out[(r * steps + t) * V + tok] = 1; }));
   return tensor(out, [rows.length, steps, V]);
 };
-const randomSequence = () => Array.from({ length: T }, () => Math.floor(Math.random() * DIGITS));
+let seed = 12345; // a small LCG, so every run sees the same data
+const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+const randomSequence = () => Array.from({ length: T }, () => Math.floor(random() * DIGITS));
 
 // data: source, decoder input (start + target shifted right), decoder target
 const sources = Array.from({ length: N }, randomSequence);
