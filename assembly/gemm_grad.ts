@@ -6,6 +6,8 @@
 // Column order is the packed one (gate-interleaved for recurrent cells), so the gradients of the
 // pre-activations (dz) are kept in that order too.
 
+import { madd } from "./simd";
+
 // dst[m, k] (+)= sum_{n < N} a[m, n] * Bp[n / W][k][n % W]      (A . B^T against packed B)
 //   a    [M, N]  row stride lda floats (N a multiple of W)
 //   bp   panels [N/W][Kp][W]
@@ -66,35 +68,134 @@ export function gemm_nt_panels(NV: i32, M: i32, K: i32, N: i32, a: usize, lda: i
 //   dz    [B, T, ldz] rows, N columns used (a multiple of W)
 //   grad  panels [N/W][Kp][W]; rows k < K accumulate, rows K..Kp-1 are not touched
 // The weight gradient of x . B summed over every row and step: dKernel from the inputs, dU from
-// the previous states.
+// the previous states. Register tile: two rows of grad (k, k+1) by one panel (NV vectors), as the
+// forward GEMM's 2 x 16 tile: per row of dz, two splats and NV vector loads feed 2 NV multiply-adds.
 export function gemm_tn_panels(NV: i32, B: i32, T: i32, K: i32, a: usize, lda: i32, reverseA: i32,
                                dz: usize, ldz: i32, N: i32, grad: usize, Kp: i32): void {
+  // one copy per panel width, so NV is a constant inside each
+  if (NV == 4) tn(4, B, T, K, a, lda, reverseA, dz, ldz, N, grad, Kp);
+  else if (NV == 3) tn(3, B, T, K, a, lda, reverseA, dz, ldz, N, grad, Kp);
+  else if (NV == 2) tn(2, B, T, K, a, lda, reverseA, dz, ldz, N, grad, Kp);
+  else tn(1, B, T, K, a, lda, reverseA, dz, ldz, N, grad, Kp);
+}
+
+// @ts-ignore: decorator
+@inline function tn(NV: i32, B: i32, T: i32, K: i32, a: usize, lda: i32, reverseA: i32,
+                    dz: usize, ldz: i32, N: i32, grad: usize, Kp: i32): void {
   const W = <usize>(NV << 4);
   const P = N / (NV << 2);
   const panelBytes = <usize>Kp * W;
-  const R = B * T;
+  const aRow = <usize>lda << 2, zRow = <usize>ldz << 2;
   for (let p = 0; p < P; p++) {
-    for (let k = 0; k < K; k++) {
-      const g = grad + <usize>p * panelBytes + <usize>k * W;
-      let x0 = v128.load(g), x1 = x0, x2 = x0, x3 = x0;
-      if (NV > 1) x1 = v128.load(g, 16);
-      if (NV > 2) x2 = v128.load(g, 32);
-      if (NV > 3) x3 = v128.load(g, 48);
-      for (let r = 0; r < R; r++) {
-        const b = r / T, t = r - b * T;
-        const ta = reverseA ? T - 1 - t : t;
-        const s = v128.load32_splat(a + ((<usize>(b * T + ta) * <usize>lda + <usize>k) << 2));
-        const zr = dz + (<usize>r * <usize>ldz << 2) + <usize>p * W;
-        x0 = f32x4.add(x0, f32x4.mul(s, v128.load(zr)));
-        if (NV > 1) x1 = f32x4.add(x1, f32x4.mul(s, v128.load(zr, 16)));
-        if (NV > 2) x2 = f32x4.add(x2, f32x4.mul(s, v128.load(zr, 32)));
-        if (NV > 3) x3 = f32x4.add(x3, f32x4.mul(s, v128.load(zr, 48)));
+    const zp = dz + <usize>p * W;
+    let k = 0;
+    for (; k < K; k += 2) {
+      const two = k + 1 < K;
+      const g0 = grad + <usize>p * panelBytes + <usize>k * W;
+      const g1 = two ? g0 + W : g0;
+      let x0 = v128.load(g0), y0 = v128.load(g1);
+      let x1 = x0, x2 = x0, x3 = x0, y1 = y0, y2 = y0, y3 = y0;
+      if (NV > 1) { x1 = v128.load(g0, 16); y1 = v128.load(g1, 16); }
+      if (NV > 2) { x2 = v128.load(g0, 32); y2 = v128.load(g1, 32); }
+      if (NV > 3) { x3 = v128.load(g0, 48); y3 = v128.load(g1, 48); }
+      const ak = a + (<usize>k << 2);
+      const second: usize = two ? 4 : 0;
+      for (let b = 0; b < B; b++) {
+        let zr = zp + <usize>(b * T) * zRow;
+        for (let t = 0; t < T; t++) {
+          const ar = ak + <usize>(b * T + (reverseA ? T - 1 - t : t)) * aRow;
+          const s0 = v128.load32_splat(ar);
+          const s1 = v128.load32_splat(ar + second);
+          const w0 = v128.load(zr);
+          x0 = madd(s0, w0, x0); y0 = madd(s1, w0, y0);
+          if (NV > 1) { const w1 = v128.load(zr, 16); x1 = madd(s0, w1, x1); y1 = madd(s1, w1, y1); }
+          if (NV > 2) { const w2 = v128.load(zr, 32); x2 = madd(s0, w2, x2); y2 = madd(s1, w2, y2); }
+          if (NV > 3) { const w3 = v128.load(zr, 48); x3 = madd(s0, w3, x3); y3 = madd(s1, w3, y3); }
+          zr += zRow;
+        }
       }
-      v128.store(g, x0);
-      if (NV > 1) v128.store(g, x1, 16);
-      if (NV > 2) v128.store(g, x2, 32);
-      if (NV > 3) v128.store(g, x3, 48);
+      v128.store(g0, x0);
+      if (NV > 1) v128.store(g0, x1, 16);
+      if (NV > 2) v128.store(g0, x2, 32);
+      if (NV > 3) v128.store(g0, x3, 48);
+      if (two) {
+        v128.store(g1, y0);
+        if (NV > 1) v128.store(g1, y1, 16);
+        if (NV > 2) v128.store(g1, y2, 32);
+        if (NV > 3) v128.store(g1, y3, 48);
+      }
     }
+  }
+}
+
+// B^T packed for gemm_nt_packed: src panels [N/W][Kp][W] (W = 4 NV) -> dst panel16 [Kq/16][N][16],
+// Kq = K rounded up to 16: dst[q][j][l] = src[j / W][16q + l][j % W], zero for 16q + l >= K.
+// Once per backward call (G*H floats), so the per-step products run on a 2 x 16 register tile.
+export function pack_transpose_panels(NV: i32, src: usize, Kp: i32, N: i32, K: i32, dst: usize): void {
+  const W = NV << 2;
+  const Q = (K + 15) >> 4;
+  for (let q = 0; q < Q; q++) {
+    for (let j = 0; j < N; j++) {
+      const d = dst + ((<usize>q * <usize>N + <usize>j) << 6);
+      const s = src + ((<usize>(j / W) * <usize>Kp * <usize>W + <usize>(j % W)) << 2);
+      for (let l = 0; l < 16; l++) {
+        const k = (q << 4) + l;
+        store<f32>(d + (<usize>l << 2), k < K ? load<f32>(s + (<usize>k * <usize>W << 2)) : 0);
+      }
+    }
+  }
+}
+
+// dst[m, k] (+)= sum_{j < N} a[m, j] * bt[k / 16][j][k % 16]  for k < K    (A . B^T)
+//   a   [M, N] row stride lda;  bt from pack_transpose_panels;  dst [M, K] row stride ldd
+// dX = dZ . kernel^T and, per step, dh_{t-1} = dz_t . U^T: two rows by sixteen outputs per tile.
+export function gemm_nt_packed(M: i32, K: i32, N: i32, a: usize, lda: i32, bt: usize, dst: usize, ldd: i32, accumulate: i32): void {
+  const Q = (K + 15) >> 4;
+  const aStride = <usize>lda << 2, dStride = <usize>ldd << 2;
+  const panelBytes = <usize>N << 6;
+  for (let q = 0; q < Q; q++) {
+    const lanes = min(16, K - (q << 4));
+    let m = 0;
+    for (; m < M; m += 2) {
+      const two = m + 1 < M;
+      const a0 = a + <usize>m * aStride;
+      const a1 = two ? a0 + aStride : a0;
+      let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+      let bk = bt + <usize>q * panelBytes;
+      for (let j = 0; j < N; j++) {
+        const s0 = v128.load32_splat(a0 + (<usize>j << 2));
+        const s1 = v128.load32_splat(a1 + (<usize>j << 2));
+        const w0 = v128.load(bk), w1 = v128.load(bk, 16), w2 = v128.load(bk, 32), w3 = v128.load(bk, 48);
+        x0 = madd(s0, w0, x0); y0 = madd(s1, w0, y0);
+        x1 = madd(s0, w1, x1); y1 = madd(s1, w1, y1);
+        x2 = madd(s0, w2, x2); y2 = madd(s1, w2, y2);
+        x3 = madd(s0, w3, x3); y3 = madd(s1, w3, y3);
+        bk += 64;
+      }
+      const d0 = dst + <usize>m * dStride + (<usize>q << 6);
+      storeOut(d0, x0, x1, x2, x3, lanes, accumulate);
+      if (two) storeOut(d0 + dStride, y0, y1, y2, y3, lanes, accumulate);
+    }
+  }
+}
+
+// Writes (or adds) the first `lanes` (1..16) of four vectors at p.
+// @ts-ignore: decorator
+@inline function storeOut(p: usize, v0: v128, v1: v128, v2: v128, v3: v128, lanes: i32, accumulate: i32): void {
+  if (lanes == 16) {
+    if (accumulate) {
+      v0 = f32x4.add(v0, v128.load(p)); v1 = f32x4.add(v1, v128.load(p, 16));
+      v2 = f32x4.add(v2, v128.load(p, 32)); v3 = f32x4.add(v3, v128.load(p, 48));
+    }
+    v128.store(p, v0); v128.store(p, v1, 16); v128.store(p, v2, 32); v128.store(p, v3, 48);
+    return;
+  }
+  for (let l = 0; l < lanes; l++) {
+    const v = l < 4 ? v0 : l < 8 ? v1 : l < 12 ? v2 : v3;
+    const i = l & 3;
+    const x = i == 0 ? f32x4.extract_lane(v, 0) : i == 1 ? f32x4.extract_lane(v, 1) : i == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+    const o = p + (<usize>l << 2);
+    store<f32>(o, accumulate ? load<f32>(o) + x : x);
   }
 }
 

@@ -18,7 +18,7 @@
 
 import { gemm_2x16 } from "./gemm";
 import { activatev, activationGradv } from "./activations";
-import { ntRow } from "./gemm_grad";
+import { gemm_nt_packed } from "./gemm_grad";
 import { addOutputGrad, maskedStepOutput, stepMasked } from "./sequence";
 import { storeLanes } from "./simd";
 
@@ -57,14 +57,15 @@ export function simple_rnn_forward(
 }
 
 // SimpleRNN backward through time, for one simple_rnn_forward call made with a trace.
-//   u       packed recurrent kernel, as forward;  trace [B, T, 2*Hq] from forward
+//   ut      U^T packed by pack_transpose_panels (4, u, Hq, Hq, H);  trace [B, T, 2*Hq] from forward
 //   dy      [B, T, H] gradient of the output sequence (processing order) or 0, as lstm_backward
 //   dh      [B, Hq] in: gradient of the final h; out: of the initial h (padding lanes stay zero)
 //   dz      [B, T, Hq] out: gradient of the pre-activations by input step (masked rows zero)
+//   dhNew   [B, Hq] scratch, padding lanes zeroed by the caller
 // Per step: dz = dh * φ'(h_t);  dh_{t-1} = dz . U^T. A masked step carries h, so dh passes.
 export function simple_rnn_backward(
-  B: i32, T: i32, H: i32, u: usize, act: i32, goBackwards: i32,
-  trace: usize, dy: usize, dh: usize, dz: usize, mask: usize, zeroOutput: i32,
+  B: i32, T: i32, H: i32, ut: usize, act: i32, goBackwards: i32,
+  trace: usize, dy: usize, dh: usize, dz: usize, dhNew: usize, mask: usize, zeroOutput: i32,
 ): void {
   const Hq = (H + 15) & ~15;
   for (let s = T - 1; s >= 0; s--) {
@@ -83,7 +84,10 @@ export function simple_rnn_backward(
         const o = <usize>g << 4;
         v128.store(dzr + o, f32x4.mul(v128.load(dhr + o), activationGradv(v128.load(tr + o), act)));
       }
-      ntRow(4, H, Hq, dzr, u, Hq, dhr, 0);
+    }
+    gemm_nt_packed(B, H, Hq, dz + (<usize>t * <usize>Hq << 2), T * Hq, ut, dhNew, Hq, 0);
+    for (let b = 0; b < B; b++) {
+      if (!stepMasked(mask, b * T + t)) memory.copy(dh + (<usize>b * <usize>Hq << 2), dhNew + (<usize>b * <usize>Hq << 2), <usize>Hq << 2);
     }
   }
 }

@@ -32,12 +32,20 @@ function denseBackward(layer: Dense, x: Buf, y: Buf, dy: number, dPre: number, d
   if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
   k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
   if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);
-  if (dx) k.gemm_nt_panels(4, M, I, Up, dz, Up, kernel!.ptr, I, dx, I, 1);
+  if (dx) {
+    const wt = dz + align(M * Up * 4);
+    k.pack_transpose_panels(4, kernel!.ptr, I, Up, I, wt);
+    k.gemm_nt_packed(M, I, Up, dz, Up, wt, dx, I, 1);
+  }
 }
 
 const denseBackwardStep: Backward = {
   traceBytes: none,
-  scratchBytes: (s) => (sizeOf(s.inputs[0]!.shape) / s.inputs[0]!.shape.at(-1)!) * (s.layer as Dense).paddedUnits * 4,
+  // dz [M, Up], then kernel^T packed [16-rounded I, Up]
+  scratchBytes: (s) => {
+    const I = s.inputs[0]!.shape.at(-1)!, Up = (s.layer as Dense).paddedUnits;
+    return align((sizeOf(s.inputs[0]!.shape) / I) * Up * 4) + ((I + 15) & ~15) * Up * 4;
+  },
   run: ({ step, dOut, dIn, dParams, scratch, dPre }) => {
     if (dOut[0] || dPre) denseBackward(step.layer as Dense, step.inputs[0]!, step.outputs[0]!, dOut[0]!, dPre, dIn[0]!, dParams, scratch);
   },
@@ -68,7 +76,9 @@ function recurrentBackward(opts: {
   /** Packed columns (N) for P state floats. */
   columns: (P: number) => number;
   states: number;
-  kernel: (layer: RecurrentLayer, c: { B: number; T: number; trace: number; dy: number; dh: number; dc: number; dz: number; mask: number }) => void;
+  kernel: (layer: RecurrentLayer, c: {
+    B: number; T: number; trace: number; dy: number; dh: number; dc: number; dz: number; mask: number; ut: number; dhNew: number;
+  }) => void;
 }): Backward {
   const dims = (s: Step) => {
     const [B, T, I] = s.inputs[0]!.shape as [number, number, number];
@@ -80,9 +90,11 @@ function recurrentBackward(opts: {
       const { B, T, P } = dims(s);
       return B * T * opts.traceWidth(P) * 4;
     },
+    // dh, dc [B, P]; dz [B, T, N]; dhNew [B, P]; U^T and kernel^T packed [16-rounded rows, N]
     scratchBytes: (s) => {
-      const { B, T, P } = dims(s);
-      return 2 * align(B * P * 4) + B * T * opts.columns(P) * 4;
+      const { B, T, I, H, P } = dims(s);
+      const N = opts.columns(P);
+      return 3 * align(B * P * 4) + align(B * T * N * 4) + align(round16(H) * N * 4) + round16(I) * N * 4;
     },
     run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
       const { B, T, I, layer, H, P } = dims(step);
@@ -91,8 +103,9 @@ function recurrentBackward(opts: {
       }
       const k = trainKernels();
       const N = opts.columns(P);
-      const dh = scratch, dc = dh + align(B * P * 4), dz = dc + align(B * P * 4);
-      heapF32().fill(0, dh >> 2, (dh + 2 * align(B * P * 4)) >> 2);
+      const dh = scratch, dc = dh + align(B * P * 4), dhNew = dc + align(B * P * 4), dz = dhNew + align(B * P * 4);
+      const ut = dz + align(B * T * N * 4), wt = ut + align(round16(H) * N * 4);
+      heapF32().fill(0, dh >> 2, (dh + 3 * align(B * P * 4)) >> 2);
       if (layer.returnState) {
         if (dOut[1]) addRows(dOut[1], H, dh, P, B, H);
         if (opts.states > 1 && dOut[2]) addRows(dOut[2], H, dc, P, B, H);
@@ -102,13 +115,17 @@ function recurrentBackward(opts: {
       else if (dOut[0]) addRows(dOut[0], H, dh, P, B, H);
       // the forward's mask rule (recurrent.ts): an initial state turns off the carried mask
       const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
-      opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask });
+      const [kernel, recurrent] = layer.paramBlocks();
+      k.pack_transpose_panels(4, recurrent!.ptr, P, N, H, ut);
+      opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask, ut, dhNew });
       const back = layer.goBackwards ? 1 : 0;
-      const [kernel] = layer.paramBlocks();
       k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
       k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, opts.traceWidth(P), back, dz, N, N, dParams[1]!, P);
       if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
-      if (dIn[0]) k.gemm_nt_panels(4, B * T, I, N, dz, N, kernel!.ptr, I, dIn[0], I, 1);
+      if (dIn[0]) {
+        k.pack_transpose_panels(4, kernel!.ptr, I, N, I, wt);
+        k.gemm_nt_packed(B * T, I, N, dz, N, wt, dIn[0], I, 1);
+      }
       if (dIn[1]) addRows(dh, P, dIn[1], H, B, H);
       if (opts.states > 1 && dIn[2]) addRows(dc, P, dIn[2], H, B, H);
     },
@@ -116,14 +133,15 @@ function recurrentBackward(opts: {
 }
 
 const actId = (name: ActivationName) => ACTIVATION_IDS[name];
+const round16 = (n: number) => (n + 15) & ~15;
 
 // trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]
 export const lstmBackward = recurrentBackward({
   traceWidth: (P) => 6 * P, hPrevAt: (P) => 5 * P, columns: (P) => 4 * P, states: 2,
   kernel: (layer, c) => {
     const l = layer as LSTM;
-    trainKernels().lstm_backward(c.B, c.T, l.units, l.paramBlocks()[1]!.ptr, actId(l.activation), actId(l.recurrentActivation),
-      l.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dc, c.dz, c.mask, l.zeroOutputForMask ? 1 : 0);
+    trainKernels().lstm_backward(c.B, c.T, l.units, c.ut, actId(l.activation), actId(l.recurrentActivation),
+      l.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dc, c.dz, c.dhNew, c.mask, l.zeroOutputForMask ? 1 : 0);
   },
 });
 
@@ -131,8 +149,8 @@ export const lstmBackward = recurrentBackward({
 const simpleRnnBackward = recurrentBackward({
   traceWidth: (P) => 2 * P, hPrevAt: (P) => P, columns: (P) => P, states: 1,
   kernel: (layer, c) => {
-    trainKernels().simple_rnn_backward(c.B, c.T, layer.units, layer.paramBlocks()[1]!.ptr, actId(layer.activation),
-      layer.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dz, c.mask, layer.zeroOutputForMask ? 1 : 0);
+    trainKernels().simple_rnn_backward(c.B, c.T, layer.units, c.ut, actId(layer.activation),
+      layer.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dz, c.dhNew, c.mask, layer.zeroOutputForMask ? 1 : 0);
   },
 });
 

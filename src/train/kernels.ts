@@ -13,10 +13,12 @@ export interface TrainExports {
     dz: number, ldz: number, N: number, grad: number, Kp: number): void;
   colsum_acc(R: number, N: number, dz: number, ldz: number, dst: number): void;
   activation_backward_rows(M: number, N: number, y: number, dy: number, dz: number, ldDz: number, kind: number): void;
-  lstm_backward(B: number, T: number, H: number, u: number, act: number, recAct: number, goBackwards: number,
-    trace: number, dy: number, dh: number, dc: number, dz: number, mask: number, zeroOutput: number): void;
-  simple_rnn_backward(B: number, T: number, H: number, u: number, act: number, goBackwards: number,
-    trace: number, dy: number, dh: number, dz: number, mask: number, zeroOutput: number): void;
+  lstm_backward(B: number, T: number, H: number, ut: number, act: number, recAct: number, goBackwards: number,
+    trace: number, dy: number, dh: number, dc: number, dz: number, dhNew: number, mask: number, zeroOutput: number): void;
+  simple_rnn_backward(B: number, T: number, H: number, ut: number, act: number, goBackwards: number,
+    trace: number, dy: number, dh: number, dz: number, dhNew: number, mask: number, zeroOutput: number): void;
+  pack_transpose_panels(NV: number, src: number, Kp: number, N: number, K: number, dst: number): void;
+  gemm_nt_packed(M: number, K: number, N: number, a: number, lda: number, bt: number, dst: number, ldd: number, accumulate: number): void;
   merge_pair_backward(B: number, T: number, F: number, dm: number, a: number, b: number, reverseB: number, mode: number,
     da: number, db: number): void;
   dropout_forward(n: number, x: number, y: number, keep: number, rate: number, seed: number): void;
