@@ -14,18 +14,20 @@
 // masked step's rows are zero (it carries h, so dh passes through it unchanged).
 
 import { activationGradv } from "./activations";
-import { ntRow } from "./gemm_grad";
+import { gemm_nt_packed } from "./gemm_grad";
 import { addOutputGrad, stepMasked } from "./sequence";
 
 // reset_after = true. G3 = 3 * Hp; trace rows: z, r, n interleaved [G3], uh [Hp], h_{t-1} [Hp].
-//   u      panels [Hp/4][Hp][12]  the packed recurrent kernel, as forward
+//   ut     U^T packed by pack_transpose_panels(3, u, Hp, G3, H) from the forward's recurrent
+//          kernel u [Hp/4][Hp][12]
 //   dzx    [B, T, G3]  out: gradient of the input pre-activations x·W + b_in: (dz, dr, da)
 //   dzu    [B, T, G3]  out: gradient of the recurrent pre-activations h·U + b_rec: (dz, dr, da r)
 // Per step (a = xh + r uh, n = φ(a)):
 //   dn = dh (1 - z);  dz = dh (h_{t-1} - n) σ'(z);  da = dn φ'(n);  dr = da uh σ'(r)
-//   dh_{t-1} = dh z + dzu . U^T
+//   dh_{t-1} = dh z + dzu . U^T   (the product once per step over every row; a masked row's dzu is
+//                                   zero, so it adds nothing and dh carries)
 export function gru_reset_after_backward(
-  B: i32, T: i32, H: i32, u: usize, act: i32, recAct: i32, goBackwards: i32,
+  B: i32, T: i32, H: i32, ut: usize, act: i32, recAct: i32, goBackwards: i32,
   trace: usize, dy: usize, dh: usize, dzx: usize, dzu: usize, mask: usize, zeroOutput: i32,
 ): void {
   const Hp = (H + 3) & ~3;
@@ -60,23 +62,25 @@ export function gru_reset_after_backward(
         v128.store(zu + o, dz); v128.store(zu + o, dr, 16); v128.store(zu + o, f32x4.mul(da, rg), 32);
         v128.store(dhr + (<usize>g << 4), f32x4.mul(dhv, zg));
       }
-      // dh_{t-1} += dzu . U^T (rows k < H; padding lanes stay zero)
-      ntRow(3, H, G3, zu, u, Hp, dhr, 1);
     }
+    // dh_{t-1} += dzu . U^T (lanes k < H; padding lanes stay zero)
+    gemm_nt_packed(B, H, G3, dzu + (<usize>t * <usize>G3 << 2), T * G3, ut, dh, Hp, 1);
   }
 }
 
 // reset_after = false. G2 = 2 * Hp; trace rows: z, r interleaved [G2], n [Hp], r h_{t-1} [Hp],
 // h_{t-1} [Hp].
-//   uzr    panels [Hp/4][Hp][8], uh panel16 [Hq/16][Hp][16]   packed recurrent kernel parts
+//   uzrT, uhT  pack_transpose_panels(2, uzr, Hp, G2, H) and (4, uh, Hp, Hq, H) of the forward's
+//              recurrent kernel parts uzr [Hp/4][Hp][8] and uh [Hq/16][Hp][16]
 //   dzr    [B, T, G2]  out: gradient of the z, r pre-activations (x·Wzr + b_zr + h·Uzr)
 //   dzh    [B, T, Hq]  out: gradient of the candidate pre-activation a (x·Wh + b_h + (r h)·Uh)
-//   drh    [Hp]        scratch: d(r h) of one row
+//   drh    [B, Hp]     scratch: d(r h) of every row of a step
 // Per step (n = φ(a)):
 //   da = dh (1 - z) φ'(n);  d(r h) = da . Uh^T;  dr = d(r h) h_{t-1} σ'(r);
 //   dz = dh (h_{t-1} - n) σ'(z);  dh_{t-1} = dh z + d(r h) r + dzr . Uzr^T
+// (both products once per step over every row; masked rows have zero gradients there)
 export function gru_reset_before_backward(
-  B: i32, T: i32, H: i32, uzr: usize, uh: usize, act: i32, recAct: i32, goBackwards: i32,
+  B: i32, T: i32, H: i32, uzrT: usize, uhT: usize, act: i32, recAct: i32, goBackwards: i32,
   trace: usize, dy: usize, dh: usize, dzr: usize, dzh: usize, drh: usize, mask: usize, zeroOutput: i32,
 ): void {
   const Hp = (H + 3) & ~3;
@@ -84,8 +88,8 @@ export function gru_reset_before_backward(
   const G2 = Hp << 1;
   const TW = <usize>(5 * Hp) << 2;
   const one = f32x4.splat(1); // (no static data: the training core has none of its own)
-  // ntRow writes lanes k < H only: the padding lanes stay zero
-  memory.fill(drh, 0, <usize>Hp << 2);
+  // gemm_nt_packed writes lanes k < H only: the padding lanes stay zero
+  memory.fill(drh, 0, <usize>B * <usize>Hp << 2);
   for (let s = T - 1; s >= 0; s--) {
     const t = goBackwards ? T - 1 - s : s;
     for (let b = 0; b < B; b++) {
@@ -100,7 +104,7 @@ export function gru_reset_before_backward(
         continue;
       }
       const tr = trace + <usize>(b * T + s) * TW;
-      const nAt = tr + (<usize>G2 << 2), rhAt = nAt + (<usize>Hp << 2), hAt = rhAt + (<usize>Hp << 2);
+      const nAt = tr + (<usize>G2 << 2);
       for (let g = 0; g < (Hp >> 2); g++) {
         const o = <usize>g << 4;
         const zg = v128.load(tr + (<usize>g << 5));
@@ -109,8 +113,16 @@ export function gru_reset_before_backward(
         v128.store(zh + o, f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, zg)), activationGradv(ng, act)));
       }
       if (Hq > Hp) memory.fill(zh + (<usize>Hp << 2), 0, <usize>(Hq - Hp) << 2);
-      // d(r h) = da . Uh^T
-      ntRow(4, H, Hq, zh, uh, Hp, drh, 0);
+    }
+    // d(r h) = da . Uh^T for every row of the step
+    gemm_nt_packed(B, H, Hq, dzh + (<usize>t * <usize>Hq << 2), T * Hq, uhT, drh, Hp, 0);
+    for (let b = 0; b < B; b++) {
+      if (stepMasked(mask, b * T + t)) continue;
+      const dhr = dh + (<usize>b * <usize>Hp << 2);
+      const zr = dzr + (<usize>(b * T + t) * <usize>G2 << 2);
+      const drr = drh + (<usize>b * <usize>Hp << 2);
+      const tr = trace + <usize>(b * T + s) * TW;
+      const nAt = tr + (<usize>G2 << 2), rhAt = nAt + (<usize>Hp << 2), hAt = rhAt + (<usize>Hp << 2);
       for (let g = 0; g < (Hp >> 2); g++) {
         const o = <usize>g << 4;
         const tg = tr + (<usize>g << 5);
@@ -118,15 +130,15 @@ export function gru_reset_before_backward(
         const ng = v128.load(nAt + o);
         const hPrev = v128.load(hAt + o);
         const dhv = v128.load(dhr + o);
-        const drhv = v128.load(drh + o);
+        const drhv = v128.load(drr + o);
         const dz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(hPrev, ng)), activationGradv(zg, recAct));
         const dr = f32x4.mul(f32x4.mul(drhv, hPrev), activationGradv(rg, recAct));
         v128.store(zr + (<usize>g << 5), dz);
         v128.store(zr + (<usize>g << 5), dr, 16);
         v128.store(dhr + o, f32x4.add(f32x4.mul(dhv, zg), f32x4.mul(drhv, rg)));
       }
-      // dh_{t-1} += dzr . Uzr^T
-      ntRow(2, H, G2, zr, uzr, Hp, dhr, 1);
     }
+    // dh_{t-1} += dzr . Uzr^T
+    gemm_nt_packed(B, H, G2, dzr + (<usize>t * <usize>G2 << 2), T * G2, uzrT, dh, Hp, 1);
   }
 }

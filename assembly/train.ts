@@ -3,7 +3,7 @@
 // inference never downloads it. It allocates nothing and has no static data beyond a few
 // constants, placed below the inference core's data (asconfig.train.json, memoryBase).
 export { activation_backward_rows } from "./activations";
-export { gemm_nt_panels, gemm_tn_panels, colsum_acc, pack_transpose_panels, gemm_nt_packed } from "./gemm_grad";
+export { gemm_tn_panels, colsum_acc, pack_transpose_panels, gemm_nt_packed } from "./gemm_grad";
 export { lstm_backward } from "./lstm_backward";
 export { simple_rnn_backward } from "./simple_rnn";
 export { gru_reset_after_backward, gru_reset_before_backward } from "./gru_backward";

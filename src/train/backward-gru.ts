@@ -24,6 +24,8 @@ function dims(s: Step) {
   return { B, T, I, layer, H, P, Q: (H + 15) & ~15 };
 }
 
+const round16 = (n: number) => (n + 15) & ~15;
+
 /** Trace floats per row and step ([z, r, n | uh or r h | h_{t-1}]: assembly/gru.ts); h_{t-1} last. */
 const traceWidth = (P: number) => 5 * P;
 
@@ -33,9 +35,15 @@ export const gruBackward: Backward = {
     return B * T * traceWidth(P) * 4;
   },
   scratchBytes: (s) => {
-    const { B, T, P, Q, layer } = dims(s);
-    // dh, then dzx + dzu [B, T, 3P] (resetAfter) or drh [P] + dzr [B, T, 2P] + dzh [B, T, Q]
-    const rest = layer.resetAfter ? 2 * align(B * T * 3 * P * 4) : align(P * 4) + align(B * T * 2 * P * 4) + align(B * T * Q * 4);
+    const { B, T, I, H, P, Q, layer } = dims(s);
+    const h16 = round16(H), i16 = round16(I);
+    // dh, then resetAfter: dzx + dzu [B, T, 3P], U^T [h16, 3P], kernel^T [i16, 3P];
+    // resetBefore: drh [B, P], dzr [B, T, 2P], dzh [B, T, Q], Uzr^T [h16, 2P], Uh^T [h16, Q],
+    // kernel parts^T [i16, 2P] and [i16, Q]
+    const rest = layer.resetAfter
+      ? 2 * align(B * T * 3 * P * 4) + align(h16 * 3 * P * 4) + align(i16 * 3 * P * 4)
+      : align(B * P * 4) + align(B * T * 2 * P * 4) + align(B * T * Q * 4) + align(h16 * 2 * P * 4) + align(h16 * Q * 4) +
+        align(i16 * 2 * P * 4) + align(i16 * Q * 4);
     return align(B * P * 4) + rest;
   },
   run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
@@ -58,18 +66,27 @@ export const gruBackward: Backward = {
     if (layer.resetAfter) {
       const G = 3 * P;
       const dzx = dh + align(B * P * 4), dzu = dzx + align(R * G * 4);
-      k.gru_reset_after_backward(B, T, H, blocks[1]!.ptr, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero);
+      const ut = dzu + align(R * G * 4), wt = ut + align(round16(H) * G * 4);
+      k.pack_transpose_panels(3, blocks[1]!.ptr, P, G, H, ut);
+      k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero);
       k.gemm_tn_panels(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I);
       k.gemm_tn_panels(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzx, G, dParams[2]!);
         k.colsum_acc(R, G, dzu, G, dParams[3]!);
       }
-      if (dIn[0]) k.gemm_nt_panels(3, R, I, G, dzx, G, blocks[0]!.ptr, I, dIn[0], I, 1);
+      if (dIn[0]) {
+        k.pack_transpose_panels(3, blocks[0]!.ptr, I, G, I, wt);
+        k.gemm_nt_packed(R, I, G, dzx, G, wt, dIn[0], I, 1);
+      }
     } else {
       const G = 2 * P;
-      const drh = dh + align(B * P * 4), dzr = drh + align(P * 4), dzh = dzr + align(R * G * 4);
-      k.gru_reset_before_backward(B, T, H, blocks[2]!.ptr, blocks[3]!.ptr, act, recAct, back, trace, dy, dh, dzr, dzh, drh, mask, zero);
+      const drh = dh + align(B * P * 4), dzr = drh + align(B * P * 4), dzh = dzr + align(R * G * 4);
+      const uzrT = dzh + align(R * Q * 4), uhT = uzrT + align(round16(H) * G * 4);
+      const wzrT = uhT + align(round16(H) * Q * 4), whT = wzrT + align(round16(I) * G * 4);
+      k.pack_transpose_panels(2, blocks[2]!.ptr, P, G, H, uzrT);
+      k.pack_transpose_panels(4, blocks[3]!.ptr, P, Q, H, uhT);
+      k.gru_reset_before_backward(B, T, H, uzrT, uhT, act, recAct, back, trace, dy, dh, dzr, dzh, drh, mask, zero);
       k.gemm_tn_panels(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I);
       k.gemm_tn_panels(4, B, T, I, x, I, 0, dzh, Q, Q, dParams[1]!, I);
       k.gemm_tn_panels(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P);
@@ -79,8 +96,10 @@ export const gruBackward: Backward = {
         k.colsum_acc(R, Q, dzh, Q, dParams[5]!);
       }
       if (dIn[0]) {
-        k.gemm_nt_panels(2, R, I, G, dzr, G, blocks[0]!.ptr, I, dIn[0], I, 1);
-        k.gemm_nt_panels(4, R, I, Q, dzh, Q, blocks[1]!.ptr, I, dIn[0], I, 1);
+        k.pack_transpose_panels(2, blocks[0]!.ptr, I, G, I, wzrT);
+        k.gemm_nt_packed(R, I, G, dzr, G, wzrT, dIn[0], I, 1);
+        k.pack_transpose_panels(4, blocks[1]!.ptr, I, Q, I, whT);
+        k.gemm_nt_packed(R, I, Q, dzh, Q, whT, dIn[0], I, 1);
       }
     }
     if (dIn[1]) addRows(dh, P, dIn[1], H, B, H);

@@ -7,8 +7,6 @@ import type { LossKernels } from "./losses.js";
 import type { OptimizerKernels } from "./optimizers.js";
 
 export interface TrainExports {
-  gemm_nt_panels(NV: number, M: number, K: number, N: number, a: number, lda: number, bp: number, Kp: number,
-    dst: number, ldd: number, accumulate: number): void;
   gemm_tn_panels(NV: number, B: number, T: number, K: number, a: number, lda: number, reverseA: number,
     dz: number, ldz: number, N: number, grad: number, Kp: number): void;
   colsum_acc(R: number, N: number, dz: number, ldz: number, dst: number): void;
@@ -27,9 +25,9 @@ export interface TrainExports {
   masking_backward(M: number, F: number, mask: number, dy: number, dx: number): void;
   repeat_rows_backward(B: number, n: number, F: number, dy: number, dx: number): void;
   add_blocks(outer: number, chunk: number, src: number, srcStride: number, dst: number, dstStride: number): void;
-  gru_reset_after_backward(B: number, T: number, H: number, u: number, act: number, recAct: number, goBackwards: number,
+  gru_reset_after_backward(B: number, T: number, H: number, ut: number, act: number, recAct: number, goBackwards: number,
     trace: number, dy: number, dh: number, dzx: number, dzu: number, mask: number, zeroOutput: number): void;
-  gru_reset_before_backward(B: number, T: number, H: number, uzr: number, uh: number, act: number, recAct: number,
+  gru_reset_before_backward(B: number, T: number, H: number, uzrT: number, uhT: number, act: number, recAct: number,
     goBackwards: number, trace: number, dy: number, dh: number, dzr: number, dzh: number, drh: number, mask: number,
     zeroOutput: number): void;
 }
