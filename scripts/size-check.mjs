@@ -69,7 +69,7 @@ try {
   let largestCore = 0;
   for (const o of lazy) {
     const from = origin(o);
-    if (/core\/generated\//.test(from)) largestCore = Math.max(largestCore, size(o));
+    if (/core\/generated\/core-/.test(from)) largestCore = Math.max(largestCore, size(o));
     lines.push(`     lazy chunk ${(size(o) / KB).toFixed(1)} KB: ${from.length > 100 ? from.slice(0, 100) + "..." : from}`);
   }
   lines.push(`     entry with the larger core build inlined (what a browser downloads): ${((eagerBytes + largestCore) / KB).toFixed(1)} KB`);
