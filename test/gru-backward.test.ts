@@ -49,11 +49,11 @@ async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeigh
     const n = w0[i]!.size;
     const idx = n <= perWeight ? [...Array(n).keys()] : Array.from({ length: perWeight }, () => Math.floor(pick() * n));
     for (const j of idx) {
-      const at = (d: number) => {
+      const at = async (d: number) => {
         const ws = w0.map((w) => tensor(Float32Array.from(w.data), w.shape as number[]));
         ws[i]!.data[j] = w0[i]!.data[j]! + d;
         model.setWeights(ws);
-        return model.evaluate(x, y, { batchSize: 1024 });
+        return (await model.evaluate(x, y, { batchSize: 1024 })) as number;
       };
       const lp = await at(eps), lm = await at(-eps);
       // a smaller step, for an entry whose step crossed a kink (relu, hard sigmoid)
@@ -62,7 +62,7 @@ async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeigh
     }
   }
   model.setWeights(w0);
-  const loss0 = await model.evaluate(x, y, { batchSize: 1024 });
+  const loss0 = (await model.evaluate(x, y, { batchSize: 1024 })) as number;
   const lossTrain = await model.trainOnBatch(x, y);
   expect(Math.abs(lossTrain - loss0)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(loss0)));
   const w1 = model.getWeights();

@@ -75,7 +75,7 @@ describe("fit", () => {
     model.compile({ optimizer: "sgd", loss: "mse" });
     const h = await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false, validationData: [xs, ys] });
     expect(h.history.val_loss).toHaveLength(2);
-    expect(h.history.val_loss![1]).toBeCloseTo(await model.evaluate(xs, ys, { batchSize: 4 }), 6);
+    expect(h.history.val_loss![1]).toBeCloseTo((await model.evaluate(xs, ys, { batchSize: 4 })) as number, 6);
   });
 
   it("a seed makes shuffled training repeatable; callbacks see every batch and can stop", async () => {
@@ -177,7 +177,7 @@ describe("optimizer state and memory", () => {
     let mse = 0;
     after.forEach((v, i) => { mse += (v - ys.data[i]!) ** 2; });
     mse /= after.length;
-    expect(mse).toBeCloseTo(await model.evaluate(xs, ys), 5);
+    expect(mse).toBeCloseTo((await model.evaluate(xs, ys)) as number, 5);
   });
 });
 

@@ -501,8 +501,13 @@ export class Model {
     return train.trainOnBatch(this, trainer, x, y);
   }
 
-  /** Keras `evaluate`: the compiled loss over `x`, `y` in batches (no training). */
-  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions): Promise<number> {
+  /**
+   * Keras `evaluate`: the compiled loss over `x`, `y` in batches (no training); with metrics,
+   * `[loss, ...metrics]`, or `{ loss, ...metrics }` with `{ returnDict: true }`.
+   */
+  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions & { returnDict?: false }): Promise<number | number[]>;
+  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options: EvaluateOptions & { returnDict: true }): Promise<Record<string, number>>;
+  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions): Promise<number | number[] | Record<string, number>> {
     const { train, trainer } = await this.training();
     return train.evaluate(this, trainer, x, y, options);
   }

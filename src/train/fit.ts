@@ -7,9 +7,11 @@ import type { Tensor, TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { toTargets, type Trainer } from "./trainer.js";
 
+/** An epoch's results: loss, the compiled metrics, and with validation data the same with `val_`. */
 export interface FitLogs {
   loss: number;
   val_loss?: number;
+  [metric: string]: number | undefined;
 }
 
 export interface FitOptions {
@@ -34,16 +36,18 @@ export interface FitOptions {
   };
 }
 
-/** Keras's History: `history.loss[e]` is epoch e's mean training loss. */
+/** Keras's History: `history.loss[e]` is epoch e's mean training loss; metrics likewise. */
 export interface History {
   epoch: number[];
-  history: { loss: number[]; val_loss?: number[] };
+  history: { loss: number[]; val_loss?: number[]; [key: string]: number[] | undefined };
   params: { epochs: number; steps: number; batchSize: number };
 }
 
 export interface EvaluateOptions {
   /** Default 32, as Keras. */
   batchSize?: number;
+  /** Resolve to { loss, ...metrics } (Keras `return_dict=True`). */
+  returnDict?: boolean;
 }
 
 const posInt = (who: string, name: string, v: unknown, fallback: number): number => {
@@ -77,6 +81,32 @@ function batches(n: number, batchSize: number, order: readonly number[]): number
 
 const sequential = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * An epoch's (or an evaluation's) losses as Keras reports them: `loss` is the mean of the batch
+ * losses weighted by batch size; with several outputs, each `<output>_loss` is the plain mean of
+ * that output's batch losses (Keras's tracker for them is unweighted).
+ */
+class LossTracker {
+  private sum = 0;
+  private rows = 0;
+  private batches = 0;
+  private readonly perOutput: number[];
+  constructor(private readonly trainer: Trainer) {
+    this.perOutput = trainer.outputLossNames().map(() => 0);
+  }
+  add(loss: number, rows: number): void {
+    this.sum += loss * rows;
+    this.rows += rows;
+    this.batches++;
+    this.perOutput.forEach((_, i) => { this.perOutput[i]! += this.trainer.outputLosses[i]!; });
+  }
+  results(): Record<string, number> {
+    const out: Record<string, number> = { loss: this.sum / this.rows };
+    this.trainer.outputLossNames().forEach((k, i) => { out[k] = this.perOutput[i]! / this.batches; });
+    return out;
+  }
+}
+
 export async function fit(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
   options: FitOptions = {}): Promise<History> {
   const who = `Model '${model.name}': fit`;
@@ -97,7 +127,6 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const history: History = {
     epoch: [], history: { loss: [] }, params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
   };
-  if (val) history.history.val_loss = [];
   model.stopTraining = false;
   for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     const order = sequential(n);
@@ -107,8 +136,8 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
         [order[i], order[j]] = [order[j]!, order[i]!];
       }
     }
-    let sum = 0;
-    let seen = 0;
+    const losses = new LossTracker(trainer);
+    trainer.resetMetrics("train");
     const parts = batches(n, batchSize, order);
     for (let b = 0; b < parts.length; b++) {
       const rows = parts[b]!;
@@ -117,18 +146,19 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
       if (!Number.isFinite(loss)) {
         throw new WasmRnnError(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`);
       }
-      sum += loss * rows.length;
-      seen += rows.length;
+      losses.add(loss, rows.length);
       await options.callbacks?.onBatchEnd?.(b, { loss, size: rows.length });
       await maybeYield();
     }
-    const logs: FitLogs = { loss: sum / seen };
-    if (val) logs.val_loss = evaluateRows(trainer, val.xs, val.ys, val.n, batchSize);
+    const logs = { ...losses.results(), ...trainer.metricResults("train") } as FitLogs;
+    if (val) {
+      const v = evaluateRows(trainer, val.xs, val.ys, val.n, batchSize);
+      for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+    }
     history.epoch.push(epoch);
-    history.history.loss.push(logs.loss);
-    if (val) history.history.val_loss!.push(logs.val_loss!);
+    for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value!);
     if (options.verbose === 1) {
-      console.log(`Epoch ${epoch + 1}/${epochs} - loss: ${logs.loss.toFixed(4)}${val ? ` - val_loss: ${logs.val_loss!.toFixed(4)}` : ""}`);
+      console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v!.toFixed(4)}`).join(" - ")}`);
     }
     const go = await options.callbacks?.onEpochEnd?.(epoch, logs);
     if (go === false || model.stopTraining) break;
@@ -136,20 +166,29 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   return history;
 }
 
-function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, batchSize: number): number {
-  let sum = 0;
+/** The loss (mean over batches weighted by their rows, as Keras) and the metrics over all rows. */
+function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, batchSize: number): Record<string, number> {
+  const losses = new LossTracker(trainer);
+  trainer.resetMetrics("test");
   for (const rows of batches(n, batchSize, sequential(n))) {
-    sum += trainer.testOnBatch(xs, ys, rows.length === n ? undefined : rows) * rows.length;
+    losses.add(trainer.testOnBatch(xs, ys, rows.length === n ? undefined : rows), rows.length);
   }
-  return sum / n;
+  return { ...losses.results(), ...trainer.metricResults("test") };
 }
 
+/**
+ * Keras `evaluate`: the loss alone without metrics; with metrics `[loss, ...metrics]` in
+ * `metricNames()` order, or `{ loss, ...metrics }` with `returnDict`.
+ */
 export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
-  options: EvaluateOptions = {}): Promise<number> {
+  options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
   const who = `Model '${model.name}': evaluate`;
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
   const { xs, ys, n } = prepare(model, trainer, x, y, who);
-  return evaluateRows(trainer, xs, ys, n, batchSize);
+  const results = evaluateRows(trainer, xs, ys, n, batchSize);
+  if (options.returnDict) return results;
+  const names = [...trainer.outputLossNames(), ...trainer.metricNames()];
+  return names.length ? [results.loss!, ...names.map((k) => results[k]!)] : results.loss!;
 }
 
 export async function trainOnBatch(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[]): Promise<number> {

@@ -17,6 +17,7 @@ import type { Model, Plan } from "../model/model.js";
 import { backwardFor, type Backward, type BackwardCall } from "./backward.js";
 import { trainKernels } from "./kernels.js";
 import { getLoss, logitsLossFor, type Loss } from "./losses.js";
+import { getMetric, type Metric } from "./metrics.js";
 import { getOptimizer, type GradBlock, type Optimizer, type OptimizerSpec } from "./optimizers.js";
 
 export type LossSpec = string | { name: string; fromLogits?: boolean } | { className: string; config?: object };
@@ -25,7 +26,16 @@ export interface CompileArgs {
   optimizer: OptimizerSpec;
   /** One loss for every output, or one per output (in `outputs` order). */
   loss: LossSpec | LossSpec[];
+  /**
+   * Keras metrics: names ("accuracy", "mae", "mse", "binary_accuracy", "categorical_accuracy",
+   * "sparse_categorical_accuracy") for every output, or one list per output (an array in
+   * `outputs` order, or an object by output layer name).
+   */
+  metrics?: string[] | (string | string[])[] | Record<string, string[]>;
 }
+
+/** Training or evaluation metrics: each kept over an epoch (fit) or a whole evaluate. */
+export type MetricSet = "train" | "test";
 
 /**
  * How one output's loss is computed. Keras on TensorFlow computes a crossentropy that follows a
@@ -63,6 +73,10 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly losses: Loss[];
   private readonly who: string;
+  private readonly metricSpecsByOutput: string[][];
+  /** Each output's loss in the last batch (their sum is the batch's loss). */
+  readonly outputLosses: number[] = [];
+  private metrics: Record<MetricSet, Metric[][]> = { train: [], test: [] };
   /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
   private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
@@ -82,6 +96,9 @@ export class Trainer {
       throw new WasmRnnError(`${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`);
     }
     this.losses = specs.map((s) => getLoss(s as never, this.who));
+    this.metricSpecsByOutput = this.metricSpecs(args.metrics);
+    // names are checked now; shapes (which pick the accuracy) when the first batch comes
+    this.metricSpecsByOutput.forEach((list, i) => list.forEach((m) => getMetric(m, model.outputs[i]!.shape, 2, null, this.who)));
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
     this.optimizer = getOptimizer(args.optimizer);
   }
@@ -94,6 +111,7 @@ export class Trainer {
   trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
     const tp = this.planFor(xs, ys, rows);
     const loss = this.forwardAndLoss(tp, true);
+    this.updateMetrics(tp, "train");
     this.backward(tp);
     this.optimizer.apply(this.blocks.params, this.blocks.grads);
     return loss;
@@ -101,7 +119,71 @@ export class Trainer {
 
   /** The loss on one batch without training (Keras `test_on_batch`). */
   testOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
-    return this.forwardAndLoss(this.planFor(xs, ys, rows), false);
+    const tp = this.planFor(xs, ys, rows);
+    const loss = this.forwardAndLoss(tp, false);
+    this.updateMetrics(tp, "test");
+    return loss;
+  }
+
+  /** History keys of the metrics, in order (Keras: "<output layer>_<metric>" with several outputs). */
+  metricNames(): string[] {
+    return this.metricSpecsByOutput.flatMap((list, i) => list.map((m) => this.metricKey(i, m)));
+  }
+
+  /** With several outputs, Keras also reports each output's loss as "<output layer>_loss". */
+  outputLossNames(): string[] {
+    const outs = this.model.outputs;
+    return outs.length > 1 ? outs.map((t) => `${t.sourceLayer.name}_loss`) : [];
+  }
+
+  resetMetrics(set: MetricSet): void {
+    for (const list of this.metrics[set]) for (const m of list) m.reset();
+  }
+
+  /** The metrics' values since their last reset, by History key. */
+  metricResults(set: MetricSet): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.metrics[set].forEach((list, i) => list.forEach((m) => { out[this.metricKey(i, m.name)] = m.result(); }));
+    return out;
+  }
+
+  private metricKey(output: number, name: string): string {
+    return this.model.outputs.length > 1 ? `${this.model.outputs[output]!.sourceLayer.name}_${name}` : name;
+  }
+
+  private updateMetrics(tp: TrainPlan, set: MetricSet): void {
+    this.metrics[set].forEach((list, i) => {
+      if (!list.length) return;
+      const out = tp.plan.outputs[i]!, t = tp.targets[i]!;
+      const F = out.shape[out.shape.length - 1]!, M = sizeOf(out.shape) / F;
+      for (const m of list) m.update(out.ptr, M, F, t.ptr, t.dtype, sizeOf(t.shape) === M, tp.outputs[i]!.mask);
+    });
+  }
+
+  /** Metric specs per output, from compile's `metrics`. */
+  private metricSpecs(spec: CompileArgs["metrics"]): string[][] {
+    const outs = this.model.outputs;
+    if (spec === undefined) return outs.map(() => []);
+    if (Array.isArray(spec)) {
+      if (spec.every((s) => typeof s === "string")) {
+        if (outs.length === 1) return [spec as string[]];
+        // Keras 3: with several outputs, a flat list holds one metric per output
+        if (spec.length !== outs.length) {
+          throw new WasmRnnError(`${this.who}: compile: expected metrics for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`);
+        }
+        return (spec as string[]).map((m) => [m]);
+      }
+      if (spec.length !== outs.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
+        throw new WasmRnnError(`${this.who}: compile: expected metrics as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`);
+      }
+      return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
+    }
+    if (typeof spec !== "object" || spec === null) throw new WasmRnnError(`${this.who}: compile: expected metrics as a list of names, got ${JSON.stringify(spec)}`);
+    const names = outs.map((t) => t.sourceLayer.name);
+    for (const k of Object.keys(spec)) {
+      if (!names.includes(k)) throw new WasmRnnError(`${this.who}: compile: metrics for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`);
+    }
+    return names.map((n) => (spec as Record<string, string[]>)[n] ?? []);
   }
 
   /** Checks the count, row count and values of targets for `n` rows (shapes: the losses, per plan). */
@@ -182,6 +264,11 @@ export class Trainer {
         return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
       });
       const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
+      if (!this.metrics.train.length) {
+        const make = () => this.metricSpecsByOutput.map((list, i) =>
+          list.map((m) => getMetric(m, plan.outputs[i]!.shape, ys[i]!.shape.length, ys[i]!.shape.at(-1) ?? null, this.who)));
+        this.metrics = { train: make(), test: make() };
+      }
       this.ensureParams();
       const byLayer = new Map(this.params.map((p) => [p.layer, p]));
       const calls = plan.steps.map((step, i): BackwardCall => ({
@@ -254,11 +341,12 @@ export class Trainer {
     const f32 = heapF32();
     for (const g of tp.gradBytes) f32.fill(0, g.ptr >> 2, (g.ptr + g.bytes) >> 2);
     let total = 0;
+    const perOutput = this.outputLosses;
     tp.plan.outputs.forEach((out, i) => {
       const t = tp.targets[i]!;
       const o = tp.outputs[i]!;
       if (!o.dPre) {
-        total += o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask);
+        total += perOutput[i] = o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask);
         return;
       }
       const s = steps[o.step]!;
@@ -268,7 +356,7 @@ export class Trainer {
         f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
         trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
       }
-      total += o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask);
+      total += perOutput[i] = o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask);
     });
     return total;
   }
