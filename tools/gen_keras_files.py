@@ -120,6 +120,17 @@ def m_nested():
     return keras.Model(x, L.SimpleRNN(2)(encoder(inner(x))), name="nested")
 
 
+def m_compiled():
+    # compiled before saving: the files record the optimizer, loss and metrics (compile_config in
+    # .keras, training_config in .h5), which loadModel turns into a compiled model
+    x = seq_input(4, 3)
+    y = L.Dense(3, activation="softmax", name="probs")(L.LSTM(5, name="lstm")(x))
+    model = keras.Model(x, y, name="compiled_lstm")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01, beta_1=0.85),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 MODELS = {
     "lstm_sequential": (m_lstm_sequential, ["LSTM", "Dense"]),
     "lstm_options": (m_lstm_options, ["LSTM"]),
@@ -132,6 +143,7 @@ MODELS = {
     "seq2seq_glue": (m_seq2seq_glue, ["LSTM", "RepeatVector", "TimeDistributed", "Dense", "Activation", "Dropout", "Flatten"]),
     "merge": (m_merge, ["LSTM", "GRU", "Add", "Concatenate", "Dense"]),
     "nested": (m_nested, ["Sequential", "Functional", "LSTM", "GRU", "Dense", "SimpleRNN"]),
+    "compiled_lstm": (m_compiled, ["LSTM", "Dense"]),
 }
 
 
@@ -155,6 +167,27 @@ def inputs_for(model, rng):
                 x[1, 3] = 0.0   # a masked step in the middle
         xs.append(x)
     return xs
+
+
+def fit_reference(name, files, rng):
+    """Keras's fit of each saved form as load_model returns it (compiled from the file), so a
+    loaded model's fit can be checked against Keras: 10 rows, batches of 4, 2 epochs, no shuffle."""
+    x = rng.uniform(-1, 1, size=(10, 4, 3)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.randint(0, 3, size=10)]
+    out = {"x": arr("x", x), "y": arr("y", y), "epochs": 2, "batchSize": 4, "runs": {}}
+    for form in ("keras", "h5"):
+        loaded = keras.models.load_model(OUT / files[form])
+        # a fresh optimizer from the saved config (the optimizer load_model restores is tied to
+        # the saving model's variables); wasm-rnn does not read optimizer state either
+        opt = loaded.optimizer
+        loaded.compile(optimizer=type(opt).from_config(opt.get_config()), loss=loaded.loss, metrics=["accuracy"])
+        h = loaded.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        out["runs"][form] = {
+            "history": {k: [float(v) for v in vs] for k, vs in h.history.items()},
+            "weights": [arr(f"w{k}", w) for k, w in enumerate(loaded.get_weights())],
+            "optimizer": type(loaded.optimizer).__name__,
+        }
+    return out
 
 
 def main():
@@ -185,6 +218,8 @@ def main():
             "inputs": [arr(t.name, x) for t, x in zip(model.inputs, xs)],
             "outputs": [arr(f"output_{k}", y) for k, y in enumerate(ys)],
         }
+        if model.compiled:
+            golden["fit"] = fit_reference(name, files, rng)
         (OUT / f"{name}.json").write_text(json.dumps(golden) + "\n")
         index.append(name)
         print(f"wrote {name}: {', '.join(classes)}")

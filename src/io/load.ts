@@ -8,6 +8,7 @@ import type { Json, LoadContext } from "./registry.js";
 import { describeSource, isUrl, readBytes, siblingOf, type ByteSource } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion, type ShardBytes, type ShardProvider, type TfjsModelJson } from "./tfjs.js";
 import { buildModel, fileLayerTrees, flatConfigLayers, type BuiltModel, type ConfigLayer } from "./topology.js";
+import { applyTrainingConfig } from "./training-config.js";
 import { assignWeights, type WeightGroup } from "./weights.js";
 
 export type { ByteSource } from "./source.js";
@@ -39,6 +40,12 @@ export interface LoadOptions {
   weights?: ByteSource | ShardSource;
   /** fetch() to use for URLs (default globalThis.fetch). */
   fetch?: typeof fetch;
+  /**
+   * Default true: a file that records how its model was compiled (optimizer, loss, metrics) gives
+   * a compiled model, ready for `fit`, as Keras's load_model(compile=True). The optimizer starts
+   * afresh: its saved state is not read.
+   */
+  compile?: boolean;
 }
 
 const DEFAULT_MAX_PARAMS = 2 ** 28;
@@ -114,6 +121,8 @@ async function loadTfjs(json: TfjsModelJson, shards: ShardProvider | null, file:
     built.model.dispose();
     throw err;
   }
+  const topology = json.modelTopology as { training_config?: Json } | null;
+  if (opts.compile !== false && topology && typeof topology === "object") applyTrainingConfig(built.model, topology.training_config);
   return built.model;
 }
 
@@ -127,6 +136,7 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   const ctx = context(file, "h5", h5.kerasVersion, opts);
   const built = buildModel(h5.modelConfig, ctx);
   disposeOnError(built, () => assignWeights(file, built.model, groupsOf(h5, built.configLayers, file)));
+  if (opts.compile !== false) applyTrainingConfig(built.model, root.str("training_config") ?? undefined);
   return built.model;
 }
 
@@ -177,6 +187,9 @@ async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Pr
   } catch (err) {
     built.model.dispose();
     throw err;
+  }
+  if (opts.compile !== false && config && typeof config === "object" && !Array.isArray(config)) {
+    applyTrainingConfig(built.model, (config as { compile_config?: Json }).compile_config);
   }
   return built.model;
 }

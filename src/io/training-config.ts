@@ -1,0 +1,62 @@
+// A saved model's training configuration (Keras 3 `.keras` compile_config; Keras 2 / legacy `.h5`
+// and TF.js training_config), turned into compile() arguments, as Keras's load_model(compile=True)
+// compiles the model it loads. Only the configuration: optimizer state (moments, iterations) is
+// not restored, so training continues from the weights with a fresh optimizer.
+import type { Model } from "../model/model.js";
+import type { CompileArgs } from "../train/trainer.js";
+import type { Json } from "./registry.js";
+
+type Obj = { [k: string]: Json };
+const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Keras 2's optimizer keys, renamed as Keras 3 (and compile) know them. */
+function optimizerSpec(raw: Json | undefined): CompileArgs["optimizer"] | null {
+  if (typeof raw === "string") return raw;
+  if (!isObj(raw) || typeof raw.class_name !== "string") return null;
+  const config: Obj = isObj(raw.config) ? { ...raw.config } : {};
+  if (config.lr !== undefined && config.learning_rate === undefined) config.learning_rate = config.lr;
+  delete config.lr;
+  // Keras 2's per-step decay: 0 means none (anything else stays, and compile refuses it)
+  if (config.decay === 0) delete config.decay;
+  return { className: raw.class_name, config };
+}
+
+function lossSpec(raw: Json | undefined, model: Model): CompileArgs["loss"] | null {
+  if (typeof raw === "string" || (isObj(raw) && typeof raw.class_name === "string")) return raw as CompileArgs["loss"];
+  if (Array.isArray(raw)) return raw as CompileArgs["loss"];
+  if (isObj(raw)) {
+    // one loss per output, by output layer name
+    const names = model.outputs.map((t) => t.sourceLayer.name);
+    if (!names.every((n) => raw[n] !== undefined)) return null;
+    return names.map((n) => raw[n]) as CompileArgs["loss"];
+  }
+  return null;
+}
+
+/** Metric names (serialized metric objects and functions are left out). */
+function metricsSpec(raw: Json | undefined): string[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const names = raw.filter((m): m is string => typeof m === "string");
+  return names.length ? names : undefined;
+}
+
+/**
+ * Compiles `model` from a file's training configuration, if it has one that names an optimizer
+ * and a loss. compile() only records them: they are checked when training starts.
+ */
+export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
+  let cfg: Json | undefined = raw;
+  if (typeof cfg === "string") {
+    try {
+      cfg = JSON.parse(cfg) as Json;
+    } catch {
+      return;
+    }
+  }
+  if (!isObj(cfg)) return;
+  const optimizer = optimizerSpec(cfg.optimizer ?? cfg.optimizer_config);
+  const loss = lossSpec(cfg.loss, model);
+  if (!optimizer || !loss) return;
+  const metrics = metricsSpec(cfg.metrics);
+  model.compile({ optimizer, loss, ...(metrics ? { metrics } : {}) });
+}
