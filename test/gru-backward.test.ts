@@ -53,7 +53,7 @@ async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeigh
         const ws = w0.map((w) => tensor(Float32Array.from(w.data), w.shape as number[]));
         ws[i]!.data[j] = w0[i]!.data[j]! + d;
         model.setWeights(ws);
-        return (await model.evaluate(x, y, { batchSize: 1024 })) as number;
+        return (await model.evaluate(x, y, { batchSize: 1024, returnDict: true })).loss!;
       };
       const lp = await at(eps), lm = await at(-eps);
       // a smaller step, for an entry whose step crossed a kink (relu, hard sigmoid)
@@ -62,7 +62,7 @@ async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeigh
     }
   }
   model.setWeights(w0);
-  const loss0 = (await model.evaluate(x, y, { batchSize: 1024 })) as number;
+  const loss0 = (await model.evaluate(x, y, { batchSize: 1024, returnDict: true })).loss!;
   const lossTrain = await model.trainOnBatch(x, y);
   expect(Math.abs(lossTrain - loss0)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(loss0)));
   const w1 = model.getWeights();

@@ -1,5 +1,6 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory.
 import { heapF32 } from "../core/wasm.js";
+import { trainKernels } from "./kernels.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Step } from "../model/model.js";
 
@@ -48,6 +49,17 @@ export interface Backward {
 }
 
 export const none = () => 0;
+
+/**
+ * dx [R, I] += dz [R, N] . kernel^T for a kernel packed in panels W = 4 NV wide ([N/W][I][W]):
+ * the kernel is transposed into `scratch` ([I rounded up to 16, N] floats) first, so the product
+ * runs on gemm_nt_packed's register tile.
+ */
+export function addInputGradient(NV: number, kernel: number, I: number, N: number, dz: number, R: number, scratch: number, dx: number): void {
+  const k = trainKernels();
+  k.pack_transpose_panels(NV, kernel, I, N, I, scratch);
+  k.gemm_nt_packed(R, I, N, dz, N, scratch, dx, I, 1);
+}
 
 /** Adds src rows [B, H] into dst rows [B, ld] (or the reverse layout), float by float. */
 export function addRows(src: number, srcLd: number, dst: number, dstLd: number, B: number, H: number): void {

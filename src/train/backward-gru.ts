@@ -12,7 +12,7 @@ import { heapF32 } from "../core/wasm.js";
 import type { GRU } from "../layers/gru.js";
 import { align } from "../layers/recurrent.js";
 import type { Step } from "../model/model.js";
-import { addRows, type Backward } from "./backward-base.js";
+import { addInputGradient, addRows, type Backward } from "./backward-base.js";
 import { trainKernels } from "./kernels.js";
 
 const gruKernels = trainKernels;
@@ -75,10 +75,7 @@ export const gruBackward: Backward = {
         k.colsum_acc(R, G, dzx, G, dParams[2]!);
         k.colsum_acc(R, G, dzu, G, dParams[3]!);
       }
-      if (dIn[0]) {
-        k.pack_transpose_panels(3, blocks[0]!.ptr, I, G, I, wt);
-        k.gemm_nt_packed(R, I, G, dzx, G, wt, dIn[0], I, 1);
-      }
+      if (dIn[0]) addInputGradient(3, blocks[0]!.ptr, I, G, dzx, R, wt, dIn[0]);
     } else {
       const G = 2 * P;
       const drh = dh + align(B * P * 4), dzr = drh + align(B * P * 4), dzh = dzr + align(R * G * 4);
@@ -96,10 +93,8 @@ export const gruBackward: Backward = {
         k.colsum_acc(R, Q, dzh, Q, dParams[5]!);
       }
       if (dIn[0]) {
-        k.pack_transpose_panels(2, blocks[0]!.ptr, I, G, I, wzrT);
-        k.gemm_nt_packed(R, I, G, dzr, G, wzrT, dIn[0], I, 1);
-        k.pack_transpose_panels(4, blocks[1]!.ptr, I, Q, I, whT);
-        k.gemm_nt_packed(R, I, Q, dzh, Q, whT, dIn[0], I, 1);
+        addInputGradient(2, blocks[0]!.ptr, I, G, dzr, R, wzrT, dIn[0]);
+        addInputGradient(4, blocks[1]!.ptr, I, Q, dzh, R, whT, dIn[0]);
       }
     }
     if (dIn[1]) addRows(dh, P, dIn[1], H, B, H);

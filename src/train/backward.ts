@@ -18,7 +18,7 @@ import {
 } from "../layers/simple.js";
 import type { Step } from "../model/model.js";
 import { trainKernels } from "./kernels.js";
-import { addRows, none, type Backward } from "./backward-base.js";
+import { addInputGradient, addRows, none, type Backward } from "./backward-base.js";
 
 export type { Backward, BackwardCall } from "./backward-base.js";
 
@@ -32,11 +32,7 @@ function denseBackward(layer: Dense, x: Buf, y: Buf, dy: number, dPre: number, d
   if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
   k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
   if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);
-  if (dx) {
-    const wt = dz + align(M * Up * 4);
-    k.pack_transpose_panels(4, kernel!.ptr, I, Up, I, wt);
-    k.gemm_nt_packed(M, I, Up, dz, Up, wt, dx, I, 1);
-  }
+  if (dx) addInputGradient(4, kernel!.ptr, I, Up, dz, M, dz + align(M * Up * 4), dx);
 }
 
 const denseBackwardStep: Backward = {
@@ -122,10 +118,7 @@ function recurrentBackward(opts: {
       k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
       k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, opts.traceWidth(P), back, dz, N, N, dParams[1]!, P);
       if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
-      if (dIn[0]) {
-        k.pack_transpose_panels(4, kernel!.ptr, I, N, I, wt);
-        k.gemm_nt_packed(B * T, I, N, dz, N, wt, dIn[0], I, 1);
-      }
+      if (dIn[0]) addInputGradient(4, kernel!.ptr, I, N, dz, B * T, wt, dIn[0]);
       if (dIn[1]) addRows(dh, P, dIn[1], H, B, H);
       if (opts.states > 1 && dIn[2]) addRows(dc, P, dIn[2], H, B, H);
     },
