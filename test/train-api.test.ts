@@ -181,3 +181,21 @@ describe("optimizer state and memory", () => {
   });
 });
 
+
+describe("validationSplit", () => {
+  it("holds out the last rows, as Keras: the same History as validationData on those rows", async () => {
+    const a = regression(), b = regression();
+    for (const m of [a.model, b.model]) m.compile({ optimizer: "adam", loss: "mse", metrics: ["mae"] });
+    const ha = await a.model.fit(a.xs, a.ys, { epochs: 2, batchSize: 4, shuffle: false, validationSplit: 0.25 });
+    const rows = (t: Tensor, from: number, to: number) => {
+      const row = t.size / t.shape[0]!;
+      return tensor(t.data.slice(from * row, to * row) as Float32Array, [to - from, ...t.shape.slice(1)] as number[]);
+    };
+    const hb = await b.model.fit(rows(b.xs, 0, 9), rows(b.ys, 0, 9), {
+      epochs: 2, batchSize: 4, shuffle: false, validationData: [rows(b.xs, 9, 12), rows(b.ys, 9, 12)],
+    });
+    expect(ha.history).toEqual(hb.history);
+    expect(Object.keys(ha.history).sort()).toEqual(["loss", "mae", "val_loss", "val_mae"]);
+    await expect(a.model.fit(a.xs, a.ys, { validationSplit: 1 })).rejects.toThrow(/expected validationSplit to be a number in \[0, 1\), got 1/);
+  });
+});

@@ -3,7 +3,7 @@
 // and callbacks. The loop yields to the event loop every ~25 ms so pages and workers stay live.
 import { WasmRnnError } from "../core/errors.js";
 import { Rng, nextSeed } from "../core/random.js";
-import type { Tensor, TensorLike } from "../core/tensor.js";
+import { Tensor, type TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { toTargets, type Trainer } from "./trainer.js";
 
@@ -29,6 +29,11 @@ export interface FitOptions {
   verbose?: 0 | 1;
   /** [x, y] evaluated after every epoch into `val_loss`. */
   validationData?: [TensorLike | TensorLike[], TensorLike | TensorLike[]];
+  /**
+   * A fraction in [0, 1) of the rows kept out of training for validation (Keras
+   * `validation_split`): the LAST rows, taken before any shuffling. Ignored with validationData.
+   */
+  validationSplit?: number;
   callbacks?: {
     onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
     /** Returning `false` (or `model.stopTraining = true`) stops after this epoch. */
@@ -111,7 +116,7 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   options: FitOptions = {}): Promise<History> {
   const who = `Model '${model.name}': fit`;
   if (typeof options !== "object" || options === null) throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
-  const known = ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData", "callbacks"];
+  const known = ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData", "validationSplit", "callbacks"];
   for (const k of Object.keys(options)) {
     if (!known.includes(k)) throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(k)}; expected one of ${known.join(", ")}`);
   }
@@ -120,8 +125,27 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new WasmRnnError(`${who}: expected initialEpoch to be a non-negative integer, got ${JSON.stringify(options.initialEpoch)}`);
   const shuffle = options.shuffle ?? true;
-  const { xs, ys, n } = prepare(model, trainer, x, y, who);
-  const val = options.validationData ? prepare(model, trainer, options.validationData[0], options.validationData[1], `${who} validationData`) : null;
+  let { xs, ys, n } = prepare(model, trainer, x, y, who);
+  let val = options.validationData ? prepare(model, trainer, options.validationData[0], options.validationData[1], `${who} validationData`) : null;
+  const split = options.validationSplit ?? 0;
+  if (typeof split !== "number" || !(split >= 0 && split < 1)) {
+    throw new WasmRnnError(`${who}: expected validationSplit to be a number in [0, 1), got ${JSON.stringify(options.validationSplit)}`);
+  }
+  if (split > 0 && !val) {
+    // Keras: split_at = int(N * (1 - validation_split)); training keeps the rows before it
+    const at = Math.floor(n * (1 - split));
+    if (at === 0 || at === n) {
+      throw new WasmRnnError(`${who}: expected validationSplit ${split} of ${n} rows to leave rows for both training and validation, got ${at === 0 ? "none" : "all"} for training`);
+    }
+    const rows = (t: Tensor, a: number, b: number) => {
+      const row = t.size / t.shape[0]!;
+      return new Tensor(t.data.subarray(a * row, b * row), [b - a, ...t.shape.slice(1)], t.dtype);
+    };
+    val = { xs: xs.map((t) => rows(t, at, n)), ys: ys.map((t) => rows(t, at, n)), n: n - at };
+    xs = xs.map((t) => rows(t, 0, at));
+    ys = ys.map((t) => rows(t, 0, at));
+    n = at;
+  }
   const rng = new Rng(options.seed ?? nextSeed());
   if (options.seed !== undefined) trainer.reseed(options.seed ^ 0x5bd1e995);
   const history: History = {
