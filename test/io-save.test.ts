@@ -136,6 +136,47 @@ print(json.dumps([{"shape": list(y.shape), "data": [float(v) for v in y.ravel()]
   }, 180_000);
 });
 
+describe("a compiled model saved to .keras keeps its compile settings", () => {
+  it("loadModel and real Keras 3 load it compiled (same optimizer, loss, metrics); our reload trains bit-identically", async () => {
+    setRandomSeed(5);
+    const x = Input({ shape: [4, 3] });
+    const model = new Model({ inputs: x, outputs: new Dense({ units: 3, activation: "softmax" }).apply(new LSTM({ units: 5 }).apply(x)) });
+    model.compile({ optimizer: { className: "Adam", config: { learningRate: 0.02, beta1: 0.8 } }, loss: { name: "categorical_crossentropy", labelSmoothing: 0.1 }, metrics: ["accuracy"] });
+    const xs = tensor(Float32Array.from({ length: 6 * 12 }, (_, i) => Math.sin(i * 0.9)), [6, 4, 3]);
+    const ys = tensor(Float32Array.from({ length: 18 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [6, 3]);
+    const path = join(work, "compiled.keras");
+    await saveModel(model, path);
+    const ours = await loadModel(path);
+    expect(ours.compileArgs).not.toBeNull();
+    const [a, b] = [await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false }), await ours.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false })];
+    expect(b.history).toEqual(a.history);
+    model.getWeights().forEach((w, i) => expect([...ours.getWeights()[i]!.data]).toEqual([...w.data]));
+    ours.dispose();
+    if (!existsSync(PYTHON)) {
+      console.warn(`skipped the Keras 3 half: no ${PYTHON}`);
+      model.dispose();
+      return;
+    }
+    const script = `
+import os, sys, json
+os.environ["CUDA_VISIBLE_DEVICES"] = ""; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras
+m = keras.models.load_model(sys.argv[1])
+o = m.optimizer
+print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "beta_1": o.beta_1, "loss": m.loss.get_config() if hasattr(m.loss, "get_config") else str(m.loss), "metrics": m.get_compile_config()["metrics"]}))
+`;
+    const res = spawnSync(PYTHON, ["-c", script, path], { encoding: "utf8", timeout: 120_000 });
+    expect(res.status, res.stderr.slice(-2000)).toBe(0);
+    const got = JSON.parse(res.stdout.trim().split("\n").pop()!) as { optimizer: string; lr: number; beta_1: number; loss: Record<string, unknown>; metrics: string[] };
+    expect(got.optimizer).toBe("Adam");
+    expect(got.lr).toBeCloseTo(0.02, 7);
+    expect(got.beta_1).toBeCloseTo(0.8, 7);
+    expect(got.loss.label_smoothing).toBeCloseTo(0.1, 7);
+    expect(got.metrics).toEqual(["accuracy"]);
+    model.dispose();
+  }, 180_000);
+});
+
 describe("every generated Keras 3 model, re-saved", () => {
   const DIR = join(ROOT, "test", "models");
   const names = (JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as { models: string[] }).models;

@@ -79,9 +79,32 @@ async function h5wasm(): Promise<H5Wasm> {
   }
 }
 
+/**
+ * Keras 3's compile_config for a compiled model (null otherwise), so Keras's load_model returns it
+ * compiled: the optimizer and losses as Keras serializes them (get_config), metric names as given.
+ */
+async function compileConfig(model: Model): Promise<JsonObject | null> {
+  const args = model.compileArgs;
+  if (!args) return null;
+  const { getOptimizer, getLoss } = await import("../train/index.js");
+  const opt = getOptimizer(args.optimizer);
+  const serialize = (spec: unknown): Json => {
+    if (typeof spec === "string") return spec;
+    const loss = getLoss(spec as never, "saveModel");
+    return { module: "keras.losses", class_name: loss.className, config: loss.getConfig() as JsonObject, registered_name: null };
+  };
+  return {
+    optimizer: { module: "keras.optimizers", class_name: opt.className, config: opt.getConfig() as JsonObject, registered_name: null },
+    loss: Array.isArray(args.loss) ? args.loss.map(serialize) : serialize(args.loss),
+    loss_weights: null, metrics: (args.metrics ?? null) as Json, weighted_metrics: null,
+    run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+  };
+}
+
 /** Writes `model` as a Keras 3 .keras file at `path`. */
 export async function saveKeras(model: Model, path: string): Promise<string[]> {
   const config = kerasConfig(model);
+  config.compile_config = await compileConfig(model);
   const fs = await nodeFs("saveModel");
   const h5 = await h5wasm();
   const tmp = `${path}.weights-${Date.now()}-${Math.floor(Math.random() * 1e9)}.h5`;

@@ -464,11 +464,16 @@ export class Model {
   private compiled: CompileArgs | null = null;
   private trainer: Trainer | null = null;
 
+  /** What compile() was given (null before), e.g. for saving it with the model. */
+  get compileArgs(): CompileArgs | null {
+    return this.compiled;
+  }
+
   /**
    * Keras `compile`: the optimizer (`"adam"`, `"sgd"`, `"rmsprop"`, `"adagrad"`, or
-   * `{ className, config }`) and the loss (a name such as `"mse"` or
-   * `"sparse_categorical_crossentropy"`, `{ name, fromLogits }`, or one per output). The training
-   * code loads, and checks these, when training starts.
+   * `{ className, config }`), the loss (a name such as `"mse"` or
+   * `"sparse_categorical_crossentropy"`, `{ name, fromLogits }`, or one per output) and metrics.
+   * The training code loads, and checks these, when training starts.
    */
   compile(args: CompileArgs): void {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
