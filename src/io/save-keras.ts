@@ -87,10 +87,11 @@ async function compileConfig(model: Model): Promise<JsonObject | null> {
   const args = model.compileArgs;
   if (!args) return null;
   const { getOptimizer, getLoss } = await import("../train/index.js");
+  type LossSpec = Parameters<typeof getLoss>[0];
   const opt = getOptimizer(args.optimizer);
   const serialize = (spec: unknown): Json => {
     if (typeof spec === "string") return spec;
-    const loss = getLoss(spec as never, "saveModel");
+    const loss = getLoss(spec as LossSpec, "saveModel");
     return { module: "keras.losses", class_name: loss.className, config: loss.getConfig() as JsonObject, registered_name: null };
   };
   return {

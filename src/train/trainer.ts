@@ -16,11 +16,11 @@ import { Activation } from "../layers/simple.js";
 import type { Model, Plan } from "../model/model.js";
 import { backwardFor, type Backward, type BackwardCall } from "./backward.js";
 import { trainKernels } from "./kernels.js";
-import { getLoss, logitsLossFor, type Loss } from "./losses.js";
+import { getLoss, logitsLossFor, type Loss, type LossSpec } from "./losses.js";
 import { getMetric, type Metric } from "./metrics.js";
 import { getOptimizer, type GradBlock, type Optimizer, type OptimizerSpec } from "./optimizers.js";
 
-export type LossSpec = string | { name: string; fromLogits?: boolean } | { className: string; config?: object };
+export type { LossSpec } from "./losses.js";
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
@@ -95,7 +95,7 @@ export class Trainer {
     if (specs.length !== nOut) {
       throw new WasmRnnError(`${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`);
     }
-    this.losses = specs.map((s) => getLoss(s as never, this.who));
+    this.losses = specs.map((s) => getLoss(s, this.who));
     this.metricSpecsByOutput = this.metricSpecs(args.metrics);
     // names are checked now; shapes (which pick the accuracy) when the first batch comes
     this.metricSpecsByOutput.forEach((list, i) => list.forEach((m) => getMetric(m, model.outputs[i]!.shape, 2, null, this.who)));
