@@ -37,3 +37,26 @@ export function dropout_backward(n: i32, dy: usize, keep: usize, rate: f32, dx: 
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * scale);
   }
 }
+
+// A recurrent layer's input dropout (Keras `dropout` with recurrent_dropout 0): one mask per row,
+// the same at every step.  mask [B, F] f32 out: 1 / (1 - rate) where kept, else 0.
+export function dropout_mask(n: i32, mask: usize, rate: f32, seed: u32): void {
+  const cut = <u64>(<f64>rate * 4294967296.0);
+  const scale: f32 = <f32>1.0 / (<f32>1.0 - rate);
+  for (let i = 0; i < n; i++) store<f32>(mask + (<usize>i << 2), <u64>hash32(seed, <u32>i) >= cut ? scale : 0);
+}
+
+// y[b, t, :] (+)= x[b, t, :] * mask[b, :]      x, y [B, T, F], mask [B, F]; accumulate adds into y
+export function scale_steps(B: i32, T: i32, F: i32, x: usize, mask: usize, y: usize, accumulate: i32): void {
+  for (let b = 0; b < B; b++) {
+    const m = mask + (<usize>b * <usize>F << 2);
+    for (let t = 0; t < T; t++) {
+      const row = <usize>(b * T + t) * <usize>F << 2;
+      for (let j = 0; j < F; j++) {
+        const o = <usize>j << 2;
+        const v = load<f32>(x + row + o) * load<f32>(m + o);
+        store<f32>(y + row + o, accumulate ? load<f32>(y + row + o) + v : v);
+      }
+    }
+  }
+}

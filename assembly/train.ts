@@ -8,7 +8,7 @@ export { lstm_backward } from "./lstm_backward";
 export { simple_rnn_backward } from "./simple_rnn";
 export { gru_reset_after_backward, gru_reset_before_backward } from "./gru_backward";
 export { embedding_backward, masking_backward, repeat_rows_backward, add_blocks, merge_pair_backward } from "./sequence_grad";
-export { dropout_forward, dropout_backward } from "./dropout";
+export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./dropout";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,
   loss_categorical_crossentropy, loss_sparse_ids_check, loss_sparse_categorical_crossentropy, loss_first_nonfinite,

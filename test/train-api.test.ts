@@ -199,3 +199,83 @@ describe("validationSplit", () => {
     await expect(a.model.fit(a.xs, a.ys, { validationSplit: 1 })).rejects.toThrow(/expected validationSplit to be a number in \[0, 1\), got 1/);
   });
 });
+
+describe("a recurrent layer's input dropout while training", () => {
+  function probe(dropout: number, recurrentDropout = 0) {
+    setRandomSeed(4);
+    const x = Input({ shape: [3, 400] });
+    const lstm = new LSTM({ units: 1, dropout, recurrentDropout, kernelInitializer: "ones", recurrentInitializer: "zeros" });
+    const model = new Model({ inputs: x, outputs: lstm.apply(x) });
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 1 } }, loss: "mse" });
+    const xs = tensor(Float32Array.from({ length: 3 * 400 }, (_, i) => 0.001 * (1 + (i % 7))), [1, 3, 400]);
+    return { model, lstm, xs, y: tensor([[1]]) };
+  }
+
+  it("drops the same input features at every step, about `rate` of them, and inference ignores it", async () => {
+    const { model, lstm, xs, y } = probe(0.3);
+    const before = lstm.getWeights()[0]!.data.slice();
+    const predicted = (model.predict(xs) as Tensor).data[0]!;
+    const trainLoss = await model.trainOnBatch(xs, y);
+    // kernel [400, 4]: a dropped feature gets no gradient at any step, a kept one at every step
+    const after = lstm.getWeights()[0]!.data;
+    let zeroRows = 0;
+    for (let k = 0; k < 400; k++) {
+      const moved = [0, 1, 2, 3].map((g) => after[k * 4 + g]! !== before[k * 4 + g]!);
+      if (!moved.some(Boolean)) zeroRows++;
+      else expect(moved.every(Boolean), `feature ${k}: all four gates move together`).toBe(true);
+    }
+    expect(Math.abs(zeroRows / 400 - 0.3)).toBeLessThan(0.07);
+    // the training forward saw masked inputs (a different loss than predict's)
+    expect(Math.abs(trainLoss - (predicted - 1) ** 2)).toBeGreaterThan(1e-6);
+    model.dispose();
+  });
+
+  it("recurrentDropout is refused with a clear message; a rate of 1 drops nothing, as in Keras", async () => {
+    const r = probe(0, 0.2);
+    await expect(r.model.trainOnBatch(r.xs, r.y)).rejects.toThrow(/recurrentDropout 0.2 is not supported yet/);
+    const one = probe(1);
+    const loss = await one.model.trainOnBatch(one.xs, one.y);
+    const predicted = (probe(1).model.predict(one.xs) as Tensor).data[0]!;
+    expect(loss).toBeCloseTo((predicted - 1) ** 2, 6);
+  });
+});
+
+describe("input dropout's gradients (finite differences on the same masks)", () => {
+  it("match central differences of the training loss, through the mask into the layer below", async () => {
+    setRandomSeed(9);
+    const x = Input({ shape: [3, 4] });
+    const below = new Dense({ units: 5, activation: "tanh" });
+    const out = new Dense({ units: 1 }).apply(new LSTM({ units: 3, dropout: 0.4 }).apply(below.apply(x)));
+    const model = new Model({ inputs: x, outputs: out });
+    const xs = tensor(Float32Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i * 1.3)), [2, 3, 4]);
+    const ys = tensor([[0.5], [-0.3]]);
+    const fit = { epochs: 1, batchSize: 2, shuffle: false, seed: 77 } as const;
+    const w0 = model.getWeights();
+    // training loss with the seed's masks and no update (learning rate 0)
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 0 } }, loss: "mse" });
+    const lossAt = async (ws: Tensor[]) => {
+      model.setWeights(ws);
+      return (await model.fit(xs, ys, fit)).history.loss[0]!;
+    };
+    const base = await lossAt(w0);
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 1 } }, loss: "mse" });
+    model.setWeights(w0);
+    const h = await model.fit(xs, ys, fit);
+    expect(h.history.loss[0]).toBeCloseTo(base, 6);
+    const w1 = model.getWeights();
+    model.compile({ optimizer: { className: "SGD", config: { learningRate: 0 } }, loss: "mse" });
+    const eps = 1e-2;
+    for (const [i, j] of [[0, 0], [0, 7], [0, 13], [2, 1], [2, 20], [3, 5]] as const) {
+      const g = w0[i]!.data[j]! - w1[i]!.data[j]!;
+      const shifted = (d: number) => w0.map((w, k) => {
+        const data = Float32Array.from(w.data);
+        if (k === i) data[j] = data[j]! + d;
+        return tensor(data, w.shape as number[]);
+      });
+      const fd = ((await lossAt(shifted(eps))) - (await lossAt(shifted(-eps)))) / (2 * eps);
+      expect(Math.abs(fd - g), `weight ${i}[${j}]: gradient ${g}, finite difference ${fd}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(g)));
+    }
+    void below;
+    model.dispose();
+  });
+});

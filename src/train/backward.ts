@@ -155,6 +155,9 @@ const simpleRnnBackward = recurrentBackward({
 const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
 function bidirectional(who: string, layer: Bidirectional): Backward {
   const fw = backwardFor(layer.forwardLayer, who), bw = backwardFor(layer.backwardLayer, who);
+  if (fw.trainingForward) {
+    throw new WasmRnnError(`${who}: training ${layer.who} with dropout ${layer.forwardLayer.dropout} inside is not supported yet; expected dropout 0 in the wrapped layer (a Dropout layer before it works)`);
+  }
   const half = (s: Step, l: RecurrentLayer, mask: number): Step => {
     const S = l.stateNames.length, first = l === layer.forwardLayer ? 0 : S;
     const [B, T] = s.inputs[0]!.shape as [number, number];
@@ -218,6 +221,42 @@ const dropoutBackward: Backward = {
     if (dOut[0] && dIn[0]) trainKernels().dropout_backward(sizeOf(step.outputs[0]!.shape), dOut[0], trace, (step.layer as Dropout).rate, dIn[0]);
   },
 };
+
+/**
+ * A recurrent layer's input dropout while training (Keras `dropout` with `recurrentDropout` 0,
+ * its implementation 2): one mask per row [B, I], scaled by 1 / (1 - rate) and the same at every
+ * step, multiplies the input; the layer then runs on the masked copy. The copy and the mask follow
+ * the inner backward's trace; the input's gradient goes through the same mask.
+ */
+function withInputDropout(inner: Backward, rate: number): Backward {
+  const shape = (s: Step) => s.inputs[0]!.shape as [number, number, number];
+  const copyBytes = (s: Step) => align(sizeOf(shape(s)) * 4);
+  // the masked input as a buffer: after the inner trace, then the mask [B, I]
+  const masked = (s: Step, trace: number): Buf => ({ ptr: trace + align(inner.traceBytes(s)), shape: [...shape(s)], dtype: "float32" });
+  const maskAt = (s: Step, trace: number) => masked(s, trace).ptr + copyBytes(s);
+  const onCopy = (s: Step, trace: number): Step => ({ ...s, inputs: [masked(s, trace), ...s.inputs.slice(1)] });
+  return {
+    traceBytes: (s) => align(inner.traceBytes(s)) + copyBytes(s) + shape(s)[0] * shape(s)[2] * 4,
+    tracedLayers: inner.tracedLayers,
+    scratchBytes: (s) => align(inner.scratchBytes(s)) + copyBytes(s),
+    trainingForward: (s, trace, seed) => {
+      const k = trainKernels();
+      const [B, T, I] = shape(s);
+      const x = masked(s, trace), m = maskAt(s, trace);
+      k.dropout_mask(B * I, m, rate, seed);
+      k.scale_steps(B, T, I, s.inputs[0]!.ptr, m, x.ptr, 0);
+      s.layer.forward([x, ...s.inputs.slice(1)], s.outputs, s.scratch, s.masks);
+    },
+    run: (call) => {
+      const { step, dIn, scratch, trace } = call;
+      const [B, T, I] = shape(step);
+      const dx = dIn[0] ? scratch + align(inner.scratchBytes(step)) : 0;
+      if (dx) heapF32().fill(0, dx >> 2, (dx >> 2) + B * T * I);
+      inner.run({ ...call, step: onCopy(step, trace), dIn: [dx, ...dIn.slice(1)] });
+      if (dx) trainKernels().scale_steps(B, T, I, dx, maskAt(step, trace), dIn[0]!, 1);
+    },
+  };
+}
 
 /** A layer whose output is its input's values (copies): the gradient passes through. */
 const identity: Backward = {
@@ -310,11 +349,17 @@ const BACKWARDS = new Map<Function, Backward | null>([
 /** The backward for a layer, or an error naming what is not trainable yet. */
 export function backwardFor(layer: Layer, who: string): Backward {
   if (layer instanceof Dropout) return layer.rate === 0 ? identity : dropoutBackward;
-  if (layer instanceof RecurrentLayer && (layer.dropout > 0 || layer.recurrentDropout > 0)) {
+  // Keras applies either only for 0 < rate < 1 (a rate of 1 drops nothing there)
+  if (layer instanceof RecurrentLayer && layer.recurrentDropout > 0 && layer.recurrentDropout < 1) {
     throw new WasmRnnError(
-      `${who}: training ${layer.who} with dropout ${layer.dropout} / recurrentDropout ${layer.recurrentDropout} is not supported yet; ` +
-        `expected both 0 (a Dropout layer before or after the recurrent layer is supported), got them set`,
+      `${who}: training ${layer.who} with recurrentDropout ${layer.recurrentDropout} is not supported yet; ` +
+        `expected recurrentDropout 0 (dropout on the inputs, and Dropout layers, are supported), got ${layer.recurrentDropout}`,
     );
+  }
+  if (layer instanceof RecurrentLayer && layer.dropout > 0 && layer.dropout < 1) {
+    const inner = BACKWARDS.get(layer.constructor);
+    if (!inner) throw new WasmRnnError(`${who}: training is not supported for ${layer.who} yet`);
+    return withInputDropout(inner, layer.dropout);
   }
   if (layer instanceof TimeDistributed) return timeDistributed(backwardFor(layer.layer, who));
   if (layer instanceof Bidirectional) return bidirectional(who, layer);

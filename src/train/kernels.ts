@@ -21,6 +21,8 @@ export interface TrainExports {
     da: number, db: number): void;
   dropout_forward(n: number, x: number, y: number, keep: number, rate: number, seed: number): void;
   dropout_backward(n: number, dy: number, keep: number, rate: number, dx: number): void;
+  dropout_mask(n: number, mask: number, rate: number, seed: number): void;
+  scale_steps(B: number, T: number, F: number, x: number, mask: number, y: number, accumulate: number): void;
   embedding_backward(N: number, D: number, ids: number, idsFloat: number, dy: number, grad: number, squares: number): void;
   masking_backward(M: number, F: number, mask: number, dy: number, dx: number): void;
   repeat_rows_backward(B: number, n: number, F: number, dy: number, dx: number): void;
