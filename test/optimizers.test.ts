@@ -1,13 +1,15 @@
 // Optimizers against Keras 3 (test/cases/optimizers.json, tools/gen_keras_optimizers.py): the same
 // initial values and gradients, step by step, compared after every step; the config as Keras's
 // get_config(); padding lanes and zero-gradient weights left exactly as they were; bad options and
-// mismatched blocks refused without touching the weights.
+// mismatched blocks refused without touching the weights. Learning-rate schedules: the rate before
+// every step as Keras's optimizer.learning_rate, and the optimizer rebuilt from Keras's
+// get_config() (the form .keras files store) replaying the same numbers.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WasmRnnError, clearSession, ready, tensor } from "../src/index.js";
 import { arena } from "../src/core/arena.js";
 import { heapF32 } from "../src/core/wasm.js";
 import {
-  Adagrad, Adam, Optimizer, RMSprop, SGD, getOptimizer, type ParamBlock,
+  Adagrad, Adam, LearningRateSchedule, Optimizer, RMSprop, SGD, getOptimizer, getSchedule, type ParamBlock,
 } from "../src/train/optimizers.js";
 import { loadTrainCore } from "../src/train/kernels.js";
 import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
@@ -24,6 +26,8 @@ interface OptCase {
   zero_grad: number[][];
   steps: Step[];
   iterations: number;
+  /** Schedule cases: Keras's optimizer.learning_rate before each step. */
+  learning_rates?: number[];
 }
 
 const file = loadCases<OptCase>("optimizers.json");
@@ -58,15 +62,25 @@ function free(blocks: ParamBlock[]): void {
   for (const b of blocks) arena.free(b.ptr);
 }
 
-/** Runs one case with blocks padded by `pad` zero floats; returns the final values. */
-function runCase(c: OptCase, pad: number, label: string): Float32Array[] {
-  const opt = new CLASSES[c.optimizer.className]!(c.optimizer.config);
+/**
+ * Runs one case with blocks padded by `pad` zero floats (the optimizer from `make`, by default
+ * from the case's options); returns the final values.
+ */
+function runCase(c: OptCase, pad: number, label: string,
+  make = () => new CLASSES[c.optimizer.className]!(c.optimizer.config)): Float32Array[] {
+  const opt = make();
   const init = c.params.map((p) => decode(p).data as Float32Array);
   const params = init.map((v) => put(v, pad));
   const grads = init.map((v) => put(new Float32Array(v.length), pad));
   try {
     c.steps.forEach((step, s) => {
       step.grads.forEach((g, i) => write(grads[i]!, decode(g).data as Float32Array));
+      if (c.learning_rates) {
+        // the schedule's float32 value at iterations, as Keras's (within a few float32 ulps)
+        expect(opt.iterations).toBe(s);
+        const got = opt.learningRate, want = c.learning_rates[s]!;
+        if (!(Math.abs(got - want) <= 1e-6 * Math.abs(want))) expect.fail(`${label} learning rate before step ${s + 1}: got ${got}, Keras gives ${want}`);
+      }
       opt.apply(params, grads);
       step.params.forEach((want, i) => {
         const got = read(params[i]!);
@@ -88,6 +102,15 @@ describe("optimizers match Keras 3 step by step", () => {
   it("has the cases", () => {
     expect(file.cases.length).toBeGreaterThanOrEqual(20);
     expect(file.keras_version.startsWith("3.")).toBe(true);
+    // every schedule on SGD and on Adam, over enough steps to cross its boundaries
+    const scheduled = file.cases.filter((c) => c.learning_rates);
+    for (const opt of ["SGD", "Adam"]) {
+      const names = new Set(scheduled.filter((c) => c.optimizer.className === opt)
+        .map((c) => (c.keras_config.learning_rate as { class_name: string }).class_name));
+      expect([...names].sort()).toEqual(["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+        "PiecewiseConstantDecay", "PolynomialDecay"]);
+    }
+    for (const c of scheduled) expect(c.steps.length).toBeGreaterThanOrEqual(8);
   });
 
   for (const c of file.cases) {
@@ -115,6 +138,19 @@ describe("optimizers match Keras 3 step by step", () => {
       expect(again.getConfig()).toEqual(c.keras_config);
       expect(again.constructor).toBe(opt.constructor);
     });
+
+    if (c.learning_rates) {
+      it(`${c.name}: rebuilt from Keras's get_config() (as a .keras file stores it), same numbers`, () => {
+        // Keras's serialized optimizer, through JSON, as compile_config holds it
+        const serialized = JSON.parse(JSON.stringify({
+          module: "keras.optimizers", class_name: c.optimizer.className, config: c.keras_config, registered_name: null,
+        })) as { className: string };
+        runCase(c, 0, `${c.name} (from Keras's config)`, () => getOptimizer(serialized));
+        // and from our own getConfig(), through JSON
+        const ours = JSON.parse(JSON.stringify(new CLASSES[c.optimizer.className]!(c.optimizer.config).getConfig())) as object;
+        runCase(c, 3, `${c.name} (from getConfig())`, () => getOptimizer({ className: c.optimizer.className, config: ours }));
+      });
+    }
   }
 });
 
@@ -148,9 +184,120 @@ describe("getOptimizer", () => {
   it("refuses what it does not know", () => {
     expect(() => getOptimizer("adamw")).toThrow(/getOptimizer: expected an optimizer name \(sgd, adam, rmsprop, adagrad\), got "adamw"/);
     expect(() => getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "ExponentialDecay" } } }))
-      .toThrow(/Adam: expected learningRate to be a finite number >= 0, got \{"class_name":"ExponentialDecay"\}/);
+      .toThrow(/Adam: expected the ExponentialDecay schedule's config to be an object, got undefined/);
+    expect(() => getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "OneCycle", config: {} } } }))
+      .toThrow(/Adam: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "OneCycle"/);
     expect(() => getOptimizer({ className: "SGD", config: { beta_1: 0.9 } })).toThrow(/SGD: unknown option "beta1"/);
     expect(() => getOptimizer(42 as unknown as string)).toThrow(WasmRnnError);
+  });
+});
+
+describe("learning-rate schedules", () => {
+  const f32 = Math.fround;
+  const expo = { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 } };
+  const expoConfig = {
+    module: "keras.optimizers.schedules", class_name: "ExponentialDecay", registered_name: null,
+    config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5, staircase: false, name: "ExponentialDecay" },
+  };
+
+  it("learningRate is the schedule at iterations; a number replaces the schedule, a schedule a number", () => {
+    const opt = new SGD({ learningRate: expo });
+    const p = put(Float32Array.from([1, 2, 3])), g = put(Float32Array.from([0.5, -1, 2]));
+    try {
+      expect(opt.learningRate).toBe(f32(0.1));
+      expect(opt.learningRateSchedule).toBeInstanceOf(LearningRateSchedule);
+      opt.apply([p], [g]);
+      // Keras: float32 0.1 * 0.5 ** (1 / 2)
+      expect(opt.learningRate).toBe(f32(f32(0.1) * f32(Math.pow(0.5, 0.5))));
+      expect(Array.from(read(p))).toEqual([f32(1 - f32(0.1) * 0.5), f32(2 + f32(0.1)), f32(3 - f32(0.1) * 2)].map(f32));
+      opt.apply([p], [g]);
+      expect(opt.learningRate).toBe(f32(0.05));
+      expect(opt.getConfig().learning_rate).toEqual(expoConfig);
+      opt.learningRate = 0.02;
+      expect([opt.learningRate, opt.learningRateSchedule, opt.getConfig().learning_rate]).toEqual([0.02, null, f32(0.02)]);
+      opt.learningRate = { class_name: "PiecewiseConstantDecay", config: { boundaries: [2, 3], values: [1, 0.5, 0.25] } };
+      expect(opt.learningRate).toBe(1); // iterations 2 <= 2
+      opt.apply([p], [g]);
+      expect(opt.learningRate).toBe(0.5);
+      opt.dispose(); // iterations back to 0: the schedule starts over
+      expect(opt.learningRate).toBe(1);
+    } finally {
+      opt.dispose();
+      free([p, g]);
+    }
+  });
+
+  it("takes camelCase or snake_case arguments, Keras's serialized form and schedule objects", () => {
+    const snake = { className: "ExponentialDecay", config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5 } };
+    const keras2 = { class_name: "exponentialdecay", config: expoConfig.config }; // Keras 2 wrote no module
+    for (const spec of [expo, snake, expoConfig, keras2, getSchedule(expo)]) {
+      const opt = new Adam({ learningRate: spec as typeof expo });
+      expect(opt.getConfig().learning_rate).toEqual(expoConfig);
+    }
+    const s = getSchedule({ className: "CosineDecayRestarts", config: { initialLearningRate: 1, firstDecaySteps: 2 } });
+    expect(s.serialize()).toEqual({
+      module: "keras.optimizers.schedules", class_name: "CosineDecayRestarts", registered_name: null,
+      config: { initial_learning_rate: 1, first_decay_steps: 2, t_mul: 2.0, m_mul: 1.0, alpha: 0.0, name: "SGDRDecay" },
+    });
+    // periods of 2, 4, 8 steps: restarts at 2 and 6, halfway at 1 and 4 (cos of float32 pi/2 is not 0)
+    expect([0, 2, 6].map((k) => s.value(k))).toEqual([1, 1, 1]);
+    for (const k of [1, 4]) expect(s.value(k)).toBeCloseTo(0.5, 6);
+    // the config is a copy
+    const config = { boundaries: [1, 2], values: [0.3, 0.2, 0.1] };
+    const pw = getSchedule({ className: "PiecewiseConstantDecay", config });
+    config.values[0] = 9;
+    expect(pw.getConfig().values).toEqual([0.3, 0.2, 0.1]);
+    expect([0, 1, 2, 3].map((k) => pw.value(k))).toEqual([0.3, 0.3, 0.2, 0.1].map(f32));
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ["an unknown schedule", { className: "StepDecay", config: {} },
+      /SGD: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "StepDecay"/],
+    ["no className", { config: { initialLearningRate: 0.1 } }, /SGD: expected a learning-rate schedule className .*got undefined/],
+    ["a missing argument", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2 } },
+      /SGD: learning-rate schedule ExponentialDecay: expected decayRate \(required\), got undefined/],
+    ["decay_steps 0", { className: "InverseTimeDecay", config: { initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 1 } },
+      /SGD: learning-rate schedule InverseTimeDecay: expected decaySteps to be a finite number above 0, got 0/],
+    ["an unknown argument", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, decay: 1 } },
+      /SGD: learning-rate schedule ExponentialDecay: unknown argument "decay"; expected initialLearningRate, decaySteps, decayRate, staircase, name/],
+    ["an argument twice", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decay_steps: 3, decayRate: 0.5 } },
+      /SGD: learning-rate schedule ExponentialDecay: got decaySteps twice/],
+    ["staircase not a boolean", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, staircase: 1 } },
+      /SGD: learning-rate schedule ExponentialDecay: expected staircase to be a boolean, got 1/],
+    ["a negative initial rate", { className: "CosineDecay", config: { initialLearningRate: -0.1, decaySteps: 2 } },
+      /SGD: learning-rate schedule CosineDecay: expected initialLearningRate to be a finite number >= 0, got -0.1/],
+    ["a bad warmup target", { className: "CosineDecay", config: { initialLearningRate: 0.1, decaySteps: 2, warmupTarget: "high" } },
+      /SGD: learning-rate schedule CosineDecay: expected warmupTarget to be null or a finite number >= 0, got "high"/],
+    ["t_mul 0", { className: "CosineDecayRestarts", config: { initialLearningRate: 0.1, firstDecaySteps: 2, tMul: 0 } },
+      /SGD: learning-rate schedule CosineDecayRestarts: expected tMul to be a finite number above 0, got 0/],
+    ["a NaN power", { className: "PolynomialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, power: NaN } },
+      /SGD: learning-rate schedule PolynomialDecay: expected power to be a finite number >= 0, got NaN/],
+    ["values and boundaries that do not match", { className: "PiecewiseConstantDecay", config: { boundaries: [1, 2], values: [0.1, 0.2] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected one more value than boundaries \(3 values for 2 boundaries\), got 2 values/],
+    ["boundaries not increasing", { className: "PiecewiseConstantDecay", config: { boundaries: [3, 3], values: [0.1, 0.2, 0.3] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be strictly increasing, got \[3,3\]/],
+    ["no boundaries", { className: "PiecewiseConstantDecay", config: { boundaries: [], values: [0.1] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be a non-empty list of finite numbers, got \[\]/],
+    ["a config that is not an object", { className: "PolynomialDecay", config: [0.1, 10] },
+      /SGD: expected the PolynomialDecay schedule's config to be an object, got \[0.1,10\]/],
+    ["an unknown key beside the config", { className: "ExponentialDecay", config: {}, steps: 3 },
+      /SGD: learning-rate schedule: unknown option "steps"/],
+    ["a string", "0.1", /SGD: expected learningRate to be a finite number >= 0 or a learning-rate schedule \(\{ className: ExponentialDecay \| .*\}\), got "0.1"/],
+  ];
+  for (const [label, spec, msg] of bad) {
+    it(`refuses ${label}`, () => {
+      const make = () => new SGD({ learningRate: spec as number });
+      expect(make).toThrow(WasmRnnError);
+      expect(make).toThrow(msg);
+    });
+  }
+
+  it("refuses a bad schedule set later, keeping the learning rate it had", () => {
+    const opt = new SGD({ learningRate: expo });
+    const set = () => { opt.learningRate = { className: "ExponentialDecay", config: { initialLearningRate: 0.1 } }; };
+    expect(set).toThrow(/SGD 'sgd': learning-rate schedule ExponentialDecay: expected decaySteps \(required\), got undefined/);
+    expect(opt.getConfig().learning_rate).toEqual(expoConfig);
+    expect(() => getSchedule({ className: "Exp", config: {} })).toThrow(/getSchedule: expected a learning-rate schedule className/);
   });
 });
 

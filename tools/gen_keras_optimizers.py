@@ -20,12 +20,20 @@ Case format:
      "zero_grad": [[int, ...], ...],                per variable: flat indices whose gradient is 0
                                                     at every step
      "steps": [{"grads": [array, ...], "params": [array, ...]}, ...],  values after each step
-     "iterations": int}                             optimizer.iterations after the last step
+     "iterations": int,                             optimizer.iterations after the last step
+     "learning_rates": [float, ...]}                (schedule cases) optimizer.learning_rate before
+                                                    each step: the schedule at iterations, float32
 
 An array is {"shape": [...], "b64": base64 of little-endian float32}. The variables have 15, 6 and
 16 floats (15 is not a multiple of 4, so the kernels' scalar tail runs); in the second one, the
 entries listed in "zero_grad" get a zero gradient at every step, and one of them starts at 0.
 Cases with "gradScale" tiny make epsilon's placement matter (inside or outside the sqrt).
+
+Schedule cases (after the others) give "learningRate" as a Keras learning-rate schedule,
+{"className", "config"} with Keras's arguments in camelCase or snake_case, or Keras's serialized
+form {"module", "class_name", "config", "registered_name"}; they run "steps" (extra) steps, enough
+to cross decay_steps and the PiecewiseConstantDecay boundaries. --check also rebuilds each
+optimizer from its recorded get_config() (from_config) and replays it.
 """
 
 import gen_keras_cases as base  # noqa: E402  (sets the environment before TensorFlow loads)
@@ -57,6 +65,17 @@ KEYS = {
     "weightDecay": "weight_decay", "clipnorm": "clipnorm", "clipvalue": "clipvalue",
     "globalClipnorm": "global_clipnorm", "name": "name",
 }
+
+# schedule argument, camelCase -> Keras (snake_case passes as it is)
+SCHEDULE_KEYS = {
+    "initialLearningRate": "initial_learning_rate", "decaySteps": "decay_steps", "decayRate": "decay_rate",
+    "endLearningRate": "end_learning_rate", "warmupTarget": "warmup_target", "warmupSteps": "warmup_steps",
+    "firstDecaySteps": "first_decay_steps", "tMul": "t_mul", "mMul": "m_mul",
+}
+
+
+def sched(class_name, **config):
+    return {"className": class_name, "config": config}
 
 # (name, class, wasm-rnn options, extra: {"gradScale", "paramScale"})
 CASES = [
@@ -92,15 +111,105 @@ CASES = [
     ("sgd_named", "SGD", {"learningRate": 0.2, "name": "my_sgd"}, {"gradScale": 3.0, "paramScale": 2.0}),
 ]
 
+SCHEDULE_STEPS = {"steps": 10}
+
+# learning-rate schedules, evaluated by Keras at iterations (0, 1, ...) before each step
+SCHEDULE_CASES = [
+    ("sgd_exponential_decay", "SGD",
+     {"learningRate": sched("ExponentialDecay", initialLearningRate=0.1, decaySteps=3, decayRate=0.5)}),
+    ("sgd_exponential_decay_staircase", "SGD",
+     {"learningRate": sched("ExponentialDecay", initial_learning_rate=0.2, decay_steps=4, decay_rate=0.6,
+                            staircase=True)}),
+    ("adam_exponential_decay", "Adam",
+     {"learningRate": sched("ExponentialDecay", initialLearningRate=0.02, decaySteps=2.5, decayRate=0.7)}),
+    ("adam_exponential_decay_staircase", "Adam",
+     {"learningRate": sched("ExponentialDecay", initial_learning_rate=0.01, decay_steps=3, decay_rate=0.3,
+                            staircase=True, name="my_decay")}),
+    ("sgd_inverse_time_decay", "SGD",
+     {"learningRate": sched("InverseTimeDecay", initialLearningRate=0.1, decaySteps=2, decayRate=0.5)}),
+    ("sgd_inverse_time_decay_staircase", "SGD",
+     {"learningRate": sched("InverseTimeDecay", initialLearningRate=0.15, decaySteps=3, decayRate=1.5,
+                            staircase=True)}),
+    ("adam_inverse_time_decay_staircase", "Adam",
+     {"learningRate": sched("InverseTimeDecay", initial_learning_rate=0.02, decay_steps=3, decay_rate=1.0,
+                            staircase=True)}),
+    ("sgd_piecewise_constant", "SGD",
+     {"learningRate": sched("PiecewiseConstantDecay", boundaries=[2, 5], values=[0.1, 0.05, 0.01])}),
+    # a float boundary: Keras casts it to the int64 step type (6.5 -> 6)
+    ("adam_piecewise_constant", "Adam",
+     {"learningRate": sched("PiecewiseConstantDecay", boundaries=[0, 3, 6.5, 8], values=[0.03, 0.01, 0.005, 0.002, 0.001],
+                            name="pw")}),
+    ("sgd_polynomial_decay", "SGD",
+     {"learningRate": sched("PolynomialDecay", initialLearningRate=0.1, decaySteps=6, endLearningRate=0.01, power=0.5)}),
+    ("sgd_polynomial_decay_cycle", "SGD",
+     {"learningRate": sched("PolynomialDecay", initialLearningRate=0.1, decaySteps=4, endLearningRate=0.02, power=2.0,
+                            cycle=True)}),
+    ("adam_polynomial_decay", "Adam",
+     {"learningRate": sched("PolynomialDecay", initial_learning_rate=0.01, decay_steps=5)}),
+    ("adam_polynomial_decay_cycle", "Adam",
+     {"learningRate": sched("PolynomialDecay", initial_learning_rate=0.01, decay_steps=3, end_learning_rate=0.001,
+                            power=1.5, cycle=True)}),
+    ("sgd_cosine_decay", "SGD",
+     {"learningRate": sched("CosineDecay", initialLearningRate=0.1, decaySteps=6)}),
+    ("sgd_cosine_decay_alpha", "SGD",
+     {"learningRate": sched("CosineDecay", initialLearningRate=0.1, decaySteps=5, alpha=0.2)}),
+    ("sgd_cosine_decay_warmup", "SGD",
+     {"learningRate": sched("CosineDecay", initialLearningRate=0.05, decaySteps=4, warmupTarget=0.2, warmupSteps=2)}),
+    ("adam_cosine_decay", "Adam",
+     {"learningRate": sched("CosineDecay", initial_learning_rate=0.01, decay_steps=7, alpha=0.3)}),
+    ("adam_cosine_decay_warmup", "Adam",
+     {"learningRate": sched("CosineDecay", initial_learning_rate=0.0, decay_steps=5, alpha=0.1, warmup_target=0.01,
+                            warmup_steps=3)}),
+    ("sgd_cosine_decay_restarts", "SGD",
+     {"learningRate": sched("CosineDecayRestarts", initialLearningRate=0.1, firstDecaySteps=2)}),
+    ("sgd_cosine_decay_restarts_t_mul_1", "SGD",
+     {"learningRate": sched("CosineDecayRestarts", initialLearningRate=0.1, firstDecaySteps=3, tMul=1.0, mMul=0.5,
+                            alpha=0.1)}),
+    ("adam_cosine_decay_restarts", "Adam",
+     {"learningRate": sched("CosineDecayRestarts", initial_learning_rate=0.01, first_decay_steps=2, t_mul=1.5,
+                            m_mul=0.8, alpha=0.1)}),
+    ("adam_cosine_decay_restarts_t_mul_3", "Adam",
+     {"learningRate": sched("CosineDecayRestarts", initial_learning_rate=0.02, first_decay_steps=1.5, t_mul=3.0,
+                            m_mul=1.2)}),
+    # the schedule's value also drives weight decay; with momentum and clipping
+    ("sgd_momentum_exponential_decay_weight_decay", "SGD",
+     {"learningRate": sched("ExponentialDecay", initialLearningRate=0.1, decaySteps=2, decayRate=0.8),
+      "momentum": 0.9, "weightDecay": 0.05, "clipnorm": 1.0}),
+    ("adam_amsgrad_polynomial_decay_weight_decay", "Adam",
+     {"learningRate": sched("PolynomialDecay", initialLearningRate=0.02, decaySteps=4, power=3.0),
+      "amsgrad": True, "weightDecay": 0.1}),
+    ("rmsprop_piecewise_constant", "RMSprop",
+     {"learningRate": sched("PiecewiseConstantDecay", boundaries=[1, 4], values=[0.01, 0.003, 0.001]),
+      "momentum": 0.5}),
+    ("adagrad_inverse_time_decay", "Adagrad",
+     {"learningRate": sched("InverseTimeDecay", initialLearningRate=0.1, decaySteps=1, decayRate=0.25)}),
+    # Keras's serialized form, as get_config() and .keras files write it
+    ("sgd_serialized_cosine_decay", "SGD",
+     {"learningRate": {"module": "keras.optimizers.schedules", "class_name": "CosineDecay",
+                       "config": {"initial_learning_rate": 0.1, "decay_steps": 5, "alpha": 0.05, "name": "CosineDecay",
+                                  "warmup_target": None, "warmup_steps": 0},
+                       "registered_name": None}}),
+]
+
+
+def keras_schedule(spec):
+    if "class_name" in spec:
+        return keras.optimizers.schedules.deserialize(spec)
+    config = {SCHEDULE_KEYS.get(k, k): v for k, v in spec["config"].items()}
+    return getattr(keras.optimizers.schedules, spec["className"])(**config)
+
 
 def keras_optimizer(class_name, options):
     kw = {KEYS[k]: v for k, v in options.items()}
+    if isinstance(kw.get("learning_rate"), dict):
+        kw["learning_rate"] = keras_schedule(kw["learning_rate"])
     return getattr(keras.optimizers, class_name)(**kw)
 
 
 def inputs_for(seed, extra):
     """Initial values and the gradients of every step, from a fixed seed."""
     rs = np.random.RandomState(seed)
+    n_steps = extra.get("steps", STEPS)
     p_scale = extra.get("paramScale", 0.5)
     g_scale = extra.get("gradScale", 1.0)
     params = []
@@ -109,7 +218,7 @@ def inputs_for(seed, extra):
         p.reshape(-1)[ZERO_WEIGHT[i]] = 0.0
         params.append(p)
     steps = []
-    for _ in range(STEPS):
+    for _ in range(n_steps):
         grads = []
         for i, shape in enumerate(SHAPES):
             g = (rs.standard_normal(shape) * g_scale).astype(np.float32)
@@ -119,25 +228,31 @@ def inputs_for(seed, extra):
     return params, steps
 
 
-def run(class_name, options, params, steps):
-    """Runs the optimizer in Keras; returns (get_config before the first step, values after each
-    step, iterations)."""
+def run(class_name, options, params, steps, from_config=None):
+    """Runs the optimizer in Keras (built from `options`, or from a get_config() dict); returns
+    (get_config before the first step, values after each step, iterations, learning rate before
+    each step)."""
     keras.backend.clear_session()
-    opt = keras_optimizer(class_name, options)
+    if from_config is None:
+        opt = keras_optimizer(class_name, options)
+    else:
+        opt = getattr(keras.optimizers, class_name).from_config(json.loads(json.dumps(from_config)))
     config = opt.get_config()
     variables = [keras.Variable(p, dtype="float32", name=f"v{i}") for i, p in enumerate(params)]
     after = []
+    rates = []
     for grads in steps:
+        rates.append(float(np.float32(keras.ops.convert_to_numpy(opt.learning_rate))))
         opt.apply_gradients([(keras.ops.convert_to_tensor(g), v) for g, v in zip(grads, variables)])
         after.append([np.array(v.numpy(), dtype=np.float32) for v in variables])
-    return config, after, int(opt.iterations.numpy())
+    return config, after, int(opt.iterations.numpy()), rates
 
 
 def gen_case(index, spec):
     name, class_name, options, extra = spec
     seed = 9100 + index
     params, steps = inputs_for(seed, extra)
-    config, after, iterations = run(class_name, options, params, steps)
+    config, after, iterations, rates = run(class_name, options, params, steps)
     # the zero-gradient entries never move in Keras either (unless weight decay pulls them)
     if "weightDecay" not in options:
         for i, idx in enumerate(ZERO_GRAD):
@@ -154,6 +269,8 @@ def gen_case(index, spec):
                   for grads, ps in zip(steps, after)],
         "iterations": iterations,
     }
+    if isinstance(options.get("learningRate"), dict):
+        case["learning_rates"] = rates
     if extra:
         case["extra"] = dict(extra)
     return case
@@ -162,7 +279,8 @@ def gen_case(index, spec):
 def generate():
     out = base.file_header()
     out["generator"] = GENERATOR
-    out["cases"] = [gen_case(i, spec) for i, spec in enumerate(CASES)]
+    specs = CASES + [(name, cls, opts, dict(SCHEDULE_STEPS)) for name, cls, opts in SCHEDULE_CASES]
+    out["cases"] = [gen_case(i, spec) for i, spec in enumerate(specs)]
     return out
 
 
@@ -174,13 +292,19 @@ def run_check():
         params = [dec(p) for p in case["params"]]
         steps = [[dec(g) for g in s["grads"]] for s in case["steps"]]
         opt = case["optimizer"]
-        config, after, iterations = run(opt["className"], opt["config"], params, steps)
+        runs = [run(opt["className"], opt["config"], params, steps)]
+        if "learning_rates" in case:  # and rebuilt from its get_config(), as a .keras file would
+            runs.append(run(opt["className"], None, params, steps, from_config=case["keras_config"]))
         r = 0.0
-        for got, s in zip(after, case["steps"]):
-            r = max([r] + [base.tol_ratio(g, dec(w), TOL) for g, w in zip(got, s["params"])])
-        if config != case["keras_config"] or iterations != case["iterations"]:
-            print(f"  FAIL {case['name']}: config or iterations differ")
-            ok = False
+        for config, after, iterations, rates in runs:
+            for got, s in zip(after, case["steps"]):
+                r = max([r] + [base.tol_ratio(g, dec(w), TOL) for g, w in zip(got, s["params"])])
+            if config != case["keras_config"] or iterations != case["iterations"]:
+                print(f"  FAIL {case['name']}: config or iterations differ")
+                ok = False
+            if "learning_rates" in case and rates != case["learning_rates"]:
+                print(f"  FAIL {case['name']}: learning rates differ")
+                ok = False
         if not r <= 1:
             print(f"  FAIL {case['name']}: {r:.3g}x tolerance")
             ok = False

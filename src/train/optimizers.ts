@@ -12,6 +12,8 @@
 //      The clipped gradient goes to a scratch buffer: the caller's gradients are never written.
 //   2. weight decay (weightDecay): w <- w - w * weightDecay * learningRate
 //   3. the optimizer's update step; then iterations += 1.
+// The learning rate is a number or a Keras learning-rate schedule (ExponentialDecay, ...), which
+// is evaluated at iterations (0 for the first step) in float32, as Keras, and used by 2 and 3.
 // Everything is validated, and every slot is allocated, before the first weight is written: a
 // call that throws changes nothing.
 //
@@ -53,7 +55,12 @@ export interface OptimizerKernels {
 
 /** Options every optimizer takes (Keras's base optimizer arguments, in camelCase). */
 export interface OptimizerOptions {
-  learningRate?: number;
+  /**
+   * A number, or a Keras learning-rate schedule evaluated at `iterations` every step:
+   * `{ className: "ExponentialDecay", config: { initialLearningRate, decaySteps, decayRate } }`,
+   * Keras's serialized form, or a LearningRateSchedule.
+   */
+  learningRate?: LearningRate;
   /** Keras weight_decay: before each step, w -= w * weightDecay * learningRate. */
   weightDecay?: number | null;
   /** Clip each gradient block to this L2 norm. */
@@ -76,8 +83,8 @@ export interface OptimizerOptions {
 }
 
 export interface SGDOptions extends OptimizerOptions {
-  /** Default 0.01. */
-  learningRate?: number;
+  /** Default 0.01; a number or a learning-rate schedule. */
+  learningRate?: LearningRate;
   /** In [0, 1]; default 0. */
   momentum?: number;
   /** Default false. */
@@ -85,8 +92,8 @@ export interface SGDOptions extends OptimizerOptions {
 }
 
 export interface AdamOptions extends OptimizerOptions {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** Default 0.001; a number or a learning-rate schedule. */
+  learningRate?: LearningRate;
   /** In [0, 1); default 0.9. */
   beta1?: number;
   /** In [0, 1); default 0.999. */
@@ -98,8 +105,8 @@ export interface AdamOptions extends OptimizerOptions {
 }
 
 export interface RMSpropOptions extends OptimizerOptions {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** Default 0.001; a number or a learning-rate schedule. */
+  learningRate?: LearningRate;
   /** In [0, 1]; default 0.9. */
   rho?: number;
   /** In [0, 1]; default 0. */
@@ -111,16 +118,22 @@ export interface RMSpropOptions extends OptimizerOptions {
 }
 
 export interface AdagradOptions extends OptimizerOptions {
-  /** Default 0.001. */
-  learningRate?: number;
+  /** Default 0.001; a number or a learning-rate schedule. */
+  learningRate?: LearningRate;
   /** At least 0; default 0.1. */
   initialAccumulatorValue?: number;
   /** Above 0; default 1e-7. */
   epsilon?: number;
 }
 
-/** A Keras-style config: snake_case keys, as Keras's `optimizer.get_config()`. */
-export type OptimizerConfig = Record<string, string | number | boolean | null>;
+/** A learning rate: a number, a schedule spec or a LearningRateSchedule. */
+export type LearningRate = number | LearningRateScheduleSpec | LearningRateSchedule;
+
+/**
+ * A Keras-style config: snake_case keys, as Keras's `optimizer.get_config()` (learning_rate is a
+ * number, or a serialized schedule).
+ */
+export type OptimizerConfig = Record<string, ConfigValue>;
 
 const BASE_KEYS = [
   "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "name",
@@ -175,6 +188,317 @@ function checkNull(who: string, option: string, v: unknown): void {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Learning-rate schedules (keras/src/optimizers/schedules/learning_rate_schedule.py). Keras
+// evaluates the schedule at `optimizer.iterations` (the steps applied before this one: 0 for the
+// first) every step, on float32 tensors: initial_learning_rate becomes a float32 tensor, the other
+// arguments are cast to float32 (or, where Keras leaves them Python floats, converted to float32
+// where they meet a tensor), and every op rounds to float32. `value` repeats those roundings.
+
+/** Keras's schedule class names. */
+export type ScheduleClassName =
+  | "ExponentialDecay" | "InverseTimeDecay" | "PiecewiseConstantDecay" | "PolynomialDecay"
+  | "CosineDecay" | "CosineDecayRestarts";
+
+/**
+ * A schedule spec: `{ className, config }` with Keras's arguments in camelCase or snake_case, or
+ * Keras's serialized form `{ module: "keras.optimizers.schedules", class_name, config,
+ * registered_name }` (as get_config() and .keras files write it).
+ */
+export interface LearningRateScheduleSpec {
+  className?: ScheduleClassName | string;
+  class_name?: ScheduleClassName | string;
+  config: Record<string, unknown>;
+  module?: string | null;
+  registered_name?: string | null;
+}
+
+/** A value of a Keras config (JSON). */
+export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
+
+/** Keras's `keras.optimizers.schedules.serialize(schedule)`. */
+export interface SerializedSchedule {
+  module: "keras.optimizers.schedules";
+  class_name: ScheduleClassName;
+  config: Record<string, ConfigValue>;
+  registered_name: null;
+}
+
+const PI32 = f32(Math.PI);
+
+/** The arguments of each schedule: Keras's name, camelCase name, default (undefined: required). */
+const SCHEDULE_ARGS: Record<ScheduleClassName, readonly (readonly [string, string, ConfigValue | undefined])[]> = {
+  ExponentialDecay: [
+    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
+    ["decay_rate", "decayRate", undefined], ["staircase", "staircase", false], ["name", "name", "ExponentialDecay"],
+  ],
+  InverseTimeDecay: [
+    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
+    ["decay_rate", "decayRate", undefined], ["staircase", "staircase", false], ["name", "name", "InverseTimeDecay"],
+  ],
+  PiecewiseConstantDecay: [
+    ["boundaries", "boundaries", undefined], ["values", "values", undefined], ["name", "name", "PiecewiseConstant"],
+  ],
+  PolynomialDecay: [
+    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
+    ["end_learning_rate", "endLearningRate", 0.0001], ["power", "power", 1.0], ["cycle", "cycle", false],
+    ["name", "name", "PolynomialDecay"],
+  ],
+  CosineDecay: [
+    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
+    ["alpha", "alpha", 0.0], ["name", "name", "CosineDecay"], ["warmup_target", "warmupTarget", null],
+    ["warmup_steps", "warmupSteps", 0],
+  ],
+  CosineDecayRestarts: [
+    ["initial_learning_rate", "initialLearningRate", undefined], ["first_decay_steps", "firstDecaySteps", undefined],
+    ["t_mul", "tMul", 2.0], ["m_mul", "mMul", 1.0], ["alpha", "alpha", 0.0], ["name", "name", "SGDRDecay"],
+  ],
+};
+
+const SCHEDULE_NAMES = Object.keys(SCHEDULE_ARGS) as ScheduleClassName[];
+
+/**
+ * A Keras learning-rate schedule: `value(step)` is Keras's `schedule(step)` (a float32 value),
+ * `getConfig()` its get_config() (the arguments as given, defaults filled in, Keras's order).
+ */
+export class LearningRateSchedule {
+  readonly className: ScheduleClassName;
+  private readonly config: Record<string, ConfigValue>;
+  private readonly fn: (step: number) => number;
+
+  /** `who` names the optimizer in errors ("Adam"). */
+  constructor(spec: LearningRateScheduleSpec, who = "LearningRateSchedule") {
+    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+      throw new WasmRnnError(`${who}: expected a learning-rate schedule { className, config }, got ${describe(spec)}`);
+    }
+    const s = spec as unknown as Record<string, unknown>;
+    checkOptions(`${who}: learning-rate schedule`, s, ["className", "class_name", "config", "module", "registered_name"]);
+    const name = s.className ?? s.class_name;
+    const className = typeof name === "string"
+      ? SCHEDULE_NAMES.find((n) => n.toLowerCase() === name.toLowerCase())
+      : undefined;
+    if (!className) {
+      throw new WasmRnnError(
+        `${who}: expected a learning-rate schedule className (${SCHEDULE_NAMES.join(", ")}), got ${describe(name)}`,
+      );
+    }
+    if (s.module !== undefined && s.module !== null && typeof s.module !== "string") {
+      throw new WasmRnnError(`${who}: expected the ${className} schedule's module to be a string, got ${describe(s.module)}`);
+    }
+    const raw = s.config;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new WasmRnnError(`${who}: expected the ${className} schedule's config to be an object, got ${describe(raw)}`);
+    }
+    this.className = className;
+    const w = `${who}: learning-rate schedule ${className}`;
+    const args = SCHEDULE_ARGS[className];
+    // camelCase or snake_case keys, not both for one argument
+    const given = new Map<string, unknown>();
+    for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
+      const arg = args.find(([snake, camel]) => key === snake || key === camel);
+      if (!arg) {
+        throw new WasmRnnError(`${w}: unknown argument ${JSON.stringify(key)}; expected ${args.map((a) => a[1]).join(", ")} (or Keras's snake_case names)`);
+      }
+      if (given.has(arg[0])) throw new WasmRnnError(`${w}: got ${arg[1]} twice (as ${arg[1]} and ${arg[0]})`);
+      given.set(arg[0], v);
+    }
+    const config: Record<string, ConfigValue> = {};
+    for (const [snake, camel, fallback] of args) {
+      const v = given.has(snake) ? given.get(snake) : fallback;
+      if (v === undefined) throw new WasmRnnError(`${w}: expected ${camel} (required), got undefined`);
+      config[snake] = Array.isArray(v) ? [...v] : v as ConfigValue;
+    }
+    const camelOf = (snake: string) => args.find((a) => a[0] === snake)![1];
+    const num = (snake: string, lo: number, open = false): number => {
+      const v = config[snake];
+      if (typeof v !== "number" || !Number.isFinite(v) || (open ? v <= lo : v < lo)) {
+        throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a finite number ${open ? "above" : ">="} ${lo}, got ${describe(v)}`);
+      }
+      return v;
+    };
+    const finite = (snake: string): number => num(snake, -Infinity);
+    const flag = (snake: string): boolean => {
+      const v = config[snake];
+      if (typeof v !== "boolean") throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a boolean, got ${describe(v)}`);
+      return v;
+    };
+    const nm = config.name;
+    if (nm !== null && (typeof nm !== "string" || nm.length === 0)) {
+      throw new WasmRnnError(`${w}: expected name to be a non-empty string, got ${describe(nm)}`);
+    }
+    const lr0 = className === "PiecewiseConstantDecay" ? 0 : f32(num("initial_learning_rate", 0));
+
+    switch (className) {
+      case "ExponentialDecay":
+      case "InverseTimeDecay": {
+        const ds = f32(num("decay_steps", 0, true));
+        const rate = f32(num("decay_rate", 0));
+        const staircase = flag("staircase");
+        this.fn = className === "ExponentialDecay"
+          ? (step) => {
+            // initial_learning_rate * decay_rate ** (step / decay_steps), floor'd when staircase
+            let p = f32(f32(step) / ds);
+            if (staircase) p = Math.floor(p);
+            return f32(lr0 * f32(Math.pow(rate, p)));
+          }
+          : (step) => {
+            // initial_learning_rate / (1 + decay_rate * step / decay_steps)
+            let p = f32(f32(step) / ds);
+            if (staircase) p = Math.floor(p);
+            return f32(lr0 / f32(1 + f32(rate * p)));
+          };
+        break;
+      }
+      case "PiecewiseConstantDecay": {
+        const b = config.boundaries, v = config.values;
+        if (!Array.isArray(b) || b.length === 0 || !b.every((x) => typeof x === "number" && Number.isFinite(x))) {
+          throw new WasmRnnError(`${w}: expected boundaries to be a non-empty list of finite numbers, got ${describe(b)}`);
+        }
+        for (let i = 1; i < b.length; i++) {
+          if (!((b[i] as number) > (b[i - 1] as number))) {
+            throw new WasmRnnError(`${w}: expected boundaries to be strictly increasing, got ${describe(b)}`);
+          }
+        }
+        if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0)) {
+          throw new WasmRnnError(`${w}: expected values to be a list of finite numbers >= 0, got ${describe(v)}`);
+        }
+        if (v.length !== b.length + 1) {
+          throw new WasmRnnError(
+            `${w}: expected one more value than boundaries (${b.length + 1} values for ${b.length} boundaries), got ${v.length} values`,
+          );
+        }
+        // Keras casts each boundary to the step's integer type (float boundaries truncate: 5.5 -> 5)
+        const bounds = (b as number[]).map((x) => Number.isInteger(x) ? x : Math.trunc(f32(x)));
+        const vals = (v as number[]).map(f32);
+        this.fn = (step) => {
+          // values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i]
+          let i = 0;
+          while (i < bounds.length && step > bounds[i]!) i++;
+          return vals[i]!;
+        };
+        break;
+      }
+      case "PolynomialDecay": {
+        const dsRaw = num("decay_steps", 0, true);
+        const ds = f32(dsRaw);
+        const end = f32(num("end_learning_rate", 0));
+        const power = f32(num("power", 0));
+        const cycle = flag("cycle");
+        this.fn = (step) => {
+          // (initial - end) * (1 - step / decay_steps) ** power + end, step capped at decay_steps;
+          // with cycle, decay_steps times the first multiple ceil(step / decay_steps) (1 at step 0)
+          let s = f32(step);
+          let dsr = ds;
+          if (cycle) dsr = f32(dsr * (s === 0 ? 1 : Math.ceil(f32(s / ds))));
+          else s = Math.min(s, dsr);
+          const p = f32(s / dsr);
+          return f32(f32(f32(lr0 - end) * f32(Math.pow(f32(1 - p), power))) + end);
+        };
+        break;
+      }
+      case "CosineDecay": {
+        const ds = f32(num("decay_steps", 0, true));
+        const alpha = finite("alpha");
+        const target = config.warmup_target;
+        if (target !== null && (typeof target !== "number" || !Number.isFinite(target) || target < 0)) {
+          throw new WasmRnnError(`${w}: expected warmupTarget to be null or a finite number >= 0, got ${describe(target)}`);
+        }
+        const ws = f32(num("warmup_steps", 0));
+        // alpha stays a Python float in Keras: (1 - alpha) and alpha become float32 where they meet
+        // the float32 tensor
+        const oneMinusAlpha = f32(1 - alpha), alpha32 = f32(alpha);
+        const decay = (s: number, from: number) => {
+          const cosine = f32(0.5 * f32(1 + f32(Math.cos(f32(PI32 * f32(s / ds))))));
+          return f32(from * f32(f32(oneMinusAlpha * cosine) + alpha32));
+        };
+        if (target === null) {
+          this.fn = (step) => decay(Math.min(f32(step), ds), lr0);
+        } else {
+          const wt = f32(target);
+          const cap = f32(ds + ws);
+          this.fn = (step) => {
+            const s = Math.min(f32(step), cap);
+            // linear from initial_learning_rate to warmup_target over warmup_steps, then the decay
+            if (s < ws) return f32(f32(f32(wt - lr0) * f32(s / ws)) + lr0);
+            return decay(f32(s - ws), wt);
+          };
+        }
+        break;
+      }
+      case "CosineDecayRestarts": {
+        const fds = f32(num("first_decay_steps", 0, true));
+        const tMul = f32(num("t_mul", 0, true));
+        const mMul = f32(num("m_mul", 0));
+        const alpha = f32(finite("alpha"));
+        const logT = f32(Math.log(tMul));
+        const oneMinusT = f32(1 - tMul);
+        this.fn = (step) => {
+          let frac = f32(f32(step) / fds);
+          let restart: number;
+          if (tMul === 1) {
+            restart = Math.floor(frac);
+            frac = f32(frac - restart);
+          } else {
+            // the period i with sum_{k<i} t_mul^k <= frac, and the fraction done of period i
+            restart = Math.floor(f32(f32(Math.log(f32(1 - f32(frac * oneMinusT)))) / logT));
+            const tPow = f32(Math.pow(tMul, restart));
+            const sumR = f32(f32(1 - tPow) / oneMinusT);
+            frac = f32(f32(frac - sumR) / tPow);
+          }
+          const mFac = f32(Math.pow(mMul, restart));
+          const cosine = f32(f32(0.5 * mFac) * f32(1 + f32(Math.cos(f32(PI32 * frac)))));
+          return f32(lr0 * f32(f32(f32(1 - alpha) * cosine) + alpha));
+        };
+        break;
+      }
+    }
+    this.config = config;
+  }
+
+  /** The learning rate at `step` (steps applied before this one), a float32 value as Keras's. */
+  value(step: number): number {
+    return this.fn(step);
+  }
+
+  /** Keras's `schedule.get_config()`. */
+  getConfig(): Record<string, ConfigValue> {
+    return structuredClone(this.config);
+  }
+
+  /** Keras's `keras.optimizers.schedules.serialize(schedule)`. */
+  serialize(): SerializedSchedule {
+    return { module: "keras.optimizers.schedules", class_name: this.className, config: this.getConfig(), registered_name: null };
+  }
+}
+
+/** Whether `v` looks like a schedule spec (an object with a class name), not a number. */
+function isScheduleSpec(v: unknown): boolean {
+  return v instanceof LearningRateSchedule ||
+    (v !== null && typeof v === "object" && !Array.isArray(v) && ("className" in v || "class_name" in v || "config" in v));
+}
+
+/**
+ * A learning rate: a finite number >= 0, a LearningRateSchedule, or a schedule spec (validated;
+ * errors name `who`).
+ */
+function checkLearningRate(who: string, v: unknown): number | LearningRateSchedule {
+  if (v instanceof LearningRateSchedule) return v;
+  if (isScheduleSpec(v)) return new LearningRateSchedule(v as LearningRateScheduleSpec, who);
+  if (typeof v !== "number") {
+    throw new WasmRnnError(
+      `${who}: expected learningRate to be a finite number >= 0 or a learning-rate schedule ` +
+        `({ className: ${SCHEDULE_NAMES.join(" | ")}, config }), got ${describe(v)}`,
+    );
+  }
+  return checkNumber(who, "learningRate", v, 0, 0, Infinity);
+}
+
+/** Keras `keras.optimizers.schedules.deserialize`: a schedule from a spec (or the schedule itself). */
+export function getSchedule(spec: LearningRateScheduleSpec | LearningRateSchedule): LearningRateSchedule {
+  if (spec instanceof LearningRateSchedule) return spec;
+  return new LearningRateSchedule(spec, "getSchedule");
+}
+
 interface Slots {
   length: number;
   ptrs: number[];
@@ -194,6 +518,7 @@ export abstract class Optimizer {
   readonly globalClipnorm: number | null;
   readonly emaMomentum: number;
   private lr: number;
+  private schedule: LearningRateSchedule | null = null;
   private steps = 0;
   private slots = new Map<number, Slots>();
   private scratch = { ptr: 0, floats: 0 };
@@ -208,7 +533,8 @@ export abstract class Optimizer {
     if (options.name !== undefined && (typeof options.name !== "string" || options.name.length === 0)) {
       throw new WasmRnnError(`${who}: expected name to be a non-empty string, got ${describe(options.name)}`);
     }
-    this.lr = checkNumber(who, "learningRate", options.learningRate, defaultLr, 0, Infinity);
+    this.lr = defaultLr;
+    if (options.learningRate !== undefined) this.setLr(who, options.learningRate);
     this.weightDecay = checkOptional(who, "weightDecay", options.weightDecay, true);
     this.clipnorm = checkOptional(who, "clipnorm", options.clipnorm);
     this.clipvalue = checkOptional(who, "clipvalue", options.clipvalue);
@@ -235,14 +561,32 @@ export abstract class Optimizer {
     return `${this.className} '${this.name}'`;
   }
 
-  /** The learning rate (Keras `optimizer.learning_rate`); settable between steps. */
-  get learningRate(): number {
-    return this.lr;
+  private setLr(who: string, v: unknown): void {
+    const lr = checkLearningRate(who, v);
+    if (typeof lr === "number") {
+      this.lr = lr;
+      this.schedule = null;
+    } else {
+      this.schedule = lr;
+    }
   }
 
-  set learningRate(v: number) {
-    if (v === undefined) throw new WasmRnnError(`${this.who}: expected learningRate to be a finite number >= 0, got undefined`);
-    this.lr = checkNumber(this.who, "learningRate", v, this.lr, 0, Infinity);
+  /**
+   * The learning rate the next step uses (Keras `optimizer.learning_rate`): the number, or the
+   * schedule's float32 value at `iterations`. Settable between steps to a number (which replaces
+   * a schedule; Keras refuses that) or to a schedule.
+   */
+  get learningRate(): number {
+    return this.schedule ? this.schedule.value(this.steps) : this.lr;
+  }
+
+  set learningRate(v: LearningRate) {
+    this.setLr(this.who, v);
+  }
+
+  /** The learning-rate schedule, or null for a fixed learning rate. */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.schedule;
   }
 
   /** Steps applied so far (Keras `optimizer.iterations`). */
@@ -351,7 +695,8 @@ export abstract class Optimizer {
       // Keras: clip * min(1 / norm, 1 / clip) + (norm - norm), NaN for a non-finite norm
       globalScale = f32(f32(clip * Math.min(f32(1 / norm), f32(1 / clip))) + (norm - norm));
     }
-    const lr = f32(this.lr);
+    // Keras: the schedule at iterations (before this step), a float32 shared by weight decay and update
+    const lr = f32(this.learningRate);
     this.prepare(this.steps + 1, lr);
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
@@ -397,12 +742,13 @@ export abstract class Optimizer {
 
   /**
    * Keras's `get_config()`: snake_case keys in Keras's order. learning_rate is the float32 value
-   * the steps use (Keras keeps it in a float32 variable and reports that).
+   * the steps use (Keras keeps it in a float32 variable and reports that), or the schedule as
+   * Keras serializes it (`{ module, class_name, config, registered_name }`).
    */
   getConfig(): OptimizerConfig {
     return {
       name: this.name,
-      learning_rate: f32(this.lr),
+      learning_rate: this.schedule ? (this.schedule.serialize() as unknown as ConfigValue) : f32(this.lr),
       weight_decay: this.weightDecay,
       clipnorm: this.clipnorm,
       global_clipnorm: this.globalClipnorm,
@@ -580,6 +926,7 @@ export type OptimizerSpec = string | Optimizer | { className: string; config?: o
  * optimizer with Keras's defaults; an Optimizer is returned as it is; `{ className, config }`
  * builds one from options in camelCase or from a Keras config (snake_case keys, as
  * `get_config()` returns and `.keras` files store; `class_name` is accepted for `className`).
+ * learning_rate may be a serialized Keras schedule (see LearningRateSchedule).
  */
 export function getOptimizer(spec: OptimizerSpec): Optimizer {
   const who = "getOptimizer";
