@@ -177,6 +177,47 @@ print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "
   }, 180_000);
 });
 
+describe("whole-number floats in a saved compile_config", () => {
+  it("reach Keras as floats: SGD at learning rate 1, and a warmup schedule starting at 0", async () => {
+    if (!existsSync(PYTHON)) {
+      console.warn(`skipped: no ${PYTHON}`);
+      return;
+    }
+    const x = Input({ shape: [2, 2] });
+    const paths: string[] = [];
+    for (const [k, optimizer] of [
+      ["sgd", { className: "SGD", config: { learningRate: 1 } }],
+      ["warmup", { className: "Adam", config: { learningRate: { className: "CosineDecay", config: { initialLearningRate: 0, decaySteps: 10, warmupTarget: 1, warmupSteps: 4 } } } }],
+    ] as const) {
+      const model = new Model({ inputs: x, outputs: new LSTM({ units: 2 }).apply(x) });
+      model.compile({ optimizer, loss: "mse" });
+      const path = join(work, `float-${k}.keras`);
+      await saveModel(model, path);
+      paths.push(path);
+      model.dispose();
+    }
+    const script = `
+import os, sys, json
+os.environ["CUDA_VISIBLE_DEVICES"] = ""; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import keras
+out = []
+for p in sys.argv[1:]:
+    o = keras.models.load_model(p).optimizer
+    # the learning rate now and after two steps' worth of iterations (a schedule is evaluated)
+    lr = o.learning_rate
+    o.iterations.assign(2)
+    out.append([float(lr), float(o.learning_rate)])
+print(json.dumps(out))
+`;
+    const res = spawnSync(PYTHON, ["-c", script, ...paths], { encoding: "utf8", timeout: 120_000 });
+    expect(res.status, res.stderr.slice(-2000)).toBe(0);
+    const [sgd, warmup] = JSON.parse(res.stdout.trim().split("\n").pop()!) as number[][];
+    expect(sgd).toEqual([1, 1]);
+    expect(warmup![0]).toBe(0);
+    expect(warmup![1]).toBeCloseTo(0.5, 6); // warmup: 2 of 4 steps toward 1
+  }, 180_000);
+});
+
 describe("every generated Keras 3 model, re-saved", () => {
   const DIR = join(ROOT, "test", "models");
   const names = (JSON.parse(readFileSync(join(DIR, "index.json"), "utf8")) as { models: string[] }).models;

@@ -102,6 +102,26 @@ async function compileConfig(model: Model): Promise<JsonObject | null> {
   };
 }
 
+/** Keys of compile_config numbers that Keras reads as integers; every other number there is a float. */
+const INT_KEYS = new Set(["decay_steps", "first_decay_steps", "warmup_steps", "boundaries", "steps_per_execution",
+  "ema_overwrite_frequency", "gradient_accumulation_steps"]);
+
+/**
+ * config.json text. JavaScript writes a whole-number float as an integer ("1"), which Python reads
+ * as an int: Keras then refuses learning_rate 1, and a schedule starting at 0 or 1 computes in
+ * integers. Inside compile_config, float fields are written with a decimal point ("1.0").
+ */
+function configJson(config: JsonObject): string {
+  const mark = (key: string, v: unknown): unknown => {
+    if (typeof v === "number" && Number.isInteger(v) && !INT_KEYS.has(key)) return `\u0000float:${v}`;
+    if (Array.isArray(v)) return v.map((x) => mark(key, x));
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(k, x)]));
+    return v;
+  };
+  const marked = { ...config, compile_config: mark("", config.compile_config) };
+  return JSON.stringify(marked).replace(/"\\u0000float:(-?\d+)"/g, "$1.0");
+}
+
 /** Writes `model` as a Keras 3 .keras file at `path`. */
 export async function saveKeras(model: Model, path: string): Promise<string[]> {
   const config = kerasConfig(model);
@@ -152,7 +172,7 @@ export async function saveKeras(model: Model, path: string): Promise<string[]> {
     const meta = { keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString().replace("T", "@").slice(0, 19), saved_by: "wasm-rnn" };
     const zip = zipSync({
       "metadata.json": strToU8(JSON.stringify(meta)),
-      "config.json": strToU8(JSON.stringify(config)),
+      "config.json": strToU8(configJson(config)),
       "model.weights.h5": new Uint8Array(weights),
     }, { level: 0 });
     await fs.writeFile(path, zip);
