@@ -3,13 +3,15 @@
 // Shapes. pred and target are f32 [M, F]: F is the last axis (classes / features), M the product
 // of all the others (B, or B*T for sequences). Sparse categorical targets are class ids [M], i32
 // or f32 holding integers (idsFloat = 1; truncated toward zero, as Keras's cast to int64 does).
-// mask is u8 [M] (1 = keep, 0 = masked; 0 = no mask). grad is f32 [M, F] (0 = value only) and may
-// be pred itself (every element is read before it is written).
+// mask is u8 [M] (1 = keep, 0 = masked; 0 = no mask). weight is f32 [M], Keras's sample weights
+// (0 = none: every row weighs 1). grad is f32 [M, F] (0 = value only) and may be pred itself
+// (every element is read before it is written).
 //
-// Every kernel returns the SUM over unmasked rows of the per-sample loss (f64), and writes
+// Every kernel returns the SUM over unmasked rows of weight * the per-sample loss (f64), and writes
 // grad = scale * d(sum)/d(pred); masked rows get a zero gradient. With scale = 1/M (1/number of
-// unmasked rows with a mask) the caller has Keras's "sum_over_batch_size" reduction and its
-// gradient. Scalar f64 math (Math.log/exp/log1p): losses are O(M*F), far from the hot path.
+// unmasked rows with a mask; the weights do not change it) the caller has Keras's
+// "sum_over_batch_size" reduction and its gradient. Without weights the row weight is exactly 1.0,
+// so every product with it is exact and the unweighted results are unchanged. Scalar f64 math (Math.log/exp/log1p): losses are O(M*F), far from the hot path.
 // Clipping is done in f32 with Keras's f32 bounds, and its gradient is zero where it clipped and
 // passes at the bounds themselves (TF's Minimum/Maximum send ties to the clipped input).
 // eps = keras.config.epsilon() = 1e-7, hi = f32(1 - 1e-7) = 0.99999988.
@@ -55,6 +57,12 @@ const INV_EPS: f64 = <f64><f32>(1.0 / 1e-7); // Keras: min(rsqrt(.), 1.0 / epsil
   store<f32>(base + (<usize>i << 2), <f32>v);
 }
 
+// A row's sample weight (1 without weights).
+// @ts-ignore: decorator
+@inline function rowWeight(weight: usize, m: i32): f64 {
+  return weight ? <f64>load<f32>(weight + (<usize>m << 2)) : 1.0;
+}
+
 // Zeroes a masked row's gradient.
 // @ts-ignore: decorator
 @inline function zeroRow(grad: usize, row: usize, F: i32): void {
@@ -78,13 +86,14 @@ const INV_EPS: f64 = <f64><f32>(1.0 / 1e-7); // Keras: min(rsqrt(.), 1.0 / epsil
 
 // Element-wise losses averaged over the last axis: 0 mse, 1 mae, 2 huber (delta), 3 msle.
 function meanLoss(kind: i32, M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64,
-                  mask: usize, delta: f32): f64 {
+                  mask: usize, weight: usize, delta: f32): f64 {
   let total: f64 = 0;
   const invF: f64 = 1.0 / <f64>F;
-  const gs = scale * invF;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const gs = scale * invF * w;
     const p = pred + (row << 2), t = target + (row << 2), g = grad + (row << 2);
     let s: f64 = 0;
     for (let j = 0; j < F; j++) {
@@ -118,53 +127,60 @@ function meanLoss(kind: i32, M: i32, F: i32, pred: usize, target: usize, grad: u
       s += v;
       if (grad) st(g, j, d * gs);
     }
-    total += s * invF;
+    total += s * invF * w;
   }
   return total;
 }
 
-export function loss_mse(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize): f64 {
-  return meanLoss(0, M, F, pred, target, grad, scale, mask, 0);
+export function loss_mse(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize,
+                         weight: usize): f64 {
+  return meanLoss(0, M, F, pred, target, grad, scale, mask, weight, 0);
 }
 
-export function loss_mae(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize): f64 {
-  return meanLoss(1, M, F, pred, target, grad, scale, mask, 0);
+export function loss_mae(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize,
+                         weight: usize): f64 {
+  return meanLoss(1, M, F, pred, target, grad, scale, mask, weight, 0);
 }
 
 export function loss_huber(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize,
-                           delta: f32): f64 {
-  return meanLoss(2, M, F, pred, target, grad, scale, mask, delta);
+                           weight: usize, delta: f32): f64 {
+  return meanLoss(2, M, F, pred, target, grad, scale, mask, weight, delta);
 }
 
-export function loss_msle(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize): f64 {
-  return meanLoss(3, M, F, pred, target, grad, scale, mask, 0);
+export function loss_msle(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64, mask: usize,
+                         weight: usize): f64 {
+  return meanLoss(3, M, F, pred, target, grad, scale, mask, weight, 0);
 }
 
 export function loss_kl_divergence(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64,
-                                   mask: usize): f64 {
+                                   mask: usize, weight: usize): f64 {
   let total: f64 = 0;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const sw = scale * w;
     const p = pred + (row << 2), t = target + (row << 2), g = grad + (row << 2);
     let s: f64 = 0;
     for (let j = 0; j < F; j++) {
       const pj = ld(p, j);
       const tc = <f64>clip(ld(t, j), EPS, 1), pc = <f64>clip(pj, EPS, 1);
       s += tc * Math.log(tc / pc);
-      if (grad) st(g, j, clipped(pj, EPS, 1) ? 0.0 : -tc / pc * scale);
+      if (grad) st(g, j, clipped(pj, EPS, 1) ? 0.0 : -tc / pc * sw);
     }
-    total += s;
+    total += s * w;
   }
   return total;
 }
 
 export function loss_cosine_similarity(M: i32, F: i32, pred: usize, target: usize, grad: usize, scale: f64,
-                                       mask: usize): f64 {
+                                       mask: usize, weight: usize): f64 {
   let total: f64 = 0;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const sw = scale * w;
     const p = pred + (row << 2), t = target + (row << 2), g = grad + (row << 2);
     let spp: f64 = 0, stt: f64 = 0, spt: f64 = 0;
     for (let j = 0; j < F; j++) {
@@ -178,12 +194,12 @@ export function loss_cosine_similarity(M: i32, F: i32, pred: usize, target: usiz
     const rp = clamp ? INV_EPS : rpRaw;
     const rtRaw = <f64><f32>(1.0 / Math.sqrt(stt));
     const rt = rtRaw > INV_EPS ? INV_EPS : rtRaw;
-    total += -rt * rp * spt;
+    total += -rt * rp * spt * w;
     if (grad) {
       const k = rp * rp * rp * spt;
       for (let j = 0; j < F; j++) {
         const pj = <f64>ld(p, j), tj = <f64>ld(t, j);
-        st(g, j, (clamp ? -rt * tj * rp : -rt * (tj * rp - k * pj)) * scale);
+        st(g, j, (clamp ? -rt * tj * rp : -rt * (tj * rp - k * pj)) * sw);
       }
     }
   }
@@ -191,14 +207,16 @@ export function loss_cosine_similarity(M: i32, F: i32, pred: usize, target: usiz
 }
 
 export function loss_binary_crossentropy(M: i32, F: i32, pred: usize, target: usize, fromLogits: i32,
-                                         labelSmoothing: f32, grad: usize, scale: f64, mask: usize): f64 {
+                                         labelSmoothing: f32, grad: usize, scale: f64, mask: usize,
+                                         weight: usize): f64 {
   let total: f64 = 0;
   const invF: f64 = 1.0 / <f64>F;
-  const gs = scale * invF;
   const keep: f32 = <f32>1.0 - labelSmoothing, add: f32 = <f32>0.5 * labelSmoothing;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const gs = scale * invF * w;
     const p = pred + (row << 2), t = target + (row << 2), g = grad + (row << 2);
     let s: f64 = 0;
     for (let j = 0; j < F; j++) {
@@ -222,18 +240,21 @@ export function loss_binary_crossentropy(M: i32, F: i32, pred: usize, target: us
         if (grad) st(g, j, clipped(x, EPS, HI) ? 0.0 : -(tj / <f64>pc - <f64>u / <f64>q) * gs);
       }
     }
-    total += s * invF;
+    total += s * invF * w;
   }
   return total;
 }
 
 export function loss_categorical_crossentropy(M: i32, F: i32, pred: usize, target: usize, fromLogits: i32,
-                                              labelSmoothing: f32, grad: usize, scale: f64, mask: usize): f64 {
+                                              labelSmoothing: f32, grad: usize, scale: f64, mask: usize,
+                                              weight: usize): f64 {
   let total: f64 = 0;
   const keep: f32 = <f32>1.0 - labelSmoothing, add: f32 = labelSmoothing / <f32>F;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const sw = scale * w;
     const p = pred + (row << 2), t = target + (row << 2), g = grad + (row << 2);
     if (fromLogits) {
       let mx: f64 = -Infinity;
@@ -247,9 +268,9 @@ export function loss_categorical_crossentropy(M: i32, F: i32, pred: usize, targe
         let tf = ld(t, j);
         if (labelSmoothing != 0) tf = tf * keep + add;
         s += <f64>tf * (lse - xj);
-        if (grad) st(g, j, (Math.exp(xj - lse) - <f64>tf) * scale);
+        if (grad) st(g, j, (Math.exp(xj - lse) - <f64>tf) * sw);
       }
-      total += s;
+      total += s * w;
     } else {
       let sum: f64 = 0;
       for (let j = 0; j < F; j++) sum += <f64>ld(p, j);
@@ -263,9 +284,9 @@ export function loss_categorical_crossentropy(M: i32, F: i32, pred: usize, targe
         s -= <f64>tf * Math.log(c);
         if (!clipped(q, EPS, HI)) dot -= <f64>tf / c * <f64>q;
       }
-      total += s;
+      total += s * w;
       if (grad) {
-        const inv = scale / <f64>sf;
+        const inv = sw / <f64>sf;
         for (let j = 0; j < F; j++) {
           const q: f32 = ld(p, j) / sf;
           let tf = ld(t, j);
@@ -300,11 +321,14 @@ export function loss_sparse_ids_check(N: i32, ids: usize, idsFloat: i32, F: i32)
 
 // Call loss_sparse_ids_check first: a row with an out-of-range id gives NaN (value and gradient).
 export function loss_sparse_categorical_crossentropy(M: i32, F: i32, pred: usize, ids: usize, idsFloat: i32,
-                                                     fromLogits: i32, grad: usize, scale: f64, mask: usize): f64 {
+                                                     fromLogits: i32, grad: usize, scale: f64, mask: usize,
+                                                     weight: usize): f64 {
   let total: f64 = 0;
   for (let m = 0; m < M; m++) {
     const row = <usize>m * <usize>F;
     if (stepMasked(mask, m)) { zeroRow(grad, row, F); continue; }
+    const w = rowWeight(weight, m);
+    const sw = scale * w;
     const p = pred + (row << 2), g = grad + (row << 2);
     const y = readId(ids, m, idsFloat);
     if (y < 0 || y >= F) {
@@ -318,21 +342,21 @@ export function loss_sparse_categorical_crossentropy(M: i32, F: i32, pred: usize
       let se: f64 = 0;
       for (let j = 0; j < F; j++) se += Math.exp(<f64>ld(p, j) - mx);
       const lse = mx + Math.log(se);
-      total += lse - <f64>ld(p, y);
+      total += (lse - <f64>ld(p, y)) * w;
       if (grad) {
-        for (let j = 0; j < F; j++) st(g, j, (Math.exp(<f64>ld(p, j) - lse) - (j == y ? 1.0 : 0.0)) * scale);
+        for (let j = 0; j < F; j++) st(g, j, (Math.exp(<f64>ld(p, j) - lse) - (j == y ? 1.0 : 0.0)) * sw);
       }
     } else {
       let sum: f64 = 0;
       for (let j = 0; j < F; j++) sum += <f64>clip(ld(p, j), EPS, HI);
       const cy = <f64>clip(ld(p, y), EPS, HI);
-      total += Math.log(sum) - Math.log(cy);
+      total += (Math.log(sum) - Math.log(cy)) * w;
       if (grad) {
         const inv = 1.0 / sum;
         for (let j = 0; j < F; j++) {
           const pj = ld(p, j);
           const d = clipped(pj, EPS, HI) ? 0.0 : inv - (j == y ? 1.0 / <f64>pj : 0.0);
-          st(g, j, d * scale);
+          st(g, j, d * sw);
         }
       }
     }

@@ -15,6 +15,7 @@ import { formatSummary } from "./summary.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
 import type { SavedArtifacts, SavedFiles } from "../io/save.js";
 import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
+import type { TrainOnBatchOptions } from "../train/fit.js";
 import { Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
@@ -500,15 +501,19 @@ export class Model {
     return train.fit(this, trainer, x, y, options);
   }
 
-  /** Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. */
-  async trainOnBatch(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[]): Promise<number> {
+  /**
+   * Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. Options:
+   * `sampleWeight` or `classWeight`, as fit's.
+   */
+  async trainOnBatch(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: TrainOnBatchOptions): Promise<number> {
     const { train, trainer } = await this.training();
-    return train.trainOnBatch(this, trainer, x, y);
+    return train.trainOnBatch(this, trainer, x, y, options);
   }
 
   /**
    * Keras `evaluate`: the compiled loss over `x`, `y` in batches (no training); with metrics,
-   * `[loss, ...metrics]`, or `{ loss, ...metrics }` with `{ returnDict: true }`.
+   * `[loss, ...metrics]`, or `{ loss, ...metrics }` with `{ returnDict: true }`. `sampleWeight`
+   * weighs the loss and the weighted metrics, as fit's.
    */
   async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions & { returnDict?: false }): Promise<number | number[]>;
   async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options: EvaluateOptions & { returnDict: true }): Promise<Record<string, number>>;

@@ -2,12 +2,15 @@
 // of that value with respect to the prediction. The math is in assembly/losses.ts (formulas at its
 // top); this module resolves a loss spec (a name, an options object or a Keras config), checks
 // shapes and targets, and applies Keras's reduction (keras/src/losses/loss.py):
-//   "sum_over_batch_size" (the default; "mean" and "mean_with_sample_weight" are the same without
-//   sample weights): the sum of the per-sample values divided by their number, which is the
-//   product of all prediction axes but the last (B, or B*T for sequences). With a mask (u8, one
-//   per per-sample value, as a masked model output carries it), the sum over unmasked values
-//   divided by their number (0 when all are masked).
-//   "sum": the sum.
+//   "sum_over_batch_size" (the default; "mean" is the same): the sum of the per-sample values
+//   divided by their number, which is the product of all prediction axes but the last (B, or B*T
+//   for sequences). With a mask (u8, one per per-sample value, as a masked model output carries
+//   it), the sum over unmasked values divided by their number (0 when all are masked). With
+//   sample weights (f32, one per per-sample value), each value is multiplied by its weight first;
+//   the divisor stays the number of (unmasked) values, NOT the sum of the weights.
+//   "mean_with_sample_weight": the same, divided by the sum of the (unmasked) weights instead
+//   (by the number of unmasked values without weights; 0 when the divisor is 0).
+//   "sum": the (weighted, unmasked) sum.
 // A prediction is f32 [..., F] with F the last axis; targets have the same shape (f32, or i32 cast
 // to f32 as Keras does), except sparse_categorical_crossentropy: class ids of shape [...] or
 // [..., 1], i32 or f32 holding integers (truncated toward zero, as Keras's cast to int64).
@@ -25,19 +28,20 @@ import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
 export interface LossKernels {
-  loss_mse(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number): number;
-  loss_mae(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number): number;
-  loss_huber(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, delta: number): number;
-  loss_msle(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number): number;
-  loss_kl_divergence(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number): number;
-  loss_cosine_similarity(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number): number;
+  loss_mse(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_mae(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_huber(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number,
+    delta: number): number;
+  loss_msle(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_kl_divergence(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_cosine_similarity(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
   loss_binary_crossentropy(M: number, F: number, pred: number, target: number, fromLogits: number,
-    labelSmoothing: number, grad: number, scale: number, mask: number): number;
+    labelSmoothing: number, grad: number, scale: number, mask: number, weight: number): number;
   loss_categorical_crossentropy(M: number, F: number, pred: number, target: number, fromLogits: number,
-    labelSmoothing: number, grad: number, scale: number, mask: number): number;
+    labelSmoothing: number, grad: number, scale: number, mask: number, weight: number): number;
   loss_sparse_ids_check(N: number, ids: number, idsFloat: number, F: number): number;
   loss_sparse_categorical_crossentropy(M: number, F: number, pred: number, ids: number, idsFloat: number,
-    fromLogits: number, grad: number, scale: number, mask: number): number;
+    fromLogits: number, grad: number, scale: number, mask: number, weight: number): number;
   loss_first_nonfinite(n: number, x: number): number;
 }
 
@@ -59,12 +63,14 @@ export interface Loss {
    * Keras's reduced loss value; writes d(value)/d(pred) (f32, the prediction's shape) to `gradPtr`
    * unless it is 0. `gradPtr` may be `predPtr` (overwritten in place). `maskPtr` (optional, 0 =
    * none): u8, one per per-sample value (the prediction's shape without its last axis), 0 = masked.
-   * Checks the targets (finite; class ids in range) and throws before writing anything. int32
+   * `weightPtr` (optional, 0 = none): f32 sample weights, one per per-sample value, as Keras's
+   * sample_weight (see the reductions at the top of src/train/losses.ts). Checks the targets
+   * (finite; class ids in range) and the weights (finite) and throws before writing anything. int32
    * targets of the non-sparse losses are cast to f32 in a scratch block of the arena (which may
    * grow the wasm memory).
    */
   compute(predPtr: number, predShape: readonly number[], targetPtr: number, targetDtype: TargetDtype,
-    gradPtr: number, maskPtr?: number): number;
+    gradPtr: number, maskPtr?: number, weightPtr?: number): number;
   /** The config Keras's loss class gives (`loss.get_config()`), snake_case. */
   getConfig(): Record<string, unknown>;
 }
@@ -322,7 +328,7 @@ class KerasLoss implements Loss {
   }
 
   compute(predPtr: number, predShape: readonly number[], targetPtr: number, targetDtype: TargetDtype,
-    gradPtr: number, maskPtr = 0): number {
+    gradPtr: number, maskPtr = 0, weightPtr = 0): number {
     const lw = `${this.owner}${this.label}`;
     core(`${lw}: compute`);
     const k = trainKernels();
@@ -359,15 +365,28 @@ class KerasLoss implements Loss {
           throw new WasmRnnError(`${lw}: expected finite targets, got ${raw} at flat index ${bad}`);
         }
       }
+      if (weightPtr) {
+        const bad = k.loss_first_nonfinite(M, weightPtr);
+        if (bad >= 0) {
+          const raw = new Float32Array(k.memory.buffer, weightPtr + 4 * bad, 1)[0];
+          throw new WasmRnnError(`${lw}: expected finite sample weights, got ${raw} at flat index ${bad}`);
+        }
+      }
+      // the divisor: the number of (unmasked) values; with "mean_with_sample_weight" and weights,
+      // the sum of the (unmasked) weights (Keras's reduce_values after apply_mask)
       let count = M;
-      if (maskPtr) {
-        const mask = new Uint8Array(k.memory.buffer, maskPtr, M);
+      const mask = maskPtr ? new Uint8Array(k.memory.buffer, maskPtr, M) : null;
+      if (this.s.reduction === "mean_with_sample_weight" && weightPtr) {
+        const w = new Float32Array(k.memory.buffer, weightPtr, M);
+        count = 0;
+        for (let i = 0; i < M; i++) if (!mask || mask[i] !== 0) count += w[i]!;
+      } else if (mask) {
         count = 0;
         for (let i = 0; i < M; i++) if (mask[i] !== 0) count++;
       }
       const sum = this.s.reduction === "sum";
       const scale = sum ? 1 : count === 0 ? 0 : 1 / count;
-      const total = this.run(k, M, F, predPtr, target, idsFloat, gradPtr, scale, maskPtr);
+      const total = this.run(k, M, F, predPtr, target, idsFloat, gradPtr, scale, maskPtr, weightPtr);
       return sum ? total : count === 0 ? 0 : total / count;
     } finally {
       if (scratch) arena.free(scratch);
@@ -375,18 +394,18 @@ class KerasLoss implements Loss {
   }
 
   private run(k: LossKernels, M: number, F: number, pred: number, target: number, idsFloat: number,
-    grad: number, scale: number, mask: number): number {
+    grad: number, scale: number, mask: number, weight: number): number {
     const logits = this.s.fromLogits ? 1 : 0;
     switch (this.entry.kind) {
-      case "mse": return k.loss_mse(M, F, pred, target, grad, scale, mask);
-      case "mae": return k.loss_mae(M, F, pred, target, grad, scale, mask);
-      case "huber": return k.loss_huber(M, F, pred, target, grad, scale, mask, this.s.delta);
-      case "msle": return k.loss_msle(M, F, pred, target, grad, scale, mask);
-      case "kld": return k.loss_kl_divergence(M, F, pred, target, grad, scale, mask);
-      case "cosine": return k.loss_cosine_similarity(M, F, pred, target, grad, scale, mask);
-      case "bce": return k.loss_binary_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask);
-      case "cce": return k.loss_categorical_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask);
-      case "scce": return k.loss_sparse_categorical_crossentropy(M, F, pred, target, idsFloat, logits, grad, scale, mask);
+      case "mse": return k.loss_mse(M, F, pred, target, grad, scale, mask, weight);
+      case "mae": return k.loss_mae(M, F, pred, target, grad, scale, mask, weight);
+      case "huber": return k.loss_huber(M, F, pred, target, grad, scale, mask, weight, this.s.delta);
+      case "msle": return k.loss_msle(M, F, pred, target, grad, scale, mask, weight);
+      case "kld": return k.loss_kl_divergence(M, F, pred, target, grad, scale, mask, weight);
+      case "cosine": return k.loss_cosine_similarity(M, F, pred, target, grad, scale, mask, weight);
+      case "bce": return k.loss_binary_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask, weight);
+      case "cce": return k.loss_categorical_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask, weight);
+      case "scce": return k.loss_sparse_categorical_crossentropy(M, F, pred, target, idsFloat, logits, grad, scale, mask, weight);
     }
   }
 }

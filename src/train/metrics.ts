@@ -1,15 +1,21 @@
 // Keras metrics for compile({ metrics }): values per prediction row (all axes but the last),
 // accumulated over an epoch as Keras's MeanMetricWrapper does: total += sum(value * weight),
 // count += sum(weight), result = total / count, where the weight is the output's mask (1 without
-// one). They read predictions and targets in wasm memory after a step's forward; O(B * T * F).
+// one) times, for compile's `weightedMetrics` only, the sample weight of the value (Keras 3 gives
+// sample weights to weighted_metrics, never to metrics). They read predictions and targets in wasm
+// memory after a step's forward; O(B * T * F).
 import { WasmRnnError } from "../core/errors.js";
 import { heapF32 } from "../core/wasm.js";
 
 export interface Metric {
   /** The History key (before any output-name prefix): "accuracy", "mean_absolute_error", ... */
   readonly name: string;
-  /** Adds one batch: prediction [M, F] (M rows), targets [M, F] or class ids [M], u8 mask [M] or 0. */
-  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean, mask: number): void;
+  /**
+   * Adds one batch: prediction [M, F] (M rows), targets [M, F] or class ids [M], u8 mask [M] or 0,
+   * f32 sample weights [M] or 0.
+   */
+  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean,
+    mask: number, weight?: number): void;
   result(): number;
   reset(): void;
 }
@@ -62,14 +68,16 @@ class MeanMetric implements Metric {
   private count = 0;
   constructor(readonly name: string, private readonly value: RowValue) {}
 
-  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean, mask: number): void {
+  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean,
+    mask: number, weight = 0): void {
     const f32 = heapF32();
     const t = targetDtype === "int32" ? new Int32Array(f32.buffer) : f32;
     const m = mask ? new Uint8Array(f32.buffer, mask, M) : null;
+    const sw = weight ? f32.subarray(weight >> 2, (weight >> 2) + M) : null;
     const tStride = sparseTarget ? 1 : F;
     for (let r = 0; r < M; r++) {
-      const w = m ? m[r]! : 1;
-      if (w === 0) continue;
+      if (m && m[r] === 0) continue;
+      const w = sw ? sw[r]! : 1;
       this.total += w * this.value(f32, (pred >> 2) + r * F, F, t, (target >> 2) + r * tStride, sparseTarget);
       this.count += w;
     }

@@ -31,7 +31,23 @@ export interface CompileArgs {
    * "sparse_categorical_accuracy") for every output, or one list per output (an array in
    * `outputs` order, or an object by output layer name).
    */
-  metrics?: string[] | (string | string[])[] | Record<string, string[]>;
+  metrics?: MetricsSpec;
+  /**
+   * Keras 3 `weighted_metrics`: the same forms as `metrics`, weighted by fit's / evaluate's
+   * `sampleWeight` (or `classWeight`); `metrics` never see sample weights. A key that an unweighted
+   * metric already has becomes "weighted_<name>" (as Keras names it).
+   */
+  weightedMetrics?: MetricsSpec;
+}
+
+export type MetricsSpec = string[] | (string | string[])[] | Record<string, string[]>;
+
+/** One compiled metric: its output, the name as given, whether sample weights reach it, its History key. */
+interface MetricEntry {
+  output: number;
+  spec: string;
+  weighted: boolean;
+  key: string;
 }
 
 /** Training or evaluation metrics: each kept over an epoch (fit) or a whole evaluate. */
@@ -50,6 +66,10 @@ interface OutputLoss {
   logits: number;
   dPre: number;
   mask: number;
+  /** f32 sample weights, one per per-sample value ([B] or [B, T]), and whether this batch has them. */
+  weight: number;
+  weightCount: number;
+  weighted: boolean;
 }
 
 interface TrainPlan {
@@ -73,10 +93,11 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly losses: Loss[];
   private readonly who: string;
-  private readonly metricSpecsByOutput: string[][];
+  private readonly metricEntries: MetricEntry[];
   /** Each output's loss in the last batch (their sum is the batch's loss). */
   readonly outputLosses: number[] = [];
-  private metrics: Record<MetricSet, Metric[][]> = { train: [], test: [] };
+  /** Per set, one Metric per entry of metricEntries (made when the first batch shows the shapes). */
+  private metrics: Record<MetricSet, Metric[]> | null = null;
   /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
   private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
@@ -96,9 +117,9 @@ export class Trainer {
       throw new WasmRnnError(`${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`);
     }
     this.losses = specs.map((s) => getLoss(s, this.who));
-    this.metricSpecsByOutput = this.metricSpecs(args.metrics);
+    this.metricEntries = metricKeys(this.model, this.metricSpecs(args.metrics, "metrics"), this.metricSpecs(args.weightedMetrics, "weightedMetrics"));
     // names are checked now; shapes (which pick the accuracy) when the first batch comes
-    this.metricSpecsByOutput.forEach((list, i) => list.forEach((m) => getMetric(m, model.outputs[i]!.shape, 2, null, this.who)));
+    for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
     this.optimizer = getOptimizer(args.optimizer);
   }
@@ -107,9 +128,12 @@ export class Trainer {
     this.rng = new Rng(seed);
   }
 
-  /** One optimizer step on one batch; returns the batch's loss (Keras `train_on_batch`). */
-  trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
-    const tp = this.planFor(xs, ys, rows);
+  /**
+   * One optimizer step on one batch; returns the batch's loss (Keras `train_on_batch`). `weights`:
+   * per output, f32 sample weights [N, ...] (one per per-sample value) or null (fit.ts checks them).
+   */
+  trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): number {
+    const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, true);
     this.updateMetrics(tp, "train");
     this.backward(tp);
@@ -118,8 +142,8 @@ export class Trainer {
   }
 
   /** The loss on one batch without training (Keras `test_on_batch`). */
-  testOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): number {
-    const tp = this.planFor(xs, ys, rows);
+  testOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): number {
+    const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, false);
     this.updateMetrics(tp, "test");
     return loss;
@@ -127,7 +151,7 @@ export class Trainer {
 
   /** History keys of the metrics, in order (Keras: "<output layer>_<metric>" with several outputs). */
   metricNames(): string[] {
-    return this.metricSpecsByOutput.flatMap((list, i) => list.map((m) => this.metricKey(i, m)));
+    return this.metricEntries.map((e) => e.key);
   }
 
   /** With several outputs, Keras also reports each output's loss as "<output layer>_loss". */
@@ -137,31 +161,28 @@ export class Trainer {
   }
 
   resetMetrics(set: MetricSet): void {
-    for (const list of this.metrics[set]) for (const m of list) m.reset();
+    for (const m of this.metrics?.[set] ?? []) m.reset();
   }
 
   /** The metrics' values since their last reset, by History key. */
   metricResults(set: MetricSet): Record<string, number> {
     const out: Record<string, number> = {};
-    this.metrics[set].forEach((list, i) => list.forEach((m) => { out[this.metricKey(i, m.name)] = m.result(); }));
+    const list = this.metrics?.[set];
+    if (list) this.metricEntries.forEach((e, i) => { out[e.key] = list[i]!.result(); });
     return out;
   }
 
-  private metricKey(output: number, name: string): string {
-    return this.model.outputs.length > 1 ? `${this.model.outputs[output]!.sourceLayer.name}_${name}` : name;
-  }
-
   private updateMetrics(tp: TrainPlan, set: MetricSet): void {
-    this.metrics[set].forEach((list, i) => {
-      if (!list.length) return;
-      const out = tp.plan.outputs[i]!, t = tp.targets[i]!;
+    const list = this.metrics![set];
+    this.metricEntries.forEach((e, k) => {
+      const out = tp.plan.outputs[e.output]!, t = tp.targets[e.output]!, o = tp.outputs[e.output]!;
       const F = out.shape[out.shape.length - 1]!, M = sizeOf(out.shape) / F;
-      for (const m of list) m.update(out.ptr, M, F, t.ptr, t.dtype, sizeOf(t.shape) === M, tp.outputs[i]!.mask);
+      list[k]!.update(out.ptr, M, F, t.ptr, t.dtype, sizeOf(t.shape) === M, o.mask, e.weighted && o.weighted ? o.weight : 0);
     });
   }
 
-  /** Metric specs per output, from compile's `metrics`. */
-  private metricSpecs(spec: CompileArgs["metrics"]): string[][] {
+  /** Metric specs per output, from compile's `metrics` or `weightedMetrics`. */
+  private metricSpecs(spec: MetricsSpec | undefined, arg: string): string[][] {
     const outs = this.model.outputs;
     if (spec === undefined) return outs.map(() => []);
     if (Array.isArray(spec)) {
@@ -169,19 +190,19 @@ export class Trainer {
         if (outs.length === 1) return [spec as string[]];
         // Keras 3: with several outputs, a flat list holds one metric per output
         if (spec.length !== outs.length) {
-          throw new WasmRnnError(`${this.who}: compile: expected metrics for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`);
+          throw new WasmRnnError(`${this.who}: compile: expected ${arg} for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`);
         }
         return (spec as string[]).map((m) => [m]);
       }
       if (spec.length !== outs.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
-        throw new WasmRnnError(`${this.who}: compile: expected metrics as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`);
+        throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`);
       }
       return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
     }
-    if (typeof spec !== "object" || spec === null) throw new WasmRnnError(`${this.who}: compile: expected metrics as a list of names, got ${JSON.stringify(spec)}`);
+    if (typeof spec !== "object" || spec === null) throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
     const names = outs.map((t) => t.sourceLayer.name);
     for (const k of Object.keys(spec)) {
-      if (!names.includes(k)) throw new WasmRnnError(`${this.who}: compile: metrics for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`);
+      if (!names.includes(k)) throw new WasmRnnError(`${this.who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`);
     }
     return names.map((n) => (spec as Record<string, string[]>)[n] ?? []);
   }
@@ -201,7 +222,7 @@ export class Trainer {
     });
   }
 
-  private planFor(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[]): TrainPlan {
+  private planFor(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): TrainPlan {
     const n = rows ? rows.length : xs[0]!.shape[0]!;
     const shapes = xs.map((x) => [n, ...x.shape.slice(1)]);
     const key = [...shapes.map((s) => s.join("x")), ...ys.map((y) => `${y.dtype}:${y.shape.slice(1).join("x")}`)].join(",");
@@ -212,6 +233,15 @@ export class Trainer {
     }
     tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows));
     tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows));
+    tp.outputs.forEach((o, i) => {
+      const w = weights?.[i] ?? null;
+      o.weighted = w !== null;
+      if (!w) return;
+      if (w.size / w.shape[0]! * n !== o.weightCount || w.dtype !== "float32") {
+        throw new WasmRnnError(`${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row (the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`);
+      }
+      writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
+    });
     return tp;
   }
 
@@ -264,9 +294,9 @@ export class Trainer {
         return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
       });
       const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
-      if (!this.metrics.train.length) {
-        const make = () => this.metricSpecsByOutput.map((list, i) =>
-          list.map((m) => getMetric(m, plan.outputs[i]!.shape, ys[i]!.shape.length, ys[i]!.shape.at(-1) ?? null, this.who)));
+      if (!this.metrics) {
+        const make = () => this.metricEntries.map((e) =>
+          getMetric(e.spec, plan.outputs[e.output]!.shape, ys[e.output]!.shape.length, ys[e.output]!.shape.at(-1) ?? null, this.who));
         this.metrics = { train: make(), test: make() };
       }
       this.ensureParams();
@@ -293,11 +323,13 @@ export class Trainer {
     const s = plan.steps[step]!;
     const mask = s.masks.outputs[s.outputs.indexOf(out)] ?? 0;
     const layer = s.layer;
+    const weightCount = sizeOf(out.shape) / out.shape[out.shape.length - 1]!;
+    const weights = { weight: alloc(weightCount * 4), weightCount, weighted: false };
     const activation = layer instanceof Dense || layer instanceof Activation ? layer.activation : null;
     const logitsLoss = activation && !loss.fromLogits ? logitsLossFor(loss, activation) : null;
-    if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask };
+    if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask, ...weights };
     const n = sizeOf(out.shape);
-    return { loss: logitsLoss, step, logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr, dPre: alloc(n * 4), mask };
+    return { loss: logitsLoss, step, logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr, dPre: alloc(n * 4), mask, ...weights };
   }
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
@@ -346,7 +378,7 @@ export class Trainer {
       const t = tp.targets[i]!;
       const o = tp.outputs[i]!;
       if (!o.dPre) {
-        total += perOutput[i] = o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask);
+        total += perOutput[i] = o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask, o.weighted ? o.weight : 0);
         return;
       }
       const s = steps[o.step]!;
@@ -356,7 +388,7 @@ export class Trainer {
         f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
         trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
       }
-      total += perOutput[i] = o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask);
+      total += perOutput[i] = o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask, o.weighted ? o.weight : 0);
     });
     return total;
   }
@@ -389,6 +421,36 @@ export class Trainer {
     this.params.length = 0;
     this.optimizer.dispose();
   }
+}
+
+/**
+ * The History keys of compile's metrics, as Keras 3's CompileMetrics.result names them: the
+ * unweighted metrics first (output by output), then the weighted ones; with several outputs each key
+ * is prefixed "<output layer>_". A repeated unweighted key gets "_1", "_2", ...; a weighted metric
+ * whose key is taken becomes "weighted_<name>" (then "weighted_<name>_1", ...).
+ */
+function metricKeys(model: Model, plain: string[][], weighted: string[][]): MetricEntry[] {
+  const prefix = (i: number) => (model.outputs.length > 1 ? `${model.outputs[i]!.sourceLayer.name}_` : "");
+  const seen = new Map<string, number>();
+  const entries: MetricEntry[] = [];
+  plain.forEach((list, output) => list.forEach((spec) => {
+    const name = prefix(output) + spec;
+    const n = seen.get(name);
+    seen.set(name, (n ?? 0) + 1);
+    entries.push({ output, spec, weighted: false, key: n === undefined ? name : `${name}_${n}` });
+  }));
+  weighted.forEach((list, output) => list.forEach((spec) => {
+    let key = prefix(output) + spec;
+    if (!seen.has(key)) seen.set(key, 1);
+    else {
+      const name = `${prefix(output)}weighted_${spec}`;
+      const n = seen.get(name);
+      seen.set(name, (n ?? 0) + 1);
+      key = n === undefined ? name : `${name}_${n}`;
+    }
+    entries.push({ output, spec, weighted: true, key });
+  }));
+  return entries;
 }
 
 /** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer. */
