@@ -141,13 +141,16 @@ describe("a compiled model saved to .keras keeps its compile settings", () => {
     setRandomSeed(5);
     const x = Input({ shape: [4, 3] });
     const model = new Model({ inputs: x, outputs: new Dense({ units: 3, activation: "softmax" }).apply(new LSTM({ units: 5 }).apply(x)) });
-    model.compile({ optimizer: { className: "Adam", config: { learningRate: 0.02, beta1: 0.8 } }, loss: { name: "categorical_crossentropy", labelSmoothing: 0.1 }, metrics: ["accuracy"] });
+    model.compile({
+      optimizer: { className: "Adam", config: { learningRate: 0.02, beta1: 0.8 } }, loss: { name: "categorical_crossentropy", labelSmoothing: 0.1 },
+      metrics: ["accuracy"], weightedMetrics: ["mae"],
+    });
     const xs = tensor(Float32Array.from({ length: 6 * 12 }, (_, i) => Math.sin(i * 0.9)), [6, 4, 3]);
     const ys = tensor(Float32Array.from({ length: 18 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [6, 3]);
     const path = join(work, "compiled.keras");
     await saveModel(model, path);
     const ours = await loadModel(path);
-    expect(ours.compileArgs).not.toBeNull();
+    expect(ours.compileArgs?.weightedMetrics).toEqual(["mae"]);
     const [a, b] = [await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false }), await ours.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false })];
     expect(b.history).toEqual(a.history);
     model.getWeights().forEach((w, i) => expect([...ours.getWeights()[i]!.data]).toEqual([...w.data]));
@@ -163,16 +166,18 @@ os.environ["CUDA_VISIBLE_DEVICES"] = ""; os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3
 import keras
 m = keras.models.load_model(sys.argv[1])
 o = m.optimizer
-print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "beta_1": o.beta_1, "loss": m.loss.get_config() if hasattr(m.loss, "get_config") else str(m.loss), "metrics": m.get_compile_config()["metrics"]}))
+c = m.get_compile_config()
+print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "beta_1": o.beta_1, "loss": m.loss.get_config() if hasattr(m.loss, "get_config") else str(m.loss), "metrics": c["metrics"], "weighted": c["weighted_metrics"]}))
 `;
     const res = spawnSync(PYTHON, ["-c", script, path], { encoding: "utf8", timeout: 120_000 });
     expect(res.status, res.stderr.slice(-2000)).toBe(0);
-    const got = JSON.parse(res.stdout.trim().split("\n").pop()!) as { optimizer: string; lr: number; beta_1: number; loss: Record<string, unknown>; metrics: string[] };
+    const got = JSON.parse(res.stdout.trim().split("\n").pop()!) as { optimizer: string; lr: number; beta_1: number; loss: Record<string, unknown>; metrics: string[]; weighted: string[] };
     expect(got.optimizer).toBe("Adam");
     expect(got.lr).toBeCloseTo(0.02, 7);
     expect(got.beta_1).toBeCloseTo(0.8, 7);
     expect(got.loss.label_smoothing).toBeCloseTo(0.1, 7);
     expect(got.metrics).toEqual(["accuracy"]);
+    expect(got.weighted).toEqual(["mae"]);
     model.dispose();
   }, 180_000);
 });

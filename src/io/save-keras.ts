@@ -97,7 +97,7 @@ async function compileConfig(model: Model): Promise<JsonObject | null> {
   return {
     optimizer: { module: "keras.optimizers", class_name: opt.className, config: opt.getConfig() as JsonObject, registered_name: null },
     loss: Array.isArray(args.loss) ? args.loss.map(serialize) : serialize(args.loss),
-    loss_weights: null, metrics: (args.metrics ?? null) as Json, weighted_metrics: null,
+    loss_weights: null, metrics: (args.metrics ?? null) as Json, weighted_metrics: (args.weightedMetrics ?? null) as Json,
     run_eagerly: false, steps_per_execution: 1, jit_compile: false,
   };
 }

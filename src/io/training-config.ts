@@ -58,5 +58,6 @@ export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
   const loss = lossSpec(cfg.loss, model);
   if (!optimizer || !loss) return;
   const metrics = metricsSpec(cfg.metrics);
-  model.compile({ optimizer, loss, ...(metrics ? { metrics } : {}) });
+  const weightedMetrics = metricsSpec(cfg.weighted_metrics);
+  model.compile({ optimizer, loss, ...(metrics ? { metrics } : {}), ...(weightedMetrics ? { weightedMetrics } : {}) });
 }
