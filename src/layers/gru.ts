@@ -5,13 +5,12 @@
 // Shapes: input [B, T, I]; kernel [I, 3H], recurrentKernel [H, 3H]; outputs [B, T, H] or [B, H],
 // then h [B, H] (returnState). Packed layouts are described in assembly/gru.ts.
 import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
+import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
 import {
   CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, columns,
   type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
@@ -36,7 +35,6 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
    * Packed blocks. resetAfter: [kernel, recurrent, input bias, recurrent bias] (G = 3 panels).
    * Otherwise: [kernel zr, kernel h, recurrent zr, recurrent h, bias zr, bias h].
    */
-  private ptrs: number[] = [];
 
   constructor(args: GRUArgs<S>) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`GRU: expected an options object with units, got ${String(args)}`);
@@ -88,8 +86,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp], [columns(recurrent, H, 3 * H, 2 * H, H), H, 0, Hp],
         [bias.subarray(0, 2 * H), 1, 2, 1], [bias.subarray(2 * H), 1, 0, 1],
       ];
-    const Hq = (H + 15) & ~15;
-    const fresh = this.allocAll(blocks.map(([, , G, Kp]) => (G ? G * Hp : Hq) * Kp * 4));
+    const fresh = this.allocBlocks();
     withStaging(blocks.map(([src]) => src.length * 4), (staged) => {
       const f32 = heapF32();
       blocks.forEach(([src, K, G, Kp], i) => {
@@ -98,8 +95,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
       });
     });
-    this.freeWeights();
-    this.ptrs = fresh;
+    this.installBlocks(fresh);
   }
 
   protected readWeights(): Float32Array[] {
@@ -181,29 +177,19 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
   /**
    * The packed blocks, in weightSpecs order with each Keras weight's parts in a row: resetAfter
    * [kernel, recurrent, input bias, recurrent bias]; otherwise [kernel zr, kernel h, recurrent zr,
-   * recurrent h, bias zr, bias h]. Bias blocks only with useBias. The backward fills its
-   * gradient blocks in this order (src/train/backward-gru.ts).
+   * recurrent h, bias zr, bias h]. The backward fills its gradient blocks in this order
+   * (src/train/backward-gru.ts).
    */
-  override paramBlocks(): ParamBlock[] {
+  protected blockLengths(): number[] {
     const Hp = this.stateStride, I = this.inputDim, Hq = (this.units + 15) & ~15;
-    const p = this.ptrs;
-    const blocks = this.resetAfter
-      ? [{ ptr: p[0]!, length: 3 * Hp * I }, { ptr: p[1]!, length: 3 * Hp * Hp }, { ptr: p[2]!, length: 3 * Hp }, { ptr: p[3]!, length: 3 * Hp }]
-      : [
-        { ptr: p[0]!, length: 2 * Hp * I }, { ptr: p[1]!, length: Hq * I }, { ptr: p[2]!, length: 2 * Hp * Hp },
-        { ptr: p[3]!, length: Hq * Hp }, { ptr: p[4]!, length: 2 * Hp }, { ptr: p[5]!, length: Hq },
-      ];
-    return this.useBias ? blocks : blocks.slice(0, this.resetAfter ? 2 : 4);
+    return this.resetAfter
+      ? [3 * Hp * I, 3 * Hp * Hp, 3 * Hp, 3 * Hp]
+      : [2 * Hp * I, Hq * I, 2 * Hp * Hp, Hq * Hp, 2 * Hp, Hq];
   }
 
-  private freeWeights(): void {
-    for (const ptr of this.ptrs) arena.free(ptr);
-    this.ptrs = [];
-  }
-
-  dispose(): void {
-    this.freeWeights();
-    this.freeStates();
+  /** Two bias blocks in either form: input and recurrent bias, or the zr and h parts. */
+  protected override get biasBlockCount(): number {
+    return 2;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -5,13 +5,12 @@
 // gates i, f, c, o); outputs [B, T, H] (returnSequences) or [B, H], then h [B, H], c [B, H]
 // (returnState), then the cell sequence [B, T, H] (returnCellSequences, beyond Keras).
 import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
+import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
 import {
   CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs,
 } from "./recurrent.js";
@@ -48,9 +47,6 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
   readonly unitForgetBias: boolean;
   readonly returnCellSequences: C;
 
-  private kernelPtr = 0;
-  private recurrentPtr = 0;
-  private biasPtr = 0;
 
   constructor(args: LSTMArgs<S, C>) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`LSTM: expected an options object with units, got ${String(args)}`);
@@ -106,7 +102,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
   protected writeWeights(values: Float32Array[]): void {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
-    const fresh = this.allocAll([4 * Hp * I * 4, 4 * Hp * Hp * 4, 4 * Hp * 4]);
+    const fresh = this.allocBlocks();
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
       const f32 = heapF32();
@@ -117,18 +113,24 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
       k.pack_gates(rS!, H, H, 4, Hp, fresh[1]!);
       k.pack_gates(bS!, 1, H, 4, 1, fresh[2]!);
     });
-    this.freeWeights();
-    [this.kernelPtr, this.recurrentPtr, this.biasPtr] = fresh as [number, number, number];
+    this.installBlocks(fresh);
+  }
+
+  /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm.ts pack_gates). */
+  protected blockLengths(): number[] {
+    const G4 = 4 * this.stateStride;
+    return [G4 * this.inputDim, G4 * this.stateStride, G4];
   }
 
   protected readWeights(): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const sizes = [I * 4 * H, H * 4 * H, 4 * H];
+    const [w, u, b] = this.ptrs as [number, number, number];
     return withStaging(sizes.map((s) => s * 4), ([kS, rS, bS]) => {
-      k.unpack_gates(this.kernelPtr, I, H, 4, I, kS!);
-      k.unpack_gates(this.recurrentPtr, H, H, 4, Hp, rS!);
-      k.unpack_gates(this.biasPtr, 1, H, 4, 1, bS!);
+      k.unpack_gates(w, I, H, 4, I, kS!);
+      k.unpack_gates(u, H, H, 4, Hp, rS!);
+      k.unpack_gates(b, 1, H, 4, 1, bS!);
       const f32 = heapF32();
       const out = [f32.slice(kS! >> 2, (kS! >> 2) + sizes[0]!), f32.slice(rS! >> 2, (rS! >> 2) + sizes[1]!)];
       if (this.useBias) out.push(f32.slice(bS! >> 2, (bS! >> 2) + sizes[2]!));
@@ -149,38 +151,22 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     const I = this.inputDim, H = this.units, P = this.stateStride;
     const act = ACTIVATION_IDS[this.activation], rec = ACTIVATION_IDS[this.recurrentActivation];
     const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const [w, u, bias] = this.ptrs as [number, number, number];
     const pool = workerPool();
     if (!pool || !worthSplitting(B, T * 4 * H * (I + H))) {
-      kernels().lstm_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
+      kernels().lstm_forward(B, T, I, H, x, w, u, bias, act, rec, back,
         states[0]!, states[1]!, xw, z, y, cseq, this.trace, mask, zero, last);
       return;
     }
     // Rows are independent through every step, so each thread takes a slice of the batch: every
     // buffer is batch-major, so a slice is the same call on offset pointers.
     splitRows(pool, "lstm_forward", B, (b0, b1) => [
-      b1 - b0, T, I, H, x + b0 * T * I * 4, this.kernelPtr, this.recurrentPtr, this.biasPtr, act, rec, back,
+      b1 - b0, T, I, H, x + b0 * T * I * 4, w, u, bias, act, rec, back,
       states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,
       y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
       mask ? mask + b0 * T : 0, zero,
       last + b0 * P * 4,
     ]);
-  }
-
-  override paramBlocks(): ParamBlock[] {
-    const Hp = this.stateStride, G4 = 4 * Hp;
-    const blocks = [{ ptr: this.kernelPtr, length: G4 * this.inputDim }, { ptr: this.recurrentPtr, length: G4 * Hp }];
-    if (this.useBias) blocks.push({ ptr: this.biasPtr, length: G4 });
-    return blocks;
-  }
-
-  private freeWeights(): void {
-    for (const p of [this.kernelPtr, this.recurrentPtr, this.biasPtr]) if (p) arena.free(p);
-    this.kernelPtr = this.recurrentPtr = this.biasPtr = 0;
-  }
-
-  dispose(): void {
-    this.freeWeights();
-    this.freeStates();
   }
 
   override getConfig(): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { Tensor, tensor, toTensor, type NestedArray, type TensorLike } from "../
 import { core, heapF32 } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkPositiveInt, sizeOf, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
+import { Layer, checkBool, checkPositiveInt, sizeOf, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
 
 export interface RecurrentArgs<S extends boolean = boolean> {
   units: number;
@@ -371,15 +371,44 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   /** Allocates fresh blocks of these byte sizes, all or none. */
-  protected allocAll(sizes: readonly number[]): number[] {
+  // ---- packed weights ------------------------------------------------------------------------
+
+  /** The cell's packed weight blocks in wasm memory, in `blockLengths` order (0 = none yet). */
+  protected ptrs: number[] = [];
+  /** Float count of each packed block, padding included; the bias blocks come last. */
+  protected abstract blockLengths(): number[];
+  /** How many of the last blocks hold biases (left out of training without useBias). */
+  protected get biasBlockCount(): number {
+    return 1;
+  }
+
+  /** Fresh blocks of `blockLengths()` (all or none), for writeWeights to fill and then install. */
+  protected allocBlocks(): number[] {
     const fresh: number[] = [];
     try {
-      for (const s of sizes) fresh.push(arena.alloc(s));
+      for (const n of this.blockLengths()) fresh.push(arena.alloc(n * 4));
     } catch (err) {
       for (const p of fresh) arena.free(p);
       throw err;
     }
     return fresh;
+  }
+
+  /** Installs filled blocks from allocBlocks, freeing the previous ones. */
+  protected installBlocks(fresh: number[]): void {
+    for (const p of this.ptrs) arena.free(p);
+    this.ptrs = fresh;
+  }
+
+  override paramBlocks(): ParamBlock[] {
+    const lengths = this.blockLengths();
+    const blocks = this.ptrs.map((ptr, i) => ({ ptr, length: lengths[i]! }));
+    return this.useBias ? blocks : blocks.slice(0, blocks.length - this.biasBlockCount);
+  }
+
+  dispose(): void {
+    this.installBlocks([]);
+    this.freeStates();
   }
 
   protected get kernels() {

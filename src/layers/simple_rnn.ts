@@ -3,13 +3,12 @@
 // Shapes: input [B, T, I]; kernel [I, H], recurrentKernel [H, H], bias [H]; outputs [B, T, H] or
 // [B, H], then h [B, H] (returnState). Units are padded to 16 for the GEMM (assembly/simple_rnn.ts).
 import { ACTIVATION_IDS } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, NestedArray } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkOptions, withStaging, type Buf, type ParamBlock, type WeightSpec } from "./layer.js";
+import { checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
 import {
   RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
 } from "./recurrent.js";
@@ -20,9 +19,6 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   readonly className = "SimpleRNN";
   readonly stateNames = ["h"] as const;
   declare readonly returnState: S;
-  private kernelPtr = 0;
-  private recurrentPtr = 0;
-  private biasPtr = 0;
 
   constructor(args: SimpleRNNArgs<S>) {
     if (typeof args !== "object" || args === null) throw new WasmRnnError(`SimpleRNN: expected an options object with units, got ${String(args)}`);
@@ -59,7 +55,7 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   protected writeWeights(values: Float32Array[]): void {
     const k = this.kernels;
     const H = this.units, Hq = this.stateStride, I = this.inputDim;
-    const fresh = this.allocAll([Hq * I * 4, Hq * Hq * 4, Hq * 4]);
+    const fresh = this.allocBlocks();
     const f32 = heapF32();
     f32.fill(0, fresh[2]! >> 2, (fresh[2]! >> 2) + Hq);
     if (this.useBias) f32.set(values[2]!, fresh[2]! >> 2);
@@ -70,19 +66,24 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
       k.pack_panel16(kS!, H, I, H, I, fresh[0]!);
       k.pack_panel16(rS!, H, H, H, Hq, fresh[1]!);
     });
-    this.freeWeights();
-    [this.kernelPtr, this.recurrentPtr, this.biasPtr] = fresh as [number, number, number];
+    this.installBlocks(fresh);
+  }
+
+  /** kernel, recurrent kernel, bias: 16-wide panels (pack_panel16), units padded to 16. */
+  protected blockLengths(): number[] {
+    const Hq = this.stateStride;
+    return [Hq * this.inputDim, Hq * Hq, Hq];
   }
 
   protected readWeights(): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hq = this.stateStride, I = this.inputDim;
     return withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
-      k.unpack_panel16(this.kernelPtr, I, H, I, kS!);
-      k.unpack_panel16(this.recurrentPtr, H, H, Hq, rS!);
+      k.unpack_panel16(this.ptrs[0]!, I, H, I, kS!);
+      k.unpack_panel16(this.ptrs[1]!, H, H, Hq, rS!);
       const f32 = heapF32();
       const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * H), f32.slice(rS! >> 2, (rS! >> 2) + H * H)];
-      if (this.useBias) out.push(f32.slice(this.biasPtr >> 2, (this.biasPtr >> 2) + H));
+      if (this.useBias) out.push(f32.slice(this.ptrs[2]! >> 2, (this.ptrs[2]! >> 2) + H));
       return out;
     });
   }
@@ -97,33 +98,17 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     const xw = scratch, z = xw + align(B * T * this.stateStride * 4);
     const I = this.inputDim, H = this.units, P = this.stateStride;
     const act = ACTIVATION_IDS[this.activation], back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const [w, u, bias] = this.ptrs as [number, number, number];
     const pool = workerPool();
     if (pool && worthSplitting(B, T * H * (I + H))) {
       // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
       splitRows(pool, "simple_rnn_forward", B, (b0, b1) => [b1 - b0, T, I, H, x + b0 * T * I * 4,
-        this.kernelPtr, this.recurrentPtr, this.biasPtr, act, back, states[0]! + b0 * P * 4, xw + b0 * T * P * 4,
+        w, u, bias, act, back, states[0]! + b0 * P * 4, xw + b0 * T * P * 4,
         z + b0 * P * 4, y ? y + b0 * T * H * 4 : 0, mask ? mask + b0 * T : 0, zero, last + b0 * P * 4,
         this.trace ? this.trace + b0 * T * 2 * P * 4 : 0]);
       return;
     }
-    kernels().simple_rnn_forward(B, T, I, H, x, this.kernelPtr, this.recurrentPtr, this.biasPtr,
+    kernels().simple_rnn_forward(B, T, I, H, x, w, u, bias,
       act, back, states[0]!, xw, z, y, mask, zero, last, this.trace);
-  }
-
-  override paramBlocks(): ParamBlock[] {
-    const Hq = this.stateStride;
-    const blocks = [{ ptr: this.kernelPtr, length: Hq * this.inputDim }, { ptr: this.recurrentPtr, length: Hq * Hq }];
-    if (this.useBias) blocks.push({ ptr: this.biasPtr, length: Hq });
-    return blocks;
-  }
-
-  private freeWeights(): void {
-    for (const p of [this.kernelPtr, this.recurrentPtr, this.biasPtr]) if (p) arena.free(p);
-    this.kernelPtr = this.recurrentPtr = this.biasPtr = 0;
-  }
-
-  dispose(): void {
-    this.freeWeights();
-    this.freeStates();
   }
 }
