@@ -58,8 +58,7 @@ export function gru_reset_after_forward(
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + <usize>(b * T + s) * TW;
       if (stepMasked(mask, b * T + t)) {
-        if (trace) memory.fill(tr, 0, TW);
-        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput, trace ? tr : 0, TW);
         continue;
       }
       const xr = xw + (<usize>(b * T + t) * <usize>G3 << 2);
@@ -141,8 +140,7 @@ export function gru_reset_before_forward(
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + <usize>(b * T + s) * TW;
       if (stepMasked(mask, b * T + t)) {
-        if (trace) memory.fill(tr, 0, TW);
-        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput, trace ? tr : 0, TW);
         continue;
       }
       const zrr = zr + (<usize>b * <usize>G2 << 2);

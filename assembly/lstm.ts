@@ -54,8 +54,7 @@ export function lstm_forward(
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + (<usize>(b * T + s) * <usize>(6 * Hp) << 2);
       if (stepMasked(mask, b * T + t)) {
-        if (trace) memory.fill(tr, 0, <usize>(6 * Hp) << 2);
-        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput);
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hp << 2), H, zeroOutput, trace ? tr : 0, <usize>(6 * Hp) << 2);
         // the cell state carries over unchanged, so the cell sequence repeats it
         if (cseq) {
           for (let g = 0; g < (Hp >> 2); g++) storeLanes(cseq + outRow + (<usize>g << 4), v128.load(cr + (<usize>g << 4)), H - (g << 2));

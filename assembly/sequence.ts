@@ -14,8 +14,11 @@ import { storeLanes } from "./simd";
 // A masked step of a recurrent kernel: the row's output is its latest output `last` [Hp]
 // (Keras zero_output_for_mask = false) or zeros (zeroOutput = 1, and then `last` becomes zero
 // too, as Keras's carried output does). outRow [H] may be 0 (no output sequence wanted).
+// traceRow (0 = no trace) is the step's row of a training trace, traceBytes long: zeroed, so the
+// backward's whole-sequence products over the trace read zeros, not stale memory, there.
 // @ts-ignore: decorator
-@inline export function maskedStepOutput(outRow: usize, last: usize, H: i32, zeroOutput: i32): void {
+@inline export function maskedStepOutput(outRow: usize, last: usize, H: i32, zeroOutput: i32, traceRow: usize, traceBytes: usize): void {
+  if (traceRow) memory.fill(traceRow, 0, traceBytes);
   const Hp = (H + 3) & ~3;
   if (zeroOutput) memory.fill(last, 0, <usize>Hp << 2);
   if (outRow) {

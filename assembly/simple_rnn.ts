@@ -39,8 +39,7 @@ export function simple_rnn_forward(
       const outRow = <usize>(b * T + s) * <usize>H << 2;
       const tr = trace + (<usize>(b * T + s) * <usize>(2 * Hq) << 2);
       if (stepMasked(mask, b * T + t)) {
-        if (trace) memory.fill(tr, 0, <usize>(2 * Hq) << 2);
-        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput);
+        maskedStepOutput(y ? y + outRow : 0, last + (<usize>b * <usize>Hq << 2), H, zeroOutput, trace ? tr : 0, <usize>(2 * Hq) << 2);
         continue;
       }
       const zr = z + (<usize>b * <usize>Hq << 2);
