@@ -151,7 +151,8 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     const I = this.inputDim, H = this.units, P = this.stateStride;
     const act = ACTIVATION_IDS[this.activation], rec = ACTIVATION_IDS[this.recurrentActivation];
     const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
-    const [w, u, bias] = this.ptrs as [number, number, number];
+    // per call on the predict path: indexing, not destructuring (which iterates)
+    const p = this.ptrs, w = p[0]!, u = p[1]!, bias = p[2]!;
     const pool = workerPool();
     if (!pool || !worthSplitting(B, T * 4 * H * (I + H))) {
       kernels().lstm_forward(B, T, I, H, x, w, u, bias, act, rec, back,

@@ -98,7 +98,8 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     const xw = scratch, z = xw + align(B * T * this.stateStride * 4);
     const I = this.inputDim, H = this.units, P = this.stateStride;
     const act = ACTIVATION_IDS[this.activation], back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
-    const [w, u, bias] = this.ptrs as [number, number, number];
+    // per call on the predict path: indexing, not destructuring (which iterates)
+    const p = this.ptrs, w = p[0]!, u = p[1]!, bias = p[2]!;
     const pool = workerPool();
     if (pool && worthSplitting(B, T * H * (I + H))) {
       // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
