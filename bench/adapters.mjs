@@ -10,7 +10,9 @@
 // Each load*() imports its packages lazily and throws if they are missing or broken, so run.mjs can
 // skip that peer with the reason instead of failing the whole bench.
 
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { buildLstmOnnx } from "./onnx-model.mjs";
 
 /** Installed version of a package (for the results file), or null. Read from node_modules directly:
@@ -39,6 +41,57 @@ export function fromTimeMajor(y, B, T, H) {
     for (let b = 0; b < B; b++) out.set(y.subarray((t * B + b) * H, (t * B + b + 1) * H), (b * T + t) * H);
   }
   return out;
+}
+
+/** mulberry32: tiny seeded PRNG, so every run and every implementation sees the same numbers. */
+export function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n floats uniform in [lo, hi) from `rand`. */
+export function uniform(rand, n, lo, hi) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
+  return out;
+}
+
+/**
+ * The machine and software a result came from. VMs often mask the CPU's model name ("AMD EPYC");
+ * family/model and the AVX-512 flag tell the generation (family 25 = Zen 3/4, 26 = Zen 5), which
+ * matters a lot for native peers.
+ */
+export function machineInfo() {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  let cpuId = null;
+  let avx512 = null;
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const field = (k) => new RegExp(`^${k}\\s*:\\s*(.+)$`, "m").exec(info)?.[1];
+    cpu = field("model name") ?? cpu;
+    cpuId = `family ${field("cpu family")} model ${field("model")}`;
+    avx512 = /\bavx512f\b/.test(field("flags") ?? "");
+  } catch {}
+  let git = null;
+  try {
+    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: new URL(".", import.meta.url), encoding: "utf8" }).trim();
+  } catch {}
+  return {
+    cpu, cpuId, avx512,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    loadAvg: os.loadavg(),
+    platform: `${os.platform()} ${os.arch()}`,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    git,
+  };
 }
 
 // ---- ours: wasm-rnn -----------------------------------------------------------------------------

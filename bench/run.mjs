@@ -15,7 +15,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { loadOrtNode, loadOrtWeb, loadOurs, loadTfjsWasm, ortNodeNotNative } from "./adapters.mjs";
+import { loadOrtNode, loadOrtWeb, loadOurs, loadTfjsWasm, ortNodeNotNative, machineInfo, rng, uniform } from "./adapters.mjs";
 import { fmtMs, fmtNum, gflopsTable, markdownTable, svgChart } from "./report.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -44,23 +44,6 @@ const TOLERANCE = 1e-4; // max abs difference to ours before a peer's numbers co
 
 // ---- data -------------------------------------------------------------------------------------
 
-/** mulberry32: tiny seeded PRNG, so every run and every implementation sees the same numbers. */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uniform(rand, n, lo, hi) {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
-  return out;
-}
 
 /** Keras-layout weights uniform(-0.1, 0.1) and input uniform(-1, 1), seeded per shape. */
 function makeData({ B, T, I, H }, seed) {
@@ -117,40 +100,6 @@ function maxAbsDiff(a, b) {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
-}
-
-// ---- machine ----------------------------------------------------------------------------------
-
-function machineInfo(adapters) {
-  // VMs often mask the model name ("AMD EPYC"); family/model and the AVX-512 flag tell the
-  // generation (family 25 = Zen 3/4, 26 = Zen 5), which matters a lot for native peers.
-  let cpu = os.cpus()[0]?.model ?? "unknown";
-  let cpuId = null;
-  let avx512 = null;
-  try {
-    const info = readFileSync("/proc/cpuinfo", "utf8");
-    const field = (k) => new RegExp(`^${k}\\s*:\\s*(.+)$`, "m").exec(info)?.[1];
-    cpu = field("model name") ?? cpu;
-    cpuId = `family ${field("cpu family")} model ${field("model")}`;
-    avx512 = /\bavx512f\b/.test(field("flags") ?? "");
-  } catch {}
-  let git = null;
-  try {
-    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: HERE, encoding: "utf8" }).trim();
-  } catch {}
-  return {
-    cpu,
-    cpuId,
-    avx512,
-    cores: os.cpus().length,
-    memoryBytes: os.totalmem(),
-    platform: `${os.platform()} ${os.arch()}`,
-    node: process.versions.node,
-    v8: process.versions.v8,
-    wasmRnn: adapters.find((a) => a.name === "ours")?.version ?? null,
-    git,
-    peers: Object.fromEntries(adapters.filter((a) => a.name !== "ours").map((a) => [a.name, a.version])),
-  };
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -393,7 +342,11 @@ async function main() {
   const results = {
     date,
     quick: QUICK,
-    machine: machineInfo(adapters),
+    machine: {
+      ...machineInfo(),
+      wasmRnn: adapters.find((a) => a.name === "ours")?.version ?? null,
+      peers: Object.fromEntries(adapters.filter((a) => a.name !== "ours").map((a) => [a.name, a.version])),
+    },
     settings: {
       ...SETTINGS,
       threads: 1,

@@ -17,7 +17,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { versionOf } from "./adapters.mjs";
+import { machineInfo, rng, uniform, versionOf } from "./adapters.mjs";
 import { fmtMs, fmtNum } from "./report.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -54,23 +54,6 @@ const TINY_EPS = 1e-12;
 
 // ---- data -------------------------------------------------------------------------------------
 
-/** mulberry32, as run.mjs: the same numbers in every run and for every implementation. */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uniform(rand, n, lo, hi) {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * rand();
-  return out;
-}
 
 /** Keras layouts: LSTM kernel [I, 4H], recurrent [H, 4H], bias [4H] (gates i, f, c, o); Dense [H, U], [U]. */
 function makeData({ B, T, I, H, U, seq }, seed) {
@@ -545,32 +528,6 @@ async function benchShape(shape, ours, peers, skipped) {
 
 // ---- processes --------------------------------------------------------------------------------
 
-function machineInfo() {
-  let cpu = os.cpus()[0]?.model ?? "unknown";
-  let cpuId = null;
-  let avx512 = null;
-  try {
-    const info = readFileSync("/proc/cpuinfo", "utf8");
-    const field = (k) => new RegExp(`^${k}\\s*:\\s*(.+)$`, "m").exec(info)?.[1];
-    cpu = field("model name") ?? cpu;
-    cpuId = `family ${field("cpu family")} model ${field("model")}`;
-    avx512 = /\bavx512f\b/.test(field("flags") ?? "");
-  } catch {}
-  let git = null;
-  try {
-    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: HERE, encoding: "utf8" }).trim();
-  } catch {}
-  return {
-    cpu, cpuId, avx512,
-    cores: os.cpus().length,
-    memoryBytes: os.totalmem(),
-    loadAvg: os.loadavg(),
-    platform: `${os.platform()} ${os.arch()}`,
-    node: process.versions.node,
-    v8: process.versions.v8,
-    git,
-  };
-}
 
 async function runAll({ cpu }) {
   const ours = CHILD === "relaxed" ? await loadOurs("ours-relaxed", "relaxed") : await loadOurs("ours", "plain");
