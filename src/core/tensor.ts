@@ -133,3 +133,9 @@ export function toTensor(x: TensorLike, who: string): Tensor {
   }
   return tensor(x, undefined, "float32");
 }
+
+/** Rows [from, to) of the first axis, as a view on the same data (no copy). */
+export function sliceRows(t: Tensor, from: number, to: number): Tensor {
+  const row = t.size / t.shape[0]!;
+  return new Tensor(t.data.subarray(from * row, to * row), [to - from, ...t.shape.slice(1)], t.dtype);
+}

@@ -5,7 +5,7 @@
 // memory; a call copies the inputs in, runs one kernel call per layer, and copies the outputs out.
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { Tensor, sliceRows, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
 import { Bidirectional } from "../layers/bidirectional.js";
 import { InputLayer } from "../layers/input.js";
@@ -244,10 +244,7 @@ export class Model {
     const parts: Tensor[][] = [];
     for (let b0 = 0; b0 < B; b0 += batchSize) {
       const n = Math.min(batchSize, B - b0);
-      const slice = tensors.map((t) => {
-        const row = t.size / B;
-        return new Tensor(t.data.subarray(b0 * row, (b0 + n) * row), [n, ...t.shape.slice(1)], t.dtype);
-      });
+      const slice = tensors.map((t) => sliceRows(t, b0, b0 + n));
       const out = this.run(slice);
       parts.push(Array.isArray(out) ? out : [out]);
     }

@@ -12,7 +12,7 @@
 // classSampleWeights); classes missing from it weigh 1.
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Rng, nextSeed } from "../core/random.js";
-import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
+import { Tensor, sliceRows, tensor, type TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { toTargets, type Trainer } from "./trainer.js";
 
@@ -295,10 +295,7 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
     if (at === 0 || at === n) {
       throw new WasmRnnError(`${who}: expected validationSplit ${split} of ${n} rows to leave rows for both training and validation, got ${at === 0 ? "none" : "all"} for training`);
     }
-    const rows = (t: Tensor, a: number, b: number) => {
-      const row = t.size / t.shape[0]!;
-      return new Tensor(t.data.subarray(a * row, b * row), [b - a, ...t.shape.slice(1)], t.dtype);
-    };
+    const rows = sliceRows;
     const part = (w: (Tensor | null)[] | null, a: number, b: number) => w && w.map((t) => t && rows(t, a, b));
     val = { xs: xs.map((t) => rows(t, at, n)), ys: ys.map((t) => rows(t, at, n)), n: n - at, ws: part(ws, at, n) };
     xs = xs.map((t) => rows(t, 0, at));

@@ -23,7 +23,7 @@
 // saturated prediction is wrong).
 import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { core, type CoreExports } from "../core/wasm.js";
+import { core } from "../core/wasm.js";
 import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
