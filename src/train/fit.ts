@@ -11,6 +11,7 @@
 // {class: weight} becomes per-sample weights from the targets of a single [N, F] output (see
 // classSampleWeights); classes missing from it weigh 1.
 import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { checkOptions, checkPositiveInt } from "../layers/layer.js";
 import { Rng, nextSeed } from "../core/random.js";
 import { Tensor, sliceRows, tensor, type TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
@@ -91,11 +92,8 @@ export type SampleWeight = TensorLike | (TensorLike | null | undefined)[];
 /** { class index: weight }, as Keras's class_weight dict. */
 export type ClassWeight = Record<number, number>;
 
-const posInt = (who: string, name: string, v: unknown, fallback: number): number => {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new WasmRnnError(`${who}: expected ${name} to be a positive integer, got ${JSON.stringify(v)}`);
-  return v;
-};
+const posInt = (who: string, name: string, v: unknown, fallback: number): number =>
+  v === undefined ? fallback : checkPositiveInt(who, name, v);
 
 /** Inputs, targets and sample weights as tensors with matching row counts. */
 function prepare(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], who: string,
@@ -265,12 +263,8 @@ class LossTracker {
 export async function fit(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
   options: FitOptions = {}): Promise<History> {
   const who = `Model '${model.name}': fit`;
-  if (typeof options !== "object" || options === null) throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
-  const known = ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData", "validationSplit", "callbacks",
-    "sampleWeight", "classWeight"];
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(k)}; expected one of ${known.join(", ")}`);
-  }
+  checkOptionsObject(who, options, ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData",
+    "validationSplit", "callbacks", "sampleWeight", "classWeight"]);
   const epochs = posInt(who, "epochs", options.epochs, 1);
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
   const initialEpoch = options.initialEpoch ?? 0;
@@ -367,7 +361,7 @@ function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, b
 export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
   options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
   const who = `Model '${model.name}': evaluate`;
-  checkOptions(who, options, ["batchSize", "returnDict", "sampleWeight"]);
+  checkOptionsObject(who, options, ["batchSize", "returnDict", "sampleWeight"]);
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
   const { xs, ys, n, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, null);
   const results = evaluateRows(trainer, xs, ys, n, batchSize, ws);
@@ -379,14 +373,13 @@ export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | T
 export async function trainOnBatch(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
   options: TrainOnBatchOptions = {}): Promise<number> {
   const who = `Model '${model.name}': trainOnBatch`;
-  checkOptions(who, options, ["sampleWeight", "classWeight"]);
+  checkOptionsObject(who, options, ["sampleWeight", "classWeight"]);
   const { xs, ys, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, options.classWeight);
   return trainer.trainOnBatch(xs, ys, undefined, ws);
 }
 
-function checkOptions(who: string, options: unknown, known: string[]): void {
+/** An options object with only known keys (layer.ts's checkOptions does the keys). */
+function checkOptionsObject(who: string, options: unknown, known: readonly string[]): void {
   if (typeof options !== "object" || options === null) throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(k)}; expected one of ${known.join(", ")}`);
-  }
+  checkOptions(who, options, known);
 }

@@ -9,7 +9,7 @@ import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
 import { Rng, nextSeed } from "../core/random.js";
 import { heapF32 } from "../core/wasm.js";
-import { sizeOf, type Buf, type Layer, type ParamBlock } from "../layers/layer.js";
+import { sizeOf, writeBufs, type Buf, type Layer, type ParamBlock } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
 import { Activation } from "../layers/simple.js";
@@ -455,13 +455,10 @@ function metricKeys(model: Model, plain: string[][], weighted: string[][]): Metr
 
 /** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer. */
 function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
+  if (!rows) return writeBufs([b], [t]);
   const f32 = heapF32();
   const view = t.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
   const rowSize = t.size / t.shape[0]!;
-  if (!rows) {
-    view.set(t.data, b.ptr >> 2);
-    return;
-  }
   rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
 }
 
