@@ -10,3 +10,14 @@ export class WasmRnnError extends Error {
 export function fmtShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? "null" : String(d))).join(", ")}]`;
 }
+
+/** A value as an error message shows what came: JSON where it can, NaN / Infinity / undefined by name. */
+export function describeValue(v: unknown): string {
+  if (typeof v === "number") return String(v);
+  if (v === undefined) return "undefined";
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -22,8 +22,9 @@
 // to match Keras's values and gradients (the clipped probability form gives zero gradients where a
 // saturated prediction is wrong).
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
 import { core } from "../core/wasm.js";
+import { checkBool } from "../layers/layer.js";
 import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
@@ -181,7 +182,7 @@ export function getLoss(spec: LossSpec, who?: string): Loss {
 function resolve(spec: LossSpec, who: string, owner: string | undefined): Loss {
   if (typeof spec === "string") return new KerasLoss(findEntry(spec, who), defaults(), who, owner);
   if (typeof spec !== "object" || spec === null) {
-    throw new WasmRnnError(`${who}: expected a loss name, { name, ... } or a Keras config { className, config }, got ${describe(spec)}`);
+    throw new WasmRnnError(`${who}: expected a loss name, { name, ... } or a Keras config { className, config }, got ${describeValue(spec)}`);
   }
   const o = spec as Record<string, unknown>;
   if ("className" in o || "class_name" in o) return fromKerasConfig(o, who, owner);
@@ -189,7 +190,7 @@ function resolve(spec: LossSpec, who: string, owner: string | undefined): Loss {
   const entry = findEntry(o.name, who);
   const lw = `${who}: loss "${entry.name}"`;
   const s = defaults();
-  s.fromLogits = bool(lw, "fromLogits", o.fromLogits);
+  s.fromLogits = checkBool(lw, "fromLogits", o.fromLogits, false);
   s.labelSmoothing = smoothing(lw, "labelSmoothing", o.labelSmoothing);
   s.delta = positive(lw, "delta", o.delta, 1);
   s.reduction = reduction(lw, o.reduction);
@@ -215,23 +216,23 @@ function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string 
   const lw = `${who}: loss "${entry.className}"`;
   const c = (o.config ?? {}) as Record<string, unknown>;
   if (typeof c !== "object" || c === null || Array.isArray(c)) {
-    throw new WasmRnnError(`${lw}: expected config to be an object, got ${describe(o.config)}`);
+    throw new WasmRnnError(`${lw}: expected config to be an object, got ${describeValue(o.config)}`);
   }
   checkKeys(lw, "config", c, kerasConfigKeys(entry));
   if (c.axis !== undefined && c.axis !== -1) {
-    throw new WasmRnnError(`${lw}: expected axis -1 (the last axis), got ${describe(c.axis)}`);
+    throw new WasmRnnError(`${lw}: expected axis -1 (the last axis), got ${describeValue(c.axis)}`);
   }
   if (c.ignore_class !== undefined && c.ignore_class !== null) {
-    throw new WasmRnnError(`${lw}: expected ignore_class null, got ${describe(c.ignore_class)} (ignore_class is not supported)`);
+    throw new WasmRnnError(`${lw}: expected ignore_class null, got ${describeValue(c.ignore_class)} (ignore_class is not supported)`);
   }
   if (c.dtype !== undefined && c.dtype !== null && c.dtype !== "float32") {
-    throw new WasmRnnError(`${lw}: expected dtype "float32" or null, got ${describe(c.dtype)}`);
+    throw new WasmRnnError(`${lw}: expected dtype "float32" or null, got ${describeValue(c.dtype)}`);
   }
   if (c.name !== undefined && typeof c.name !== "string") {
-    throw new WasmRnnError(`${lw}: expected name to be a string, got ${describe(c.name)}`);
+    throw new WasmRnnError(`${lw}: expected name to be a string, got ${describeValue(c.name)}`);
   }
   const s = defaults();
-  s.fromLogits = bool(lw, "from_logits", c.from_logits);
+  s.fromLogits = checkBool(lw, "from_logits", c.from_logits, false);
   s.labelSmoothing = smoothing(lw, "label_smoothing", c.label_smoothing);
   s.delta = positive(lw, "delta", c.delta, 1);
   s.reduction = reduction(lw, c.reduction);
@@ -304,7 +305,7 @@ class KerasLoss implements Loss {
     checkShape(lw, "target", targetShape);
     if (predShape.length < 1) throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
     if (targetDtype !== "float32" && targetDtype !== "int32") {
-      throw new WasmRnnError(`${lw}: expected targets of dtype "float32" or "int32", got ${describe(targetDtype)}`);
+      throw new WasmRnnError(`${lw}: expected targets of dtype "float32" or "int32", got ${describeValue(targetDtype)}`);
     }
     const outer = predShape.slice(0, -1);
     if (this.sparse) {
@@ -431,16 +432,6 @@ export function logitsLossFor(loss: Loss, activation: string): Loss | null {
 // ----------------------------------------------------------------------------------------------
 // option checks
 
-function describe(v: unknown): string {
-  if (v === undefined) return "undefined";
-  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 function checkKeys(who: string, what: string, o: object, known: readonly string[]): void {
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
@@ -449,16 +440,10 @@ function checkKeys(who: string, what: string, o: object, known: readonly string[
   }
 }
 
-function bool(who: string, option: string, v: unknown): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describe(v)}`);
-  return v;
-}
-
 function smoothing(who: string, option: string, v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-    throw new WasmRnnError(`${who}: expected ${option} to be a number in [0, 1], got ${describe(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be a number in [0, 1], got ${describeValue(v)}`);
   }
   return v;
 }
@@ -466,7 +451,7 @@ function smoothing(who: string, option: string, v: unknown): number {
 function positive(who: string, option: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) {
-    throw new WasmRnnError(`${who}: expected ${option} to be a positive number, got ${describe(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be a positive number, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -475,7 +460,7 @@ function reduction(who: string, v: unknown): LossReduction {
   if (v === undefined) return "sum_over_batch_size";
   if (typeof v !== "string" || !REDUCTIONS.includes(v)) {
     throw new WasmRnnError(
-      `${who}: expected reduction ${REDUCTIONS.map((r) => JSON.stringify(r)).join(", ")}, got ${describe(v)}` +
+      `${who}: expected reduction ${REDUCTIONS.map((r) => JSON.stringify(r)).join(", ")}, got ${describeValue(v)}` +
         (v === "none" || v === null ? ' (reduction "none" gives no single value to train on and is not supported)' : ""),
     );
   }
@@ -484,7 +469,7 @@ function reduction(who: string, v: unknown): LossReduction {
 
 function checkShape(who: string, what: string, shape: readonly number[]): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new WasmRnnError(`${who}: expected the ${what} shape to be a list of non-negative integers, got ${describe(shape)}`);
+    throw new WasmRnnError(`${who}: expected the ${what} shape to be a list of non-negative integers, got ${describeValue(shape)}`);
   }
 }
 

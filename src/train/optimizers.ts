@@ -21,7 +21,7 @@
 // such a lane stays exactly 0, as does any weight whose gradient and state are zero. clipnorm
 // treats each block as one Keras variable (zero padding does not change its norm).
 import { arena } from "../core/arena.js";
-import { WasmRnnError } from "../core/errors.js";
+import { WasmRnnError, describeValue } from "../core/errors.js";
 import { core, heapF32 } from "../core/wasm.js";
 import { trainKernels } from "./kernels.js";
 import { checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
@@ -142,16 +142,6 @@ const BASE_KEYS = [
 
 const f32 = Math.fround;
 
-function describe(v: unknown): string {
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
-  if (v === undefined) return "undefined";
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 /** A finite number in [lo, hi] (bounds open where `open` says). */
 function checkNumber(who: string, option: string, v: unknown, fallback: number, lo: number, hi: number,
   open: { lo?: boolean; hi?: boolean } = {}): number {
@@ -162,14 +152,14 @@ function checkNumber(who: string, option: string, v: unknown, fallback: number, 
     const range = hi === Infinity
       ? (open.lo ? `a finite number above ${lo}` : `a finite number >= ${lo}`)
       : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
-    throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describe(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
   }
   return v as number;
 }
 
 function checkFlag(who: string, option: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
-  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describe(v)}`);
+  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describeValue(v)}`);
   return v;
 }
 
@@ -177,14 +167,14 @@ function checkFlag(who: string, option: string, v: unknown, fallback: boolean): 
 function checkOptional(who: string, option: string, v: unknown, zeroOk = false): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== "number" || !Number.isFinite(v) || (zeroOk ? v < 0 : v <= 0)) {
-    throw new WasmRnnError(`${who}: expected ${option} to be null or a finite number ${zeroOk ? ">= 0" : "above 0"}, got ${describe(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be null or a finite number ${zeroOk ? ">= 0" : "above 0"}, got ${describeValue(v)}`);
   }
   return v;
 }
 
 function checkNull(who: string, option: string, v: unknown): void {
   if (v !== undefined && v !== null) {
-    throw new WasmRnnError(`${who}: expected ${option} to be null (not supported by wasm-rnn), got ${describe(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be null (not supported by wasm-rnn), got ${describeValue(v)}`);
   }
 }
 
@@ -269,7 +259,7 @@ export class LearningRateSchedule {
   /** `who` names the optimizer in errors ("Adam"). */
   constructor(spec: LearningRateScheduleSpec, who = "LearningRateSchedule") {
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-      throw new WasmRnnError(`${who}: expected a learning-rate schedule { className, config }, got ${describe(spec)}`);
+      throw new WasmRnnError(`${who}: expected a learning-rate schedule { className, config }, got ${describeValue(spec)}`);
     }
     const s = spec as unknown as Record<string, unknown>;
     checkOptions(`${who}: learning-rate schedule`, s, ["className", "class_name", "config", "module", "registered_name"]);
@@ -279,15 +269,15 @@ export class LearningRateSchedule {
       : undefined;
     if (!className) {
       throw new WasmRnnError(
-        `${who}: expected a learning-rate schedule className (${SCHEDULE_NAMES.join(", ")}), got ${describe(name)}`,
+        `${who}: expected a learning-rate schedule className (${SCHEDULE_NAMES.join(", ")}), got ${describeValue(name)}`,
       );
     }
     if (s.module !== undefined && s.module !== null && typeof s.module !== "string") {
-      throw new WasmRnnError(`${who}: expected the ${className} schedule's module to be a string, got ${describe(s.module)}`);
+      throw new WasmRnnError(`${who}: expected the ${className} schedule's module to be a string, got ${describeValue(s.module)}`);
     }
     const raw = s.config;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new WasmRnnError(`${who}: expected the ${className} schedule's config to be an object, got ${describe(raw)}`);
+      throw new WasmRnnError(`${who}: expected the ${className} schedule's config to be an object, got ${describeValue(raw)}`);
     }
     this.className = className;
     const w = `${who}: learning-rate schedule ${className}`;
@@ -312,19 +302,19 @@ export class LearningRateSchedule {
     const num = (snake: string, lo: number, open = false): number => {
       const v = config[snake];
       if (typeof v !== "number" || !Number.isFinite(v) || (open ? v <= lo : v < lo)) {
-        throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a finite number ${open ? "above" : ">="} ${lo}, got ${describe(v)}`);
+        throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a finite number ${open ? "above" : ">="} ${lo}, got ${describeValue(v)}`);
       }
       return v;
     };
     const finite = (snake: string): number => num(snake, -Infinity);
     const flag = (snake: string): boolean => {
       const v = config[snake];
-      if (typeof v !== "boolean") throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a boolean, got ${describe(v)}`);
+      if (typeof v !== "boolean") throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a boolean, got ${describeValue(v)}`);
       return v;
     };
     const nm = config.name;
     if (nm !== null && (typeof nm !== "string" || nm.length === 0)) {
-      throw new WasmRnnError(`${w}: expected name to be a non-empty string, got ${describe(nm)}`);
+      throw new WasmRnnError(`${w}: expected name to be a non-empty string, got ${describeValue(nm)}`);
     }
     const lr0 = className === "PiecewiseConstantDecay" ? 0 : f32(num("initial_learning_rate", 0));
 
@@ -352,15 +342,15 @@ export class LearningRateSchedule {
       case "PiecewiseConstantDecay": {
         const b = config.boundaries, v = config.values;
         if (!Array.isArray(b) || b.length === 0 || !b.every((x) => typeof x === "number" && Number.isFinite(x))) {
-          throw new WasmRnnError(`${w}: expected boundaries to be a non-empty list of finite numbers, got ${describe(b)}`);
+          throw new WasmRnnError(`${w}: expected boundaries to be a non-empty list of finite numbers, got ${describeValue(b)}`);
         }
         for (let i = 1; i < b.length; i++) {
           if (!((b[i] as number) > (b[i - 1] as number))) {
-            throw new WasmRnnError(`${w}: expected boundaries to be strictly increasing, got ${describe(b)}`);
+            throw new WasmRnnError(`${w}: expected boundaries to be strictly increasing, got ${describeValue(b)}`);
           }
         }
         if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0)) {
-          throw new WasmRnnError(`${w}: expected values to be a list of finite numbers >= 0, got ${describe(v)}`);
+          throw new WasmRnnError(`${w}: expected values to be a list of finite numbers >= 0, got ${describeValue(v)}`);
         }
         if (v.length !== b.length + 1) {
           throw new WasmRnnError(
@@ -401,7 +391,7 @@ export class LearningRateSchedule {
         const alpha = finite("alpha");
         const target = config.warmup_target;
         if (target !== null && (typeof target !== "number" || !Number.isFinite(target) || target < 0)) {
-          throw new WasmRnnError(`${w}: expected warmupTarget to be null or a finite number >= 0, got ${describe(target)}`);
+          throw new WasmRnnError(`${w}: expected warmupTarget to be null or a finite number >= 0, got ${describeValue(target)}`);
         }
         const ws = f32(num("warmup_steps", 0));
         // alpha stays a Python float in Keras: (1 - alpha) and alpha become float32 where they meet
@@ -487,7 +477,7 @@ function checkLearningRate(who: string, v: unknown): number | LearningRateSchedu
   if (typeof v !== "number") {
     throw new WasmRnnError(
       `${who}: expected learningRate to be a finite number >= 0 or a learning-rate schedule ` +
-        `({ className: ${SCHEDULE_NAMES.join(" | ")}, config }), got ${describe(v)}`,
+        `({ className: ${SCHEDULE_NAMES.join(" | ")}, config }), got ${describeValue(v)}`,
     );
   }
   return checkNumber(who, "learningRate", v, 0, 0, Infinity);
@@ -527,11 +517,11 @@ export abstract class Optimizer {
     this.className = className;
     const who = className;
     if (options === null || typeof options !== "object" || Array.isArray(options)) {
-      throw new WasmRnnError(`${who}: expected an options object, got ${describe(options)}`);
+      throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(options)}`);
     }
     checkOptions(who, options, [...BASE_KEYS, ...known]);
     if (options.name !== undefined && (typeof options.name !== "string" || options.name.length === 0)) {
-      throw new WasmRnnError(`${who}: expected name to be a non-empty string, got ${describe(options.name)}`);
+      throw new WasmRnnError(`${who}: expected name to be a non-empty string, got ${describeValue(options.name)}`);
     }
     this.lr = defaultLr;
     if (options.learningRate !== undefined) this.setLr(who, options.learningRate);
@@ -639,7 +629,7 @@ export abstract class Optimizer {
       if (!ok) {
         throw new WasmRnnError(
           `${who}.apply: expected ${what} to be { ptr, length } with a 4-byte aligned pointer and a positive length ` +
-            `inside the wasm memory (${bytes} bytes), got ${describe(b)}`,
+            `inside the wasm memory (${bytes} bytes), got ${describeValue(b)}`,
         );
       }
       return blk!;
@@ -941,17 +931,17 @@ export function getOptimizer(spec: OptimizerSpec): Optimizer {
     className = s.className ?? s.class_name;
     config = s.config ?? {};
   } else {
-    throw new WasmRnnError(`${who}: expected an optimizer name, an Optimizer or { className, config }, got ${describe(spec)}`);
+    throw new WasmRnnError(`${who}: expected an optimizer name, an Optimizer or { className, config }, got ${describeValue(spec)}`);
   }
   if (typeof className !== "string") {
-    throw new WasmRnnError(`${who}: expected className to be a string, got ${describe(className)}`);
+    throw new WasmRnnError(`${who}: expected className to be a string, got ${describeValue(className)}`);
   }
   const make = CLASSES[className.toLowerCase()];
   if (!make) {
     throw new WasmRnnError(`${who}: expected an optimizer name (sgd, adam, rmsprop, adagrad), got ${JSON.stringify(className)}`);
   }
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new WasmRnnError(`${who}: expected config to be an object, got ${describe(config)}`);
+    throw new WasmRnnError(`${who}: expected config to be an object, got ${describeValue(config)}`);
   }
   return new make(camelKeys(config as Record<string, unknown>));
 }
