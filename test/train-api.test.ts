@@ -279,3 +279,17 @@ describe("input dropout's gradients (finite differences on the same masks)", () 
     model.dispose();
   });
 });
+
+describe("integer targets of a non-sparse loss", () => {
+  it("train exactly as the same targets in float32 (Keras casts them)", async () => {
+    const runs: number[][] = [];
+    for (const dtype of ["int32", "float32"] as const) {
+      const { model, xs } = regression();
+      model.compile({ optimizer: "adam", loss: "mse" });
+      const ys = tensor(dtype === "int32" ? Int32Array.from({ length: 12 }, (_, i) => i % 3) : Float32Array.from({ length: 12 }, (_, i) => i % 3), [12, 1], dtype);
+      const h = await model.fit(xs, ys, { epochs: 2, batchSize: 5, shuffle: false });
+      runs.push([...h.history.loss, ...model.getWeights()[0]!.data]);
+    }
+    expect(runs[0]).toEqual(runs[1]);
+  });
+});

@@ -286,7 +286,10 @@ export class Trainer {
         const y = ys[i]!;
         this.losses[i]!.checkTarget(out.shape, [n, ...y.shape.slice(1)], y.dtype, `${this.who} output ${i}`);
         const shape = [n, ...y.shape.slice(1)];
-        return { ptr: alloc(sizeOf(shape) * 4), shape, dtype: y.dtype };
+        // int targets of a non-sparse loss are written as floats (Keras casts them), so the loss
+        // needs no conversion buffer per batch
+        const dtype = this.losses[i]!.sparse ? y.dtype : "float32";
+        return { ptr: alloc(sizeOf(shape) * 4), shape, dtype };
       });
       const tracers = plan.steps.map((s, i) => {
         if (!traces[i]) return [];
@@ -453,11 +456,12 @@ function metricKeys(model: Model, plain: string[][], weighted: string[][]): Metr
   return entries;
 }
 
-/** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer. */
+/** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer, converting to its dtype. */
 function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
-  if (!rows) return writeBufs([b], [t]);
+  if (!rows && b.dtype === t.dtype) return writeBufs([b], [t]);
   const f32 = heapF32();
-  const view = t.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
+  const view = b.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
+  if (!rows) return view.set(t.data, b.ptr >> 2);
   const rowSize = t.size / t.shape[0]!;
   rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
 }
