@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   Bidirectional, Concatenate, Embedding, Flatten, GRU, Input, LSTM, Masking, Model, RepeatVector, Sequential, SimpleRNN,
-  WasmRnnError, memoryBytes, ready, tensor, type Tensor,
+  SymbolicTensor, WasmRnnError, memoryBytes, ready, tensor, type Tensor,
 } from "../src/index.js";
 import { arena } from "../src/core/arena.js";
 
@@ -157,20 +157,24 @@ describe("memory", () => {
 });
 
 describe("a failed predict leaves stateful layers where they were", () => {
-  it("token ids out of range after a stateful LSTM ran: its states are restored", () => {
+  const cases: [string, () => LSTM | Bidirectional][] = [
+    ["LSTM", () => new LSTM({ units: 5, stateful: true })],
+    ["Bidirectional LSTM (both halves)", () => new Bidirectional(new LSTM({ units: 5, stateful: true }))],
+  ];
+  it.each(cases)("token ids out of range after a stateful %s ran: its states are restored", (_, make) => {
     const x = Input({ batchShape: [2, 3, 4] });
     const ids = Input({ batchShape: [2, 3], dtype: "int32" });
-    const lstm = new LSTM({ units: 5, stateful: true });
-    const h = lstm.apply(x);
+    const rnn = make();
+    const h = rnn.apply(x) as SymbolicTensor;
     const emb = new Flatten().apply(new Embedding({ inputDim: 10, outputDim: 2 }).apply(ids));
     const model = new Model({ inputs: [x, ids], outputs: new Concatenate().apply([h, emb]) });
     const xs = tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
     model.predict([xs, tensor([1, 2, 3, 4, 5, 6], [2, 3], "int32")]);
-    const before = lstm.getStates().map((s) => Array.from(s.data));
+    const before = rnn.getStates().map((s) => Array.from(s.data));
     expect(() => model.predict([xs, tensor([1, 2, 3, 4, 5, 60], [2, 3], "int32")])).toThrow(WasmRnnError);
-    expect(lstm.getStates().map((s) => Array.from(s.data))).toEqual(before);
+    expect(rnn.getStates().map((s) => Array.from(s.data))).toEqual(before);
     // and a good call still continues from there
     model.predict([xs, tensor([1, 2, 3, 4, 5, 6], [2, 3], "int32")]);
-    expect(lstm.getStates().map((s) => Array.from(s.data))).not.toEqual(before);
+    expect(rnn.getStates().map((s) => Array.from(s.data))).not.toEqual(before);
   });
 });

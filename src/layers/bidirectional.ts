@@ -193,6 +193,11 @@ export class Bidirectional extends Layer {
     this.backwardLayer.resetStates();
   }
 
+  override keepStates(action: "save" | "restore"): void {
+    this.forwardLayer.keepStates(action);
+    this.backwardLayer.keepStates(action);
+  }
+
   /** The forward layer's states, then the backward layer's. */
   getStates(): Tensor[] {
     return [...this.forwardLayer.getStates(), ...this.backwardLayer.getStates()];

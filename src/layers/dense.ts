@@ -23,6 +23,9 @@ const OPTIONS = ["units", "activation", "useBias", "kernelInitializer", "biasIni
 
 export class Dense extends Layer {
   readonly className = "Dense";
+  override get perVector(): boolean {
+    return true;
+  }
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;

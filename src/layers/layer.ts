@@ -140,6 +140,15 @@ export abstract class Layer {
   abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void;
   /** Frees the layer's wasm memory. */
   abstract dispose(): void;
+  /** True for a layer that acts on the last axis alone (Dense, Activation, Dropout): TimeDistributed runs it once over all steps. */
+  get perVector(): boolean {
+    return false;
+  }
+  /**
+   * For Model.predict on a stateful layer: `"save"` copies its stored states aside before a call,
+   * `"restore"` puts them back when a later layer of the same call fails. Nothing for others.
+   */
+  keepStates(_action: "save" | "restore"): void {}
 
   /**
    * Output masks given which data inputs carry one. Keras's default for a layer that does not

@@ -356,11 +356,7 @@ export abstract class RecurrentLayer extends Layer {
     this.stateBackup = [];
   }
 
-  /**
-   * For Model.predict: `"save"` copies a stateful layer's stored states aside before a call,
-   * `"restore"` puts them back when a later layer of the same call fails.
-   */
-  keepStates(action: "save" | "restore"): void {
+  override keepStates(action: "save" | "restore"): void {
     const f32 = heapF32();
     const n = this.fixedBatch * this.stateStride;
     this.stateBufs.forEach((p, i) => {

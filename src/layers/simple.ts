@@ -7,7 +7,6 @@ import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, type NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { Dense } from "./dense.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
   Layer, WeightlessLayer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type ParamBlock, type WeightSpec,
@@ -159,7 +158,7 @@ export class TimeDistributed extends Layer {
   readonly layer: Layer;
 
   constructor(layer: Layer, args: { name?: string } = {}) {
-    if (!(layer instanceof Dense || layer instanceof Activation || layer instanceof Dropout)) {
+    if (!(layer instanceof Layer && layer.perVector)) {
       throw new WasmRnnError(`TimeDistributed: expected a Dense, Activation or Dropout layer to wrap, got ${(layer as unknown) instanceof Layer ? (layer as Layer).who : typeof layer}`);
     }
     checkOptions(`TimeDistributed '${args?.name ?? "time_distributed"}'`, args ?? {}, ["name"]);
@@ -375,6 +374,9 @@ export class Add extends WeightlessLayer {
 /** An activation applied element-wise (softmax over the last axis). Passes masks on. */
 export class Activation extends WeightlessLayer {
   readonly className = "Activation";
+  override get perVector(): boolean {
+    return true;
+  }
   readonly activation: ActivationName;
 
   constructor(args: { activation: ActivationName | null; name?: string }) {
@@ -410,6 +412,9 @@ export class Activation extends WeightlessLayer {
 /** Dropout: training only, so the identity at inference (as Keras `predict`). Passes masks on. */
 export class Dropout extends WeightlessLayer {
   readonly className = "Dropout";
+  override get perVector(): boolean {
+    return true;
+  }
   readonly rate: number;
 
   constructor(args: { rate: number; name?: string }) {

@@ -7,9 +7,7 @@ import { arena } from "../core/arena.js";
 import { WasmRnnError, fmtShape } from "../core/errors.js";
 import { Tensor, sliceRows, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
-import { Bidirectional } from "../layers/bidirectional.js";
 import { InputLayer } from "../layers/input.js";
-import { RecurrentLayer } from "../layers/recurrent.js";
 import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, type MaskBufs } from "../layers/layer.js";
 import { formatSummary } from "./summary.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
@@ -261,19 +259,14 @@ export class Model {
     return this.singleOutput ? outs[0]! : outs;
   }
 
-  private statefulCache: RecurrentLayer[] | null = null;
+  private statefulCache: Layer[] | null = null;
   private statefulCacheFor: readonly Layer[] | null = null;
 
-  /** The stateful recurrent layers of this model (Bidirectional halves included). */
-  private statefulCells(): RecurrentLayer[] {
+  /** The stateful layers of this model (found by their flag, so Model pulls in no layer class). */
+  private statefulLayers(): Layer[] {
     if (!this.statefulCache || this.statefulCacheFor !== this.layers) {
       this.statefulCacheFor = this.layers;
-      const cells: RecurrentLayer[] = [];
-      for (const l of this.layers) {
-        if (l instanceof RecurrentLayer && l.stateful) cells.push(l);
-        else if (l instanceof Bidirectional && l.stateful) cells.push(l.forwardLayer, l.backwardLayer);
-      }
-      this.statefulCache = cells;
+      this.statefulCache = this.layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
     }
     return this.statefulCache;
   }
@@ -287,8 +280,8 @@ export class Model {
     }
     writeBufs(plan.inputs, tensors);
     const steps = plan.steps;
-    const stateful = this.statefulCells();
-    for (const cell of stateful) cell.keepStates("save");
+    const stateful = this.statefulLayers();
+    for (const l of stateful) l.keepStates("save");
     try {
       for (let i = 0; i < steps.length; i++) {
         const s = steps[i]!;
@@ -296,7 +289,7 @@ export class Model {
       }
     } catch (err) {
       // a layer refused its values (e.g. token ids out of range) after a stateful layer ran
-      for (const cell of stateful) cell.keepStates("restore");
+      for (const l of stateful) l.keepStates("restore");
       throw err;
     }
     if (this.singleOutput) return readBuf(plan.outputs[0]!);
