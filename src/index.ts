@@ -21,4 +21,8 @@ export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Model, type ModelArgs, type PredictOptions } from "./model/model.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export { SymbolicTensor } from "./model/symbolic.js";
+export {
+  Callback, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
+  type CallbackHooks, type CallbackParams, type EarlyStoppingArgs, type ReduceLROnPlateauArgs, type Logs,
+} from "./train/callbacks.js";
 export { loadModel, loadWeights, saveModel, type LoadOptions, type TfjsArtifacts, type SavedArtifacts, type SavedFiles, type ShardSource } from "./io/index.js";

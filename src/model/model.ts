@@ -14,6 +14,7 @@ import type { ByteSource, LoadOptions } from "../io/load.js";
 import type { SavedArtifacts, SavedFiles } from "../io/save.js";
 import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
 import type { TrainOnBatchOptions } from "../train/fit.js";
+import type { Optimizer } from "../train/optimizers.js";
 import { Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
@@ -454,6 +455,14 @@ export class Model {
   stopTraining = false;
   private compiled: CompileArgs | null = null;
   private trainer: Trainer | null = null;
+
+  /**
+   * The compiled optimizer (Keras `model.optimizer`), made when training first starts (the first
+   * fit, trainOnBatch or evaluate after compile); null before. Its `learningRate` can be set.
+   */
+  get optimizer(): Optimizer | null {
+    return this.trainer?.optimizer ?? null;
+  }
 
   /** What compile() was given (null before), e.g. for saving it with the model. */
   get compileArgs(): CompileArgs | null {

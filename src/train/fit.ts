@@ -10,19 +10,16 @@
 // averages the batch losses by batch size. Only `weightedMetrics` see the weights. classWeight
 // {class: weight} becomes per-sample weights from the targets of a single [N, F] output (see
 // classSampleWeights); classes missing from it weigh 1.
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
 import { checkOptions, checkPositiveInt } from "../layers/layer.js";
 import { Rng, nextSeed } from "../core/random.js";
 import { Tensor, sliceRows, tensor, type TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { toTargets, type Trainer } from "./trainer.js";
+import type { CallbackHooks, Logs } from "./callbacks.js";
 
-/** An epoch's results: loss, the compiled metrics, and with validation data the same with `val_`. */
-export interface FitLogs {
-  loss: number;
-  val_loss?: number;
-  [metric: string]: number | undefined;
-}
+/** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
+export type { Logs as FitLogs } from "./callbacks.js";
 
 export interface FitOptions {
   /** Default 1. */
@@ -57,11 +54,12 @@ export interface FitOptions {
    * 1. Not together with sampleWeight.
    */
   classWeight?: ClassWeight;
-  callbacks?: {
-    onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void | Promise<void>;
-    /** Returning `false` (or `model.stopTraining = true`) stops after this epoch. */
-    onEpochEnd?: (epoch: number, logs: FitLogs) => void | boolean | Promise<void | boolean>;
-  };
+  /**
+   * Keras callbacks (EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, a Callback subclass)
+   * or plain objects with hooks ({ onEpochEnd, onBatchEnd, ... }); one or a list, called in order.
+   * onEpochEnd returning `false` (or `model.stopTraining = true`) stops after this epoch.
+   */
+  callbacks?: CallbackHooks | CallbackHooks[];
 }
 
 /** Keras's History: `history.loss[e]` is epoch e's mean training loss; metrics likewise. */
@@ -304,8 +302,16 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const history: History = {
     epoch: [], history: { loss: [] }, params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
   };
+  const callbacks = callbackList(who, options.callbacks);
+  for (const cb of callbacks) {
+    cb.setModel?.(model);
+    cb.setParams?.({ ...history.params, verbose: options.verbose ?? 0, metricDirections: trainer.metricDirections() });
+  }
   model.stopTraining = false;
+  for (const cb of callbacks) await cb.onTrainBegin?.({});
+  let logs: Logs = {};
   for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
     const order = sequential(n);
     if (shuffle) {
       for (let i = n - 1; i > 0; i--) {
@@ -318,28 +324,32 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
     const parts = batches(n, batchSize, order);
     for (let b = 0; b < parts.length; b++) {
       const rows = parts[b]!;
+      for (const cb of callbacks) await cb.onBatchBegin?.(b, {});
       // a full pass in order needs no row gather for a single batch
       const loss = trainer.trainOnBatch(xs, ys, rows.length === n && !shuffle ? undefined : rows, ws);
       if (!Number.isFinite(loss)) {
         throw new WasmRnnError(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`);
       }
       losses.add(loss, rows.length);
-      await options.callbacks?.onBatchEnd?.(b, { loss, size: rows.length });
+      for (const cb of callbacks) await cb.onBatchEnd?.(b, { loss, size: rows.length });
       await maybeYield();
     }
-    const logs = { ...losses.results(), ...trainer.metricResults("train") } as FitLogs;
+    logs = { ...losses.results(), ...trainer.metricResults("train") };
     if (val) {
       const v = evaluateRows(trainer, val.xs, val.ys, val.n, batchSize, val.ws);
       for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
     }
+    // History and the progress line come after the callbacks, which may add keys (learning_rate)
+    let stop = false;
+    for (const cb of callbacks) if ((await cb.onEpochEnd?.(epoch, logs)) === false) stop = true;
     history.epoch.push(epoch);
-    for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value!);
+    for (const [k, value] of Object.entries(logs)) if (value !== undefined) (history.history[k] ??= []).push(value);
     if (options.verbose === 1) {
       console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v!.toFixed(4)}`).join(" - ")}`);
     }
-    const go = await options.callbacks?.onEpochEnd?.(epoch, logs);
-    if (go === false || model.stopTraining) break;
+    if (stop || model.stopTraining) break;
   }
+  for (const cb of callbacks) await cb.onTrainEnd?.(logs);
   return history;
 }
 
@@ -377,6 +387,23 @@ export async function trainOnBatch(model: Model, trainer: Trainer, x: TensorLike
   const { xs, ys, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, options.classWeight);
   return trainer.trainOnBatch(xs, ys, undefined, ws);
 }
+
+/** fit's callbacks option as a list: one hooks object or a list of them (Callback instances or plain objects). */
+function callbackList(who: string, spec: unknown): CallbackHooks[] {
+  if (spec === undefined || spec === null) return [];
+  const list = Array.isArray(spec) ? spec : [spec];
+  list.forEach((cb, i) => {
+    if (typeof cb !== "object" || cb === null) {
+      throw new WasmRnnError(`${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`);
+    }
+    for (const hook of HOOKS) {
+      const f = (cb as Record<string, unknown>)[hook];
+      if (f !== undefined && typeof f !== "function") throw new WasmRnnError(`${who}: expected callback ${hook} to be a function, got ${describeValue(f)}`);
+    }
+  });
+  return list as CallbackHooks[];
+}
+const HOOKS = ["setModel", "setParams", "onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchBegin", "onBatchEnd"];
 
 /** An options object with only known keys (layer.ts's checkOptions does the keys). */
 function checkOptionsObject(who: string, options: unknown, known: readonly string[]): void {

@@ -92,6 +92,11 @@ class MeanMetric implements Metric {
   }
 }
 
+/** Keras's `_direction` of a metric by name: the accuracy family improves upwards, the errors downwards. */
+export function metricDirection(spec: string): "up" | "down" {
+  return spec === "acc" || (ALIASES[spec] ?? spec).endsWith("accuracy") ? "up" : "down";
+}
+
 /**
  * A metric by Keras name; its History key is the name exactly as given (as Keras 3). "accuracy" /
  * "acc" resolve by shapes, not by the loss: a prediction with one column is binary; targets of

@@ -17,7 +17,7 @@ import type { Model, Plan } from "../model/model.js";
 import { backwardFor, type Backward, type BackwardCall } from "./backward.js";
 import { trainKernels } from "./kernels.js";
 import { getLoss, logitsLossFor, type Loss, type LossSpec } from "./losses.js";
-import { getMetric, type Metric } from "./metrics.js";
+import { getMetric, metricDirection, type Metric } from "./metrics.js";
 import { getOptimizer, type GradBlock, type Optimizer, type OptimizerSpec } from "./optimizers.js";
 
 export type { LossSpec } from "./losses.js";
@@ -152,6 +152,11 @@ export class Trainer {
   /** History keys of the metrics, in order (Keras: "<output layer>_<metric>" with several outputs). */
   metricNames(): string[] {
     return this.metricEntries.map((e) => e.key);
+  }
+
+  /** For each metric's History key: "up" when higher is better (the accuracies), else "down" (Keras `_direction`). */
+  metricDirections(): Record<string, "up" | "down"> {
+    return Object.fromEntries(this.metricEntries.map((e) => [e.key, metricDirection(e.spec)]));
   }
 
   /** With several outputs, Keras also reports each output's loss as "<output layer>_loss". */
