@@ -1,5 +1,6 @@
-// The training example runs as a user would (node examples/train-seq2seq.mjs, on dist/) and its
-// seq2seq model learns the task: the decoded sequences are the reversed inputs.
+// The training examples run as a user would (node examples/<name>.mjs, on dist/): the seq2seq
+// model learns its task (the decoded sequences are the reversed inputs), the forecaster beats a
+// naive forecast with its callbacks at work.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,5 +14,17 @@ describe("examples", () => {
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 10);
     const [, correct] = /(\d+)\/20 reversed correctly/.exec(out)!;
     expect(Number(correct)).toBeGreaterThanOrEqual(16);
+  }, 180_000);
+
+  it("forecast trains with EarlyStopping and ReduceLROnPlateau and beats a naive forecast", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "forecast.mjs")], { encoding: "utf8", timeout: 120_000 });
+    const epochs = [...out.matchAll(/epoch \d+: loss ([\d.]+) val_loss ([\d.]+) learning_rate ([\d.e-]+)/g)]
+      .map((m) => ({ val: Number(m[2]), lr: Number(m[3]) }));
+    const [, ran] = /(\d+) epochs in/.exec(out)!;
+    expect(epochs.length).toBe(Number(ran));
+    expect(Math.min(...epochs.map((e) => e.val))).toBeLessThan(epochs[0]!.val / 4);
+    expect(epochs.at(-1)!.lr, "ReduceLROnPlateau lowered the learning rate").toBeLessThan(0.01);
+    const [, lstm, naive] = /LSTM ([\d.]+), naive ([\d.]+)/.exec(out)!;
+    expect(Number(lstm)).toBeLessThan(Number(naive) / 2);
   }, 180_000);
 });
