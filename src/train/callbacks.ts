@@ -80,8 +80,8 @@ function checkArgs<T extends object>(who: string, args: T | undefined, known: re
 
 /**
  * Keras's MonitorCallback: which logs key to watch, and whether lower or higher is better. In
- * "auto" mode a name ending in "loss" after `val_` is stripped means lower; a compiled metric's
- * name means its Keras direction (accuracy up; mae, mse down); anything else must say its mode.
+ * "auto" mode "loss" (after any `val_` is stripped) means lower, a compiled metric's key its Keras
+ * direction (accuracy up; mae, mse down); anything else (an output's loss too) must give its mode.
  * Comparisons run in float32, as Keras's `ops.less` / `ops.greater` on Python floats.
  */
 abstract class MonitorCallback extends Callback {
