@@ -220,6 +220,16 @@ export class Bidirectional extends Layer {
     return [...this.forwardLayer.paramBlocks(), ...this.backwardLayer.paramBlocks()];
   }
 
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    const n = this.forwardLayer.weightSpecs().length;
+    return [...this.forwardLayer.packParams(values.slice(0, n)), ...this.backwardLayer.packParams(values.slice(n))];
+  }
+
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    const n = this.forwardLayer.paramBlocks().length;
+    return [...this.forwardLayer.unpackParams(blocks.slice(0, n)), ...this.backwardLayer.unpackParams(blocks.slice(n))];
+  }
+
   dispose(): void {
     this.forwardLayer.dispose();
     this.backwardLayer.dispose();

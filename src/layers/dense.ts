@@ -7,7 +7,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkOptions, checkPositiveInt, sizeOf, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
+import { Layer, checkBool, checkOptions, checkPositiveInt, copyBlocks, sizeOf, withBlocks, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -86,6 +86,13 @@ export class Dense extends Layer {
   }
 
   protected writeWeights(values: Float32Array[]): void {
+    const fresh = this.pack(values);
+    this.freeWeights();
+    [this.kernelPtr, this.biasPtr] = fresh as [number, number];
+  }
+
+  /** Fresh [kernel, bias] blocks holding `values` (kernel in 16-column panels, bias padded). */
+  private pack(values: readonly Float32Array[]): number[] {
     const k = core(this.who);
     const I = this.inputDim, U = this.units, Up = this.paddedUnits;
     const fresh: number[] = [];
@@ -102,20 +109,36 @@ export class Dense extends Layer {
       heapF32().set(values[0]!, kS! >> 2);
       k.pack_panel16(kS!, U, I, U, I, fresh[0]!);
     });
-    this.freeWeights();
-    [this.kernelPtr, this.biasPtr] = fresh as [number, number];
+    return fresh;
   }
 
   protected readWeights(): Float32Array[] {
+    return this.unpack(this.kernelPtr, this.biasPtr);
+  }
+
+  private unpack(kernelPtr: number, biasPtr: number): Float32Array[] {
     const k = core(this.who);
     const I = this.inputDim, U = this.units;
     return withStaging([I * U * 4], ([kS]) => {
-      k.unpack_panel16(this.kernelPtr, I, U, I, kS!);
+      k.unpack_panel16(kernelPtr, I, U, I, kS!);
       const f32 = heapF32();
       const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * U)];
-      if (this.useBias) out.push(f32.slice(this.biasPtr >> 2, (this.biasPtr >> 2) + U));
+      if (this.useBias) out.push(f32.slice(biasPtr >> 2, (biasPtr >> 2) + U));
       return out;
     });
+  }
+
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    const fresh = this.pack(values);
+    try {
+      return copyBlocks(fresh, this.paramBlocks().map((b) => b.length));
+    } finally {
+      for (const p of fresh) arena.free(p);
+    }
+  }
+
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    return withBlocks(blocks, ([w, b]) => this.unpack(w!, b ?? 0));
   }
 
   /** Keras: Dense supports masking and passes its input's mask on. */

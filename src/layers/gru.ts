@@ -72,7 +72,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     this.writeWeights(values);
   }
 
-  protected writeWeights(values: Float32Array[]): void {
+  protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const kernel = values[0]!, recurrent = values[1]!;
@@ -95,10 +95,10 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
       });
     });
-    this.installBlocks(fresh);
+    return fresh;
   }
 
-  protected readWeights(): Float32Array[] {
+  protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     // G = 0: a plain 16-wide panel block (see writeWeights)
@@ -111,9 +111,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     let out: Float32Array[];
     if (this.resetAfter) {
       const bias = new Float32Array(6 * H);
-      bias.set(unpack(this.ptrs[2]!, 1, 3, 1), 0);
-      bias.set(unpack(this.ptrs[3]!, 1, 3, 1), 3 * H);
-      out = [unpack(this.ptrs[0]!, I, 3, I), unpack(this.ptrs[1]!, H, 3, Hp), bias];
+      bias.set(unpack(ptrs[2]!, 1, 3, 1), 0);
+      bias.set(unpack(ptrs[3]!, 1, 3, 1), 3 * H);
+      out = [unpack(ptrs[0]!, I, 3, I), unpack(ptrs[1]!, H, 3, Hp), bias];
     } else {
       const join = (zr: Float32Array, h: Float32Array, rows: number): Float32Array => {
         const m = new Float32Array(rows * 3 * H);
@@ -124,9 +124,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         return m;
       };
       out = [
-        join(unpack(this.ptrs[0]!, I, 2, I), unpack(this.ptrs[1]!, I, 0, I), I),
-        join(unpack(this.ptrs[2]!, H, 2, Hp), unpack(this.ptrs[3]!, H, 0, Hp), H),
-        join(unpack(this.ptrs[4]!, 1, 2, 1), unpack(this.ptrs[5]!, 1, 0, 1), 1),
+        join(unpack(ptrs[0]!, I, 2, I), unpack(ptrs[1]!, I, 0, I), I),
+        join(unpack(ptrs[2]!, H, 2, Hp), unpack(ptrs[3]!, H, 0, Hp), H),
+        join(unpack(ptrs[4]!, 1, 2, 1), unpack(ptrs[5]!, 1, 0, 1), 1),
       ];
     }
     return this.useBias ? out : out.slice(0, 2);

@@ -349,6 +349,20 @@ export abstract class Layer {
   paramBlocks(): ParamBlock[] {
     return [];
   }
+
+  /**
+   * Arrays laid out as the weights (weightSpecs order and shapes, e.g. an optimizer's slot for
+   * each weight) packed exactly as writeWeights packs the weights: one copy per paramBlocks()
+   * entry, padding zero. The caller has checked count and shapes.
+   */
+  packParams(_values: readonly Float32Array[]): Float32Array[] {
+    return [];
+  }
+
+  /** The inverse of packParams: blocks laid out as paramBlocks() back to weightSpecs shapes. */
+  unpackParams(_blocks: readonly Float32Array[]): Float32Array[] {
+    return [];
+  }
 }
 
 /** Base for layers with no weights (inputs, masking, merges, reshapes, activations). */
@@ -393,6 +407,21 @@ export function readBuf(b: Buf): Tensor {
   const n = sizeOf(b.shape);
   const data = heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + n);
   return new Tensor(data, b.shape, "float32");
+}
+
+/** Copies `blocks` into fresh wasm buffers for `fn` (freed after it), e.g. to unpack them. */
+export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number[]) => T): T {
+  return withStaging(blocks.map((b) => Math.max(b.length, 1) * 4), (ptrs) => {
+    const f32 = heapF32();
+    blocks.forEach((b, i) => f32.set(b, ptrs[i]! >> 2));
+    return fn(ptrs);
+  });
+}
+
+/** Copies of `lengths[i]` floats at `ptrs[i]` (wasm memory), one per length. */
+export function copyBlocks(ptrs: readonly number[], lengths: readonly number[]): Float32Array[] {
+  const f32 = heapF32();
+  return lengths.map((n, i) => f32.slice(ptrs[i]! >> 2, (ptrs[i]! >> 2) + n));
 }
 
 /** Copies a packed weight block out of wasm: stage `raw` floats, unpack with `fn(src, dst)`. */

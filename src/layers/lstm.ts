@@ -99,7 +99,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     this.writeWeights(values);
   }
 
-  protected writeWeights(values: Float32Array[]): void {
+  protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const fresh = this.allocBlocks();
@@ -113,7 +113,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
       k.pack_gates(rS!, H, H, 4, Hp, fresh[1]!);
       k.pack_gates(bS!, 1, H, 4, 1, fresh[2]!);
     });
-    this.installBlocks(fresh);
+    return fresh;
   }
 
   /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm.ts pack_gates). */
@@ -122,11 +122,11 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     return [G4 * this.inputDim, G4 * this.stateStride, G4];
   }
 
-  protected readWeights(): Float32Array[] {
+  protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hp = this.stateStride, I = this.inputDim;
     const sizes = [I * 4 * H, H * 4 * H, 4 * H];
-    const [w, u, b] = this.ptrs as [number, number, number];
+    const [w, u, b] = ptrs as [number, number, number];
     return withStaging(sizes.map((s) => s * 4), ([kS, rS, bS]) => {
       k.unpack_gates(w, I, H, 4, I, kS!);
       k.unpack_gates(u, H, H, 4, Hp, rS!);

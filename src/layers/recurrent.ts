@@ -11,7 +11,7 @@ import { Tensor, tensor, toTensor, type NestedArray, type TensorLike } from "../
 import { core, heapF32 } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkPositiveInt, sizeOf, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
+import { Layer, checkBool, checkPositiveInt, copyBlocks, sizeOf, withBlocks, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
 
 export interface RecurrentArgs<S extends boolean = boolean> {
   units: number;
@@ -400,6 +400,33 @@ export abstract class RecurrentLayer extends Layer {
     const lengths = this.blockLengths();
     const blocks = this.ptrs.map((ptr, i) => ({ ptr, length: lengths[i]! }));
     return this.useBias ? blocks : blocks.slice(0, blocks.length - this.biasBlockCount);
+  }
+
+  /** Fresh blocks (allocBlocks) holding `values`, given in weightSpecs order, packed. */
+  protected abstract packBlocks(values: readonly Float32Array[]): number[];
+  /** Blocks laid out as `ptrs` (blockLengths order) back to weightSpecs order and shapes. */
+  protected abstract unpackBlocks(ptrs: readonly number[]): Float32Array[];
+
+  protected writeWeights(values: Float32Array[]): void {
+    this.installBlocks(this.packBlocks(values));
+  }
+
+  protected readWeights(): Float32Array[] {
+    return this.unpackBlocks(this.ptrs);
+  }
+
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    const fresh = this.packBlocks(values);
+    try {
+      return copyBlocks(fresh, this.paramBlocks().map((b) => b.length));
+    } finally {
+      for (const p of fresh) arena.free(p);
+    }
+  }
+
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    // without useBias the bias blocks are no parameters: the layer's own (zero) ones stand in
+    return withBlocks(blocks, (ptrs) => this.unpackBlocks([...ptrs, ...this.ptrs.slice(ptrs.length)]));
   }
 
   dispose(): void {

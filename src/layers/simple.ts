@@ -141,6 +141,13 @@ export class Embedding extends Layer {
   override paramBlocks(): ParamBlock[] {
     return [{ ptr: this.tablePtr, length: this.inputDim * this.outputDim }];
   }
+  /** The table is stored as Keras shapes it: no packing. */
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    return [values[0]!.slice()];
+  }
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    return [blocks[0]!.slice()];
+  }
   dispose(): void {
     if (this.tablePtr) arena.free(this.tablePtr);
     this.tablePtr = 0;
@@ -210,6 +217,12 @@ export class TimeDistributed extends Layer {
   }
   override paramBlocks(): ParamBlock[] {
     return this.layer.paramBlocks();
+  }
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    return this.layer.packParams(values);
+  }
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    return this.layer.unpackParams(blocks);
   }
   dispose(): void {
     this.layer.dispose();

@@ -52,7 +52,7 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     this.writeWeights(values);
   }
 
-  protected writeWeights(values: Float32Array[]): void {
+  protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
     const H = this.units, Hq = this.stateStride, I = this.inputDim;
     const fresh = this.allocBlocks();
@@ -66,7 +66,7 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
       k.pack_panel16(kS!, H, I, H, I, fresh[0]!);
       k.pack_panel16(rS!, H, H, H, Hq, fresh[1]!);
     });
-    this.installBlocks(fresh);
+    return fresh;
   }
 
   /** kernel, recurrent kernel, bias: 16-wide panels (pack_panel16), units padded to 16. */
@@ -75,15 +75,15 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     return [Hq * this.inputDim, Hq * Hq, Hq];
   }
 
-  protected readWeights(): Float32Array[] {
+  protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
     const H = this.units, Hq = this.stateStride, I = this.inputDim;
     return withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
-      k.unpack_panel16(this.ptrs[0]!, I, H, I, kS!);
-      k.unpack_panel16(this.ptrs[1]!, H, H, Hq, rS!);
+      k.unpack_panel16(ptrs[0]!, I, H, I, kS!);
+      k.unpack_panel16(ptrs[1]!, H, H, Hq, rS!);
       const f32 = heapF32();
       const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * H), f32.slice(rS! >> 2, (rS! >> 2) + H * H)];
-      if (this.useBias) out.push(f32.slice(this.ptrs[2]! >> 2, (this.ptrs[2]! >> 2) + H));
+      if (this.useBias) out.push(f32.slice(ptrs[2]! >> 2, (ptrs[2]! >> 2) + H));
       return out;
     });
   }
