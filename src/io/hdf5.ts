@@ -26,6 +26,8 @@ export interface H5Dataset {
   path: string;
   shape: number[];
   read(): Float32Array;
+  /** The values as doubles (exact for integers such as an int64 step count up to 2^53). */
+  readExact(): Float64Array;
 }
 export interface H5Group {
   kind: "group";
@@ -85,20 +87,21 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
     const shape = guard(`shape of ${path}`, () => d.shape);
     if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new WasmRnnError(`${file}: dataset ${path} has an invalid shape`);
     const n = shape.reduce((a: number, b: number) => a * b, 1);
+    const readInto = <T extends Float32Array | Float64Array>(out: T): T => {
+      if (n > maxValues) throw new WasmRnnError(`${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`);
+      const v = guard(`data of ${path}`, () => d.value) as ArrayLike<number>;
+      if (!v || typeof v.length !== "number" || v.length !== n) throw new WasmRnnError(`${file}: dataset ${path} should hold ${n} values, got ${v && typeof v.length === "number" ? v.length : typeof v}`);
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (typeof x !== "number") throw new WasmRnnError(`${file}: dataset ${path} is not numeric`);
+        out[i] = x;
+      }
+      return out;
+    };
     return {
       kind: "dataset", path, shape: [...shape],
-      read() {
-        if (n > maxValues) throw new WasmRnnError(`${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`);
-        const v = guard(`data of ${path}`, () => d.value) as ArrayLike<number>;
-        if (!v || typeof v.length !== "number" || v.length !== n) throw new WasmRnnError(`${file}: dataset ${path} should hold ${n} values, got ${v && typeof v.length === "number" ? v.length : typeof v}`);
-        const out = new Float32Array(n);
-        for (let i = 0; i < n; i++) {
-          const x = v[i];
-          if (typeof x !== "number") throw new WasmRnnError(`${file}: dataset ${path} is not numeric`);
-          out[i] = x;
-        }
-        return out;
-      },
+      read: () => readInto(new Float32Array(n)),
+      readExact: () => readInto(new Float64Array(n)),
     };
   };
   const wrapGroup = (g: InstanceType<JsFive["Group"]>, path: string): H5Group => {

@@ -2,7 +2,7 @@
 import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
 import type { Model } from "../model/model.js";
-import { isHdf5, openHdf5 } from "./hdf5.js";
+import { isHdf5, openHdf5, type H5Group } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
 import type { Json, LoadContext } from "./registry.js";
 import { describeSource, isUrl, readBytes, siblingOf, type ByteSource } from "./source.js";
@@ -42,8 +42,8 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /**
    * Default true: a file that records how its model was compiled (optimizer, loss, metrics) gives
-   * a compiled model, ready for `fit`, as Keras's load_model(compile=True). The optimizer starts
-   * afresh: its saved state is not read.
+   * a compiled model, ready for `fit`, as Keras's load_model(compile=True). A `.keras` file's
+   * optimizer state (step count and slots) is restored with it, so training continues as in Keras.
    */
   compile?: boolean;
 }
@@ -184,14 +184,38 @@ async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Pr
     const root = await openHdf5(z.weights, `${file}:model.weights.h5`, ctx.maxParams);
     const h5 = readKerasH5(root, `${file}:model.weights.h5`);
     assignWeights(file, built.model, groupsOf(h5, built.configLayers, file));
+    if (opts.compile !== false && config && typeof config === "object" && !Array.isArray(config)) {
+      applyTrainingConfig(built.model, (config as { compile_config?: Json }).compile_config);
+      await restoreOptimizer(root, file, built.model, version);
+    }
   } catch (err) {
     built.model.dispose();
     throw err;
   }
-  if (opts.compile !== false && config && typeof config === "object" && !Array.isArray(config)) {
-    applyTrainingConfig(built.model, (config as { compile_config?: Json }).compile_config);
-  }
   return built.model;
+}
+
+/**
+ * Keras's load_model restores the optimizer's variables (step count, moments, accumulators) with
+ * the compiled model: so do we, into an optimizer made from the file's compile_config, which the
+ * model is then compiled with. Only Keras 3 files; an optimizer we cannot make is left for fit
+ * to report.
+ */
+async function restoreOptimizer(root: H5Group, file: string, model: Model, kerasVersion: string): Promise<void> {
+  const args = model.compileArgs;
+  if (!args || !/^3(\.|$)/.test(kerasVersion)) return;
+  const { savedOptimizerVars, readOptimizerState } = await import("./optimizer-state.js");
+  const saved = savedOptimizerVars(root, file);
+  if (!saved) return;
+  const { getOptimizer } = await import("../train/index.js");
+  let opt;
+  try {
+    opt = getOptimizer(args.optimizer);
+  } catch (err) {
+    if (err instanceof WasmRnnError) return;
+    throw err;
+  }
+  if (readOptimizerState(saved, file, model, opt)) model.compile({ ...args, optimizer: opt });
 }
 
 async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Promise<Model> {

@@ -9,7 +9,9 @@ import type { Node, SymbolicTensor } from "../model/symbolic.js";
 import { fflate, kerasSnake } from "./keras-files.js";
 import { kerasify, registerBuiltinLayers } from "./layers.js";
 import { entryForLayer, type Json, type JsonObject } from "./registry.js";
+import { writeOptimizerState, type H5WriteGroup } from "./optimizer-state.js";
 import { nodeFs } from "./source.js";
+import type { Optimizer } from "../train/optimizers.js";
 
 /** The Keras version whose file format (and hard_sigmoid) the written file follows. */
 const KERAS_FORMAT_VERSION = "3.0.0";
@@ -83,12 +85,11 @@ async function h5wasm(): Promise<H5Wasm> {
  * Keras 3's compile_config for a compiled model (null otherwise), so Keras's load_model returns it
  * compiled: the optimizer and losses as Keras serializes them (get_config), metric names as given.
  */
-async function compileConfig(model: Model): Promise<JsonObject | null> {
+async function compileConfig(model: Model, opt: Optimizer | null): Promise<JsonObject | null> {
   const args = model.compileArgs;
-  if (!args) return null;
-  const { getOptimizer, getLoss } = await import("../train/index.js");
+  if (!args || !opt) return null;
+  const { getLoss } = await import("../train/index.js");
   type LossSpec = Parameters<typeof getLoss>[0];
-  const opt = getOptimizer(args.optimizer);
   const serialize = (spec: unknown): Json => {
     if (typeof spec === "string") return spec;
     const loss = getLoss(spec as LossSpec, "saveModel");
@@ -123,9 +124,23 @@ function configJson(config: JsonObject): string {
 }
 
 /** Writes `model` as a Keras 3 .keras file at `path`. */
+/**
+ * The optimizer training uses: the model's, once training has made it (it holds the state), else
+ * the one compile() was given (an Optimizer, possibly with state loaded from a file) or made
+ * from the compile spec.
+ */
+async function modelOptimizer(model: Model): Promise<Optimizer | null> {
+  const args = model.compileArgs;
+  if (!args) return null;
+  if (model.optimizer) return model.optimizer;
+  const { getOptimizer } = await import("../train/index.js");
+  return getOptimizer(args.optimizer);
+}
+
 export async function saveKeras(model: Model, path: string): Promise<string[]> {
   const config = kerasConfig(model);
-  config.compile_config = await compileConfig(model);
+  const opt = await modelOptimizer(model);
+  config.compile_config = await compileConfig(model, opt);
   const fs = await nodeFs("saveModel");
   const h5 = await h5wasm();
   const tmp = `${path}.weights-${Date.now()}-${Math.floor(Math.random() * 1e9)}.h5`;
@@ -164,6 +179,9 @@ export async function saveKeras(model: Model, path: string): Promise<string[]> {
         }
       }
       f.create_group("vars").create_attribute("name", model.name);
+      // Keras's load_model restores the optimizer's variables from here; written once there is
+      // state (a fresh optimizer's Keras rebuilds itself)
+      if (opt?.hasState) writeOptimizerState(f as unknown as H5WriteGroup, model, opt);
     } finally {
       f.close();
     }

@@ -1,7 +1,7 @@
 // A saved model's training configuration (Keras 3 `.keras` compile_config; Keras 2 / legacy `.h5`
 // and TF.js training_config), turned into compile() arguments, as Keras's load_model(compile=True)
-// compiles the model it loads. Only the configuration: optimizer state (moments, iterations) is
-// not restored, so training continues from the weights with a fresh optimizer.
+// compiles the model it loads. Only the configuration: a `.keras` file's optimizer state (moments,
+// iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
 import type { Model } from "../model/model.js";
 import type { CompileArgs } from "../train/trainer.js";
 import type { Json } from "./registry.js";

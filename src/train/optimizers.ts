@@ -587,6 +587,90 @@ export abstract class Optimizer {
   /** Names of the per-parameter slot buffers, in Keras's order ("momentum", "velocity", ...). */
   protected abstract slotNames(): readonly string[];
 
+  /**
+   * How Keras lays the slots out in `optimizer.variables` (after `iteration`, and `learning_rate`
+   * unless a schedule drives it): one `add_optimizer_variables` call per group, each going through
+   * the model's trainable variables and adding the group's slots for each one in turn (Adam:
+   * [[momentum, velocity], [velocity_hat]], so m0 v0 m1 v1 ... then vhat0 vhat1 ...).
+   */
+  kerasSlotGroups(): string[][] {
+    return this.slotNames().map((n) => [n]);
+  }
+
+  /** The slot names, in our order (each block's slot buffers follow it). */
+  get slotList(): readonly string[] {
+    return this.slotNames();
+  }
+
+  /** Whether steps were taken or state was installed (what a saved file should carry). */
+  get hasState(): boolean {
+    return this.steps > 0 || this.slots.size > 0;
+  }
+
+  /**
+   * Installs saved state (Keras's `load_own_variables`): the step count and, for each parameter
+   * block, its slots in `slotList` order, each laid out as the block (packed, padding zero).
+   * Everything is checked and allocated before the previous state is replaced, so a call that
+   * throws changes nothing.
+   */
+  setState(iterations: number, blocks: readonly ParamBlock[], slots: readonly (readonly Float32Array[])[]): void {
+    const who = this.who;
+    if (!Number.isSafeInteger(iterations) || iterations < 0) {
+      throw new WasmRnnError(`${who}: expected iterations to be an integer >= 0, got ${describeValue(iterations)}`);
+    }
+    const names = this.slotNames();
+    if (slots.length !== blocks.length) {
+      throw new WasmRnnError(`${who}: expected slots for ${blocks.length} parameter blocks, got ${slots.length}`);
+    }
+    const seen = new Set<number>();
+    blocks.forEach((b, i) => {
+      if (seen.has(b.ptr)) throw new WasmRnnError(`${who}: expected each parameter block once, got ptr ${b.ptr} twice`);
+      seen.add(b.ptr);
+      const s = slots[i]!;
+      if (s.length !== names.length) {
+        throw new WasmRnnError(`${who}: expected ${names.length} slots (${names.join(", ") || "none"}) for parameter block ${i}, got ${s.length}`);
+      }
+      s.forEach((v, j) => {
+        if (!(v instanceof Float32Array) || v.length !== b.length) {
+          throw new WasmRnnError(`${who}: expected slot ${names[j]} of parameter block ${i} to be a Float32Array of ${b.length} floats, got ${describeValue(v)}`);
+        }
+      });
+    });
+    const fresh = new Map<number, Slots>();
+    try {
+      blocks.forEach((b, i) => {
+        const ptrs: number[] = [];
+        fresh.set(b.ptr, { length: b.length, ptrs });
+        for (const v of slots[i]!) {
+          const ptr = arena.alloc(b.length * 4);
+          ptrs.push(ptr);
+          heapF32().set(v, ptr >> 2); // fresh view after alloc
+        }
+      });
+    } catch (err) {
+      for (const s of fresh.values()) for (const ptr of s.ptrs) arena.free(ptr);
+      throw err;
+    }
+    for (const s of this.slots.values()) for (const ptr of s.ptrs) arena.free(ptr);
+    this.slots = fresh;
+    this.steps = iterations;
+  }
+
+  /**
+   * The state of each block (Keras's `save_own_variables`): its slots in `slotList` order, as
+   * copies laid out as the block. A block without slots yet gets their initial values.
+   */
+  getState(blocks: readonly ParamBlock[]): Float32Array[][] {
+    const f32 = heapF32();
+    return blocks.map((b) => {
+      const s = this.slots.get(b.ptr);
+      if (s && s.length !== b.length) {
+        throw new WasmRnnError(`${this.who}: expected parameter block ptr ${b.ptr} to have ${s.length} floats, as its optimizer state, got ${b.length}`);
+      }
+      return this.slotNames().map((_, j) => (s ? f32.slice(s.ptrs[j]! >> 2, (s.ptrs[j]! >> 2) + b.length) : new Float32Array(b.length).fill(this.slotInit(j))));
+    });
+  }
+
   /** The value a new slot starts at (0 except Adagrad's accumulator). */
   protected slotInit(_slot: number): number {
     return 0;
@@ -803,6 +887,11 @@ export class Adam extends Optimizer {
 
   protected slotNames(): readonly string[] {
     return this.amsgrad ? ["momentum", "velocity", "velocity_hat"] : ["momentum", "velocity"];
+  }
+
+  /** Keras: momentum and velocity interleaved per variable, then velocity_hat (a second call). */
+  override kerasSlotGroups(): string[][] {
+    return this.amsgrad ? [["momentum", "velocity"], ["velocity_hat"]] : [["momentum", "velocity"]];
   }
 
   protected override prepare(step: number, lr: number): void {
