@@ -178,7 +178,8 @@ def fit_reference(name, files, rng):
     for form in ("keras", "h5"):
         loaded = keras.models.load_model(OUT / files[form])
         # a fresh optimizer from the saved config (the optimizer load_model restores is tied to
-        # the saving model's variables); wasm-rnn does not read optimizer state either
+        # the saving model's variables); the file was saved before any training, so the state
+        # wasm-rnn restores from it is a fresh optimizer's too
         opt = loaded.optimizer
         loaded.compile(optimizer=type(opt).from_config(opt.get_config()), loss=loaded.loss, metrics=["accuracy"])
         h = loaded.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
