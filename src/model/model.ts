@@ -457,11 +457,14 @@ export class Model {
   private trainer: Trainer | null = null;
 
   /**
-   * The compiled optimizer (Keras `model.optimizer`), made when training first starts (the first
-   * fit, trainOnBatch or evaluate after compile); null before. Its `learningRate` can be set.
+   * The compiled optimizer (Keras `model.optimizer`): an Optimizer object given to compile (or
+   * restored by loadModel) at once; one compiled by name or config once training first starts
+   * (the training code makes it then); null before. Its `learningRate` can be set.
    */
   get optimizer(): Optimizer | null {
-    return this.trainer?.optimizer ?? null;
+    if (this.trainer) return this.trainer.optimizer;
+    const o = this.compiled?.optimizer;
+    return typeof o === "object" && o !== null && typeof (o as Optimizer).apply === "function" ? (o as Optimizer) : null;
   }
 
   /** What compile() was given (null before), e.g. for saving it with the model. */
