@@ -7,7 +7,7 @@ import type { Tensor, NestedArray } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkOptions, checkPositiveInt, copyBlocks, sizeOf, withBlocks, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
+import { Layer, checkBool, checkOptions, checkPositiveInt, takeBlocks, sizeOf, withBlocks, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -129,12 +129,7 @@ export class Dense extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    const fresh = this.pack(values);
-    try {
-      return copyBlocks(fresh, this.paramBlocks().map((b) => b.length));
-    } finally {
-      for (const p of fresh) arena.free(p);
-    }
+    return takeBlocks(this.pack(values), this.paramBlocks().map((b) => b.length));
   }
 
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {

@@ -418,10 +418,17 @@ export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number
   });
 }
 
-/** Copies of `lengths[i]` floats at `ptrs[i]` (wasm memory), one per length. */
-export function copyBlocks(ptrs: readonly number[], lengths: readonly number[]): Float32Array[] {
-  const f32 = heapF32();
-  return lengths.map((n, i) => f32.slice(ptrs[i]! >> 2, (ptrs[i]! >> 2) + n));
+/**
+ * Copies of freshly packed blocks (`fresh`, from a layer's packing code), `lengths[i]` floats each,
+ * then frees them: packed arrays without touching the layer's own blocks.
+ */
+export function takeBlocks(fresh: readonly number[], lengths: readonly number[]): Float32Array[] {
+  try {
+    const f32 = heapF32();
+    return lengths.map((n, i) => f32.slice(fresh[i]! >> 2, (fresh[i]! >> 2) + n));
+  } finally {
+    for (const p of fresh) arena.free(p);
+  }
 }
 
 /** Copies a packed weight block out of wasm: stage `raw` floats, unpack with `fn(src, dst)`. */

@@ -11,7 +11,7 @@ import { Tensor, tensor, toTensor, type NestedArray, type TensorLike } from "../
 import { core, heapF32 } from "../core/wasm.js";
 import { SymbolicTensor, type Shape } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkPositiveInt, copyBlocks, sizeOf, withBlocks, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
+import { Layer, checkBool, checkPositiveInt, takeBlocks, sizeOf, withBlocks, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
 
 export interface RecurrentArgs<S extends boolean = boolean> {
   units: number;
@@ -416,12 +416,7 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    const fresh = this.packBlocks(values);
-    try {
-      return copyBlocks(fresh, this.paramBlocks().map((b) => b.length));
-    } finally {
-      for (const p of fresh) arena.free(p);
-    }
+    return takeBlocks(this.packBlocks(values), this.paramBlocks().map((b) => b.length));
   }
 
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
