@@ -71,6 +71,17 @@ describe("a Keras-trained .keras file continues training as in Keras", () => {
     });
   }
 
+  it("weights set again between loadModel and fit (fresh wasm blocks) keep their restored state, as Keras's set_weights", async () => {
+    for (const c of ref.cases) {
+      const model = await loadModel(join(MODELS, c.file));
+      model.setWeights(model.getWeights()); // same values; every layer's blocks move
+      const h = await model.fit(goldenTensor(c.x), goldenTensor(c.y), fitArgs(c, c.moreEpochs));
+      expectNear(h.history.loss!, c.history.loss!, `${c.name}: History loss after setWeights`);
+      model.getWeights().forEach((w, i) => expectNear(w.data, goldenTensor(c.weights[i]!).data, `${c.name}: weight ${i} after setWeights and fit`));
+      model.dispose();
+    }
+  });
+
   it("compile: false ignores the state; a fresh optimizer (recompiled) diverges from Keras's continuation", async () => {
     const c = ref.cases.find((k) => k.name === "lstm_adam")!;
     const model = await loadModel(join(MODELS, c.file), { compile: false });

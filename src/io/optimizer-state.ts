@@ -105,6 +105,7 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
   });
   // pack each layer's slots as its weights are packed, then give them to the optimizer per block
   const blocks: ParamBlock[] = [];
+  const owners: { layer: Layer; index: number }[] = [];
   const slots: Float32Array[][] = [];
   let v0 = 0;
   for (const layer of l.layers) {
@@ -113,11 +114,13 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
     const packed = opt.slotList.map((name) => layer.packParams(values.slice(v0, v0 + n).map((m) => m.get(name)!)));
     own.forEach((b, j) => {
       blocks.push(b);
+      owners.push({ layer, index: j });
       slots.push(packed.map((p) => p[j]!));
     });
     v0 += n;
   }
   opt.setState(iterations, blocks, slots);
+  opt.trackOwners(owners);
   if (lr !== null) opt.learningRate = lr;
   return true;
 }

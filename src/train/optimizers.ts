@@ -35,6 +35,11 @@ export type { ParamBlock } from "../layers/layer.js";
  * per token occurrence as TensorFlow's sparse gradients are: see assembly/optimizers.ts). Ignored
  * when clipping is on.
  */
+/** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
+export interface BlockOwner {
+  paramBlocks(): readonly ParamBlock[];
+}
+
 export interface GradBlock extends ParamBlock {
   squares?: number;
 }
@@ -511,6 +516,7 @@ export abstract class Optimizer {
   private schedule: LearningRateSchedule | null = null;
   private steps = 0;
   private slots = new Map<number, Slots>();
+  private owners: { layer: BlockOwner; index: number; ptr: number }[] = [];
   private scratch = { ptr: 0, floats: 0 };
 
   protected constructor(className: string, options: OptimizerOptions, known: readonly string[], defaultLr: number) {
@@ -654,6 +660,7 @@ export abstract class Optimizer {
     for (const s of this.slots.values()) for (const ptr of s.ptrs) arena.free(ptr);
     this.slots = fresh;
     this.steps = iterations;
+    this.owners = [];
   }
 
   /**
@@ -798,6 +805,23 @@ export abstract class Optimizer {
    * A parameter moved (its layer got new weights, which live in a fresh block): its slots follow
    * it, as Keras keeps an optimizer's state per variable across `set_weights`.
    */
+  /**
+   * Remembers which layer block each restored slot block belongs to (loadModel), so that weights
+   * set before training starts (which live in fresh blocks) keep their state, as Keras does.
+   */
+  trackOwners(owners: readonly { layer: BlockOwner; index: number }[]): void {
+    this.owners = owners.map((o) => ({ ...o, ptr: o.layer.paramBlocks()[o.index]!.ptr }));
+  }
+
+  /** When training starts: restored slots follow their blocks to where the layers have them now. */
+  followOwners(): void {
+    const moves = this.owners
+      .map((o) => [o.ptr, o.layer.paramBlocks()[o.index]?.ptr ?? o.ptr] as const)
+      .filter(([from, to]) => from !== to);
+    this.owners = [];
+    if (moves.length) this.moveSlots(moves);
+  }
+
   moveSlots(moves: readonly (readonly [from: number, to: number])[]): void {
     // all out first: a new block may sit where another parameter's old one was
     const taken = moves.map(([from, to]) => [this.slots.get(from), to] as const);

@@ -342,6 +342,7 @@ export class Trainer {
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
   private ensureParams(): void {
+    this.optimizer.followOwners();
     const seen = new Set(this.params.map((p) => p.layer));
     for (const node of this.model.nodes) {
       const layer = node.layer;
