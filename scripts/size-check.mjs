@@ -15,8 +15,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KB = 1024;
 const BUDGET = { wasm: 64 * KB, entry: 50 * KB };
 // Issue 6 set 50 KB when the library was one LSTM; with the whole recurrent family, masks, nested
-// models and threads the entry is ~70 KB. Until that is settled (lazy layer groups, or a new
-// budget), CI fails only above this ceiling, and prints OVER TARGET between the two.
+// models, threads and the training callbacks the entry is ~76 KB. Until that is settled (lazy
+// layer groups, or a new budget), CI fails only above this ceiling, and prints OVER TARGET
+// between the two.
 const CEILING = { entry: 80 * KB };
 // [what the app imports, budget or 0 for printed only]
 const APPS = [
