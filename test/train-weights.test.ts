@@ -74,10 +74,10 @@ describe("sample and class weights match Keras (History, validation, evaluate, t
         ...(c.sampleWeight ? { sampleWeight: weightsOf(c.sampleWeight) as never } : {}),
         ...(c.classWeight ? { classWeight: c.classWeight } : {}),
       });
-      expect(Object.keys(h.history).sort()).toEqual(Object.keys(c.history).sort());
+      expect(Object.keys(h.history), "History keys in Keras's order").toEqual(Object.keys(c.history));
       for (const [key, values] of Object.entries(c.history)) values.forEach((want, e) => close(h.history[key]![e], want, `${c.name} ${key} epoch ${e}`));
       const ev = await model.evaluate(x, y, { batchSize: c.fit.batchSize, returnDict: true, sampleWeight: weightsOf(c.evaluate.sampleWeight) as never });
-      expect(Object.keys(ev).sort()).toEqual(Object.keys(c.evaluate.result).sort());
+      expect(Object.keys(ev), "evaluate keys in Keras's order").toEqual(Object.keys(c.evaluate.result));
       for (const [key, want] of Object.entries(c.evaluate.result)) close(ev[key], want, `${c.name} evaluate ${key}`);
       const after = model.getWeights();
       c.weights.forEach((w, i) => expectClose(after[i]!, decode(w), `${c.name} weight ${i} after fit`, file.tolerance));

@@ -300,7 +300,7 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const rng = new Rng(options.seed ?? nextSeed());
   if (options.seed !== undefined) trainer.reseed(options.seed ^ 0x5bd1e995);
   const history: History = {
-    epoch: [], history: { loss: [] }, params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
+    epoch: [], history: {} as History["history"], params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
   };
   const callbacks = callbackList(who, options.callbacks);
   for (const cb of callbacks) {
@@ -334,11 +334,12 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
       for (const cb of callbacks) await cb.onBatchEnd?.(b, { loss, size: rows.length });
       await maybeYield();
     }
-    logs = { ...losses.results(), ...trainer.metricResults("train") };
+    const results: Record<string, number> = { ...losses.results(), ...trainer.metricResults("train") };
     if (val) {
       const v = evaluateRows(trainer, val.xs, val.ys, val.n, batchSize, val.ws);
-      for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+      for (const [k, value] of Object.entries(v)) results[`val_${k}`] = value;
     }
+    logs = byKey(results);
     // History and the progress line come after the callbacks, which may add keys (learning_rate)
     let stop = false;
     for (const cb of callbacks) if ((await cb.onEpochEnd?.(epoch, logs)) === false) stop = true;
@@ -352,6 +353,10 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   for (const cb of callbacks) await cb.onTrainEnd?.(logs);
   return history;
 }
+
+/** Keras's order of logs keys: sorted, val_ ones among them (History then gets any a callback adds after them). */
+const byKey = (r: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** The loss (mean over batches weighted by their rows, as Keras) and the metrics over all rows. */
 function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, batchSize: number,
@@ -375,7 +380,7 @@ export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | T
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
   const { xs, ys, n, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, null);
   const results = evaluateRows(trainer, xs, ys, n, batchSize, ws);
-  if (options.returnDict) return results;
+  if (options.returnDict) return byKey(results);
   const names = [...trainer.outputLossNames(), ...trainer.metricNames()];
   return names.length ? [results.loss!, ...names.map((k) => results[k]!)] : results.loss!;
 }
