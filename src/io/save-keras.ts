@@ -123,7 +123,6 @@ function configJson(config: JsonObject): string {
   return JSON.stringify(marked).replace(/"\\u0000float:(-?\d+)"/g, "$1.0");
 }
 
-/** Writes `model` as a Keras 3 .keras file at `path`. */
 /**
  * The optimizer training uses: the model's, once training has made it (it holds the state), else
  * the one compile() was given (an Optimizer, possibly with state loaded from a file) or made
@@ -137,6 +136,7 @@ async function modelOptimizer(model: Model): Promise<Optimizer | null> {
   return getOptimizer(args.optimizer);
 }
 
+/** Writes `model` as a Keras 3 .keras file at `path`. */
 export async function saveKeras(model: Model, path: string): Promise<string[]> {
   const config = kerasConfig(model);
   const opt = await modelOptimizer(model);

@@ -29,17 +29,17 @@ import { checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layer
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
 export type { ParamBlock } from "../layers/layer.js";
 
+/** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
+export interface BlockOwner {
+  paramBlocks(): readonly ParamBlock[];
+}
+
 /**
  * A gradient block. `squares` (optional, same length) holds per-element sums of squared gradient
  * pieces, which Adam, RMSprop and Adagrad use in place of g^2 (an Embedding's gradient, summed
  * per token occurrence as TensorFlow's sparse gradients are: see assembly/optimizers.ts). Ignored
  * when clipping is on.
  */
-/** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
-export interface BlockOwner {
-  paramBlocks(): readonly ParamBlock[];
-}
-
 export interface GradBlock extends ParamBlock {
   squares?: number;
 }
