@@ -1,7 +1,7 @@
 // The base of every layer: naming, the symbolic `apply`, eager calls on concrete tensors, and the
 // weight API. Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
 import { Tensor, tensor, toTensor, type DType, type NestedArray, type TensorLike } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
 import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
@@ -89,6 +89,21 @@ export function checkPositiveInt(who: string, option: string, v: unknown): numbe
     throw new WasmRnnError(`${who}: expected ${option} to be a positive integer, got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/** A finite number in [lo, hi] (bounds open where `open` says). */
+export function checkNumber(who: string, option: string, v: unknown, fallback: number, lo: number, hi: number,
+  open: { lo?: boolean; hi?: boolean } = {}): number {
+  if (v === undefined) return fallback;
+  const ok = typeof v === "number" && Number.isFinite(v) &&
+    (open.lo ? v > lo : v >= lo) && (open.hi ? v < hi : v <= hi);
+  if (!ok) {
+    const range = lo === -Infinity && hi === Infinity ? "a finite number"
+      : hi === Infinity ? (open.lo ? `a finite number above ${lo}` : `a finite number >= ${lo}`)
+      : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
+    throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
+  }
+  return v as number;
 }
 
 export abstract class Layer {

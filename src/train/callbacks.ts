@@ -5,7 +5,7 @@
 // exists by then.
 import { WasmRnnError, describeValue } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { checkBool, checkOptions } from "../layers/layer.js";
+import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Optimizer } from "./optimizers.js";
 
@@ -61,15 +61,16 @@ export class Callback implements CallbackHooks {
 
 type Mode = "auto" | "min" | "max";
 
-function checkNum(who: string, option: string, v: unknown, fallback: number, ok: (n: number) => boolean, range: string): number {
+/** An integer >= 0 (patience, cooldown, startFromEpoch). */
+function checkCount(who: string, option: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
   return v;
 }
-const checkCount = (who: string, option: string, v: unknown, fallback: number) =>
-  checkNum(who, option, v, fallback, (n) => Number.isInteger(n) && n >= 0, "an integer >= 0");
-const checkVerbose = (who: string, v: unknown): number =>
-  checkNum(who, "verbose", v, 0, (n) => n === 0 || n === 1, "0 or 1");
+const checkVerbose = (who: string, v: unknown): number => {
+  if (v === undefined || v === 0 || v === 1) return v ?? 0;
+  throw new WasmRnnError(`${who}: expected verbose to be 0 or 1, got ${describeValue(v)}`);
+};
 
 function checkArgs<T extends object>(who: string, args: T | undefined, known: readonly string[]): Partial<T> {
   if (args === undefined) return {};
@@ -103,7 +104,7 @@ abstract class MonitorCallback extends Callback {
     }
     this.monitor = (monitor as string | undefined) ?? "val_loss";
     this.mode = (mode as Mode | undefined) ?? "auto";
-    this.minDelta = Math.abs(checkNum(who, "minDelta", minDelta, 0, () => true, "a finite number"));
+    this.minDelta = Math.abs(checkNumber(who, "minDelta", minDelta, 0, -Infinity, Infinity));
   }
 
   /** Resolves the direction once the model's metrics are known (Keras: at the first epoch end). */
@@ -185,7 +186,7 @@ export class EarlyStopping extends MonitorCallback {
     super(who, a.monitor, a.mode, a.minDelta);
     this.patience = checkCount(who, "patience", a.patience, 0);
     this.verbose = checkVerbose(who, a.verbose);
-    this.baseline = a.baseline == null ? null : checkNum(who, "baseline", a.baseline, 0, () => true, "a finite number or null");
+    this.baseline = a.baseline == null ? null : checkNumber(who, "baseline", a.baseline, 0, -Infinity, Infinity);
     this.restoreBestWeights = checkBool(who, "restoreBestWeights", a.restoreBestWeights, false);
     this.startFromEpoch = checkCount(who, "startFromEpoch", a.startFromEpoch, 0);
   }
@@ -281,11 +282,11 @@ export class ReduceLROnPlateau extends MonitorCallback {
     const who = "ReduceLROnPlateau";
     const a = checkArgs(who, args, ["monitor", "factor", "patience", "verbose", "mode", "minDelta", "cooldown", "minLr"]);
     super(who, a.monitor, a.mode, a.minDelta ?? 1e-4);
-    this.factor = checkNum(who, "factor", a.factor, 0.1, (n) => n >= 0 && n < 1, "a number in [0, 1) (Keras refuses a factor >= 1)");
+    this.factor = checkNumber(who, "factor", a.factor, 0.1, 0, 1, { hi: true }); // Keras refuses a factor >= 1
     this.patience = checkCount(who, "patience", a.patience, 10);
     this.verbose = checkVerbose(who, a.verbose);
     this.cooldown = checkCount(who, "cooldown", a.cooldown, 0);
-    this.minLr = checkNum(who, "minLr", a.minLr, 0, (n) => n >= 0, "a finite number >= 0");
+    this.minLr = checkNumber(who, "minLr", a.minLr, 0, 0, Infinity);
   }
 
   onTrainBegin(): void {

@@ -24,7 +24,7 @@ import { arena } from "../core/arena.js";
 import { WasmRnnError, describeValue } from "../core/errors.js";
 import { core, heapF32 } from "../core/wasm.js";
 import { trainKernels } from "./kernels.js";
-import { checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
+import { checkNumber, checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
 export type { ParamBlock } from "../layers/layer.js";
@@ -146,21 +146,6 @@ const BASE_KEYS = [
 ] as const;
 
 const f32 = Math.fround;
-
-/** A finite number in [lo, hi] (bounds open where `open` says). */
-function checkNumber(who: string, option: string, v: unknown, fallback: number, lo: number, hi: number,
-  open: { lo?: boolean; hi?: boolean } = {}): number {
-  if (v === undefined) return fallback;
-  const ok = typeof v === "number" && Number.isFinite(v) &&
-    (open.lo ? v > lo : v >= lo) && (open.hi ? v < hi : v <= hi);
-  if (!ok) {
-    const range = hi === Infinity
-      ? (open.lo ? `a finite number above ${lo}` : `a finite number >= ${lo}`)
-      : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
-    throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
-  }
-  return v as number;
-}
 
 function checkFlag(who: string, option: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
