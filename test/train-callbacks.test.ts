@@ -142,6 +142,9 @@ describe("callbacks: the API around them", () => {
     expect(stop.stoppedEpoch).toBe(1);
     const second = await model.fit(xs, ys, { epochs: 5, shuffle: false, callbacks: stop });
     expect(second.epoch).toEqual([0, 1]);
+    // the best is this fit's first loss: kept from the first fit it would be that fit's (higher) first loss
+    expect(second.history.loss![0]!).toBeLessThan(first.history.loss![0]!);
+    expect(stop.best).toBe(second.history.loss![0]);
     model.dispose();
   });
 
