@@ -21,7 +21,7 @@ describe("npm pack", () => {
     const app = join(work, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-    npm(["install", "--offline", "--no-package-lock", join(work, tarball)], app);
+    npm(["install", "--prefer-offline", "--no-package-lock", join(work, tarball)], app);
     writeFileSync(
       join(app, "main.mjs"),
       `import { ready, Input, LSTM, Model, tensor } from "wasm-rnn";
