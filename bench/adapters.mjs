@@ -80,10 +80,15 @@ export function machineInfo() {
   } catch {}
   let git = null;
   try {
-    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: new URL(".", import.meta.url), encoding: "utf8" }).trim();
+    git = execFileSync("git", ["describe", "--always", "--dirty"], {
+      cwd: new URL(".", import.meta.url),
+      encoding: "utf8",
+    }).trim();
   } catch {}
   return {
-    cpu, cpuId, avx512,
+    cpu,
+    cpuId,
+    avx512,
     cores: os.cpus().length,
     memoryBytes: os.totalmem(),
     loadAvg: os.loadavg(),

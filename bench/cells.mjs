@@ -8,22 +8,43 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ORT_OPTIONS, fromTimeMajor, toTimeMajor } from "./adapters.mjs";
+import { fromTimeMajor, ORT_OPTIONS, toTimeMajor } from "./adapters.mjs";
 import { buildRecurrentOnnx } from "./onnx-model.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const CELLS = [
   { name: "LSTM", kind: "LSTM", gates: 4, make: (lib, H) => new lib.LSTM({ units: H, returnSequences: true }) },
-  { name: "GRU", kind: "GRU", gates: 3, onnx: { resetAfter: true }, make: (lib, H) => new lib.GRU({ units: H, returnSequences: true }) },
-  { name: "GRU resetAfter:false", kind: "GRU", gates: 3, onnx: { resetAfter: false }, make: (lib, H) => new lib.GRU({ units: H, returnSequences: true, resetAfter: false }) },
-  { name: "SimpleRNN", kind: "SimpleRNN", gates: 1, onnx: {}, make: (lib, H) => new lib.SimpleRNN({ units: H, returnSequences: true }) },
+  {
+    name: "GRU",
+    kind: "GRU",
+    gates: 3,
+    onnx: { resetAfter: true },
+    make: (lib, H) => new lib.GRU({ units: H, returnSequences: true }),
+  },
+  {
+    name: "GRU resetAfter:false",
+    kind: "GRU",
+    gates: 3,
+    onnx: { resetAfter: false },
+    make: (lib, H) => new lib.GRU({ units: H, returnSequences: true, resetAfter: false }),
+  },
+  {
+    name: "SimpleRNN",
+    kind: "SimpleRNN",
+    gates: 1,
+    onnx: {},
+    make: (lib, H) => new lib.SimpleRNN({ units: H, returnSequences: true }),
+  },
 ];
 
 /** onnxruntime-node, then -web (the order matters: see anchors.md), one thread each; [] if absent. */
 async function ortRuntimes() {
   const out = [];
-  for (const [name, pkg, providers] of [["ort-node", "onnxruntime-node", ["cpu"]], ["ort-web", "onnxruntime-web", ["wasm"]]]) {
+  for (const [name, pkg, providers] of [
+    ["ort-node", "onnxruntime-node", ["cpu"]],
+    ["ort-web", "onnxruntime-web", ["wasm"]],
+  ]) {
     try {
       const mod = await import(pkg);
       const ort = mod.default ?? mod;
@@ -63,12 +84,12 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-
 export async function benchCells({ quick = false, write = true } = {}) {
   const peers = await ortRuntimes();
   const lib = await import("../dist/index.js");
   await lib.ready();
-  const rounds = quick ? 5 : 15, batchMs = quick ? 30 : 100;
+  const rounds = quick ? 5 : 15,
+    batchMs = quick ? 30 : 100;
   const rows = [];
   for (const shape of SHAPES) {
     const { B, T, I, H } = shape;
@@ -79,13 +100,25 @@ export async function benchCells({ quick = false, write = true } = {}) {
       const layer = cell.make(lib, H);
       const model = new lib.Model({ inputs: inp, outputs: layer.apply(inp) });
       // small weights keep every cell in its working range
-      layer.setWeights(layer.getWeights().map((w) => lib.tensor(w.data.map((v) => v * 0.1), [...w.shape])));
+      layer.setWeights(
+        layer.getWeights().map((w) =>
+          lib.tensor(
+            w.data.map((v) => v * 0.1),
+            [...w.shape],
+          ),
+        ),
+      );
       const ours = model.predict(x).data;
       const impls = [{ name: "ours", run: async () => model.predict(x), times: [] }];
       const notes = {};
       if (cell.onnx) {
         const [kernel, recurrent, bias] = layer.getWeights().map((w) => w.data);
-        const bytes = buildRecurrentOnnx(cell.kind, shape, { kernel, recurrent, bias: bias ?? new Float32Array(cell.gates * H) }, cell.onnx);
+        const bytes = buildRecurrentOnnx(
+          cell.kind,
+          shape,
+          { kernel, recurrent, bias: bias ?? new Float32Array(cell.gates * H) },
+          cell.onnx,
+        );
         for (const peer of peers) {
           try {
             const session = await peer.ort.InferenceSession.create(bytes, peer.options);
@@ -116,12 +149,16 @@ export async function benchCells({ quick = false, write = true } = {}) {
   }
   const fmt = (v) => (v === undefined ? "-" : v < 0.01 ? v.toPrecision(3) : v.toFixed(3));
   console.log(`\n## Other cells, float32, 1 thread${quick ? " (quick)" : ""} (LSTM: see the main table)\n`);
-  console.log("| shape | B, T, I, H | cell | ours ms | ort-node ms | ort-web ms | ours/ort-web | ours/ort-node | GFLOP/s ours |");
+  console.log(
+    "| shape | B, T, I, H | cell | ours ms | ort-node ms | ort-web ms | ours/ort-web | ours/ort-node | GFLOP/s ours |",
+  );
   console.log("|---|---|---|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     const p = r.peers;
-    console.log(`| ${r.shape} | ${r.B}, ${r.T}, ${r.I}, ${r.H} | ${r.cell} | ${fmt(r.ms)} | ${fmt(p["ort-node"])} | ${fmt(p["ort-web"])} | ` +
-      `${p["ort-web"] ? (r.ms / p["ort-web"]).toFixed(2) : "-"} | ${p["ort-node"] ? (r.ms / p["ort-node"]).toFixed(2) : "-"} | ${r.gflops.toFixed(1)} |`);
+    console.log(
+      `| ${r.shape} | ${r.B}, ${r.T}, ${r.I}, ${r.H} | ${r.cell} | ${fmt(r.ms)} | ${fmt(p["ort-node"])} | ${fmt(p["ort-web"])} | ` +
+        `${p["ort-web"] ? (r.ms / p["ort-web"]).toFixed(2) : "-"} | ${p["ort-node"] ? (r.ms / p["ort-node"]).toFixed(2) : "-"} | ${r.gflops.toFixed(1)} |`,
+    );
   }
   if (write) {
     const date = new Date().toISOString().slice(0, 10);

@@ -63,9 +63,14 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  */
 export function svgChart(results) {
   const { shapes, implementations: impls } = results;
-  const W = 960, H = 460;
-  const left = 60, right = 20, top = 90, bottom = 70;
-  const plotW = W - left - right, plotH = H - top - bottom;
+  const W = 960,
+    H = 460;
+  const left = 60,
+    right = 20,
+    top = 90,
+    bottom = 70;
+  const plotW = W - left - right,
+    plotH = H - top - bottom;
   const maxVal = Math.max(1, ...shapes.flatMap((s) => impls.map((i) => s.results[i]?.gflops ?? 0)));
   // A round axis maximum: 1, 2 or 5 times a power of ten.
   const pow = 10 ** Math.floor(Math.log10(maxVal));
@@ -75,10 +80,16 @@ export function svgChart(results) {
   const groupW = plotW / shapes.length;
   const barW = Math.min(40, (groupW * 0.8) / impls.length);
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${left}" y="24" font-size="16" font-weight="bold">LSTM forward, float32, one thread: GFLOP/s (higher is better)</text>`);
-  out.push(`<text x="${left}" y="44" fill="#555">${esc(`${results.machine.cpu} (${results.machine.cpuId}), ${results.machine.cores} cores, Node ${results.machine.node}, ${results.date}. GFLOP/s = 2·T·B·4H·(I+H) / median time.`)}</text>`);
+  out.push(
+    `<text x="${left}" y="24" font-size="16" font-weight="bold">LSTM forward, float32, one thread: GFLOP/s (higher is better)</text>`,
+  );
+  out.push(
+    `<text x="${left}" y="44" fill="#555">${esc(`${results.machine.cpu} (${results.machine.cpuId}), ${results.machine.cores} cores, Node ${results.machine.node}, ${results.date}. GFLOP/s = 2·T·B·4H·(I+H) / median time.`)}</text>`,
+  );
 
   // Grid lines and y axis labels.
   for (let k = 0; k <= 5; k++) {
@@ -86,7 +97,9 @@ export function svgChart(results) {
     out.push(`<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
     out.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${+v.toPrecision(3)}</text>`);
   }
-  out.push(`<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#555">GFLOP/s</text>`);
+  out.push(
+    `<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#555">GFLOP/s</text>`,
+  );
 
   shapes.forEach((s, gi) => {
     const present = impls.filter((i) => s.results[i]?.gflops != null);
@@ -95,12 +108,16 @@ export function svgChart(results) {
       const v = s.results[impl].gflops;
       const x = x0 + bi * barW;
       const h = Math.max(1, y(0) - y(v)); // at least one pixel so tiny values stay visible
-      out.push(`<rect x="${x + 2}" y="${y(0) - h}" width="${barW - 4}" height="${h}" fill="${COLORS[impl] ?? "#868e96"}"><title>${esc(`${impl} ${s.name}: ${fmtNum(v, 3)} GFLOP/s, ${fmtMs(s.results[impl].medianMs)} ms`)}</title></rect>`);
+      out.push(
+        `<rect x="${x + 2}" y="${y(0) - h}" width="${barW - 4}" height="${h}" fill="${COLORS[impl] ?? "#868e96"}"><title>${esc(`${impl} ${s.name}: ${fmtNum(v, 3)} GFLOP/s, ${fmtMs(s.results[impl].medianMs)} ms`)}</title></rect>`,
+      );
       out.push(`<text x="${x + barW / 2}" y="${y(0) - h - 4}" text-anchor="middle" font-size="9">${fmtNum(v)}</text>`);
     });
     const cx = left + gi * groupW + groupW / 2;
     out.push(`<text x="${cx}" y="${y(0) + 18}" text-anchor="middle" font-weight="bold">${esc(s.name)}</text>`);
-    out.push(`<text x="${cx}" y="${y(0) + 34}" text-anchor="middle" fill="#555">${esc(`B${s.B} T${s.T} I${s.I} H${s.H}`)}</text>`);
+    out.push(
+      `<text x="${cx}" y="${y(0) + 34}" text-anchor="middle" fill="#555">${esc(`B${s.B} T${s.T} I${s.I} H${s.H}`)}</text>`,
+    );
   });
 
   // Legend: one row under the subtitle, so it never covers a bar.

@@ -9,13 +9,22 @@
 // comparison is the ratio of their medians. benny (benchmark.js) runs each case on its own, one after
 // the other; its ops/s are recorded as a second opinion but never used for the ratios.
 
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { loadOrtNode, loadOrtWeb, loadOurs, loadTfjsWasm, ortNodeNotNative, machineInfo, rng, uniform } from "./adapters.mjs";
+import { fileURLToPath } from "node:url";
+import {
+  loadOrtNode,
+  loadOrtWeb,
+  loadOurs,
+  loadTfjsWasm,
+  machineInfo,
+  ortNodeNotNative,
+  rng,
+  uniform,
+} from "./adapters.mjs";
 import { fmtMs, fmtNum, gflopsTable, markdownTable, svgChart } from "./report.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -43,7 +52,6 @@ const SETTINGS = QUICK
 const TOLERANCE = 1e-4; // max abs difference to ours before a peer's numbers count
 
 // ---- data -------------------------------------------------------------------------------------
-
 
 /** Keras-layout weights uniform(-0.1, 0.1) and input uniform(-1, 1), seeded per shape. */
 function makeData({ B, T, I, H }, seed) {
@@ -152,14 +160,18 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
       }
       const diff = maxAbsDiff(reference, out);
       const ok = diff < TOLERANCE;
-      console.log(`check ${shape.name}: ${ad.name.padEnd(9)} max|ours - ${ad.name}| = ${diff.toExponential(2)} ${ok ? "ok" : "MISMATCH"}`);
+      console.log(
+        `check ${shape.name}: ${ad.name.padEnd(9)} max|ours - ${ad.name}| = ${diff.toExponential(2)} ${ok ? "ok" : "MISMATCH"}`,
+      );
       notes[ad.name] = { maxAbsDiff: diff };
       if (!ok) throw new Error(`output differs from ours by ${diff} (tolerance ${TOLERANCE})`);
       active.push(ad);
     } catch (e) {
       notes[ad.name] = { ...notes[ad.name], skipped: e?.message ?? String(e) };
       console.log(`SKIP ${ad.name} on ${shape.name}: ${notes[ad.name].skipped}`);
-      try { ad.dispose(); } catch {}
+      try {
+        ad.dispose();
+      } catch {}
     }
   }
 
@@ -188,12 +200,15 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
       roundsMs: s,
       ...notes[ad.name],
     };
-    console.log(`${ad.name.padEnd(9)} median ${fmtMs(med).padStart(7)} ms  (min ${fmtMs(Math.min(...s))}, max ${fmtMs(Math.max(...s))}, ${iters.get(ad)} per batch)`);
+    console.log(
+      `${ad.name.padEnd(9)} median ${fmtMs(med).padStart(7)} ms  (min ${fmtMs(Math.min(...s))}, max ${fmtMs(Math.max(...s))}, ${iters.get(ad)} per batch)`,
+    );
   }
   for (const [name, note] of Object.entries(notes)) if (note.skipped) results[name] = note;
   const ratios = {};
   for (const ad of active) {
-    if (ad.name !== reference0) ratios[`${reference0}/${ad.name}`] = results[reference0].medianMs / results[ad.name].medianMs;
+    if (ad.name !== reference0)
+      ratios[`${reference0}/${ad.name}`] = results[reference0].medianMs / results[ad.name].medianMs;
   }
 
   if (bennyDir) await runBenny(shape, label, active, bennyDir);
@@ -204,7 +219,9 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
     // is also the peak. RSS counts every runtime in the process (all peers included).
     const ours = adapters[0];
     entry.memory = { oursWasmBytes: ours.memoryBytes(), processRssBytes: process.memoryUsage().rss };
-    console.log(`memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
   if (!CHILD || CHILD !== "memory") for (const ad of active) ad.dispose();
   return entry;
@@ -215,7 +232,13 @@ async function runBenny(shape, label, active, dir) {
   const mod = await import("benny");
   const b = mod.default ?? mod;
   const cases = active.map((ad) =>
-    ad.async ? b.add(ad.name, async () => { await ad.run(); }) : b.add(ad.name, () => { ad.run(); }),
+    ad.async
+      ? b.add(ad.name, async () => {
+          await ad.run();
+        })
+      : b.add(ad.name, () => {
+          ad.run();
+        }),
   );
   await b.suite(
     `LSTM forward ${label}`,
@@ -271,10 +294,21 @@ function runChildren() {
     const out = path.join(dir, `${kind}.json`);
     console.log(`\n#### ${kind} (own process)`);
     try {
-      execFileSync(process.execPath, [...spec.flags, fileURLToPath(import.meta.url), `--child=${kind}`, `--out=${out}`, `--shapes=${spec.shapes}`, ...(QUICK ? ["--quick"] : [])], {
-        stdio: "inherit",
-        env: { ...process.env, ...spec.env },
-      });
+      execFileSync(
+        process.execPath,
+        [
+          ...spec.flags,
+          fileURLToPath(import.meta.url),
+          `--child=${kind}`,
+          `--out=${out}`,
+          `--shapes=${spec.shapes}`,
+          ...(QUICK ? ["--quick"] : []),
+        ],
+        {
+          stdio: "inherit",
+          env: { ...process.env, ...spec.env },
+        },
+      );
       results[kind] = JSON.parse(readFileSync(out, "utf8"));
     } catch (e) {
       results[kind] = { error: e?.message ?? String(e) };
@@ -311,7 +345,9 @@ function targetRows(shapes, children) {
     ["2 threads c: speed-up", speedup("c"), ">=", 1.7],
     ["2 threads d: speed-up", speedup("d"), ">=", 1.7],
   ].map(([target, value, op, bound]) => ({
-    target, value, bound: `${op} ${bound}`,
+    target,
+    value,
+    bound: `${op} ${bound}`,
     holds: value === undefined ? null : op === "<=" ? value <= bound : value >= bound,
   }));
 }
@@ -319,7 +355,9 @@ function targetRows(shapes, children) {
 function targetsTable(rows) {
   const lines = ["| target (issue 3) | this run | bound | holds |", "|---|---|---|---|"];
   for (const r of rows) {
-    lines.push(`| ${r.target} | ${r.value === undefined ? "not measured" : fmtNum(r.value, 3)} | ${r.bound} | ${r.holds === null ? "-" : r.holds ? "yes" : "**no**"} |`);
+    lines.push(
+      `| ${r.target} | ${r.value === undefined ? "not measured" : fmtNum(r.value, 3)} | ${r.bound} | ${r.holds === null ? "-" : r.holds ? "yes" : "**no**"} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -328,7 +366,9 @@ async function main() {
   if (CHILD) return runChild(CHILD);
   const { adapters, skipped } = await loadAll();
   const date = new Date().toISOString().slice(0, 10);
-  console.log(`wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds of ~${SETTINGS.batchMs} ms batches`);
+  console.log(
+    `wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds of ~${SETTINGS.batchMs} ms batches`,
+  );
   console.log(`implementations: ${adapters.map((a) => `${a.name} ${a.version}`).join(", ")}`);
 
   const bennyDir = SETTINGS.benny ? mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-benny-")) : null;
@@ -389,18 +429,24 @@ async function main() {
     written.push(bennyPath);
   }
 
-  console.log(`\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ${date}${QUICK ? " (quick)" : ""}\n`);
+  console.log(
+    `\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ${date}${QUICK ? " (quick)" : ""}\n`,
+  );
   console.log(markdownTable(shapes));
   console.log("");
   console.log(gflopsTable(shapes, implementations));
   console.log("\nRatios are ours_ms / peer_ms from the interleaved medians: below 1 = ours faster.");
   const d = shapes.find((s) => s.name === "d");
   if (d?.memory) {
-    console.log(`Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`);
+    console.log(
+      `Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`,
+    );
   }
   const mem = children.memory?.memory;
   if (mem) {
-    console.log(`Memory, ours alone on d (own process): wasm memory ${(mem.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak), process RSS ${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`);
+    console.log(
+      `Memory, ours alone on d (own process): wasm memory ${(mem.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak), process RSS ${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`,
+    );
   }
   console.log(`\n## Targets\n\n${targetsTable(targets)}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
@@ -408,9 +454,12 @@ async function main() {
 }
 
 // GRU and SimpleRNN (ours) after the LSTM comparison, unless only some LSTM shapes were asked for
-const withCells = () => (onlyArg || CHILD ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK })));
+const withCells = () =>
+  onlyArg || CHILD ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK }));
 
-main().then(withCells).catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .then(withCells)
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

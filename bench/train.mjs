@@ -11,12 +11,12 @@
 // SIMD build runs here, the relaxed-SIMD build in a child process of this script (--child=relaxed)
 // with its own interleaved tfjs-wasm anchor.
 
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { machineInfo, rng, uniform, versionOf } from "./adapters.mjs";
 import { fmtMs, fmtNum } from "./report.mjs";
 
@@ -39,8 +39,24 @@ const SHAPES = [
 ].filter((s) => !onlyArg || onlyArg.slice(9).split(",").includes(s.name));
 
 const SETTINGS = QUICK
-  ? { rounds: 5, roundMs: 120, splitMs: 50, warmupMs: 80, memorySteps: 1000, memoryShapes: ["small", "seq"], cpuMaxStepMs: 100 }
-  : { rounds: 7, roundMs: 500, splitMs: 150, warmupMs: 300, memorySteps: 1000, memoryShapes: ["small", "medium", "seq"], cpuMaxStepMs: 500 };
+  ? {
+      rounds: 5,
+      roundMs: 120,
+      splitMs: 50,
+      warmupMs: 80,
+      memorySteps: 1000,
+      memoryShapes: ["small", "seq"],
+      cpuMaxStepMs: 100,
+    }
+  : {
+      rounds: 7,
+      roundMs: 500,
+      splitMs: 150,
+      warmupMs: 300,
+      memorySteps: 1000,
+      memoryShapes: ["small", "medium", "seq"],
+      cpuMaxStepMs: 500,
+    };
 
 const LR = 0.001;
 const LOSS_RTOL = 1e-4; // first step's loss, relative
@@ -53,7 +69,6 @@ const ADAM_RTOL = 1e-3;
 const TINY_EPS = 1e-12;
 
 // ---- data -------------------------------------------------------------------------------------
-
 
 /** Keras layouts: LSTM kernel [I, 4H], recurrent [H, 4H], bias [4H] (gates i, f, c, o); Dense [H, U], [U]. */
 function makeData({ B, T, I, H, U, seq }, seed) {
@@ -72,7 +87,12 @@ function makeData({ B, T, I, H, U, seq }, seed) {
     xShape,
     yShape,
     x: uniform(rand, B * T * I, -1, 1),
-    y: uniform(rand, yShape.reduce((a, b) => a * b, 1), -1, 1),
+    y: uniform(
+      rand,
+      yShape.reduce((a, b) => a * b, 1),
+      -1,
+      1,
+    ),
   };
 }
 
@@ -101,7 +121,10 @@ async function loadOurs(name, simd) {
   const optimizerSpec = (opt) =>
     opt.kind === "sgd"
       ? { className: "SGD", config: { learningRate: opt.lr } }
-      : { className: "Adam", config: { learningRate: LR, ...(opt.epsilon !== undefined ? { epsilon: opt.epsilon } : {}) } };
+      : {
+          className: "Adam",
+          config: { learningRate: LR, ...(opt.epsilon !== undefined ? { epsilon: opt.epsilon } : {}) },
+        };
   return {
     name,
     label: `wasm-rnn (${lib.coreInfo().build} build)`,
@@ -119,7 +142,9 @@ async function loadOurs(name, simd) {
       const y = lib.tensor(data.y, data.yShape);
       const w0 = data.weights.map((w) => lib.tensor(w.data, w.shape));
       return {
-        model, x, y,
+        model,
+        x,
+        y,
         reset: () => model.setWeights(w0),
         step: () => model.trainOnBatch(x, y),
         evaluate: () => model.evaluate(x, y, { batchSize: data.xShape[0] }),
@@ -162,11 +187,15 @@ async function loadTfjs({ cpu }) {
 function tfjsImpl({ tf, tfl }, backend) {
   const name = backend === "wasm" ? "tfjs-wasm" : "tfjs-cpu";
   const use = async () => {
-    if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
+    if (tf.getBackend() !== backend && !(await tf.setBackend(backend)))
+      throw new Error(`tf.setBackend('${backend}') failed`);
   };
   return {
     name,
-    label: backend === "wasm" ? "tfjs-layers on tfjs-backend-wasm (SIMD, 1 thread)" : "tfjs-layers on tfjs-backend-cpu (plain JS)",
+    label:
+      backend === "wasm"
+        ? "tfjs-layers on tfjs-backend-wasm (SIMD, 1 thread)"
+        : "tfjs-layers on tfjs-backend-cpu (plain JS)",
     version: versionOf(backend === "wasm" ? "@tensorflow/tfjs-backend-wasm" : "@tensorflow/tfjs-backend-cpu"),
     backend,
     async make({ B, T, I, H, U, seq }, data, opt) {
@@ -190,7 +219,8 @@ function tfjsImpl({ tf, tfl }, backend) {
       const w0 = data.weights.map((w) => tf.tensor(w.data, w.shape));
       const own = tf.engine().backend;
       return {
-        model, optimizer,
+        model,
+        optimizer,
         reset: () => model.setWeights(w0), // call after before(): on its own backend
         step: () => model.trainOnBatch(x, y),
         evaluate() {
@@ -202,7 +232,8 @@ function tfjsImpl({ tf, tfl }, backend) {
         weights: () => model.getWeights().map((t) => Float32Array.from(t.dataSync())),
         before: use,
         /** Whether every weight still lives on this model's backend (no silent moves between backends). */
-        onOwnBackend: () => model.getWeights().every((t) => tf.engine().state.tensorInfo.get(t.dataId)?.backend === own),
+        onOwnBackend: () =>
+          model.getWeights().every((t) => tf.engine().state.tensorInfo.get(t.dataId)?.backend === own),
         dispose() {
           model.dispose();
           optimizer.dispose();
@@ -256,7 +287,8 @@ function maxAbs(a) {
 
 /** sqrt(mean((a - b)^2)) over every weight. */
 function rmsDiff(a, b) {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let k = 0; k < a.length; k++) for (let i = 0; i < a[k].length; i++, n++) s += (a[k][i] - (b ? b[k][i] : 0)) ** 2;
   return Math.sqrt(s / n);
 }
@@ -287,7 +319,8 @@ async function check(shape, data, ours, peer, peerTimed) {
   const out = {};
   const oursTimed = ours.make(shape, data, { kind: "adam" });
   await peerTimed.before();
-  const lo = [], lp = [];
+  const lo = [],
+    lp = [];
   for (let s = 0; s < 3; s++) {
     lo.push(await oursTimed.step());
     await peerTimed.before();
@@ -297,7 +330,11 @@ async function check(shape, data, ours, peer, peerTimed) {
   out.lossAfter3Default = { ours: lo[2], peer: lp[2], rel: rel(lo[2], lp[2]) };
   const wo = oursTimed.weights();
   const wp = peerTimed.weights();
-  out.adamDefaultEps = { maxAbsDiff: maxAbsDiff(wo, wp), maxMove: maxAbs(minus(wo, w0)), rel: rmsDiff(wo, wp) / rmsDiff(wo, w0) };
+  out.adamDefaultEps = {
+    maxAbsDiff: maxAbsDiff(wo, wp),
+    maxMove: maxAbs(minus(wo, w0)),
+    rel: rmsDiff(wo, wp) / rmsDiff(wo, w0),
+  };
   oursTimed.dispose();
 
   const so = ours.make(shape, data, { kind: "sgd", lr: 1 });
@@ -314,7 +351,8 @@ async function check(shape, data, ours, peer, peerTimed) {
 
   const ao = ours.make(shape, data, { kind: "adam", epsilon: TINY_EPS });
   const ap = await peer.make(shape, data, { kind: "adam", epsilon: TINY_EPS });
-  let l3o = 0, l3p = 0;
+  let l3o = 0,
+    l3p = 0;
   for (let s = 0; s < 3; s++) {
     l3o = await ao.step();
     await ap.before();
@@ -323,13 +361,20 @@ async function check(shape, data, ours, peer, peerTimed) {
   const ow = ao.weights();
   const pw = ap.weights();
   out.adamTinyEps = {
-    epsilon: TINY_EPS, maxAbsDiff: maxAbsDiff(ow, pw), maxMove: maxAbs(minus(ow, w0)),
-    rel: rmsDiff(ow, pw) / rmsDiff(ow, w0), lossStep3: { ours: l3o, peer: l3p, rel: rel(l3o, l3p) },
+    epsilon: TINY_EPS,
+    maxAbsDiff: maxAbsDiff(ow, pw),
+    maxMove: maxAbs(minus(ow, w0)),
+    rel: rmsDiff(ow, pw) / rmsDiff(ow, w0),
+    lossStep3: { ours: l3o, peer: l3p, rel: rel(l3o, l3p) },
   };
   ao.dispose();
   ap.dispose();
 
-  out.ok = out.firstLoss.rel < LOSS_RTOL && out.sgdGradient.rel < GRAD_RTOL && out.adamTinyEps.rel < ADAM_RTOL && out.adamTinyEps.lossStep3.rel < LOSS_RTOL;
+  out.ok =
+    out.firstLoss.rel < LOSS_RTOL &&
+    out.sgdGradient.rel < GRAD_RTOL &&
+    out.adamTinyEps.rel < ADAM_RTOL &&
+    out.adamTinyEps.lossStep3.rel < LOSS_RTOL;
   const e = (v) => v.toExponential(2);
   console.log(
     `check ${shape.name}: ours vs ${peer.name}: first loss ${lo[0].toPrecision(7)} vs ${lp[0].toPrecision(7)} (rel ${e(out.firstLoss.rel)}); ` +
@@ -367,7 +412,10 @@ async function benchShape(shape, ours, peers, skipped) {
         const t = now();
         await m.step();
         const ms = now() - t;
-        if (ms > SETTINGS.cpuMaxStepMs) throw new Error(`one step takes ${ms.toFixed(0)} ms (the slow reference is skipped above ${SETTINGS.cpuMaxStepMs} ms a step, to keep the run short)`);
+        if (ms > SETTINGS.cpuMaxStepMs)
+          throw new Error(
+            `one step takes ${ms.toFixed(0)} ms (the slow reference is skipped above ${SETTINGS.cpuMaxStepMs} ms a step, to keep the run short)`,
+          );
         m.dispose();
         m = await peer.make(shape, data, { kind: "adam" });
       }
@@ -378,7 +426,9 @@ async function benchShape(shape, ours, peers, skipped) {
     } catch (e) {
       notes[peer.name] = { ...notes[peer.name], skipped: e?.message ?? String(e) };
       console.log(`SKIP ${peer.name} on ${shape.name}: ${notes[peer.name].skipped}`);
-      try { m?.dispose(); } catch {}
+      try {
+        m?.dispose();
+      } catch {}
     }
   }
 
@@ -391,30 +441,54 @@ async function benchShape(shape, ours, peers, skipped) {
   await optModel.step();
   const trainer = split.model.trainer;
   const optTrainer = optModel.model.trainer;
-  const xs = [split.x], ys = [split.y];
+  const xs = [split.x],
+    ys = [split.y];
   const pieces = [{ name: "ours:evaluate", run: split.evaluate, before: split.reset }];
   if (optTrainer?.optimizer?.apply && optTrainer?.blocks?.params && trainer?.trainOnBatch) {
     pieces.push({
       name: "ours:optimizer",
       run: () => optTrainer.optimizer.apply(optTrainer.blocks.params, optTrainer.blocks.grads),
-      before: () => { optModel.reset(); return optModel.step(); },
+      before: () => {
+        optModel.reset();
+        return optModel.step();
+      },
     });
     pieces.push({ name: "ours:trainer-step", run: () => trainer.trainOnBatch(xs, ys), before: split.reset });
     if (trainer.forwardAndLoss && trainer.planFor) {
       // the training forward: the same plan, keeping the traces backward reads, and the loss
-      pieces.push({ name: "ours:forward-traced", run: () => trainer.forwardAndLoss(trainer.planFor(xs, ys), true), before: split.reset });
+      pieces.push({
+        name: "ours:forward-traced",
+        run: () => trainer.forwardAndLoss(trainer.planFor(xs, ys), true),
+        before: split.reset,
+      });
     }
   } else {
     notes.split = "trainer internals not found: only evaluate is timed";
   }
   const tw = active.find((a) => a.peer.name === "tfjs-wasm");
-  if (tw) pieces.push({ name: "tfjs-wasm:evaluate", run: tw.m.evaluate, before: async () => { await tw.m.before(); tw.m.reset(); } });
+  if (tw)
+    pieces.push({
+      name: "tfjs-wasm:evaluate",
+      run: tw.m.evaluate,
+      before: async () => {
+        await tw.m.before();
+        tw.m.reset();
+      },
+    });
 
   // Every batch starts from the initial weights (reset untimed), so no implementation drifts into
   // another regime (a fitted batch, saturated gates) over its many more steps.
   const entries = [
     { name: ours.name, run: oursTimed.step, before: oursTimed.reset, ms: SETTINGS.roundMs },
-    ...active.map(({ peer, m }) => ({ name: peer.name, run: m.step, before: async () => { await m.before(); m.reset(); }, ms: SETTINGS.roundMs })),
+    ...active.map(({ peer, m }) => ({
+      name: peer.name,
+      run: m.step,
+      before: async () => {
+        await m.before();
+        m.reset();
+      },
+      ms: SETTINGS.roundMs,
+    })),
     ...pieces.map((p) => ({ ...p, ms: SETTINGS.splitMs })),
   ];
   for (const en of entries) {
@@ -442,11 +516,14 @@ async function benchShape(shape, ours, peers, skipped) {
       roundsMs: en.samples,
       ...notes[en.name],
     };
-    console.log(`${en.name.padEnd(19)} median ${fmtMs(med).padStart(7)} ms  ${fmtNum(1000 / med).padStart(6)}/s  (min ${fmtMs(Math.min(...en.samples))}, max ${fmtMs(Math.max(...en.samples))}, ${en.iters} per batch)`);
+    console.log(
+      `${en.name.padEnd(19)} median ${fmtMs(med).padStart(7)} ms  ${fmtNum(1000 / med).padStart(6)}/s  (min ${fmtMs(Math.min(...en.samples))}, max ${fmtMs(Math.max(...en.samples))}, ${en.iters} per batch)`,
+    );
   }
   for (const [name, note] of Object.entries(notes)) if (note?.skipped) results[name] = note;
   const ratios = {};
-  for (const { peer } of active) ratios[`${ours.name}/${peer.name}`] = results[ours.name].medianMs / results[peer.name].medianMs;
+  for (const { peer } of active)
+    ratios[`${ours.name}/${peer.name}`] = results[ours.name].medianMs / results[peer.name].medianMs;
   for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v.toFixed(3)}`);
 
   // ours' step split from outside (ms): forward+loss = the trainer's training forward (with traces)
@@ -456,7 +533,9 @@ async function benchShape(shape, ours, peers, skipped) {
   const med = (n) => results[n]?.medianMs;
   let timeSplit = null;
   if (med("ours:optimizer") !== undefined) {
-    const step = med(ours.name), opt = med("ours:optimizer"), inner = med("ours:trainer-step");
+    const step = med(ours.name),
+      opt = med("ours:optimizer"),
+      inner = med("ours:trainer-step");
     const fwd = med("ours:forward-traced") ?? med("ours:evaluate");
     timeSplit = {
       stepMs: step,
@@ -516,18 +595,27 @@ async function benchShape(shape, ours, peers, skipped) {
         `after ${SETTINGS.memorySteps} steps (${memory.seconds.toFixed(1)} s, loss now ${last.toPrecision(4)}): ${memory.flat ? "flat" : "GREW"}`,
     );
   } else {
-    memory = { skipped: `not checked here (1000 steps take too long${QUICK ? " for quick mode" : ""}; see the main process)` };
+    memory = {
+      skipped: `not checked here (1000 steps take too long${QUICK ? " for quick mode" : ""}; see the main process)`,
+    };
   }
 
   oursTimed.dispose();
   split.dispose();
   optModel.dispose();
   for (const { m } of active) m.dispose();
-  return { ...shape, params: params(shape), results, ratios, timeSplit, memory, ...(notes.split ? { note: notes.split } : {}) };
+  return {
+    ...shape,
+    params: params(shape),
+    results,
+    ratios,
+    timeSplit,
+    memory,
+    ...(notes.split ? { note: notes.split } : {}),
+  };
 }
 
 // ---- processes --------------------------------------------------------------------------------
-
 
 async function runAll({ cpu }) {
   const ours = CHILD === "relaxed" ? await loadOurs("ours-relaxed", "relaxed") : await loadOurs("ours", "plain");
@@ -542,7 +630,9 @@ async function runAll({ cpu }) {
     console.log(`SKIP tfjs: ${skipped["tfjs-wasm"]}`);
   }
   for (const [k, v] of Object.entries(skipped)) console.log(`SKIP ${k}: ${v}`);
-  console.log(`ours: ${ours.label} ${ours.version}; peers: ${peers.map((p) => `${p.name} ${p.version}`).join(", ") || "none"}`);
+  console.log(
+    `ours: ${ours.label} ${ours.version}; peers: ${peers.map((p) => `${p.name} ${p.version}`).join(", ") || "none"}`,
+  );
   const shapes = [];
   for (const shape of SHAPES) shapes.push(await benchShape(shape, ours, peers, skipped));
   return { ours, peers, skipped, shapes };
@@ -551,13 +641,27 @@ async function runAll({ cpu }) {
 function runRelaxedChild() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-train-"));
   const out = path.join(dir, "relaxed.json");
-  console.log("\n#### relaxed SIMD build (own process: Node 20 needs --experimental-wasm-relaxed-simd; tfjs-wasm as the anchor)");
+  console.log(
+    "\n#### relaxed SIMD build (own process: Node 20 needs --experimental-wasm-relaxed-simd; tfjs-wasm as the anchor)",
+  );
   try {
     const shapesArg = onlyArg ? [onlyArg] : [];
-    execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", fileURLToPath(import.meta.url), "--child=relaxed", `--out=${out}`, "--no-cpu", ...shapesArg, ...(QUICK ? ["--quick"] : [])], {
-      stdio: "inherit",
-      env: { ...process.env, WASM_RNN_SIMD: "relaxed" },
-    });
+    execFileSync(
+      process.execPath,
+      [
+        "--experimental-wasm-relaxed-simd",
+        fileURLToPath(import.meta.url),
+        "--child=relaxed",
+        `--out=${out}`,
+        "--no-cpu",
+        ...shapesArg,
+        ...(QUICK ? ["--quick"] : []),
+      ],
+      {
+        stdio: "inherit",
+        env: { ...process.env, WASM_RNN_SIMD: "relaxed" },
+      },
+    );
     return JSON.parse(readFileSync(out, "utf8"));
   } catch (e) {
     console.log(`relaxed measurement failed: ${e?.message ?? e}`);
@@ -583,7 +687,11 @@ function table(shapes, relaxed) {
         `${r3(s.ratios["ours/tfjs-wasm"])} | ${r3(s.ratios["ours/tfjs-cpu"])} | ${sps(r, "ours-relaxed")} | ${r3(r?.ratios?.["ours-relaxed/tfjs-wasm"])} |`,
     );
   }
-  const split = ["", "| shape | ours step ms | forward+loss | backward | optimizer | API | fwd / bwd GFLOP/s | tfjs-wasm step ms | tfjs-wasm forward+loss |", "|---|---|---|---|---|---|---|---|---|"];
+  const split = [
+    "",
+    "| shape | ours step ms | forward+loss | backward | optimizer | API | fwd / bwd GFLOP/s | tfjs-wasm step ms | tfjs-wasm forward+loss |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
   for (const s of shapes) {
     const t = s.timeSplit;
     const pct = (v) => (t ? `${fmtMs(v)} (${((100 * v) / t.stepMs).toFixed(0)} %)` : "–");
@@ -605,7 +713,9 @@ async function main() {
   }
   const t0 = now();
   const date = new Date().toISOString().slice(0, 10);
-  console.log(`wasm-rnn training bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds, ~${SETTINGS.roundMs} ms per implementation per round`);
+  console.log(
+    `wasm-rnn training bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds, ~${SETTINGS.roundMs} ms per implementation per round`,
+  );
   const { ours, peers, skipped, shapes } = await runAll({ cpu: !NO_CPU });
   const relaxed = runRelaxedChild();
 
@@ -627,9 +737,16 @@ async function main() {
         "median ms per training step over interleaved rounds: ours `await model.trainOnBatch(x, y)` (copies x, y into wasm " +
         "memory, forward keeping traces, mse, backward through time, Adam update, loss out); tfjs `await model.trainOnBatch(x, y)` " +
         "with x, y tensors already on the backend (forward, tf gradients, Adam, loss read back)",
-      model: "Input [T, I] -> LSTM(H, Keras activations, sigmoid recurrent) -> Dense(U, linear); loss mse; Adam lr 0.001, beta 0.9/0.999, epsilon 1e-7",
+      model:
+        "Input [T, I] -> LSTM(H, Keras activations, sigmoid recurrent) -> Dense(U, linear); loss mse; Adam lr 0.001, beta 0.9/0.999, epsilon 1e-7",
       seed: "mulberry32 per shape; LSTM weights U(-0.1, 0.1), Dense kernel U(-0.3, 0.3), bias U(-0.1, 0.1), x and y U(-1, 1)",
-      tolerances: { firstLossRel: LOSS_RTOL, sgdGradientRel: GRAD_RTOL, adamTinyEpsWeightsRmsRel: ADAM_RTOL, adamTinyEpsThirdLossRel: LOSS_RTOL, tinyEpsilon: TINY_EPS },
+      tolerances: {
+        firstLossRel: LOSS_RTOL,
+        sgdGradientRel: GRAD_RTOL,
+        adamTinyEpsWeightsRmsRel: ADAM_RTOL,
+        adamTinyEpsThirdLossRel: LOSS_RTOL,
+        tinyEpsilon: TINY_EPS,
+      },
       ratios: "time ratios ours_ms / peer_ms per step: below 1 means ours is faster",
     },
     skipped,
@@ -642,13 +759,20 @@ async function main() {
   writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");
 
   const m = results.machine;
-  console.log(`\n## LSTM training step (Adam, mse), float32, 1 thread — ${m.cpu} (${m.cpuId}), Node ${m.node}, ${date}${QUICK ? " (quick)" : ""}\n`);
+  console.log(
+    `\n## LSTM training step (Adam, mse), float32, 1 thread — ${m.cpu} (${m.cpuId}), Node ${m.node}, ${date}${QUICK ? " (quick)" : ""}\n`,
+  );
   console.log(table(shapes, relaxed));
-  console.log("\nRatios are ours_ms / peer_ms per step from interleaved medians in one process: below 1 = ours faster.");
+  console.log(
+    "\nRatios are ours_ms / peer_ms per step from interleaved medians in one process: below 1 = ours faster.",
+  );
   console.log("relaxed/tfjs-wasm comes from the child process (its own tfjs-wasm anchor).");
   for (const s of shapes) {
     const mem = [s.memory, relaxed?.shapes?.find((r) => r.name === s.name)?.memory].filter((x) => x && !x.skipped);
-    if (mem.length) console.log(`memory ${s.name}: ${mem.map((x) => `${x.before.wasmBytes} -> ${x.after.wasmBytes} bytes (${x.flat ? "flat" : "GREW"})`).join(", relaxed ")}`);
+    if (mem.length)
+      console.log(
+        `memory ${s.name}: ${mem.map((x) => `${x.before.wasmBytes} -> ${x.after.wasmBytes} bytes (${x.flat ? "flat" : "GREW"})`).join(", relaxed ")}`,
+      );
   }
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
   console.log(`\n${results.seconds.toFixed(0)} s; wrote ${path.relative(process.cwd(), jsonPath)}`);

@@ -36,7 +36,8 @@ function parseArgs(argv) {
     if (a === "-h" || a === "--help") opts.help = true;
     else if (a.startsWith("--")) {
       const key = a.slice(2);
-      if (!["input", "output", "weights", "hard-sigmoid", "max-params"].includes(key)) fail(`unknown option ${a}\n\n${USAGE}`, 2);
+      if (!["input", "output", "weights", "hard-sigmoid", "max-params"].includes(key))
+        fail(`unknown option ${a}\n\n${USAGE}`, 2);
       const v = argv[++i];
       if (v === undefined) fail(`option ${a} needs a value`, 2);
       opts[key] = v;
@@ -46,11 +47,18 @@ function parseArgs(argv) {
 }
 
 function toTensor(entry, inputName, dtype) {
-  if (entry && typeof entry === "object" && !Array.isArray(entry) && Array.isArray(entry.shape) && Array.isArray(entry.data)) {
+  if (
+    entry &&
+    typeof entry === "object" &&
+    !Array.isArray(entry) &&
+    Array.isArray(entry.shape) &&
+    Array.isArray(entry.data)
+  ) {
     const data = dtype === "int32" ? Int32Array.from(entry.data) : Float32Array.from(entry.data);
     return tensor(data, entry.shape, dtype);
   }
-  if (!Array.isArray(entry)) throw new WasmRnnError(`input '${inputName}': expected nested arrays or {shape, data}, got ${typeof entry}`);
+  if (!Array.isArray(entry))
+    throw new WasmRnnError(`input '${inputName}': expected nested arrays or {shape, data}, got ${typeof entry}`);
   return tensor(entry, undefined, dtype);
 }
 
@@ -60,11 +68,15 @@ function inputsFrom(json, model) {
   if (json && typeof json === "object" && !Array.isArray(json) && !("shape" in json)) {
     const keys = Object.keys(json);
     const missing = names.filter((n) => !keys.includes(n));
-    if (missing.length) throw new WasmRnnError(`--input: expected keys ${names.join(", ")}, missing ${missing.join(", ")}`);
+    if (missing.length)
+      throw new WasmRnnError(`--input: expected keys ${names.join(", ")}, missing ${missing.join(", ")}`);
     return names.map((n, i) => toTensor(json[n], n, ins[i].dtype));
   }
   if (ins.length === 1) return [toTensor(json, names[0], ins[0].dtype)];
-  if (!Array.isArray(json) || json.length !== ins.length) throw new WasmRnnError(`--input: the model has ${ins.length} inputs (${names.join(", ")}); expected a list of ${ins.length} entries or an object keyed by input name`);
+  if (!Array.isArray(json) || json.length !== ins.length)
+    throw new WasmRnnError(
+      `--input: the model has ${ins.length} inputs (${names.join(", ")}); expected a list of ${ins.length} entries or an object keyed by input name`,
+    );
   return json.map((e, i) => toTensor(e, names[i], ins[i].dtype));
 }
 
@@ -109,7 +121,9 @@ async function main() {
   const xs = inputsFrom(json, model);
   const out = model.predict(xs.length === 1 ? xs[0] : xs);
   const outs = Array.isArray(out) ? out : [out];
-  const result = JSON.stringify({ outputs: outs.map((t, i) => ({ name: outputName(model, i), shape: t.shape, data: t.toArray() })) });
+  const result = JSON.stringify({
+    outputs: outs.map((t, i) => ({ name: outputName(model, i), shape: t.shape, data: t.toArray() })),
+  });
   if (opts.output) await writeFile(opts.output, `${result}\n`);
   else process.stdout.write(`${result}\n`);
 }

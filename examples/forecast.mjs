@@ -5,14 +5,26 @@
 // feeding its own predictions back, against a naive forecast (the last value, repeated).
 //
 //   node examples/forecast.mjs
-import { Dense, EarlyStopping, Input, LSTM, Model, ReduceLROnPlateau, ready, setRandomSeed, tensor } from "../dist/index.js";
+import {
+  Dense,
+  EarlyStopping,
+  Input,
+  LSTM,
+  Model,
+  ReduceLROnPlateau,
+  ready,
+  setRandomSeed,
+  tensor,
+} from "../dist/index.js";
 
 await ready();
 setRandomSeed(3);
 
-const WINDOW = 24, HORIZON = 30, LENGTH = 900;
+const WINDOW = 24,
+  HORIZON = 30,
+  LENGTH = 900;
 let seed = 2024; // a small LCG, so every run sees the same noise
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
 const signal = (t) => Math.sin(0.21 * t) + 0.5 * Math.sin(0.037 * t);
 const series = Array.from({ length: LENGTH }, (_, t) => signal(t) + 0.1 * (random() - 0.5));
 
@@ -27,23 +39,36 @@ for (let i = 0; i < N; i++) {
 }
 
 const input = Input({ shape: [WINDOW, 1] });
-const model = new Model({ inputs: input, outputs: new Dense({ units: 1 }).apply(new LSTM({ units: 16 }).apply(input)) });
+const model = new Model({
+  inputs: input,
+  outputs: new Dense({ units: 1 }).apply(new LSTM({ units: 16 }).apply(input)),
+});
 model.compile({ optimizer: { className: "Adam", config: { learningRate: 0.01 } }, loss: "mse" });
 
 const stopping = new EarlyStopping({ monitor: "val_loss", patience: 8, minDelta: 1e-5, restoreBestWeights: true });
 const started = performance.now();
 const history = await model.fit(tensor(x, [N, WINDOW, 1]), tensor(y, [N, 1]), {
-  epochs: 60, batchSize: 32, validationSplit: 0.2, seed: 1,
+  epochs: 60,
+  batchSize: 32,
+  validationSplit: 0.2,
+  seed: 1,
   callbacks: [
     new ReduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 3, minDelta: 1e-5 }),
     stopping,
-    { onEpochEnd: (epoch, logs) => console.log(`epoch ${epoch + 1}: loss ${logs.loss.toFixed(5)} val_loss ${logs.val_loss.toFixed(5)} learning_rate ${logs.learning_rate.toPrecision(3)}`) },
+    {
+      onEpochEnd: (epoch, logs) =>
+        console.log(
+          `epoch ${epoch + 1}: loss ${logs.loss.toFixed(5)} val_loss ${logs.val_loss.toFixed(5)} learning_rate ${logs.learning_rate.toPrecision(3)}`,
+        ),
+    },
   ],
 });
 const ran = history.epoch.length;
-console.log(`${ran} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
-  (stopping.stoppedEpoch ? `stopped early at epoch ${stopping.stoppedEpoch + 1}, ` : "ran every epoch, ") +
-  `weights from the best epoch, ${stopping.bestEpoch + 1} (val_loss ${Math.min(...history.history.val_loss).toFixed(5)})`);
+console.log(
+  `${ran} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+    (stopping.stoppedEpoch ? `stopped early at epoch ${stopping.stoppedEpoch + 1}, ` : "ran every epoch, ") +
+    `weights from the best epoch, ${stopping.bestEpoch + 1} (val_loss ${Math.min(...history.history.val_loss).toFixed(5)})`,
+);
 
 // forecast HORIZON steps: each prediction becomes the newest value of the next window
 const window = train.slice(-WINDOW);
@@ -56,5 +81,7 @@ for (let s = 0; s < HORIZON; s++) {
 }
 const truth = Array.from({ length: HORIZON }, (_, s) => signal(LENGTH - HORIZON + s));
 const rmse = (pred) => Math.sqrt(pred.reduce((a, p, s) => a + (p - truth[s]) ** 2, 0) / HORIZON);
-console.log(`forecast RMSE over ${HORIZON} steps: LSTM ${rmse(forecast).toFixed(4)}, naive ${rmse(truth.map(() => train.at(-1))).toFixed(4)}`);
+console.log(
+  `forecast RMSE over ${HORIZON} steps: LSTM ${rmse(forecast).toFixed(4)}, naive ${rmse(truth.map(() => train.at(-1))).toFixed(4)}`,
+);
 model.dispose();

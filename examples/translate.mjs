@@ -10,7 +10,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Input, Model, loadModel, tensor } from "../dist/index.js";
+import { Input, loadModel, Model, tensor } from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -21,11 +21,15 @@ const sentences = given.length ? given : ["Go.", "Hello!", "I love you.", "How a
 
 const model = await loadModel(join(dir, "model.json"));
 const meta = JSON.parse(await readFile(join(dir, "metadata.json"), "utf8"));
-const inIndex = meta.input_token_index, outIndex = meta.target_token_index;
-const nIn = Object.keys(inIndex).length, nOut = Object.keys(outIndex).length;
+const inIndex = meta.input_token_index,
+  outIndex = meta.target_token_index;
+const nIn = Object.keys(inIndex).length,
+  nOut = Object.keys(outIndex).length;
 const chars = new Map(Object.entries(outIndex).map(([ch, i]) => [i, ch]));
 
-const encoderLstm = model.getLayer("lstm_1"), decoderLstm = model.getLayer("lstm_2"), dense = model.getLayer("dense_1");
+const encoderLstm = model.getLayer("lstm_1"),
+  decoderLstm = model.getLayer("lstm_2"),
+  dense = model.getLayer("dense_1");
 const units = decoderLstm.units;
 
 const encIn = Input({ shape: [null, nIn] });
@@ -33,7 +37,8 @@ const [, h, c] = encoderLstm.apply(encIn);
 const encoder = new Model({ inputs: encIn, outputs: [h, c] });
 
 const stepIn = Input({ shape: [1, nOut] });
-const hIn = Input({ shape: [units] }), cIn = Input({ shape: [units] });
+const hIn = Input({ shape: [units] }),
+  cIn = Input({ shape: [units] });
 const [y, h2, c2] = decoderLstm.apply(stepIn, { initialState: [hIn, cIn] });
 const decoder = new Model({ inputs: [stepIn, hIn, cIn], outputs: [dense.apply(y), h2, c2] });
 

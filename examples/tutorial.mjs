@@ -34,7 +34,9 @@ console.log("3. returnState: [lstm1, stateH, stateC]; lstm1 and stateH are the s
 for (const t of tutorialModel({ returnState: true })) console.log(show(t));
 console.log();
 
-console.log("4. returnSequences and returnState: [every step's h, last h, last c]; the sequence's last step equals stateH");
+console.log(
+  "4. returnSequences and returnState: [every step's h, last h, last c]; the sequence's last step equals stateH",
+);
 for (const t of tutorialModel({ returnSequences: true, returnState: true })) console.log(show(t));
 console.log();
 
@@ -86,5 +88,11 @@ const bi = new Bidirectional(new LSTM({ units: 1, returnSequences: true, returnS
 const biOut = new Model({ inputs: biInput, outputs: bi.apply(biInput) }).predict(data);
 const [biSeq, hF, cF, hB, cB] = biOut;
 console.log(show(biSeq));
-for (const [name, t] of [["hForward", hF], ["cForward", cF], ["hBackward", hB], ["cBackward", cB]]) console.log(`${name.padEnd(9)}`, show(t));
+for (const [name, t] of [
+  ["hForward", hF],
+  ["cForward", cF],
+  ["hBackward", hB],
+  ["cBackward", cB],
+])
+  console.log(`${name.padEnd(9)}`, show(t));
 console.log("the forward half of the last step is hForward; the backward half of the first step is hBackward");

@@ -5,10 +5,11 @@
 //     entry imports lazily, so Node, Deno, Bun and browsers instantiate it without file access;
 //   - as a .wasm file (src/core/generated/ and dist/core/generated/), which the workerd/worker entry
 //     imports as a WebAssembly.Module (workerd refuses to compile wasm from bytes).
-import asc from "assemblyscript/asc";
+
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -26,11 +27,21 @@ const builds = {
   // plain SIMD on imported shared memory, for the optional worker pool (ready({ threads }))
   threads: ["asconfig.json", "assembly/index.ts", "CORE_THREADS_BASE64", "core-threads.ts", "core-threads.wasm"],
   train: ["asconfig.train.json", "assembly/train.ts", "TRAIN_BASE64", "train.ts", "train.wasm"],
-  "train-threads": ["asconfig.train.json", "assembly/train.ts", "TRAIN_THREADS_BASE64", "train-threads.ts", "train-threads.wasm"],
+  "train-threads": [
+    "asconfig.train.json",
+    "assembly/train.ts",
+    "TRAIN_THREADS_BASE64",
+    "train-threads.ts",
+    "train-threads.wasm",
+  ],
 };
 
 // Outputs of the earlier one-build layout would otherwise linger (and ship with dist/).
-for (const stale of ["src/core/generated/core-wasm.ts", "dist/core/generated/core-wasm.js", "dist/core/generated/core-wasm.d.ts"]) {
+for (const stale of [
+  "src/core/generated/core-wasm.ts",
+  "dist/core/generated/core-wasm.js",
+  "dist/core/generated/core-wasm.d.ts",
+]) {
   rmSync(stale, { force: true });
 }
 /** Writes via a temporary file and a rename, so a concurrent reader never sees half a file. */

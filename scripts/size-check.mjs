@@ -5,11 +5,12 @@
 // not count: the parsers' libraries and the inlined core, one build of which `ready()` fetches and
 // whose bytes are budgeted as .wasm (base64 adds a third; the total a browser downloads is printed).
 // It also bundles a few apps as a bundler would (tree-shaken): the LSTM-only app is held to 50 KB.
-import { build } from "esbuild";
+
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KB = 1024;
@@ -35,7 +36,8 @@ const verdict = (label, bytes, budget, ceiling = budget) => {
   const tolerated = !ok && bytes <= ceiling;
   if (!ok && !tolerated) failed++;
   const word = ok ? "PASS" : tolerated ? "OVER TARGET" : "FAIL";
-  const limits = ceiling === budget ? `budget ${budget / KB} KB` : `target ${budget / KB} KB, ceiling ${ceiling / KB} KB`;
+  const limits =
+    ceiling === budget ? `budget ${budget / KB} KB` : `target ${budget / KB} KB, ceiling ${ceiling / KB} KB`;
   lines.push(`${word} ${label}: ${(bytes / KB).toFixed(1)} KB (${limits})`);
 };
 
@@ -57,7 +59,9 @@ try {
   });
   const outputs = result.metafile.outputs;
   // dynamically imported modules are entry points too: pick the package entry itself
-  const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint && join(root, outputs[o].entryPoint) === entry);
+  const entryOut = Object.keys(outputs).find(
+    (o) => outputs[o].entryPoint && join(root, outputs[o].entryPoint) === entry,
+  );
   // the entry's static closure: everything loaded before the first line of user code runs
   const eager = new Set();
   const visit = (o) => {
@@ -69,18 +73,37 @@ try {
   const size = (o) => outputs[o].bytes;
   const eagerBytes = [...eager].reduce((s, o) => s + size(o), 0);
   const ioBytes = [...eager].reduce(
-    (s, o) => s + Object.entries(outputs[o].inputs).reduce((t, [i, v]) => t + (/(^|\/)dist\/io\//.test(i) ? v.bytesInOutput : 0), 0), 0);
-  verdict(`default entry (${relative(root, entry)}) JavaScript, minified, without src/io`, eagerBytes - ioBytes, BUDGET.entry, CEILING.entry);
+    (s, o) =>
+      s +
+      Object.entries(outputs[o].inputs).reduce(
+        (t, [i, v]) => t + (/(^|\/)dist\/io\//.test(i) ? v.bytesInOutput : 0),
+        0,
+      ),
+    0,
+  );
+  verdict(
+    `default entry (${relative(root, entry)}) JavaScript, minified, without src/io`,
+    eagerBytes - ioBytes,
+    BUDGET.entry,
+    CEILING.entry,
+  );
   lines.push(`     src/io loaded with it (not budgeted): ${(ioBytes / KB).toFixed(1)} KB`);
   const lazy = Object.keys(outputs).filter((o) => !eager.has(o) && o.endsWith(".js"));
-  const origin = (o) => Object.keys(outputs[o].inputs).map((i) => relative(root, i).replace(/^dist\//, "")).join(", ");
+  const origin = (o) =>
+    Object.keys(outputs[o].inputs)
+      .map((i) => relative(root, i).replace(/^dist\//, ""))
+      .join(", ");
   let largestCore = 0;
   for (const o of lazy) {
     const from = origin(o);
     if (/core\/generated\/core-/.test(from)) largestCore = Math.max(largestCore, size(o));
-    lines.push(`     lazy chunk ${(size(o) / KB).toFixed(1)} KB: ${from.length > 100 ? from.slice(0, 100) + "..." : from}`);
+    lines.push(
+      `     lazy chunk ${(size(o) / KB).toFixed(1)} KB: ${from.length > 100 ? from.slice(0, 100) + "..." : from}`,
+    );
   }
-  lines.push(`     entry with the larger core build inlined (what a browser downloads): ${((eagerBytes + largestCore) / KB).toFixed(1)} KB`);
+  lines.push(
+    `     entry with the larger core build inlined (what a browser downloads): ${((eagerBytes + largestCore) / KB).toFixed(1)} KB`,
+  );
 
   // What an application's bundle pays: a bundler keeps only the classes an app imports (the
   // package is side-effect free). Lazily imported code is left out as above. The LSTM app must
@@ -88,8 +111,23 @@ try {
   for (const [names, budget] of APPS) {
     const app = await build({
       stdin: { contents: `export { ${names} } from ${JSON.stringify(entry)};`, resolveDir: root, loader: "js" },
-      bundle: true, minify: true, format: "esm", platform: "neutral", conditions: ["browser"], write: false, metafile: true, logLevel: "error",
-      plugins: [{ name: "lazy-out", setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === "dynamic-import" ? { path: a.path, external: true } : undefined)) }],
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["browser"],
+      write: false,
+      metafile: true,
+      logLevel: "error",
+      plugins: [
+        {
+          name: "lazy-out",
+          setup: (b) =>
+            b.onResolve({ filter: /.*/ }, (a) =>
+              a.kind === "dynamic-import" ? { path: a.path, external: true } : undefined,
+            ),
+        },
+      ],
     });
     const bytes = app.outputFiles[0].contents.length;
     if (budget) verdict(`app importing ${names}, bundled and minified`, bytes, budget);

@@ -1,10 +1,10 @@
 // The wasm core's vector math against float64 references, and the hard-sigmoid definitions.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ready, tensor } from "../src/index.js";
-import { arena } from "../src/core/arena.js";
 import { ACTIVATION_IDS } from "../src/core/activations.js";
+import { arena } from "../src/core/arena.js";
 import { core, heapF32 } from "../src/core/wasm.js";
-import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
+import { ready, tensor } from "../src/index.js";
+import { decode, type EncodedArray, expectClose, loadCases } from "./helpers.js";
 
 beforeAll(async () => {
   await ready();
@@ -12,7 +12,8 @@ beforeAll(async () => {
 
 /** Runs a vector kernel over `xs` (length a multiple of 4) and returns the outputs. */
 function runVec(xs: Float32Array, kernel: (src: number, dst: number, n: number) => void): Float32Array {
-  const src = arena.alloc(xs.length * 4), dst = arena.alloc(xs.length * 4);
+  const src = arena.alloc(xs.length * 4),
+    dst = arena.alloc(xs.length * 4);
   try {
     heapF32().set(xs, src >> 2);
     kernel(src, dst, xs.length);
@@ -45,11 +46,22 @@ describe("vector exp", () => {
 });
 
 describe("element-wise activations against Keras (test/cases/activations.json)", () => {
-  interface ActCase { name: keyof typeof ACTIVATION_IDS; inputs: EncodedArray[]; outputs: EncodedArray[] }
+  interface ActCase {
+    name: keyof typeof ACTIVATION_IDS;
+    inputs: EncodedArray[];
+    outputs: EncodedArray[];
+  }
   const file = loadCases<ActCase>("activations.json");
 
   it("covers every element-wise activation of the core", () => {
-    expect(file.cases.map((c) => c.name).sort()).toEqual(["hard_sigmoid", "hard_sigmoid_legacy", "linear", "relu", "sigmoid", "tanh"]);
+    expect(file.cases.map((c) => c.name).sort()).toEqual([
+      "hard_sigmoid",
+      "hard_sigmoid_legacy",
+      "linear",
+      "relu",
+      "sigmoid",
+      "tanh",
+    ]);
   });
 
   for (const c of file.cases) {

@@ -1,6 +1,6 @@
 // Runs in its own module instance (vitest isolates files): the core has not been instantiated.
 import { describe, expect, it } from "vitest";
-import { Input, LSTM, WasmRnnError, ready } from "../src/index.js";
+import { Input, LSTM, ready, WasmRnnError } from "../src/index.js";
 
 describe("before ready()", () => {
   it("building a layer names the layer and says what to do", () => {

@@ -9,7 +9,8 @@ describe("core build selection", () => {
     await ready();
     const info = coreInfo();
     const forced = (globalThis as { WASM_RNN_SIMD?: string }).WASM_RNN_SIMD ?? process.env.WASM_RNN_SIMD;
-    const want = forced === "relaxed" || process.execArgv.includes("--experimental-wasm-relaxed-simd") ? "relaxed" : "simd";
+    const want =
+      forced === "relaxed" || process.execArgv.includes("--experimental-wasm-relaxed-simd") ? "relaxed" : "simd";
     expect(info.build).toBe(want);
     expect(info.loader).toBe("inline");
     expect(info.relaxedSimd).toBe(process.execArgv.includes("--experimental-wasm-relaxed-simd"));

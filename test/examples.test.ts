@@ -8,7 +8,10 @@ import { ROOT } from "./helpers.js";
 
 describe("examples", () => {
   it("train-seq2seq trains an encoder-decoder with fit and decodes with its layers", () => {
-    const out = execFileSync(process.execPath, [join(ROOT, "examples", "train-seq2seq.mjs")], { encoding: "utf8", timeout: 120_000 });
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "train-seq2seq.mjs")], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     const losses = [...out.matchAll(/epoch \d+: loss ([\d.]+)/g)].map((m) => Number(m[1]));
     expect(losses.length).toBe(8);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 10);
@@ -17,9 +20,13 @@ describe("examples", () => {
   }, 180_000);
 
   it("forecast trains with EarlyStopping and ReduceLROnPlateau and beats a naive forecast", () => {
-    const out = execFileSync(process.execPath, [join(ROOT, "examples", "forecast.mjs")], { encoding: "utf8", timeout: 120_000 });
-    const epochs = [...out.matchAll(/epoch \d+: loss ([\d.]+) val_loss ([\d.]+) learning_rate ([\d.e-]+)/g)]
-      .map((m) => ({ val: Number(m[2]), lr: Number(m[3]) }));
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "forecast.mjs")], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    const epochs = [...out.matchAll(/epoch \d+: loss ([\d.]+) val_loss ([\d.]+) learning_rate ([\d.e-]+)/g)].map(
+      (m) => ({ val: Number(m[2]), lr: Number(m[3]) }),
+    );
     const [, ran] = /(\d+) epochs in/.exec(out)!;
     expect(epochs.length).toBe(Number(ran));
     expect(Math.min(...epochs.map((e) => e.val))).toBeLessThan(epochs[0]!.val / 4);

@@ -3,16 +3,22 @@
 // stateful layers, the layers around them, Sequential, and LSTM returnCellSequences.
 import { beforeAll, describe, expect, it } from "vitest";
 import { clearSession, ready, type Tensor } from "../src/index.js";
+import { buildCase, type FamilyCase, replayCase } from "./family-helpers.js";
 import { decode, expectClose, loadCases } from "./helpers.js";
-import { buildCase, replayCase, type FamilyCase } from "./family-helpers.js";
 
 beforeAll(async () => {
   await ready();
 });
 
 const FILES = [
-  "family_gru.json", "family_simple_rnn.json", "family_bidirectional.json", "family_stacked.json",
-  "family_masking.json", "family_stateful.json", "family_layers.json", "family_cell_sequences.json",
+  "family_gru.json",
+  "family_simple_rnn.json",
+  "family_bidirectional.json",
+  "family_stacked.json",
+  "family_masking.json",
+  "family_stateful.json",
+  "family_layers.json",
+  "family_cell_sequences.json",
 ];
 
 for (const file of FILES) {
@@ -41,18 +47,33 @@ describe("coverage of the generated cases", () => {
     const gru = configs("GRU");
     for (const v of [true, false]) expect(gru.some((c) => (c.resetAfter ?? true) === v)).toBe(true);
     for (const flag of ["returnSequences", "returnState", "goBackwards", "stateful"]) {
-      expect(gru.some((c) => c[flag] === true), flag).toBe(true);
-      expect(gru.some((c) => !c[flag]), flag).toBe(true);
+      expect(
+        gru.some((c) => c[flag] === true),
+        flag,
+      ).toBe(true);
+      expect(
+        gru.some((c) => !c[flag]),
+        flag,
+      ).toBe(true);
     }
-    for (const a of ["hard_sigmoid", "hard_sigmoid_legacy"]) expect(gru.some((c) => c.recurrentActivation === a), a).toBe(true);
+    for (const a of ["hard_sigmoid", "hard_sigmoid_legacy"])
+      expect(
+        gru.some((c) => c.recurrentActivation === a),
+        a,
+      ).toBe(true);
   });
 
   it("every Bidirectional merge mode with and without states, for each cell", () => {
     for (const cls of ["LSTM", "GRU", "SimpleRNN"]) {
       for (const merge of ["concat", "sum", "mul", "ave", null]) {
         for (const state of [true, false]) {
-          const found = layerSpecs.some((l) => l.class === "Bidirectional" && l.config.mergeMode === merge &&
-            l.layer!.class === cls && Boolean(l.layer!.config.returnState) === state);
+          const found = layerSpecs.some(
+            (l) =>
+              l.class === "Bidirectional" &&
+              l.config.mergeMode === merge &&
+              l.layer!.class === cls &&
+              Boolean(l.layer!.config.returnState) === state,
+          );
           expect(found, `${cls} ${merge} state=${state}`).toBe(true);
         }
       }
@@ -60,7 +81,11 @@ describe("coverage of the generated cases", () => {
   });
 
   it("masking with left, right and inner padding, with initial states; stateful runs with and without reset", () => {
-    for (const pad of ["left", "right", "inner"]) expect(all.some((c) => c.name.includes(`_${pad}`)), pad).toBe(true);
+    for (const pad of ["left", "right", "inner"])
+      expect(
+        all.some((c) => c.name.includes(`_${pad}`)),
+        pad,
+      ).toBe(true);
     expect(all.some((c) => c.name.startsWith("mask") && c.name.endsWith("_init"))).toBe(true);
     const stateful = all.filter((c) => c.calls.filter((k) => !k.reset).length === 3);
     expect(stateful.some((c) => c.calls.some((k) => k.reset))).toBe(true);

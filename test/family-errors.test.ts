@@ -1,11 +1,27 @@
 // Bad input for the recurrent family: clear WasmRnnErrors naming the layer, expected vs got, and
 // nothing half-changed. Also: the hot path stays allocation-free with masks and stateful layers.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  Bidirectional, Concatenate, Embedding, Flatten, GRU, Input, LSTM, Masking, Model, RepeatVector, Sequential, SimpleRNN,
-  SymbolicTensor, WasmRnnError, memoryBytes, ready, tensor, type Tensor,
-} from "../src/index.js";
 import { arena } from "../src/core/arena.js";
+import {
+  Bidirectional,
+  Concatenate,
+  Embedding,
+  Flatten,
+  GRU,
+  Input,
+  LSTM,
+  Masking,
+  Model,
+  memoryBytes,
+  RepeatVector,
+  ready,
+  Sequential,
+  SimpleRNN,
+  type SymbolicTensor,
+  type Tensor,
+  tensor,
+  WasmRnnError,
+} from "../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -50,14 +66,25 @@ describe("masks", () => {
     const x = Input({ shape: [3], dtype: "int32" });
     const emb = new Embedding({ inputDim: 5, outputDim: 2, maskZero: true, name: "tok" });
     const model = new Model({ inputs: x, outputs: new GRU({ units: 2 }).apply(emb.apply(x)) });
-    expectError(() => model.predict(tensor([1, 2, 5], [1, 3], "int32")), "Embedding 'tok'", "[0, 5)", "got 5", "index 2");
+    expectError(
+      () => model.predict(tensor([1, 2, 5], [1, 3], "int32")),
+      "Embedding 'tok'",
+      "[0, 5)",
+      "got 5",
+      "index 2",
+    );
     expectError(() => model.predict(tensor([1, -1, 0], [1, 3], "int32")), "got -1");
   });
 
   it("Concatenate refuses masked inputs joined on a non-feature axis", () => {
     const a = new Masking().apply(Input({ shape: [3, 2] }));
     const b = Input({ shape: [3, 2] });
-    expectError(() => new Concatenate({ axis: 1, name: "cat1" }).apply([a, b]), "Concatenate 'cat1'", "last axis", "got axis 1");
+    expectError(
+      () => new Concatenate({ axis: 1, name: "cat1" }).apply([a, b]),
+      "Concatenate 'cat1'",
+      "last axis",
+      "got axis 1",
+    );
   });
 });
 
@@ -69,7 +96,12 @@ describe("stateful layers", () => {
   }
 
   it("need a fixed batch size, and refuse another one eagerly and in predict", () => {
-    expectError(() => new LSTM({ units: 2, stateful: true, name: "nobatch" }).apply(Input({ shape: [3, 2] })), "LSTM 'nobatch'", "batchShape", "[null, 3, 2]");
+    expectError(
+      () => new LSTM({ units: 2, stateful: true, name: "nobatch" }).apply(Input({ shape: [3, 2] })),
+      "LSTM 'nobatch'",
+      "batchShape",
+      "[null, 3, 2]",
+    );
     const { gru, model } = statefulModel();
     expectError(() => gru.apply(tensor(ramp(3 * 3 * 2), [3, 3, 2])), "GRU 'sgru'", "batch size 2", "got batch size 3");
     expectError(() => model.predict(tensor(ramp(3 * 3 * 2), [3, 3, 2])), "[2, 3, 2]", "[3, 3, 2]");
@@ -101,7 +133,12 @@ describe("stateful layers", () => {
     const saved = bi.getStates();
     expect(saved.length).toBe(4);
     const good = tensor([9, 9], [1, 2]);
-    expectError(() => bi.setStates([good, good, good, tensor([1, 2, 3], [1, 3])]), "state 1 (c)", "[1, 2]", "got [1, 3]");
+    expectError(
+      () => bi.setStates([good, good, good, tensor([1, 2, 3], [1, 3])]),
+      "state 1 (c)",
+      "[1, 2]",
+      "got [1, 3]",
+    );
     expect(values(bi.getStates())).toEqual(values(saved));
     expectError(() => bi.setStates([good]), "Bidirectional 'sbi'", "4 state tensors", "got 1");
   });
@@ -109,16 +146,32 @@ describe("stateful layers", () => {
 
 describe("Bidirectional and friends", () => {
   it("refuses an unknown mergeMode, a backwards layer and wrong initialState counts", () => {
-    expectError(() => new Bidirectional(new GRU({ units: 2 }), { mergeMode: "max" as never, name: "bmm" }), "Bidirectional 'bmm'", "mergeMode", "\"max\"");
-    expectError(() => new Bidirectional(new GRU({ units: 2, goBackwards: true })), "goBackwards false", "got goBackwards true");
+    expectError(
+      () => new Bidirectional(new GRU({ units: 2 }), { mergeMode: "max" as never, name: "bmm" }),
+      "Bidirectional 'bmm'",
+      "mergeMode",
+      '"max"',
+    );
+    expectError(
+      () => new Bidirectional(new GRU({ units: 2, goBackwards: true })),
+      "goBackwards false",
+      "got goBackwards true",
+    );
     expectError(() => new Bidirectional({} as never), "recurrent layer");
     const bi = new Bidirectional(new LSTM({ units: 2 }), { name: "bst" });
     const h = Input({ shape: [2] });
-    expectError(() => bi.apply(Input({ shape: [3, 1] }), { initialState: [h, h] }), "Bidirectional 'bst'", "4 tensors", "got 2");
+    expectError(
+      () => bi.apply(Input({ shape: [3, 1] }), { initialState: [h, h] }),
+      "Bidirectional 'bst'",
+      "4 tensors",
+      "got 2",
+    );
   });
 
   it("Sequential refuses an Input after layers and multi-output layers, staying usable", () => {
-    const seq = new Sequential({ layers: [Input({ shape: [3, 2] }), new SimpleRNN({ units: 2, returnSequences: true })] });
+    const seq = new Sequential({
+      layers: [Input({ shape: [3, 2] }), new SimpleRNN({ units: 2, returnSequences: true })],
+    });
     expectError(() => seq.add(Input({ shape: [3, 2] })), "Input only as the first item");
     expectError(() => seq.add(new LSTM({ units: 2, returnState: true, name: "multi" })), "one output", "LSTM 'multi'");
     expectError(() => seq.add(new RepeatVector({ n: 2 })), "RepeatVector", "rank 2", "[null, 3, 2]");
@@ -131,7 +184,9 @@ describe("memory", () => {
   it("a masked Bidirectional GRU model and a stateful one keep wasm memory flat", () => {
     const x = Input({ shape: [12, 4] });
     const m = new Masking().apply(x);
-    const bi = new Bidirectional(new GRU({ units: 16, returnSequences: true, resetAfter: false }), { mergeMode: "concat" });
+    const bi = new Bidirectional(new GRU({ units: 16, returnSequences: true, resetAfter: false }), {
+      mergeMode: "concat",
+    });
     const y = new LSTM({ units: 8 }).apply(bi.apply(m) as never);
     const model = new Model({ inputs: x, outputs: y });
     const data = ramp(3 * 12 * 4);
@@ -139,12 +194,18 @@ describe("memory", () => {
     const input = tensor(data, [3, 12, 4]);
 
     const sx = Input({ batchShape: [2, 5, 3] });
-    const stateful = new Model({ inputs: sx, outputs: new SimpleRNN({ units: 6, stateful: true }).apply(new GRU({ units: 5, stateful: true, returnSequences: true }).apply(sx)) });
+    const stateful = new Model({
+      inputs: sx,
+      outputs: new SimpleRNN({ units: 6, stateful: true }).apply(
+        new GRU({ units: 5, stateful: true, returnSequences: true }).apply(sx),
+      ),
+    });
     const sInput = tensor(ramp(2 * 5 * 3), [2, 5, 3]);
 
     const first = model.predict(input) as Tensor;
     stateful.predict(sInput);
-    const bytes = memoryBytes(), inUse = arena.inUse;
+    const bytes = memoryBytes(),
+      inUse = arena.inUse;
     let last = first;
     for (let i = 0; i < 3000; i++) {
       last = model.predict(input) as Tensor;
@@ -168,7 +229,10 @@ describe("a failed predict leaves stateful layers where they were", () => {
     const h = rnn.apply(x) as SymbolicTensor;
     const emb = new Flatten().apply(new Embedding({ inputDim: 10, outputDim: 2 }).apply(ids));
     const model = new Model({ inputs: [x, ids], outputs: new Concatenate().apply([h, emb]) });
-    const xs = tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+    const xs = tensor(
+      Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      [2, 3, 4],
+    );
     model.predict([xs, tensor([1, 2, 3, 4, 5, 6], [2, 3], "int32")]);
     const before = rnn.getStates().map((s) => Array.from(s.data));
     expect(() => model.predict([xs, tensor([1, 2, 3, 4, 5, 60], [2, 3], "int32")])).toThrow(WasmRnnError);

@@ -2,10 +2,29 @@
 // wasm-rnn, so one replay function covers every layer of the recurrent family.
 import { expect } from "vitest";
 import {
-  Activation, Add, Bidirectional, Concatenate, Dense, Dropout, Embedding, Flatten, GRU, Input, LSTM, Layer,
-  Masking, Model, RepeatVector, Sequential, SimpleRNN, SymbolicTensor, TimeDistributed, tensor, type Tensor,
+  Activation,
+  Add,
+  Bidirectional,
+  Concatenate,
+  Dense,
+  Dropout,
+  Embedding,
+  Flatten,
+  GRU,
+  Input,
+  type Layer,
+  LSTM,
+  Masking,
+  Model,
+  RepeatVector,
+  Sequential,
+  SimpleRNN,
+  type SymbolicTensor,
+  type Tensor,
+  TimeDistributed,
+  tensor,
 } from "../src/index.js";
-import { decode, expectClose, type EncodedArray } from "./helpers.js";
+import { decode, type EncodedArray, expectClose } from "./helpers.js";
 
 export interface Encoded extends EncodedArray {
   dtype?: "int32";
@@ -44,27 +63,46 @@ export interface FamilyCase {
 export function decodeAny(a: Encoded): Tensor {
   if (a.dtype !== "int32") return decode(a);
   const bytes = Buffer.from(a.b64, "base64");
-  return tensor(new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), a.shape, "int32");
+  return tensor(
+    new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    a.shape,
+    "int32",
+  );
 }
 
 export function makeLayer(spec: InnerSpec & { layer?: InnerSpec }): Layer {
   const c = spec.config as never;
   switch (spec.class) {
-    case "LSTM": return new LSTM(c);
-    case "GRU": return new GRU(c);
-    case "SimpleRNN": return new SimpleRNN(c);
-    case "Bidirectional": return new Bidirectional(makeLayer(spec.layer!) as LSTM, c);
-    case "TimeDistributed": return new TimeDistributed(makeLayer(spec.layer!), c);
-    case "Dense": return new Dense(c);
-    case "Masking": return new Masking(c);
-    case "Embedding": return new Embedding(c);
-    case "RepeatVector": return new RepeatVector(c);
-    case "Concatenate": return new Concatenate(c);
-    case "Add": return new Add(c);
-    case "Activation": return new Activation(c);
-    case "Dropout": return new Dropout(c);
-    case "Flatten": return new Flatten(c);
-    default: throw new Error(`unknown class ${spec.class}`);
+    case "LSTM":
+      return new LSTM(c);
+    case "GRU":
+      return new GRU(c);
+    case "SimpleRNN":
+      return new SimpleRNN(c);
+    case "Bidirectional":
+      return new Bidirectional(makeLayer(spec.layer!) as LSTM, c);
+    case "TimeDistributed":
+      return new TimeDistributed(makeLayer(spec.layer!), c);
+    case "Dense":
+      return new Dense(c);
+    case "Masking":
+      return new Masking(c);
+    case "Embedding":
+      return new Embedding(c);
+    case "RepeatVector":
+      return new RepeatVector(c);
+    case "Concatenate":
+      return new Concatenate(c);
+    case "Add":
+      return new Add(c);
+    case "Activation":
+      return new Activation(c);
+    case "Dropout":
+      return new Dropout(c);
+    case "Flatten":
+      return new Flatten(c);
+    default:
+      throw new Error(`unknown class ${spec.class}`);
   }
 }
 
@@ -79,7 +117,10 @@ export interface Built {
 export function buildCase(spec: ModelSpec): Built {
   const tensors = new Map<string, SymbolicTensor>();
   const inputs = spec.inputs.map((s) => {
-    const t = Input({ ...(s.batchShape ? { batchShape: s.batchShape } : { shape: s.shape! }), dtype: s.dtype ?? "float32" });
+    const t = Input({
+      ...(s.batchShape ? { batchShape: s.batchShape } : { shape: s.shape! }),
+      dtype: s.dtype ?? "float32",
+    });
     tensors.set(s.id, t);
     return t;
   });

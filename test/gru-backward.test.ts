@@ -5,10 +5,21 @@
 // (encoder-decoder), returnState outputs with a loss, other activations, no bias, padded unit
 // counts, and the threaded batch split (trace offsets per row slice).
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  Bidirectional, Dense, Embedding, GRU, Input, Masking, Model, ready, tensor, type GRUArgs, type SymbolicTensor, type Tensor,
-} from "../src/index.js";
 import { splitEverything } from "../src/core/threads.js";
+import {
+  Bidirectional,
+  Dense,
+  Embedding,
+  GRU,
+  type GRUArgs,
+  Input,
+  Masking,
+  Model,
+  ready,
+  type SymbolicTensor,
+  type Tensor,
+  tensor,
+} from "../src/index.js";
 
 beforeAll(async () => {
   await ready({ threads: 2 });
@@ -24,7 +35,10 @@ function rng(seed: number): () => number {
 
 function randomTensor(shape: number[], rand: () => number, scale = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale), shape);
+  return tensor(
+    Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale),
+    shape,
+  );
 }
 
 /** Small random weights (biases too, so every bias path is exercised). */
@@ -38,9 +52,16 @@ const SGD1 = { optimizer: { className: "SGD", config: { learningRate: 1 } }, los
  * Compares trainOnBatch's gradient with central differences on up to `perWeight` entries of each
  * weight tensor (all when fewer).
  */
-async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeight = 40, loss: string | string[] = "mse"): Promise<void> {
+async function checkGradients(
+  model: Model,
+  xs: Tensor[],
+  ys: Tensor[],
+  perWeight = 40,
+  loss: string | string[] = "mse",
+): Promise<void> {
   model.compile({ optimizer: SGD1.optimizer, loss });
-  const x = xs.length === 1 ? xs[0]! : xs, y = ys.length === 1 ? ys[0]! : ys;
+  const x = xs.length === 1 ? xs[0]! : xs,
+    y = ys.length === 1 ? ys[0]! : ys;
   const w0 = model.getWeights();
   const eps = 1e-2;
   const checks: { i: number; j: number; fd: number; fdFine: () => Promise<number> }[] = [];
@@ -55,7 +76,8 @@ async function checkGradients(model: Model, xs: Tensor[], ys: Tensor[], perWeigh
         model.setWeights(ws);
         return (await model.evaluate(x, y, { batchSize: 1024, returnDict: true })).loss!;
       };
-      const lp = await at(eps), lm = await at(-eps);
+      const lp = await at(eps),
+        lm = await at(-eps);
       // a smaller step, for an entry whose step crossed a kink (relu, hard sigmoid)
       const fdFine = async () => ((await at(eps / 4)) - (await at(-eps / 4))) / (eps / 2);
       checks.push({ i, j, fd: (lp - lm) / (2 * eps), fdFine });
@@ -130,23 +152,48 @@ describe("GRU gradients match finite differences", () => {
 
     it(`${form}: relu, hard_sigmoid, no bias; sigmoid candidate`, async () => {
       const rand = rng(resetAfter ? 5 : 6);
-      let model = gruDense({ units: 5, resetAfter, activation: "relu", recurrentActivation: "hard_sigmoid", useBias: false, returnSequences: true }, 4, 3);
+      let model = gruDense(
+        {
+          units: 5,
+          resetAfter,
+          activation: "relu",
+          recurrentActivation: "hard_sigmoid",
+          useBias: false,
+          returnSequences: true,
+        },
+        4,
+        3,
+      );
       randomizeWeights(model, rand);
       await checkGradients(model, [randomTensor([3, 4, 3], rand)], [randomTensor([3, 4, 2], rand)]);
-      model = gruDense({ units: 5, resetAfter, activation: "sigmoid", recurrentActivation: "hard_sigmoid_legacy", goBackwards: true }, 4, 3);
+      model = gruDense(
+        { units: 5, resetAfter, activation: "sigmoid", recurrentActivation: "hard_sigmoid_legacy", goBackwards: true },
+        4,
+        3,
+      );
       randomizeWeights(model, rand);
       await checkGradients(model, [randomTensor([3, 4, 3], rand)], [randomTensor([3, 2], rand)]);
     });
 
     it(`${form}: Masking, last output and sequences (forward and goBackwards)`, async () => {
       const rand = rng(resetAfter ? 7 : 8);
-      for (const [returnSequences, goBackwards] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [returnSequences, goBackwards] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const inp = Input({ shape: [6, 3] });
         const m = new Masking({ maskValue: 0 }).apply(inp) as SymbolicTensor;
         const h = new GRU({ units: 5, resetAfter, returnSequences, goBackwards }).apply(m) as SymbolicTensor;
         const model = new Model({ inputs: inp, outputs: new Dense({ units: 2 }).apply(h) });
         randomizeWeights(model, rand);
-        await checkGradients(model, [maskedInput(4, 6, 3, rand)], [randomTensor(returnSequences ? [4, 6, 2] : [4, 2], rand)], 30);
+        await checkGradients(
+          model,
+          [maskedInput(4, 6, 3, rand)],
+          [randomTensor(returnSequences ? [4, 6, 2] : [4, 2], rand)],
+          30,
+        );
       }
     });
 
@@ -163,25 +210,49 @@ describe("GRU gradients match finite differences", () => {
 
     it(`${form} encoder into the other form's decoder (initial state), returnState with a loss`, async () => {
       const rand = rng(resetAfter ? 11 : 12);
-      const xe = Input({ shape: [4, 3] }), xd = Input({ shape: [3, 2] });
+      const xe = Input({ shape: [4, 3] }),
+        xd = Input({ shape: [3, 2] });
       const [, hEnc] = new GRU({ units: 5, resetAfter, returnState: true }).apply(xe) as SymbolicTensor[];
-      const [seq, hDec] = new GRU({ units: 5, resetAfter: !resetAfter, returnSequences: true, returnState: true, goBackwards: !resetAfter })
-        .apply(xd, { initialState: [hEnc!] }) as SymbolicTensor[];
-      const model = new Model({ inputs: [xe, xd], outputs: [new Dense({ units: 2 }).apply(seq!) as SymbolicTensor, hDec!] });
+      const [seq, hDec] = new GRU({
+        units: 5,
+        resetAfter: !resetAfter,
+        returnSequences: true,
+        returnState: true,
+        goBackwards: !resetAfter,
+      }).apply(xd, { initialState: [hEnc!] }) as SymbolicTensor[];
+      const model = new Model({
+        inputs: [xe, xd],
+        outputs: [new Dense({ units: 2 }).apply(seq!) as SymbolicTensor, hDec!],
+      });
       randomizeWeights(model, rand);
-      await checkGradients(model, [randomTensor([3, 4, 3], rand), randomTensor([3, 3, 2], rand)],
-        [randomTensor([3, 3, 2], rand), randomTensor([3, 5], rand)], 30, ["mse", "mse"]);
+      await checkGradients(
+        model,
+        [randomTensor([3, 4, 3], rand), randomTensor([3, 3, 2], rand)],
+        [randomTensor([3, 3, 2], rand), randomTensor([3, 5], rand)],
+        30,
+        ["mse", "mse"],
+      );
     });
 
     it(`${form}: Bidirectional (ave, concat) under a mask`, async () => {
       const rand = rng(resetAfter ? 15 : 16);
-      for (const [mergeMode, returnSequences] of [["ave", true], ["concat", false]] as const) {
+      for (const [mergeMode, returnSequences] of [
+        ["ave", true],
+        ["concat", false],
+      ] as const) {
         const inp = Input({ shape: [5, 3] });
         const m = new Masking({ maskValue: 0 }).apply(inp) as SymbolicTensor;
-        const h = new Bidirectional(new GRU({ units: 5, resetAfter, returnSequences }), { mergeMode }).apply(m) as SymbolicTensor;
+        const h = new Bidirectional(new GRU({ units: 5, resetAfter, returnSequences }), { mergeMode }).apply(
+          m,
+        ) as SymbolicTensor;
         const model = new Model({ inputs: inp, outputs: new Dense({ units: 2 }).apply(h) });
         randomizeWeights(model, rand);
-        await checkGradients(model, [maskedInput(4, 5, 3, rand)], [randomTensor(returnSequences ? [4, 5, 2] : [4, 2], rand)], 25);
+        await checkGradients(
+          model,
+          [maskedInput(4, 5, 3, rand)],
+          [randomTensor(returnSequences ? [4, 5, 2] : [4, 2], rand)],
+          25,
+        );
       }
     });
 
@@ -193,10 +264,12 @@ describe("GRU gradients match finite differences", () => {
         const h = new GRU({ units: 6, resetAfter, returnSequences: true }).apply(m) as SymbolicTensor;
         return new Model({ inputs: inp, outputs: new Dense({ units: 2 }).apply(h) });
       };
-      const a = make(), b = make();
+      const a = make(),
+        b = make();
       randomizeWeights(a, rand);
       b.setWeights(a.getWeights());
-      const x = maskedInput(6, 5, 3, rand), y = randomTensor([6, 5, 2], rand);
+      const x = maskedInput(6, 5, 3, rand),
+        y = randomTensor([6, 5, 2], rand);
       a.compile(SGD1);
       b.compile(SGD1);
       await a.trainOnBatch(x, y);
@@ -206,7 +279,8 @@ describe("GRU gradients match finite differences", () => {
       } finally {
         splitEverything(false);
       }
-      const wa = a.getWeights(), wb = b.getWeights();
+      const wa = a.getWeights(),
+        wb = b.getWeights();
       wa.forEach((w, i) => expect(Array.from(wb[i]!.data)).toEqual(Array.from(w.data)));
       a.dispose();
       b.dispose();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { Tensor, tensor } from "../src/index.js";
+import { type Tensor, tensor } from "../src/index.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** ../shared/fixtures beside the checkout (CI has it there too). */
@@ -36,9 +36,11 @@ export const TOL = { atol: 1e-5, rtol: 1e-4 };
 /** Asserts |got - want| <= atol + rtol * |want| element-wise, naming the worst element on failure. */
 export function expectClose(got: Tensor, want: Tensor, label: string, tol = TOL): void {
   expect(got.shape, `${label}: shape`).toEqual(want.shape);
-  let worst = -1, worstExcess = 0;
+  let worst = -1,
+    worstExcess = 0;
   for (let i = 0; i < want.size; i++) {
-    const g = got.data[i]!, w = want.data[i]!;
+    const g = got.data[i]!,
+      w = want.data[i]!;
     const excess = Math.abs(g - w) - (tol.atol + tol.rtol * Math.abs(w));
     if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
       worst = i;
@@ -46,7 +48,9 @@ export function expectClose(got: Tensor, want: Tensor, label: string, tol = TOL)
     }
   }
   if (worst >= 0) {
-    expect.fail(`${label}: element ${worst} is ${got.data[worst]}, Keras gives ${want.data[worst]} (over tolerance by ${worstExcess})`);
+    expect.fail(
+      `${label}: element ${worst} is ${got.data[worst]}, Keras gives ${want.data[worst]} (over tolerance by ${worstExcess})`,
+    );
   }
 }
 

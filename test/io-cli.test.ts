@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tensor } from "../src/index.js";
 import { expectClose, ROOT } from "./helpers.js";
-import { goldenTensor, type Golden } from "./io-helpers.js";
+import { type Golden, goldenTensor } from "./io-helpers.js";
 
 const BIN = join(ROOT, "bin", "wasm-rnn.mjs");
 const work = mkdtempSync(join(tmpdir(), "wasm-rnn-cli-"));
@@ -26,11 +26,17 @@ describe("wasm-rnn CLI", () => {
   });
 
   it("predict reads inputs by name ({shape, data} entries) and writes Keras's outputs", () => {
-    const input = join(work, "x.json"), output = join(work, "y.json");
+    const input = join(work, "x.json"),
+      output = join(work, "y.json");
     const res0 = run("summary", model);
     const names = [...res0.stdout.matchAll(/(input_layer\w*) \(InputLayer\)/g)].map((m) => m[1]!);
     expect(names.length).toBe(2);
-    writeFileSync(input, JSON.stringify(Object.fromEntries(names.map((n, i) => [n, { shape: g.inputs[i]!.shape, data: g.inputs[i]!.data }]))));
+    writeFileSync(
+      input,
+      JSON.stringify(
+        Object.fromEntries(names.map((n, i) => [n, { shape: g.inputs[i]!.shape, data: g.inputs[i]!.data }])),
+      ),
+    );
     const res = run("predict", model, "--input", input, "--output", output);
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadModel, ready, tensor, type Tensor } from "../src/index.js";
+import { loadModel, ready, type Tensor, tensor } from "../src/index.js";
 import { expectClose, FIXTURES, hasFixtures, ROOT, TOL } from "./helpers.js";
-import { goldenTensor, type GoldenArray } from "./io-helpers.js";
+import { type GoldenArray, goldenTensor } from "./io-helpers.js";
 
 interface FitReference {
   x: GoldenArray;
@@ -28,13 +28,20 @@ describe("a compiled Keras model loads compiled", () => {
   for (const form of ["keras", "h5"] as const) {
     it(`compiled_lstm.${form}: fit without compile() gives Keras's History (loss, accuracy) and weights`, async () => {
       const model = await loadModel(join(DIR, `compiled_lstm.${form}`));
-      const f = golden.fit, want = f.runs[form];
-      const h = await model.fit(goldenTensor(f.x), goldenTensor(f.y), { epochs: f.epochs, batchSize: f.batchSize, shuffle: false });
+      const f = golden.fit,
+        want = f.runs[form];
+      const h = await model.fit(goldenTensor(f.x), goldenTensor(f.y), {
+        epochs: f.epochs,
+        batchSize: f.batchSize,
+        shuffle: false,
+      });
       for (const key of Object.keys(want.history)) {
         const got = h.history[key];
         expect(got, `History key ${key}`).toBeDefined();
         want.history[key]!.forEach((v, e) => {
-          expect(Math.abs(got![e]! - v), `${key} epoch ${e}: ${got![e]}, Keras ${v}`).toBeLessThanOrEqual(TOL.atol + TOL.rtol * Math.abs(v));
+          expect(Math.abs(got![e]! - v), `${key} epoch ${e}: ${got![e]}, Keras ${v}`).toBeLessThanOrEqual(
+            TOL.atol + TOL.rtol * Math.abs(v),
+          );
         });
       }
       model.getWeights().forEach((w, i) => expectClose(w, goldenTensor(want.weights[i]!), `weight ${i} after fit`));
@@ -63,7 +70,10 @@ describe.runIf(hasFixtures)("a TF.js model's Keras 2 training_config", () => {
     const twin = await loadModel(file, { compile: false });
     // the file's values exactly (float32 roundings of 0.001 and 0.9, as Keras 2 wrote them)
     twin.compile({
-      optimizer: { className: "RMSprop", config: { learningRate: 0.0010000000474974513, rho: 0.8999999761581421, epsilon: 1e-7 } },
+      optimizer: {
+        className: "RMSprop",
+        config: { learningRate: 0.0010000000474974513, rho: 0.8999999761581421, epsilon: 1e-7 },
+      },
       loss: "categorical_crossentropy",
     });
     const inputs = loaded.inputs.map((t) => {
@@ -80,7 +90,8 @@ describe.runIf(hasFixtures)("a TF.js model's Keras 2 training_config", () => {
     const a = await loaded.trainOnBatch(x, y);
     const b = await twin.trainOnBatch(x, y);
     expect(a).toBe(b);
-    const wa = loaded.getWeights(), wb = twin.getWeights();
+    const wa = loaded.getWeights(),
+      wb = twin.getWeights();
     wa.forEach((w: Tensor, i) => expect(Array.from(w.data)).toEqual(Array.from(wb[i]!.data)));
     loaded.dispose();
     twin.dispose();

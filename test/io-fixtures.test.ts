@@ -5,9 +5,20 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Input, Model, loadModel, ready, tensor, WasmRnnError, type Dense, type LSTM, type SymbolicTensor, type Tensor } from "../src/index.js";
+import {
+  type Dense,
+  Input,
+  type LSTM,
+  loadModel,
+  Model,
+  ready,
+  type SymbolicTensor,
+  type Tensor,
+  tensor,
+  WasmRnnError,
+} from "../src/index.js";
 import { expectClose, FIXTURES, hasFixtures } from "./helpers.js";
-import { checkGolden, goldenTensor, readGolden, type Golden } from "./io-helpers.js";
+import { checkGolden, type Golden, goldenTensor, readGolden } from "./io-helpers.js";
 
 beforeAll(async () => {
   await ready();
@@ -22,12 +33,20 @@ if (!hasFixtures) {
 const SEQ2SEQ = join(FIXTURES, "tfjs-translation-seq2seq");
 
 describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French model (TF.js, Keras 2.2.2)", () => {
-  const g = hasFixtures ? readGolden("tfjs-translation-seq2seq", "full_model_teacher_forced_go.json") : (null as unknown as Golden);
+  const g = hasFixtures
+    ? readGolden("tfjs-translation-seq2seq", "full_model_teacher_forced_go.json")
+    : (null as unknown as Golden);
 
   it("loads from model.json with its shard (no .bin suffix) and has the file's layers and weights", async () => {
     const model = await loadModel(join(SEQ2SEQ, "model.json"));
     expect(model.name).toBe("model_1");
-    expect(model.layers.map((l) => `${l.className}:${l.name}`)).toEqual(["InputLayer:input_1", "InputLayer:input_2", "LSTM:lstm_1", "LSTM:lstm_2", "Dense:dense_1"]);
+    expect(model.layers.map((l) => `${l.className}:${l.name}`)).toEqual([
+      "InputLayer:input_1",
+      "InputLayer:input_2",
+      "LSTM:lstm_1",
+      "LSTM:lstm_2",
+      "Dense:dense_1",
+    ]);
     const lstm = model.getLayer("lstm_1") as LSTM<true>;
     expect(lstm.recurrentActivation).toBe("hard_sigmoid_legacy"); // Keras 2 file: 0.2x + 0.5
     expect(lstm.returnState).toBe(true);
@@ -35,7 +54,7 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
     // first values of the shard are dense_1/kernel (manifest order)
     const shard = readFileSync(join(SEQ2SEQ, "group1-shard1of1"));
     const first = new Float32Array(shard.buffer.slice(shard.byteOffset, shard.byteOffset + 16));
-    expect([...(model.getLayer("dense_1").getWeights()[0]!.data.slice(0, 4))]).toEqual([...first]);
+    expect([...model.getLayer("dense_1").getWeights()[0]!.data.slice(0, 4)]).toEqual([...first]);
     model.dispose();
   });
 
@@ -52,27 +71,38 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
   });
 
   it("the five greedy translations, step by step with encoder and decoder sub-models sharing the loaded layers", async () => {
-    const model = await loadModel({ modelJson: readFileSync(join(SEQ2SEQ, "model.json"), "utf8"), weights: { "group1-shard1of1": readFileSync(join(SEQ2SEQ, "group1-shard1of1")) } });
+    const model = await loadModel({
+      modelJson: readFileSync(join(SEQ2SEQ, "model.json"), "utf8"),
+      weights: { "group1-shard1of1": readFileSync(join(SEQ2SEQ, "group1-shard1of1")) },
+    });
     const meta = JSON.parse(readFileSync(join(SEQ2SEQ, "metadata.json"), "utf8")) as {
-      input_token_index: Record<string, number>; target_token_index: Record<string, number>;
-      max_encoder_seq_length: number; max_decoder_seq_length: number;
+      input_token_index: Record<string, number>;
+      target_token_index: Record<string, number>;
+      max_encoder_seq_length: number;
+      max_decoder_seq_length: number;
     };
-    const golden = JSON.parse(readFileSync(join(SEQ2SEQ, "goldens", "greedy_translations.json"), "utf8")) as { translations: { input: string; greedy_output: string }[] };
-    const nIn = Object.keys(meta.input_token_index).length, nOut = Object.keys(meta.target_token_index).length;
+    const golden = JSON.parse(readFileSync(join(SEQ2SEQ, "goldens", "greedy_translations.json"), "utf8")) as {
+      translations: { input: string; greedy_output: string }[];
+    };
+    const nIn = Object.keys(meta.input_token_index).length,
+      nOut = Object.keys(meta.target_token_index).length;
     const reverse = new Map(Object.entries(meta.target_token_index).map(([ch, i]) => [i, ch]));
 
     const encIn = Input({ shape: [null, nIn] });
     const [, h, c] = (model.getLayer("lstm_1") as LSTM<true>).apply(encIn);
     const encoder = new Model({ inputs: encIn, outputs: [h, c] });
     const decIn = Input({ shape: [1, nOut] });
-    const hIn = Input({ shape: [256] }), cIn = Input({ shape: [256] });
+    const hIn = Input({ shape: [256] }),
+      cIn = Input({ shape: [256] });
     const [y, h2, c2] = (model.getLayer("lstm_2") as LSTM<true>).apply(decIn, { initialState: [hIn, cIn] });
     const probs: SymbolicTensor = (model.getLayer("dense_1") as Dense).apply(y);
     const decoder = new Model({ inputs: [decIn, hIn, cIn], outputs: [probs, h2, c2] });
 
     const translate = (sentence: string): string => {
       const x = new Float32Array(meta.max_encoder_seq_length * nIn);
-      [...sentence].forEach((ch, t) => { x[t * nIn + meta.input_token_index[ch]!] = 1; });
+      [...sentence].forEach((ch, t) => {
+        x[t * nIn + meta.input_token_index[ch]!] = 1;
+      });
       let [sh, sc] = encoder.predict(tensor(x, [1, meta.max_encoder_seq_length, nIn])) as Tensor[];
       let token = meta.target_token_index["\t"]!;
       let out = "";
@@ -83,7 +113,10 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
         let best = 0;
         for (let i = 1; i < nOut; i++) if (p!.data[i]! > p!.data[best]!) best = i;
         const ch = reverse.get(best)!;
-        if (ch === "\n" || out.length + 1 > meta.max_decoder_seq_length) { out += ch === "\n" ? ch : ""; break; }
+        if (ch === "\n" || out.length + 1 > meta.max_decoder_seq_length) {
+          out += ch === "\n" ? ch : "";
+          break;
+        }
         out += ch;
         token = best;
         [sh, sc] = [nh!, nc!];
@@ -91,7 +124,8 @@ describe.runIf(hasFixtures)("tfjs-translation-seq2seq: trained English->French m
       return out;
     };
     expect(golden.translations.length).toBe(5);
-    for (const t of golden.translations) expect(translate(t.input), `translation of ${JSON.stringify(t.input)}`).toBe(t.greedy_output);
+    for (const t of golden.translations)
+      expect(translate(t.input), `translation of ${JSON.stringify(t.input)}`).toBe(t.greedy_output);
     model.dispose();
   });
 
@@ -114,7 +148,11 @@ describe.runIf(hasFixtures)("tfjs-e2e-gru (TF.js Sequential, bare modelTopology)
 const DL4J = join(FIXTURES, "dl4j-keras-rnn");
 
 describe.runIf(hasFixtures)("dl4j-keras-rnn: Keras 2 .h5 and the TF.js copies", () => {
-  const files = hasFixtures ? readdirSync(join(DL4J, "goldens")).filter((f) => f.endsWith(".json")).sort() : [];
+  const files = hasFixtures
+    ? readdirSync(join(DL4J, "goldens"))
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+    : [];
   it("has the 60 goldens the fixtures README lists", () => {
     expect(files.length).toBe(60);
   });
@@ -146,7 +184,9 @@ describe.runIf(hasFixtures)("dl4j-keras-rnn: Keras 2 .h5 and the TF.js copies", 
 describe.runIf(hasFixtures)("weights-only h5 without a config", () => {
   it("loadModel refuses it and says to use loadWeights", async () => {
     await expect(loadModel(join(DL4J, "fullconfigs/lstm/lstm_th_keras_2_weights.h5"))).rejects.toThrow(WasmRnnError);
-    await expect(loadModel(join(DL4J, "fullconfigs/lstm/lstm_th_keras_2_weights.h5"))).rejects.toThrow(/weights only.*loadWeights/);
+    await expect(loadModel(join(DL4J, "fullconfigs/lstm/lstm_th_keras_2_weights.h5"))).rejects.toThrow(
+      /weights only.*loadWeights/,
+    );
   });
 });
 
@@ -160,10 +200,15 @@ describe.runIf(hasFixtures)("loading from a URL", () => {
       return new Response(readFileSync(join(SEQ2SEQ, m[1]!)));
     }) as typeof fetch;
     const model = await loadModel("https://models.example/seq2seq/model.json", { fetch: fakeFetch });
-    expect(seen).toEqual(["https://models.example/seq2seq/model.json", "https://models.example/seq2seq/group1-shard1of1"]);
+    expect(seen).toEqual([
+      "https://models.example/seq2seq/model.json",
+      "https://models.example/seq2seq/group1-shard1of1",
+    ]);
     const g = readGolden("tfjs-translation-seq2seq", "full_model_teacher_forced_go.json");
     checkGolden(model, g, "via URL", g.outputs.slice(0, 1));
     model.dispose();
-    await expect(loadModel("https://models.example/other/model.json", { fetch: fakeFetch })).rejects.toThrow(/expected HTTP 200 .* got 404/);
+    await expect(loadModel("https://models.example/other/model.json", { fetch: fakeFetch })).rejects.toThrow(
+      /expected HTTP 200 .* got 404/,
+    );
   });
 });

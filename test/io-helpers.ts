@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { tensor, type Model, type Tensor } from "../src/index.js";
+import { type Model, type Tensor, tensor } from "../src/index.js";
 import { expectClose, FIXTURES } from "./helpers.js";
 
 export interface GoldenArray {
@@ -23,7 +23,10 @@ export function readGolden(set: string, file: string): Golden {
   return JSON.parse(readFileSync(join(FIXTURES, set, "goldens", file), "utf8")) as Golden;
 }
 
-export function goldenTensor(a: GoldenArray, dtype: "float32" | "int32" = a.dtype === "int32" ? "int32" : "float32"): Tensor {
+export function goldenTensor(
+  a: GoldenArray,
+  dtype: "float32" | "int32" = a.dtype === "int32" ? "int32" : "float32",
+): Tensor {
   return tensor(dtype === "int32" ? Int32Array.from(a.data) : Float32Array.from(a.data), a.shape, dtype);
 }
 
@@ -33,6 +36,8 @@ export function checkGolden(model: Model, g: Golden, label: string, outputs = g.
   const out = model.predict(ins.length === 1 ? ins[0]! : ins);
   const got = Array.isArray(out) ? out : [out];
   expect(got.length, `${label}: number of outputs`).toBe(outputs.length);
-  outputs.forEach((o, i) => expectClose(got[i]!, goldenTensor(o, "float32"), `${label} output ${i} (${o.name})`, g.tolerance));
+  outputs.forEach((o, i) =>
+    expectClose(got[i]!, goldenTensor(o, "float32"), `${label} output ${i} (${o.name})`, g.tolerance),
+  );
   return got;
 }

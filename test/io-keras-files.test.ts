@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadModel, loadWeights, ready, tensor, type LSTM } from "../src/index.js";
+import { type LSTM, loadModel, loadWeights, ready, tensor } from "../src/index.js";
 import { ROOT } from "./helpers.js";
 import { checkGolden, type Golden } from "./io-helpers.js";
 

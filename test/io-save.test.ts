@@ -1,12 +1,25 @@
 // saveModel writes TF.js layers format; @tensorflow/tfjs 4.22 (a devDependency, used only here)
 // and our own loadModel must read it back and predict the same numbers.
-import * as tf from "@tensorflow/tfjs";
+
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, LSTM, Model, loadModel, ready, saveModel, setRandomSeed, tensor, WasmRnnError, type Tensor } from "../src/index.js";
+import {
+  Dense,
+  Input,
+  LSTM,
+  loadModel,
+  Model,
+  ready,
+  saveModel,
+  setRandomSeed,
+  type Tensor,
+  tensor,
+  WasmRnnError,
+} from "../src/index.js";
 import { expectClose, FIXTURES, hasFixtures, ROOT } from "./helpers.js";
 import { goldenTensor, readGolden } from "./io-helpers.js";
 
@@ -30,11 +43,13 @@ function tfjsPredict(tm: tf.LayersModel, inputs: Tensor[]): Tensor[] {
 async function loadInTfjs(dir: string): Promise<tf.LayersModel> {
   const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
   const bin = readFileSync(join(dir, "weights.bin"));
-  return tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-  }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+    }),
+  );
 }
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
@@ -45,10 +60,21 @@ describe("saveModel (TF.js layers format)", () => {
     const encIn = Input({ shape: [null, 3] });
     const [, h, c] = new LSTM({ units: 5, returnState: true, recurrentActivation: "hard_sigmoid_legacy" }).apply(encIn);
     const decIn = Input({ shape: [null, 4] });
-    const [seq] = new LSTM({ units: 5, returnSequences: true, returnState: true, goBackwards: true }).apply(decIn, { initialState: [h, c] });
+    const [seq] = new LSTM({ units: 5, returnSequences: true, returnState: true, goBackwards: true }).apply(decIn, {
+      initialState: [h, c],
+    });
     const out = new Dense({ units: 4, activation: "softmax" }).apply(seq);
     const model = new Model({ inputs: [encIn, decIn], outputs: [out, h] });
-    const x = [tensor(Float32Array.from({ length: 2 * 6 * 3 }, (_, i) => Math.sin(i)), [2, 6, 3]), tensor(Float32Array.from({ length: 2 * 4 * 4 }, (_, i) => Math.cos(i)), [2, 4, 4])];
+    const x = [
+      tensor(
+        Float32Array.from({ length: 2 * 6 * 3 }, (_, i) => Math.sin(i)),
+        [2, 6, 3],
+      ),
+      tensor(
+        Float32Array.from({ length: 2 * 4 * 4 }, (_, i) => Math.cos(i)),
+        [2, 4, 4],
+      ),
+    ];
     const want = list(model.predict(x));
     const dir = join(work, "encdec");
     const art = await saveModel(model, dir);
@@ -70,7 +96,10 @@ describe("saveModel (TF.js layers format)", () => {
 
   it("refuses Keras 3 hard_sigmoid in TF.js format (TF.js would compute 0.2x+0.5)", async () => {
     const x = Input({ shape: [2, 1] });
-    const model = new Model({ inputs: x, outputs: new LSTM({ units: 1, recurrentActivation: "hard_sigmoid" }).apply(x) });
+    const model = new Model({
+      inputs: x,
+      outputs: new LSTM({ units: 1, recurrentActivation: "hard_sigmoid" }).apply(x),
+    });
     await expect(saveModel(model)).rejects.toThrow(WasmRnnError);
     await expect(saveModel(model)).rejects.toThrow(/hard_sigmoid/);
     await expect(saveModel(model, join(work, "x.h5"))).rejects.toThrow(/legacy \.h5 is not supported/);
@@ -103,10 +132,21 @@ describe("saveModel to .keras (Keras 3 format)", () => {
     const encIn = Input({ shape: [null, 3] });
     const [, h, c] = new LSTM({ units: 4, returnState: true, recurrentActivation: "hard_sigmoid" }).apply(encIn);
     const decIn = Input({ shape: [null, 2] });
-    const seq = new LSTM({ units: 4, returnSequences: true, activation: "relu" }).apply(decIn, { initialState: [h, c] });
+    const seq = new LSTM({ units: 4, returnSequences: true, activation: "relu" }).apply(decIn, {
+      initialState: [h, c],
+    });
     const out = new Dense({ units: 3, activation: "softmax" }).apply(seq);
     const model = new Model({ inputs: [encIn, decIn], outputs: [out, c], name: "saved_by_us" });
-    const x = [tensor(Float32Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.sin(i * 0.7)), [2, 5, 3]), tensor(Float32Array.from({ length: 2 * 3 * 2 }, (_, i) => Math.cos(i)), [2, 3, 2])];
+    const x = [
+      tensor(
+        Float32Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.sin(i * 0.7)),
+        [2, 5, 3],
+      ),
+      tensor(
+        Float32Array.from({ length: 2 * 3 * 2 }, (_, i) => Math.cos(i)),
+        [2, 3, 2],
+      ),
+    ];
     const want = list(model.predict(x));
     const path = join(work, "ours.keras");
     expect(await saveModel(model, path)).toEqual({ format: "keras", files: [path] });
@@ -127,11 +167,17 @@ xs = [np.array(a["data"], dtype=np.float32).reshape(a["shape"]) for a in json.lo
 ys = m.predict(xs, verbose=0)
 print(json.dumps([{"shape": list(y.shape), "data": [float(v) for v in y.ravel()]} for y in ys]))
 `;
-    const res = spawnSync(PYTHON, ["-c", script, path, JSON.stringify(x.map((t) => ({ shape: t.shape, data: [...t.data] })))], { encoding: "utf8", timeout: 120_000 });
+    const res = spawnSync(
+      PYTHON,
+      ["-c", script, path, JSON.stringify(x.map((t) => ({ shape: t.shape, data: [...t.data] })))],
+      { encoding: "utf8", timeout: 120_000 },
+    );
     expect(res.status, res.stderr.slice(-2000)).toBe(0);
     const ys = JSON.parse(res.stdout.trim().split("\n").pop()!) as { shape: number[]; data: number[] }[];
     expect(ys.length).toBe(2);
-    ys.forEach((y, i) => expectClose(want[i]!, tensor(Float32Array.from(y.data), y.shape), `Keras 3 on our .keras, output ${i}`, TOL));
+    ys.forEach((y, i) =>
+      expectClose(want[i]!, tensor(Float32Array.from(y.data), y.shape), `Keras 3 on our .keras, output ${i}`, TOL),
+    );
     model.dispose();
   }, 180_000);
 });
@@ -140,18 +186,32 @@ describe("a compiled model saved to .keras keeps its compile settings", () => {
   it("loadModel and real Keras 3 load it compiled (same optimizer, loss, metrics); our reload trains bit-identically", async () => {
     setRandomSeed(5);
     const x = Input({ shape: [4, 3] });
-    const model = new Model({ inputs: x, outputs: new Dense({ units: 3, activation: "softmax" }).apply(new LSTM({ units: 5 }).apply(x)) });
-    model.compile({
-      optimizer: { className: "Adam", config: { learningRate: 0.02, beta1: 0.8 } }, loss: { name: "categorical_crossentropy", labelSmoothing: 0.1 },
-      metrics: ["accuracy"], weightedMetrics: ["mae"],
+    const model = new Model({
+      inputs: x,
+      outputs: new Dense({ units: 3, activation: "softmax" }).apply(new LSTM({ units: 5 }).apply(x)),
     });
-    const xs = tensor(Float32Array.from({ length: 6 * 12 }, (_, i) => Math.sin(i * 0.9)), [6, 4, 3]);
-    const ys = tensor(Float32Array.from({ length: 18 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)), [6, 3]);
+    model.compile({
+      optimizer: { className: "Adam", config: { learningRate: 0.02, beta1: 0.8 } },
+      loss: { name: "categorical_crossentropy", labelSmoothing: 0.1 },
+      metrics: ["accuracy"],
+      weightedMetrics: ["mae"],
+    });
+    const xs = tensor(
+      Float32Array.from({ length: 6 * 12 }, (_, i) => Math.sin(i * 0.9)),
+      [6, 4, 3],
+    );
+    const ys = tensor(
+      Float32Array.from({ length: 18 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)),
+      [6, 3],
+    );
     const path = join(work, "compiled.keras");
     await saveModel(model, path);
     const ours = await loadModel(path);
     expect(ours.compileArgs?.weightedMetrics).toEqual(["mae"]);
-    const [a, b] = [await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false }), await ours.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false })];
+    const [a, b] = [
+      await model.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false }),
+      await ours.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false }),
+    ];
     expect(b.history).toEqual(a.history);
     model.getWeights().forEach((w, i) => expect([...ours.getWeights()[i]!.data]).toEqual([...w.data]));
     ours.dispose();
@@ -171,7 +231,14 @@ print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "
 `;
     const res = spawnSync(PYTHON, ["-c", script, path], { encoding: "utf8", timeout: 120_000 });
     expect(res.status, res.stderr.slice(-2000)).toBe(0);
-    const got = JSON.parse(res.stdout.trim().split("\n").pop()!) as { optimizer: string; lr: number; beta_1: number; loss: Record<string, unknown>; metrics: string[]; weighted: string[] };
+    const got = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+      optimizer: string;
+      lr: number;
+      beta_1: number;
+      loss: Record<string, unknown>;
+      metrics: string[];
+      weighted: string[];
+    };
     expect(got.optimizer).toBe("Adam");
     expect(got.lr).toBeCloseTo(0.02, 7);
     expect(got.beta_1).toBeCloseTo(0.8, 7);
@@ -192,7 +259,18 @@ describe("whole-number floats in a saved compile_config", () => {
     const paths: string[] = [];
     for (const [k, optimizer] of [
       ["sgd", { className: "SGD", config: { learningRate: 1 } }],
-      ["warmup", { className: "Adam", config: { learningRate: { className: "CosineDecay", config: { initialLearningRate: 0, decaySteps: 10, warmupTarget: 1, warmupSteps: 4 } } } }],
+      [
+        "warmup",
+        {
+          className: "Adam",
+          config: {
+            learningRate: {
+              className: "CosineDecay",
+              config: { initialLearningRate: 0, decaySteps: 10, warmupTarget: 1, warmupSteps: 4 },
+            },
+          },
+        },
+      ],
     ] as const) {
       const model = new Model({ inputs: x, outputs: new LSTM({ units: 2 }).apply(x) });
       model.compile({ optimizer, loss: "mse" });
@@ -249,13 +327,17 @@ describe("every generated Keras 3 model, re-saved", () => {
         tfjsPredict(tm, x).forEach((got, i) => expectClose(got, want[i]!, `${name}: tfjs output ${i}`, g.tolerance));
         tm.dispose();
         const back = await loadModel({ modelJson: art.modelJson, weightData: art.weightData });
-        list(back.predict(x.length === 1 ? x[0]! : x)).forEach((got, i) => expectClose(got, want[i]!, `${name}: reloaded TF.js output ${i}`, g.tolerance));
+        list(back.predict(x.length === 1 ? x[0]! : x)).forEach((got, i) =>
+          expectClose(got, want[i]!, `${name}: reloaded TF.js output ${i}`, g.tolerance),
+        );
         back.dispose();
       }
       const path = join(work, `${name}.keras`);
       await saveModel(model, path);
       const again = await loadModel(path);
-      list(again.predict(x.length === 1 ? x[0]! : x)).forEach((got, i) => expectClose(got, want[i]!, `${name}: reloaded .keras output ${i}`, g.tolerance));
+      list(again.predict(x.length === 1 ? x[0]! : x)).forEach((got, i) =>
+        expectClose(got, want[i]!, `${name}: reloaded .keras output ${i}`, g.tolerance),
+      );
       again.dispose();
       model.dispose();
     });
@@ -287,6 +369,7 @@ print(json.dumps(out))
     expect(res.status, res.stderr.slice(-3000)).toBe(0);
     const worst = JSON.parse(res.stdout.trim().split("\n").pop()!) as Record<string, number>;
     expect(Object.keys(worst).sort()).toEqual([...names].sort());
-    for (const [n, excess] of Object.entries(worst)) expect(excess, `${n}: Keras 3 on our .keras, worst excess over tolerance`).toBeLessThanOrEqual(0);
+    for (const [n, excess] of Object.entries(worst))
+      expect(excess, `${n}: Keras 3 on our .keras, worst excess over tolerance`).toBeLessThanOrEqual(0);
   }, 300_000);
 });

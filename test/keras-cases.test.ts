@@ -1,7 +1,7 @@
 // Replays the cases that real Keras 3 wrote (tools/gen_keras_cases.py -> test/cases/*.json).
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, LSTM, Model, ready, type LSTMArgs, type DenseArgs, type Tensor } from "../src/index.js";
-import { decode, expectClose, loadCases, maxAbsDiff, type EncodedArray } from "./helpers.js";
+import { Dense, type DenseArgs, Input, LSTM, type LSTMArgs, Model, ready, type Tensor } from "../src/index.js";
+import { decode, type EncodedArray, expectClose, loadCases, maxAbsDiff } from "./helpers.js";
 
 interface LayerCase<C> {
   config: C;
@@ -90,11 +90,25 @@ describe("random LSTM configurations (Keras 3)", () => {
   it("covers every flag both ways and every activation", () => {
     const cfgs = file.cases.map((c) => c.config);
     for (const flag of ["returnSequences", "returnState", "goBackwards", "useBias"] as const) {
-      expect(cfgs.some((c) => c[flag] === true), flag).toBe(true);
-      expect(cfgs.some((c) => !c[flag]), flag).toBe(true);
+      expect(
+        cfgs.some((c) => c[flag] === true),
+        flag,
+      ).toBe(true);
+      expect(
+        cfgs.some((c) => !c[flag]),
+        flag,
+      ).toBe(true);
     }
-    for (const a of ["tanh", "relu", "linear"]) expect(cfgs.some((c) => c.activation === a), a).toBe(true);
-    for (const a of ["sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"]) expect(cfgs.some((c) => c.recurrentActivation === a), a).toBe(true);
+    for (const a of ["tanh", "relu", "linear"])
+      expect(
+        cfgs.some((c) => c.activation === a),
+        a,
+      ).toBe(true);
+    for (const a of ["sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"])
+      expect(
+        cfgs.some((c) => c.recurrentActivation === a),
+        a,
+      ).toBe(true);
     expect(file.cases.length).toBeGreaterThanOrEqual(40);
   });
   for (const c of file.cases) {
@@ -109,7 +123,8 @@ describe("encoder-decoders: the decoder starts from the encoder's [h, c] (Keras 
   const file = loadCases<EncDecCase>("lstm_encoder_decoder.json");
   for (const c of file.cases) {
     it(c.name, () => {
-      const encX = decode(c.inputs[0]!), decX = decode(c.inputs[1]!);
+      const encX = decode(c.inputs[0]!),
+        decX = decode(c.inputs[1]!);
       const encIn = Input({ shape: encX.shape.slice(1) });
       const decIn = Input({ shape: decX.shape.slice(1) });
       const encoder = new LSTM({ ...c.encoder.config, returnState: true });

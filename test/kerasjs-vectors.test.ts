@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Bidirectional, GRU, Input, LSTM, Model, SimpleRNN, ready, tensor, type Tensor } from "../src/index.js";
-import { FIXTURES, expectClose, hasFixtures } from "./helpers.js";
+import { Bidirectional, GRU, Input, LSTM, Model, ready, SimpleRNN, type Tensor, tensor } from "../src/index.js";
+import { expectClose, FIXTURES, hasFixtures } from "./helpers.js";
 
 beforeAll(async () => {
   await ready();
@@ -28,8 +28,14 @@ const t = (a: Arr, batch = true) => tensor(a.data, batch ? [1, ...a.shape] : a.s
 // Configs per key index, transcribed from keras-js test/layers/recurrent/*.js (see the fixtures README):
 // 0 base, 1 other sizes and activations, 2 returnSequences, 3 goBackwards, 4 both; 5-8 = 0, 2, 3, 4 stateful.
 const FLAGS = [
-  {}, {}, { returnSequences: true }, { goBackwards: true }, { returnSequences: true, goBackwards: true },
-  { stateful: true }, { stateful: true, returnSequences: true }, { stateful: true, goBackwards: true },
+  {},
+  {},
+  { returnSequences: true },
+  { goBackwards: true },
+  { returnSequences: true, goBackwards: true },
+  { stateful: true },
+  { stateful: true, returnSequences: true },
+  { stateful: true, goBackwards: true },
   { stateful: true, returnSequences: true, goBackwards: true },
 ];
 
@@ -49,7 +55,11 @@ function cellArgs(cls: Cls, i: number, v: Vector) {
 }
 
 function make(cls: Cls, args: Record<string, unknown>) {
-  return cls === "LSTM" ? new LSTM(args as never) : cls === "GRU" ? new GRU(args as never) : new SimpleRNN(args as never);
+  return cls === "LSTM"
+    ? new LSTM(args as never)
+    : cls === "GRU"
+      ? new GRU(args as never)
+      : new SimpleRNN(args as never);
 }
 
 describe.skipIf(!hasFixtures)("keras-js layer vectors (Keras 2.0.x)", () => {
@@ -73,8 +83,14 @@ describe.skipIf(!hasFixtures)("keras-js layer vectors (Keras 2.0.x)", () => {
   }
 
   const BIDI: [Cls, string, boolean][] = [
-    ["SimpleRNN", "sum", false], ["SimpleRNN", "mul", false], ["SimpleRNN", "concat", false], ["SimpleRNN", "ave", false],
-    ["SimpleRNN", "concat", true], ["GRU", "concat", true], ["LSTM", "concat", true], ["SimpleRNN", "sum", true],
+    ["SimpleRNN", "sum", false],
+    ["SimpleRNN", "mul", false],
+    ["SimpleRNN", "concat", false],
+    ["SimpleRNN", "ave", false],
+    ["SimpleRNN", "concat", true],
+    ["GRU", "concat", true],
+    ["LSTM", "concat", true],
+    ["SimpleRNN", "sum", true],
   ];
   const bidi = hasFixtures ? load("Bidirectional") : {};
   for (const [key, v] of Object.entries(bidi)) {
@@ -82,7 +98,8 @@ describe.skipIf(!hasFixtures)("keras-js layer vectors (Keras 2.0.x)", () => {
       const [cls, mergeMode, returnSequences] = BIDI[Number(key.split(".").pop())]!;
       const units = v.weights[1]!.shape[0]!;
       const inner = make(cls, {
-        units, returnSequences,
+        units,
+        returnSequences,
         ...(cls === "SimpleRNN" ? {} : { recurrentActivation: "hard_sigmoid_legacy" }),
         ...(cls === "GRU" ? { resetAfter: false } : {}),
       });

@@ -1,7 +1,7 @@
 // predict must not grow wasm memory once a batch shape has been planned.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, LSTM, Model, memoryBytes, ready, tensor } from "../src/index.js";
 import { arena } from "../src/core/arena.js";
+import { Dense, Input, LSTM, Model, memoryBytes, ready, tensor } from "../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -14,15 +14,21 @@ describe("memory", () => {
     const [seq, h, c] = enc.apply(x);
     const probs = new Dense({ units: 10, activation: "softmax" }).apply(seq);
     const model = new Model({ inputs: x, outputs: [probs, h, c] });
-    const input = tensor(Float32Array.from({ length: 2 * 20 * 8 }, (_, i) => Math.sin(i)), [2, 20, 8]);
+    const input = tensor(
+      Float32Array.from({ length: 2 * 20 * 8 }, (_, i) => Math.sin(i)),
+      [2, 20, 8],
+    );
     const first = model.predict(input);
-    const bytes = memoryBytes(), inUse = arena.inUse;
+    const bytes = memoryBytes(),
+      inUse = arena.inUse;
     let last = first;
     for (let i = 0; i < 10_000; i++) last = model.predict(input);
     expect(memoryBytes()).toBe(bytes);
     expect(arena.inUse).toBe(inUse);
     // same input, same numbers: nothing accumulates between calls
-    expect(Array.from((last as { data: Float32Array }[])[0]!.data)).toEqual(Array.from((first as { data: Float32Array }[])[0]!.data));
+    expect(Array.from((last as { data: Float32Array }[])[0]!.data)).toEqual(
+      Array.from((first as { data: Float32Array }[])[0]!.data),
+    );
   });
 
   it("freed plans and replaced weights are reused, not leaked", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, LSTM, Model, loadModel, ready, tensor, type Tensor } from "../src/index.js";
+import { Dense, Input, LSTM, loadModel, Model, ready, type Tensor, tensor } from "../src/index.js";
 import { ROOT } from "./helpers.js";
 import { checkGolden, type Golden } from "./io-helpers.js";
 
@@ -17,7 +17,10 @@ const asList = (out: Tensor | Tensor[]) => (Array.isArray(out) ? out : [out]).ma
 
 describe("Model.save and Model.loadWeights", () => {
   let model: Model;
-  const input = tensor(Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i)), [2, 4, 3]);
+  const input = tensor(
+    Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i)),
+    [2, 4, 3],
+  );
   beforeAll(() => {
     const x = Input({ shape: [4, 3] });
     const [seq, h, c] = new LSTM({ units: 5, returnSequences: true, returnState: true }).apply(x);
@@ -38,7 +41,9 @@ describe("Model.save and Model.loadWeights", () => {
 
   it("loadWeights reads a Keras 3 .weights.h5 into a model with the file's architecture", async () => {
     const models = join(ROOT, "test", "models");
-    const g = JSON.parse(readFileSync(join(models, "lstm_sequential.json"), "utf8")) as Golden & { files: { keras: string; weights_h5: string } };
+    const g = JSON.parse(readFileSync(join(models, "lstm_sequential.json"), "utf8")) as Golden & {
+      files: { keras: string; weights_h5: string };
+    };
     const m = await loadModel(join(models, g.files.keras));
     m.setWeights(m.getWeights().map((w) => tensor(new Float32Array(w.size), [...w.shape])));
     expect(() => checkGolden(m, g, "zeroed")).toThrow();

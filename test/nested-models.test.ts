@@ -4,7 +4,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, GRU, Input, LSTM, Model, Sequential, SimpleRNN, WasmRnnError, loadModel, ready, type SymbolicTensor } from "../src/index.js";
+import {
+  Dense,
+  GRU,
+  Input,
+  LSTM,
+  loadModel,
+  Model,
+  ready,
+  Sequential,
+  SimpleRNN,
+  type SymbolicTensor,
+  WasmRnnError,
+} from "../src/index.js";
 import { ROOT } from "./helpers.js";
 import { checkGolden, type Golden } from "./io-helpers.js";
 
@@ -19,25 +31,49 @@ describe("Model.apply", () => {
   it("composes a Sequential and a functional model into a third, as Keras's nested model computes", async () => {
     const inner = new Sequential({ layers: [Input({ shape: [5, 3] }), new LSTM({ units: 4, returnSequences: true })] });
     const eIn = Input({ shape: [5, 4] });
-    const encoder = new Model({ inputs: eIn, outputs: new Dense({ units: 3, activation: "tanh" }).apply(new GRU({ units: 6, returnSequences: true }).apply(eIn)) });
+    const encoder = new Model({
+      inputs: eIn,
+      outputs: new Dense({ units: 3, activation: "tanh" }).apply(
+        new GRU({ units: 6, returnSequences: true }).apply(eIn),
+      ),
+    });
     const x = Input({ shape: [5, 3] });
-    const outer = new Model({ inputs: x, outputs: new SimpleRNN({ units: 2 }).apply(encoder.apply(inner.apply(x) as SymbolicTensor) as SymbolicTensor) });
+    const outer = new Model({
+      inputs: x,
+      outputs: new SimpleRNN({ units: 2 }).apply(encoder.apply(inner.apply(x) as SymbolicTensor) as SymbolicTensor),
+    });
     // the outer model holds the inner layers themselves, in the order Keras's weights list them
     expect(outer.layers.map((l) => l.className)).toEqual(["InputLayer", "LSTM", "GRU", "Dense", "SimpleRNN"]);
     const loaded = await loadModel(join(DIR, golden.files.keras));
     outer.setWeights(loaded.getWeights());
     checkGolden(outer, golden, "composed in code");
     // the inner models share those weights: they run on their own with the same numbers
-    expect(inner.getWeights().map((w) => Array.from(w.data))).toEqual(outer.getLayer(1).getWeights().map((w) => Array.from(w.data)));
+    expect(inner.getWeights().map((w) => Array.from(w.data))).toEqual(
+      outer
+        .getLayer(1)
+        .getWeights()
+        .map((w) => Array.from(w.data)),
+    );
   });
 
   it("on concrete tensors it predicts, and it refuses inputs of the wrong shape", () => {
     const x = Input({ shape: [4, 2] });
     const m = new Model({ inputs: x, outputs: new LSTM({ units: 3 }).apply(x), name: "small" });
-    const data = [[[1, 2], [3, 4], [5, 6], [7, 8]]];
-    expect(Array.from((m.apply(data) as { data: Float32Array }).data)).toEqual(Array.from((m.predict(data) as { data: Float32Array }).data));
+    const data = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ],
+    ];
+    expect(Array.from((m.apply(data) as { data: Float32Array }).data)).toEqual(
+      Array.from((m.predict(data) as { data: Float32Array }).data),
+    );
     expect(() => m.apply(Input({ shape: [4, 3] }))).toThrow(WasmRnnError);
-    expect(() => m.apply(Input({ shape: [4, 3] }))).toThrow(/Model 'small': expected input 0 of shape \[null, 4, 2\] \(float32\), got \[null, 4, 3\]/);
+    expect(() => m.apply(Input({ shape: [4, 3] }))).toThrow(
+      /Model 'small': expected input 0 of shape \[null, 4, 2\] \(float32\), got \[null, 4, 3\]/,
+    );
   });
 });
 

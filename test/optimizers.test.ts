@@ -5,14 +5,22 @@
 // every step as Keras's optimizer.learning_rate, and the optimizer rebuilt from Keras's
 // get_config() (the form .keras files store) replaying the same numbers.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { WasmRnnError, clearSession, ready, tensor } from "../src/index.js";
 import { arena } from "../src/core/arena.js";
 import { heapF32 } from "../src/core/wasm.js";
-import {
-  Adagrad, Adam, LearningRateSchedule, Optimizer, RMSprop, SGD, getOptimizer, getSchedule, type ParamBlock,
-} from "../src/train/optimizers.js";
+import { clearSession, ready, tensor, WasmRnnError } from "../src/index.js";
 import { loadTrainCore } from "../src/train/kernels.js";
-import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
+import {
+  Adagrad,
+  Adam,
+  getOptimizer,
+  getSchedule,
+  LearningRateSchedule,
+  type Optimizer,
+  type ParamBlock,
+  RMSprop,
+  SGD,
+} from "../src/train/optimizers.js";
+import { decode, type EncodedArray, expectClose, loadCases } from "./helpers.js";
 
 interface Step {
   grads: EncodedArray[];
@@ -66,8 +74,12 @@ function free(blocks: ParamBlock[]): void {
  * Runs one case with blocks padded by `pad` zero floats (the optimizer from `make`, by default
  * from the case's options); returns the final values.
  */
-function runCase(c: OptCase, pad: number, label: string,
-  make = () => new CLASSES[c.optimizer.className]!(c.optimizer.config)): Float32Array[] {
+function runCase(
+  c: OptCase,
+  pad: number,
+  label: string,
+  make = () => new CLASSES[c.optimizer.className]!(c.optimizer.config),
+): Float32Array[] {
   const opt = make();
   const init = c.params.map((p) => decode(p).data as Float32Array);
   const params = init.map((v) => put(v, pad));
@@ -78,8 +90,10 @@ function runCase(c: OptCase, pad: number, label: string,
       if (c.learning_rates) {
         // the schedule's float32 value at iterations, as Keras's (within a few float32 ulps)
         expect(opt.iterations).toBe(s);
-        const got = opt.learningRate, want = c.learning_rates[s]!;
-        if (!(Math.abs(got - want) <= 1e-6 * Math.abs(want))) expect.fail(`${label} learning rate before step ${s + 1}: got ${got}, Keras gives ${want}`);
+        const got = opt.learningRate,
+          want = c.learning_rates[s]!;
+        if (!(Math.abs(got - want) <= 1e-6 * Math.abs(want)))
+          expect.fail(`${label} learning rate before step ${s + 1}: got ${got}, Keras gives ${want}`);
       }
       opt.apply(params, grads);
       step.params.forEach((want, i) => {
@@ -105,10 +119,19 @@ describe("optimizers match Keras 3 step by step", () => {
     // every schedule on SGD and on Adam, over enough steps to cross its boundaries
     const scheduled = file.cases.filter((c) => c.learning_rates);
     for (const opt of ["SGD", "Adam"]) {
-      const names = new Set(scheduled.filter((c) => c.optimizer.className === opt)
-        .map((c) => (c.keras_config.learning_rate as { class_name: string }).class_name));
-      expect([...names].sort()).toEqual(["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
-        "PiecewiseConstantDecay", "PolynomialDecay"]);
+      const names = new Set(
+        scheduled
+          .filter((c) => c.optimizer.className === opt)
+          .map((c) => (c.keras_config.learning_rate as { class_name: string }).class_name),
+      );
+      expect([...names].sort()).toEqual([
+        "CosineDecay",
+        "CosineDecayRestarts",
+        "ExponentialDecay",
+        "InverseTimeDecay",
+        "PiecewiseConstantDecay",
+        "PolynomialDecay",
+      ]);
     }
     for (const c of scheduled) expect(c.steps.length).toBeGreaterThanOrEqual(8);
   });
@@ -142,13 +165,22 @@ describe("optimizers match Keras 3 step by step", () => {
     if (c.learning_rates) {
       it(`${c.name}: rebuilt from Keras's get_config() (as a .keras file stores it), same numbers`, () => {
         // Keras's serialized optimizer, through JSON, as compile_config holds it
-        const serialized = JSON.parse(JSON.stringify({
-          module: "keras.optimizers", class_name: c.optimizer.className, config: c.keras_config, registered_name: null,
-        })) as { className: string };
+        const serialized = JSON.parse(
+          JSON.stringify({
+            module: "keras.optimizers",
+            class_name: c.optimizer.className,
+            config: c.keras_config,
+            registered_name: null,
+          }),
+        ) as { className: string };
         runCase(c, 0, `${c.name} (from Keras's config)`, () => getOptimizer(serialized));
         // and from our own getConfig(), through JSON
-        const ours = JSON.parse(JSON.stringify(new CLASSES[c.optimizer.className]!(c.optimizer.config).getConfig())) as object;
-        runCase(c, 3, `${c.name} (from getConfig())`, () => getOptimizer({ className: c.optimizer.className, config: ours }));
+        const ours = JSON.parse(
+          JSON.stringify(new CLASSES[c.optimizer.className]!(c.optimizer.config).getConfig()),
+        ) as object;
+        runCase(c, 3, `${c.name} (from getConfig())`, () =>
+          getOptimizer({ className: c.optimizer.className, config: ours }),
+        );
       });
     }
   }
@@ -166,14 +198,26 @@ describe("getOptimizer", () => {
     expect([sgd.learningRate, sgd.momentum, sgd.nesterov]).toEqual([0.5, 0.9, false]);
     // Keras's serialized form, as .keras files store it
     const keras = getOptimizer({
-      module: "keras.optimizers", class_name: "Adam", registered_name: null,
+      module: "keras.optimizers",
+      class_name: "Adam",
+      registered_name: null,
       config: { name: "adam", learning_rate: 0.002, beta_1: 0.8, epsilon: 1e-6, amsgrad: true, use_ema: false },
     } as unknown as { className: string }) as Adam;
-    expect([keras.learningRate, keras.beta1, keras.beta2, keras.epsilon, keras.amsgrad]).toEqual([0.002, 0.8, 0.999, 1e-6, true]);
+    expect([keras.learningRate, keras.beta1, keras.beta2, keras.epsilon, keras.amsgrad]).toEqual([
+      0.002,
+      0.8,
+      0.999,
+      1e-6,
+      true,
+    ]);
   });
 
   it("has Keras 3 defaults and names", () => {
-    const s = new SGD(), a = new Adam(), r = new RMSprop(), g = new Adagrad(), a2 = new Adam();
+    const s = new SGD(),
+      a = new Adam(),
+      r = new RMSprop(),
+      g = new Adagrad(),
+      a2 = new Adam();
     expect([s.name, a.name, r.name, g.name, a2.name]).toEqual(["sgd", "adam", "rm_sprop", "adagrad", "adam_1"]);
     expect([s.learningRate, s.momentum, s.nesterov]).toEqual([0.01, 0, false]);
     expect([a.learningRate, a.beta1, a.beta2, a.epsilon, a.amsgrad]).toEqual([0.001, 0.9, 0.999, 1e-7, false]);
@@ -182,11 +226,17 @@ describe("getOptimizer", () => {
   });
 
   it("refuses what it does not know", () => {
-    expect(() => getOptimizer("adamw")).toThrow(/getOptimizer: expected an optimizer name \(sgd, adam, rmsprop, adagrad\), got "adamw"/);
-    expect(() => getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "ExponentialDecay" } } }))
-      .toThrow(/Adam: expected the ExponentialDecay schedule's config to be an object, got undefined/);
-    expect(() => getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "OneCycle", config: {} } } }))
-      .toThrow(/Adam: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "OneCycle"/);
+    expect(() => getOptimizer("adamw")).toThrow(
+      /getOptimizer: expected an optimizer name \(sgd, adam, rmsprop, adagrad\), got "adamw"/,
+    );
+    expect(() =>
+      getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "ExponentialDecay" } } }),
+    ).toThrow(/Adam: expected the ExponentialDecay schedule's config to be an object, got undefined/);
+    expect(() =>
+      getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "OneCycle", config: {} } } }),
+    ).toThrow(
+      /Adam: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "OneCycle"/,
+    );
     expect(() => getOptimizer({ className: "SGD", config: { beta_1: 0.9 } })).toThrow(/SGD: unknown option "beta1"/);
     expect(() => getOptimizer(42 as unknown as string)).toThrow(WasmRnnError);
   });
@@ -196,13 +246,16 @@ describe("learning-rate schedules", () => {
   const f32 = Math.fround;
   const expo = { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 } };
   const expoConfig = {
-    module: "keras.optimizers.schedules", class_name: "ExponentialDecay", registered_name: null,
+    module: "keras.optimizers.schedules",
+    class_name: "ExponentialDecay",
+    registered_name: null,
     config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5, staircase: false, name: "ExponentialDecay" },
   };
 
   it("learningRate is the schedule at iterations; a number replaces the schedule, a schedule a number", () => {
     const opt = new SGD({ learningRate: expo });
-    const p = put(Float32Array.from([1, 2, 3])), g = put(Float32Array.from([0.5, -1, 2]));
+    const p = put(Float32Array.from([1, 2, 3])),
+      g = put(Float32Array.from([0.5, -1, 2]));
     try {
       expect(opt.learningRate).toBe(f32(0.1));
       expect(opt.learningRateSchedule).toBeInstanceOf(LearningRateSchedule);
@@ -214,8 +267,15 @@ describe("learning-rate schedules", () => {
       expect(opt.learningRate).toBe(f32(0.05));
       expect(opt.getConfig().learning_rate).toEqual(expoConfig);
       opt.learningRate = 0.02;
-      expect([opt.learningRate, opt.learningRateSchedule, opt.getConfig().learning_rate]).toEqual([0.02, null, f32(0.02)]);
-      opt.learningRate = { class_name: "PiecewiseConstantDecay", config: { boundaries: [2, 3], values: [1, 0.5, 0.25] } };
+      expect([opt.learningRate, opt.learningRateSchedule, opt.getConfig().learning_rate]).toEqual([
+        0.02,
+        null,
+        f32(0.02),
+      ]);
+      opt.learningRate = {
+        class_name: "PiecewiseConstantDecay",
+        config: { boundaries: [2, 3], values: [1, 0.5, 0.25] },
+      };
       expect(opt.learningRate).toBe(1); // iterations 2 <= 2
       opt.apply([p], [g]);
       expect(opt.learningRate).toBe(0.5);
@@ -228,7 +288,10 @@ describe("learning-rate schedules", () => {
   });
 
   it("takes camelCase or snake_case arguments, Keras's serialized form and schedule objects", () => {
-    const snake = { className: "ExponentialDecay", config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5 } };
+    const snake = {
+      className: "ExponentialDecay",
+      config: { initial_learning_rate: 0.1, decay_steps: 2, decay_rate: 0.5 },
+    };
     const keras2 = { class_name: "exponentialdecay", config: expoConfig.config }; // Keras 2 wrote no module
     for (const spec of [expo, snake, expoConfig, keras2, getSchedule(expo)]) {
       const opt = new Adam({ learningRate: spec as typeof expo });
@@ -236,7 +299,9 @@ describe("learning-rate schedules", () => {
     }
     const s = getSchedule({ className: "CosineDecayRestarts", config: { initialLearningRate: 1, firstDecaySteps: 2 } });
     expect(s.serialize()).toEqual({
-      module: "keras.optimizers.schedules", class_name: "CosineDecayRestarts", registered_name: null,
+      module: "keras.optimizers.schedules",
+      class_name: "CosineDecayRestarts",
+      registered_name: null,
       config: { initial_learning_rate: 1, first_decay_steps: 2, t_mul: 2.0, m_mul: 1.0, alpha: 0.0, name: "SGDRDecay" },
     });
     // periods of 2, 4, 8 steps: restarts at 2 and 6, halfway at 1 and 4 (cos of float32 pi/2 is not 0)
@@ -251,38 +316,97 @@ describe("learning-rate schedules", () => {
   });
 
   const bad: [string, unknown, RegExp][] = [
-    ["an unknown schedule", { className: "StepDecay", config: {} },
-      /SGD: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "StepDecay"/],
-    ["no className", { config: { initialLearningRate: 0.1 } }, /SGD: expected a learning-rate schedule className .*got undefined/],
-    ["a missing argument", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2 } },
-      /SGD: learning-rate schedule ExponentialDecay: expected decayRate \(required\), got undefined/],
-    ["decay_steps 0", { className: "InverseTimeDecay", config: { initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 1 } },
-      /SGD: learning-rate schedule InverseTimeDecay: expected decaySteps to be a finite number above 0, got 0/],
-    ["an unknown argument", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, decay: 1 } },
-      /SGD: learning-rate schedule ExponentialDecay: unknown argument "decay"; expected initialLearningRate, decaySteps, decayRate, staircase, name/],
-    ["an argument twice", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decay_steps: 3, decayRate: 0.5 } },
-      /SGD: learning-rate schedule ExponentialDecay: got decaySteps twice/],
-    ["staircase not a boolean", { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, staircase: 1 } },
-      /SGD: learning-rate schedule ExponentialDecay: expected staircase to be a boolean, got 1/],
-    ["a negative initial rate", { className: "CosineDecay", config: { initialLearningRate: -0.1, decaySteps: 2 } },
-      /SGD: learning-rate schedule CosineDecay: expected initialLearningRate to be a finite number >= 0, got -0.1/],
-    ["a bad warmup target", { className: "CosineDecay", config: { initialLearningRate: 0.1, decaySteps: 2, warmupTarget: "high" } },
-      /SGD: learning-rate schedule CosineDecay: expected warmupTarget to be null or a finite number >= 0, got "high"/],
-    ["t_mul 0", { className: "CosineDecayRestarts", config: { initialLearningRate: 0.1, firstDecaySteps: 2, tMul: 0 } },
-      /SGD: learning-rate schedule CosineDecayRestarts: expected tMul to be a finite number above 0, got 0/],
-    ["a NaN power", { className: "PolynomialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, power: NaN } },
-      /SGD: learning-rate schedule PolynomialDecay: expected power to be a finite number >= 0, got NaN/],
-    ["values and boundaries that do not match", { className: "PiecewiseConstantDecay", config: { boundaries: [1, 2], values: [0.1, 0.2] } },
-      /SGD: learning-rate schedule PiecewiseConstantDecay: expected one more value than boundaries \(3 values for 2 boundaries\), got 2 values/],
-    ["boundaries not increasing", { className: "PiecewiseConstantDecay", config: { boundaries: [3, 3], values: [0.1, 0.2, 0.3] } },
-      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be strictly increasing, got \[3,3\]/],
-    ["no boundaries", { className: "PiecewiseConstantDecay", config: { boundaries: [], values: [0.1] } },
-      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be a non-empty list of finite numbers, got \[\]/],
-    ["a config that is not an object", { className: "PolynomialDecay", config: [0.1, 10] },
-      /SGD: expected the PolynomialDecay schedule's config to be an object, got \[0.1,10\]/],
-    ["an unknown key beside the config", { className: "ExponentialDecay", config: {}, steps: 3 },
-      /SGD: learning-rate schedule: unknown option "steps"/],
-    ["a string", "0.1", /SGD: expected learningRate to be a finite number >= 0 or a learning-rate schedule \(\{ className: ExponentialDecay \| .*\}\), got "0.1"/],
+    [
+      "an unknown schedule",
+      { className: "StepDecay", config: {} },
+      /SGD: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "StepDecay"/,
+    ],
+    [
+      "no className",
+      { config: { initialLearningRate: 0.1 } },
+      /SGD: expected a learning-rate schedule className .*got undefined/,
+    ],
+    [
+      "a missing argument",
+      { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2 } },
+      /SGD: learning-rate schedule ExponentialDecay: expected decayRate \(required\), got undefined/,
+    ],
+    [
+      "decay_steps 0",
+      { className: "InverseTimeDecay", config: { initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 1 } },
+      /SGD: learning-rate schedule InverseTimeDecay: expected decaySteps to be a finite number above 0, got 0/,
+    ],
+    [
+      "an unknown argument",
+      { className: "ExponentialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, decay: 1 } },
+      /SGD: learning-rate schedule ExponentialDecay: unknown argument "decay"; expected initialLearningRate, decaySteps, decayRate, staircase, name/,
+    ],
+    [
+      "an argument twice",
+      {
+        className: "ExponentialDecay",
+        config: { initialLearningRate: 0.1, decaySteps: 2, decay_steps: 3, decayRate: 0.5 },
+      },
+      /SGD: learning-rate schedule ExponentialDecay: got decaySteps twice/,
+    ],
+    [
+      "staircase not a boolean",
+      {
+        className: "ExponentialDecay",
+        config: { initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5, staircase: 1 },
+      },
+      /SGD: learning-rate schedule ExponentialDecay: expected staircase to be a boolean, got 1/,
+    ],
+    [
+      "a negative initial rate",
+      { className: "CosineDecay", config: { initialLearningRate: -0.1, decaySteps: 2 } },
+      /SGD: learning-rate schedule CosineDecay: expected initialLearningRate to be a finite number >= 0, got -0.1/,
+    ],
+    [
+      "a bad warmup target",
+      { className: "CosineDecay", config: { initialLearningRate: 0.1, decaySteps: 2, warmupTarget: "high" } },
+      /SGD: learning-rate schedule CosineDecay: expected warmupTarget to be null or a finite number >= 0, got "high"/,
+    ],
+    [
+      "t_mul 0",
+      { className: "CosineDecayRestarts", config: { initialLearningRate: 0.1, firstDecaySteps: 2, tMul: 0 } },
+      /SGD: learning-rate schedule CosineDecayRestarts: expected tMul to be a finite number above 0, got 0/,
+    ],
+    [
+      "a NaN power",
+      { className: "PolynomialDecay", config: { initialLearningRate: 0.1, decaySteps: 2, power: NaN } },
+      /SGD: learning-rate schedule PolynomialDecay: expected power to be a finite number >= 0, got NaN/,
+    ],
+    [
+      "values and boundaries that do not match",
+      { className: "PiecewiseConstantDecay", config: { boundaries: [1, 2], values: [0.1, 0.2] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected one more value than boundaries \(3 values for 2 boundaries\), got 2 values/,
+    ],
+    [
+      "boundaries not increasing",
+      { className: "PiecewiseConstantDecay", config: { boundaries: [3, 3], values: [0.1, 0.2, 0.3] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be strictly increasing, got \[3,3\]/,
+    ],
+    [
+      "no boundaries",
+      { className: "PiecewiseConstantDecay", config: { boundaries: [], values: [0.1] } },
+      /SGD: learning-rate schedule PiecewiseConstantDecay: expected boundaries to be a non-empty list of finite numbers, got \[\]/,
+    ],
+    [
+      "a config that is not an object",
+      { className: "PolynomialDecay", config: [0.1, 10] },
+      /SGD: expected the PolynomialDecay schedule's config to be an object, got \[0.1,10\]/,
+    ],
+    [
+      "an unknown key beside the config",
+      { className: "ExponentialDecay", config: {}, steps: 3 },
+      /SGD: learning-rate schedule: unknown option "steps"/,
+    ],
+    [
+      "a string",
+      "0.1",
+      /SGD: expected learningRate to be a finite number >= 0 or a learning-rate schedule \(\{ className: ExponentialDecay \| .*\}\), got "0.1"/,
+    ],
   ];
   for (const [label, spec, msg] of bad) {
     it(`refuses ${label}`, () => {
@@ -294,30 +418,76 @@ describe("learning-rate schedules", () => {
 
   it("refuses a bad schedule set later, keeping the learning rate it had", () => {
     const opt = new SGD({ learningRate: expo });
-    const set = () => { opt.learningRate = { className: "ExponentialDecay", config: { initialLearningRate: 0.1 } }; };
-    expect(set).toThrow(/SGD 'sgd': learning-rate schedule ExponentialDecay: expected decaySteps \(required\), got undefined/);
+    const set = () => {
+      opt.learningRate = { className: "ExponentialDecay", config: { initialLearningRate: 0.1 } };
+    };
+    expect(set).toThrow(
+      /SGD 'sgd': learning-rate schedule ExponentialDecay: expected decaySteps \(required\), got undefined/,
+    );
     expect(opt.getConfig().learning_rate).toEqual(expoConfig);
-    expect(() => getSchedule({ className: "Exp", config: {} })).toThrow(/getSchedule: expected a learning-rate schedule className/);
+    expect(() => getSchedule({ className: "Exp", config: {} })).toThrow(
+      /getSchedule: expected a learning-rate schedule className/,
+    );
   });
 });
 
 describe("bad options", () => {
   const cases: [string, () => unknown, RegExp][] = [
     ["unknown option", () => new SGD({ lr: 0.1 } as object), /SGD: unknown option "lr"; expected one of/],
-    ["negative learning rate", () => new SGD({ learningRate: -1 }), /SGD: expected learningRate to be a finite number >= 0, got -1/],
-    ["NaN learning rate", () => new Adam({ learningRate: NaN }), /Adam: expected learningRate to be a finite number >= 0, got NaN/],
-    ["momentum above 1", () => new SGD({ momentum: 1.5 }), /SGD: expected momentum to be a number in \[0, 1\], got 1.5/],
-    ["nesterov not a boolean", () => new SGD({ nesterov: "yes" as unknown as boolean }), /SGD: expected nesterov to be a boolean, got "yes"/],
+    [
+      "negative learning rate",
+      () => new SGD({ learningRate: -1 }),
+      /SGD: expected learningRate to be a finite number >= 0, got -1/,
+    ],
+    [
+      "NaN learning rate",
+      () => new Adam({ learningRate: NaN }),
+      /Adam: expected learningRate to be a finite number >= 0, got NaN/,
+    ],
+    [
+      "momentum above 1",
+      () => new SGD({ momentum: 1.5 }),
+      /SGD: expected momentum to be a number in \[0, 1\], got 1.5/,
+    ],
+    [
+      "nesterov not a boolean",
+      () => new SGD({ nesterov: "yes" as unknown as boolean }),
+      /SGD: expected nesterov to be a boolean, got "yes"/,
+    ],
     ["beta1 of 1", () => new Adam({ beta1: 1 }), /Adam: expected beta1 to be a number in \[0, 1\), got 1/],
     ["beta2 negative", () => new Adam({ beta2: -0.1 }), /Adam: expected beta2 to be a number in \[0, 1\), got -0.1/],
     ["epsilon 0", () => new RMSprop({ epsilon: 0 }), /RMSprop: expected epsilon to be a finite number above 0, got 0/],
     ["rho above 1", () => new RMSprop({ rho: 2 }), /RMSprop: expected rho to be a number in \[0, 1\], got 2/],
-    ["negative accumulator", () => new Adagrad({ initialAccumulatorValue: -1 }), /Adagrad: expected initialAccumulatorValue to be a finite number >= 0, got -1/],
-    ["two clips", () => new Adam({ clipnorm: 1, clipvalue: 1 }), /Adam: expected at most one of clipnorm, clipvalue and globalClipnorm/],
-    ["clipnorm 0", () => new SGD({ clipnorm: 0 }), /SGD: expected clipnorm to be null or a finite number above 0, got 0/],
-    ["EMA", () => new Adam({ useEma: true }), /Adam: expected useEma to be false \(EMA of the weights is not supported by wasm-rnn\), got true/],
-    ["gradient accumulation", () => new SGD({ gradientAccumulationSteps: 4 as unknown as null }), /SGD: expected gradientAccumulationSteps to be null \(not supported by wasm-rnn\), got 4/],
-    ["loss scale", () => new SGD({ lossScaleFactor: 128 as unknown as null }), /SGD: expected lossScaleFactor to be null/],
+    [
+      "negative accumulator",
+      () => new Adagrad({ initialAccumulatorValue: -1 }),
+      /Adagrad: expected initialAccumulatorValue to be a finite number >= 0, got -1/,
+    ],
+    [
+      "two clips",
+      () => new Adam({ clipnorm: 1, clipvalue: 1 }),
+      /Adam: expected at most one of clipnorm, clipvalue and globalClipnorm/,
+    ],
+    [
+      "clipnorm 0",
+      () => new SGD({ clipnorm: 0 }),
+      /SGD: expected clipnorm to be null or a finite number above 0, got 0/,
+    ],
+    [
+      "EMA",
+      () => new Adam({ useEma: true }),
+      /Adam: expected useEma to be false \(EMA of the weights is not supported by wasm-rnn\), got true/,
+    ],
+    [
+      "gradient accumulation",
+      () => new SGD({ gradientAccumulationSteps: 4 as unknown as null }),
+      /SGD: expected gradientAccumulationSteps to be null \(not supported by wasm-rnn\), got 4/,
+    ],
+    [
+      "loss scale",
+      () => new SGD({ lossScaleFactor: 128 as unknown as null }),
+      /SGD: expected lossScaleFactor to be null/,
+    ],
     ["empty name", () => new RMSprop({ name: "" }), /RMSprop: expected name to be a non-empty string, got ""/],
     ["not an object", () => new SGD(null as unknown as object), /SGD: expected an options object, got null/],
   ];
@@ -330,7 +500,9 @@ describe("bad options", () => {
 
   it("refuses a bad learning rate set later, keeping the old one", () => {
     const opt = new Adam();
-    expect(() => { opt.learningRate = -0.5; }).toThrow(/Adam 'adam': expected learningRate to be a finite number >= 0, got -0.5/);
+    expect(() => {
+      opt.learningRate = -0.5;
+    }).toThrow(/Adam 'adam': expected learningRate to be a finite number >= 0, got -0.5/);
     expect(opt.learningRate).toBe(0.001);
     opt.learningRate = 0.01;
     expect(opt.getConfig().learning_rate).toBe(Math.fround(0.01));
@@ -355,12 +527,23 @@ describe("apply", () => {
       const before = params.map((p) => read(p));
       const who = /^SGD 'sgd'\.apply: /;
       const bad: [() => void, RegExp][] = [
-        [() => opt.apply(params, [grads[0]!, short, grads[2]!]), /expected gradient 1 to have 6 floats like its parameter, got 5/],
+        [
+          () => opt.apply(params, [grads[0]!, short, grads[2]!]),
+          /expected gradient 1 to have 6 floats like its parameter, got 5/,
+        ],
         [() => opt.apply(params, grads.slice(0, 2)), /expected one gradient per parameter \(3\), got 2 gradients/],
-        [() => opt.apply([params[0]!, params[0]!, params[2]!], [grads[0]!, grads[0]!, grads[2]!]), /expected each parameter once, got parameter 1/],
-        [() => opt.apply([params[0]!, { ptr: params[1]!.ptr, length: 5 }, params[2]!], [grads[0]!, short, grads[2]!]),
-          /expected parameter 1 \(ptr \d+\) to have 6 floats, as when its optimizer state was made, got 5/],
-        [() => opt.apply([{ ptr: 3, length: 4 }], [extra]), /expected parameter 0 to be \{ ptr, length \} with a 4-byte aligned pointer/],
+        [
+          () => opt.apply([params[0]!, params[0]!, params[2]!], [grads[0]!, grads[0]!, grads[2]!]),
+          /expected each parameter once, got parameter 1/,
+        ],
+        [
+          () => opt.apply([params[0]!, { ptr: params[1]!.ptr, length: 5 }, params[2]!], [grads[0]!, short, grads[2]!]),
+          /expected parameter 1 \(ptr \d+\) to have 6 floats, as when its optimizer state was made, got 5/,
+        ],
+        [
+          () => opt.apply([{ ptr: 3, length: 4 }], [extra]),
+          /expected parameter 0 to be \{ ptr, length \} with a 4-byte aligned pointer/,
+        ],
         [() => opt.apply([extra], [{ ptr: extra.ptr, length: 1e12 }]), /expected gradient 0 to be \{ ptr, length \}/],
         [() => opt.apply(params[0] as unknown as ParamBlock[], grads), /expected two arrays of blocks/],
       ];
@@ -387,16 +570,24 @@ describe("apply", () => {
 
   it("leaves a weight with zero gradient and zero state at exactly its value, for every optimizer", () => {
     const makers: (() => Optimizer)[] = [
-      () => new SGD(), () => new SGD({ momentum: 0.9, nesterov: true }), () => new Adam(), () => new Adam({ amsgrad: true }),
-      () => new RMSprop(), () => new RMSprop({ momentum: 0.5, centered: true }), () => new Adagrad(),
-      () => new Adam({ clipnorm: 0.5 }), () => new SGD({ momentum: 0.5, globalClipnorm: 0.1 }), () => new RMSprop({ clipvalue: 0.01 }),
+      () => new SGD(),
+      () => new SGD({ momentum: 0.9, nesterov: true }),
+      () => new Adam(),
+      () => new Adam({ amsgrad: true }),
+      () => new RMSprop(),
+      () => new RMSprop({ momentum: 0.5, centered: true }),
+      () => new Adagrad(),
+      () => new Adam({ clipnorm: 0.5 }),
+      () => new SGD({ momentum: 0.5, globalClipnorm: 0.1 }),
+      () => new RMSprop({ clipvalue: 0.01 }),
     ];
     const n = 23;
     const w0 = values(n, 3);
     const zeroAt = [0, 5, 13, 22];
     for (const make of makers) {
       const opt = make();
-      const p = put(w0), g = put(new Float32Array(n));
+      const p = put(w0),
+        g = put(new Float32Array(n));
       try {
         for (let s = 0; s < 4; s++) {
           const gv = values(n, 10 + s);
@@ -417,7 +608,8 @@ describe("apply", () => {
   it("does not write the caller's gradients when clipping", () => {
     const opt = new SGD({ clipvalue: 0.1 });
     const gv = values(10, 2);
-    const p = put(values(10, 1)), g = put(gv);
+    const p = put(values(10, 1)),
+      g = put(gv);
     try {
       opt.apply([p], [g]);
       expect(Array.from(read(g))).toEqual(Array.from(gv));
@@ -434,7 +626,8 @@ describe("apply", () => {
   });
 
   it("dispose frees its state and starts afresh", () => {
-    const p = put(values(37, 1)), g = put(values(37, 2));
+    const p = put(values(37, 1)),
+      g = put(values(37, 2));
     const opt = new Adam({ amsgrad: true, clipnorm: 1 });
     try {
       const inUse = arena.inUse;

@@ -11,7 +11,12 @@ const work = mkdtempSync(join(tmpdir(), "wasm-rnn-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" } });
+  execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" },
+  });
 
 describe("npm pack", () => {
   it("installs into an empty folder, imports, predicts and type-checks", () => {
@@ -32,7 +37,11 @@ describe("npm pack", () => {
        console.log(JSON.stringify(out.map((t) => t.shape)));`,
     );
     const printed = execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" });
-    expect(JSON.parse(printed)).toEqual([[1, 3, 2], [1, 2], [1, 2]]);
+    expect(JSON.parse(printed)).toEqual([
+      [1, 3, 2],
+      [1, 2],
+      [1, 2],
+    ]);
     // the shipped .d.ts files give the tuple type to a TypeScript user
     writeFileSync(
       join(app, "check.ts"),
@@ -40,6 +49,23 @@ describe("npm pack", () => {
        const r: [SymbolicTensor, SymbolicTensor, SymbolicTensor] = new LSTM({ units: 1, returnState: true }).apply(Input({ shape: [3, 1] }));
        void r;`,
     );
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "check.ts"], { cwd: app, encoding: "utf8" });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+        "--noEmit",
+        "--strict",
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--lib",
+        "es2022,dom",
+        "check.ts",
+      ],
+      { cwd: app, encoding: "utf8" },
+    );
   });
 });

@@ -1,6 +1,6 @@
 // predict(x, { batchSize }): Keras's batch_size, bounding the workspace for large inputs.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, GRU, Input, LSTM, Model, WasmRnnError, memoryBytes, ready, tensor, type Tensor } from "../src/index.js";
+import { Dense, GRU, Input, LSTM, Model, memoryBytes, ready, type Tensor, tensor, WasmRnnError } from "../src/index.js";
 import { expectClose } from "./helpers.js";
 
 beforeAll(async () => {
@@ -14,7 +14,10 @@ describe("predict with batchSize", () => {
     const x = Input({ shape: [6, 3] });
     const [seq, h, c] = new LSTM({ units: 7, returnSequences: true, returnState: true }).apply(x);
     const model = new Model({ inputs: x, outputs: [new Dense({ units: 2 }).apply(seq), h, c] });
-    const input = tensor(Float32Array.from({ length: 11 * 6 * 3 }, (_, i) => Math.cos(i * 0.3)), [11, 6, 3]);
+    const input = tensor(
+      Float32Array.from({ length: 11 * 6 * 3 }, (_, i) => Math.cos(i * 0.3)),
+      [11, 6, 3],
+    );
     const whole = list(model.predict(input));
     const even = list(model.predict(input, { batchSize: 4 }));
     even.forEach((t, i) => {
@@ -40,6 +43,8 @@ describe("predict with batchSize", () => {
     const x = Input({ shape: [2, 1] });
     const model = new Model({ inputs: x, outputs: new LSTM({ units: 1 }).apply(x), name: "bs" });
     expect(() => model.predict([[[1], [2]]], { batchSize: 0 })).toThrow(WasmRnnError);
-    expect(() => model.predict([[[1], [2]]], { batchSize: 1.5 })).toThrow(/Model 'bs': expected batchSize to be a positive integer, got 1.5/);
+    expect(() => model.predict([[[1], [2]]], { batchSize: 1.5 })).toThrow(
+      /Model 'bs': expected batchSize to be a positive integer, got 1.5/,
+    );
   });
 });

@@ -1,11 +1,23 @@
 // The optional worker pool: a recurrent layer splits its batch across threads on shared memory.
 // Runs in its own module instance (vitest isolates files), so ready({ threads }) is the first call.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  GRU, Input, LSTM, Masking, Model, SimpleRNN, coreInfo, memoryBytes, ready, tensor, type LSTMArgs, type SymbolicTensor, type Tensor,
-} from "../src/index.js";
 import { splitEverything } from "../src/core/threads.js";
-import { decode, expectClose, loadCases, type EncodedArray } from "./helpers.js";
+import {
+  coreInfo,
+  GRU,
+  Input,
+  LSTM,
+  type LSTMArgs,
+  Masking,
+  Model,
+  memoryBytes,
+  ready,
+  SimpleRNN,
+  type SymbolicTensor,
+  type Tensor,
+  tensor,
+} from "../src/index.js";
+import { decode, type EncodedArray, expectClose, loadCases } from "./helpers.js";
 
 beforeAll(async () => {
   await ready({ threads: 2 });
@@ -40,7 +52,8 @@ describe("worker pool", () => {
         let inputs = [inp];
         let outs;
         if (c.kind === "lstm_initial_state") {
-          const h0 = Input({ shape: [c.config.units] }), c0 = Input({ shape: [c.config.units] });
+          const h0 = Input({ shape: [c.config.units] }),
+            c0 = Input({ shape: [c.config.units] });
           inputs = [inp, h0, c0];
           outs = layer.apply(inp, { initialState: [h0, c0] });
         } else outs = layer.apply(inp);
@@ -63,12 +76,16 @@ describe("worker pool", () => {
     ];
     const data = Float32Array.from({ length: 9 * 12 * 16 }, (_, i) => (i % 37 === 0 ? 0 : Math.sin(i * 0.1)));
     // zero out whole steps so the Masking layer masks some (rows differ in which steps)
-    for (let b = 0; b < 9; b++) for (let t = 0; t < 12; t++) if ((b + t) % 5 === 0) data.fill(0, (b * 12 + t) * 16, (b * 12 + t + 1) * 16);
+    for (let b = 0; b < 9; b++)
+      for (let t = 0; t < 12; t++) if ((b + t) % 5 === 0) data.fill(0, (b * 12 + t) * 16, (b * 12 + t + 1) * 16);
     const input = tensor(data, [9, 12, 16]);
     for (const make of cells) {
       const x = Input({ shape: [12, 16] });
       const layer = make();
-      const model = new Model({ inputs: x, outputs: layer.apply(new Masking({ maskValue: 0 }).apply(x)) as SymbolicTensor | SymbolicTensor[] });
+      const model = new Model({
+        inputs: x,
+        outputs: layer.apply(new Masking({ maskValue: 0 }).apply(x)) as SymbolicTensor | SymbolicTensor[],
+      });
       const one = asList(model.predict(input)).map((t) => Array.from(t.data));
       splitEverything(true);
       try {

@@ -2,10 +2,20 @@
 // Dropout while training, fit's options and History, validation, callbacks, errors that leave the
 // model unchanged, optimizer state across setWeights, and flat memory over long runs.
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  Dense, Dropout, Input, LSTM, Model, Sequential, memoryBytes, ready, setRandomSeed, tensor, type Tensor,
-} from "../src/index.js";
 import { arena } from "../src/core/arena.js";
+import {
+  Dense,
+  Dropout,
+  Input,
+  LSTM,
+  Model,
+  memoryBytes,
+  ready,
+  Sequential,
+  setRandomSeed,
+  type Tensor,
+  tensor,
+} from "../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -18,13 +28,20 @@ function regression(units = 4) {
   const x = Input({ shape: [5, 3] });
   const model = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(new LSTM({ units }).apply(x)) });
   const N = 12;
-  const xs = tensor(seq(N * 15, (i) => Math.sin(i * 0.37)), [N, 5, 3]);
-  const ys = tensor(seq(N, (n) => Math.cos(n)), [N, 1]);
+  const xs = tensor(
+    seq(N * 15, (i) => Math.sin(i * 0.37)),
+    [N, 5, 3],
+  );
+  const ys = tensor(
+    seq(N, (n) => Math.cos(n)),
+    [N, 1],
+  );
   return { model, xs, ys, N };
 }
 
 describe("Dropout while training", () => {
-  const F = 4000, rate = 0.3;
+  const F = 4000,
+    rate = 0.3;
   function probe() {
     const x = Input({ shape: [F] });
     const dense = new Dense({ units: 1, useBias: false, kernelInitializer: "ones" });
@@ -85,7 +102,9 @@ describe("fit", () => {
       model.compile({ optimizer: "adam", loss: "mse" });
       const batches: number[] = [];
       const h = await model.fit(xs, ys, {
-        epochs: 5, batchSize: 4, seed: 42,
+        epochs: 5,
+        batchSize: 4,
+        seed: 42,
         callbacks: { onBatchEnd: (b) => void batches.push(b), onEpochEnd: (e) => e < 2 },
       });
       expect(h.epoch).toEqual([0, 1, 2]);
@@ -97,10 +116,18 @@ describe("fit", () => {
 
   it("Sequential models train too", async () => {
     setRandomSeed(2);
-    const model = new Sequential({ layers: [Input({ shape: [4, 2] }), new LSTM({ units: 3 }), new Dense({ units: 1, activation: "sigmoid" })] });
+    const model = new Sequential({
+      layers: [Input({ shape: [4, 2] }), new LSTM({ units: 3 }), new Dense({ units: 1, activation: "sigmoid" })],
+    });
     model.compile({ optimizer: "rmsprop", loss: "binary_crossentropy" });
-    const x = tensor(seq(8 * 8, (i) => Math.sin(i)), [8, 4, 2]);
-    const y = tensor(seq(8, (n) => n % 2), [8, 1]);
+    const x = tensor(
+      seq(8 * 8, (i) => Math.sin(i)),
+      [8, 4, 2],
+    );
+    const y = tensor(
+      seq(8, (n) => n % 2),
+      [8, 1],
+    );
     const h = await model.fit(x, y, { epochs: 3, batchSize: 8 });
     expect(h.history.loss[2]!).toBeLessThan(h.history.loss[0]!);
   });
@@ -113,9 +140,15 @@ describe("training errors name the model, what was expected and what came", () =
     model.compile({ optimizer: "adam", loss: "mse" });
     const before = model.getWeights();
     await expect(model.fit(xs, ys, { epochz: 2 } as never)).rejects.toThrow(/unknown option "epochz"/);
-    await expect(model.fit(xs, ys, { batchSize: 0 })).rejects.toThrow(/expected batchSize to be a positive integer, got 0/);
-    await expect(model.fit(xs, tensor(new Float32Array(5), [5, 1]))).rejects.toThrow(/expected targets for output 0 with 12 rows/);
-    await expect(model.fit(xs, tensor(new Float32Array(12).fill(Number.NaN), [12, 1]))).rejects.toThrow(/expected finite targets/);
+    await expect(model.fit(xs, ys, { batchSize: 0 })).rejects.toThrow(
+      /expected batchSize to be a positive integer, got 0/,
+    );
+    await expect(model.fit(xs, tensor(new Float32Array(5), [5, 1]))).rejects.toThrow(
+      /expected targets for output 0 with 12 rows/,
+    );
+    await expect(model.fit(xs, tensor(new Float32Array(12).fill(Number.NaN), [12, 1]))).rejects.toThrow(
+      /expected finite targets/,
+    );
     await expect(model.fit(xs, tensor(new Float32Array(24), [12, 2]))).rejects.toThrow(/Model '.*'.*target/);
     model.getWeights().forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(before[i]!.data)));
   });
@@ -132,8 +165,9 @@ describe("training errors name the model, what was expected and what came", () =
     const x = Input({ shape: [3, 2] });
     const model = new Model({ inputs: x, outputs: new LSTM({ units: 2, recurrentDropout: 0.2 }).apply(x) });
     model.compile({ optimizer: "sgd", loss: "mse" });
-    await expect(model.trainOnBatch(tensor(new Float32Array(12), [2, 3, 2]), tensor(new Float32Array(4), [2, 2])))
-      .rejects.toThrow(/recurrentDropout 0.2 is not supported yet/);
+    await expect(
+      model.trainOnBatch(tensor(new Float32Array(12), [2, 3, 2]), tensor(new Float32Array(4), [2, 2])),
+    ).rejects.toThrow(/recurrentDropout 0.2 is not supported yet/);
   });
 
   it("stops with an error when the loss stops being finite", async () => {
@@ -145,14 +179,16 @@ describe("training errors name the model, what was expected and what came", () =
 
 describe("optimizer state and memory", () => {
   it("Adam's state follows weights replaced by setWeights (as Keras keeps it per variable)", async () => {
-    const a = regression(), b = regression();
+    const a = regression(),
+      b = regression();
     for (const m of [a.model, b.model]) m.compile({ optimizer: "adam", loss: "mse" });
     await a.model.trainOnBatch(a.xs, a.ys);
     await b.model.trainOnBatch(b.xs, b.ys);
     b.model.setWeights(b.model.getWeights()); // new blocks, same values
     await a.model.trainOnBatch(a.xs, a.ys);
     await b.model.trainOnBatch(b.xs, b.ys);
-    const wa = a.model.getWeights(), wb = b.model.getWeights();
+    const wa = a.model.getWeights(),
+      wb = b.model.getWeights();
     wa.forEach((w, i) => expect(Array.from(wb[i]!.data)).toEqual(Array.from(w.data)));
   });
 
@@ -160,7 +196,8 @@ describe("optimizer state and memory", () => {
     const { model, xs, ys } = regression(8);
     model.compile({ optimizer: "adam", loss: "mse" });
     await model.fit(xs, ys, { epochs: 2, batchSize: 5 }); // plans for batches of 5 and the last 2
-    const bytes = memoryBytes(), inUse = arena.inUse;
+    const bytes = memoryBytes(),
+      inUse = arena.inUse;
     await model.fit(xs, ys, { epochs: 50, batchSize: 5 });
     expect(memoryBytes()).toBe(bytes);
     expect(arena.inUse).toBe(inUse);
@@ -175,16 +212,18 @@ describe("optimizer state and memory", () => {
     const after = (model.predict(xs) as Tensor).data;
     expect(Array.from(after)).not.toEqual(Array.from(before));
     let mse = 0;
-    after.forEach((v, i) => { mse += (v - ys.data[i]!) ** 2; });
+    after.forEach((v, i) => {
+      mse += (v - ys.data[i]!) ** 2;
+    });
     mse /= after.length;
     expect(mse).toBeCloseTo((await model.evaluate(xs, ys)) as number, 5);
   });
 });
 
-
 describe("validationSplit", () => {
   it("holds out the last rows, as Keras: the same History as validationData on those rows", async () => {
-    const a = regression(), b = regression();
+    const a = regression(),
+      b = regression();
     for (const m of [a.model, b.model]) m.compile({ optimizer: "adam", loss: "mse", metrics: ["mae"] });
     const ha = await a.model.fit(a.xs, a.ys, { epochs: 2, batchSize: 4, shuffle: false, validationSplit: 0.25 });
     const rows = (t: Tensor, from: number, to: number) => {
@@ -192,11 +231,16 @@ describe("validationSplit", () => {
       return tensor(t.data.slice(from * row, to * row) as Float32Array, [to - from, ...t.shape.slice(1)] as number[]);
     };
     const hb = await b.model.fit(rows(b.xs, 0, 9), rows(b.ys, 0, 9), {
-      epochs: 2, batchSize: 4, shuffle: false, validationData: [rows(b.xs, 9, 12), rows(b.ys, 9, 12)],
+      epochs: 2,
+      batchSize: 4,
+      shuffle: false,
+      validationData: [rows(b.xs, 9, 12), rows(b.ys, 9, 12)],
     });
     expect(ha.history).toEqual(hb.history);
     expect(Object.keys(ha.history).sort()).toEqual(["loss", "mae", "val_loss", "val_mae"]);
-    await expect(a.model.fit(a.xs, a.ys, { validationSplit: 1 })).rejects.toThrow(/expected validationSplit to be a number in \[0, 1\), got 1/);
+    await expect(a.model.fit(a.xs, a.ys, { validationSplit: 1 })).rejects.toThrow(
+      /expected validationSplit to be a number in \[0, 1\), got 1/,
+    );
   });
 });
 
@@ -204,10 +248,19 @@ describe("a recurrent layer's input dropout while training", () => {
   function probe(dropout: number, recurrentDropout = 0) {
     setRandomSeed(4);
     const x = Input({ shape: [3, 400] });
-    const lstm = new LSTM({ units: 1, dropout, recurrentDropout, kernelInitializer: "ones", recurrentInitializer: "zeros" });
+    const lstm = new LSTM({
+      units: 1,
+      dropout,
+      recurrentDropout,
+      kernelInitializer: "ones",
+      recurrentInitializer: "zeros",
+    });
     const model = new Model({ inputs: x, outputs: lstm.apply(x) });
     model.compile({ optimizer: { className: "SGD", config: { learningRate: 1 } }, loss: "mse" });
-    const xs = tensor(Float32Array.from({ length: 3 * 400 }, (_, i) => 0.001 * (1 + (i % 7))), [1, 3, 400]);
+    const xs = tensor(
+      Float32Array.from({ length: 3 * 400 }, (_, i) => 0.001 * (1 + (i % 7))),
+      [1, 3, 400],
+    );
     return { model, lstm, xs, y: tensor([[1]]) };
   }
 
@@ -247,7 +300,10 @@ describe("input dropout's gradients (finite differences on the same masks)", () 
     const below = new Dense({ units: 5, activation: "tanh" });
     const out = new Dense({ units: 1 }).apply(new LSTM({ units: 3, dropout: 0.4 }).apply(below.apply(x)));
     const model = new Model({ inputs: x, outputs: out });
-    const xs = tensor(Float32Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i * 1.3)), [2, 3, 4]);
+    const xs = tensor(
+      Float32Array.from({ length: 2 * 12 }, (_, i) => Math.sin(i * 1.3)),
+      [2, 3, 4],
+    );
     const ys = tensor([[0.5], [-0.3]]);
     const fit = { epochs: 1, batchSize: 2, shuffle: false, seed: 77 } as const;
     const w0 = model.getWeights();
@@ -265,15 +321,25 @@ describe("input dropout's gradients (finite differences on the same masks)", () 
     const w1 = model.getWeights();
     model.compile({ optimizer: { className: "SGD", config: { learningRate: 0 } }, loss: "mse" });
     const eps = 1e-2;
-    for (const [i, j] of [[0, 0], [0, 7], [0, 13], [2, 1], [2, 20], [3, 5]] as const) {
+    for (const [i, j] of [
+      [0, 0],
+      [0, 7],
+      [0, 13],
+      [2, 1],
+      [2, 20],
+      [3, 5],
+    ] as const) {
       const g = w0[i]!.data[j]! - w1[i]!.data[j]!;
-      const shifted = (d: number) => w0.map((w, k) => {
-        const data = Float32Array.from(w.data);
-        if (k === i) data[j] = data[j]! + d;
-        return tensor(data, w.shape as number[]);
-      });
+      const shifted = (d: number) =>
+        w0.map((w, k) => {
+          const data = Float32Array.from(w.data);
+          if (k === i) data[j] = data[j]! + d;
+          return tensor(data, w.shape as number[]);
+        });
       const fd = ((await lossAt(shifted(eps))) - (await lossAt(shifted(-eps)))) / (2 * eps);
-      expect(Math.abs(fd - g), `weight ${i}[${j}]: gradient ${g}, finite difference ${fd}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(g)));
+      expect(Math.abs(fd - g), `weight ${i}[${j}]: gradient ${g}, finite difference ${fd}`).toBeLessThan(
+        2e-3 * Math.max(1, Math.abs(g)),
+      );
     }
     void below;
     model.dispose();
@@ -286,7 +352,13 @@ describe("integer targets of a non-sparse loss", () => {
     for (const dtype of ["int32", "float32"] as const) {
       const { model, xs } = regression();
       model.compile({ optimizer: "adam", loss: "mse" });
-      const ys = tensor(dtype === "int32" ? Int32Array.from({ length: 12 }, (_, i) => i % 3) : Float32Array.from({ length: 12 }, (_, i) => i % 3), [12, 1], dtype);
+      const ys = tensor(
+        dtype === "int32"
+          ? Int32Array.from({ length: 12 }, (_, i) => i % 3)
+          : Float32Array.from({ length: 12 }, (_, i) => i % 3),
+        [12, 1],
+        dtype,
+      );
       const h = await model.fit(xs, ys, { epochs: 2, batchSize: 5, shuffle: false });
       runs.push([...h.history.loss, ...model.getWeights()[0]!.data]);
     }

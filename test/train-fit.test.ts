@@ -37,14 +37,20 @@ describe("fit matches Keras's fit (History and final weights)", () => {
       const history = await model.fit(xs.length === 1 ? xs[0]! : xs, ys.length === 1 ? ys[0]! : ys, c.fit);
       expect(history.epoch).toEqual(c.history.map((_, i) => i));
       history.history.loss.forEach((l, e) => {
-        expect(Math.abs(l - c.history[e]!), `${c.name} epoch ${e}: loss ${l}, Keras ${c.history[e]}`)
-          .toBeLessThanOrEqual(file.tolerance.atol + file.tolerance.rtol * Math.abs(c.history[e]!));
+        expect(
+          Math.abs(l - c.history[e]!),
+          `${c.name} epoch ${e}: loss ${l}, Keras ${c.history[e]}`,
+        ).toBeLessThanOrEqual(file.tolerance.atol + file.tolerance.rtol * Math.abs(c.history[e]!));
       });
       const after = model.getWeights();
-      c.weights.forEach((w, i) => expectClose(after[i]!, decode(w), `${c.name} ${c.weightNames[i]} after fit`, file.tolerance));
+      c.weights.forEach((w, i) =>
+        expectClose(after[i]!, decode(w), `${c.name} ${c.weightNames[i]} after fit`, file.tolerance),
+      );
       for (const [id, states] of Object.entries(c.states ?? {})) {
         const have = (layers.get(id) as unknown as { getStates(): Tensor[] }).getStates();
-        states.forEach((s, i) => expectClose(have[i]!, decode(s), `${c.name} ${id} state ${i} after fit`, file.tolerance));
+        states.forEach((s, i) =>
+          expectClose(have[i]!, decode(s), `${c.name} ${id} state ${i} after fit`, file.tolerance),
+        );
       }
       model.dispose();
     });

@@ -3,7 +3,7 @@
 // its gradient (w' = w - g), so the gradient is read back as w - w' through getWeights, in Keras's
 // layout, and compared with tf.GradientTape's. The batch's loss is compared too.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ready, tensor, type Tensor } from "../src/index.js";
+import { ready, type Tensor, tensor } from "../src/index.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "./family-helpers.js";
 import { decode, expectClose, loadCases } from "./helpers.js";
 
@@ -34,17 +34,28 @@ describe("training gradients match Keras (tf.GradientTape)", () => {
       const ys = c.y.map(decodeAny);
       // the forward the gradients are taken at
       const outs = model.predict(xs.length === 1 ? xs[0]! : xs);
-      (Array.isArray(outs) ? outs : [outs]).forEach((o, i) => expectClose(o, decode(c.outputs[i]!), `${c.name} output ${i}`, file.tolerance));
+      (Array.isArray(outs) ? outs : [outs]).forEach((o, i) =>
+        expectClose(o, decode(c.outputs[i]!), `${c.name} output ${i}`, file.tolerance),
+      );
       const before = model.getWeights();
-      expect(before.map((w) => w.shape), `${c.name}: weight shapes in Keras order`).toEqual(c.gradients.map((g) => g.shape));
+      expect(
+        before.map((w) => w.shape),
+        `${c.name}: weight shapes in Keras order`,
+      ).toEqual(c.gradients.map((g) => g.shape));
       model.compile({ optimizer: { className: "SGD", config: { learningRate: 1 } }, loss: c.loss });
       const loss = await model.trainOnBatch(xs.length === 1 ? xs[0]! : xs, ys.length === 1 ? ys[0]! : ys);
       expect(Math.abs(loss - c.lossValue), `${c.name}: loss ${loss}, Keras ${c.lossValue}`).toBeLessThanOrEqual(
-        file.tolerance.atol + file.tolerance.rtol * Math.abs(c.lossValue));
+        file.tolerance.atol + file.tolerance.rtol * Math.abs(c.lossValue),
+      );
       const after = model.getWeights();
       c.gradients.forEach((g, i) => {
         const got = Float32Array.from(before[i]!.data, (w, j) => w - after[i]!.data[j]!);
-        expectClose(tensor(got, before[i]!.shape as number[]) as Tensor, decode(g), `${c.name} gradient of ${c.weightNames[i]}`, file.tolerance);
+        expectClose(
+          tensor(got, before[i]!.shape as number[]) as Tensor,
+          decode(g),
+          `${c.name} gradient of ${c.weightNames[i]}`,
+          file.tolerance,
+        );
       });
       model.dispose();
     });

@@ -58,8 +58,13 @@ function parse(body) {
   if (!Array.isArray(x) || !x.length || x.length > MAX_STEPS * FEATURES || !x.every(Number.isFinite)) {
     throw new BadRequest(`x: expected 1 to ${MAX_STEPS} finite numbers`);
   }
-  if (state !== undefined && (typeof state !== "object" || state === null)) throw new BadRequest("state: expected {h, c}");
-  return { user, x, state: state === undefined ? undefined : { h: vector(state.h, "state.h"), c: vector(state.c, "state.c") } };
+  if (state !== undefined && (typeof state !== "object" || state === null))
+    throw new BadRequest("state: expected {h, c}");
+  return {
+    user,
+    x,
+    state: state === undefined ? undefined : { h: vector(state.h, "state.h"), c: vector(state.c, "state.c") },
+  };
 }
 
 async function predict(body) {
@@ -91,7 +96,8 @@ export default {
       }
       return new Response('POST /predict {"user": "alice", "x": [0.1, 0.2]}\n', { status: 404 });
     } catch (err) {
-      if (err instanceof BadRequest || err instanceof SyntaxError) return Response.json({ error: err.message }, { status: 400 });
+      if (err instanceof BadRequest || err instanceof SyntaxError)
+        return Response.json({ error: err.message }, { status: 400 });
       console.error(err); // visible in `wrangler tail` and the dashboard's logs
       return Response.json({ error: "internal error" }, { status: 500 });
     }

@@ -7,7 +7,7 @@
 // `"sideEffects": false`, so a bundler may skip this module's top-level statements when a user
 // imports only names re-exported from index.js. `ready()` is the one call every user makes.
 import { loadModule } from "./load-module.js";
-import { ready as readyCore, useCoreLoader, type ReadyOptions } from "./wasm.js";
+import { type ReadyOptions, ready as readyCore, useCoreLoader } from "./wasm.js";
 
 export * from "../index.js";
 

@@ -7,6 +7,7 @@ import trainModule from "./generated/train.wasm";
 import type { CoreBuild, TrainBuild } from "./wasm.js";
 
 export async function loadModule(build: CoreBuild | TrainBuild): Promise<WebAssembly.Module> {
-  if (build === "threads" || build === "train-threads") throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
+  if (build === "threads" || build === "train-threads")
+    throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
   return build === "relaxed" ? relaxedModule : build === "train" ? trainModule : simdModule;
 }

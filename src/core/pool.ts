@@ -2,7 +2,7 @@
 // cross-origin isolated pages). Every worker runs its own instance of the threads build on the same
 // memory; kernels never allocate, so instances share nothing but the buffers the caller names.
 // Loaded only by `ready({ threads })`. The control-block protocol is described in threads.ts.
-import { BLOCK_I32, MAX_ARGS, POOL_EXPORTS, clearPool, setPool, type WorkerPool } from "./threads.js";
+import { BLOCK_I32, clearPool, MAX_ARGS, POOL_EXPORTS, setPool, type WorkerPool } from "./threads.js";
 
 let canBlock = true;
 
@@ -64,7 +64,11 @@ interface StartData {
 /** Web Worker as in browsers (typed here: the build has no DOM worker types for this use). */
 interface WebWorker {
   postMessage(data: unknown): void;
-  addEventListener(type: "message" | "error", listener: (e: { message?: string }) => void, options?: { once: boolean }): void;
+  addEventListener(
+    type: "message" | "error",
+    listener: (e: { message?: string }) => void,
+    options?: { once: boolean },
+  ): void;
   terminate(): void;
 }
 type WebWorkerClass = new (url: string) => WebWorker;
@@ -103,7 +107,10 @@ async function workerFactory(): Promise<(data: StartData) => Promise<{ terminate
  * gives each worker its control block (bytes, 64-aligned) in that memory.
  */
 export async function startPool(
-  threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, allocBlock: (bytes: number) => number,
+  threads: number,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  allocBlock: (bytes: number) => number,
 ): Promise<WorkerPool> {
   const blocks: number[] = [];
   const workers: { terminate(): unknown }[] = [];
@@ -159,4 +166,3 @@ export async function startPool(
   setPool(pool);
   return pool;
 }
-

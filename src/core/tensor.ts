@@ -1,10 +1,19 @@
 // Concrete tensors: a shape and a flat row-major typed array (what `predict` takes and returns).
-import { WasmRnnError, fmtShape } from "./errors.js";
+import { fmtShape, WasmRnnError } from "./errors.js";
 
 export type DType = "float32" | "int32";
 export type TypedData = Float32Array | Int32Array;
 /** Any numeric typed array `tensor()` accepts (values are converted to the tensor's dtype). */
-export type NumericArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
+export type NumericArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array
+  | Uint8ClampedArray;
 /** Nested number arrays, as `Tensor.toArray()` returns them. */
 export type NestedArray = number | NestedArray[];
 
@@ -66,7 +75,9 @@ function inferShape(data: NestedArray): number[] {
 function flatten(data: NestedArray, shape: readonly number[], out: number[], dim: number, who: string): void {
   if (dim === shape.length) {
     if (typeof data !== "number") {
-      throw new WasmRnnError(`${who}: expected a number at depth ${dim}, got ${Array.isArray(data) ? "an array" : typeof data}`);
+      throw new WasmRnnError(
+        `${who}: expected a number at depth ${dim}, got ${Array.isArray(data) ? "an array" : typeof data}`,
+      );
     }
     out.push(data);
     return;
@@ -81,7 +92,8 @@ function flatten(data: NestedArray, shape: readonly number[], out: number[], dim
 
 function checkShape(shape: readonly number[], who: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new WasmRnnError(`${who}: expected a shape of non-negative integers, got ${fmtShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new WasmRnnError(`${who}: expected a shape of non-negative integers, got ${fmtShape(shape)}`);
   }
 }
 
@@ -89,7 +101,11 @@ function checkShape(shape: readonly number[], who: string): void {
  * Creates a tensor. `data` is a flat or nested number array or a typed array; `shape` is inferred
  * from nested arrays when omitted.
  */
-export function tensor(data: NestedArray | TypedData | NumericArray, shape?: readonly number[], dtype: DType = "float32"): Tensor {
+export function tensor(
+  data: NestedArray | TypedData | NumericArray,
+  shape?: readonly number[],
+  dtype: DType = "float32",
+): Tensor {
   const who = "tensor()";
   if (dtype !== "float32" && dtype !== "int32") {
     throw new WasmRnnError(`${who}: expected dtype "float32" or "int32", got ${JSON.stringify(dtype)}`);
@@ -99,7 +115,9 @@ export function tensor(data: NestedArray | TypedData | NumericArray, shape?: rea
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const view: unknown = data;
     if (view instanceof BigInt64Array || view instanceof BigUint64Array) {
-      throw new WasmRnnError(`${who}: expected number values, got a ${view.constructor.name} (convert it to Int32Array or Float32Array)`);
+      throw new WasmRnnError(
+        `${who}: expected number values, got a ${view.constructor.name} (convert it to Int32Array or Float32Array)`,
+      );
     }
     resolved = shape ? [...shape] : [(data as NumericArray).length];
     values = data as NumericArray;
@@ -113,7 +131,9 @@ export function tensor(data: NestedArray | TypedData | NumericArray, shape?: rea
     resolved = shape ? [...shape] : inferred;
     values = flat;
   } else {
-    throw new WasmRnnError(`${who}: expected a number array or a typed array, got ${data === null ? "null" : typeof data}`);
+    throw new WasmRnnError(
+      `${who}: expected a number array or a typed array, got ${data === null ? "null" : typeof data}`,
+    );
   }
   checkShape(resolved, who);
   const size = resolved.reduce((a, b) => a * b, 1);

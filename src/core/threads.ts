@@ -13,7 +13,12 @@ export const BLOCK_I32 = 40;
 export const MAX_ARGS = BLOCK_I32 - 2;
 
 /** Exports a worker may run, by index (kept small and explicit). */
-export const POOL_EXPORTS = ["lstm_forward", "gru_reset_after_forward", "gru_reset_before_forward", "simple_rnn_forward"] as const;
+export const POOL_EXPORTS = [
+  "lstm_forward",
+  "gru_reset_after_forward",
+  "gru_reset_before_forward",
+  "simple_rnn_forward",
+] as const;
 export type PoolExport = (typeof POOL_EXPORTS)[number];
 
 export interface WorkerPool {
@@ -67,7 +72,12 @@ export function splitEverything(on: boolean): void {
  * Runs `fn` over `rows` split across the pool: part 0 on this thread, the others on workers.
  * `args(b0, b1)` gives the call for rows [b0, b1): batch-major buffers at offset pointers.
  */
-export function splitRows(pool: WorkerPool, fn: PoolExport, rows: number, args: (b0: number, b1: number) => number[]): void {
+export function splitRows(
+  pool: WorkerPool,
+  fn: PoolExport,
+  rows: number,
+  args: (b0: number, b1: number) => number[],
+): void {
   const parts = Math.min(pool.size, rows >> 1);
   for (let p = 1; p < parts; p++) {
     const [b0, b1] = partRange(rows, parts, p);
@@ -85,7 +95,8 @@ export function splitRows(pool: WorkerPool, fn: PoolExport, rows: number, args: 
  */
 export function partRange(rows: number, parts: number, p: number): [number, number] {
   const pairs = Math.ceil(rows / 2);
-  const base = Math.floor(pairs / parts), extra = pairs % parts;
+  const base = Math.floor(pairs / parts),
+    extra = pairs % parts;
   const start = 2 * (p * base + Math.min(p, extra));
   const end = 2 * ((p + 1) * base + Math.min(p + 1, extra));
   return [Math.min(start, rows), Math.min(end, rows)];

@@ -7,8 +7,18 @@
 import { WasmRnnError } from "./errors.js";
 
 /** C = C0 + A . Bp over packed panels (assembly/gemm.ts); the suffix is the panel width. */
-export type Gemm = (M: number, N: number, K: number, a: number, lda: number, bp: number,
-  c0: number, ldc0: number, c: number, ldc: number) => void;
+export type Gemm = (
+  M: number,
+  N: number,
+  K: number,
+  a: number,
+  lda: number,
+  bp: number,
+  c0: number,
+  ldc0: number,
+  c: number,
+  ldc: number,
+) => void;
 
 /** Exports of assembly/index.ts. Pointers and sizes are plain numbers (wasm32). */
 export interface CoreExports {
@@ -25,31 +35,111 @@ export interface CoreExports {
   activate_rows(src: number, ldSrc: number, M: number, N: number, dst: number, kind: number): void;
   activate_vec(src: number, dst: number, n: number, kind: number): void;
   exp_vec(src: number, dst: number, n: number): void;
-  lstm_forward(B: number, T: number, I: number, H: number,
-    x: number, w: number, u: number, bias: number,
-    act: number, recAct: number, goBackwards: number,
-    h: number, c: number, xw: number, z: number,
-    y: number, cseq: number, trace: number,
-    mask: number, zeroOutput: number, last: number): void;
-  gru_reset_after_forward(B: number, T: number, I: number, H: number,
-    x: number, w: number, u: number, bias: number, rbias: number,
-    act: number, recAct: number, goBackwards: number,
-    h: number, xw: number, hu: number, y: number,
-    mask: number, zeroOutput: number, last: number, trace: number): void;
-  gru_reset_before_forward(B: number, T: number, I: number, H: number,
-    x: number, wzr: number, wh: number, uzr: number, uh: number, bzr: number, bh: number,
-    act: number, recAct: number, goBackwards: number,
-    h: number, xzr: number, xh: number, zr: number, rh: number, hh: number, y: number,
-    mask: number, zeroOutput: number, last: number, trace: number): void;
-  simple_rnn_forward(B: number, T: number, I: number, H: number,
-    x: number, w: number, u: number, bias: number, act: number, goBackwards: number,
-    h: number, xw: number, z: number, y: number,
-    mask: number, zeroOutput: number, last: number, trace: number): void;
+  lstm_forward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: number,
+    w: number,
+    u: number,
+    bias: number,
+    act: number,
+    recAct: number,
+    goBackwards: number,
+    h: number,
+    c: number,
+    xw: number,
+    z: number,
+    y: number,
+    cseq: number,
+    trace: number,
+    mask: number,
+    zeroOutput: number,
+    last: number,
+  ): void;
+  gru_reset_after_forward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: number,
+    w: number,
+    u: number,
+    bias: number,
+    rbias: number,
+    act: number,
+    recAct: number,
+    goBackwards: number,
+    h: number,
+    xw: number,
+    hu: number,
+    y: number,
+    mask: number,
+    zeroOutput: number,
+    last: number,
+    trace: number,
+  ): void;
+  gru_reset_before_forward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: number,
+    wzr: number,
+    wh: number,
+    uzr: number,
+    uh: number,
+    bzr: number,
+    bh: number,
+    act: number,
+    recAct: number,
+    goBackwards: number,
+    h: number,
+    xzr: number,
+    xh: number,
+    zr: number,
+    rh: number,
+    hh: number,
+    y: number,
+    mask: number,
+    zeroOutput: number,
+    last: number,
+    trace: number,
+  ): void;
+  simple_rnn_forward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: number,
+    w: number,
+    u: number,
+    bias: number,
+    act: number,
+    goBackwards: number,
+    h: number,
+    xw: number,
+    z: number,
+    y: number,
+    mask: number,
+    zeroOutput: number,
+    last: number,
+    trace: number,
+  ): void;
   merge_pair(B: number, T: number, F: number, a: number, b: number, reverseB: number, mode: number, dst: number): void;
   reverse_time(B: number, T: number, F: number, src: number, dst: number): void;
   masking_forward(M: number, F: number, x: number, maskValue: number, y: number, mask: number): void;
-  embedding_forward(N: number, D: number, ids: number, idsFloat: number, table: number, inputDim: number,
-    y: number, mask: number): number;
+  embedding_forward(
+    N: number,
+    D: number,
+    ids: number,
+    idsFloat: number,
+    table: number,
+    inputDim: number,
+    y: number,
+    mask: number,
+  ): number;
   repeat_rows(B: number, n: number, F: number, src: number, dst: number): void;
   copy_blocks(outer: number, chunk: number, src: number, dst: number, dstStride: number): void;
   add_arrays(n: number, a: number, b: number, dst: number): void;
@@ -116,10 +206,43 @@ export function useCoreLoader(kind: CoreInfo["loader"], load: CoreLoader): void 
 
 // (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
 const RELAXED_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section
-  0x03, 0x02, 0x01, 0x00, // function section
-  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x08,
+  0x01,
+  0x60,
+  0x03,
+  0x7b,
+  0x7b,
+  0x7b,
+  0x01,
+  0x7b, // type section
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section
+  0x0a,
+  0x0d,
+  0x01,
+  0x0b,
+  0x00,
+  0x20,
+  0x00,
+  0x20,
+  0x01,
+  0x20,
+  0x02,
+  0xfd,
+  0x85,
+  0x02,
+  0x0b, // code
 ]);
 let relaxedSupported: boolean | null = null;
 
@@ -142,8 +265,15 @@ const CHOICES: readonly string[] = ["auto", "plain", "relaxed", "simd"];
  * WASM_RNN_SIMD (Node, Bun; Deno when run with --allow-env=WASM_RNN_SIMD).
  */
 function switchFromEnvironment(): SimdChoice | undefined {
-  type DenoLike = { permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } }; env?: { get(k: string): string | undefined } };
-  const g = globalThis as { WASM_RNN_SIMD?: unknown; Deno?: DenoLike; process?: { env?: Record<string, string | undefined> } };
+  type DenoLike = {
+    permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+    env?: { get(k: string): string | undefined };
+  };
+  const g = globalThis as {
+    WASM_RNN_SIMD?: unknown;
+    Deno?: DenoLike;
+    process?: { env?: Record<string, string | undefined> };
+  };
   let value: unknown = g.WASM_RNN_SIMD;
   try {
     if (value === undefined && g.Deno !== undefined) {
@@ -159,7 +289,9 @@ function switchFromEnvironment(): SimdChoice | undefined {
   }
   if (value === undefined || value === "") return undefined;
   if (typeof value !== "string" || !CHOICES.includes(value)) {
-    throw new WasmRnnError(`wasm-rnn: WASM_RNN_SIMD: expected "auto", "plain" or "relaxed", got ${JSON.stringify(value)}`);
+    throw new WasmRnnError(
+      `wasm-rnn: WASM_RNN_SIMD: expected "auto", "plain" or "relaxed", got ${JSON.stringify(value)}`,
+    );
   }
   return value === "simd" ? "plain" : (value as SimdChoice);
 }
@@ -196,20 +328,34 @@ function checkSame(choice: SimdChoice | undefined): void {
 export function ready(options: ReadyOptions = {}): Promise<void> {
   let explicit = options.simd as string | undefined;
   if (explicit !== undefined && !CHOICES.includes(explicit)) {
-    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ simd }): expected "auto", "plain" or "relaxed", got ${JSON.stringify(explicit)}`));
+    return Promise.reject(
+      new WasmRnnError(
+        `wasm-rnn: ready({ simd }): expected "auto", "plain" or "relaxed", got ${JSON.stringify(explicit)}`,
+      ),
+    );
   }
   if (explicit === "simd") explicit = "plain";
   const requested = explicit as SimdChoice | undefined;
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ threads }): expected an integer from 1 to 64, got ${JSON.stringify(options.threads)}`));
+    return Promise.reject(
+      new WasmRnnError(
+        `wasm-rnn: ready({ threads }): expected an integer from 1 to 64, got ${JSON.stringify(options.threads)}`,
+      ),
+    );
   }
   if (threads > 1 && requested === "relaxed") {
-    return Promise.reject(new WasmRnnError(`wasm-rnn: ready({ threads: ${threads}, simd: "relaxed" }): expected simd "plain" or "auto" with threads (the threads build is plain SIMD), got "relaxed"`));
+    return Promise.reject(
+      new WasmRnnError(
+        `wasm-rnn: ready({ threads: ${threads}, simd: "relaxed" }): expected simd "plain" or "auto" with threads (the threads build is plain SIMD), got "relaxed"`,
+      ),
+    );
   }
   const sameThreads = () => {
     if (options.threads !== undefined && threads !== activeThreads) {
-      throw new WasmRnnError(`wasm-rnn: ready({ threads: ${threads} }): expected the core not yet instantiated, got it already running with ${activeThreads} thread(s) (choose threads in the first ready() call)`);
+      throw new WasmRnnError(
+        `wasm-rnn: ready({ threads: ${threads} }): expected the core not yet instantiated, got it already running with ${activeThreads} thread(s) (choose threads in the first ready() call)`,
+      );
     }
   };
   if (exportsRef) {
@@ -239,7 +385,9 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
       exportsRef = instance.exports as unknown as CoreExports;
     })().catch((err: unknown) => {
       pending = null;
-      throw err instanceof WasmRnnError ? err : new WasmRnnError(`wasm-rnn: could not instantiate the wasm core: ${String(err)}`);
+      throw err instanceof WasmRnnError
+        ? err
+        : new WasmRnnError(`wasm-rnn: could not instantiate the wasm core: ${String(err)}`);
     });
     return pending;
   }
@@ -251,7 +399,11 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
 
 /** The threads build on fresh shared memory, then the worker pool on that memory. */
 async function startThreaded(threads: number): Promise<void> {
-  const g = globalThis as { process?: { versions?: { node?: string } }; crossOriginIsolated?: boolean; Worker?: unknown };
+  const g = globalThis as {
+    process?: { versions?: { node?: string } };
+    crossOriginIsolated?: boolean;
+    Worker?: unknown;
+  };
   const workerThreads = Boolean(g.process?.versions?.node);
   const isolatedPage = g.crossOriginIsolated === true && typeof g.Worker === "function";
   if ((!workerThreads && !isolatedPage) || typeof SharedArrayBuffer === "undefined") {

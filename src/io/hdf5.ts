@@ -10,7 +10,9 @@ let mod: Promise<JsFive> | null = null;
 async function jsfive(): Promise<JsFive> {
   mod ??= import("jsfive").catch((err: unknown) => {
     mod = null;
-    throw new WasmRnnError(`loadModel: reading HDF5 (.h5/.keras) needs the 'jsfive' package, which failed to load: ${String((err as Error)?.message ?? err)}`);
+    throw new WasmRnnError(
+      `loadModel: reading HDF5 (.h5/.keras) needs the 'jsfive' package, which failed to load: ${String((err as Error)?.message ?? err)}`,
+    );
   });
   return mod;
 }
@@ -60,7 +62,8 @@ export function declaredEof(b: Uint8Array): number | null {
     at = 12 + 2 * o;
   } else return null;
   if (o !== 8 || at + 8 > b.length) return null;
-  const lo = dv.getUint32(at, true), hi = dv.getUint32(at + 4, true);
+  const lo = dv.getUint32(at, true),
+    hi = dv.getUint32(at + 4, true);
   if (hi === 0xffffffff && lo === 0xffffffff) return null; // undefined address
   return hi * 2 ** 32 + lo;
 }
@@ -85,12 +88,19 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
   const root = guard("superblock", () => new h5.File(buf, file));
   const wrapDataset = (d: InstanceType<JsFive["Dataset"]>, path: string): H5Dataset => {
     const shape = guard(`shape of ${path}`, () => d.shape);
-    if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new WasmRnnError(`${file}: dataset ${path} has an invalid shape`);
+    if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0))
+      throw new WasmRnnError(`${file}: dataset ${path} has an invalid shape`);
     const n = shape.reduce((a: number, b: number) => a * b, 1);
     const readInto = <T extends Float32Array | Float64Array>(out: T): T => {
-      if (n > maxValues) throw new WasmRnnError(`${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`);
+      if (n > maxValues)
+        throw new WasmRnnError(
+          `${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`,
+        );
       const v = guard(`data of ${path}`, () => d.value) as ArrayLike<number>;
-      if (!v || typeof v.length !== "number" || v.length !== n) throw new WasmRnnError(`${file}: dataset ${path} should hold ${n} values, got ${v && typeof v.length === "number" ? v.length : typeof v}`);
+      if (!v || typeof v.length !== "number" || v.length !== n)
+        throw new WasmRnnError(
+          `${file}: dataset ${path} should hold ${n} values, got ${v && typeof v.length === "number" ? v.length : typeof v}`,
+        );
       for (let i = 0; i < n; i++) {
         const x = v[i];
         if (typeof x !== "number") throw new WasmRnnError(`${file}: dataset ${path} is not numeric`);
@@ -99,14 +109,17 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
       return out;
     };
     return {
-      kind: "dataset", path, shape: [...shape],
+      kind: "dataset",
+      path,
+      shape: [...shape],
       read: () => readInto(new Float32Array(n)),
       readExact: () => readInto(new Float64Array(n)),
     };
   };
   const wrapGroup = (g: InstanceType<JsFive["Group"]>, path: string): H5Group => {
     const self: H5Group = {
-      kind: "group", path,
+      kind: "group",
+      path,
       keys: () => guard(`members of ${path}`, () => g.keys),
       get(key) {
         const sub = `${path === "/" ? "" : path}/${key}`;
@@ -131,7 +144,10 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
         if (!parts.length) return null;
         const out: string[] = [];
         for (const p of parts) {
-          if (Array.isArray(p)) for (const s of p) { if (typeof s === "string" || s instanceof Uint8Array) out.push(cleanStr(s)); }
+          if (Array.isArray(p))
+            for (const s of p) {
+              if (typeof s === "string" || s instanceof Uint8Array) out.push(cleanStr(s));
+            }
           else if (typeof p === "string" || p instanceof Uint8Array) out.push(cleanStr(p));
         }
         return out;

@@ -5,12 +5,23 @@ import type { Model } from "../model/model.js";
 import type { ByteSource, LoadOptions, TfjsArtifacts, TfjsModelJson } from "./load.js";
 import type { SavedArtifacts, SavedFiles } from "./save.js";
 
-export type { LoadOptions, TfjsArtifacts, ShardSource, ByteSource, ShardBytes, ShardProvider, TfjsModelJson } from "./load.js";
-export type { SavedArtifacts, SavedFiles } from "./save.js";
+export type {
+  ByteSource,
+  LoadOptions,
+  ShardBytes,
+  ShardProvider,
+  ShardSource,
+  TfjsArtifacts,
+  TfjsModelJson,
+} from "./load.js";
 export type { LayerEntry, LoadContext } from "./registry.js";
+export type { SavedArtifacts, SavedFiles } from "./save.js";
 
 /** Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). */
-export async function loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options: LoadOptions = {}): Promise<Model> {
+export async function loadModel(
+  source: ByteSource | TfjsArtifacts | TfjsModelJson,
+  options: LoadOptions = {},
+): Promise<Model> {
   return (await import("./load.js")).loadModel(source, options);
 }
 

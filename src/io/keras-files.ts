@@ -31,17 +31,21 @@ export function readKerasH5(root: H5Group, file: string): LegacyH5 {
   const layerNames = weightsRoot.strings("layer_names");
   if (!layerNames) {
     const layers = root.get("layers");
-    if (layers && layers.kind === "group") return { kerasVersion: kerasVersion || "3", modelConfig, groups: null, objectTree: layers };
+    if (layers && layers.kind === "group")
+      return { kerasVersion: kerasVersion || "3", modelConfig, groups: null, objectTree: layers };
     throw new WasmRnnError(`${file}: not a Keras HDF5 file (no layer_names attribute and no layers/ group)`);
   }
-  if (/^1\./.test(kerasVersion)) throw new WasmRnnError(`${file}: Keras ${kerasVersion} files are not supported (Keras 2 or later)`);
+  if (/^1\./.test(kerasVersion))
+    throw new WasmRnnError(`${file}: Keras ${kerasVersion} files are not supported (Keras 2 or later)`);
   const groups = layerNames.map((ln): WeightGroup => {
     const g = weightsRoot.get(ln);
-    if (!g || g.kind !== "group") throw new WasmRnnError(`${file}: layer_names lists '${ln}' but there is no such weight group`);
+    if (!g || g.kind !== "group")
+      throw new WasmRnnError(`${file}: layer_names lists '${ln}' but there is no such weight group`);
     const names = g.strings("weight_names") ?? [];
     const weights = names.map((wn) => {
       const d = g.get(wn);
-      if (!d || d.kind !== "dataset") throw new WasmRnnError(`${file}: weight_names of '${ln}' lists '${wn}' but there is no such dataset`);
+      if (!d || d.kind !== "dataset")
+        throw new WasmRnnError(`${file}: weight_names of '${ln}' lists '${wn}' but there is no such dataset`);
       return toWeight(d, wn);
     });
     return { layerName: ln, weights };
@@ -63,7 +67,10 @@ function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
   if (keys.includes("vars")) {
     const v = g.get("vars");
     if (v && v.kind === "group") {
-      const vk = v.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      const vk = v
+        .keys()
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
       for (const k of vk) {
         const d = v.get(k);
         if (!d || d.kind !== "dataset") throw new WasmRnnError(`${file}: ${v.path}/${k} is not a dataset`);
@@ -71,11 +78,14 @@ function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
       }
     }
   }
-  const subs = keys.filter((k) => k !== "vars").sort((a, b) => {
-    const ia = PREFERRED.indexOf(a), ib = PREFERRED.indexOf(b);
-    if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-    return naturalCompare(a, b);
-  });
+  const subs = keys
+    .filter((k) => k !== "vars")
+    .sort((a, b) => {
+      const ia = PREFERRED.indexOf(a),
+        ib = PREFERRED.indexOf(b);
+      if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+      return naturalCompare(a, b);
+    });
   for (const k of subs) {
     const s = g.get(k);
     if (s && s.kind === "group") out.push(...collectVars(s, file, depth + 1));
@@ -98,7 +108,12 @@ const treeClass = (className: string) => (className === "Model" ? "Functional" :
  * the model's layer order with their Keras class names. A nested model is its own tree
  * (`layers/sequential/layers/...`), matched to its own layers.
  */
-export function objectTreeGroups(layersGroup: H5Group, file: string, layers: readonly TreeLayer[], depth = 0): WeightGroup[] {
+export function objectTreeGroups(
+  layersGroup: H5Group,
+  file: string,
+  layers: readonly TreeLayer[],
+  depth = 0,
+): WeightGroup[] {
   const used = new Map<string, number>();
   const present = new Set(layersGroup.keys());
   const groups: WeightGroup[] = [];
@@ -129,7 +144,9 @@ let fflateMod: Promise<Fflate> | null = null;
 export async function fflate(): Promise<Fflate> {
   fflateMod ??= import("fflate").catch((err: unknown) => {
     fflateMod = null;
-    throw new WasmRnnError(`loadModel: reading .keras files needs the 'fflate' package, which failed to load: ${String((err as Error)?.message ?? err)}`);
+    throw new WasmRnnError(
+      `loadModel: reading .keras files needs the 'fflate' package, which failed to load: ${String((err as Error)?.message ?? err)}`,
+    );
   });
   return fflateMod;
 }
@@ -151,7 +168,10 @@ export async function readKerasZip(bytes: Uint8Array, file: string, maxBytes: nu
     files = unzipSync(bytes, {
       filter(f) {
         if (!wanted.has(f.name)) return false;
-        if (f.originalSize > maxBytes) throw new WasmRnnError(`${file}: zip member ${f.name} would inflate to ${f.originalSize} bytes, over the limit of ${maxBytes} (option maxBytes)`);
+        if (f.originalSize > maxBytes)
+          throw new WasmRnnError(
+            `${file}: zip member ${f.name} would inflate to ${f.originalSize} bytes, over the limit of ${maxBytes} (option maxBytes)`,
+          );
         return true;
       },
     });
@@ -162,10 +182,14 @@ export async function readKerasZip(bytes: Uint8Array, file: string, maxBytes: nu
   const dec = new TextDecoder("utf-8", { fatal: false });
   if (!files["config.json"]) {
     const names = Object.keys(files);
-    throw new WasmRnnError(`${file}: a .keras file needs config.json${names.length ? `; found ${names.join(", ")}` : ""}`);
+    throw new WasmRnnError(
+      `${file}: a .keras file needs config.json${names.length ? `; found ${names.join(", ")}` : ""}`,
+    );
   }
   if (!files["model.weights.h5"]) {
-    throw new WasmRnnError(`${file}: a .keras file needs model.weights.h5 (other weight formats such as .npz or sharded weights are not supported)`);
+    throw new WasmRnnError(
+      `${file}: a .keras file needs model.weights.h5 (other weight formats such as .npz or sharded weights are not supported)`,
+    );
   }
   return {
     config: dec.decode(files["config.json"]),

@@ -3,16 +3,35 @@
 // and the way back for saving.
 import type { ActivationName } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
+import { Bidirectional } from "../layers/bidirectional.js";
 import { Dense } from "../layers/dense.js";
+import { GRU } from "../layers/gru.js";
 import type { Layer } from "../layers/layer.js";
 import { LSTM } from "../layers/lstm.js";
-import { GRU } from "../layers/gru.js";
-import { SimpleRNN } from "../layers/simple_rnn.js";
-import { Bidirectional } from "../layers/bidirectional.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
-import { Activation, Add, Concatenate, Dropout, Embedding, Flatten, Masking, RepeatVector, TimeDistributed } from "../layers/simple.js";
+import {
+  Activation,
+  Add,
+  Concatenate,
+  Dropout,
+  Embedding,
+  Flatten,
+  Masking,
+  RepeatVector,
+  TimeDistributed,
+} from "../layers/simple.js";
+import { SimpleRNN } from "../layers/simple_rnn.js";
 import type { Shape } from "../model/symbolic.js";
-import { ConfigReader, entryFor, entryForLayer, registerLayer, type Json, type JsonObject, type LayerEntry, type LoadContext } from "./registry.js";
+import {
+  ConfigReader,
+  entryFor,
+  entryForLayer,
+  type Json,
+  type JsonObject,
+  type LayerEntry,
+  type LoadContext,
+  registerLayer,
+} from "./registry.js";
 
 const lastDim = (s: Shape | undefined): number => {
   const d = s?.[s.length - 1];
@@ -23,10 +42,14 @@ const lastDim = (s: Shape | undefined): number => {
 export function kerasActivation(layer: Layer, act: ActivationName, target: "tfjs" | "keras"): string {
   if (act === "hard_sigmoid_legacy") {
     if (target === "tfjs") return "hard_sigmoid";
-    throw new WasmRnnError(`saveModel: ${layer.className} '${layer.name}' uses hard_sigmoid_legacy (0.2x+0.5), which Keras 3 files cannot express; save it in TF.js format instead`);
+    throw new WasmRnnError(
+      `saveModel: ${layer.className} '${layer.name}' uses hard_sigmoid_legacy (0.2x+0.5), which Keras 3 files cannot express; save it in TF.js format instead`,
+    );
   }
   if (act === "hard_sigmoid" && target === "tfjs") {
-    throw new WasmRnnError(`saveModel: ${layer.className} '${layer.name}' uses Keras 3 hard_sigmoid (x/6+0.5), which TF.js computes as 0.2x+0.5; save it as .keras instead`);
+    throw new WasmRnnError(
+      `saveModel: ${layer.className} '${layer.name}' uses Keras 3 hard_sigmoid (x/6+0.5), which TF.js computes as 0.2x+0.5; save it as .keras instead`,
+    );
   }
   return act;
 }
@@ -45,7 +68,9 @@ export function recurrentOptions(cfg: ConfigReader) {
     activation: cfg.activation("activation", "tanh"),
     useBias: cfg.bool("use_bias", true),
     stateful: cfg.bool("stateful", false),
-    kernelInitializer: ZEROS, recurrentInitializer: ZEROS, biasInitializer: ZEROS,
+    kernelInitializer: ZEROS,
+    recurrentInitializer: ZEROS,
+    biasInitializer: ZEROS,
     returnSequences: cfg.bool("return_sequences", false),
     returnState: cfg.bool("return_state", false),
     goBackwards: cfg.bool("go_backwards", false),
@@ -60,16 +85,29 @@ export function defaultRecurrentActivation(ctx: LoadContext): ActivationName {
 /** Keras config keys every recurrent layer writes. */
 function recurrentConfig(l: RecurrentLayer, target: "tfjs" | "keras"): JsonObject {
   return {
-    name: l.name, trainable: true, dtype: "float32",
-    return_sequences: l.returnSequences, return_state: l.returnState, go_backwards: l.goBackwards,
-    stateful: l.stateful, unroll: false, units: l.units,
-    activation: kerasActivation(l, l.activation, target), use_bias: l.useBias,
+    name: l.name,
+    trainable: true,
+    dtype: "float32",
+    return_sequences: l.returnSequences,
+    return_state: l.returnState,
+    go_backwards: l.goBackwards,
+    stateful: l.stateful,
+    unroll: false,
+    units: l.units,
+    activation: kerasActivation(l, l.activation, target),
+    use_bias: l.useBias,
     kernel_initializer: init("GlorotUniform", { seed: null }),
     recurrent_initializer: init("Orthogonal", { gain: 1, seed: null }),
     bias_initializer: init("Zeros"),
-    kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-    kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
-    dropout: 0, recurrent_dropout: 0,
+    kernel_regularizer: null,
+    recurrent_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    recurrent_constraint: null,
+    bias_constraint: null,
+    dropout: 0,
+    recurrent_dropout: 0,
     ...(target === "tfjs" ? { implementation: 2 } : { seed: null }),
   };
 }
@@ -80,7 +118,15 @@ const weightless = (className: string): JsonObject => ({ name: className, traina
 function innerReader(cfg: ConfigReader, ctx: LoadContext): { entry: LayerEntry; reader: ConfigReader } {
   cfg.used.add("layer");
   const inner = cfg.raw.layer as Json;
-  if (!inner || typeof inner !== "object" || Array.isArray(inner) || typeof inner.class_name !== "string" || !inner.config || typeof inner.config !== "object" || Array.isArray(inner.config)) {
+  if (
+    !inner ||
+    typeof inner !== "object" ||
+    Array.isArray(inner) ||
+    typeof inner.class_name !== "string" ||
+    !inner.config ||
+    typeof inner.config !== "object" ||
+    Array.isArray(inner.config)
+  ) {
     cfg.fail("expected layer to be a {class_name, config} of the wrapped layer");
   }
   const entry = entryFor(inner.class_name);
@@ -93,7 +139,8 @@ function innerReader(cfg: ConfigReader, ctx: LoadContext): { entry: LayerEntry; 
 export function kerasify(cfg: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(cfg)) {
-    if (k.endsWith("_initializer") && v && typeof v === "object" && !Array.isArray(v)) out[k] = { module: "keras.initializers", ...v, registered_name: null };
+    if (k.endsWith("_initializer") && v && typeof v === "object" && !Array.isArray(v))
+      out[k] = { module: "keras.initializers", ...v, registered_name: null };
     else out[k] = v;
   }
   out.dtype = { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null };
@@ -124,7 +171,8 @@ export function registerBuiltinLayers(): void {
     kerasVarsPath: ["cell"],
     recurrent: true,
     params(cfg, inputs) {
-      const u = cfg.int("units"), i = lastDim(inputs[0]);
+      const u = cfg.int("units"),
+        i = lastDim(inputs[0]);
       return 4 * u * (i + u + 1);
     },
     build(cfg, ctx) {
@@ -136,7 +184,8 @@ export function registerBuiltinLayers(): void {
     },
     toConfig(layer, target) {
       const l = layer as LSTM<boolean>;
-      if (l.returnCellSequences) throw new WasmRnnError(`saveModel: ${l.who} uses returnCellSequences, which Keras and TF.js do not have`);
+      if (l.returnCellSequences)
+        throw new WasmRnnError(`saveModel: ${l.who} uses returnCellSequences, which Keras and TF.js do not have`);
       return {
         ...recurrentConfig(l, target),
         recurrent_activation: kerasActivation(l, l.recurrentActivation, target),
@@ -157,17 +206,26 @@ export function registerBuiltinLayers(): void {
         units: cfg.int("units"),
         activation: cfg.activation("activation", "linear"),
         useBias: cfg.bool("use_bias", true),
-        kernelInitializer: ZEROS, biasInitializer: ZEROS,
+        kernelInitializer: ZEROS,
+        biasInitializer: ZEROS,
       });
     },
     toConfig(layer, target) {
       const l = layer as Dense;
       return {
-        name: l.name, trainable: true, dtype: "float32", units: l.units,
-        activation: kerasActivation(l, l.activation, target), use_bias: l.useBias,
-        kernel_initializer: init("GlorotUniform", { seed: null }), bias_initializer: init("Zeros"),
-        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-        kernel_constraint: null, bias_constraint: null,
+        name: l.name,
+        trainable: true,
+        dtype: "float32",
+        units: l.units,
+        activation: kerasActivation(l, l.activation, target),
+        use_bias: l.useBias,
+        kernel_initializer: init("GlorotUniform", { seed: null }),
+        bias_initializer: init("Zeros"),
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
       };
     },
   });
@@ -178,7 +236,8 @@ export function registerBuiltinLayers(): void {
     recurrent: true,
     kerasVarsPath: ["cell"],
     params(cfg, inputs) {
-      const u = cfg.int("units"), i = lastDim(inputs[0]);
+      const u = cfg.int("units"),
+        i = lastDim(inputs[0]);
       const resetAfter = cfg.bool("reset_after", false);
       return 3 * u * (i + u + (resetAfter ? 2 : 1));
     },
@@ -192,8 +251,15 @@ export function registerBuiltinLayers(): void {
     },
     toConfig(layer, target) {
       const l = layer as GRU<boolean>;
-      if (target === "tfjs" && l.resetAfter) throw new WasmRnnError(`saveModel: ${l.who} has resetAfter true, which TF.js cannot run; save it as .keras instead`);
-      return { ...recurrentConfig(l, target), recurrent_activation: kerasActivation(l, l.recurrentActivation, target), reset_after: l.resetAfter };
+      if (target === "tfjs" && l.resetAfter)
+        throw new WasmRnnError(
+          `saveModel: ${l.who} has resetAfter true, which TF.js cannot run; save it as .keras instead`,
+        );
+      return {
+        ...recurrentConfig(l, target),
+        recurrent_activation: kerasActivation(l, l.recurrentActivation, target),
+        reset_after: l.resetAfter,
+      };
     },
   });
 
@@ -232,23 +298,50 @@ export function registerBuiltinLayers(): void {
     build(cfg, ctx) {
       const { entry, reader } = innerReader(cfg, ctx);
       // Keras 3 always writes backward_layer; accept it when it is the usual reversed copy
-      cfg.requireDefault("backward_layer", (v) => {
-        if (!v || typeof v !== "object" || Array.isArray(v) || v.class_name !== reader.className) return false;
-        const bc = v.config;
-        if (!bc || typeof bc !== "object" || Array.isArray(bc)) return false;
-        const same = ["units", "activation", "recurrent_activation", "use_bias", "return_sequences", "return_state", "reset_after", "unit_forget_bias", "stateful"];
-        return same.every((k) => JSON.stringify(bc[k] ?? null) === JSON.stringify(reader.raw[k] ?? null)) && bc.go_backwards === !(reader.raw.go_backwards ?? false);
-      }, "a custom backward layer different from the reversed copy of the forward one");
+      cfg.requireDefault(
+        "backward_layer",
+        (v) => {
+          if (!v || typeof v !== "object" || Array.isArray(v) || v.class_name !== reader.className) return false;
+          const bc = v.config;
+          if (!bc || typeof bc !== "object" || Array.isArray(bc)) return false;
+          const same = [
+            "units",
+            "activation",
+            "recurrent_activation",
+            "use_bias",
+            "return_sequences",
+            "return_state",
+            "reset_after",
+            "unit_forget_bias",
+            "stateful",
+          ];
+          return (
+            same.every((k) => JSON.stringify(bc[k] ?? null) === JSON.stringify(reader.raw[k] ?? null)) &&
+            bc.go_backwards === !(reader.raw.go_backwards ?? false)
+          );
+        },
+        "a custom backward layer different from the reversed copy of the forward one",
+      );
       const inner = entry.build(reader, ctx);
-      if (!(inner instanceof RecurrentLayer)) cfg.fail(`expected a recurrent layer (LSTM, GRU, SimpleRNN) inside, got ${inner.className}`);
+      if (!(inner instanceof RecurrentLayer))
+        cfg.fail(`expected a recurrent layer (LSTM, GRU, SimpleRNN) inside, got ${inner.className}`);
       const m = cfg.raw.merge_mode;
-      if (m !== null && m !== undefined && !["concat", "sum", "mul", "ave"].includes(m as string)) cfg.fail(`expected merge_mode concat, sum, mul, ave or null, got ${JSON.stringify(m)}`);
-      return new Bidirectional(inner as RecurrentLayer, { name: cfg.name, mergeMode: m === undefined ? "concat" : (m as "concat") });
+      if (m !== null && m !== undefined && !["concat", "sum", "mul", "ave"].includes(m as string))
+        cfg.fail(`expected merge_mode concat, sum, mul, ave or null, got ${JSON.stringify(m)}`);
+      return new Bidirectional(inner as RecurrentLayer, {
+        name: cfg.name,
+        mergeMode: m === undefined ? "concat" : (m as "concat"),
+      });
     },
     toConfig(layer, target) {
       const b = layer as Bidirectional;
       const innerName = b.forwardLayer.name.replace(/^forward_/, "");
-      return { ...weightless(b.name), name: b.name, layer: innerConfig(b.forwardLayer, target, innerName), merge_mode: b.mergeMode };
+      return {
+        ...weightless(b.name),
+        name: b.name,
+        layer: innerConfig(b.forwardLayer, target, innerName),
+        merge_mode: b.mergeMode,
+      };
     },
   });
 
@@ -283,16 +376,25 @@ export function registerBuiltinLayers(): void {
     params: (cfg) => cfg.int("input_dim") * cfg.int("output_dim"),
     build(cfg) {
       return new Embedding({
-        name: cfg.name, inputDim: cfg.int("input_dim"), outputDim: cfg.int("output_dim"),
-        maskZero: cfg.bool("mask_zero", false), embeddingsInitializer: ZEROS,
+        name: cfg.name,
+        inputDim: cfg.int("input_dim"),
+        outputDim: cfg.int("output_dim"),
+        maskZero: cfg.bool("mask_zero", false),
+        embeddingsInitializer: ZEROS,
       });
     },
     toConfig(layer) {
       const e = layer as Embedding;
       return {
-        ...weightless(e.name), name: e.name, input_dim: e.inputDim, output_dim: e.outputDim, mask_zero: e.maskZero,
+        ...weightless(e.name),
+        name: e.name,
+        input_dim: e.inputDim,
+        output_dim: e.outputDim,
+        mask_zero: e.maskZero,
         embeddings_initializer: init("RandomUniform", { minval: -0.05, maxval: 0.05, seed: null }),
-        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
+        embeddings_regularizer: null,
+        activity_regularizer: null,
+        embeddings_constraint: null,
       };
     },
   });
@@ -324,15 +426,26 @@ export function registerBuiltinLayers(): void {
     classNames: ["Activation"],
     cls: Activation,
     build: (cfg) => new Activation({ name: cfg.name, activation: cfg.activation("activation", "linear") }),
-    toConfig: (l, target) => ({ ...weightless(l.name), name: l.name, activation: kerasActivation(l, (l as Activation).activation, target) }),
+    toConfig: (l, target) => ({
+      ...weightless(l.name),
+      name: l.name,
+      activation: kerasActivation(l, (l as Activation).activation, target),
+    }),
   });
 
   registerLayer({
     classNames: ["Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise", "AlphaDropout"],
     cls: Dropout,
     // all of these are the identity at inference; the rate is kept for the summary and saving
-    build: (cfg) => new Dropout({ name: cfg.name, rate: Math.min(Math.max(cfg.has("rate") ? cfg.num("rate", 0) : 0, 0), 0.999) }),
-    toConfig: (l) => ({ ...weightless(l.name), name: l.name, rate: (l as Dropout).rate, noise_shape: null, seed: null }),
+    build: (cfg) =>
+      new Dropout({ name: cfg.name, rate: Math.min(Math.max(cfg.has("rate") ? cfg.num("rate", 0) : 0, 0), 0.999) }),
+    toConfig: (l) => ({
+      ...weightless(l.name),
+      name: l.name,
+      rate: (l as Dropout).rate,
+      noise_shape: null,
+      seed: null,
+    }),
   });
 
   registerLayer({

@@ -2,12 +2,19 @@
 import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
 import type { Model } from "../model/model.js";
-import { isHdf5, openHdf5, type H5Group } from "./hdf5.js";
+import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
 import type { Json, LoadContext } from "./registry.js";
-import { describeSource, isUrl, readBytes, siblingOf, type ByteSource } from "./source.js";
-import { isTfjsModelJson, readTfjsWeights, tfjsVersion, type ShardBytes, type ShardProvider, type TfjsModelJson } from "./tfjs.js";
-import { buildModel, fileLayerTrees, flatConfigLayers, type BuiltModel, type ConfigLayer } from "./topology.js";
+import { type ByteSource, describeSource, isUrl, readBytes, siblingOf } from "./source.js";
+import {
+  isTfjsModelJson,
+  readTfjsWeights,
+  type ShardBytes,
+  type ShardProvider,
+  type TfjsModelJson,
+  tfjsVersion,
+} from "./tfjs.js";
+import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";
 import { applyTrainingConfig } from "./training-config.js";
 import { assignWeights, type WeightGroup } from "./weights.js";
 
@@ -55,36 +62,73 @@ function context(file: string, format: LoadContext["format"], kerasVersion: stri
   const major = Number(/^(\d+)/.exec(kerasVersion)?.[1] ?? NaN);
   const auto = format === "tfjs" ? true : format === "keras" ? false : !(major >= 3);
   const mode = opts.hardSigmoid ?? "auto";
-  if (!["auto", "keras3", "legacy"].includes(mode)) throw new WasmRnnError(`loadModel: expected hardSigmoid to be "auto", "keras3" or "legacy", got ${JSON.stringify(mode)}`);
+  if (!["auto", "keras3", "legacy"].includes(mode))
+    throw new WasmRnnError(
+      `loadModel: expected hardSigmoid to be "auto", "keras3" or "legacy", got ${JSON.stringify(mode)}`,
+    );
   const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
-  if (!Number.isInteger(maxParams) || maxParams < 1) throw new WasmRnnError(`loadModel: expected maxParams to be a positive integer, got ${JSON.stringify(opts.maxParams)}`);
-  return { file, format, kerasVersion, legacyHardSigmoid: mode === "auto" ? auto : mode === "legacy", maxParams, params: 0 };
+  if (!Number.isInteger(maxParams) || maxParams < 1)
+    throw new WasmRnnError(
+      `loadModel: expected maxParams to be a positive integer, got ${JSON.stringify(opts.maxParams)}`,
+    );
+  return {
+    file,
+    format,
+    kerasVersion,
+    legacyHardSigmoid: mode === "auto" ? auto : mode === "legacy",
+    maxParams,
+    params: 0,
+  };
 }
 
 function limits(opts: LoadOptions) {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new WasmRnnError(`loadModel: expected maxBytes to be a positive integer, got ${JSON.stringify(opts.maxBytes)}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new WasmRnnError(
+      `loadModel: expected maxBytes to be a positive integer, got ${JSON.stringify(opts.maxBytes)}`,
+    );
   return { maxBytes, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
 }
 
 const isBytes = (v: unknown): v is Uint8Array | ArrayBuffer => v instanceof Uint8Array || v instanceof ArrayBuffer;
 const isByteSource = (v: unknown): v is ByteSource => typeof v === "string" || v instanceof URL || isBytes(v);
 
-function shardProvider(src: ShardSource | ByteSource | undefined, base: ByteSource | null, opts: LoadOptions): ShardProvider | null {
+function shardProvider(
+  src: ShardSource | ByteSource | undefined,
+  base: ByteSource | null,
+  opts: LoadOptions,
+): ShardProvider | null {
   if (typeof src === "function") return src;
-  if (src instanceof Map) return (p) => src.get(p) ?? Promise.reject(new WasmRnnError(`loadModel: no weight shard named '${p}' in the given map (has ${[...src.keys()].join(", ")})`));
+  if (src instanceof Map)
+    return (p) =>
+      src.get(p) ??
+      Promise.reject(
+        new WasmRnnError(
+          `loadModel: no weight shard named '${p}' in the given map (has ${[...src.keys()].join(", ")})`,
+        ),
+      );
   if (src && typeof src === "object" && !isByteSource(src)) {
     const rec = src as Record<string, ShardBytes>;
-    return (p) => (Object.prototype.hasOwnProperty.call(rec, p) ? rec[p]! : Promise.reject(new WasmRnnError(`loadModel: no weight shard named '${p}' in the given object`)));
+    return (p) =>
+      Object.hasOwn(rec, p)
+        ? rec[p]!
+        : Promise.reject(new WasmRnnError(`loadModel: no weight shard named '${p}' in the given object`));
   }
   if (src !== undefined) {
     const dir = src as ByteSource;
     if (isBytes(dir)) return () => dir;
-    return (p) => readBytes(siblingOf(typeof dir === "string" && !isUrl(dir) && !dir.endsWith("/") ? `${dir}/` : (dir as string | URL), p), limits(opts));
+    return (p) =>
+      readBytes(
+        siblingOf(typeof dir === "string" && !isUrl(dir) && !dir.endsWith("/") ? `${dir}/` : (dir as string | URL), p),
+        limits(opts),
+      );
   }
   if (base !== null && !isBytes(base)) {
     return (p) => {
-      if (p.includes("..") || /^[a-z]+:|^\//i.test(p)) throw new WasmRnnError(`loadModel: refusing weight shard path '${p}' (must be a plain file name next to model.json)`);
+      if (p.includes("..") || /^[a-z]+:|^\//i.test(p))
+        throw new WasmRnnError(
+          `loadModel: refusing weight shard path '${p}' (must be a plain file name next to model.json)`,
+        );
       return readBytes(siblingOf(base as string | URL, p), limits(opts));
     };
   }
@@ -108,21 +152,36 @@ function disposeOnError<T>(built: BuiltModel, fn: () => T): T {
   }
 }
 
-async function loadTfjs(json: TfjsModelJson, shards: ShardProvider | null, file: string, opts: LoadOptions, weightData?: ShardBytes): Promise<Model> {
+async function loadTfjs(
+  json: TfjsModelJson,
+  shards: ShardProvider | null,
+  file: string,
+  opts: LoadOptions,
+  weightData?: ShardBytes,
+): Promise<Model> {
   if (json.format !== undefined && json.format !== "layers-model") {
-    throw new WasmRnnError(`${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : ""}`);
+    throw new WasmRnnError(
+      `${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : ""}`,
+    );
   }
   const ctx = context(file, "tfjs", tfjsVersion(json), opts);
   const built = buildModel(json.modelTopology, ctx);
   try {
-    const groups = await readTfjsWeights(json, shards, ctx, flatConfigLayers(built.configLayers).map((l) => l.name), weightData);
+    const groups = await readTfjsWeights(
+      json,
+      shards,
+      ctx,
+      flatConfigLayers(built.configLayers).map((l) => l.name),
+      weightData,
+    );
     assignWeights(file, built.model, groups);
   } catch (err) {
     built.model.dispose();
     throw err;
   }
   const topology = json.modelTopology as { training_config?: Json } | null;
-  if (opts.compile !== false && topology && typeof topology === "object") applyTrainingConfig(built.model, topology.training_config);
+  if (opts.compile !== false && topology && typeof topology === "object")
+    applyTrainingConfig(built.model, topology.training_config);
   return built.model;
 }
 
@@ -131,7 +190,9 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   const root = await openHdf5(bytes, file, maxParams);
   const h5 = readKerasH5(root, file);
   if (!h5.modelConfig) {
-    throw new WasmRnnError(`${file}: this HDF5 file holds weights only (no model_config); build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }`);
+    throw new WasmRnnError(
+      `${file}: this HDF5 file holds weights only (no model_config); build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }`,
+    );
   }
   const ctx = context(file, "h5", h5.kerasVersion, opts);
   const built = buildModel(h5.modelConfig, ctx);
@@ -140,7 +201,11 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   return built.model;
 }
 
-function groupsOf(h5: ReturnType<typeof readKerasH5>, layers: readonly ConfigLayer[] | readonly TreeLayer[], file: string): WeightGroup[] {
+function groupsOf(
+  h5: ReturnType<typeof readKerasH5>,
+  layers: readonly ConfigLayer[] | readonly TreeLayer[],
+  file: string,
+): WeightGroup[] {
   if (h5.groups) return splitNestedGroups(h5.groups, layers, file);
   return objectTreeGroups(h5.objectTree!, file, layers);
 }
@@ -149,7 +214,11 @@ function groupsOf(h5: ReturnType<typeof readKerasH5>, layers: readonly ConfigLay
  * Legacy .h5 files keep one group per top-level layer; a nested model's group lists all its
  * weights in its layers' order (Keras's `model.weights`). Split it among those layers.
  */
-function splitNestedGroups(groups: WeightGroup[], layers: readonly (ConfigLayer | TreeLayer)[], file: string): WeightGroup[] {
+function splitNestedGroups(
+  groups: WeightGroup[],
+  layers: readonly (ConfigLayer | TreeLayer)[],
+  file: string,
+): WeightGroup[] {
   const nested = layers.filter((l) => l.children) as ConfigLayer[];
   if (!nested.length) return groups;
   const out = groups.filter((g) => !nested.some((n) => n.name === g.layerName));
@@ -164,7 +233,9 @@ function splitNestedGroups(groups: WeightGroup[], layers: readonly (ConfigLayer 
       at += count;
     }
     if (at !== g.weights.length) {
-      throw new WasmRnnError(`${file}: nested model '${n.name}' has ${g.weights.length} weights in the file, its layers take ${at}`);
+      throw new WasmRnnError(
+        `${file}: nested model '${n.name}' has ${g.weights.length} weights in the file, its layers take ${at}`,
+      );
     }
   }
   return out;
@@ -175,7 +246,8 @@ async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Pr
   let version = "3";
   if (z.metadata) {
     const meta = parseJson(new TextEncoder().encode(z.metadata), `${file}:metadata.json`);
-    if (meta && typeof meta === "object" && !Array.isArray(meta) && typeof meta.keras_version === "string") version = meta.keras_version;
+    if (meta && typeof meta === "object" && !Array.isArray(meta) && typeof meta.keras_version === "string")
+      version = meta.keras_version;
   }
   const ctx = context(file, "keras", version, opts);
   const config = parseJson(new TextEncoder().encode(z.config), `${file}:config.json`);
@@ -221,9 +293,14 @@ async function restoreOptimizer(root: H5Group, file: string, model: Model, keras
 async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Promise<Model> {
   const w = opts.weights;
   if (w === undefined || !isByteSource(w)) {
-    throw new WasmRnnError(`${file}: a Keras model config holds no weights; pass the weights file too: loadModel(config, { weights: "weights.h5" })`);
+    throw new WasmRnnError(
+      `${file}: a Keras model config holds no weights; pass the weights file too: loadModel(config, { weights: "weights.h5" })`,
+    );
   }
-  const version = config && typeof config === "object" && !Array.isArray(config) && typeof config.keras_version === "string" ? config.keras_version : "2";
+  const version =
+    config && typeof config === "object" && !Array.isArray(config) && typeof config.keras_version === "string"
+      ? config.keras_version
+      : "2";
   const ctx = context(file, "config", version, opts);
   const built = buildModel(config, ctx);
   try {
@@ -240,21 +317,42 @@ async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Pr
  * (with its shards beside it), a Keras config JSON (with `{ weights }`), or TF.js artifacts in
  * memory. `source` is a path (Node, Deno, Bun), a URL, bytes, or `{ modelJson, weights | weightData }`.
  */
-export async function loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options: LoadOptions = {}): Promise<Model> {
+export async function loadModel(
+  source: ByteSource | TfjsArtifacts | TfjsModelJson,
+  options: LoadOptions = {},
+): Promise<Model> {
   await ready();
-  if (typeof options !== "object" || options === null) throw new WasmRnnError(`loadModel: expected options to be an object, got ${String(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new WasmRnnError(`loadModel: expected options to be an object, got ${String(options)}`);
   if (!isByteSource(source)) {
-    if (typeof source !== "object" || source === null) throw new WasmRnnError(`loadModel: expected a path, URL, bytes or TF.js artifacts, got ${source === null ? "null" : typeof source}`);
+    if (typeof source !== "object" || source === null)
+      throw new WasmRnnError(
+        `loadModel: expected a path, URL, bytes or TF.js artifacts, got ${source === null ? "null" : typeof source}`,
+      );
     if ("modelJson" in source) {
       const art = source as TfjsArtifacts;
-      const mj = typeof art.modelJson === "string" ? parseJson(new TextEncoder().encode(art.modelJson), "<modelJson>") : art.modelJson;
-      if (!isTfjsModelJson(mj)) throw new WasmRnnError("<modelJson>: expected a TF.js model.json object with modelTopology");
-      if (art.weightData !== undefined && !isBytes(art.weightData)) throw new WasmRnnError("<modelJson>: expected weightData to be a Uint8Array or ArrayBuffer");
-      return loadTfjs(mj, shardProvider(art.weights ?? options.weights, null, options), "<modelJson>", options, art.weightData);
+      const mj =
+        typeof art.modelJson === "string"
+          ? parseJson(new TextEncoder().encode(art.modelJson), "<modelJson>")
+          : art.modelJson;
+      if (!isTfjsModelJson(mj))
+        throw new WasmRnnError("<modelJson>: expected a TF.js model.json object with modelTopology");
+      if (art.weightData !== undefined && !isBytes(art.weightData))
+        throw new WasmRnnError("<modelJson>: expected weightData to be a Uint8Array or ArrayBuffer");
+      return loadTfjs(
+        mj,
+        shardProvider(art.weights ?? options.weights, null, options),
+        "<modelJson>",
+        options,
+        art.weightData,
+      );
     }
-    if (isTfjsModelJson(source)) return loadTfjs(source, shardProvider(options.weights, null, options), "<model.json object>", options);
+    if (isTfjsModelJson(source))
+      return loadTfjs(source, shardProvider(options.weights, null, options), "<model.json object>", options);
     if ("class_name" in source) return loadConfigJson(source as Json, "<config object>", options);
-    throw new WasmRnnError("loadModel: expected a path, URL, bytes, a TF.js model.json object or { modelJson, weights }");
+    throw new WasmRnnError(
+      "loadModel: expected a path, URL, bytes, a TF.js model.json object or { modelJson, weights }",
+    );
   }
   const file = describeSource(source);
   const bytes = await readBytes(source, limits(options));
@@ -269,19 +367,30 @@ export async function loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJs
       const shards = shardProvider(options.weights, isBytes(source) ? null : source, options);
       return loadTfjs(json, shards, file, options);
     }
-    if (json && typeof json === "object" && !Array.isArray(json) && "class_name" in json) return loadConfigJson(json, file, options);
-    throw new WasmRnnError(`${file}: JSON that is neither a TF.js model.json (modelTopology) nor a Keras model config (class_name)`);
+    if (json && typeof json === "object" && !Array.isArray(json) && "class_name" in json)
+      return loadConfigJson(json, file, options);
+    throw new WasmRnnError(
+      `${file}: JSON that is neither a TF.js model.json (modelTopology) nor a Keras model config (class_name)`,
+    );
   }
   if (bytes.length === 0) throw new WasmRnnError(`${file}: empty file`);
   const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-  throw new WasmRnnError(`${file}: unrecognised model format (first bytes ${head}); expected a .keras zip, an HDF5 .h5 or a TF.js model.json`);
+  throw new WasmRnnError(
+    `${file}: unrecognised model format (first bytes ${head}); expected a .keras zip, an HDF5 .h5 or a TF.js model.json`,
+  );
 }
 
-async function loadWeightsInto(model: Model, source: ByteSource, opts: LoadOptions, layers?: { name: string; className: string }[]): Promise<void> {
+async function loadWeightsInto(
+  model: Model,
+  source: ByteSource,
+  opts: LoadOptions,
+  layers?: { name: string; className: string }[],
+): Promise<void> {
   const file = describeSource(source);
   const bytes = await readBytes(source, limits(opts));
   const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
-  const order = layers ?? fileLayerTrees.get(model) ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
+  const order =
+    layers ?? fileLayerTrees.get(model) ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
   if (isHdf5(bytes) || isZip(bytes)) {
     const h5bytes = isZip(bytes) ? (await readKerasZip(bytes, file, limits(opts).maxBytes)).weights : bytes;
     const root = await openHdf5(h5bytes, file, maxParams);
@@ -299,7 +408,11 @@ async function loadWeightsInto(model: Model, source: ByteSource, opts: LoadOptio
  */
 export async function loadWeights(model: Model, source: ByteSource, options: LoadOptions = {}): Promise<void> {
   await ready();
-  if (!model || typeof (model as Model).getLayer !== "function") throw new WasmRnnError(`loadWeights: expected a Model, got ${typeof model}`);
-  if (!isByteSource(source)) throw new WasmRnnError(`loadWeights: expected a path, URL or bytes, got ${source === null ? "null" : typeof source}`);
+  if (!model || typeof (model as Model).getLayer !== "function")
+    throw new WasmRnnError(`loadWeights: expected a Model, got ${typeof model}`);
+  if (!isByteSource(source))
+    throw new WasmRnnError(
+      `loadWeights: expected a path, URL or bytes, got ${source === null ? "null" : typeof source}`,
+    );
   await loadWeightsInto(model, source, options);
 }

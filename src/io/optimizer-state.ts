@@ -7,13 +7,14 @@
 // weightSpecs order (a Bidirectional's forward layer, then its backward one). A slot has its
 // variable's Keras shape; the layer's own packing code (Layer.packParams / unpackParams) turns it
 // into our packed layout, padding included, and back.
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { Layer, ParamBlock } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Optimizer } from "../train/optimizers.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Layers with weights, in Keras's trainable-variable order. */
 const weightedLayers = (model: Model): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
@@ -24,12 +25,16 @@ function layout(model: Model, opt: Optimizer) {
   const vars = layers.flatMap((layer) => layer.weightSpecs().map((spec, w) => ({ layer, w, spec })));
   const header = opt.learningRateSchedule ? ["iteration"] : ["iteration", "learning_rate"];
   const slots: { name: string; v: number }[] = [];
-  for (const group of opt.kerasSlotGroups()) for (let v = 0; v < vars.length; v++) for (const name of group) slots.push({ name, v });
+  for (const group of opt.kerasSlotGroups())
+    for (let v = 0; v < vars.length; v++) for (const name of group) slots.push({ name, v });
   return { layers, vars, header, slots, count: header.length + slots.length };
 }
 
 function expectation(opt: Optimizer, l: ReturnType<typeof layout>): string {
-  const groups = opt.kerasSlotGroups().map((g) => g.join(" + ")).join(", then ");
+  const groups = opt
+    .kerasSlotGroups()
+    .map((g) => g.join(" + "))
+    .join(", then ");
   return `${l.count} variables (${l.header.join(", ")}${groups ? `, then ${groups} for each of the model's ${l.vars.length} weights` : ""})`;
 }
 
@@ -49,9 +54,14 @@ export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerV
   if (!vg || vg.kind !== "group") return null;
   const keys = vg.keys();
   if (keys.length === 0) return null;
-  const numeric = keys.filter((k) => /^\d+$/.test(k)).map(Number).sort((a, b) => a - b);
+  const numeric = keys
+    .filter((k) => /^\d+$/.test(k))
+    .map(Number)
+    .sort((a, b) => a - b);
   if (numeric.length !== keys.length || numeric.some((k, i) => k !== i)) {
-    throw bad(`expected optimizer/vars to hold datasets 0..${keys.length - 1}, got ${keys.slice(0, 12).join(", ")}${keys.length > 12 ? ", ..." : ""}`);
+    throw bad(
+      `expected optimizer/vars to hold datasets 0..${keys.length - 1}, got ${keys.slice(0, 12).join(", ")}${keys.length > 12 ? ", ..." : ""}`,
+    );
   }
   return numeric.map((i) => {
     const d = vg.get(String(i));
@@ -79,7 +89,10 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
     const { label, dataset: d } = saved[i]!;
     // Keras writes scalars with shape []; [1] is accepted for them too
     const ok = sameShape(d.shape, shape) || (shape.length === 0 && sameShape(d.shape, [1]));
-    if (!ok) throw new WasmRnnError(`${who}: expected ${label} (${what}) of shape ${fmtShape(shape)}, got ${fmtShape(d.shape)}`);
+    if (!ok)
+      throw new WasmRnnError(
+        `${who}: expected ${label} (${what}) of shape ${fmtShape(shape)}, got ${fmtShape(d.shape)}`,
+      );
     return d;
   };
   const iterations = dataset(0, "iteration", []).readExact()[0]!;
@@ -89,7 +102,10 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
   let lr: number | null = null;
   if (l.header.length > 1) {
     lr = dataset(1, "learning_rate", []).read()[0]!;
-    if (!Number.isFinite(lr) || lr < 0) throw new WasmRnnError(`${who}: expected ${saved[1]!.label} (learning_rate) to be a finite number >= 0, got ${lr}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new WasmRnnError(
+        `${who}: expected ${saved[1]!.label} (learning_rate) to be a finite number >= 0, got ${lr}`,
+      );
   }
   // values[v][slot name]: each slot of each Keras variable, in its Keras shape
   const values = l.vars.map(() => new Map<string, Float32Array>());
@@ -99,7 +115,10 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
     const what = `${name} of layer '${layer.name}' ${spec.name}`;
     const data = dataset(i, what, spec.shape).read();
     for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j])) throw new WasmRnnError(`${who}: expected finite values in ${saved[i]!.label} (${what}), got ${data[j]} at flat index ${j}`);
+      if (!Number.isFinite(data[j]))
+        throw new WasmRnnError(
+          `${who}: expected finite values in ${saved[i]!.label} (${what}), got ${data[j]} at flat index ${j}`,
+        );
     }
     values[v]!.set(name, data);
   });
@@ -150,8 +169,14 @@ export function writeOptimizerState(root: H5WriteGroup, model: Model, opt: Optim
   const vars = root.create_group("optimizer").create_group("vars");
   vars.create_attribute("name", opt.name);
   vars.create_dataset({ name: "0", data: new BigInt64Array([BigInt(opt.iterations)]), shape: [], dtype: "<q" });
-  if (l.header.length > 1) vars.create_dataset({ name: "1", data: new Float32Array([opt.learningRate]), shape: [], dtype: "<f" });
+  if (l.header.length > 1)
+    vars.create_dataset({ name: "1", data: new Float32Array([opt.learningRate]), shape: [], dtype: "<f" });
   l.slots.forEach(({ name, v }, k) => {
-    vars.create_dataset({ name: String(l.header.length + k), data: values[v]!.get(name)!, shape: [...l.vars[v]!.spec.shape], dtype: "<f" });
+    vars.create_dataset({
+      name: String(l.header.length + k),
+      data: values[v]!.get(name)!,
+      shape: [...l.vars[v]!.spec.shape],
+      dtype: "<f",
+    });
   });
 }

@@ -2,7 +2,7 @@
 // version or TF.js), how to call it in a graph, and how to write it back as a Keras config.
 // Each layer joins with one `registerLayer` call.
 import type { ActivationName } from "../core/activations.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { Layer } from "../layers/layer.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
 
@@ -43,7 +43,9 @@ export interface LayerEntry {
   /** Several weight owners (Bidirectional's two halves): paths and how many weights each holds, in order. */
   kerasVarsPaths?(layer: Layer): { path: string[]; count: number }[];
   /** Our class (for saving): `layer instanceof cls`. */
-  cls?: abstract new (...args: never[]) => Layer;
+  cls?: abstract new (
+    ...args: never[]
+  ) => Layer;
 }
 
 const REGISTRY = new Map<string, LayerEntry>();
@@ -70,12 +72,42 @@ export const CODE_LAYERS = new Set(["Lambda", "TFOpLambda", "SlicingOpLambda", "
 
 /** Keys every layer may carry that do not change inference. */
 const IGNORED = new Set([
-  "name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size", "input_shape", "input_dtype",
-  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "embeddings_regularizer",
-  "kernel_constraint", "recurrent_constraint", "bias_constraint", "embeddings_constraint",
-  "kernel_initializer", "recurrent_initializer", "bias_initializer", "embeddings_initializer",
-  "dropout", "recurrent_dropout", "seed", "implementation", "unroll", "input_length", "sparse", "ragged",
-  "build_config", "module", "registered_name", "lora_rank", "lora_alpha", "quantization_config", "autocast",
+  "name",
+  "trainable",
+  "dtype",
+  "batch_input_shape",
+  "batch_shape",
+  "batch_size",
+  "input_shape",
+  "input_dtype",
+  "kernel_regularizer",
+  "recurrent_regularizer",
+  "bias_regularizer",
+  "activity_regularizer",
+  "embeddings_regularizer",
+  "kernel_constraint",
+  "recurrent_constraint",
+  "bias_constraint",
+  "embeddings_constraint",
+  "kernel_initializer",
+  "recurrent_initializer",
+  "bias_initializer",
+  "embeddings_initializer",
+  "dropout",
+  "recurrent_dropout",
+  "seed",
+  "implementation",
+  "unroll",
+  "input_length",
+  "sparse",
+  "ragged",
+  "build_config",
+  "module",
+  "registered_name",
+  "lora_rank",
+  "lora_alpha",
+  "quantization_config",
+  "autocast",
 ]);
 
 /** Typed access to one layer's config with errors naming file, layer and key. */
@@ -123,7 +155,8 @@ export class ConfigReader {
     this.used.add(key);
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(`expected ${key} to be a finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      this.fail(`expected ${key} to be a finite number, got ${JSON.stringify(v)}`);
     return v;
   }
 
@@ -142,14 +175,26 @@ export class ConfigReader {
     if (v === undefined) return fallback;
     if (v === null) return "linear";
     if (typeof v === "object" && !Array.isArray(v) && typeof v.config === "string") v = v.config; // {module, class_name: "function", config: "tanh"}
-    if (typeof v !== "string") this.fail(`expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} (custom activations are not loaded: a model file never runs code)`);
+    if (typeof v !== "string")
+      this.fail(
+        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} (custom activations are not loaded: a model file never runs code)`,
+      );
     const map: Record<string, ActivationName> = {
-      linear: "linear", relu: "relu", tanh: "tanh", sigmoid: "sigmoid", softmax: "softmax",
+      linear: "linear",
+      relu: "relu",
+      tanh: "tanh",
+      sigmoid: "sigmoid",
+      softmax: "softmax",
       hard_sigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
       hardSigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
     };
     const name = map[v];
-    if (!name) this.fail(`expected ${key} to be one of ${Object.keys(map).filter((k) => k !== "hardSigmoid").join(", ")}, got ${JSON.stringify(v)}`);
+    if (!name)
+      this.fail(
+        `expected ${key} to be one of ${Object.keys(map)
+          .filter((k) => k !== "hardSigmoid")
+          .join(", ")}, got ${JSON.stringify(v)}`,
+      );
     return name;
   }
 
@@ -165,7 +210,9 @@ export class ConfigReader {
   addParams(n: number, shapes: string): void {
     this.ctx.params += n;
     if (!Number.isFinite(n) || this.ctx.params > this.ctx.maxParams) {
-      this.fail(`weights of ${shapes} would bring the model to ${this.ctx.params} values, over the limit of ${this.ctx.maxParams} (option maxParams)`);
+      this.fail(
+        `weights of ${shapes} would bring the model to ${this.ctx.params} values, over the limit of ${this.ctx.maxParams} (option maxParams)`,
+      );
     }
   }
 }

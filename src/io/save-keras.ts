@@ -6,12 +6,12 @@ import { InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Node, SymbolicTensor } from "../model/symbolic.js";
+import type { Optimizer } from "../train/optimizers.js";
 import { fflate, kerasSnake } from "./keras-files.js";
 import { kerasify, registerBuiltinLayers } from "./layers.js";
+import { type H5WriteGroup, writeOptimizerState } from "./optimizer-state.js";
 import { entryForLayer, type Json, type JsonObject } from "./registry.js";
-import { writeOptimizerState, type H5WriteGroup } from "./optimizer-state.js";
 import { nodeFs } from "./source.js";
-import type { Optimizer } from "../train/optimizers.js";
 
 /** The Keras version whose file format (and hard_sigmoid) the written file follows. */
 const KERAS_FORMAT_VERSION = "3.0.0";
@@ -23,26 +23,52 @@ export function kerasConfig(model: Model): JsonObject {
   const nodeIndex = (n: Node) => n.layer.inboundNodes.filter((m) => nodes.has(m)).indexOf(n);
   const kt = (t: SymbolicTensor): JsonObject => ({
     class_name: "__keras_tensor__",
-    config: { shape: [...t.shape], dtype: t.dtype, keras_history: [t.node.layer.name, nodeIndex(t.node), t.outputIndex] },
+    config: {
+      shape: [...t.shape],
+      dtype: t.dtype,
+      keras_history: [t.node.layer.name, nodeIndex(t.node), t.outputIndex],
+    },
   });
   const layers = model.layers.map((layer: Layer): JsonObject => {
     if (layer instanceof InputLayer) {
       return {
-        module: "keras.layers", class_name: "InputLayer", registered_name: null, name: layer.name, inbound_nodes: [],
-        config: { batch_shape: [...layer.batchShape], dtype: layer.dtype, sparse: false, ragged: false, name: layer.name },
+        module: "keras.layers",
+        class_name: "InputLayer",
+        registered_name: null,
+        name: layer.name,
+        inbound_nodes: [],
+        config: {
+          batch_shape: [...layer.batchShape],
+          dtype: layer.dtype,
+          sparse: false,
+          ragged: false,
+          name: layer.name,
+        },
       };
     }
     const entry = entryForLayer(layer);
-    if (!entry?.toConfig) throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
+    if (!entry?.toConfig)
+      throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
     const mine = layer.inboundNodes.filter((n) => nodes.has(n));
     return {
-      module: "keras.layers", class_name: layer.className, registered_name: null, name: layer.name,
+      module: "keras.layers",
+      class_name: layer.className,
+      registered_name: null,
+      name: layer.name,
       config: kerasify(entry.toConfig(layer, "keras")),
-      build_config: { input_shape: mine[0] ? (entry.listInput ? mine[0].inputs.map((t) => [...t.shape]) : [...mine[0].inputs[0]!.shape]) : null },
-      inbound_nodes: mine.map((n): JsonObject => ({
-        args: [entry.listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
-        kwargs: n.initialState.length ? { initial_state: n.initialState.map(kt) } : {},
-      })),
+      build_config: {
+        input_shape: mine[0]
+          ? entry.listInput
+            ? mine[0].inputs.map((t) => [...t.shape])
+            : [...mine[0].inputs[0]!.shape]
+          : null,
+      },
+      inbound_nodes: mine.map(
+        (n): JsonObject => ({
+          args: [entry.listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
+          kwargs: n.initialState.length ? { initial_state: n.initialState.map(kt) } : {},
+        }),
+      ),
     };
   });
   const io = (ts: SymbolicTensor[]): Json => {
@@ -50,9 +76,18 @@ export function kerasConfig(model: Model): JsonObject {
     return refs.length === 1 ? refs[0]! : refs;
   };
   return {
-    module: "keras.src.models.functional", class_name: "Functional", registered_name: "Functional",
-    config: { name: model.name, trainable: true, layers, input_layers: io(model.inputs), output_layers: io(model.outputs) },
-    build_config: { input_shape: null }, compile_config: null,
+    module: "keras.src.models.functional",
+    class_name: "Functional",
+    registered_name: "Functional",
+    config: {
+      name: model.name,
+      trainable: true,
+      layers,
+      input_layers: io(model.inputs),
+      output_layers: io(model.outputs),
+    },
+    build_config: { input_shape: null },
+    compile_config: null,
   };
 }
 
@@ -77,7 +112,9 @@ async function h5wasm(): Promise<H5Wasm> {
     await h5.ready;
     return h5;
   } catch (err) {
-    throw new WasmRnnError(`saveModel: writing .keras needs the optional package 'h5wasm' (npm install h5wasm): ${String((err as Error)?.message ?? err).slice(0, 200)}`);
+    throw new WasmRnnError(
+      `saveModel: writing .keras needs the optional package 'h5wasm' (npm install h5wasm): ${String((err as Error)?.message ?? err).slice(0, 200)}`,
+    );
   }
 }
 
@@ -93,19 +130,40 @@ async function compileConfig(model: Model, opt: Optimizer | null): Promise<JsonO
   const serialize = (spec: unknown): Json => {
     if (typeof spec === "string") return spec;
     const loss = getLoss(spec as LossSpec, "saveModel");
-    return { module: "keras.losses", class_name: loss.className, config: loss.getConfig() as JsonObject, registered_name: null };
+    return {
+      module: "keras.losses",
+      class_name: loss.className,
+      config: loss.getConfig() as JsonObject,
+      registered_name: null,
+    };
   };
   return {
-    optimizer: { module: "keras.optimizers", class_name: opt.className, config: opt.getConfig() as JsonObject, registered_name: null },
+    optimizer: {
+      module: "keras.optimizers",
+      class_name: opt.className,
+      config: opt.getConfig() as JsonObject,
+      registered_name: null,
+    },
     loss: Array.isArray(args.loss) ? args.loss.map(serialize) : serialize(args.loss),
-    loss_weights: null, metrics: (args.metrics ?? null) as Json, weighted_metrics: (args.weightedMetrics ?? null) as Json,
-    run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+    loss_weights: null,
+    metrics: (args.metrics ?? null) as Json,
+    weighted_metrics: (args.weightedMetrics ?? null) as Json,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
   };
 }
 
 /** Keys of compile_config numbers that Keras reads as integers; every other number there is a float. */
-const INT_KEYS = new Set(["decay_steps", "first_decay_steps", "warmup_steps", "boundaries", "steps_per_execution",
-  "ema_overwrite_frequency", "gradient_accumulation_steps"]);
+const INT_KEYS = new Set([
+  "decay_steps",
+  "first_decay_steps",
+  "warmup_steps",
+  "boundaries",
+  "steps_per_execution",
+  "ema_overwrite_frequency",
+  "gradient_accumulation_steps",
+]);
 
 /**
  * config.json text. JavaScript writes a whole-number float as an integer ("1"), which Python reads
@@ -174,7 +232,12 @@ export async function saveKeras(model: Model, path: string): Promise<string[]> {
           const vars = groupAt([...part.path, "vars"]);
           if (part.path.length === 0) vars.create_attribute("name", layer.name);
           for (let i = 0; i < part.count; i++, offset++) {
-            vars.create_dataset({ name: String(i), data: weights[offset]!.data as Float32Array, shape: [...specs[offset]!.shape], dtype: "<f" });
+            vars.create_dataset({
+              name: String(i),
+              data: weights[offset]!.data as Float32Array,
+              shape: [...specs[offset]!.shape],
+              dtype: "<f",
+            });
           }
         }
       }
@@ -187,12 +250,19 @@ export async function saveKeras(model: Model, path: string): Promise<string[]> {
     }
     const weights = await fs.readFile(tmp);
     const { zipSync, strToU8 } = await fflate();
-    const meta = { keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString().replace("T", "@").slice(0, 19), saved_by: "wasm-rnn" };
-    const zip = zipSync({
-      "metadata.json": strToU8(JSON.stringify(meta)),
-      "config.json": strToU8(configJson(config)),
-      "model.weights.h5": new Uint8Array(weights),
-    }, { level: 0 });
+    const meta = {
+      keras_version: KERAS_FORMAT_VERSION,
+      date_saved: new Date().toISOString().replace("T", "@").slice(0, 19),
+      saved_by: "wasm-rnn",
+    };
+    const zip = zipSync(
+      {
+        "metadata.json": strToU8(JSON.stringify(meta)),
+        "config.json": strToU8(configJson(config)),
+        "model.weights.h5": new Uint8Array(weights),
+      },
+      { level: 0 },
+    );
     await fs.writeFile(path, zip);
     return [path];
   } catch (err) {

@@ -32,18 +32,27 @@ export function modelToConfig(model: Model): JsonObject {
   const ref = (t: SymbolicTensor): Json[] => [t.node.layer.name, nodeIndex(t.node), t.outputIndex, {}];
   const names = new Set<string>();
   const layers = model.layers.map((layer: Layer): JsonObject => {
-    if (names.has(layer.name)) throw new WasmRnnError(`saveModel: two layers of model '${model.name}' are named '${layer.name}'`);
+    if (names.has(layer.name))
+      throw new WasmRnnError(`saveModel: two layers of model '${model.name}' are named '${layer.name}'`);
     names.add(layer.name);
     if (layer instanceof InputLayer) {
       return {
-        class_name: "InputLayer", name: layer.name, inbound_nodes: [],
+        class_name: "InputLayer",
+        name: layer.name,
+        inbound_nodes: [],
         config: { batch_input_shape: [...layer.batchShape], dtype: layer.dtype, sparse: false, name: layer.name },
       };
     }
     const entry = entryForLayer(layer);
-    if (!entry?.toConfig) throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
+    if (!entry?.toConfig)
+      throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
     const inbound = layer.inboundNodes.filter((n) => nodes.has(n)).map((n) => n.allInputs.map(ref));
-    return { class_name: layer.className, name: layer.name, config: entry.toConfig(layer, "tfjs"), inbound_nodes: inbound };
+    return {
+      class_name: layer.className,
+      name: layer.name,
+      config: entry.toConfig(layer, "tfjs"),
+      inbound_nodes: inbound,
+    };
   });
   const io = (ts: SymbolicTensor[]) => ts.map((t) => ref(t).slice(0, 3));
   return {
@@ -94,17 +103,23 @@ export interface SavedFiles {
 export async function saveModel(model: Model): Promise<SavedArtifacts>;
 export async function saveModel(model: Model, target: string): Promise<SavedFiles>;
 export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts | SavedFiles> {
-  if (!model || !Array.isArray((model as Model).layers)) throw new WasmRnnError(`saveModel: expected a Model, got ${typeof model}`);
+  if (!model || !Array.isArray((model as Model).layers))
+    throw new WasmRnnError(`saveModel: expected a Model, got ${typeof model}`);
   if (target === undefined) return toTfjsArtifacts(model);
-  if (typeof target !== "string" || target.length === 0) throw new WasmRnnError(`saveModel: expected a directory or .keras path, got ${JSON.stringify(target)}`);
+  if (typeof target !== "string" || target.length === 0)
+    throw new WasmRnnError(`saveModel: expected a directory or .keras path, got ${JSON.stringify(target)}`);
   if (/\.keras$/i.test(target)) return { format: "keras", files: await saveKeras(model, target) };
-  if (/\.h5$/i.test(target)) throw new WasmRnnError(`saveModel: ${target}: saving legacy .h5 is not supported; use a .keras path or a directory (TF.js format)`);
+  if (/\.h5$/i.test(target))
+    throw new WasmRnnError(
+      `saveModel: ${target}: saving legacy .h5 is not supported; use a .keras path or a directory (TF.js format)`,
+    );
   const art = toTfjsArtifacts(model);
   const fs = await nodeFs("saveModel");
   const dir = target.replace(/[\\/]+$/, "");
   try {
     await fs.mkdir(dir, { recursive: true });
-    const mj = `${dir}/model.json`, wb = `${dir}/weights.bin`;
+    const mj = `${dir}/model.json`,
+      wb = `${dir}/weights.bin`;
     await fs.writeFile(mj, JSON.stringify(art.modelJson));
     await fs.writeFile(wb, art.weightData);
     return { format: "tfjs", files: [mj, wb] };

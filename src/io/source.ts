@@ -21,7 +21,9 @@ export async function nodeFs(what: string): Promise<FileSystemLike> {
   const spec = "node:fs/promises";
   fsPromise ??= (import(/* @vite-ignore */ /* webpackIgnore: true */ spec) as Promise<FileSystemLike>).catch(() => {
     fsPromise = null;
-    throw new WasmRnnError(`${what}: expected a runtime with a file system (Node, Deno, Bun) to use a path; pass a URL or the bytes instead`);
+    throw new WasmRnnError(
+      `${what}: expected a runtime with a file system (Node, Deno, Bun) to use a path; pass a URL or the bytes instead`,
+    );
   });
   return fsPromise;
 }
@@ -56,22 +58,28 @@ export async function readBytes(src: ByteSource, opts: ReadOptions): Promise<Uin
     const url = src instanceof URL ? src : new URL(src);
     if (url.protocol === "file:") return readPath(decodeURIComponent(url.pathname), opts);
     const f = opts.fetch ?? globalThis.fetch;
-    if (typeof f !== "function") throw new WasmRnnError(`loadModel: expected fetch() to read ${label}, got a runtime without it`);
+    if (typeof f !== "function")
+      throw new WasmRnnError(`loadModel: expected fetch() to read ${label}, got a runtime without it`);
     let res: Response;
     try {
       res = await f(url.href);
     } catch (err) {
       throw new WasmRnnError(`loadModel: could not fetch ${label}: ${(err as Error)?.message ?? String(err)}`);
     }
-    if (!res.ok) throw new WasmRnnError(`loadModel: expected HTTP 200 for ${label}, got ${res.status} ${res.statusText}`);
+    if (!res.ok)
+      throw new WasmRnnError(`loadModel: expected HTTP 200 for ${label}, got ${res.status} ${res.statusText}`);
     const len = Number(res.headers.get("content-length") ?? NaN);
     if (Number.isFinite(len) && len > opts.maxBytes) {
-      throw new WasmRnnError(`loadModel: ${label} is ${len} bytes, over the limit of ${opts.maxBytes} (option maxBytes)`);
+      throw new WasmRnnError(
+        `loadModel: ${label} is ${len} bytes, over the limit of ${opts.maxBytes} (option maxBytes)`,
+      );
     }
     return checkSize(new Uint8Array(await res.arrayBuffer()), label, opts.maxBytes);
   }
   if (typeof src === "string") return readPath(src, opts);
-  throw new WasmRnnError(`loadModel: expected a path, URL, Uint8Array or ArrayBuffer, got ${src === null ? "null" : typeof src}`);
+  throw new WasmRnnError(
+    `loadModel: expected a path, URL, Uint8Array or ArrayBuffer, got ${src === null ? "null" : typeof src}`,
+  );
 }
 
 async function readPath(path: string, opts: ReadOptions): Promise<Uint8Array> {
@@ -83,9 +91,14 @@ async function readPath(path: string, opts: ReadOptions): Promise<Uint8Array> {
     throw new WasmRnnError(`loadModel: no such file: ${path}`);
   }
   if (st.isDirectory()) {
-    throw new WasmRnnError(`loadModel: ${path} is a directory; expected a model file (.keras, .h5 or a TF.js model.json)`);
+    throw new WasmRnnError(
+      `loadModel: ${path} is a directory; expected a model file (.keras, .h5 or a TF.js model.json)`,
+    );
   }
-  if (st.size > opts.maxBytes) throw new WasmRnnError(`loadModel: ${path} is ${st.size} bytes, over the limit of ${opts.maxBytes} (option maxBytes)`);
+  if (st.size > opts.maxBytes)
+    throw new WasmRnnError(
+      `loadModel: ${path} is ${st.size} bytes, over the limit of ${opts.maxBytes} (option maxBytes)`,
+    );
   try {
     return await fs.readFile(path);
   } catch (err) {
@@ -94,7 +107,8 @@ async function readPath(path: string, opts: ReadOptions): Promise<Uint8Array> {
 }
 
 function checkSize(b: Uint8Array, label: string, max: number): Uint8Array {
-  if (b.byteLength > max) throw new WasmRnnError(`loadModel: ${label} is ${b.byteLength} bytes, over the limit of ${max} (option maxBytes)`);
+  if (b.byteLength > max)
+    throw new WasmRnnError(`loadModel: ${label} is ${b.byteLength} bytes, over the limit of ${max} (option maxBytes)`);
   return b;
 }
 

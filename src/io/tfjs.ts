@@ -1,7 +1,7 @@
 // TensorFlow.js layers format: model.json (modelTopology + weightsManifest) and binary shards.
 import { WasmRnnError } from "../core/errors.js";
 import type { Json, JsonObject, LoadContext } from "./registry.js";
-import type { WeightGroup, FileWeight } from "./weights.js";
+import type { FileWeight, WeightGroup } from "./weights.js";
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -44,7 +44,12 @@ function parseManifest(json: TfjsModelJson, ctx: LoadContext): { paths: string[]
   if (!Array.isArray(m)) throw new WasmRnnError(`${ctx.file}: expected weightsManifest to be a list of groups`);
   let total = 0;
   return m.map((g, gi) => {
-    if (!isObj(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights) || !g.paths.every((p) => typeof p === "string")) {
+    if (
+      !isObj(g) ||
+      !Array.isArray(g.paths) ||
+      !Array.isArray(g.weights) ||
+      !g.paths.every((p) => typeof p === "string")
+    ) {
       throw new WasmRnnError(`${ctx.file}: weightsManifest[${gi}]: expected {paths: [...], weights: [...]}`);
     }
     const weights = g.weights.map((w, wi): ManifestEntry => {
@@ -53,23 +58,31 @@ function parseManifest(json: TfjsModelJson, ctx: LoadContext): { paths: string[]
         throw new WasmRnnError(`${who}: expected {name, shape, dtype}`);
       }
       if (!w.shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0 && d <= ctx.maxParams)) {
-        throw new WasmRnnError(`${who} ('${w.name}'): expected a shape of non-negative integers, got ${JSON.stringify(w.shape)}`);
+        throw new WasmRnnError(
+          `${who} ('${w.name}'): expected a shape of non-negative integers, got ${JSON.stringify(w.shape)}`,
+        );
       }
       const shape = w.shape as number[];
       const n = shape.reduce((a, b) => a * b, 1);
       total += n;
       if (total > ctx.maxParams) {
-        throw new WasmRnnError(`${who} ('${w.name}'): the manifest declares more than ${ctx.maxParams} weight values (option maxParams)`);
+        throw new WasmRnnError(
+          `${who} ('${w.name}'): the manifest declares more than ${ctx.maxParams} weight values (option maxParams)`,
+        );
       }
       let q: ManifestEntry["quantization"];
       if (isObj(w.quantization)) {
         const qd = w.quantization.dtype;
-        if (qd !== "uint8" && qd !== "uint16" && qd !== "float16") throw new WasmRnnError(`${who}: unsupported quantization dtype ${JSON.stringify(qd)}`);
-        const min = w.quantization.min, scale = w.quantization.scale;
-        if (qd !== "float16" && (typeof min !== "number" || typeof scale !== "number")) throw new WasmRnnError(`${who}: quantization needs numeric min and scale`);
+        if (qd !== "uint8" && qd !== "uint16" && qd !== "float16")
+          throw new WasmRnnError(`${who}: unsupported quantization dtype ${JSON.stringify(qd)}`);
+        const min = w.quantization.min,
+          scale = w.quantization.scale;
+        if (qd !== "float16" && (typeof min !== "number" || typeof scale !== "number"))
+          throw new WasmRnnError(`${who}: quantization needs numeric min and scale`);
         q = { dtype: qd, min: min as number, scale: scale as number };
       }
-      if (!q && w.dtype !== "float32" && w.dtype !== "int32") throw new WasmRnnError(`${who} ('${w.name}'): unsupported dtype ${JSON.stringify(w.dtype)}`);
+      if (!q && w.dtype !== "float32" && w.dtype !== "int32")
+        throw new WasmRnnError(`${who} ('${w.name}'): unsupported dtype ${JSON.stringify(w.dtype)}`);
       return { name: w.name, shape, dtype: w.dtype, quantization: q };
     });
     return { paths: g.paths as string[], weights };
@@ -77,7 +90,9 @@ function parseManifest(json: TfjsModelJson, ctx: LoadContext): { paths: string[]
 }
 
 function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);
@@ -102,20 +117,34 @@ function decode(bytes: Uint8Array, off: number, w: ManifestEntry): Float32Array 
  * by layer. `layerNames` tells which path token is the layer (`lstm/kernel`, `model/lstm/...`).
  */
 export async function readTfjsWeights(
-  json: TfjsModelJson, shards: ShardProvider | null, ctx: LoadContext, layerNames: string[], weightData?: ShardBytes,
+  json: TfjsModelJson,
+  shards: ShardProvider | null,
+  ctx: LoadContext,
+  layerNames: string[],
+  weightData?: ShardBytes,
 ): Promise<WeightGroup[]> {
   const groups = parseManifest(json, ctx);
   const all: FileWeight[] = [];
-  let concat: Uint8Array | null = weightData ? (weightData instanceof Uint8Array ? weightData : new Uint8Array(weightData)) : null;
+  const concat: Uint8Array | null = weightData
+    ? weightData instanceof Uint8Array
+      ? weightData
+      : new Uint8Array(weightData)
+    : null;
   let concatOff = 0;
   for (const g of groups) {
-    const need = g.weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * BYTES[w.quantization?.dtype ?? w.dtype]!, 0);
+    const need = g.weights.reduce(
+      (a, w) => a + w.shape.reduce((x, y) => x * y, 1) * BYTES[w.quantization?.dtype ?? w.dtype]!,
+      0,
+    );
     let bytes: Uint8Array;
     if (concat) {
       bytes = concat.subarray(concatOff, concatOff + need);
       concatOff += need;
     } else {
-      if (!shards) throw new WasmRnnError(`${ctx.file}: the model has weight shards (${g.paths.join(", ")}) but no way to read them was given`);
+      if (!shards)
+        throw new WasmRnnError(
+          `${ctx.file}: the model has weight shards (${g.paths.join(", ")}) but no way to read them was given`,
+        );
       const parts: Uint8Array[] = [];
       let len = 0;
       for (const p of g.paths) {
@@ -124,9 +153,12 @@ export async function readTfjsWeights(
           b = await shards(p);
         } catch (err) {
           if (err instanceof WasmRnnError) throw err;
-          throw new WasmRnnError(`${ctx.file}: could not read weight shard '${p}': ${String((err as Error)?.message ?? err)}`);
+          throw new WasmRnnError(
+            `${ctx.file}: could not read weight shard '${p}': ${String((err as Error)?.message ?? err)}`,
+          );
         }
-        if (!(b instanceof Uint8Array) && !(b instanceof ArrayBuffer)) throw new WasmRnnError(`${ctx.file}: weight shard '${p}': expected bytes, got ${typeof b}`);
+        if (!(b instanceof Uint8Array) && !(b instanceof ArrayBuffer))
+          throw new WasmRnnError(`${ctx.file}: weight shard '${p}': expected bytes, got ${typeof b}`);
         const u = b instanceof Uint8Array ? b : new Uint8Array(b);
         parts.push(u);
         len += u.byteLength;
@@ -135,11 +167,16 @@ export async function readTfjsWeights(
       bytes = parts.length === 1 ? parts[0]! : new Uint8Array(len);
       if (parts.length > 1) {
         let o = 0;
-        for (const p of parts) { bytes.set(p, o); o += p.byteLength; }
+        for (const p of parts) {
+          bytes.set(p, o);
+          o += p.byteLength;
+        }
       }
     }
     if (bytes.byteLength < need) {
-      throw new WasmRnnError(`${ctx.file}: weight group (${g.paths.join(", ")}) should hold ${need} bytes, got ${bytes.byteLength} (truncated shard?)`);
+      throw new WasmRnnError(
+        `${ctx.file}: weight group (${g.paths.join(", ")}) should hold ${need} bytes, got ${bytes.byteLength} (truncated shard?)`,
+      );
     }
     let off = 0;
     for (const w of g.weights) {

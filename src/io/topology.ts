@@ -6,9 +6,18 @@ import type { DType } from "../core/tensor.js";
 import { Input, InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
 import { Model } from "../model/model.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import { type Shape, SymbolicTensor } from "../model/symbolic.js";
 import { registerBuiltinLayers } from "./layers.js";
-import { CODE_LAYERS, ConfigReader, entryFor, knownClasses, type Json, type JsonObject, type LayerEntry, type LoadContext } from "./registry.js";
+import {
+  CODE_LAYERS,
+  ConfigReader,
+  entryFor,
+  type Json,
+  type JsonObject,
+  knownClasses,
+  type LayerEntry,
+  type LoadContext,
+} from "./registry.js";
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -90,7 +99,8 @@ export function unwrapTopology(topology: Json, ctx: LoadContext): JsonObject {
     if (isObj(t) && t.model_config !== undefined && t.class_name === undefined) t = t.model_config;
     else break;
   }
-  if (!isObj(t) || typeof t.class_name !== "string") fail(ctx, `expected a model config {class_name, config}, got ${JSON.stringify(t)?.slice(0, 120)}`);
+  if (!isObj(t) || typeof t.class_name !== "string")
+    fail(ctx, `expected a model config {class_name, config}, got ${JSON.stringify(t)?.slice(0, 120)}`);
   return t;
 }
 
@@ -105,20 +115,39 @@ function dtypeOf(v: Json | undefined, ctx: LoadContext, who: string): DType {
 }
 
 function shapeOf(v: Json | undefined, ctx: LoadContext, who: string): Shape {
-  if (!Array.isArray(v) || v.length < 1 || v.length > 8) fail(ctx, `${who}: expected a batch shape list, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.length < 1 || v.length > 8)
+    fail(ctx, `${who}: expected a batch shape list, got ${JSON.stringify(v)}`);
   return v.map((d) => {
     if (d === null) return null;
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > ctx.maxParams) fail(ctx, `${who}: expected dimensions that are null or positive integers up to ${ctx.maxParams}, got ${JSON.stringify(v)}`);
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > ctx.maxParams)
+      fail(
+        ctx,
+        `${who}: expected dimensions that are null or positive integers up to ${ctx.maxParams}, got ${JSON.stringify(v)}`,
+      );
     return d;
   });
 }
 
 function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
-  if (!isObj(entry) || typeof entry.class_name !== "string") fail(ctx, `layer #${i}: expected {class_name, config}, got ${JSON.stringify(entry)?.slice(0, 120)}`);
-  const config = isObj(entry.config) ? entry.config : fail(ctx, `layer #${i} (${entry.class_name}): expected a config object`);
-  const name = typeof entry.name === "string" ? entry.name : typeof config.name === "string" ? config.name : fail(ctx, `layer #${i} (${entry.class_name}): expected a name`);
-  if (!/^[\w.\-/:]{1,200}$/.test(name)) fail(ctx, `layer #${i}: expected a plain layer name, got ${JSON.stringify(name).slice(0, 80)}`);
-  const spec: LayerSpec & { module?: string } = { className: entry.class_name, name, config, inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [] };
+  if (!isObj(entry) || typeof entry.class_name !== "string")
+    fail(ctx, `layer #${i}: expected {class_name, config}, got ${JSON.stringify(entry)?.slice(0, 120)}`);
+  const config = isObj(entry.config)
+    ? entry.config
+    : fail(ctx, `layer #${i} (${entry.class_name}): expected a config object`);
+  const name =
+    typeof entry.name === "string"
+      ? entry.name
+      : typeof config.name === "string"
+        ? config.name
+        : fail(ctx, `layer #${i} (${entry.class_name}): expected a name`);
+  if (!/^[\w.\-/:]{1,200}$/.test(name))
+    fail(ctx, `layer #${i}: expected a plain layer name, got ${JSON.stringify(name).slice(0, 80)}`);
+  const spec: LayerSpec & { module?: string } = {
+    className: entry.class_name,
+    name,
+    config,
+    inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [],
+  };
   if (typeof entry.module === "string") spec.module = entry.module;
   return spec;
 }
@@ -126,13 +155,20 @@ function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
 function entryOrFail(spec: LayerSpec, ctx: LoadContext): LayerEntry {
   const { className, name, config } = spec;
   if (CODE_LAYERS.has(className) || className.includes("Lambda")) {
-    fail(ctx, `layer '${name}' is a ${className}, which holds Python code; refused (wasm-rnn never runs code from a model file)`);
+    fail(
+      ctx,
+      `layer '${name}' is a ${className}, which holds Python code; refused (wasm-rnn never runs code from a model file)`,
+    );
   }
-  if (NESTED_MODELS.has(className)) fail(ctx, `layer '${name}': a nested model (${className}) cannot be built as a layer`);
+  if (NESTED_MODELS.has(className))
+    fail(ctx, `layer '${name}': a nested model (${className}) cannot be built as a layer`);
   const e = entryFor(className);
   const reg = (config as { registered_name?: Json }).registered_name;
   if (!e || (typeof reg === "string" && reg.includes(">"))) {
-    fail(ctx, `layer '${name}' has class '${className}', which wasm-rnn cannot load (custom or not implemented); known classes: ${knownClasses().join(", ")}`);
+    fail(
+      ctx,
+      `layer '${name}' has class '${className}', which wasm-rnn cannot load (custom or not implemented); known classes: ${knownClasses().join(", ")}`,
+    );
   }
   return e;
 }
@@ -142,7 +178,8 @@ function inputLayerFrom(spec: LayerSpec, ctx: LoadContext, relaxBatch: boolean):
   const who = `input '${spec.name}'`;
   let shape: Shape;
   if (c.batch_shape !== undefined && c.batch_shape !== null) shape = shapeOf(c.batch_shape, ctx, who);
-  else if (c.batch_input_shape !== undefined && c.batch_input_shape !== null) shape = shapeOf(c.batch_input_shape, ctx, who);
+  else if (c.batch_input_shape !== undefined && c.batch_input_shape !== null)
+    shape = shapeOf(c.batch_input_shape, ctx, who);
   else if (Array.isArray(c.input_shape)) shape = shapeOf([null, ...c.input_shape], ctx, who);
   else if (Array.isArray(c.shape)) shape = shapeOf([null, ...c.shape], ctx, who);
   else fail(ctx, `${who}: expected batch_shape or batch_input_shape`);
@@ -176,7 +213,13 @@ function isMaskOp(spec: LayerSpec): boolean {
   return MASK_OPS.has(spec.className) && (module === undefined || module.startsWith("keras.src.ops"));
 }
 
-function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string, maskOps: ReadonlySet<string> = new Set()): NodeSpec {
+function parseNode(
+  node: Json,
+  entry: LayerEntry,
+  ctx: LoadContext,
+  who: string,
+  maskOps: ReadonlySet<string> = new Set(),
+): NodeSpec {
   if (isObj(node)) {
     // Keras 3: {args: [...], kwargs: {...}}
     const args = Array.isArray(node.args) ? node.args : [];
@@ -189,13 +232,15 @@ function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string,
       inputs = first.map((t) => refFromHistory(t as JsonObject, ctx, who));
       listInput = true;
     } else fail(ctx, `${who}: expected the first call argument to be a tensor or a list of tensors`);
-    if (args.slice(1).some((a) => JSON.stringify(a).includes("__keras_tensor__"))) fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+    if (args.slice(1).some((a) => JSON.stringify(a).includes("__keras_tensor__")))
+      fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
     let states: Ref[] = [];
     for (const [k, v] of Object.entries(kwargs)) {
       if (k === "initial_state") {
         if (v === null) continue;
         const list = Array.isArray(v) ? v : [v];
-        if (!list.every(isKerasTensor)) fail(ctx, `${who}: expected initial_state to be symbolic tensors (concrete initial states cannot be saved)`);
+        if (!list.every(isKerasTensor))
+          fail(ctx, `${who}: expected initial_state to be symbolic tensors (concrete initial states cannot be saved)`);
         states = list.map((t) => refFromHistory(t as JsonObject, ctx, who));
       } else if (k === "mask" && isKerasTensor(v) && maskOps.has(refFromHistory(v, ctx, who).layer)) {
         // the mask Keras computed from a Masking/Embedding layer: our layers propagate it themselves
@@ -207,7 +252,8 @@ function parseNode(node: Json, entry: LayerEntry, ctx: LoadContext, who: string,
     return { inputs, states, listInput };
   }
   // Keras 1/2, tf.keras, TF.js: a list of [layer, node, index, kwargs]
-  if (!Array.isArray(node) || node.length === 0) fail(ctx, `${who}: expected an inbound node list, got ${JSON.stringify(node)?.slice(0, 120)}`);
+  if (!Array.isArray(node) || node.length === 0)
+    fail(ctx, `${who}: expected an inbound node list, got ${JSON.stringify(node)?.slice(0, 120)}`);
   const refs = node.map((r) => refFromList(r, ctx, who));
   let states: Ref[] = [];
   let inputs = refs;
@@ -232,7 +278,13 @@ const NESTED_ENTRY: LayerEntry = {
   },
 };
 
-function callLayer(entry: LayerEntry, layer: Layer, inputs: SymbolicTensor[], states: SymbolicTensor[], listInput: boolean): SymbolicTensor[] {
+function callLayer(
+  entry: LayerEntry,
+  layer: Layer,
+  inputs: SymbolicTensor[],
+  states: SymbolicTensor[],
+  listInput: boolean,
+): SymbolicTensor[] {
   if (entry.call) return entry.call(layer, inputs, states);
   const l = layer as unknown as { apply(x: unknown, kw?: unknown): SymbolicTensor | SymbolicTensor[] };
   const x = listInput ? inputs : inputs[0];
@@ -244,13 +296,17 @@ function callLayer(entry: LayerEntry, layer: Layer, inputs: SymbolicTensor[], st
 function makeLayer(spec: LayerSpec, entry: LayerEntry, inputs: SymbolicTensor[], ctx: LoadContext): Layer {
   const cfg = new ConfigReader(spec.className, spec.name, spec.config, ctx);
   if (entry.params) {
-    const n = entry.params(cfg, inputs.map((t) => t.shape));
+    const n = entry.params(
+      cfg,
+      inputs.map((t) => t.shape),
+    );
     cfg.addParams(n, `${spec.className} on input ${inputs.map((t) => JSON.stringify(t.shape)).join(", ")}`);
   }
   try {
     return entry.build(cfg, ctx);
   } catch (err) {
-    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file)) throw new WasmRnnError(`${ctx.file}: ${err.message}`);
+    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file))
+      throw new WasmRnnError(`${ctx.file}: ${err.message}`);
     throw err;
   }
 }
@@ -278,14 +334,19 @@ function wrapErr<T>(ctx: LoadContext, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file)) throw new WasmRnnError(`${ctx.file}: ${err.message}`);
+    if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file))
+      throw new WasmRnnError(`${ctx.file}: ${err.message}`);
     throw err;
   }
 }
 
 function buildSequential(top: JsonObject, ctx: LoadContext, depth: number): BuiltModel {
   const cfg = top.config;
-  const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "Sequential: expected a list of layers");
+  const list = Array.isArray(cfg)
+    ? cfg
+    : isObj(cfg) && Array.isArray(cfg.layers)
+      ? cfg.layers
+      : fail(ctx, "Sequential: expected a list of layers");
   const name = isObj(cfg) && typeof cfg.name === "string" ? cfg.name : undefined;
   const specs = list.map((e, i) => layerSpec(e, ctx, i));
   if (specs.length === 0) fail(ctx, "Sequential: expected at least one layer");
@@ -299,19 +360,39 @@ function buildSequential(top: JsonObject, ctx: LoadContext, depth: number): Buil
   } else {
     const first = specs[0]!;
     const c = first.config;
-    const shapeSrc = c.batch_input_shape ?? c.batch_shape ?? (isObj(cfg) ? cfg.build_input_shape : undefined) ??
+    const shapeSrc =
+      c.batch_input_shape ??
+      c.batch_shape ??
+      (isObj(cfg) ? cfg.build_input_shape : undefined) ??
       (isObj(first.config.build_config) ? first.config.build_config.input_shape : undefined);
-    if (shapeSrc === undefined || shapeSrc === null) fail(ctx, `Sequential: the first layer '${first.name}' has no batch_input_shape; cannot know the input shape`);
-    x = wrapErr(ctx, () => inputLayerFrom({ className: "InputLayer", name: `${first.name}_input`, config: { batch_input_shape: shapeSrc, dtype: c.dtype ?? "float32" }, inbound: [] }, ctx, relax));
+    if (shapeSrc === undefined || shapeSrc === null)
+      fail(ctx, `Sequential: the first layer '${first.name}' has no batch_input_shape; cannot know the input shape`);
+    x = wrapErr(ctx, () =>
+      inputLayerFrom(
+        {
+          className: "InputLayer",
+          name: `${first.name}_input`,
+          config: { batch_input_shape: shapeSrc, dtype: c.dtype ?? "float32" },
+          inbound: [],
+        },
+        ctx,
+        relax,
+      ),
+    );
   }
   const input = x;
   configLayers.push({ name: input.sourceLayer.name, className: "InputLayer", layer: input.sourceLayer });
   for (const spec of rest) {
-    if (spec.className === "InputLayer") fail(ctx, `Sequential: unexpected InputLayer '${spec.name}' after the first layer`);
+    if (spec.className === "InputLayer")
+      fail(ctx, `Sequential: unexpected InputLayer '${spec.name}' after the first layer`);
     if (NESTED_MODELS.has(spec.className)) {
       const inner = buildNested(spec, ctx, depth);
       const out = wrapErr(ctx, () => inner.model.apply(x));
-      if (!(out instanceof SymbolicTensor)) fail(ctx, `Sequential: nested model '${spec.name}' returns several tensors; a Sequential layer must return one`);
+      if (!(out instanceof SymbolicTensor))
+        fail(
+          ctx,
+          `Sequential: nested model '${spec.name}' returns several tensors; a Sequential layer must return one`,
+        );
       x = out;
       configLayers.push({ name: spec.name, className: spec.className, layer: null, children: inner.configLayers });
       continue;
@@ -319,7 +400,8 @@ function buildSequential(top: JsonObject, ctx: LoadContext, depth: number): Buil
     const entry = entryOrFail(spec, ctx);
     const layer = makeLayer(spec, entry, [x], ctx);
     const outs = wrapErr(ctx, () => callLayer(entry, layer, [x], [], false));
-    if (outs.length !== 1) fail(ctx, `Sequential: layer '${spec.name}' returns ${outs.length} tensors; a Sequential layer must return one`);
+    if (outs.length !== 1)
+      fail(ctx, `Sequential: layer '${spec.name}' returns ${outs.length} tensors; a Sequential layer must return one`);
     x = outs[0]!;
     configLayers.push({ name: spec.name, className: spec.className, layer });
   }
@@ -329,7 +411,9 @@ function buildSequential(top: JsonObject, ctx: LoadContext, depth: number): Buil
 
 function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): BuiltModel {
   const cfg = isObj(top.config) ? top.config : fail(ctx, "functional model: expected a config object");
-  const list = Array.isArray(cfg.layers) ? cfg.layers : fail(ctx, "functional model: expected config.layers to be a list");
+  const list = Array.isArray(cfg.layers)
+    ? cfg.layers
+    : fail(ctx, "functional model: expected config.layers to be a list");
   const specs = list.map((e, i) => layerSpec(e, ctx, i));
   const names = new Set<string>();
   for (const s of specs) {
@@ -340,7 +424,13 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
   const produced = new Map<string, SymbolicTensor[][]>(); // layer -> node -> outputs
   const layers = new Map<string, Layer>();
   const configLayers: BuiltModel["configLayers"] = [];
-  const pending: { spec: LayerSpec; entry: LayerEntry | null; nested: BuiltModel | null; nodes: NodeSpec[]; next: number }[] = [];
+  const pending: {
+    spec: LayerSpec;
+    entry: LayerEntry | null;
+    nested: BuiltModel | null;
+    nodes: NodeSpec[];
+    next: number;
+  }[] = [];
   const maskOps = new Map(specs.filter(isMaskOp).map((s) => [s.name, s.className]));
   for (const spec of specs) {
     if (maskOps.has(spec.name)) continue;
@@ -352,12 +442,18 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
     }
     const nested = NESTED_MODELS.has(spec.className) ? buildNested(spec, ctx, depth) : null;
     const entry = nested ? null : entryOrFail(spec, ctx);
-    const nodes = spec.inbound.map((n, k) => parseNode(n, entry ?? NESTED_ENTRY, ctx, `layer '${spec.name}' node ${k}`, new Set(maskOps.keys())));
+    const nodes = spec.inbound.map((n, k) =>
+      parseNode(n, entry ?? NESTED_ENTRY, ctx, `layer '${spec.name}' node ${k}`, new Set(maskOps.keys())),
+    );
     produced.set(spec.name, []);
     pending.push({ spec, entry, nested, nodes, next: 0 });
   }
   const resolve = (r: Ref): SymbolicTensor | undefined => {
-    if (maskOps.has(r.layer)) fail(ctx, `'${r.layer}' (${maskOps.get(r.layer)}) is a Keras op used as data; only the mask computations Keras 3 writes for Masking/Embedding are supported`);
+    if (maskOps.has(r.layer))
+      fail(
+        ctx,
+        `'${r.layer}' (${maskOps.get(r.layer)}) is a Keras op used as data; only the mask computations Keras 3 writes for Masking/Embedding are supported`,
+      );
     if (!produced.has(r.layer)) fail(ctx, `a node refers to layer '${r.layer}', which the config does not define`);
     return produced.get(r.layer)![r.node]?.[r.index];
   };
@@ -367,7 +463,8 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
     for (const p of pending) {
       while (p.next < p.nodes.length) {
         const n = p.nodes[p.next]!;
-        const ins = n.inputs.map(resolve), sts = n.states.map(resolve);
+        const ins = n.inputs.map(resolve),
+          sts = n.states.map(resolve);
         if (ins.some((t) => !t) || sts.some((t) => !t)) break;
         let outs: SymbolicTensor[];
         if (p.nested) {
@@ -380,7 +477,9 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
             layer = makeLayer(p.spec, p.entry!, ins as SymbolicTensor[], ctx);
             layers.set(p.spec.name, layer);
           }
-          outs = wrapErr(ctx, () => callLayer(p.entry!, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput));
+          outs = wrapErr(ctx, () =>
+            callLayer(p.entry!, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput),
+          );
         }
         produced.get(p.spec.name)!.push(outs);
         p.next++;
@@ -392,13 +491,18 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
   if (stuck) {
     const n = stuck.nodes[stuck.next]!;
     const missing = [...n.inputs, ...n.states].find((r) => !resolve(r))!;
-    fail(ctx, `layer '${stuck.spec.name}' node ${stuck.next} needs output ${missing.index} of node ${missing.node} of '${missing.layer}', which does not exist (cyclic or malformed graph)`);
+    fail(
+      ctx,
+      `layer '${stuck.spec.name}' node ${stuck.next} needs output ${missing.index} of node ${missing.node} of '${missing.layer}', which does not exist (cyclic or malformed graph)`,
+    );
   }
   const refs = (v: Json | undefined, what: string): { list: SymbolicTensor[]; single: boolean } => {
     if (!Array.isArray(v) || v.length === 0) fail(ctx, `functional model: expected ${what} to be a list`);
     const single = typeof v[0] === "string";
     const rs = (single ? [v] : v).map((r) => refFromList(r, ctx, what));
-    const list = rs.map((r) => resolve(r) ?? fail(ctx, `${what}: layer '${r.layer}' has no output ${r.index} at node ${r.node}`));
+    const list = rs.map(
+      (r) => resolve(r) ?? fail(ctx, `${what}: layer '${r.layer}' has no output ${r.index} at node ${r.node}`),
+    );
     return { list, single: single || list.length === 1 };
   };
   const ins = refs(cfg.input_layers, "input_layers");
@@ -408,13 +512,18 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
     const layer = layers.get(spec.name);
     const nested = nestedByName.get(spec.name);
     if (layer) configLayers.push({ name: spec.name, className: spec.className, layer });
-    else if (nested) configLayers.push({ name: spec.name, className: spec.className, layer: null, children: nested.configLayers });
+    else if (nested)
+      configLayers.push({ name: spec.name, className: spec.className, layer: null, children: nested.configLayers });
   }
-  const model = wrapErr(ctx, () => new Model({
-    inputs: ins.single ? ins.list[0]! : ins.list,
-    outputs: outs.single ? outs.list[0]! : outs.list,
-    ...(typeof cfg.name === "string" ? { name: cfg.name } : {}),
-  }));
+  const model = wrapErr(
+    ctx,
+    () =>
+      new Model({
+        inputs: ins.single ? ins.list[0]! : ins.list,
+        outputs: outs.single ? outs.list[0]! : outs.list,
+        ...(typeof cfg.name === "string" ? { name: cfg.name } : {}),
+      }),
+  );
   return { model, configLayers };
 }
 

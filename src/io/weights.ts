@@ -1,7 +1,7 @@
 // Puts weights read from a file into a built model: per layer, by weight name when the names say
 // which is which (kernel, recurrent_kernel, bias), else in file order (as Keras's own loader does),
 // always checking shapes and counts first and naming the file, layer and weight on a mismatch.
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
@@ -52,10 +52,14 @@ function matchLayer(file: string, layer: Layer, weights: FileWeight[]): Tensor[]
       data = w.read();
     } catch (err) {
       if (err instanceof WasmRnnError) throw err;
-      throw new WasmRnnError(`${file}: could not read weight '${w.name}' of layer '${layer.name}': ${String((err as Error)?.message ?? err)}`);
+      throw new WasmRnnError(
+        `${file}: could not read weight '${w.name}' of layer '${layer.name}': ${String((err as Error)?.message ?? err)}`,
+      );
     }
     if (data.length !== size(spec.shape)) {
-      throw new WasmRnnError(`${file}: weight '${w.name}' of layer '${layer.name}' should hold ${size(spec.shape)} values, the file has ${data.length}`);
+      throw new WasmRnnError(
+        `${file}: weight '${w.name}' of layer '${layer.name}' should hold ${size(spec.shape)} values, the file has ${data.length}`,
+      );
     }
     return new Tensor(data, spec.shape, "float32");
   });
@@ -82,7 +86,9 @@ export function assignWeights(file: string, model: Model, groups: WeightGroup[],
   const used = new Set(pairs.map(([, g]) => g));
   const extra = nonEmpty.filter((g) => !used.has(g));
   if (extra.length) {
-    throw new WasmRnnError(`${file}: weights for layer(s) ${extra.map((g) => `'${g.layerName}'`).join(", ")} match no layer of model '${model.name}'`);
+    throw new WasmRnnError(
+      `${file}: weights for layer(s) ${extra.map((g) => `'${g.layerName}'`).join(", ")} match no layer of model '${model.name}'`,
+    );
   }
   // decode and check everything before changing any layer
   const values = pairs.map(([l, g]) => matchLayer(file, l, g!.weights));
@@ -90,7 +96,9 @@ export function assignWeights(file: string, model: Model, groups: WeightGroup[],
   try {
     pairs.forEach(([l], i) => l.setWeights(values[i]!));
   } catch (err) {
-    pairs.forEach(([l], i) => { if (before[i]!.length) l.setWeights(before[i]!); });
+    pairs.forEach(([l], i) => {
+      if (before[i]!.length) l.setWeights(before[i]!);
+    });
     if (err instanceof WasmRnnError) throw new WasmRnnError(`${file}: ${err.message}`);
     throw err;
   }

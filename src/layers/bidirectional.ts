@@ -6,14 +6,23 @@
 // Shapes: input [B, T, I]; each half [B, T, H] or [B, H]. Outputs: merged [.., 2H] (concat) or
 // [.., H] (sum, mul, ave), or both halves (mergeMode null); then with returnState the forward
 // layer's states followed by the backward layer's, each [B, H].
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import type { Tensor, NestedArray, TensorLike } from "../core/tensor.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import type { NestedArray, Tensor, TensorLike } from "../core/tensor.js";
 import { toTensor } from "../core/tensor.js";
 import { kernels } from "../core/wasm.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { Layer, checkOptions, sizeOf, type Buf, type MaskBufs, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
+import { type Shape, SymbolicTensor } from "../model/symbolic.js";
+import {
+  type Buf,
+  checkOptions,
+  Layer,
+  type MaskBufs,
+  type MaskSource,
+  type ParamBlock,
+  sizeOf,
+  type WeightSpec,
+} from "./layer.js";
 import { LSTM } from "./lstm.js";
-import { RecurrentLayer, align, type RecurrentCallArgs } from "./recurrent.js";
+import { align, type RecurrentCallArgs, RecurrentLayer } from "./recurrent.js";
 
 export type MergeMode = "concat" | "sum" | "mul" | "ave" | null;
 
@@ -36,20 +45,29 @@ export class Bidirectional extends Layer {
 
   constructor(layer: RecurrentLayer, args: BidirectionalArgs = {}) {
     if (!(layer instanceof RecurrentLayer)) {
-      throw new WasmRnnError(`Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`);
+      throw new WasmRnnError(
+        `Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`,
+      );
     }
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Bidirectional: expected an options object { mergeMode, name }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Bidirectional: expected an options object { mergeMode, name }, got ${String(args)}`);
     checkOptions(`Bidirectional '${args.name ?? "bidirectional"}'`, args, ["mergeMode", "name"]);
     const mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE_IDS)) {
-      throw new WasmRnnError(`Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, got ${JSON.stringify(args.mergeMode)}`);
+      throw new WasmRnnError(
+        `Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, got ${JSON.stringify(args.mergeMode)}`,
+      );
     }
     if (layer.goBackwards) {
       // Keras 3 makes the backward copy with go_backwards = True, so both halves would run backwards
-      throw new WasmRnnError(`Bidirectional: expected the wrapped ${layer.who} to have goBackwards false (the backward copy reverses it), got goBackwards true`);
+      throw new WasmRnnError(
+        `Bidirectional: expected the wrapped ${layer.who} to have goBackwards false (the backward copy reverses it), got goBackwards true`,
+      );
     }
     if (layer instanceof LSTM && layer.returnCellSequences) {
-      throw new WasmRnnError(`Bidirectional: expected the wrapped ${layer.who} without returnCellSequences, got returnCellSequences true`);
+      throw new WasmRnnError(
+        `Bidirectional: expected the wrapped ${layer.who} without returnCellSequences, got returnCellSequences true`,
+      );
     }
     super(args.name, "Bidirectional");
     this.mergeMode = mergeMode;
@@ -79,19 +97,30 @@ export class Bidirectional extends Layer {
   apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): SymbolicTensor | SymbolicTensor[];
   apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): Tensor | Tensor[];
   apply(x: SymbolicTensor | Tensor | NestedArray, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
-    if (typeof kwargs !== "object" || kwargs === null) throw new WasmRnnError(`${this.who}: expected call options { initialState, mask }, got ${String(kwargs)}`);
+    if (typeof kwargs !== "object" || kwargs === null)
+      throw new WasmRnnError(`${this.who}: expected call options { initialState, mask }, got ${String(kwargs)}`);
     const states = kwargs.initialState ?? [];
-    if (!Array.isArray(states)) throw new WasmRnnError(`${this.who}: expected initialState to be an array, got ${typeof states}`);
+    if (!Array.isArray(states))
+      throw new WasmRnnError(`${this.who}: expected initialState to be an array, got ${typeof states}`);
     let outs: unknown[];
     if (x instanceof SymbolicTensor) {
       if (!states.every((s) => s instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`);
+        throw new WasmRnnError(
+          `${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`,
+        );
       }
-      if (kwargs.mask !== undefined) throw new WasmRnnError(`${this.who}: expected masks in a graph to come from Masking or Embedding({ maskZero }), got an explicit mask`);
+      if (kwargs.mask !== undefined)
+        throw new WasmRnnError(
+          `${this.who}: expected masks in a graph to come from Masking or Embedding({ maskZero }), got an explicit mask`,
+        );
       outs = this.applySymbolic([x], states as SymbolicTensor[]);
     } else {
       const mask = kwargs.mask === undefined ? undefined : toTensor(kwargs.mask as TensorLike, `${this.who} mask`);
-      outs = this.applyEager([toTensor(x, this.who)], states.map((s) => toTensor(s as TensorLike, `${this.who} initialState`)), mask);
+      outs = this.applyEager(
+        [toTensor(x, this.who)],
+        states.map((s) => toTensor(s as TensorLike, `${this.who} initialState`)),
+        mask,
+      );
     }
     return outs.length === 1 ? outs[0] : outs;
   }
@@ -116,7 +145,8 @@ export class Bidirectional extends Layer {
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     const [y, ...states] = this.forwardLayer.computeOutputShapes(inputs);
     const H = this.forwardLayer.units;
-    const outs: Shape[] = this.mergeMode === null ? [y!, y!] : [[...y!.slice(0, -1), this.mergeMode === "concat" ? 2 * H : H]];
+    const outs: Shape[] =
+      this.mergeMode === null ? [y!, y!] : [[...y!.slice(0, -1), this.mergeMode === "concat" ? 2 * H : H]];
     return [...outs, ...states, ...states];
   }
 
@@ -162,10 +192,13 @@ export class Bidirectional extends Layer {
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
     const x = inputs[0]!;
     const [B, T] = x.shape as [number, number, number];
-    const H = this.forwardLayer.units, S = this.stateCount;
+    const H = this.forwardLayer.units,
+      S = this.stateCount;
     const seq = this.returnSequences;
     const halfShape = seq ? [B, T, H] : [B, H];
-    const yF = scratch, yB = scratch + align(sizeOf(halfShape) * 4), sub = yB + align(sizeOf(halfShape) * 4);
+    const yF = scratch,
+      yB = scratch + align(sizeOf(halfShape) * 4),
+      sub = yB + align(sizeOf(halfShape) * 4);
     const merged = this.mergeMode !== null;
     const first = merged ? 1 : 2;
     const stateOuts = outputs.slice(first, first + 2 * S);
@@ -174,7 +207,7 @@ export class Bidirectional extends Layer {
     const bwdY: Buf = { ptr: !merged && !seq ? outputs[1]!.ptr : yB, shape: halfShape, dtype: "float32" };
     const init = inputs.slice(1);
     // as for a single recurrent layer, Keras applies a carried mask only without initial states
-    const mask = init.length && !masks.explicit ? 0 : masks.inputs[0] ?? 0;
+    const mask = init.length && !masks.explicit ? 0 : (masks.inputs[0] ?? 0);
     const subMasks: MaskBufs = { inputs: [mask], outputs: [], explicit: masks.explicit };
     this.forwardLayer.forward([x, ...init.slice(0, S)], [fwdY, ...stateOuts.slice(0, S)], sub, subMasks);
     this.backwardLayer.forward([x, ...init.slice(S)], [bwdY, ...stateOuts.slice(S)], sub, subMasks);
@@ -207,7 +240,9 @@ export class Bidirectional extends Layer {
   setStates(values: readonly (Tensor | TensorLike)[]): void {
     const S = this.stateCount;
     if (!Array.isArray(values) || values.length !== 2 * S) {
-      throw new WasmRnnError(`${this.who}: expected ${2 * S} state tensors (forward, then backward), got ${Array.isArray(values) ? values.length : typeof values}`);
+      throw new WasmRnnError(
+        `${this.who}: expected ${2 * S} state tensors (forward, then backward), got ${Array.isArray(values) ? values.length : typeof values}`,
+      );
     }
     const f = this.forwardLayer.checkStates(values.slice(0, S));
     const b = this.backwardLayer.checkStates(values.slice(S));

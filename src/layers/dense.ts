@@ -1,13 +1,26 @@
 // Dense: y = act(x . kernel + bias) over the last axis. Kernel [I, U] is packed once into 16-column
 // panels; forward is one GEMM into a padded scratch plus one activation pass (softmax included).
-import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import type { Tensor, NestedArray } from "../core/tensor.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import type { Shape, SymbolicTensor } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkOptions, checkPositiveInt, takeBlocks, sizeOf, withBlocks, withStaging, type Buf, type MaskSource, type ParamBlock, type WeightSpec } from "./layer.js";
+import {
+  type Buf,
+  checkBool,
+  checkOptions,
+  checkPositiveInt,
+  Layer,
+  type MaskSource,
+  type ParamBlock,
+  sizeOf,
+  takeBlocks,
+  type WeightSpec,
+  withBlocks,
+  withStaging,
+} from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -36,13 +49,17 @@ export class Dense extends Layer {
   private biasPtr = 0;
 
   constructor(args: DenseArgs) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Dense: expected an options object with units, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Dense: expected an options object with units, got ${String(args)}`);
     checkOptions(`Dense '${args.name ?? "dense"}'`, args, OPTIONS);
     super(args.name, "Dense");
     this.units = checkPositiveInt(this.who, "units", args.units);
     this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
-    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
+    this.kernelInitializer = new Initializer(
+      args.kernelInitializer ?? "glorot_uniform",
+      `${this.who} kernelInitializer`,
+    );
     this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
   }
 
@@ -60,10 +77,14 @@ export class Dense extends Layer {
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = this.checkOneInput(inputs, states, 2);
     if (x[x.length - 1] === null) {
-      throw new WasmRnnError(`${this.who}: expected input of rank >= 2 with a known last dimension, got shape ${fmtShape(x)}`);
+      throw new WasmRnnError(
+        `${this.who}: expected input of rank >= 2 with a known last dimension, got shape ${fmtShape(x)}`,
+      );
     }
     if (this.built && x[x.length - 1] !== this.inputDim) {
-      throw new WasmRnnError(`${this.who}: expected input with last dimension ${this.inputDim}, got shape ${fmtShape(x)}`);
+      throw new WasmRnnError(
+        `${this.who}: expected input with last dimension ${this.inputDim}, got shape ${fmtShape(x)}`,
+      );
     }
   }
 
@@ -94,7 +115,9 @@ export class Dense extends Layer {
   /** Fresh [kernel, bias] blocks holding `values` (kernel in 16-column panels, bias padded). */
   private pack(values: readonly Float32Array[]): number[] {
     const k = core(this.who);
-    const I = this.inputDim, U = this.units, Up = this.paddedUnits;
+    const I = this.inputDim,
+      U = this.units,
+      Up = this.paddedUnits;
     const fresh: number[] = [];
     try {
       fresh.push(arena.alloc(Up * I * 4), arena.alloc(Up * 4));
@@ -118,7 +141,8 @@ export class Dense extends Layer {
 
   private unpack(kernelPtr: number, biasPtr: number): Float32Array[] {
     const k = core(this.who);
-    const I = this.inputDim, U = this.units;
+    const I = this.inputDim,
+      U = this.units;
     return withStaging([I * U * 4], ([kS]) => {
       k.unpack_panel16(kernelPtr, I, U, I, kS!);
       const f32 = heapF32();
@@ -129,7 +153,10 @@ export class Dense extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    return takeBlocks(this.pack(values), this.paramBlocks().map((b) => b.length));
+    return takeBlocks(
+      this.pack(values),
+      this.paramBlocks().map((b) => b.length),
+    );
   }
 
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
@@ -149,7 +176,8 @@ export class Dense extends Layer {
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
     const k = kernels();
     const x = inputs[0]!;
-    const I = this.inputDim, Up = this.paddedUnits;
+    const I = this.inputDim,
+      Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;
     k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, scratch, Up);
     k.activate_rows(scratch, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);

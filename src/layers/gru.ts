@@ -4,16 +4,22 @@
 //
 // Shapes: input [B, T, I]; kernel [I, 3H], recurrentKernel [H, 3H]; outputs [B, T, H] or [B, H],
 // then h [B, H] (returnState). Packed layouts are described in assembly/gru.ts.
-import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
-import type { Tensor, NestedArray } from "../core/tensor.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { type Buf, checkBool, checkOptions, type WeightSpec, withStaging } from "./layer.js";
 import {
-  CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, columns,
-  type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
+  align,
+  CELL_ACTIVATIONS,
+  columns,
+  RECURRENT_OPTIONS,
+  type RecurrentArgs,
+  type RecurrentCallArgs,
+  RecurrentLayer,
+  type RecurrentOutput,
 } from "./recurrent.js";
 
 export interface GRUArgs<S extends boolean = boolean> extends RecurrentArgs<S> {
@@ -37,14 +43,19 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
    */
 
   constructor(args: GRUArgs<S>) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`GRU: expected an options object with units, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`GRU: expected an options object with units, got ${String(args)}`);
     checkOptions(`GRU '${args.name ?? "gru"}'`, args, OPTIONS);
     super(args, "GRU");
-    this.recurrentActivation = resolveActivation(args.recurrentActivation, "sigmoid", this.who, "recurrentActivation", CELL_ACTIVATIONS);
+    this.recurrentActivation = resolveActivation(
+      args.recurrentActivation,
+      "sigmoid",
+      this.who,
+      "recurrentActivation",
+      CELL_ACTIVATIONS,
+    );
     this.resetAfter = checkBool(this.who, "resetAfter", args.resetAfter, true);
   }
-
-
 
   apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): RecurrentOutput<S, SymbolicTensor>;
   apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): RecurrentOutput<S, Tensor>;
@@ -53,7 +64,8 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
   }
 
   weightSpecs(): WeightSpec[] {
-    const H = this.units, I = this.inputDim;
+    const H = this.units,
+      I = this.inputDim;
     const specs: WeightSpec[] = [
       { name: "kernel", shape: [I, 3 * H] },
       { name: "recurrent_kernel", shape: [H, 3 * H] },
@@ -74,33 +86,49 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
 
   protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
-    const H = this.units, Hp = this.stateStride, I = this.inputDim;
-    const kernel = values[0]!, recurrent = values[1]!;
+    const H = this.units,
+      Hp = this.stateStride,
+      I = this.inputDim;
+    const kernel = values[0]!,
+      recurrent = values[1]!;
     const bias = this.useBias ? values[2]! : new Float32Array((this.resetAfter ? 2 : 1) * 3 * H);
     // (source, rows, gates, padded rows) per packed block; gates 0 = plain 16-wide panels (the
     // reset-before candidate's one-gate part: assembly/gru.ts)
     const blocks: [Float32Array, number, number, number][] = this.resetAfter
-      ? [[kernel, I, 3, I], [recurrent, H, 3, Hp], [bias.subarray(0, 3 * H), 1, 3, 1], [bias.subarray(3 * H), 1, 3, 1]]
+      ? [
+          [kernel, I, 3, I],
+          [recurrent, H, 3, Hp],
+          [bias.subarray(0, 3 * H), 1, 3, 1],
+          [bias.subarray(3 * H), 1, 3, 1],
+        ]
       : [
-        [columns(kernel, I, 3 * H, 0, 2 * H), I, 2, I], [columns(kernel, I, 3 * H, 2 * H, H), I, 0, I],
-        [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp], [columns(recurrent, H, 3 * H, 2 * H, H), H, 0, Hp],
-        [bias.subarray(0, 2 * H), 1, 2, 1], [bias.subarray(2 * H), 1, 0, 1],
-      ];
+          [columns(kernel, I, 3 * H, 0, 2 * H), I, 2, I],
+          [columns(kernel, I, 3 * H, 2 * H, H), I, 0, I],
+          [columns(recurrent, H, 3 * H, 0, 2 * H), H, 2, Hp],
+          [columns(recurrent, H, 3 * H, 2 * H, H), H, 0, Hp],
+          [bias.subarray(0, 2 * H), 1, 2, 1],
+          [bias.subarray(2 * H), 1, 0, 1],
+        ];
     const fresh = this.allocBlocks();
-    withStaging(blocks.map(([src]) => src.length * 4), (staged) => {
-      const f32 = heapF32();
-      blocks.forEach(([src, K, G, Kp], i) => {
-        f32.set(src, staged[i]! >> 2);
-        if (G) k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
-        else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
-      });
-    });
+    withStaging(
+      blocks.map(([src]) => src.length * 4),
+      (staged) => {
+        const f32 = heapF32();
+        blocks.forEach(([src, K, G, Kp], i) => {
+          f32.set(src, staged[i]! >> 2);
+          if (G) k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
+          else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
+        });
+      },
+    );
     return fresh;
   }
 
   protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
-    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const H = this.units,
+      Hp = this.stateStride,
+      I = this.inputDim;
     // G = 0: a plain 16-wide panel block (see writeWeights)
     const unpack = (ptr: number, K: number, G: number, Kp: number): Float32Array =>
       withStaging([K * Math.max(G, 1) * H * 4], ([s]) => {
@@ -136,41 +164,151 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const Hp = this.stateStride;
     if (this.resetAfter) return align(B * T * 3 * Hp * 4) + align(B * 3 * Hp * 4);
     const Hq = (this.units + 15) & ~15;
-    return align(B * T * 2 * Hp * 4) + align(B * T * Hq * 4) + align(B * 2 * Hp * 4) + align(B * Hp * 4) + align(B * Hq * 4);
+    return (
+      align(B * T * 2 * Hp * 4) + align(B * T * Hq * 4) + align(B * 2 * Hp * 4) + align(B * Hp * 4) + align(B * Hq * 4)
+    );
   }
 
-  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
-    _extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
+  protected runCell(
+    B: number,
+    T: number,
+    x: number,
+    states: readonly number[],
+    y: number,
+    _extra: readonly Buf[],
+    mask: number,
+    zeroOutput: boolean,
+    last: number,
+    scratch: number,
+  ): void {
     const k = kernels();
-    const Hp = this.stateStride, I = this.inputDim, H = this.units;
-    const act = ACTIVATION_IDS[this.activation], recAct = ACTIVATION_IDS[this.recurrentActivation];
-    const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const Hp = this.stateStride,
+      I = this.inputDim,
+      H = this.units;
+    const act = ACTIVATION_IDS[this.activation],
+      recAct = ACTIVATION_IDS[this.recurrentActivation];
+    const back = this.goBackwards ? 1 : 0,
+      zero = zeroOutput ? 1 : 0;
     const p = this.ptrs;
     const pool = workerPool();
     const split = pool && worthSplitting(B, T * 3 * H * (I + H));
     // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
     const row = (ptr: number, bytesPerRow: number, b0: number) => (ptr ? ptr + b0 * bytesPerRow : 0);
     // training: [B, T, 5 * Hp] (assembly/gru.ts), 0 = none
-    const trace = this.trace, traceRow = T * 5 * Hp * 4;
+    const trace = this.trace,
+      traceRow = T * 5 * Hp * 4;
     if (this.resetAfter) {
-      const xw = scratch, hu = xw + align(B * T * 3 * Hp * 4);
-      const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
-        act, recAct, back, row(states[0]!, Hp * 4, b0), row(xw, T * 3 * Hp * 4, b0), row(hu, 3 * Hp * 4, b0),
-        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0), row(trace, traceRow, b0)];
+      const xw = scratch,
+        hu = xw + align(B * T * 3 * Hp * 4);
+      const args = (b0: number, b1: number) => [
+        b1 - b0,
+        T,
+        I,
+        H,
+        row(x, T * I * 4, b0),
+        p[0]!,
+        p[1]!,
+        p[2]!,
+        p[3]!,
+        act,
+        recAct,
+        back,
+        row(states[0]!, Hp * 4, b0),
+        row(xw, T * 3 * Hp * 4, b0),
+        row(hu, 3 * Hp * 4, b0),
+        row(y, T * H * 4, b0),
+        row(mask, T, b0),
+        zero,
+        row(last, Hp * 4, b0),
+        row(trace, traceRow, b0),
+      ];
       if (split) splitRows(pool, "gru_reset_after_forward", B, args);
-      else k.gru_reset_after_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, act, recAct, back,
-        states[0]!, xw, hu, y, mask, zero, last, trace);
+      else
+        k.gru_reset_after_forward(
+          B,
+          T,
+          I,
+          H,
+          x,
+          p[0]!,
+          p[1]!,
+          p[2]!,
+          p[3]!,
+          act,
+          recAct,
+          back,
+          states[0]!,
+          xw,
+          hu,
+          y,
+          mask,
+          zero,
+          last,
+          trace,
+        );
     } else {
       const Hq = (H + 15) & ~15;
-      const xzr = scratch, xh = xzr + align(B * T * 2 * Hp * 4), zr = xh + align(B * T * Hq * 4);
-      const rh = zr + align(B * 2 * Hp * 4), hh = rh + align(B * Hp * 4);
-      const args = (b0: number, b1: number) => [b1 - b0, T, I, H, row(x, T * I * 4, b0), p[0]!, p[1]!, p[2]!, p[3]!,
-        p[4]!, p[5]!, act, recAct, back, row(states[0]!, Hp * 4, b0), row(xzr, T * 2 * Hp * 4, b0),
-        row(xh, T * Hq * 4, b0), row(zr, 2 * Hp * 4, b0), row(rh, Hp * 4, b0), row(hh, Hq * 4, b0),
-        row(y, T * H * 4, b0), row(mask, T, b0), zero, row(last, Hp * 4, b0), row(trace, traceRow, b0)];
+      const xzr = scratch,
+        xh = xzr + align(B * T * 2 * Hp * 4),
+        zr = xh + align(B * T * Hq * 4);
+      const rh = zr + align(B * 2 * Hp * 4),
+        hh = rh + align(B * Hp * 4);
+      const args = (b0: number, b1: number) => [
+        b1 - b0,
+        T,
+        I,
+        H,
+        row(x, T * I * 4, b0),
+        p[0]!,
+        p[1]!,
+        p[2]!,
+        p[3]!,
+        p[4]!,
+        p[5]!,
+        act,
+        recAct,
+        back,
+        row(states[0]!, Hp * 4, b0),
+        row(xzr, T * 2 * Hp * 4, b0),
+        row(xh, T * Hq * 4, b0),
+        row(zr, 2 * Hp * 4, b0),
+        row(rh, Hp * 4, b0),
+        row(hh, Hq * 4, b0),
+        row(y, T * H * 4, b0),
+        row(mask, T, b0),
+        zero,
+        row(last, Hp * 4, b0),
+        row(trace, traceRow, b0),
+      ];
       if (split) splitRows(pool, "gru_reset_before_forward", B, args);
-      else k.gru_reset_before_forward(B, T, I, H, x, p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, act, recAct, back,
-        states[0]!, xzr, xh, zr, rh, hh, y, mask, zero, last, trace);
+      else
+        k.gru_reset_before_forward(
+          B,
+          T,
+          I,
+          H,
+          x,
+          p[0]!,
+          p[1]!,
+          p[2]!,
+          p[3]!,
+          p[4]!,
+          p[5]!,
+          act,
+          recAct,
+          back,
+          states[0]!,
+          xzr,
+          xh,
+          zr,
+          rh,
+          hh,
+          y,
+          mask,
+          zero,
+          last,
+          trace,
+        );
     }
   }
 
@@ -181,7 +319,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
    * (src/train/backward-gru.ts).
    */
   protected blockLengths(): number[] {
-    const Hp = this.stateStride, I = this.inputDim, Hq = (this.units + 15) & ~15;
+    const Hp = this.stateStride,
+      I = this.inputDim,
+      Hq = (this.units + 15) & ~15;
     return this.resetAfter
       ? [3 * Hp * I, 3 * Hp * Hp, 3 * Hp, 3 * Hp]
       : [2 * Hp * I, Hq * I, 2 * Hp * Hp, Hq * Hp, 2 * Hp, Hq];

@@ -1,7 +1,7 @@
 // Weight initializers with Keras names and semantics (keras/src/initializers). Only freshly built
 // layers use them; random streams never match Keras, but the distributions do.
 import { WasmRnnError } from "../core/errors.js";
-import { Rng, nextSeed } from "../core/random.js";
+import { nextSeed, Rng } from "../core/random.js";
 
 export interface InitializerConfig {
   /** Keras class name or function name: "GlorotUniform", "glorot_uniform", "glorotUniform", ... */
@@ -43,7 +43,11 @@ function truncated(rng: Rng, mean: number, stddev: number): number {
   }
 }
 
-function varianceScaling(scale: number, mode: "fan_in" | "fan_out" | "fan_avg", distribution: "uniform" | "truncated_normal"): Fill {
+function varianceScaling(
+  scale: number,
+  mode: "fan_in" | "fan_out" | "fan_avg",
+  distribution: "uniform" | "truncated_normal",
+): Fill {
   return (shape, rng) => {
     const [fanIn, fanOut] = fans(shape);
     const n = mode === "fan_in" ? fanIn : mode === "fan_out" ? fanOut : (fanIn + fanOut) / 2;
@@ -96,12 +100,19 @@ function orthogonal(gain: number): Fill {
 
 const CANONICAL: Record<string, string> = {};
 for (const [name, keras] of [
-  ["zeros", "Zeros"], ["ones", "Ones"], ["constant", "Constant"],
-  ["glorot_uniform", "GlorotUniform"], ["glorot_normal", "GlorotNormal"],
-  ["he_uniform", "HeUniform"], ["he_normal", "HeNormal"],
-  ["lecun_uniform", "LecunUniform"], ["lecun_normal", "LecunNormal"],
-  ["random_uniform", "RandomUniform"], ["random_normal", "RandomNormal"],
-  ["truncated_normal", "TruncatedNormal"], ["orthogonal", "Orthogonal"],
+  ["zeros", "Zeros"],
+  ["ones", "Ones"],
+  ["constant", "Constant"],
+  ["glorot_uniform", "GlorotUniform"],
+  ["glorot_normal", "GlorotNormal"],
+  ["he_uniform", "HeUniform"],
+  ["he_normal", "HeNormal"],
+  ["lecun_uniform", "LecunUniform"],
+  ["lecun_normal", "LecunNormal"],
+  ["random_uniform", "RandomUniform"],
+  ["random_normal", "RandomNormal"],
+  ["truncated_normal", "TruncatedNormal"],
+  ["orthogonal", "Orthogonal"],
 ] as const) {
   CANONICAL[name] = name;
   CANONICAL[keras] = name;
@@ -118,7 +129,9 @@ export class Initializer {
     const name = CANONICAL[config.className];
     if (!name) {
       throw new WasmRnnError(
-        `${who}: expected an initializer among ${Object.keys(CANONICAL).filter((k) => k.includes("_") || k === "zeros" || k === "ones" || k === "constant" || k === "orthogonal").join(", ")}, got ${JSON.stringify(config.className)}`,
+        `${who}: expected an initializer among ${Object.keys(CANONICAL)
+          .filter((k) => k.includes("_") || k === "zeros" || k === "ones" || k === "constant" || k === "orthogonal")
+          .join(", ")}, got ${JSON.stringify(config.className)}`,
       );
     }
     this.name = name;
@@ -131,20 +144,34 @@ export class Initializer {
     const rng = new Rng(this.seed);
     const c = this.config;
     switch (this.name) {
-      case "zeros": return new Float32Array(size(shape));
-      case "ones": return new Float32Array(size(shape)).fill(1);
-      case "constant": return new Float32Array(size(shape)).fill(c.value ?? 0);
-      case "glorot_uniform": return varianceScaling(1, "fan_avg", "uniform")(shape, rng);
-      case "glorot_normal": return varianceScaling(1, "fan_avg", "truncated_normal")(shape, rng);
-      case "he_uniform": return varianceScaling(2, "fan_in", "uniform")(shape, rng);
-      case "he_normal": return varianceScaling(2, "fan_in", "truncated_normal")(shape, rng);
-      case "lecun_uniform": return varianceScaling(1, "fan_in", "uniform")(shape, rng);
-      case "lecun_normal": return varianceScaling(1, "fan_in", "truncated_normal")(shape, rng);
-      case "random_uniform": return filled(shape, () => rng.uniform(c.minval ?? -0.05, c.maxval ?? 0.05));
-      case "random_normal": return filled(shape, () => (c.mean ?? 0) + (c.stddev ?? 0.05) * rng.normal());
-      case "truncated_normal": return filled(shape, () => truncated(rng, c.mean ?? 0, c.stddev ?? 0.05));
-      case "orthogonal": return orthogonal(c.gain ?? 1)(shape, rng);
-      default: throw new WasmRnnError(`initializer ${this.name}: not implemented`);
+      case "zeros":
+        return new Float32Array(size(shape));
+      case "ones":
+        return new Float32Array(size(shape)).fill(1);
+      case "constant":
+        return new Float32Array(size(shape)).fill(c.value ?? 0);
+      case "glorot_uniform":
+        return varianceScaling(1, "fan_avg", "uniform")(shape, rng);
+      case "glorot_normal":
+        return varianceScaling(1, "fan_avg", "truncated_normal")(shape, rng);
+      case "he_uniform":
+        return varianceScaling(2, "fan_in", "uniform")(shape, rng);
+      case "he_normal":
+        return varianceScaling(2, "fan_in", "truncated_normal")(shape, rng);
+      case "lecun_uniform":
+        return varianceScaling(1, "fan_in", "uniform")(shape, rng);
+      case "lecun_normal":
+        return varianceScaling(1, "fan_in", "truncated_normal")(shape, rng);
+      case "random_uniform":
+        return filled(shape, () => rng.uniform(c.minval ?? -0.05, c.maxval ?? 0.05));
+      case "random_normal":
+        return filled(shape, () => (c.mean ?? 0) + (c.stddev ?? 0.05) * rng.normal());
+      case "truncated_normal":
+        return filled(shape, () => truncated(rng, c.mean ?? 0, c.stddev ?? 0.05));
+      case "orthogonal":
+        return orthogonal(c.gain ?? 1)(shape, rng);
+      default:
+        throw new WasmRnnError(`initializer ${this.name}: not implemented`);
     }
   }
 }

@@ -1,8 +1,8 @@
 // Input: the model's entry points. `Input({ shape })` leaves the batch dimension free, as Keras.
-import { WasmRnnError, fmtShape } from "../core/errors.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
-import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
-import { WeightlessLayer, checkOptions, type Buf } from "./layer.js";
+import { Node, type Shape, SymbolicTensor } from "../model/symbolic.js";
+import { type Buf, checkOptions, WeightlessLayer } from "./layer.js";
 
 export interface InputArgs {
   /** Shape without the batch dimension; `null` marks a free dimension (e.g. steps). */
@@ -23,11 +23,18 @@ export class InputLayer extends WeightlessLayer {
     super(args.name, "InputLayer");
     const who = `Input '${this.name}'`;
     if ((args.shape === undefined) === (args.batchShape === undefined)) {
-      throw new WasmRnnError(`${who}: expected exactly one of shape or batchShape, got ${args.shape === undefined ? "neither" : "both"}`);
+      throw new WasmRnnError(
+        `${who}: expected exactly one of shape or batchShape, got ${args.shape === undefined ? "neither" : "both"}`,
+      );
     }
     const shape = args.batchShape ? [...args.batchShape] : [null, ...args.shape!];
-    if (!Array.isArray(args.batchShape ?? args.shape) || shape.some((d) => d !== null && (!Number.isInteger(d) || d < 1))) {
-      throw new WasmRnnError(`${who}: expected a shape of positive integers or null, got ${JSON.stringify(args.batchShape ?? args.shape)}`);
+    if (
+      !Array.isArray(args.batchShape ?? args.shape) ||
+      shape.some((d) => d !== null && (!Number.isInteger(d) || d < 1))
+    ) {
+      throw new WasmRnnError(
+        `${who}: expected a shape of positive integers or null, got ${JSON.stringify(args.batchShape ?? args.shape)}`,
+      );
     }
     this.batchShape = shape;
     this.dtype = args.dtype ?? "float32";

@@ -1,10 +1,10 @@
 // The base of every layer: naming, the symbolic `apply`, eager calls on concrete tensors, and the
 // weight API. Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
-import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
-import { Tensor, tensor, toTensor, type DType, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
+import { type DType, type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
-import { Node, SymbolicTensor, type Shape } from "../model/symbolic.js";
+import { Node, type Shape, SymbolicTensor } from "../model/symbolic.js";
 
 /** A tensor living in wasm memory: byte offset and concrete shape. */
 export interface Buf {
@@ -64,7 +64,10 @@ export function clearSession(): void {
 }
 
 export function toSnakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -80,7 +83,8 @@ export function checkOptions(who: string, args: object, known: readonly string[]
 
 export function checkBool(who: string, option: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
-  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean")
+    throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -92,15 +96,27 @@ export function checkPositiveInt(who: string, option: string, v: unknown): numbe
 }
 
 /** A finite number in [lo, hi] (bounds open where `open` says). */
-export function checkNumber(who: string, option: string, v: unknown, fallback: number, lo: number, hi: number,
-  open: { lo?: boolean; hi?: boolean } = {}): number {
+export function checkNumber(
+  who: string,
+  option: string,
+  v: unknown,
+  fallback: number,
+  lo: number,
+  hi: number,
+  open: { lo?: boolean; hi?: boolean } = {},
+): number {
   if (v === undefined) return fallback;
-  const ok = typeof v === "number" && Number.isFinite(v) &&
-    (open.lo ? v > lo : v >= lo) && (open.hi ? v < hi : v <= hi);
+  const ok =
+    typeof v === "number" && Number.isFinite(v) && (open.lo ? v > lo : v >= lo) && (open.hi ? v < hi : v <= hi);
   if (!ok) {
-    const range = lo === -Infinity && hi === Infinity ? "a finite number"
-      : hi === Infinity ? (open.lo ? `a finite number above ${lo}` : `a finite number >= ${lo}`)
-      : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
+    const range =
+      lo === -Infinity && hi === Infinity
+        ? "a finite number"
+        : hi === Infinity
+          ? open.lo
+            ? `a finite number above ${lo}`
+            : `a finite number >= ${lo}`
+          : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
     throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
   }
   return v as number;
@@ -179,7 +195,8 @@ export abstract class Layer {
   ensureBuilt(inputShape: Shape): void {
     if (this.builtShape) {
       const want = this.builtShape;
-      const ok = want.length === inputShape.length &&
+      const ok =
+        want.length === inputShape.length &&
         want.every((d, i) => i === 0 || d === null || inputShape[i] === null || d === inputShape[i]);
       if (!ok) {
         throw new WasmRnnError(
@@ -205,7 +222,8 @@ export abstract class Layer {
       throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
     }
     const x = inputs[0]!;
-    if (x.length < minRank) throw new WasmRnnError(`${this.who}: expected input of rank >= ${minRank}, got shape ${fmtShape(x)}`);
+    if (x.length < minRank)
+      throw new WasmRnnError(`${this.who}: expected input of rank >= ${minRank}, got shape ${fmtShape(x)}`);
     return x;
   }
 
@@ -226,7 +244,10 @@ export abstract class Layer {
     const outShapes = this.computeOutputShapes(inShapes, stShapes);
     const node = new Node(this, inputs, states);
     const k = this.inboundNodes.length;
-    const maskSources = this.outputMasks(inputs.map((t) => t.masked), outShapes.length);
+    const maskSources = this.outputMasks(
+      inputs.map((t) => t.masked),
+      outShapes.length,
+    );
     outShapes.forEach((shape, i) => {
       const src = maskSources[i] ?? null;
       const masked = src === "computed" || (src !== null && inputs[src.input]!.masked);
@@ -249,11 +270,14 @@ export abstract class Layer {
     if (mask) {
       const want = inShapes[0]!.slice(0, -1);
       if (mask.shape.length !== want.length || mask.shape.some((d, i) => d !== want[i])) {
-        throw new WasmRnnError(`${this.who}: expected a mask of shape ${fmtShape(want)} (the input's shape without its last axis), got ${fmtShape(mask.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected a mask of shape ${fmtShape(want)} (the input's shape without its last axis), got ${fmtShape(mask.shape)}`,
+        );
       }
       for (let i = 0; i < mask.size; i++) {
         const v = mask.data[i]!;
-        if (v !== 0 && v !== 1) throw new WasmRnnError(`${this.who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
+        if (v !== 0 && v !== 1)
+          throw new WasmRnnError(`${this.who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
       }
     }
     this.ensureBuilt(this.eagerBuildShape(inShapes[0]!));
@@ -278,7 +302,10 @@ export abstract class Layer {
         inMasks[0] = arena.alloc(mask.size);
         ptrs.push(inMasks[0]);
       }
-      const outMasks = this.outputMasks(inMasks.map((m) => m !== 0), outShapes.length).map((src, i) => {
+      const outMasks = this.outputMasks(
+        inMasks.map((m) => m !== 0),
+        outShapes.length,
+      ).map((src, i) => {
         if (src === null) return 0;
         if (src !== "computed") return inMasks[src.input]!;
         const p = arena.alloc(maskBytes(outShapes[i]!));
@@ -307,7 +334,9 @@ export abstract class Layer {
 
   protected checkBatch(batches: number[]): void {
     if (batches.some((b) => b !== batches[0])) {
-      throw new WasmRnnError(`${this.who}: expected every input and state to have the same batch size, got ${batches.join(", ")}`);
+      throw new WasmRnnError(
+        `${this.who}: expected every input and state to have the same batch size, got ${batches.join(", ")}`,
+      );
     }
   }
 
@@ -326,7 +355,9 @@ export abstract class Layer {
    */
   setWeights(weights: readonly (Tensor | TensorLike)[]): void {
     if (!this.built) {
-      throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first), got setWeights on an unbuilt layer`);
+      throw new WasmRnnError(
+        `${this.who}: expected the layer to be built (apply it to an input first), got setWeights on an unbuilt layer`,
+      );
     }
     const specs = this.weightSpecs();
     if (!Array.isArray(weights) || weights.length !== specs.length) {
@@ -340,12 +371,16 @@ export abstract class Layer {
       const t = w instanceof Tensor ? w : tensor(w as never, w instanceof Float32Array ? spec.shape : undefined);
       const same = t.shape.length === spec.shape.length && t.shape.every((d, j) => d === spec.shape[j]);
       if (!same) {
-        throw new WasmRnnError(`${this.who}: expected ${spec.name} of shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected ${spec.name} of shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`,
+        );
       }
       const data = t.data;
       for (let j = 0; j < data.length; j++) {
         if (!Number.isFinite(data[j])) {
-          throw new WasmRnnError(`${this.who}: expected finite values in ${spec.name}, got ${data[j]} at flat index ${j}`);
+          throw new WasmRnnError(
+            `${this.who}: expected finite values in ${spec.name}, got ${data[j]} at flat index ${j}`,
+          );
         }
       }
       return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -399,8 +434,12 @@ export abstract class WeightlessLayer extends Layer {
   protected applyMany(xs: readonly (SymbolicTensor | Tensor | NestedArray)[]): SymbolicTensor | Tensor {
     if (!Array.isArray(xs)) throw new WasmRnnError(`${this.who}: expected an array of inputs, got ${typeof xs}`);
     if (xs.every((x) => x instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[], [])[0]!;
-    if (xs.some((x) => x instanceof SymbolicTensor)) throw new WasmRnnError(`${this.who}: expected all inputs symbolic or all concrete, got a mix`);
-    return this.applyEager(xs.map((x) => toTensor(x as Tensor, this.who)), [])[0]!;
+    if (xs.some((x) => x instanceof SymbolicTensor))
+      throw new WasmRnnError(`${this.who}: expected all inputs symbolic or all concrete, got a mix`);
+    return this.applyEager(
+      xs.map((x) => toTensor(x as Tensor, this.who)),
+      [],
+    )[0]!;
   }
 }
 
@@ -426,11 +465,14 @@ export function readBuf(b: Buf): Tensor {
 
 /** Copies `blocks` into fresh wasm buffers for `fn` (freed after it), e.g. to unpack them. */
 export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number[]) => T): T {
-  return withStaging(blocks.map((b) => Math.max(b.length, 1) * 4), (ptrs) => {
-    const f32 = heapF32();
-    blocks.forEach((b, i) => f32.set(b, ptrs[i]! >> 2));
-    return fn(ptrs);
-  });
+  return withStaging(
+    blocks.map((b) => Math.max(b.length, 1) * 4),
+    (ptrs) => {
+      const f32 = heapF32();
+      blocks.forEach((b, i) => f32.set(b, ptrs[i]! >> 2));
+      return fn(ptrs);
+    },
+  );
 }
 
 /**

@@ -4,19 +4,24 @@
 // Shapes: input [B, T, I]; kernel [I, 4H], recurrentKernel [H, 4H], bias [4H] (Keras order,
 // gates i, f, c, o); outputs [B, T, H] (returnSequences) or [B, H], then h [B, H], c [B, H]
 // (returnState), then the cell sequence [B, T, H] (returnCellSequences, beyond Keras).
-import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
-import type { Tensor, NestedArray } from "../core/tensor.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { checkBool, checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { type Buf, checkBool, checkOptions, type WeightSpec, withStaging } from "./layer.js";
 import {
-  CELL_ACTIVATIONS, RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs,
+  align,
+  CELL_ACTIVATIONS,
+  RECURRENT_OPTIONS,
+  type RecurrentArgs,
+  type RecurrentCallArgs,
+  RecurrentLayer,
 } from "./recurrent.js";
 
-export { copyRows } from "./recurrent.js";
 export type { RecurrentCallArgs } from "./recurrent.js";
+export { copyRows } from "./recurrent.js";
 
 export interface LSTMArgs<S extends boolean = boolean, C extends boolean = false> extends RecurrentArgs<S> {
   /** Default "sigmoid". "hard_sigmoid" is Keras 3's x/6+0.5; "hard_sigmoid_legacy" is Keras 2's 0.2x+0.5. */
@@ -36,8 +41,13 @@ const OPTIONS = [...RECURRENT_OPTIONS, "recurrentActivation", "unitForgetBias", 
  * `apply`'s result: one output, or [output, h, c] with returnState; returnCellSequences appends
  * the cell sequence.
  */
-export type LSTMOutput<S extends boolean, T, C extends boolean = false> =
-  C extends true ? (S extends true ? [T, T, T, T] : [T, T]) : S extends true ? [T, T, T] : T;
+export type LSTMOutput<S extends boolean, T, C extends boolean = false> = C extends true
+  ? S extends true
+    ? [T, T, T, T]
+    : [T, T]
+  : S extends true
+    ? [T, T, T]
+    : T;
 
 export class LSTM<S extends boolean = false, C extends boolean = false> extends RecurrentLayer {
   readonly className = "LSTM";
@@ -47,17 +57,21 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
   readonly unitForgetBias: boolean;
   readonly returnCellSequences: C;
 
-
   constructor(args: LSTMArgs<S, C>) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`LSTM: expected an options object with units, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`LSTM: expected an options object with units, got ${String(args)}`);
     checkOptions(`LSTM '${args.name ?? "lstm"}'`, args, OPTIONS);
     super(args, "LSTM");
-    this.recurrentActivation = resolveActivation(args.recurrentActivation, "sigmoid", this.who, "recurrentActivation", CELL_ACTIVATIONS);
+    this.recurrentActivation = resolveActivation(
+      args.recurrentActivation,
+      "sigmoid",
+      this.who,
+      "recurrentActivation",
+      CELL_ACTIVATIONS,
+    );
     this.unitForgetBias = checkBool(this.who, "unitForgetBias", args.unitForgetBias, true);
     this.returnCellSequences = checkBool(this.who, "returnCellSequences", args.returnCellSequences, false) as C;
   }
-
-
 
   apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): LSTMOutput<S, SymbolicTensor, C>;
   apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): LSTMOutput<S, Tensor, C>;
@@ -70,7 +84,8 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
   }
 
   weightSpecs(): WeightSpec[] {
-    const H = this.units, I = this.inputDim;
+    const H = this.units,
+      I = this.inputDim;
     const specs: WeightSpec[] = [
       { name: "kernel", shape: [I, 4 * H] },
       { name: "recurrent_kernel", shape: [H, 4 * H] },
@@ -101,7 +116,9 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
 
   protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
-    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const H = this.units,
+      Hp = this.stateStride,
+      I = this.inputDim;
     const fresh = this.allocBlocks();
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
@@ -124,18 +141,23 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
 
   protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
-    const H = this.units, Hp = this.stateStride, I = this.inputDim;
+    const H = this.units,
+      Hp = this.stateStride,
+      I = this.inputDim;
     const sizes = [I * 4 * H, H * 4 * H, 4 * H];
     const [w, u, b] = ptrs as [number, number, number];
-    return withStaging(sizes.map((s) => s * 4), ([kS, rS, bS]) => {
-      k.unpack_gates(w, I, H, 4, I, kS!);
-      k.unpack_gates(u, H, H, 4, Hp, rS!);
-      k.unpack_gates(b, 1, H, 4, 1, bS!);
-      const f32 = heapF32();
-      const out = [f32.slice(kS! >> 2, (kS! >> 2) + sizes[0]!), f32.slice(rS! >> 2, (rS! >> 2) + sizes[1]!)];
-      if (this.useBias) out.push(f32.slice(bS! >> 2, (bS! >> 2) + sizes[2]!));
-      return out;
-    });
+    return withStaging(
+      sizes.map((s) => s * 4),
+      ([kS, rS, bS]) => {
+        k.unpack_gates(w, I, H, 4, I, kS!);
+        k.unpack_gates(u, H, H, 4, Hp, rS!);
+        k.unpack_gates(b, 1, H, 4, 1, bS!);
+        const f32 = heapF32();
+        const out = [f32.slice(kS! >> 2, (kS! >> 2) + sizes[0]!), f32.slice(rS! >> 2, (rS! >> 2) + sizes[1]!)];
+        if (this.useBias) out.push(f32.slice(bS! >> 2, (bS! >> 2) + sizes[2]!));
+        return out;
+      },
+    );
   }
 
   protected cellScratchBytes(B: number, T: number): number {
@@ -143,36 +165,92 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     return align(B * T * 4 * Hp * 4) + align(B * 4 * Hp * 4);
   }
 
-  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
-    extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
+  protected runCell(
+    B: number,
+    T: number,
+    x: number,
+    states: readonly number[],
+    y: number,
+    extra: readonly Buf[],
+    mask: number,
+    zeroOutput: boolean,
+    last: number,
+    scratch: number,
+  ): void {
     const xw = scratch;
     const z = xw + align(B * T * 4 * this.stateStride * 4);
     const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
-    const I = this.inputDim, H = this.units, P = this.stateStride;
-    const act = ACTIVATION_IDS[this.activation], rec = ACTIVATION_IDS[this.recurrentActivation];
-    const back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+    const I = this.inputDim,
+      H = this.units,
+      P = this.stateStride;
+    const act = ACTIVATION_IDS[this.activation],
+      rec = ACTIVATION_IDS[this.recurrentActivation];
+    const back = this.goBackwards ? 1 : 0,
+      zero = zeroOutput ? 1 : 0;
     // per call on the predict path: indexing, not destructuring (which iterates)
-    const p = this.ptrs, w = p[0]!, u = p[1]!, bias = p[2]!;
+    const p = this.ptrs,
+      w = p[0]!,
+      u = p[1]!,
+      bias = p[2]!;
     const pool = workerPool();
     if (!pool || !worthSplitting(B, T * 4 * H * (I + H))) {
-      kernels().lstm_forward(B, T, I, H, x, w, u, bias, act, rec, back,
-        states[0]!, states[1]!, xw, z, y, cseq, this.trace, mask, zero, last);
+      kernels().lstm_forward(
+        B,
+        T,
+        I,
+        H,
+        x,
+        w,
+        u,
+        bias,
+        act,
+        rec,
+        back,
+        states[0]!,
+        states[1]!,
+        xw,
+        z,
+        y,
+        cseq,
+        this.trace,
+        mask,
+        zero,
+        last,
+      );
       return;
     }
     // Rows are independent through every step, so each thread takes a slice of the batch: every
     // buffer is batch-major, so a slice is the same call on offset pointers.
     splitRows(pool, "lstm_forward", B, (b0, b1) => [
-      b1 - b0, T, I, H, x + b0 * T * I * 4, w, u, bias, act, rec, back,
-      states[0]! + b0 * P * 4, states[1]! + b0 * P * 4, xw + b0 * T * 4 * P * 4, z + b0 * 4 * P * 4,
-      y ? y + b0 * T * H * 4 : 0, cseq ? cseq + b0 * T * H * 4 : 0, this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
-      mask ? mask + b0 * T : 0, zero,
+      b1 - b0,
+      T,
+      I,
+      H,
+      x + b0 * T * I * 4,
+      w,
+      u,
+      bias,
+      act,
+      rec,
+      back,
+      states[0]! + b0 * P * 4,
+      states[1]! + b0 * P * 4,
+      xw + b0 * T * 4 * P * 4,
+      z + b0 * 4 * P * 4,
+      y ? y + b0 * T * H * 4 : 0,
+      cseq ? cseq + b0 * T * H * 4 : 0,
+      this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
+      mask ? mask + b0 * T : 0,
+      zero,
       last + b0 * P * 4,
     ]);
   }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias,
+      ...super.getConfig(),
+      recurrentActivation: this.recurrentActivation,
+      unitForgetBias: this.unitForgetBias,
       returnCellSequences: this.returnCellSequences,
     };
   }

@@ -4,14 +4,25 @@
 //
 // Shapes: input [B, T, I]; outputs [B, T, H] (returnSequences) or [B, H], then one [B, H] per
 // state (returnState), then any cell-specific extra outputs (LSTM returnCellSequences).
-import { resolveActivation, type ActivationName } from "../core/activations.js";
+import { type ActivationName, resolveActivation } from "../core/activations.js";
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, tensor, toTensor, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import { type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import { type Shape, SymbolicTensor } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, checkBool, checkPositiveInt, takeBlocks, sizeOf, withBlocks, type ParamBlock, type Buf, type MaskBufs, type MaskSource } from "./layer.js";
+import {
+  type Buf,
+  checkBool,
+  checkPositiveInt,
+  Layer,
+  type MaskBufs,
+  type MaskSource,
+  type ParamBlock,
+  sizeOf,
+  takeBlocks,
+  withBlocks,
+} from "./layer.js";
 
 export interface RecurrentArgs<S extends boolean = boolean> {
   units: number;
@@ -33,11 +44,29 @@ export interface RecurrentArgs<S extends boolean = boolean> {
 }
 
 export const RECURRENT_OPTIONS = [
-  "units", "activation", "useBias", "kernelInitializer", "recurrentInitializer", "biasInitializer",
-  "returnSequences", "returnState", "goBackwards", "stateful", "dropout", "recurrentDropout", "name",
+  "units",
+  "activation",
+  "useBias",
+  "kernelInitializer",
+  "recurrentInitializer",
+  "biasInitializer",
+  "returnSequences",
+  "returnState",
+  "goBackwards",
+  "stateful",
+  "dropout",
+  "recurrentDropout",
+  "name",
 ] as const;
 
-export const CELL_ACTIVATIONS: ActivationName[] = ["linear", "relu", "tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_legacy"];
+export const CELL_ACTIVATIONS: ActivationName[] = [
+  "linear",
+  "relu",
+  "tanh",
+  "sigmoid",
+  "hard_sigmoid",
+  "hard_sigmoid_legacy",
+];
 
 export interface RecurrentCallArgs<T> {
   /** Starting states, each [batch, units]: [h, c] for LSTM, [h] for GRU and SimpleRNN. */
@@ -101,8 +130,18 @@ export abstract class RecurrentLayer extends Layer {
    * initial states, overwritten with the final ones; `y` is the output sequence or 0; `extra` the
    * cell-specific extra outputs; `last` [B, stateStride] (zeroed) the latest output under a mask.
    */
-  protected abstract runCell(B: number, T: number, x: number, states: readonly number[], y: number,
-    extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void;
+  protected abstract runCell(
+    B: number,
+    T: number,
+    x: number,
+    states: readonly number[],
+    y: number,
+    extra: readonly Buf[],
+    mask: number,
+    zeroOutput: boolean,
+    last: number,
+    scratch: number,
+  ): void;
   /** The same layer type and options with another name and direction (Bidirectional). */
   cloneAs(name: string, goBackwards: boolean): RecurrentLayer {
     const Cell = this.constructor as new (args: RecurrentArgs) => RecurrentLayer;
@@ -128,8 +167,14 @@ export abstract class RecurrentLayer extends Layer {
     };
     this.dropout = rate("dropout");
     this.recurrentDropout = rate("recurrentDropout");
-    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
-    this.recurrentInitializer = new Initializer(args.recurrentInitializer ?? "orthogonal", `${this.who} recurrentInitializer`);
+    this.kernelInitializer = new Initializer(
+      args.kernelInitializer ?? "glorot_uniform",
+      `${this.who} kernelInitializer`,
+    );
+    this.recurrentInitializer = new Initializer(
+      args.recurrentInitializer ?? "orthogonal",
+      `${this.who} recurrentInitializer`,
+    );
     this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
   }
 
@@ -140,28 +185,42 @@ export abstract class RecurrentLayer extends Layer {
     }
     for (const key of Object.keys(kwargs)) {
       if (key !== "initialState" && key !== "mask") {
-        throw new WasmRnnError(`${this.who}: unknown call option ${JSON.stringify(key)}; expected initialState or mask`);
+        throw new WasmRnnError(
+          `${this.who}: unknown call option ${JSON.stringify(key)}; expected initialState or mask`,
+        );
       }
     }
     const states = kwargs.initialState ?? [];
     if (!Array.isArray(states)) {
-      throw new WasmRnnError(`${this.who}: expected initialState to be an array [${this.stateNames.join(", ")}], got ${typeof states}`);
+      throw new WasmRnnError(
+        `${this.who}: expected initialState to be an array [${this.stateNames.join(", ")}], got ${typeof states}`,
+      );
     }
     let outs: unknown[];
     if (x instanceof SymbolicTensor) {
       if (!states.every((s) => s instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`);
+        throw new WasmRnnError(
+          `${this.who}: expected symbolic initialState tensors with a symbolic input, got concrete values`,
+        );
       }
       if (kwargs.mask !== undefined) {
-        throw new WasmRnnError(`${this.who}: expected masks in a graph to come from Masking or Embedding({ maskZero }), got an explicit mask`);
+        throw new WasmRnnError(
+          `${this.who}: expected masks in a graph to come from Masking or Embedding({ maskZero }), got an explicit mask`,
+        );
       }
       outs = this.applySymbolic([x], states as SymbolicTensor[]);
     } else {
       if (states.some((s) => s instanceof SymbolicTensor) || kwargs.mask instanceof SymbolicTensor) {
-        throw new WasmRnnError(`${this.who}: expected concrete initialState and mask with a concrete input, got symbolic ones`);
+        throw new WasmRnnError(
+          `${this.who}: expected concrete initialState and mask with a concrete input, got symbolic ones`,
+        );
       }
       const mask = kwargs.mask === undefined ? undefined : toTensor(kwargs.mask as TensorLike, `${this.who} mask`);
-      outs = this.applyEager([toTensor(x, this.who)], states.map((s) => toTensor(s as TensorLike, `${this.who} initialState`)), mask);
+      outs = this.applyEager(
+        [toTensor(x, this.who)],
+        states.map((s) => toTensor(s as TensorLike, `${this.who} initialState`)),
+        mask,
+      );
     }
     return this.returnState || outs.length > 1 ? outs : outs[0];
   }
@@ -169,16 +228,24 @@ export abstract class RecurrentLayer extends Layer {
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = inputs[0]!;
     if (inputs.length !== 1 || x.length !== 3) {
-      throw new WasmRnnError(`${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`);
+      throw new WasmRnnError(
+        `${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`,
+      );
     }
-    if (x[2] === null) throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
-    if (x[1] !== null && x[1] < 1) throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
+    if (x[2] === null)
+      throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
+    if (x[1] !== null && x[1] < 1)
+      throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
     if (this.built && x[2] !== this.inputDim) {
-      throw new WasmRnnError(`${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`);
+      throw new WasmRnnError(
+        `${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`,
+      );
     }
     const S = this.stateNames.length;
     if (states.length !== 0 && states.length !== S) {
-      throw new WasmRnnError(`${this.who}: expected initialState of ${S} tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}], got ${states.length}`);
+      throw new WasmRnnError(
+        `${this.who}: expected initialState of ${S} tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}], got ${states.length}`,
+      );
     }
     states.forEach((s, i) => {
       if (s.length !== 2 || s[1] !== this.units) {
@@ -202,7 +269,9 @@ export abstract class RecurrentLayer extends Layer {
 
   private checkStatefulBatch(batch: number): void {
     if (this.fixedBatch && batch !== this.fixedBatch) {
-      throw new WasmRnnError(`${this.who}: stateful layer built for batch size ${this.fixedBatch}, got batch size ${batch}`);
+      throw new WasmRnnError(
+        `${this.who}: stateful layer built for batch size ${this.fixedBatch}, got batch size ${batch}`,
+      );
     }
   }
 
@@ -254,7 +323,9 @@ export abstract class RecurrentLayer extends Layer {
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
     const x = inputs[0]!;
     const [B, T] = x.shape as [number, number, number];
-    const H = this.units, P = this.stateStride, S = this.stateNames.length;
+    const H = this.units,
+      P = this.stateStride,
+      S = this.stateNames.length;
     const stateBytes = align(B * P * 4);
     const states: number[] = [];
     for (let i = 0; i < S; i++) states.push(scratch + i * stateBytes);
@@ -265,13 +336,14 @@ export abstract class RecurrentLayer extends Layer {
       // Keras 3: an explicit initial_state wins over a stateful layer's stored states
       for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
     } else if (this.stateful) {
-      for (let i = 0; i < S; i++) f32.copyWithin(states[i]! >> 2, this.stateBufs[i]! >> 2, (this.stateBufs[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++)
+        f32.copyWithin(states[i]! >> 2, this.stateBufs[i]! >> 2, (this.stateBufs[i]! >> 2) + B * P);
     } else {
       f32.fill(0, scratch >> 2, (scratch + S * stateBytes) >> 2);
     }
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
-    const mask = inputs.length > 1 && !masks.explicit ? 0 : masks.inputs[0] ?? 0;
+    const mask = inputs.length > 1 && !masks.explicit ? 0 : (masks.inputs[0] ?? 0);
     if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
@@ -288,8 +360,12 @@ export abstract class RecurrentLayer extends Layer {
   // ---- stateful API ----------------------------------------------------------------------------
 
   private requireStateful(what: string): void {
-    if (!this.stateful) throw new WasmRnnError(`${this.who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`);
-    if (!this.built) throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first) for ${what}`);
+    if (!this.stateful)
+      throw new WasmRnnError(
+        `${this.who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`,
+      );
+    if (!this.built)
+      throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first) for ${what}`);
   }
 
   /** Zeroes a stateful layer's states (Keras `reset_states()`); a no-op for other layers. */
@@ -307,7 +383,9 @@ export abstract class RecurrentLayer extends Layer {
   getStates(): Tensor[] {
     this.requireStateful("getStates");
     const f32 = heapF32();
-    const H = this.units, P = this.stateStride, B = this.fixedBatch;
+    const H = this.units,
+      P = this.stateStride,
+      B = this.fixedBatch;
     return this.stateBufs.map((p) => {
       const data = new Float32Array(B * H);
       for (let b = 0; b < B; b++) data.set(f32.subarray((p >> 2) + b * P, (p >> 2) + b * P + H), b * H);
@@ -323,17 +401,26 @@ export abstract class RecurrentLayer extends Layer {
   /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
   checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
     this.requireStateful("setStates");
-    const S = this.stateNames.length, H = this.units, B = this.fixedBatch;
+    const S = this.stateNames.length,
+      H = this.units,
+      B = this.fixedBatch;
     if (!Array.isArray(values) || values.length !== S) {
-      throw new WasmRnnError(`${this.who}: expected ${S} state tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}] of shape [${B}, ${H}], got ${Array.isArray(values) ? values.length : typeof values}`);
+      throw new WasmRnnError(
+        `${this.who}: expected ${S} state tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}] of shape [${B}, ${H}], got ${Array.isArray(values) ? values.length : typeof values}`,
+      );
     }
     const checked = values.map((v, i) => {
       const t = v instanceof Tensor ? v : tensor(v as NestedArray, v instanceof Float32Array ? [B, H] : undefined);
       if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
-        throw new WasmRnnError(`${this.who}: expected state ${i} (${this.stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected state ${i} (${this.stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`,
+        );
       }
       for (let j = 0; j < t.size; j++) {
-        if (!Number.isFinite(t.data[j])) throw new WasmRnnError(`${this.who}: expected finite values in state ${i} (${this.stateNames[i]}), got ${t.data[j]} at flat index ${j}`);
+        if (!Number.isFinite(t.data[j]))
+          throw new WasmRnnError(
+            `${this.who}: expected finite values in state ${i} (${this.stateNames[i]}), got ${t.data[j]} at flat index ${j}`,
+          );
       }
       return t;
     });
@@ -342,7 +429,8 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Writes states that checkStates accepted. */
   writeStates(checked: readonly Tensor[]): void {
-    const B = this.fixedBatch, H = this.units;
+    const B = this.fixedBatch,
+      H = this.units;
     const f32 = heapF32();
     checked.forEach((t, i) => {
       const p = this.stateBufs[i]! >> 2;
@@ -416,7 +504,10 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    return takeBlocks(this.packBlocks(values), this.paramBlocks().map((b) => b.length));
+    return takeBlocks(
+      this.packBlocks(values),
+      this.paramBlocks().map((b) => b.length),
+    );
   }
 
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
@@ -435,8 +526,13 @@ export abstract class RecurrentLayer extends Layer {
 
   getConfig(): Record<string, unknown> {
     return {
-      name: this.name, units: this.units, activation: this.activation, useBias: this.useBias,
-      returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards,
+      name: this.name,
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
       stateful: this.stateful,
     };
   }
@@ -446,8 +542,17 @@ export abstract class RecurrentLayer extends Layer {
  * Copies `rows` rows of `cols` floats between strided wasm buffers (byte offsets, strides in
  * floats), zero-filling destination padding. copyWithin allocates nothing.
  */
-export function copyRows(f32: Float32Array, src: number, ldSrc: number, dst: number, ldDst: number, rows: number, cols: number): void {
-  const s = src >> 2, d = dst >> 2;
+export function copyRows(
+  f32: Float32Array,
+  src: number,
+  ldSrc: number,
+  dst: number,
+  ldDst: number,
+  rows: number,
+  cols: number,
+): void {
+  const s = src >> 2,
+    d = dst >> 2;
   for (let r = 0; r < rows; r++) {
     f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
     if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);

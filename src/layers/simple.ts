@@ -1,15 +1,25 @@
 // Layers without recurrent state around the recurrent ones, with Keras 3 semantics and masks:
 // Masking, Embedding, TimeDistributed, RepeatVector, Concatenate, Add, Activation, Dropout,
 // Flatten. Each forward is one kernel call or one copy over wasm memory.
-import { ACTIVATION_IDS, resolveActivation, type ActivationName } from "../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, type NestedArray } from "../core/tensor.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { SymbolicTensor, type Shape } from "../model/symbolic.js";
+import type { Shape, SymbolicTensor } from "../model/symbolic.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
-  Layer, WeightlessLayer, checkOptions, checkPositiveInt, maskBytes, sizeOf, type Buf, type MaskBufs, type MaskSource, type ParamBlock, type WeightSpec,
+  type Buf,
+  checkOptions,
+  checkPositiveInt,
+  Layer,
+  type MaskBufs,
+  type MaskSource,
+  maskBytes,
+  type ParamBlock,
+  sizeOf,
+  WeightlessLayer,
+  type WeightSpec,
 } from "./layer.js";
 
 /** Keras `Layer.compute_mask` for layers that support masking: the input's mask passes through. */
@@ -32,7 +42,8 @@ export class Masking extends WeightlessLayer {
     checkOptions(`Masking '${args?.name ?? "masking"}'`, args ?? {}, ["maskValue", "name"]);
     super(args.name, "Masking");
     const v = args.maskValue ?? 0;
-    if (typeof v !== "number" || Number.isNaN(v)) throw new WasmRnnError(`${this.who}: expected maskValue to be a number, got ${JSON.stringify(args.maskValue)}`);
+    if (typeof v !== "number" || Number.isNaN(v))
+      throw new WasmRnnError(`${this.who}: expected maskValue to be a number, got ${JSON.stringify(args.maskValue)}`);
     this.maskValue = v;
   }
 
@@ -44,7 +55,8 @@ export class Masking extends WeightlessLayer {
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = this.checkOneInput(inputs, states, 2);
-    if (x[x.length - 1] === null) throw new WasmRnnError(`${this.who}: expected a known last dimension, got shape ${fmtShape(x)}`);
+    if (x[x.length - 1] === null)
+      throw new WasmRnnError(`${this.who}: expected a known last dimension, got shape ${fmtShape(x)}`);
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     return [inputs[0]!];
@@ -81,14 +93,25 @@ export class Embedding extends Layer {
   private tablePtr = 0;
 
   constructor(args: EmbeddingArgs) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Embedding: expected an options object with inputDim and outputDim, got ${String(args)}`);
-    checkOptions(`Embedding '${args.name ?? "embedding"}'`, args, ["inputDim", "outputDim", "maskZero", "embeddingsInitializer", "name"]);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Embedding: expected an options object with inputDim and outputDim, got ${String(args)}`);
+    checkOptions(`Embedding '${args.name ?? "embedding"}'`, args, [
+      "inputDim",
+      "outputDim",
+      "maskZero",
+      "embeddingsInitializer",
+      "name",
+    ]);
     super(args.name, "Embedding");
     this.inputDim = checkPositiveInt(this.who, "inputDim", args.inputDim);
     this.outputDim = checkPositiveInt(this.who, "outputDim", args.outputDim);
-    if (args.maskZero !== undefined && typeof args.maskZero !== "boolean") throw new WasmRnnError(`${this.who}: expected maskZero to be a boolean, got ${JSON.stringify(args.maskZero)}`);
+    if (args.maskZero !== undefined && typeof args.maskZero !== "boolean")
+      throw new WasmRnnError(`${this.who}: expected maskZero to be a boolean, got ${JSON.stringify(args.maskZero)}`);
     this.maskZero = args.maskZero ?? false;
-    this.initializer = new Initializer(args.embeddingsInitializer ?? "random_uniform", `${this.who} embeddingsInitializer`);
+    this.initializer = new Initializer(
+      args.embeddingsInitializer ?? "random_uniform",
+      `${this.who} embeddingsInitializer`,
+    );
   }
 
   apply(x: SymbolicTensor): SymbolicTensor;
@@ -98,8 +121,10 @@ export class Embedding extends Layer {
   }
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
-    if (inputs.length !== 1 || states.length !== 0) throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
-    if (inputs[0]!.length < 1) throw new WasmRnnError(`${this.who}: expected input of rank >= 1, got shape ${fmtShape(inputs[0]!)}`);
+    if (inputs.length !== 1 || states.length !== 0)
+      throw new WasmRnnError(`${this.who}: expected one input, got ${inputs.length + states.length}`);
+    if (inputs[0]!.length < 1)
+      throw new WasmRnnError(`${this.who}: expected input of rank >= 1, got shape ${fmtShape(inputs[0]!)}`);
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     return [[...inputs[0]!, this.outputDim]];
@@ -130,8 +155,16 @@ export class Embedding extends Layer {
   forward(inputs: readonly Buf[], outputs: readonly Buf[], _scratch: number, masks: MaskBufs): void {
     const x = inputs[0]!;
     const n = sizeOf(x.shape);
-    const bad = kernels().embedding_forward(n, this.outputDim, x.ptr, x.dtype === "float32" ? 1 : 0, this.tablePtr,
-      this.inputDim, outputs[0]!.ptr, masks.outputs[0] ?? 0);
+    const bad = kernels().embedding_forward(
+      n,
+      this.outputDim,
+      x.ptr,
+      x.dtype === "float32" ? 1 : 0,
+      this.tablePtr,
+      this.inputDim,
+      outputs[0]!.ptr,
+      masks.outputs[0] ?? 0,
+    );
     if (bad >= 0) {
       const heap = heapF32();
       const v = x.dtype === "float32" ? heap[(x.ptr >> 2) + bad] : new Int32Array(heap.buffer, x.ptr + bad * 4, 1)[0];
@@ -166,7 +199,9 @@ export class TimeDistributed extends Layer {
 
   constructor(layer: Layer, args: { name?: string } = {}) {
     if (!(layer instanceof Layer && layer.perVector)) {
-      throw new WasmRnnError(`TimeDistributed: expected a Dense, Activation or Dropout layer to wrap, got ${(layer as unknown) instanceof Layer ? (layer as Layer).who : typeof layer}`);
+      throw new WasmRnnError(
+        `TimeDistributed: expected a Dense, Activation or Dropout layer to wrap, got ${(layer as unknown) instanceof Layer ? (layer as Layer).who : typeof layer}`,
+      );
     }
     checkOptions(`TimeDistributed '${args?.name ?? "time_distributed"}'`, args ?? {}, ["name"]);
     super(args.name, "TimeDistributed");
@@ -185,7 +220,9 @@ export class TimeDistributed extends Layer {
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = inputs[0]!;
     if (inputs.length !== 1 || states.length !== 0 || x.length < 3) {
-      throw new WasmRnnError(`${this.who}: expected one input of rank >= 3 [batch, steps, ...], got ${inputs.map(fmtShape).join(", ")}`);
+      throw new WasmRnnError(
+        `${this.who}: expected one input of rank >= 3 [batch, steps, ...], got ${inputs.map(fmtShape).join(", ")}`,
+      );
     }
     this.layer.checkInputs([this.inner(x)], []);
   }
@@ -237,7 +274,8 @@ export class RepeatVector extends WeightlessLayer {
   readonly n: number;
 
   constructor(args: { n: number; name?: string }) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`RepeatVector: expected an options object { n }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`RepeatVector: expected an options object { n }, got ${String(args)}`);
     checkOptions(`RepeatVector '${args.name ?? "repeat_vector"}'`, args, ["n", "name"]);
     super(args.name, "RepeatVector");
     this.n = checkPositiveInt(this.who, "n", args.n);
@@ -250,7 +288,8 @@ export class RepeatVector extends WeightlessLayer {
   }
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = this.checkOneInput(inputs, states, 2);
-    if (x.length !== 2) throw new WasmRnnError(`${this.who}: expected input of rank 2 [batch, features], got shape ${fmtShape(x)}`);
+    if (x.length !== 2)
+      throw new WasmRnnError(`${this.who}: expected input of rank 2 [batch, features], got shape ${fmtShape(x)}`);
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     const [b, f] = inputs[0]!;
@@ -273,7 +312,8 @@ export class Concatenate extends WeightlessLayer {
     checkOptions(`Concatenate '${args?.name ?? "concatenate"}'`, args ?? {}, ["axis", "name"]);
     super(args.name, "Concatenate");
     const axis = args.axis ?? -1;
-    if (!Number.isInteger(axis)) throw new WasmRnnError(`${this.who}: expected axis to be an integer, got ${JSON.stringify(args.axis)}`);
+    if (!Number.isInteger(axis))
+      throw new WasmRnnError(`${this.who}: expected axis to be an integer, got ${JSON.stringify(args.axis)}`);
     this.axis = axis;
   }
 
@@ -285,17 +325,25 @@ export class Concatenate extends WeightlessLayer {
 
   resolvedAxis(rank: number): number {
     const a = this.axis < 0 ? rank + this.axis : this.axis;
-    if (a < 1 || a >= rank) throw new WasmRnnError(`${this.who}: expected axis in [1, ${rank}) or [-${rank - 1}, -1] for inputs of rank ${rank}, got ${this.axis}`);
+    if (a < 1 || a >= rank)
+      throw new WasmRnnError(
+        `${this.who}: expected axis in [1, ${rank}) or [-${rank - 1}, -1] for inputs of rank ${rank}, got ${this.axis}`,
+      );
     return a;
   }
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
-    if (inputs.length < 2 || states.length) throw new WasmRnnError(`${this.who}: expected at least 2 inputs, got ${inputs.length}`);
+    if (inputs.length < 2 || states.length)
+      throw new WasmRnnError(`${this.who}: expected at least 2 inputs, got ${inputs.length}`);
     const rank = inputs[0]!.length;
     const a = this.resolvedAxis(rank);
     for (const s of inputs) {
-      const same = s.length === rank && s.every((d, i) => i === 0 || i === a || d === null || inputs[0]![i] === null || d === inputs[0]![i]);
+      const same =
+        s.length === rank &&
+        s.every((d, i) => i === 0 || i === a || d === null || inputs[0]![i] === null || d === inputs[0]![i]);
       if (!same || s[a] === null) {
-        throw new WasmRnnError(`${this.who}: expected inputs of equal shapes except on axis ${this.axis}, got ${inputs.map(fmtShape).join(", ")}`);
+        throw new WasmRnnError(
+          `${this.who}: expected inputs of equal shapes except on axis ${this.axis}, got ${inputs.map(fmtShape).join(", ")}`,
+        );
       }
     }
   }
@@ -310,7 +358,9 @@ export class Concatenate extends WeightlessLayer {
     // Keras concatenates the masks (broadcast over features) along the axis and reduces with any()
     // over the last axis; on the last axis that is an OR, with a missing mask counting as all-true
     if (this.axis !== -1 && this.builtShape && this.axis !== this.builtShape.length - 1) {
-      throw new WasmRnnError(`${this.who}: expected masked inputs to be joined on the last axis, got axis ${this.axis}`);
+      throw new WasmRnnError(
+        `${this.who}: expected masked inputs to be joined on the last axis, got axis ${this.axis}`,
+      );
     }
     return ["computed"];
   }
@@ -353,7 +403,8 @@ export class Add extends WeightlessLayer {
     return this.applyMany(xs);
   }
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
-    if (inputs.length < 2 || states.length) throw new WasmRnnError(`${this.who}: expected at least 2 inputs, got ${inputs.length}`);
+    if (inputs.length < 2 || states.length)
+      throw new WasmRnnError(`${this.who}: expected at least 2 inputs, got ${inputs.length}`);
     const s0 = inputs[0]!;
     for (const s of inputs) {
       if (s.length !== s0.length || s.some((d, i) => i > 0 && d !== s0[i])) {
@@ -393,7 +444,8 @@ export class Activation extends WeightlessLayer {
   readonly activation: ActivationName;
 
   constructor(args: { activation: ActivationName | null; name?: string }) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Activation: expected an options object { activation }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Activation: expected an options object { activation }, got ${String(args)}`);
     checkOptions(`Activation '${args.name ?? "activation"}'`, args, ["activation", "name"]);
     super(args.name, "Activation");
     if (args.activation === undefined) throw new WasmRnnError(`${this.who}: expected an activation, got none`);
@@ -407,7 +459,8 @@ export class Activation extends WeightlessLayer {
   }
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = this.checkOneInput(inputs, states, 1);
-    if (x[x.length - 1] === null) throw new WasmRnnError(`${this.who}: expected a known last dimension, got shape ${fmtShape(x)}`);
+    if (x[x.length - 1] === null)
+      throw new WasmRnnError(`${this.who}: expected a known last dimension, got shape ${fmtShape(x)}`);
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     return [inputs[0]!];
@@ -431,7 +484,8 @@ export class Dropout extends WeightlessLayer {
   readonly rate: number;
 
   constructor(args: { rate: number; name?: string }) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Dropout: expected an options object { rate }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Dropout: expected an options object { rate }, got ${String(args)}`);
     checkOptions(`Dropout '${args.name ?? "dropout"}'`, args, ["rate", "name"]);
     super(args.name, "Dropout");
     if (typeof args.rate !== "number" || !(args.rate >= 0 && args.rate < 1)) {
@@ -475,7 +529,8 @@ export class Flatten extends WeightlessLayer {
   }
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
     const x = this.checkOneInput(inputs, states, 2);
-    if (x.slice(1).some((d) => d === null)) throw new WasmRnnError(`${this.who}: expected known dimensions after the batch, got shape ${fmtShape(x)}`);
+    if (x.slice(1).some((d) => d === null))
+      throw new WasmRnnError(`${this.who}: expected known dimensions after the batch, got shape ${fmtShape(x)}`);
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     const x = inputs[0]!;

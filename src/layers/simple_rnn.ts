@@ -4,13 +4,18 @@
 // [B, H], then h [B, H] (returnState). Units are padded to 16 for the GEMM (assembly/simple_rnn.ts).
 import { ACTIVATION_IDS } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
-import type { Tensor, NestedArray } from "../core/tensor.js";
+import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { heapF32, kernels } from "../core/wasm.js";
 import type { SymbolicTensor } from "../model/symbolic.js";
-import { checkOptions, withStaging, type Buf, type WeightSpec } from "./layer.js";
+import { type Buf, checkOptions, type WeightSpec, withStaging } from "./layer.js";
 import {
-  RECURRENT_OPTIONS, RecurrentLayer, align, type RecurrentArgs, type RecurrentCallArgs, type RecurrentOutput,
+  align,
+  RECURRENT_OPTIONS,
+  type RecurrentArgs,
+  type RecurrentCallArgs,
+  RecurrentLayer,
+  type RecurrentOutput,
 } from "./recurrent.js";
 
 export type SimpleRNNArgs<S extends boolean = boolean> = RecurrentArgs<S>;
@@ -21,11 +26,11 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   declare readonly returnState: S;
 
   constructor(args: SimpleRNNArgs<S>) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`SimpleRNN: expected an options object with units, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`SimpleRNN: expected an options object with units, got ${String(args)}`);
     checkOptions(`SimpleRNN '${args.name ?? "simple_rnn"}'`, args, RECURRENT_OPTIONS);
     super(args, "SimpleRNN");
   }
-
 
   /** Units rounded up to the 16-column GEMM panel. */
   override get stateStride(): number {
@@ -39,8 +44,12 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   }
 
   weightSpecs(): WeightSpec[] {
-    const H = this.units, I = this.inputDim;
-    const specs: WeightSpec[] = [{ name: "kernel", shape: [I, H] }, { name: "recurrent_kernel", shape: [H, H] }];
+    const H = this.units,
+      I = this.inputDim;
+    const specs: WeightSpec[] = [
+      { name: "kernel", shape: [I, H] },
+      { name: "recurrent_kernel", shape: [H, H] },
+    ];
     if (this.useBias) specs.push({ name: "bias", shape: [H] });
     return specs;
   }
@@ -54,7 +63,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
 
   protected packBlocks(values: readonly Float32Array[]): number[] {
     const k = this.kernels;
-    const H = this.units, Hq = this.stateStride, I = this.inputDim;
+    const H = this.units,
+      Hq = this.stateStride,
+      I = this.inputDim;
     const fresh = this.allocBlocks();
     const f32 = heapF32();
     f32.fill(0, fresh[2]! >> 2, (fresh[2]! >> 2) + Hq);
@@ -77,7 +88,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
 
   protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
     const k = this.kernels;
-    const H = this.units, Hq = this.stateStride, I = this.inputDim;
+    const H = this.units,
+      Hq = this.stateStride,
+      I = this.inputDim;
     return withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
       k.unpack_panel16(ptrs[0]!, I, H, I, kS!);
       k.unpack_panel16(ptrs[1]!, H, H, Hq, rS!);
@@ -93,23 +106,75 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     return align(B * T * Hq * 4) + align(B * Hq * 4);
   }
 
-  protected runCell(B: number, T: number, x: number, states: readonly number[], y: number,
-    _extra: readonly Buf[], mask: number, zeroOutput: boolean, last: number, scratch: number): void {
-    const xw = scratch, z = xw + align(B * T * this.stateStride * 4);
-    const I = this.inputDim, H = this.units, P = this.stateStride;
-    const act = ACTIVATION_IDS[this.activation], back = this.goBackwards ? 1 : 0, zero = zeroOutput ? 1 : 0;
+  protected runCell(
+    B: number,
+    T: number,
+    x: number,
+    states: readonly number[],
+    y: number,
+    _extra: readonly Buf[],
+    mask: number,
+    zeroOutput: boolean,
+    last: number,
+    scratch: number,
+  ): void {
+    const xw = scratch,
+      z = xw + align(B * T * this.stateStride * 4);
+    const I = this.inputDim,
+      H = this.units,
+      P = this.stateStride;
+    const act = ACTIVATION_IDS[this.activation],
+      back = this.goBackwards ? 1 : 0,
+      zero = zeroOutput ? 1 : 0;
     // per call on the predict path: indexing, not destructuring (which iterates)
-    const p = this.ptrs, w = p[0]!, u = p[1]!, bias = p[2]!;
+    const p = this.ptrs,
+      w = p[0]!,
+      u = p[1]!,
+      bias = p[2]!;
     const pool = workerPool();
     if (pool && worthSplitting(B, T * H * (I + H))) {
       // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
-      splitRows(pool, "simple_rnn_forward", B, (b0, b1) => [b1 - b0, T, I, H, x + b0 * T * I * 4,
-        w, u, bias, act, back, states[0]! + b0 * P * 4, xw + b0 * T * P * 4,
-        z + b0 * P * 4, y ? y + b0 * T * H * 4 : 0, mask ? mask + b0 * T : 0, zero, last + b0 * P * 4,
-        this.trace ? this.trace + b0 * T * 2 * P * 4 : 0]);
+      splitRows(pool, "simple_rnn_forward", B, (b0, b1) => [
+        b1 - b0,
+        T,
+        I,
+        H,
+        x + b0 * T * I * 4,
+        w,
+        u,
+        bias,
+        act,
+        back,
+        states[0]! + b0 * P * 4,
+        xw + b0 * T * P * 4,
+        z + b0 * P * 4,
+        y ? y + b0 * T * H * 4 : 0,
+        mask ? mask + b0 * T : 0,
+        zero,
+        last + b0 * P * 4,
+        this.trace ? this.trace + b0 * T * 2 * P * 4 : 0,
+      ]);
       return;
     }
-    kernels().simple_rnn_forward(B, T, I, H, x, w, u, bias,
-      act, back, states[0]!, xw, z, y, mask, zero, last, this.trace);
+    kernels().simple_rnn_forward(
+      B,
+      T,
+      I,
+      H,
+      x,
+      w,
+      u,
+      bias,
+      act,
+      back,
+      states[0]!,
+      xw,
+      z,
+      y,
+      mask,
+      zero,
+      last,
+      this.trace,
+    );
   }
 }

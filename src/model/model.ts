@@ -4,18 +4,27 @@
 // get a fixed place in wasm memory, so repeated calls with the same shapes allocate no wasm
 // memory; a call copies the inputs in, runs one kernel call per layer, and copies the outputs out.
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, sliceRows, tensor, type NestedArray, type TensorLike } from "../core/tensor.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
-import { InputLayer } from "../layers/input.js";
-import { Layer, maskBytes, readBuf, sizeOf, uniqueName, writeBufs, type Buf, type MaskBufs } from "../layers/layer.js";
-import { formatSummary } from "./summary.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
 import type { SavedArtifacts, SavedFiles } from "../io/save.js";
-import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
+import { InputLayer } from "../layers/input.js";
+import {
+  type Buf,
+  type Layer,
+  type MaskBufs,
+  maskBytes,
+  readBuf,
+  sizeOf,
+  uniqueName,
+  writeBufs,
+} from "../layers/layer.js";
 import type { TrainOnBatchOptions } from "../train/fit.js";
+import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
 import type { Optimizer } from "../train/optimizers.js";
-import { Node, SymbolicTensor } from "./symbolic.js";
+import { formatSummary } from "./summary.js";
+import { type Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -76,7 +85,8 @@ export class Model {
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
   constructor(args: { name?: string }, defaultName: string);
   constructor(args: ModelArgs | { name?: string }, defaultName?: string) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
     if (args.name !== undefined && (typeof args.name !== "string" || args.name.length === 0)) {
       throw new WasmRnnError(`Model: expected name to be a non-empty string, got ${JSON.stringify(args.name)}`);
     }
@@ -98,7 +108,9 @@ export class Model {
     const list = (v: unknown, what: string): SymbolicTensor[] => {
       const arr = Array.isArray(v) ? v : [v];
       if (arr.length === 0 || !arr.every((t) => t instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${who}: expected ${what} to be symbolic tensors (from Input() or layer.apply), got ${arr.map((t) => (t instanceof SymbolicTensor ? "SymbolicTensor" : typeof t)).join(", ") || "none"}`);
+        throw new WasmRnnError(
+          `${who}: expected ${what} to be symbolic tensors (from Input() or layer.apply), got ${arr.map((t) => (t instanceof SymbolicTensor ? "SymbolicTensor" : typeof t)).join(", ") || "none"}`,
+        );
       }
       return arr as SymbolicTensor[];
     };
@@ -157,20 +169,29 @@ export class Model {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (!list.some((t) => t instanceof SymbolicTensor)) return this.predict(inputs as TensorLike | TensorLike[]);
     if (list.length !== this.inputs.length || !list.every((t) => t instanceof SymbolicTensor)) {
-      throw new WasmRnnError(`${this.who}: expected ${this.inputs.length} symbolic input(s) (${this.inputs.map((t) => fmtShape(t.shape)).join(", ")}), got ${list.length}${list.every((t) => t instanceof SymbolicTensor) ? "" : " with concrete values among them"}`);
+      throw new WasmRnnError(
+        `${this.who}: expected ${this.inputs.length} symbolic input(s) (${this.inputs.map((t) => fmtShape(t.shape)).join(", ")}), got ${list.length}${list.every((t) => t instanceof SymbolicTensor) ? "" : " with concrete values among them"}`,
+      );
     }
     const map = new Map<number, SymbolicTensor>();
     this.inputs.forEach((want, i) => {
       const got = list[i] as SymbolicTensor;
-      const ok = got.dtype === want.dtype && got.shape.length === want.shape.length &&
+      const ok =
+        got.dtype === want.dtype &&
+        got.shape.length === want.shape.length &&
         want.shape.every((d, j) => d === null || got.shape[j] === null || got.shape[j] === d);
       if (!ok) {
-        throw new WasmRnnError(`${this.who}: expected input ${i} of shape ${fmtShape(want.shape)} (${want.dtype}), got ${fmtShape(got.shape)} (${got.dtype})`);
+        throw new WasmRnnError(
+          `${this.who}: expected input ${i} of shape ${fmtShape(want.shape)} (${want.dtype}), got ${fmtShape(got.shape)} (${got.dtype})`,
+        );
       }
       map.set(want.id, got);
     });
     for (const node of this.nodes) {
-      const outs = node.layer.replayNode(node.inputs.map((t) => map.get(t.id)!), node.initialState.map((t) => map.get(t.id)!));
+      const outs = node.layer.replayNode(
+        node.inputs.map((t) => map.get(t.id)!),
+        node.initialState.map((t) => map.get(t.id)!),
+      );
       node.outputs.forEach((t, i) => map.set(t.id, outs[i]!));
     }
     const outs = this.outputs.map((t) => map.get(t.id)!);
@@ -179,7 +200,8 @@ export class Model {
 
   /** A layer by name, or by index in `layers`. */
   getLayer(nameOrIndex: string | number): Layer {
-    const layer = typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
+    const layer =
+      typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
       throw new WasmRnnError(
         `${this.who}: expected a layer ${typeof nameOrIndex === "number" ? `index below ${this.layers.length}` : `named one of ${this.layers.map((l) => l.name).join(", ")}`}, got ${JSON.stringify(nameOrIndex)}`,
@@ -202,7 +224,9 @@ export class Model {
     const counts = this.layers.map((l) => l.weightSpecs().length);
     const total = counts.reduce((a, b) => a + b, 0);
     if (!Array.isArray(weights) || weights.length !== total) {
-      throw new WasmRnnError(`${this.who}: expected ${total} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+      throw new WasmRnnError(
+        `${this.who}: expected ${total} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+      );
     }
     const before = this.layers.map((l) => l.getWeights());
     let offset = 0;
@@ -212,7 +236,9 @@ export class Model {
         offset += counts[i]!;
       });
     } catch (err) {
-      this.layers.forEach((l, i) => { if (before[i]!.length) l.setWeights(before[i]!); });
+      this.layers.forEach((l, i) => {
+        if (before[i]!.length) l.setWeights(before[i]!);
+      });
       throw err;
     }
   }
@@ -227,7 +253,9 @@ export class Model {
     const batchSize = options?.batchSize;
     if (batchSize !== undefined) {
       if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new WasmRnnError(`${this.who}: expected batchSize to be a positive integer, got ${JSON.stringify(batchSize)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected batchSize to be a positive integer, got ${JSON.stringify(batchSize)}`,
+        );
       }
       if (tensors[0]!.shape[0]! > batchSize) return this.predictInBatches(tensors, batchSize);
     }
@@ -276,7 +304,12 @@ export class Model {
     let plan = this.lastPlan;
     if (!plan || !sameShapes(plan.inputs, tensors)) {
       const key = tensors.map((t) => t.shape.join("x")).join(",");
-      plan = this.plans.get(key) ?? this.makePlan(key, tensors.map((t) => [...t.shape]));
+      plan =
+        this.plans.get(key) ??
+        this.makePlan(
+          key,
+          tensors.map((t) => [...t.shape]),
+        );
       this.lastPlan = plan;
     }
     writeBufs(plan.inputs, tensors);
@@ -311,7 +344,9 @@ export class Model {
     if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
     else {
       if (!Array.isArray(x) || x.length !== n) {
-        throw new WasmRnnError(`${this.who}: expected an array of ${n} inputs (${this.inputs.map((t) => t.name).join(", ")}), got ${Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x}`);
+        throw new WasmRnnError(
+          `${this.who}: expected an array of ${n} inputs (${this.inputs.map((t) => t.name).join(", ")}), got ${Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x}`,
+        );
       }
       items = x as TensorLike[];
     }
@@ -321,18 +356,25 @@ export class Model {
       let t: Tensor;
       if (item instanceof Tensor) t = item;
       else if (item instanceof Float32Array || item instanceof Int32Array) {
-        throw new WasmRnnError(`${this.who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`);
+        throw new WasmRnnError(
+          `${this.who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
+        );
       } else t = tensor(item as NestedArray, undefined, layer.dtype);
       if (t.dtype !== layer.dtype) {
         throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
       }
       const want = layer.batchShape;
-      const ok = t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
+      const ok =
+        t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
       if (!ok) {
-        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`,
+        );
       }
       if (t.shape.some((d) => d === 0)) {
-        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' with no empty dimension, got ${fmtShape(t.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected input '${layer.name}' with no empty dimension, got ${fmtShape(t.shape)}`,
+        );
       }
       return t;
     });
@@ -385,7 +427,10 @@ export class Model {
           return b;
         });
         const inMasks = node.inputs.map((t) => maskPtrs.get(t.id) ?? 0);
-        const sources = node.layer.outputMasks(inMasks.map((m) => m !== 0), outs.length);
+        const sources = node.layer.outputMasks(
+          inMasks.map((m) => m !== 0),
+          outs.length,
+        );
         const outMasks = node.outputs.map((t, i) => {
           const src = sources[i] ?? null;
           let ptr = 0;
@@ -401,7 +446,13 @@ export class Model {
         const scratchBytes = node.layer.scratchBytes([...data, ...states]);
         const scratch = scratchBytes > 0 ? arena.alloc(scratchBytes) : 0;
         if (scratch) ptrs.push(scratch);
-        return { layer: node.layer, inputs: ins, outputs: outs, scratch, masks: { inputs: inMasks, outputs: outMasks } };
+        return {
+          layer: node.layer,
+          inputs: ins,
+          outputs: outs,
+          scratch,
+          masks: { inputs: inMasks, outputs: outMasks },
+        };
       });
       return { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
     } catch (err) {
@@ -464,7 +515,9 @@ export class Model {
   get optimizer(): Optimizer | null {
     if (this.trainer) return this.trainer.optimizer;
     const o = this.compiled?.optimizer;
-    return typeof o === "object" && o !== null && typeof (o as Optimizer).apply === "function" ? (o as Optimizer) : null;
+    return typeof o === "object" && o !== null && typeof (o as Optimizer).apply === "function"
+      ? (o as Optimizer)
+      : null;
   }
 
   /** What compile() was given (null before), e.g. for saving it with the model. */
@@ -479,14 +532,18 @@ export class Model {
    * The training code loads, and checks these, when training starts.
    */
   compile(args: CompileArgs): void {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
     this.trainer?.dispose();
     this.trainer = null;
     this.compiled = args;
   }
 
   private async training() {
-    if (!this.compiled) throw new WasmRnnError(`${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`);
+    if (!this.compiled)
+      throw new WasmRnnError(
+        `${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`,
+      );
     if (!isReady()) core(this.who);
     const train = await import("../train/index.js");
     await train.loadTrainCore(this.who);
@@ -507,7 +564,11 @@ export class Model {
    * Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. Options:
    * `sampleWeight` or `classWeight`, as fit's.
    */
-  async trainOnBatch(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: TrainOnBatchOptions): Promise<number> {
+  async trainOnBatch(
+    x: TensorLike | TensorLike[],
+    y: TensorLike | TensorLike[],
+    options?: TrainOnBatchOptions,
+  ): Promise<number> {
     const { train, trainer } = await this.training();
     return train.trainOnBatch(this, trainer, x, y, options);
   }
@@ -517,9 +578,21 @@ export class Model {
    * `[loss, ...metrics]`, or `{ loss, ...metrics }` with `{ returnDict: true }`. `sampleWeight`
    * weighs the loss and the weighted metrics, as fit's.
    */
-  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions & { returnDict?: false }): Promise<number | number[]>;
-  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options: EvaluateOptions & { returnDict: true }): Promise<Record<string, number>>;
-  async evaluate(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: EvaluateOptions): Promise<number | number[] | Record<string, number>> {
+  async evaluate(
+    x: TensorLike | TensorLike[],
+    y: TensorLike | TensorLike[],
+    options?: EvaluateOptions & { returnDict?: false },
+  ): Promise<number | number[]>;
+  async evaluate(
+    x: TensorLike | TensorLike[],
+    y: TensorLike | TensorLike[],
+    options: EvaluateOptions & { returnDict: true },
+  ): Promise<Record<string, number>>;
+  async evaluate(
+    x: TensorLike | TensorLike[],
+    y: TensorLike | TensorLike[],
+    options?: EvaluateOptions,
+  ): Promise<number | number[] | Record<string, number>> {
     const { train, trainer } = await this.training();
     return train.evaluate(this, trainer, x, y, options);
   }

@@ -23,9 +23,11 @@ export class Sequential extends Model {
   private stack: Layer[] = [];
 
   constructor(args: SequentialArgs = {}) {
-    if (typeof args !== "object" || args === null) throw new WasmRnnError(`Sequential: expected an options object { layers, name }, got ${String(args)}`);
+    if (typeof args !== "object" || args === null)
+      throw new WasmRnnError(`Sequential: expected an options object { layers, name }, got ${String(args)}`);
     for (const key of Object.keys(args)) {
-      if (key !== "layers" && key !== "name") throw new WasmRnnError(`Sequential: unknown option ${JSON.stringify(key)}; expected layers, name`);
+      if (key !== "layers" && key !== "name")
+        throw new WasmRnnError(`Sequential: unknown option ${JSON.stringify(key)}; expected layers, name`);
     }
     super({ name: args.name }, "sequential");
     if (args.layers !== undefined && !Array.isArray(args.layers)) {
@@ -47,16 +49,21 @@ export class Sequential extends Model {
     const input = item instanceof InputLayer ? item.output : item instanceof SymbolicTensor ? item : null;
     if (input) {
       if (!(input.sourceLayer instanceof InputLayer)) {
-        throw new WasmRnnError(`${this.whoAmI}: expected Input(...) or a layer, got the output of ${input.sourceLayer.who}`);
+        throw new WasmRnnError(
+          `${this.whoAmI}: expected Input(...) or a layer, got the output of ${input.sourceLayer.who}`,
+        );
       }
       if (this.input || this.stack.length) {
-        throw new WasmRnnError(`${this.whoAmI}: expected an Input only as the first item, got it after ${this.stack.length} layer(s)`);
+        throw new WasmRnnError(
+          `${this.whoAmI}: expected an Input only as the first item, got it after ${this.stack.length} layer(s)`,
+        );
       }
       this.input = input;
       return;
     }
     if (!(item instanceof Layer)) throw new WasmRnnError(`${this.whoAmI}: expected a layer, got ${typeof item}`);
-    if (this.stack.includes(item)) throw new WasmRnnError(`${this.whoAmI}: expected each layer once, got ${item.who} twice`);
+    if (this.stack.includes(item))
+      throw new WasmRnnError(`${this.whoAmI}: expected each layer once, got ${item.who} twice`);
     // connect first, so a layer that does not fit leaves the model as it was
     if (this.input) this.connectStack(this.input, this.top ?? this.input, [item]);
     this.stack.push(item);
@@ -67,7 +74,9 @@ export class Sequential extends Model {
     for (const layer of stack) {
       const out = (layer as unknown as Applicable).apply(x);
       if (!(out instanceof SymbolicTensor)) {
-        throw new WasmRnnError(`${this.whoAmI}: expected every layer to have one output, got ${Array.isArray(out) ? out.length : 0} from ${layer.who}`);
+        throw new WasmRnnError(
+          `${this.whoAmI}: expected every layer to have one output, got ${Array.isArray(out) ? out.length : 0} from ${layer.who}`,
+        );
       }
       x = out;
     }
@@ -82,7 +91,8 @@ export class Sequential extends Model {
   override apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
     const first = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!this.input && first instanceof SymbolicTensor) {
-      if (this.stack.length === 0) throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before apply, got none`);
+      if (this.stack.length === 0)
+        throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before apply, got none`);
       const input = Input({ shape: first.shape.slice(1), dtype: first.dtype });
       this.connectStack(input, input, this.stack);
       this.input = input;
@@ -93,7 +103,8 @@ export class Sequential extends Model {
   /** Connects the stack on the first call when no Input was given (Keras builds on first use). */
   override predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
     if (!this.input) {
-      if (this.stack.length === 0) throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before predict, got none`);
+      if (this.stack.length === 0)
+        throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before predict, got none`);
       const t = x instanceof Tensor ? x : Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : null;
       const shape = t ? t.shape : shapeOf(x);
       const input = Input({ shape: shape.slice(1), dtype: t?.dtype ?? "float32" });
@@ -104,7 +115,10 @@ export class Sequential extends Model {
   }
 
   override summary(printFn?: (line: string) => void): string {
-    if (!this.input) throw new WasmRnnError(`${this.whoAmI}: the model has no input yet: add Input(...) first or call predict, then summary`);
+    if (!this.input)
+      throw new WasmRnnError(
+        `${this.whoAmI}: the model has no input yet: add Input(...) first or call predict, then summary`,
+      );
     return super.summary(printFn);
   }
 }

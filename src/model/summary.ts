@@ -101,7 +101,9 @@ const fmtCount = (n: number) => n.toLocaleString("en-US");
 export function formatSummary(model: Model): string {
   const nodes = modelNodes(model);
   const sequential = model.isSequential || isSequentialLike(model, nodes);
-  const headers = sequential ? ["Layer (type)", "Output Shape", "Param #"] : ["Layer (type)", "Output Shape", "Param #", "Connected to"];
+  const headers = sequential
+    ? ["Layer (type)", "Output Shape", "Param #"]
+    : ["Layer (type)", "Output Shape", "Param #", "Connected to"];
   const widths = sequential ? columnWidths([0.45, 0.8, 1], 88) : columnWidths([0.3, 0.56, 0.74, 1], 108);
   const rightAligned = (i: number) => i === 2;
   const rows = model.layers.map((layer) => {
@@ -115,7 +117,13 @@ export function formatSummary(model: Model): string {
   const out = [`Model: "${model.name}"`, rule("┏", "┳", "┓", "━"), line(headers, "┃"), rule("┡", "╇", "┩", "━")];
   rows.forEach((cells, r) => {
     const height = Math.max(...cells.map((c) => c.length));
-    for (let k = 0; k < height; k++) out.push(line(cells.map((c) => c[k] ?? ""), "│"));
+    for (let k = 0; k < height; k++)
+      out.push(
+        line(
+          cells.map((c) => c[k] ?? ""),
+          "│",
+        ),
+      );
     if (r < rows.length - 1) out.push(rule("├", "┼", "┤", "─"));
   });
   out.push(rule("└", "┴", "┘", "─"));

@@ -1,7 +1,8 @@
 // Symbolic tensors and graph nodes: what `Input()` and `layer.apply()` return while a model is
 // being described. The batch dimension is `null` unless fixed.
-import type { Layer } from "../layers/layer.js";
+
 import type { DType } from "../core/tensor.js";
+import type { Layer } from "../layers/layer.js";
 
 export type Shape = readonly (number | null)[];
 

@@ -1,8 +1,8 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory.
 import { heapF32 } from "../core/wasm.js";
-import { trainKernels } from "./kernels.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Step } from "../model/model.js";
+import { trainKernels } from "./kernels.js";
 
 /** One step's backward: gradients of outputs in, of inputs and weights out (all wasm pointers). */
 export interface BackwardCall {
@@ -55,7 +55,16 @@ export const none = () => 0;
  * the kernel is transposed into `scratch` ([I rounded up to 16, N] floats) first, so the product
  * runs on gemm_nt_packed's register tile.
  */
-export function addInputGradient(NV: number, kernel: number, I: number, N: number, dz: number, R: number, scratch: number, dx: number): void {
+export function addInputGradient(
+  NV: number,
+  kernel: number,
+  I: number,
+  N: number,
+  dz: number,
+  R: number,
+  scratch: number,
+  dx: number,
+): void {
   const k = trainKernels();
   k.pack_transpose_panels(NV, kernel, I, N, I, scratch);
   k.gemm_nt_packed(R, I, N, dz, N, scratch, dx, I, 1);
@@ -65,8 +74,8 @@ export function addInputGradient(NV: number, kernel: number, I: number, N: numbe
 export function addRows(src: number, srcLd: number, dst: number, dstLd: number, B: number, H: number): void {
   const f32 = heapF32();
   for (let b = 0; b < B; b++) {
-    const s = (src >> 2) + b * srcLd, d = (dst >> 2) + b * dstLd;
+    const s = (src >> 2) + b * srcLd,
+      d = (dst >> 2) + b * dstLd;
     for (let j = 0; j < H; j++) f32[d + j] += f32[s + j]!;
   }
 }
-

@@ -20,7 +20,8 @@ const gruKernels = trainKernels;
 function dims(s: Step) {
   const [B, T, I] = s.inputs[0]!.shape as [number, number, number];
   const layer = s.layer as GRU;
-  const H = layer.units, P = layer.stateStride;
+  const H = layer.units,
+    P = layer.stateStride;
   return { B, T, I, layer, H, P, Q: (H + 15) & ~15 };
 }
 
@@ -36,14 +37,20 @@ export const gruBackward: Backward = {
   },
   scratchBytes: (s) => {
     const { B, T, I, H, P, Q, layer } = dims(s);
-    const h16 = round16(H), i16 = round16(I);
+    const h16 = round16(H),
+      i16 = round16(I);
     // dh, then resetAfter: dzx + dzu [B, T, 3P], U^T [h16, 3P], kernel^T [i16, 3P];
     // resetBefore: drh [B, P], dzr [B, T, 2P], dzh [B, T, Q], Uzr^T [h16, 2P], Uh^T [h16, Q],
     // kernel parts^T [i16, 2P] and [i16, Q]
     const rest = layer.resetAfter
       ? 2 * align(B * T * 3 * P * 4) + align(h16 * 3 * P * 4) + align(i16 * 3 * P * 4)
-      : align(B * P * 4) + align(B * T * 2 * P * 4) + align(B * T * Q * 4) + align(h16 * 2 * P * 4) + align(h16 * Q * 4) +
-        align(i16 * 2 * P * 4) + align(i16 * Q * 4);
+      : align(B * P * 4) +
+        align(B * T * 2 * P * 4) +
+        align(B * T * Q * 4) +
+        align(h16 * 2 * P * 4) +
+        align(h16 * Q * 4) +
+        align(i16 * 2 * P * 4) +
+        align(i16 * Q * 4);
     return align(B * P * 4) + rest;
   },
   run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
@@ -56,17 +63,22 @@ export const gruBackward: Backward = {
     if (layer.returnSequences) dy = dOut[0]!;
     else if (dOut[0]) addRows(dOut[0], H, dh, P, B, H);
     // the forward's mask rule (recurrent.ts): an initial state turns off the carried mask
-    const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
-    const act = ACTIVATION_IDS[layer.activation], recAct = ACTIVATION_IDS[layer.recurrentActivation];
-    const back = layer.goBackwards ? 1 : 0, zero = layer.zeroOutputForMask ? 1 : 0;
+    const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : (step.masks.inputs[0] ?? 0);
+    const act = ACTIVATION_IDS[layer.activation],
+      recAct = ACTIVATION_IDS[layer.recurrentActivation];
+    const back = layer.goBackwards ? 1 : 0,
+      zero = layer.zeroOutputForMask ? 1 : 0;
     const blocks = layer.paramBlocks();
     const x = step.inputs[0]!.ptr;
-    const W = traceWidth(P), hPrev = trace + 4 * P * 4;
+    const W = traceWidth(P),
+      hPrev = trace + 4 * P * 4;
     const R = B * T;
     if (layer.resetAfter) {
       const G = 3 * P;
-      const dzx = dh + align(B * P * 4), dzu = dzx + align(R * G * 4);
-      const ut = dzu + align(R * G * 4), wt = ut + align(round16(H) * G * 4);
+      const dzx = dh + align(B * P * 4),
+        dzu = dzx + align(R * G * 4);
+      const ut = dzu + align(R * G * 4),
+        wt = ut + align(round16(H) * G * 4);
       k.pack_transpose_panels(3, blocks[1]!.ptr, P, G, H, ut);
       k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero);
       k.gemm_tn_panels(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I);
@@ -78,9 +90,13 @@ export const gruBackward: Backward = {
       if (dIn[0]) addInputGradient(3, blocks[0]!.ptr, I, G, dzx, R, wt, dIn[0]);
     } else {
       const G = 2 * P;
-      const drh = dh + align(B * P * 4), dzr = drh + align(B * P * 4), dzh = dzr + align(R * G * 4);
-      const uzrT = dzh + align(R * Q * 4), uhT = uzrT + align(round16(H) * G * 4);
-      const wzrT = uhT + align(round16(H) * Q * 4), whT = wzrT + align(round16(I) * G * 4);
+      const drh = dh + align(B * P * 4),
+        dzr = drh + align(B * P * 4),
+        dzh = dzr + align(R * G * 4);
+      const uzrT = dzh + align(R * Q * 4),
+        uhT = uzrT + align(round16(H) * G * 4);
+      const wzrT = uhT + align(round16(H) * Q * 4),
+        whT = wzrT + align(round16(I) * G * 4);
       k.pack_transpose_panels(2, blocks[2]!.ptr, P, G, H, uzrT);
       k.pack_transpose_panels(4, blocks[3]!.ptr, P, Q, H, uhT);
       k.gru_reset_before_backward(B, T, H, uzrT, uhT, act, recAct, back, trace, dy, dh, dzr, dzh, drh, mask, zero);

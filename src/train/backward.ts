@@ -6,25 +6,44 @@ import { WasmRnnError } from "../core/errors.js";
 import { heapF32 } from "../core/wasm.js";
 import { Bidirectional } from "../layers/bidirectional.js";
 import { Dense } from "../layers/dense.js";
-import { InputLayer } from "../layers/input.js";
-import { LSTM } from "../layers/lstm.js";
-import { RecurrentLayer, align } from "../layers/recurrent.js";
-import { SimpleRNN } from "../layers/simple_rnn.js";
 import { GRU } from "../layers/gru.js";
-import { gruBackward } from "./backward-gru.js";
-import { sizeOf, type Buf, type Layer } from "../layers/layer.js";
+import { InputLayer } from "../layers/input.js";
+import { type Buf, type Layer, sizeOf } from "../layers/layer.js";
+import { LSTM } from "../layers/lstm.js";
+import { align, RecurrentLayer } from "../layers/recurrent.js";
 import {
-  Activation, Add, Concatenate, Dropout, Embedding, Flatten, Masking, RepeatVector, TimeDistributed,
+  Activation,
+  Add,
+  Concatenate,
+  Dropout,
+  Embedding,
+  Flatten,
+  Masking,
+  RepeatVector,
+  TimeDistributed,
 } from "../layers/simple.js";
+import { SimpleRNN } from "../layers/simple_rnn.js";
 import type { Step } from "../model/model.js";
+import { addInputGradient, addRows, type Backward, none } from "./backward-base.js";
+import { gruBackward } from "./backward-gru.js";
 import { trainKernels } from "./kernels.js";
-import { addInputGradient, addRows, none, type Backward } from "./backward-base.js";
 
 export type { Backward, BackwardCall } from "./backward-base.js";
 
-function denseBackward(layer: Dense, x: Buf, y: Buf, dy: number, dPre: number, dx: number, dParams: readonly number[], dz: number): void {
+function denseBackward(
+  layer: Dense,
+  x: Buf,
+  y: Buf,
+  dy: number,
+  dPre: number,
+  dx: number,
+  dParams: readonly number[],
+  dz: number,
+): void {
   const k = trainKernels();
-  const I = x.shape.at(-1)!, U = layer.units, Up = layer.paddedUnits;
+  const I = x.shape.at(-1)!,
+    U = layer.units,
+    Up = layer.paddedUnits;
   const M = sizeOf(x.shape) / I;
   const [kernel] = layer.paramBlocks();
   if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
@@ -39,11 +58,13 @@ const denseBackwardStep: Backward = {
   traceBytes: none,
   // dz [M, Up], then kernel^T packed [16-rounded I, Up]
   scratchBytes: (s) => {
-    const I = s.inputs[0]!.shape.at(-1)!, Up = (s.layer as Dense).paddedUnits;
+    const I = s.inputs[0]!.shape.at(-1)!,
+      Up = (s.layer as Dense).paddedUnits;
     return align((sizeOf(s.inputs[0]!.shape) / I) * Up * 4) + ((I + 15) & ~15) * Up * 4;
   },
   run: ({ step, dOut, dIn, dParams, scratch, dPre }) => {
-    if (dOut[0] || dPre) denseBackward(step.layer as Dense, step.inputs[0]!, step.outputs[0]!, dOut[0]!, dPre, dIn[0]!, dParams, scratch);
+    if (dOut[0] || dPre)
+      denseBackward(step.layer as Dense, step.inputs[0]!, step.outputs[0]!, dOut[0]!, dPre, dIn[0]!, dParams, scratch);
   },
 };
 
@@ -72,9 +93,21 @@ function recurrentBackward(opts: {
   /** Packed columns (N) for P state floats. */
   columns: (P: number) => number;
   states: number;
-  kernel: (layer: RecurrentLayer, c: {
-    B: number; T: number; trace: number; dy: number; dh: number; dc: number; dz: number; mask: number; ut: number; dhNew: number;
-  }) => void;
+  kernel: (
+    layer: RecurrentLayer,
+    c: {
+      B: number;
+      T: number;
+      trace: number;
+      dy: number;
+      dh: number;
+      dc: number;
+      dz: number;
+      mask: number;
+      ut: number;
+      dhNew: number;
+    },
+  ) => void;
 }): Backward {
   const dims = (s: Step) => {
     const [B, T, I] = s.inputs[0]!.shape as [number, number, number];
@@ -95,12 +128,18 @@ function recurrentBackward(opts: {
     run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
       const { B, T, I, layer, H, P } = dims(step);
       if (layer instanceof LSTM && layer.returnCellSequences && dOut[dOut.length - 1]) {
-        throw new WasmRnnError(`${layer.who}: training through returnCellSequences is not supported; expected no loss on the cell sequence`);
+        throw new WasmRnnError(
+          `${layer.who}: training through returnCellSequences is not supported; expected no loss on the cell sequence`,
+        );
       }
       const k = trainKernels();
       const N = opts.columns(P);
-      const dh = scratch, dc = dh + align(B * P * 4), dhNew = dc + align(B * P * 4), dz = dhNew + align(B * P * 4);
-      const ut = dz + align(B * T * N * 4), wt = ut + align(round16(H) * N * 4);
+      const dh = scratch,
+        dc = dh + align(B * P * 4),
+        dhNew = dc + align(B * P * 4),
+        dz = dhNew + align(B * P * 4);
+      const ut = dz + align(B * T * N * 4),
+        wt = ut + align(round16(H) * N * 4);
       heapF32().fill(0, dh >> 2, (dh + 3 * align(B * P * 4)) >> 2);
       if (layer.returnState) {
         if (dOut[1]) addRows(dOut[1], H, dh, P, B, H);
@@ -110,7 +149,7 @@ function recurrentBackward(opts: {
       if (layer.returnSequences) dy = dOut[0]!;
       else if (dOut[0]) addRows(dOut[0], H, dh, P, B, H);
       // the forward's mask rule (recurrent.ts): an initial state turns off the carried mask
-      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
+      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : (step.masks.inputs[0] ?? 0);
       const [kernel, recurrent] = layer.paramBlocks();
       k.pack_transpose_panels(4, recurrent!.ptr, P, N, H, ut);
       opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask, ut, dhNew });
@@ -130,20 +169,54 @@ const round16 = (n: number) => (n + 15) & ~15;
 
 // trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]
 export const lstmBackward = recurrentBackward({
-  traceWidth: (P) => 6 * P, hPrevAt: (P) => 5 * P, columns: (P) => 4 * P, states: 2,
+  traceWidth: (P) => 6 * P,
+  hPrevAt: (P) => 5 * P,
+  columns: (P) => 4 * P,
+  states: 2,
   kernel: (layer, c) => {
     const l = layer as LSTM;
-    trainKernels().lstm_backward(c.B, c.T, l.units, c.ut, actId(l.activation), actId(l.recurrentActivation),
-      l.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dc, c.dz, c.dhNew, c.mask, l.zeroOutputForMask ? 1 : 0);
+    trainKernels().lstm_backward(
+      c.B,
+      c.T,
+      l.units,
+      c.ut,
+      actId(l.activation),
+      actId(l.recurrentActivation),
+      l.goBackwards ? 1 : 0,
+      c.trace,
+      c.dy,
+      c.dh,
+      c.dc,
+      c.dz,
+      c.dhNew,
+      c.mask,
+      l.zeroOutputForMask ? 1 : 0,
+    );
   },
 });
 
 // trace rows (assembly/simple_rnn.ts): h_t [P], h_{t-1} [P]
 const simpleRnnBackward = recurrentBackward({
-  traceWidth: (P) => 2 * P, hPrevAt: (P) => P, columns: (P) => P, states: 1,
+  traceWidth: (P) => 2 * P,
+  hPrevAt: (P) => P,
+  columns: (P) => P,
+  states: 1,
   kernel: (layer, c) => {
-    trainKernels().simple_rnn_backward(c.B, c.T, layer.units, c.ut, actId(layer.activation),
-      layer.goBackwards ? 1 : 0, c.trace, c.dy, c.dh, c.dz, c.dhNew, c.mask, layer.zeroOutputForMask ? 1 : 0);
+    trainKernels().simple_rnn_backward(
+      c.B,
+      c.T,
+      layer.units,
+      c.ut,
+      actId(layer.activation),
+      layer.goBackwards ? 1 : 0,
+      c.trace,
+      c.dy,
+      c.dh,
+      c.dz,
+      c.dhNew,
+      c.mask,
+      layer.zeroOutputForMask ? 1 : 0,
+    );
   },
 });
 
@@ -154,17 +227,24 @@ const simpleRnnBackward = recurrentBackward({
  */
 const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
 function bidirectional(who: string, layer: Bidirectional): Backward {
-  const fw = backwardFor(layer.forwardLayer, who), bw = backwardFor(layer.backwardLayer, who);
+  const fw = backwardFor(layer.forwardLayer, who),
+    bw = backwardFor(layer.backwardLayer, who);
   if (fw.trainingForward) {
-    throw new WasmRnnError(`${who}: training ${layer.who} with dropout ${layer.forwardLayer.dropout} inside is not supported yet; expected dropout 0 in the wrapped layer (a Dropout layer before it works)`);
+    throw new WasmRnnError(
+      `${who}: training ${layer.who} with dropout ${layer.forwardLayer.dropout} inside is not supported yet; expected dropout 0 in the wrapped layer (a Dropout layer before it works)`,
+    );
   }
   const half = (s: Step, l: RecurrentLayer, mask: number): Step => {
-    const S = l.stateNames.length, first = l === layer.forwardLayer ? 0 : S;
+    const S = l.stateNames.length,
+      first = l === layer.forwardLayer ? 0 : S;
     const [B, T] = s.inputs[0]!.shape as [number, number];
     const y: Buf = { ptr: 0, shape: layer.returnSequences ? [B, T, l.units] : [B, l.units], dtype: "float32" };
     return {
-      layer: l, inputs: [s.inputs[0]!, ...s.inputs.slice(1 + first, 1 + first + (s.inputs.length > 1 ? S : 0))],
-      outputs: [y], scratch: 0, masks: { inputs: [mask], outputs: [], explicit: s.masks.explicit },
+      layer: l,
+      inputs: [s.inputs[0]!, ...s.inputs.slice(1 + first, 1 + first + (s.inputs.length > 1 ? S : 0))],
+      outputs: [y],
+      scratch: 0,
+      masks: { inputs: [mask], outputs: [], explicit: s.masks.explicit },
     };
   };
   const halfBytes = (s: Step) => {
@@ -174,19 +254,29 @@ function bidirectional(who: string, layer: Bidirectional): Backward {
   const fwTrace = (s: Step) => fw.traceBytes(half(s, layer.forwardLayer, 0));
   return {
     traceBytes: (s) => fwTrace(s) + bw.traceBytes(half(s, layer.backwardLayer, 0)),
-    tracedLayers: (s) => [{ layer: layer.forwardLayer, offset: 0 }, { layer: layer.backwardLayer, offset: fwTrace(s) }],
-    scratchBytes: (s) => 2 * halfBytes(s) + Math.max(fw.scratchBytes(half(s, layer.forwardLayer, 0)), bw.scratchBytes(half(s, layer.backwardLayer, 0))),
+    tracedLayers: (s) => [
+      { layer: layer.forwardLayer, offset: 0 },
+      { layer: layer.backwardLayer, offset: fwTrace(s) },
+    ],
+    scratchBytes: (s) =>
+      2 * halfBytes(s) +
+      Math.max(fw.scratchBytes(half(s, layer.forwardLayer, 0)), bw.scratchBytes(half(s, layer.backwardLayer, 0))),
     run: ({ step, dOut, dIn, dParams, scratch, trace }) => {
       const k = trainKernels();
       const [B, T] = step.inputs[0]!.shape as [number, number];
-      const H = layer.forwardLayer.units, S = layer.forwardLayer.stateNames.length;
-      const seq = layer.returnSequences, Ts = seq ? T : 1;
-      const dF = scratch, dB = scratch + halfBytes(step), sub = dB + halfBytes(step);
+      const H = layer.forwardLayer.units,
+        S = layer.forwardLayer.stateNames.length;
+      const seq = layer.returnSequences,
+        Ts = seq ? T : 1;
+      const dF = scratch,
+        dB = scratch + halfBytes(step),
+        sub = dB + halfBytes(step);
       const merged = layer.mergeMode !== null;
       const first = merged ? 1 : 2;
       if (merged) {
         // the forward pass left the halves' outputs at the start of its own scratch (bidirectional.ts)
-        const yF = step.scratch, yB = step.scratch + halfBytes(step);
+        const yF = step.scratch,
+          yB = step.scratch + halfBytes(step);
         k.merge_pair_backward(B, Ts, H, dOut[0]!, yF, yB, seq ? 1 : 0, MERGE_IDS[layer.mergeMode!], dF, dB);
       } else {
         const f32 = heapF32();
@@ -194,17 +284,30 @@ function bidirectional(who: string, layer: Bidirectional): Backward {
         if (seq) k.reverse_time(B, T, H, dOut[1]!, dB);
         else f32.copyWithin(dB >> 2, dOut[1]! >> 2, (dOut[1]! >> 2) + B * H);
       }
-      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : step.masks.inputs[0] ?? 0;
+      const mask = step.inputs.length > 1 && !step.masks.explicit ? 0 : (step.masks.inputs[0] ?? 0);
       const nF = layer.forwardLayer.paramBlocks().length;
-      const states = dOut.slice(first, first + 2 * S), dStates = dIn.slice(1);
+      const states = dOut.slice(first, first + 2 * S),
+        dStates = dIn.slice(1);
       const fwTraceBytes = fwTrace(step);
       fw.run({
-        step: half(step, layer.forwardLayer, mask), dOut: [dF, ...states.slice(0, S)], dIn: [dIn[0]!, ...dStates.slice(0, S)],
-        dParams: dParams.slice(0, nF), dSquares: [], scratch: sub, trace, dPre: 0,
+        step: half(step, layer.forwardLayer, mask),
+        dOut: [dF, ...states.slice(0, S)],
+        dIn: [dIn[0]!, ...dStates.slice(0, S)],
+        dParams: dParams.slice(0, nF),
+        dSquares: [],
+        scratch: sub,
+        trace,
+        dPre: 0,
       });
       bw.run({
-        step: half(step, layer.backwardLayer, mask), dOut: [dB, ...states.slice(S)], dIn: [dIn[0]!, ...dStates.slice(S)],
-        dParams: dParams.slice(nF), dSquares: [], scratch: sub, trace: trace + fwTraceBytes, dPre: 0,
+        step: half(step, layer.backwardLayer, mask),
+        dOut: [dB, ...states.slice(S)],
+        dIn: [dIn[0]!, ...dStates.slice(S)],
+        dParams: dParams.slice(nF),
+        dSquares: [],
+        scratch: sub,
+        trace: trace + fwTraceBytes,
+        dPre: 0,
       });
     },
   };
@@ -215,10 +318,24 @@ const dropoutBackward: Backward = {
   traceBytes: (s) => sizeOf(s.inputs[0]!.shape),
   scratchBytes: none,
   trainingForward: (s, trace, seed) => {
-    trainKernels().dropout_forward(sizeOf(s.inputs[0]!.shape), s.inputs[0]!.ptr, s.outputs[0]!.ptr, trace, (s.layer as Dropout).rate, seed);
+    trainKernels().dropout_forward(
+      sizeOf(s.inputs[0]!.shape),
+      s.inputs[0]!.ptr,
+      s.outputs[0]!.ptr,
+      trace,
+      (s.layer as Dropout).rate,
+      seed,
+    );
   },
   run: ({ step, dOut, dIn, trace }) => {
-    if (dOut[0] && dIn[0]) trainKernels().dropout_backward(sizeOf(step.outputs[0]!.shape), dOut[0], trace, (step.layer as Dropout).rate, dIn[0]);
+    if (dOut[0] && dIn[0])
+      trainKernels().dropout_backward(
+        sizeOf(step.outputs[0]!.shape),
+        dOut[0],
+        trace,
+        (step.layer as Dropout).rate,
+        dIn[0],
+      );
   },
 };
 
@@ -232,7 +349,11 @@ function withInputDropout(inner: Backward, rate: number): Backward {
   const shape = (s: Step) => s.inputs[0]!.shape as [number, number, number];
   const copyBytes = (s: Step) => align(sizeOf(shape(s)) * 4);
   // the masked input as a buffer: after the inner trace, then the mask [B, I]
-  const masked = (s: Step, trace: number): Buf => ({ ptr: trace + align(inner.traceBytes(s)), shape: [...shape(s)], dtype: "float32" });
+  const masked = (s: Step, trace: number): Buf => ({
+    ptr: trace + align(inner.traceBytes(s)),
+    shape: [...shape(s)],
+    dtype: "float32",
+  });
   const maskAt = (s: Step, trace: number) => masked(s, trace).ptr + copyBytes(s);
   const onCopy = (s: Step, trace: number): Step => ({ ...s, inputs: [masked(s, trace), ...s.inputs.slice(1)] });
   return {
@@ -242,7 +363,8 @@ function withInputDropout(inner: Backward, rate: number): Backward {
     trainingForward: (s, trace, seed) => {
       const k = trainKernels();
       const [B, T, I] = shape(s);
-      const x = masked(s, trace), m = maskAt(s, trace);
+      const x = masked(s, trace),
+        m = maskAt(s, trace);
       k.dropout_mask(B * I, m, rate, seed);
       k.scale_steps(B, T, I, s.inputs[0]!.ptr, m, x.ptr, 0);
       s.layer.forward([x, ...s.inputs.slice(1)], s.outputs, s.scratch, s.masks);
@@ -272,77 +394,112 @@ const BACKWARDS = new Map<Function, Backward | null>([
   [LSTM, lstmBackward],
   [SimpleRNN, simpleRnnBackward],
   [Dense, denseBackwardStep],
-  [Activation, {
-    traceBytes: none,
-    scratchBytes: (s) => sizeOf(s.outputs[0]!.shape) * 4,
-    run: ({ step, dOut, dIn, scratch, dPre }) => {
-      if (!dIn[0]) return;
-      const y = step.outputs[0]!;
-      const F = y.shape.at(-1)!, n = sizeOf(y.shape);
-      const k = trainKernels();
-      if (dOut[0]) {
-        k.activation_backward_rows(n / F, F, y.ptr, dOut[0], scratch, F, ACTIVATION_IDS[(step.layer as Activation).activation]);
-        k.add_arrays(n, dIn[0], scratch, dIn[0]);
-      }
-      if (dPre) k.add_arrays(n, dIn[0], dPre, dIn[0]);
+  [
+    Activation,
+    {
+      traceBytes: none,
+      scratchBytes: (s) => sizeOf(s.outputs[0]!.shape) * 4,
+      run: ({ step, dOut, dIn, scratch, dPre }) => {
+        if (!dIn[0]) return;
+        const y = step.outputs[0]!;
+        const F = y.shape.at(-1)!,
+          n = sizeOf(y.shape);
+        const k = trainKernels();
+        if (dOut[0]) {
+          k.activation_backward_rows(
+            n / F,
+            F,
+            y.ptr,
+            dOut[0],
+            scratch,
+            F,
+            ACTIVATION_IDS[(step.layer as Activation).activation],
+          );
+          k.add_arrays(n, dIn[0], scratch, dIn[0]);
+        }
+        if (dPre) k.add_arrays(n, dIn[0], dPre, dIn[0]);
+      },
     },
-  }],
-  [Embedding, {
-    sparseSquares: true,
-    traceBytes: none,
-    scratchBytes: none,
-    run: ({ step, dOut, dParams, dSquares }) => {
-      if (!dOut[0]) return;
-      const ids = step.inputs[0]!;
-      const layer = step.layer as Embedding;
-      trainKernels().embedding_backward(sizeOf(ids.shape), layer.outputDim, ids.ptr, ids.dtype === "float32" ? 1 : 0,
-        dOut[0], dParams[0]!, dSquares[0] ?? 0);
+  ],
+  [
+    Embedding,
+    {
+      sparseSquares: true,
+      traceBytes: none,
+      scratchBytes: none,
+      run: ({ step, dOut, dParams, dSquares }) => {
+        if (!dOut[0]) return;
+        const ids = step.inputs[0]!;
+        const layer = step.layer as Embedding;
+        trainKernels().embedding_backward(
+          sizeOf(ids.shape),
+          layer.outputDim,
+          ids.ptr,
+          ids.dtype === "float32" ? 1 : 0,
+          dOut[0],
+          dParams[0]!,
+          dSquares[0] ?? 0,
+        );
+      },
     },
-  }],
-  [Masking, {
-    traceBytes: none,
-    scratchBytes: none,
-    run: ({ step, dOut, dIn }) => {
-      if (!dOut[0] || !dIn[0]) return;
-      const x = step.inputs[0]!;
-      const F = x.shape.at(-1)!;
-      trainKernels().masking_backward(sizeOf(x.shape) / F, F, step.masks.outputs[0]!, dOut[0], dIn[0]);
+  ],
+  [
+    Masking,
+    {
+      traceBytes: none,
+      scratchBytes: none,
+      run: ({ step, dOut, dIn }) => {
+        if (!dOut[0] || !dIn[0]) return;
+        const x = step.inputs[0]!;
+        const F = x.shape.at(-1)!;
+        trainKernels().masking_backward(sizeOf(x.shape) / F, F, step.masks.outputs[0]!, dOut[0], dIn[0]);
+      },
     },
-  }],
-  [RepeatVector, {
-    traceBytes: none,
-    scratchBytes: none,
-    run: ({ step, dOut, dIn }) => {
-      if (!dOut[0] || !dIn[0]) return;
-      const [B, F] = step.inputs[0]!.shape as [number, number];
-      trainKernels().repeat_rows_backward(B, (step.layer as RepeatVector).n, F, dOut[0], dIn[0]);
+  ],
+  [
+    RepeatVector,
+    {
+      traceBytes: none,
+      scratchBytes: none,
+      run: ({ step, dOut, dIn }) => {
+        if (!dOut[0] || !dIn[0]) return;
+        const [B, F] = step.inputs[0]!.shape as [number, number];
+        trainKernels().repeat_rows_backward(B, (step.layer as RepeatVector).n, F, dOut[0], dIn[0]);
+      },
     },
-  }],
-  [Concatenate, {
-    traceBytes: none,
-    scratchBytes: none,
-    run: ({ step, dOut, dIn }) => {
-      if (!dOut[0]) return;
-      const out = step.outputs[0]!;
-      const a = (step.layer as Concatenate).resolvedAxis(out.shape.length);
-      const outer = sizeOf(out.shape.slice(0, a)), stride = sizeOf(out.shape.slice(a));
-      let offset = 0;
-      step.inputs.forEach((x, i) => {
-        const chunk = sizeOf(x.shape.slice(a));
-        if (dIn[i]) trainKernels().add_blocks(outer, chunk, dOut[0]! + offset * 4, stride, dIn[i]!, chunk);
-        offset += chunk;
-      });
+  ],
+  [
+    Concatenate,
+    {
+      traceBytes: none,
+      scratchBytes: none,
+      run: ({ step, dOut, dIn }) => {
+        if (!dOut[0]) return;
+        const out = step.outputs[0]!;
+        const a = (step.layer as Concatenate).resolvedAxis(out.shape.length);
+        const outer = sizeOf(out.shape.slice(0, a)),
+          stride = sizeOf(out.shape.slice(a));
+        let offset = 0;
+        step.inputs.forEach((x, i) => {
+          const chunk = sizeOf(x.shape.slice(a));
+          if (dIn[i]) trainKernels().add_blocks(outer, chunk, dOut[0]! + offset * 4, stride, dIn[i]!, chunk);
+          offset += chunk;
+        });
+      },
     },
-  }],
-  [Add, {
-    traceBytes: none,
-    scratchBytes: none,
-    run: ({ step, dOut, dIn }) => {
-      if (!dOut[0]) return;
-      const n = sizeOf(step.outputs[0]!.shape);
-      for (const d of dIn) if (d) trainKernels().add_arrays(n, d, dOut[0], d);
+  ],
+  [
+    Add,
+    {
+      traceBytes: none,
+      scratchBytes: none,
+      run: ({ step, dOut, dIn }) => {
+        if (!dOut[0]) return;
+        const n = sizeOf(step.outputs[0]!.shape);
+        for (const d of dIn) if (d) trainKernels().add_arrays(n, d, dOut[0], d);
+      },
     },
-  }],
+  ],
   [Flatten, identity],
 ]);
 

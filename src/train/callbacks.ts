@@ -3,7 +3,7 @@
 // This module is part of the default entry (users construct callbacks before the first fit), so it
 // imports nothing from the lazily loaded training code; fit hands it the model, whose optimizer
 // exists by then.
-import { WasmRnnError, describeValue } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
@@ -64,7 +64,8 @@ type Mode = "auto" | "min" | "max";
 /** An integer >= 0 (patience, cooldown, startFromEpoch). */
 function checkCount(who: string, option: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
   return v;
 }
 const checkVerbose = (who: string, v: unknown): number => {
@@ -74,7 +75,8 @@ const checkVerbose = (who: string, v: unknown): number => {
 
 function checkArgs<T extends object>(who: string, args: T | undefined, known: readonly string[]): Partial<T> {
   if (args === undefined) return {};
-  if (typeof args !== "object" || args === null) throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(args)}`);
+  if (typeof args !== "object" || args === null)
+    throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(args)}`);
   checkOptions(who, args, known);
   return args;
 }
@@ -97,7 +99,9 @@ abstract class MonitorCallback extends Callback {
   constructor(who: string, monitor: unknown, mode: unknown, minDelta: unknown) {
     super(who);
     if (monitor !== undefined && (typeof monitor !== "string" || monitor === "")) {
-      throw new WasmRnnError(`${who}: expected monitor to be a logs key such as "val_loss", got ${describeValue(monitor)}`);
+      throw new WasmRnnError(
+        `${who}: expected monitor to be a logs key such as "val_loss", got ${describeValue(monitor)}`,
+      );
     }
     if (mode !== undefined && mode !== "auto" && mode !== "min" && mode !== "max") {
       throw new WasmRnnError(`${who}: expected mode to be "auto", "min" or "max", got ${describeValue(mode)}`);
@@ -134,7 +138,9 @@ abstract class MonitorCallback extends Callback {
     const v = logs[this.monitor];
     if (v === undefined && !this.warned) {
       this.warned = true;
-      console.warn(`${this.who}: monitor "${this.monitor}" is not in the logs; available: ${Object.keys(logs).join(", ")}`);
+      console.warn(
+        `${this.who}: monitor "${this.monitor}" is not in the logs; available: ${Object.keys(logs).join(", ")}`,
+      );
     }
     return v;
   }
@@ -182,7 +188,16 @@ export class EarlyStopping extends MonitorCallback {
 
   constructor(args?: EarlyStoppingArgs) {
     const who = "EarlyStopping";
-    const a = checkArgs(who, args, ["monitor", "minDelta", "patience", "verbose", "mode", "baseline", "restoreBestWeights", "startFromEpoch"]);
+    const a = checkArgs(who, args, [
+      "monitor",
+      "minDelta",
+      "patience",
+      "verbose",
+      "mode",
+      "baseline",
+      "restoreBestWeights",
+      "startFromEpoch",
+    ]);
     super(who, a.monitor, a.mode, a.minDelta);
     this.patience = checkCount(who, "patience", a.patience, 0);
     this.verbose = checkVerbose(who, a.verbose);
@@ -228,7 +243,8 @@ export class EarlyStopping extends MonitorCallback {
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights !== null) {
-      if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.verbose > 0)
+        console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       this.fitModel.setWeights(this.bestWeights);
     }
   }
@@ -239,7 +255,9 @@ function fixedRateOptimizer(who: string, model: Model): Optimizer {
   const opt = model.optimizer;
   if (!opt) throw new WasmRnnError(`${who}: expected a compiled model being trained, got no optimizer`);
   if (opt.learningRateSchedule) {
-    throw new WasmRnnError(`${who}: expected an optimizer with a fixed learning rate, got one with a learning-rate schedule (Keras cannot set it either)`);
+    throw new WasmRnnError(
+      `${who}: expected an optimizer with a fixed learning rate, got one with a learning-rate schedule (Keras cannot set it either)`,
+    );
   }
   return opt;
 }
@@ -280,7 +298,16 @@ export class ReduceLROnPlateau extends MonitorCallback {
 
   constructor(args?: ReduceLROnPlateauArgs) {
     const who = "ReduceLROnPlateau";
-    const a = checkArgs(who, args, ["monitor", "factor", "patience", "verbose", "mode", "minDelta", "cooldown", "minLr"]);
+    const a = checkArgs(who, args, [
+      "monitor",
+      "factor",
+      "patience",
+      "verbose",
+      "mode",
+      "minDelta",
+      "cooldown",
+      "minLr",
+    ]);
     super(who, a.monitor, a.mode, a.minDelta ?? 1e-4);
     this.factor = checkNumber(who, "factor", a.factor, 0.1, 0, 1, { hi: true }); // Keras refuses a factor >= 1
     this.patience = checkCount(who, "patience", a.patience, 10);
@@ -338,7 +365,10 @@ export class LearningRateScheduler extends Callback {
   constructor(schedule: (epoch: number, learningRate: number) => number, args?: { verbose?: 0 | 1 }) {
     const who = "LearningRateScheduler";
     super(who);
-    if (typeof schedule !== "function") throw new WasmRnnError(`${who}: expected a function (epoch, learningRate) => learningRate, got ${describeValue(schedule)}`);
+    if (typeof schedule !== "function")
+      throw new WasmRnnError(
+        `${who}: expected a function (epoch, learningRate) => learningRate, got ${describeValue(schedule)}`,
+      );
     this.schedule = schedule;
     this.verbose = checkVerbose(who, checkArgs(who, args, ["verbose"]).verbose);
   }
@@ -348,7 +378,9 @@ export class LearningRateScheduler extends Callback {
     const opt = fixedRateOptimizer(who, this.fitModel);
     const lr = this.schedule(epoch, Math.fround(opt.learningRate));
     if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
-      throw new WasmRnnError(`${who}: expected the schedule to return a finite number >= 0 for epoch ${epoch}, got ${describeValue(lr)}`);
+      throw new WasmRnnError(
+        `${who}: expected the schedule to return a finite number >= 0 for epoch ${epoch}, got ${describeValue(lr)}`,
+      );
     }
     opt.learningRate = lr;
     if (this.verbose > 0) console.log(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);

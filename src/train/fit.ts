@@ -10,13 +10,13 @@
 // averages the batch losses by batch size. Only `weightedMetrics` see the weights. classWeight
 // {class: weight} becomes per-sample weights from the targets of a single [N, F] output (see
 // classSampleWeights); classes missing from it weigh 1.
-import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
+import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
+import { nextSeed, Rng } from "../core/random.js";
+import { sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { checkOptions, checkPositiveInt } from "../layers/layer.js";
-import { Rng, nextSeed } from "../core/random.js";
-import { Tensor, sliceRows, tensor, type TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
-import { toTargets, type Trainer } from "./trainer.js";
 import type { CallbackHooks, Logs } from "./callbacks.js";
+import { type Trainer, toTargets } from "./trainer.js";
 
 /** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
 export type { Logs as FitLogs } from "./callbacks.js";
@@ -35,7 +35,9 @@ export interface FitOptions {
   /** 1 prints one line per epoch (console.log); default 0. */
   verbose?: 0 | 1;
   /** [x, y] or [x, y, sampleWeight], evaluated after every epoch into `val_loss` (and `val_<metric>`). */
-  validationData?: [TensorLike | TensorLike[], TensorLike | TensorLike[]] | [TensorLike | TensorLike[], TensorLike | TensorLike[], SampleWeight];
+  validationData?:
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[]]
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[], SampleWeight];
   /**
    * A fraction in [0, 1) of the rows kept out of training for validation (Keras
    * `validation_split`): the LAST rows, taken before any shuffling (their sampleWeight rows go
@@ -94,14 +96,23 @@ const posInt = (who: string, name: string, v: unknown, fallback: number): number
   v === undefined ? fallback : checkPositiveInt(who, name, v);
 
 /** Inputs, targets and sample weights as tensors with matching row counts. */
-function prepare(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], who: string,
-  sampleWeight?: SampleWeight | null, classWeight?: ClassWeight | null) {
+function prepare(
+  model: Model,
+  trainer: Trainer,
+  x: TensorLike | TensorLike[],
+  y: TensorLike | TensorLike[],
+  who: string,
+  sampleWeight?: SampleWeight | null,
+  classWeight?: ClassWeight | null,
+) {
   const xs = model.normalizeInputs(x, true);
   const ys = toTargets(y, model.outputs.length, who);
   const n = xs[0]!.shape[0]!;
   trainer.checkTargets(ys, n);
   if (sampleWeight != null && classWeight != null) {
-    throw new WasmRnnError(`${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`);
+    throw new WasmRnnError(
+      `${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`,
+    );
   }
   let ws = sampleWeights(model, sampleWeight, ys, n, who);
   if (classWeight != null) ws = [classSampleWeights(model, classWeight, ys, who)];
@@ -112,10 +123,17 @@ function prepare(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y
  * Keras's sample_weight as one f32 tensor per output (null: none), shaped as the output's
  * per-sample values: [N] for an output [N, F], [N, T] for [N, T, F].
  */
-function sampleWeights(model: Model, sw: SampleWeight | null | undefined, ys: readonly Tensor[], n: number, who: string): (Tensor | null)[] | null {
+function sampleWeights(
+  model: Model,
+  sw: SampleWeight | null | undefined,
+  ys: readonly Tensor[],
+  n: number,
+  who: string,
+): (Tensor | null)[] | null {
   if (sw == null) return null;
   const outs = model.outputs;
-  const isArrayLike = (v: unknown) => v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+  const isArrayLike = (v: unknown) =>
+    v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
   let list: (TensorLike | null | undefined)[];
   if (outs.length === 1) {
     list = [Array.isArray(sw) && sw.length === 1 && sw[0] instanceof Tensor ? sw[0] : (sw as TensorLike)];
@@ -143,14 +161,16 @@ function sampleWeights(model: Model, sw: SampleWeight | null | undefined, ys: re
       throw new WasmRnnError(`${who}: expected ${what} with ${n} rows (as the inputs), got shape ${fmtShape(t.shape)}`);
     }
     if (!fits(t.shape) && !(t.shape.at(-1) === 1 && fits(t.shape.slice(0, -1)))) {
-      const seq = values.length > 1
-        ? ` (one weight per sample and step: Keras 3 multiplies sample weights into the per-step losses of a sequence output and refuses [N]; repeat each sample's weight over its steps)`
-        : "";
+      const seq =
+        values.length > 1
+          ? ` (one weight per sample and step: Keras 3 multiplies sample weights into the per-step losses of a sequence output and refuses [N]; repeat each sample's weight over its steps)`
+          : "";
       throw new WasmRnnError(`${who}: expected ${what} of shape ${fmtShape(values)}${seq}, got ${fmtShape(t.shape)}`);
     }
     const data = t.dtype === "float32" ? (t.data as Float32Array) : Float32Array.from(t.data);
     for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j])) throw new WasmRnnError(`${who}: expected finite ${what}, got ${data[j]} at flat index ${j}`);
+      if (!Number.isFinite(data[j]))
+        throw new WasmRnnError(`${who}: expected finite ${what}, got ${data[j]} at flat index ${j}`);
     }
     return new Tensor(data, values, "float32");
   });
@@ -161,7 +181,9 @@ function asTensor(v: TensorLike, who: string): Tensor {
   try {
     return tensor(v as never);
   } catch (err) {
-    throw new WasmRnnError(`${who}: expected a Tensor, a typed array or a nested array of numbers, got ${err instanceof Error ? err.message : String(err)}`);
+    throw new WasmRnnError(
+      `${who}: expected a Tensor, a typed array or a nested array of numbers, got ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -179,16 +201,25 @@ const roundHalfEven = (v: number) => {
  */
 function classSampleWeights(model: Model, cw: ClassWeight, ys: readonly Tensor[], who: string): Tensor {
   if (model.outputs.length !== 1) {
-    throw new WasmRnnError(`${who}: expected classWeight only with a single-output model (as Keras), got ${model.outputs.length} outputs; pass sampleWeight per output instead`);
+    throw new WasmRnnError(
+      `${who}: expected classWeight only with a single-output model (as Keras), got ${model.outputs.length} outputs; pass sampleWeight per output instead`,
+    );
   }
   if (typeof cw !== "object" || cw === null || cw instanceof Tensor) {
-    throw new WasmRnnError(`${who}: expected classWeight as { class index: weight }, got ${cw === null ? "null" : typeof cw}`);
+    throw new WasmRnnError(
+      `${who}: expected classWeight as { class index: weight }, got ${cw === null ? "null" : typeof cw}`,
+    );
   }
   const weights = new Map<number, number>();
   for (const [k, v] of Object.entries(cw)) {
-    if (!/^-?\d+$/.test(k)) throw new WasmRnnError(`${who}: expected classWeight keys to be class indices (integers), got ${JSON.stringify(k)}`);
+    if (!/^-?\d+$/.test(k))
+      throw new WasmRnnError(
+        `${who}: expected classWeight keys to be class indices (integers), got ${JSON.stringify(k)}`,
+      );
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new WasmRnnError(`${who}: expected classWeight values to be finite numbers, got ${JSON.stringify(v) ?? String(v)} for class ${k}`);
+      throw new WasmRnnError(
+        `${who}: expected classWeight values to be finite numbers, got ${JSON.stringify(v) ?? String(v)} for class ${k}`,
+      );
     }
     weights.set(Number(k), v);
   }
@@ -202,7 +233,10 @@ function classSampleWeights(model: Model, cw: ClassWeight, ys: readonly Tensor[]
   const y = ys[0]!;
   const n = y.shape[0]!;
   const C = y.shape.length > 1 ? y.size / n : 1;
-  if (y.shape.length > 2) throw new WasmRnnError(`${who}: expected classWeight targets of shape [N], [N, 1] or [N, classes], got ${fmtShape(y.shape)}`);
+  if (y.shape.length > 2)
+    throw new WasmRnnError(
+      `${who}: expected classWeight targets of shape [N], [N, 1] or [N, classes], got ${fmtShape(y.shape)}`,
+    );
   const w = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     let cls: number;
@@ -249,43 +283,74 @@ class LossTracker {
     this.sum += loss * rows;
     this.rows += rows;
     this.batches++;
-    this.perOutput.forEach((_, i) => { this.perOutput[i]! += this.trainer.outputLosses[i]!; });
+    this.perOutput.forEach((_, i) => {
+      this.perOutput[i]! += this.trainer.outputLosses[i]!;
+    });
   }
   results(): Record<string, number> {
     const out: Record<string, number> = { loss: this.sum / this.rows };
-    this.trainer.outputLossNames().forEach((k, i) => { out[k] = this.perOutput[i]! / this.batches; });
+    this.trainer.outputLossNames().forEach((k, i) => {
+      out[k] = this.perOutput[i]! / this.batches;
+    });
     return out;
   }
 }
 
-export async function fit(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
-  options: FitOptions = {}): Promise<History> {
+export async function fit(
+  model: Model,
+  trainer: Trainer,
+  x: TensorLike | TensorLike[],
+  y: TensorLike | TensorLike[],
+  options: FitOptions = {},
+): Promise<History> {
   const who = `Model '${model.name}': fit`;
-  checkOptionsObject(who, options, ["epochs", "batchSize", "shuffle", "seed", "initialEpoch", "verbose", "validationData",
-    "validationSplit", "callbacks", "sampleWeight", "classWeight"]);
+  checkOptionsObject(who, options, [
+    "epochs",
+    "batchSize",
+    "shuffle",
+    "seed",
+    "initialEpoch",
+    "verbose",
+    "validationData",
+    "validationSplit",
+    "callbacks",
+    "sampleWeight",
+    "classWeight",
+  ]);
   const epochs = posInt(who, "epochs", options.epochs, 1);
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
   const initialEpoch = options.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new WasmRnnError(`${who}: expected initialEpoch to be a non-negative integer, got ${JSON.stringify(options.initialEpoch)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new WasmRnnError(
+      `${who}: expected initialEpoch to be a non-negative integer, got ${JSON.stringify(options.initialEpoch)}`,
+    );
   const shuffle = options.shuffle ?? true;
   if (options.sampleWeight != null && options.classWeight != null) {
-    throw new WasmRnnError(`${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`);
+    throw new WasmRnnError(
+      `${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`,
+    );
   }
   let { xs, ys, n, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, null);
   const vd = options.validationData;
   if (vd !== undefined && (!Array.isArray(vd) || vd.length < 2 || vd.length > 3)) {
-    throw new WasmRnnError(`${who}: expected validationData as [x, y] or [x, y, sampleWeight], got ${Array.isArray(vd) ? `a list of ${vd.length}` : typeof vd}`);
+    throw new WasmRnnError(
+      `${who}: expected validationData as [x, y] or [x, y, sampleWeight], got ${Array.isArray(vd) ? `a list of ${vd.length}` : typeof vd}`,
+    );
   }
   let val = vd ? prepare(model, trainer, vd[0], vd[1], `${who} validationData`, vd[2], null) : null;
   const split = options.validationSplit ?? 0;
   if (typeof split !== "number" || !(split >= 0 && split < 1)) {
-    throw new WasmRnnError(`${who}: expected validationSplit to be a number in [0, 1), got ${JSON.stringify(options.validationSplit)}`);
+    throw new WasmRnnError(
+      `${who}: expected validationSplit to be a number in [0, 1), got ${JSON.stringify(options.validationSplit)}`,
+    );
   }
   if (split > 0 && !val) {
     // Keras: split_at = int(N * (1 - validation_split)); training keeps the rows before it
     const at = Math.floor(n * (1 - split));
     if (at === 0 || at === n) {
-      throw new WasmRnnError(`${who}: expected validationSplit ${split} of ${n} rows to leave rows for both training and validation, got ${at === 0 ? "none" : "all"} for training`);
+      throw new WasmRnnError(
+        `${who}: expected validationSplit ${split} of ${n} rows to leave rows for both training and validation, got ${at === 0 ? "none" : "all"} for training`,
+      );
     }
     const rows = sliceRows;
     const part = (w: (Tensor | null)[] | null, a: number, b: number) => w && w.map((t) => t && rows(t, a, b));
@@ -300,7 +365,9 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
   const rng = new Rng(options.seed ?? nextSeed());
   if (options.seed !== undefined) trainer.reseed(options.seed ^ 0x5bd1e995);
   const history: History = {
-    epoch: [], history: {} as History["history"], params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
+    epoch: [],
+    history: {} as History["history"],
+    params: { epochs, steps: Math.ceil(n / batchSize), batchSize },
   };
   const callbacks = callbackList(who, options.callbacks);
   for (const cb of callbacks) {
@@ -328,7 +395,9 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
       // a full pass in order needs no row gather for a single batch
       const loss = trainer.trainOnBatch(xs, ys, rows.length === n && !shuffle ? undefined : rows, ws);
       if (!Number.isFinite(loss)) {
-        throw new WasmRnnError(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`);
+        throw new WasmRnnError(
+          `${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`,
+        );
       }
       losses.add(loss, rows.length);
       for (const cb of callbacks) await cb.onBatchEnd?.(b, { loss, size: rows.length });
@@ -346,7 +415,11 @@ export async function fit(model: Model, trainer: Trainer, x: TensorLike | Tensor
     history.epoch.push(epoch);
     for (const [k, value] of Object.entries(logs)) if (value !== undefined) (history.history[k] ??= []).push(value);
     if (options.verbose === 1) {
-      console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v!.toFixed(4)}`).join(" - ")}`);
+      console.log(
+        `Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs)
+          .map(([k, v]) => `${k}: ${v!.toFixed(4)}`)
+          .join(" - ")}`,
+      );
     }
     if (stop || model.stopTraining) break;
   }
@@ -359,8 +432,14 @@ const byKey = (r: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** The loss (mean over batches weighted by their rows, as Keras) and the metrics over all rows. */
-function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, batchSize: number,
-  ws: (Tensor | null)[] | null): Record<string, number> {
+function evaluateRows(
+  trainer: Trainer,
+  xs: Tensor[],
+  ys: Tensor[],
+  n: number,
+  batchSize: number,
+  ws: (Tensor | null)[] | null,
+): Record<string, number> {
   const losses = new LossTracker(trainer);
   trainer.resetMetrics("test");
   for (const rows of batches(n, batchSize, sequential(n))) {
@@ -373,8 +452,13 @@ function evaluateRows(trainer: Trainer, xs: Tensor[], ys: Tensor[], n: number, b
  * Keras `evaluate`: the loss alone without metrics; with metrics `[loss, ...metrics]` in
  * `metricNames()` order, or `{ loss, ...metrics }` with `returnDict`.
  */
-export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
-  options: EvaluateOptions = {}): Promise<number | number[] | Record<string, number>> {
+export async function evaluate(
+  model: Model,
+  trainer: Trainer,
+  x: TensorLike | TensorLike[],
+  y: TensorLike | TensorLike[],
+  options: EvaluateOptions = {},
+): Promise<number | number[] | Record<string, number>> {
   const who = `Model '${model.name}': evaluate`;
   checkOptionsObject(who, options, ["batchSize", "returnDict", "sampleWeight"]);
   const batchSize = posInt(who, "batchSize", options.batchSize, 32);
@@ -385,8 +469,13 @@ export async function evaluate(model: Model, trainer: Trainer, x: TensorLike | T
   return names.length ? [results.loss!, ...names.map((k) => results[k]!)] : results.loss!;
 }
 
-export async function trainOnBatch(model: Model, trainer: Trainer, x: TensorLike | TensorLike[], y: TensorLike | TensorLike[],
-  options: TrainOnBatchOptions = {}): Promise<number> {
+export async function trainOnBatch(
+  model: Model,
+  trainer: Trainer,
+  x: TensorLike | TensorLike[],
+  y: TensorLike | TensorLike[],
+  options: TrainOnBatchOptions = {},
+): Promise<number> {
   const who = `Model '${model.name}': trainOnBatch`;
   checkOptionsObject(who, options, ["sampleWeight", "classWeight"]);
   const { xs, ys, ws } = prepare(model, trainer, x, y, who, options.sampleWeight, options.classWeight);
@@ -399,19 +488,32 @@ function callbackList(who: string, spec: unknown): CallbackHooks[] {
   const list = Array.isArray(spec) ? spec : [spec];
   list.forEach((cb, i) => {
     if (typeof cb !== "object" || cb === null) {
-      throw new WasmRnnError(`${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`);
+      throw new WasmRnnError(
+        `${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`,
+      );
     }
     for (const hook of HOOKS) {
       const f = (cb as Record<string, unknown>)[hook];
-      if (f !== undefined && typeof f !== "function") throw new WasmRnnError(`${who}: expected callback ${hook} to be a function, got ${describeValue(f)}`);
+      if (f !== undefined && typeof f !== "function")
+        throw new WasmRnnError(`${who}: expected callback ${hook} to be a function, got ${describeValue(f)}`);
     }
   });
   return list as CallbackHooks[];
 }
-const HOOKS = ["setModel", "setParams", "onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchBegin", "onBatchEnd"];
+const HOOKS = [
+  "setModel",
+  "setParams",
+  "onTrainBegin",
+  "onTrainEnd",
+  "onEpochBegin",
+  "onEpochEnd",
+  "onBatchBegin",
+  "onBatchEnd",
+];
 
 /** An options object with only known keys (layer.ts's checkOptions does the keys). */
 function checkOptionsObject(who: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== "object" || options === null) throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
   checkOptions(who, options, known);
 }

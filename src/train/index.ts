@@ -1,7 +1,16 @@
 // Training, loaded on first use by Model.fit / trainOnBatch / evaluate (the default entry stays
 // inference-only).
-export { Trainer, type CompileArgs, type LossSpec } from "./trainer.js";
-export { fit, evaluate, trainOnBatch, type FitOptions, type History, type EvaluateOptions, type FitLogs } from "./fit.js";
-export { getOptimizer, SGD, Adam, RMSprop, Adagrad, Optimizer } from "./optimizers.js";
-export { getLoss } from "./losses.js";
+
+export {
+  type EvaluateOptions,
+  evaluate,
+  type FitLogs,
+  type FitOptions,
+  fit,
+  type History,
+  trainOnBatch,
+} from "./fit.js";
 export { loadTrainCore } from "./kernels.js";
+export { getLoss } from "./losses.js";
+export { Adagrad, Adam, getOptimizer, Optimizer, RMSprop, SGD } from "./optimizers.js";
+export { type CompileArgs, type LossSpec, Trainer } from "./trainer.js";

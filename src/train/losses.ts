@@ -22,27 +22,111 @@
 // to match Keras's values and gradients (the clipped probability form gives zero gradients where a
 // saturated prediction is wrong).
 import { arena } from "../core/arena.js";
-import { WasmRnnError, describeValue, fmtShape } from "../core/errors.js";
+import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { core } from "../core/wasm.js";
 import { checkBool } from "../layers/layer.js";
 import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
 export interface LossKernels {
-  loss_mse(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_mae(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_huber(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number,
-    delta: number): number;
-  loss_msle(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_kl_divergence(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_cosine_similarity(M: number, F: number, pred: number, target: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_binary_crossentropy(M: number, F: number, pred: number, target: number, fromLogits: number,
-    labelSmoothing: number, grad: number, scale: number, mask: number, weight: number): number;
-  loss_categorical_crossentropy(M: number, F: number, pred: number, target: number, fromLogits: number,
-    labelSmoothing: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_mse(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_mae(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_huber(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+    delta: number,
+  ): number;
+  loss_msle(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_kl_divergence(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_cosine_similarity(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_binary_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    fromLogits: number,
+    labelSmoothing: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_categorical_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    fromLogits: number,
+    labelSmoothing: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
   loss_sparse_ids_check(N: number, ids: number, idsFloat: number, F: number): number;
-  loss_sparse_categorical_crossentropy(M: number, F: number, pred: number, ids: number, idsFloat: number,
-    fromLogits: number, grad: number, scale: number, mask: number, weight: number): number;
+  loss_sparse_categorical_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    ids: number,
+    idsFloat: number,
+    fromLogits: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
   loss_first_nonfinite(n: number, x: number): number;
 }
 
@@ -59,7 +143,12 @@ export interface Loss {
   readonly sparse: boolean;
   readonly reduction: LossReduction;
   /** Throws unless Keras would accept these target shape and dtype for this prediction shape. */
-  checkTarget(predShape: readonly number[], targetShape: readonly number[], targetDtype: TargetDtype, who: string): void;
+  checkTarget(
+    predShape: readonly number[],
+    targetShape: readonly number[],
+    targetDtype: TargetDtype,
+    who: string,
+  ): void;
   /**
    * Keras's reduced loss value; writes d(value)/d(pred) (f32, the prediction's shape) to `gradPtr`
    * unless it is 0. `gradPtr` may be `predPtr` (overwritten in place). `maskPtr` (optional, 0 =
@@ -70,8 +159,15 @@ export interface Loss {
    * targets of the non-sparse losses are cast to f32 in a scratch block of the arena (which may
    * grow the wasm memory).
    */
-  compute(predPtr: number, predShape: readonly number[], targetPtr: number, targetDtype: TargetDtype,
-    gradPtr: number, maskPtr?: number, weightPtr?: number): number;
+  compute(
+    predPtr: number,
+    predShape: readonly number[],
+    targetPtr: number,
+    targetDtype: TargetDtype,
+    gradPtr: number,
+    maskPtr?: number,
+    weightPtr?: number,
+  ): number;
   /** The config Keras's loss class gives (`loss.get_config()`), snake_case. */
   getConfig(): Record<string, unknown>;
 }
@@ -118,26 +214,96 @@ interface Entry {
 }
 
 const ENTRIES: readonly Entry[] = [
-  { kind: "mse", name: "mean_squared_error", className: "MeanSquaredError", kerasName: "mean_squared_error",
-    aliases: ["mse", "MSE"], crossentropy: false, smoothing: false, elementwiseMean: true },
-  { kind: "mae", name: "mean_absolute_error", className: "MeanAbsoluteError", kerasName: "mean_absolute_error",
-    aliases: ["mae", "MAE"], crossentropy: false, smoothing: false, elementwiseMean: true },
-  { kind: "huber", name: "huber", className: "Huber", kerasName: "huber_loss",
-    aliases: [], crossentropy: false, smoothing: false, elementwiseMean: true },
-  { kind: "msle", name: "mean_squared_logarithmic_error", className: "MeanSquaredLogarithmicError",
-    kerasName: "mean_squared_logarithmic_error", aliases: ["msle", "MSLE"], crossentropy: false, smoothing: false,
-    elementwiseMean: true },
-  { kind: "kld", name: "kl_divergence", className: "KLDivergence", kerasName: "kl_divergence",
-    aliases: ["kld", "KLD"], crossentropy: false, smoothing: false, elementwiseMean: false },
-  { kind: "cosine", name: "cosine_similarity", className: "CosineSimilarity", kerasName: "cosine_similarity",
-    aliases: [], crossentropy: false, smoothing: false, elementwiseMean: false },
-  { kind: "bce", name: "binary_crossentropy", className: "BinaryCrossentropy", kerasName: "binary_crossentropy",
-    aliases: ["bce"], crossentropy: true, smoothing: true, elementwiseMean: true },
-  { kind: "cce", name: "categorical_crossentropy", className: "CategoricalCrossentropy",
-    kerasName: "categorical_crossentropy", aliases: [], crossentropy: true, smoothing: true, elementwiseMean: false },
-  { kind: "scce", name: "sparse_categorical_crossentropy", className: "SparseCategoricalCrossentropy",
-    kerasName: "sparse_categorical_crossentropy", aliases: [], crossentropy: true, smoothing: false,
-    elementwiseMean: false },
+  {
+    kind: "mse",
+    name: "mean_squared_error",
+    className: "MeanSquaredError",
+    kerasName: "mean_squared_error",
+    aliases: ["mse", "MSE"],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: true,
+  },
+  {
+    kind: "mae",
+    name: "mean_absolute_error",
+    className: "MeanAbsoluteError",
+    kerasName: "mean_absolute_error",
+    aliases: ["mae", "MAE"],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: true,
+  },
+  {
+    kind: "huber",
+    name: "huber",
+    className: "Huber",
+    kerasName: "huber_loss",
+    aliases: [],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: true,
+  },
+  {
+    kind: "msle",
+    name: "mean_squared_logarithmic_error",
+    className: "MeanSquaredLogarithmicError",
+    kerasName: "mean_squared_logarithmic_error",
+    aliases: ["msle", "MSLE"],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: true,
+  },
+  {
+    kind: "kld",
+    name: "kl_divergence",
+    className: "KLDivergence",
+    kerasName: "kl_divergence",
+    aliases: ["kld", "KLD"],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: false,
+  },
+  {
+    kind: "cosine",
+    name: "cosine_similarity",
+    className: "CosineSimilarity",
+    kerasName: "cosine_similarity",
+    aliases: [],
+    crossentropy: false,
+    smoothing: false,
+    elementwiseMean: false,
+  },
+  {
+    kind: "bce",
+    name: "binary_crossentropy",
+    className: "BinaryCrossentropy",
+    kerasName: "binary_crossentropy",
+    aliases: ["bce"],
+    crossentropy: true,
+    smoothing: true,
+    elementwiseMean: true,
+  },
+  {
+    kind: "cce",
+    name: "categorical_crossentropy",
+    className: "CategoricalCrossentropy",
+    kerasName: "categorical_crossentropy",
+    aliases: [],
+    crossentropy: true,
+    smoothing: true,
+    elementwiseMean: false,
+  },
+  {
+    kind: "scce",
+    name: "sparse_categorical_crossentropy",
+    className: "SparseCategoricalCrossentropy",
+    kerasName: "sparse_categorical_crossentropy",
+    aliases: [],
+    crossentropy: true,
+    smoothing: false,
+    elementwiseMean: false,
+  },
 ];
 
 const BY_NAME = new Map<string, Entry>();
@@ -156,14 +322,20 @@ interface Settings {
 }
 
 function isLoss(spec: unknown): spec is Loss {
-  return typeof spec === "object" && spec !== null && typeof (spec as Loss).compute === "function" &&
-    typeof (spec as Loss).checkTarget === "function";
+  return (
+    typeof spec === "object" &&
+    spec !== null &&
+    typeof (spec as Loss).compute === "function" &&
+    typeof (spec as Loss).checkTarget === "function"
+  );
 }
 
 function findEntry(name: unknown, who: string): Entry {
   const entry = typeof name === "string" ? BY_NAME.get(name) : undefined;
   if (!entry) {
-    throw new WasmRnnError(`${who}: unknown loss ${JSON.stringify(name)}; expected one of ${KNOWN} (or a Keras class name)`);
+    throw new WasmRnnError(
+      `${who}: unknown loss ${JSON.stringify(name)}; expected one of ${KNOWN} (or a Keras class name)`,
+    );
   }
   return entry;
 }
@@ -182,7 +354,9 @@ export function getLoss(spec: LossSpec, who?: string): Loss {
 function resolve(spec: LossSpec, who: string, owner: string | undefined): Loss {
   if (typeof spec === "string") return new KerasLoss(findEntry(spec, who), defaults(), who, owner);
   if (typeof spec !== "object" || spec === null) {
-    throw new WasmRnnError(`${who}: expected a loss name, { name, ... } or a Keras config { className, config }, got ${describeValue(spec)}`);
+    throw new WasmRnnError(
+      `${who}: expected a loss name, { name, ... } or a Keras config { className, config }, got ${describeValue(spec)}`,
+    );
   }
   const o = spec as Record<string, unknown>;
   if ("className" in o || "class_name" in o) return fromKerasConfig(o, who, owner);
@@ -211,7 +385,8 @@ function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string 
   checkKeys(who, "Keras loss config", o, ["className", "class_name", "config", "module", "registered_name"]);
   const cls = o.className ?? o.class_name;
   // a plain function, as Keras serialises compile(loss="mse"): { class_name: "function", config: "mse" }
-  if (cls === "function" && typeof o.config === "string") return new KerasLoss(findEntry(o.config, who), defaults(), who, owner);
+  if (cls === "function" && typeof o.config === "string")
+    return new KerasLoss(findEntry(o.config, who), defaults(), who, owner);
   const entry = findEntry(cls, who);
   const lw = `${who}: loss "${entry.className}"`;
   const c = (o.config ?? {}) as Record<string, unknown>;
@@ -223,7 +398,9 @@ function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string 
     throw new WasmRnnError(`${lw}: expected axis -1 (the last axis), got ${describeValue(c.axis)}`);
   }
   if (c.ignore_class !== undefined && c.ignore_class !== null) {
-    throw new WasmRnnError(`${lw}: expected ignore_class null, got ${describeValue(c.ignore_class)} (ignore_class is not supported)`);
+    throw new WasmRnnError(
+      `${lw}: expected ignore_class null, got ${describeValue(c.ignore_class)} (ignore_class is not supported)`,
+    );
   }
   if (c.dtype !== undefined && c.dtype !== null && c.dtype !== "float32") {
     throw new WasmRnnError(`${lw}: expected dtype "float32" or null, got ${describeValue(c.dtype)}`);
@@ -292,20 +469,29 @@ class KerasLoss implements Loss {
 
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = { name: this.s.name ?? this.entry.kerasName, reduction: this.s.reduction };
-    if (this.entry.smoothing) Object.assign(c, { from_logits: this.s.fromLogits, label_smoothing: this.s.labelSmoothing, axis: -1 });
+    if (this.entry.smoothing)
+      Object.assign(c, { from_logits: this.s.fromLogits, label_smoothing: this.s.labelSmoothing, axis: -1 });
     if (this.entry.kind === "scce") Object.assign(c, { from_logits: this.s.fromLogits, ignore_class: null });
     // Keras 3's Huber.get_config drops delta; it is kept here when it is not the default
     if (this.entry.kind === "huber" && this.s.delta !== 1) c.delta = this.s.delta;
     return c;
   }
 
-  checkTarget(predShape: readonly number[], targetShape: readonly number[], targetDtype: TargetDtype, who: string): void {
+  checkTarget(
+    predShape: readonly number[],
+    targetShape: readonly number[],
+    targetDtype: TargetDtype,
+    who: string,
+  ): void {
     const lw = `${who}: ${this.label}`;
     checkShape(lw, "prediction", predShape);
     checkShape(lw, "target", targetShape);
-    if (predShape.length < 1) throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
+    if (predShape.length < 1)
+      throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
     if (targetDtype !== "float32" && targetDtype !== "int32") {
-      throw new WasmRnnError(`${lw}: expected targets of dtype "float32" or "int32", got ${describeValue(targetDtype)}`);
+      throw new WasmRnnError(
+        `${lw}: expected targets of dtype "float32" or "int32", got ${describeValue(targetDtype)}`,
+      );
     }
     const outer = predShape.slice(0, -1);
     if (this.sparse) {
@@ -318,23 +504,33 @@ class KerasLoss implements Loss {
     if (same(targetShape, predShape)) return;
     // Keras squeezes or expands a trailing axis of size 1; for the element-wise means that gives
     // the same numbers (for sums over the last axis it would change which axis is reduced)
-    const trailingOne = (predShape[predShape.length - 1] === 1 && same(targetShape, outer)) ||
+    const trailingOne =
+      (predShape[predShape.length - 1] === 1 && same(targetShape, outer)) ||
       (targetShape[targetShape.length - 1] === 1 && same(targetShape.slice(0, -1), predShape));
     if (trailingOne && this.entry.elementwiseMean) return;
     throw new WasmRnnError(
       `${lw}: expected targets of the prediction's shape ${fmtShape(predShape)}, got ${fmtShape(targetShape)}` +
         (this.entry.kind === "cce" && same(targetShape, outer)
-          ? " (class ids go with sparse_categorical_crossentropy)" : ""),
+          ? " (class ids go with sparse_categorical_crossentropy)"
+          : ""),
     );
   }
 
-  compute(predPtr: number, predShape: readonly number[], targetPtr: number, targetDtype: TargetDtype,
-    gradPtr: number, maskPtr = 0, weightPtr = 0): number {
+  compute(
+    predPtr: number,
+    predShape: readonly number[],
+    targetPtr: number,
+    targetDtype: TargetDtype,
+    gradPtr: number,
+    maskPtr = 0,
+    weightPtr = 0,
+  ): number {
     const lw = `${this.owner}${this.label}`;
     core(`${lw}: compute`);
     const k = trainKernels();
     checkShape(lw, "prediction", predShape);
-    if (predShape.length < 1) throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
+    if (predShape.length < 1)
+      throw new WasmRnnError(`${lw}: expected a prediction of rank >= 1, got shape ${fmtShape(predShape)}`);
     const F = predShape[predShape.length - 1]!;
     const M = predShape.slice(0, -1).reduce((a, b) => a * b, 1);
     if (M === 0 || F === 0) return 0;
@@ -345,9 +541,10 @@ class KerasLoss implements Loss {
       if (this.sparse) {
         const bad = k.loss_sparse_ids_check(M, targetPtr, idsFloat, F);
         if (bad >= 0) {
-          const raw = targetDtype === "float32"
-            ? new Float32Array(k.memory.buffer, targetPtr + 4 * bad, 1)[0]
-            : new Int32Array(k.memory.buffer, targetPtr + 4 * bad, 1)[0];
+          const raw =
+            targetDtype === "float32"
+              ? new Float32Array(k.memory.buffer, targetPtr + 4 * bad, 1)[0]
+              : new Int32Array(k.memory.buffer, targetPtr + 4 * bad, 1)[0];
           throw new WasmRnnError(
             `${lw}: expected class ids in [0, ${F}) (the prediction's last axis), got ${raw} at flat target index ${bad}`,
           );
@@ -394,19 +591,49 @@ class KerasLoss implements Loss {
     }
   }
 
-  private run(k: LossKernels, M: number, F: number, pred: number, target: number, idsFloat: number,
-    grad: number, scale: number, mask: number, weight: number): number {
+  private run(
+    k: LossKernels,
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    idsFloat: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number {
     const logits = this.s.fromLogits ? 1 : 0;
     switch (this.entry.kind) {
-      case "mse": return k.loss_mse(M, F, pred, target, grad, scale, mask, weight);
-      case "mae": return k.loss_mae(M, F, pred, target, grad, scale, mask, weight);
-      case "huber": return k.loss_huber(M, F, pred, target, grad, scale, mask, weight, this.s.delta);
-      case "msle": return k.loss_msle(M, F, pred, target, grad, scale, mask, weight);
-      case "kld": return k.loss_kl_divergence(M, F, pred, target, grad, scale, mask, weight);
-      case "cosine": return k.loss_cosine_similarity(M, F, pred, target, grad, scale, mask, weight);
-      case "bce": return k.loss_binary_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask, weight);
-      case "cce": return k.loss_categorical_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask, weight);
-      case "scce": return k.loss_sparse_categorical_crossentropy(M, F, pred, target, idsFloat, logits, grad, scale, mask, weight);
+      case "mse":
+        return k.loss_mse(M, F, pred, target, grad, scale, mask, weight);
+      case "mae":
+        return k.loss_mae(M, F, pred, target, grad, scale, mask, weight);
+      case "huber":
+        return k.loss_huber(M, F, pred, target, grad, scale, mask, weight, this.s.delta);
+      case "msle":
+        return k.loss_msle(M, F, pred, target, grad, scale, mask, weight);
+      case "kld":
+        return k.loss_kl_divergence(M, F, pred, target, grad, scale, mask, weight);
+      case "cosine":
+        return k.loss_cosine_similarity(M, F, pred, target, grad, scale, mask, weight);
+      case "bce":
+        return k.loss_binary_crossentropy(M, F, pred, target, logits, this.s.labelSmoothing, grad, scale, mask, weight);
+      case "cce":
+        return k.loss_categorical_crossentropy(
+          M,
+          F,
+          pred,
+          target,
+          logits,
+          this.s.labelSmoothing,
+          grad,
+          scale,
+          mask,
+          weight,
+        );
+      case "scce":
+        return k.loss_sparse_categorical_crossentropy(M, F, pred, target, idsFloat, logits, grad, scale, mask, weight);
     }
   }
 }
@@ -435,7 +662,9 @@ export function logitsLossFor(loss: Loss, activation: string): Loss | null {
 function checkKeys(who: string, what: string, o: object, known: readonly string[]): void {
   for (const key of Object.keys(o)) {
     if (!known.includes(key)) {
-      throw new WasmRnnError(`${who}: unknown key ${JSON.stringify(key)} in ${what}; expected one of ${known.join(", ")}`);
+      throw new WasmRnnError(
+        `${who}: unknown key ${JSON.stringify(key)} in ${what}; expected one of ${known.join(", ")}`,
+      );
     }
   }
 }
@@ -461,7 +690,9 @@ function reduction(who: string, v: unknown): LossReduction {
   if (typeof v !== "string" || !REDUCTIONS.includes(v)) {
     throw new WasmRnnError(
       `${who}: expected reduction ${REDUCTIONS.map((r) => JSON.stringify(r)).join(", ")}, got ${describeValue(v)}` +
-        (v === "none" || v === null ? ' (reduction "none" gives no single value to train on and is not supported)' : ""),
+        (v === "none" || v === null
+          ? ' (reduction "none" gives no single value to train on and is not supported)'
+          : ""),
     );
   }
   return v as LossReduction;
@@ -469,7 +700,9 @@ function reduction(who: string, v: unknown): LossReduction {
 
 function checkShape(who: string, what: string, shape: readonly number[]): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new WasmRnnError(`${who}: expected the ${what} shape to be a list of non-negative integers, got ${describeValue(shape)}`);
+    throw new WasmRnnError(
+      `${who}: expected the ${what} shape to be a list of non-negative integers, got ${describeValue(shape)}`,
+    );
   }
 }
 

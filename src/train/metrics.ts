@@ -14,13 +14,28 @@ export interface Metric {
    * Adds one batch: prediction [M, F] (M rows), targets [M, F] or class ids [M], u8 mask [M] or 0,
    * f32 sample weights [M] or 0.
    */
-  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean,
-    mask: number, weight?: number): void;
+  update(
+    pred: number,
+    M: number,
+    F: number,
+    target: number,
+    targetDtype: "float32" | "int32",
+    sparseTarget: boolean,
+    mask: number,
+    weight?: number,
+  ): void;
   result(): number;
   reset(): void;
 }
 
-type RowValue = (p: Float32Array, pi: number, F: number, t: Float32Array | Int32Array, ti: number, sparse: boolean) => number;
+type RowValue = (
+  p: Float32Array,
+  pi: number,
+  F: number,
+  t: Float32Array | Int32Array,
+  ti: number,
+  sparse: boolean,
+) => number;
 
 const argmax = (a: Float32Array | Int32Array, at: number, n: number) => {
   let best = 0;
@@ -32,7 +47,7 @@ const ROW_VALUES: Record<string, RowValue> = {
   // Keras: mean over the last axis of (pred > 0.5) == target
   binary_accuracy: (p, pi, F, t, ti) => {
     let s = 0;
-    for (let j = 0; j < F; j++) s += ((p[pi + j]! > 0.5 ? 1 : 0) === t[ti + j] ? 1 : 0);
+    for (let j = 0; j < F; j++) s += (p[pi + j]! > 0.5 ? 1 : 0) === t[ti + j] ? 1 : 0;
     return s / F;
   },
   categorical_accuracy: (p, pi, F, t, ti) => (argmax(t, ti, F) === argmax(p, pi, F) ? 1 : 0),
@@ -57,19 +72,34 @@ const ROW_VALUES: Record<string, RowValue> = {
 };
 
 const ALIASES: Record<string, string> = {
-  mse: "mean_squared_error", mae: "mean_absolute_error",
-  MeanSquaredError: "mean_squared_error", MeanAbsoluteError: "mean_absolute_error",
-  BinaryAccuracy: "binary_accuracy", CategoricalAccuracy: "categorical_accuracy",
-  SparseCategoricalAccuracy: "sparse_categorical_accuracy", TopKCategoricalAccuracy: "top_k_categorical_accuracy",
+  mse: "mean_squared_error",
+  mae: "mean_absolute_error",
+  MeanSquaredError: "mean_squared_error",
+  MeanAbsoluteError: "mean_absolute_error",
+  BinaryAccuracy: "binary_accuracy",
+  CategoricalAccuracy: "categorical_accuracy",
+  SparseCategoricalAccuracy: "sparse_categorical_accuracy",
+  TopKCategoricalAccuracy: "top_k_categorical_accuracy",
 };
 
 class MeanMetric implements Metric {
   private total = 0;
   private count = 0;
-  constructor(readonly name: string, private readonly value: RowValue) {}
+  constructor(
+    readonly name: string,
+    private readonly value: RowValue,
+  ) {}
 
-  update(pred: number, M: number, F: number, target: number, targetDtype: "float32" | "int32", sparseTarget: boolean,
-    mask: number, weight = 0): void {
+  update(
+    pred: number,
+    M: number,
+    F: number,
+    target: number,
+    targetDtype: "float32" | "int32",
+    sparseTarget: boolean,
+    mask: number,
+    weight = 0,
+  ): void {
     const f32 = heapF32();
     const t = targetDtype === "int32" ? new Int32Array(f32.buffer) : f32;
     const m = mask ? new Uint8Array(f32.buffer, mask, M) : null;
@@ -102,19 +132,31 @@ export function metricDirection(spec: string): "up" | "down" {
  * "acc" resolve by shapes, not by the loss: a prediction with one column is binary; targets of
  * lower rank than the prediction (or one column against several) are class ids; else categorical.
  */
-export function getMetric(spec: unknown, predShape: readonly (number | null)[], targetRank: number, targetLast: number | null, who: string): Metric {
-  if (typeof spec !== "string") throw new WasmRnnError(`${who}: expected a metric name, got ${JSON.stringify(spec) ?? typeof spec}`);
+export function getMetric(
+  spec: unknown,
+  predShape: readonly (number | null)[],
+  targetRank: number,
+  targetLast: number | null,
+  who: string,
+): Metric {
+  if (typeof spec !== "string")
+    throw new WasmRnnError(`${who}: expected a metric name, got ${JSON.stringify(spec) ?? typeof spec}`);
   if (spec === "accuracy" || spec === "acc") {
     const last = predShape[predShape.length - 1];
-    const kind = last === 1 ? "binary_accuracy"
-      : targetRank < predShape.length || (targetLast === 1 && last !== 1) ? "sparse_categorical_accuracy"
-        : "categorical_accuracy";
+    const kind =
+      last === 1
+        ? "binary_accuracy"
+        : targetRank < predShape.length || (targetLast === 1 && last !== 1)
+          ? "sparse_categorical_accuracy"
+          : "categorical_accuracy";
     return new MeanMetric(spec, ROW_VALUES[kind]!);
   }
   const name = ALIASES[spec] ?? spec;
   const value = ROW_VALUES[name];
   if (!value) {
-    throw new WasmRnnError(`${who}: unknown metric ${JSON.stringify(spec)}; expected one of accuracy, acc, ${[...Object.keys(ROW_VALUES), "mse", "mae"].join(", ")}`);
+    throw new WasmRnnError(
+      `${who}: unknown metric ${JSON.stringify(spec)}; expected one of accuracy, acc, ${[...Object.keys(ROW_VALUES), "mse", "mae"].join(", ")}`,
+    );
   }
   return new MeanMetric(spec, value);
 }

@@ -21,10 +21,10 @@
 // such a lane stays exactly 0, as does any weight whose gradient and state are zero. clipnorm
 // treats each block as one Keras variable (zero padding does not change its norm).
 import { arena } from "../core/arena.js";
-import { WasmRnnError, describeValue } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import { core, heapF32 } from "../core/wasm.js";
+import { checkNumber, checkOptions, type ParamBlock, toSnakeCase, uniqueName } from "../layers/layer.js";
 import { trainKernels } from "./kernels.js";
-import { checkNumber, checkOptions, toSnakeCase, uniqueName, type ParamBlock } from "../layers/layer.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
 export type { ParamBlock } from "../layers/layer.js";
@@ -47,11 +47,42 @@ export interface GradBlock extends ParamBlock {
 /** The kernels of assembly/optimizers.ts, as exported by the wasm core (pointers are bytes). */
 export interface OptimizerKernels {
   sgd_update(n: number, w: number, g: number, lr: number): void;
-  sgd_momentum_update(n: number, w: number, g: number, velocity: number, lr: number, momentum: number, nesterov: number): void;
-  adam_update(n: number, w: number, g: number, g2: number, m: number, v: number, vhat: number,
-    alpha: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number): void;
-  rmsprop_update(n: number, w: number, g: number, g2: number, velocity: number, momentumBuf: number, averageGrad: number,
-    lr: number, rho: number, oneMinusRho: number, momentum: number, epsilon: number): void;
+  sgd_momentum_update(
+    n: number,
+    w: number,
+    g: number,
+    velocity: number,
+    lr: number,
+    momentum: number,
+    nesterov: number,
+  ): void;
+  adam_update(
+    n: number,
+    w: number,
+    g: number,
+    g2: number,
+    m: number,
+    v: number,
+    vhat: number,
+    alpha: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+  ): void;
+  rmsprop_update(
+    n: number,
+    w: number,
+    g: number,
+    g2: number,
+    velocity: number,
+    momentumBuf: number,
+    averageGrad: number,
+    lr: number,
+    rho: number,
+    oneMinusRho: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
   adagrad_update(n: number, w: number, g: number, g2: number, accumulator: number, lr: number, epsilon: number): void;
   decay_weights(n: number, w: number, weightDecay: number, lr: number): void;
   sum_squares(n: number, g: number): number;
@@ -141,15 +172,25 @@ export type LearningRate = number | LearningRateScheduleSpec | LearningRateSched
 export type OptimizerConfig = Record<string, ConfigValue>;
 
 const BASE_KEYS = [
-  "learningRate", "weightDecay", "clipnorm", "clipvalue", "globalClipnorm", "name",
-  "useEma", "emaMomentum", "emaOverwriteFrequency", "lossScaleFactor", "gradientAccumulationSteps",
+  "learningRate",
+  "weightDecay",
+  "clipnorm",
+  "clipvalue",
+  "globalClipnorm",
+  "name",
+  "useEma",
+  "emaMomentum",
+  "emaOverwriteFrequency",
+  "lossScaleFactor",
+  "gradientAccumulationSteps",
 ] as const;
 
 const f32 = Math.fround;
 
 function checkFlag(who: string, option: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
-  if (typeof v !== "boolean") throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describeValue(v)}`);
+  if (typeof v !== "boolean")
+    throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describeValue(v)}`);
   return v;
 }
 
@@ -157,14 +198,18 @@ function checkFlag(who: string, option: string, v: unknown, fallback: boolean): 
 function checkOptional(who: string, option: string, v: unknown, zeroOk = false): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== "number" || !Number.isFinite(v) || (zeroOk ? v < 0 : v <= 0)) {
-    throw new WasmRnnError(`${who}: expected ${option} to be null or a finite number ${zeroOk ? ">= 0" : "above 0"}, got ${describeValue(v)}`);
+    throw new WasmRnnError(
+      `${who}: expected ${option} to be null or a finite number ${zeroOk ? ">= 0" : "above 0"}, got ${describeValue(v)}`,
+    );
   }
   return v;
 }
 
 function checkNull(who: string, option: string, v: unknown): void {
   if (v !== undefined && v !== null) {
-    throw new WasmRnnError(`${who}: expected ${option} to be null (not supported by wasm-rnn), got ${describeValue(v)}`);
+    throw new WasmRnnError(
+      `${who}: expected ${option} to be null (not supported by wasm-rnn), got ${describeValue(v)}`,
+    );
   }
 }
 
@@ -177,8 +222,12 @@ function checkNull(who: string, option: string, v: unknown): void {
 
 /** Keras's schedule class names. */
 export type ScheduleClassName =
-  | "ExponentialDecay" | "InverseTimeDecay" | "PiecewiseConstantDecay" | "PolynomialDecay"
-  | "CosineDecay" | "CosineDecayRestarts";
+  | "ExponentialDecay"
+  | "InverseTimeDecay"
+  | "PiecewiseConstantDecay"
+  | "PolynomialDecay"
+  | "CosineDecay"
+  | "CosineDecayRestarts";
 
 /**
  * A schedule spec: `{ className, config }` with Keras's arguments in camelCase or snake_case, or
@@ -209,29 +258,47 @@ const PI32 = f32(Math.PI);
 /** The arguments of each schedule: Keras's name, camelCase name, default (undefined: required). */
 const SCHEDULE_ARGS: Record<ScheduleClassName, readonly (readonly [string, string, ConfigValue | undefined])[]> = {
   ExponentialDecay: [
-    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
-    ["decay_rate", "decayRate", undefined], ["staircase", "staircase", false], ["name", "name", "ExponentialDecay"],
+    ["initial_learning_rate", "initialLearningRate", undefined],
+    ["decay_steps", "decaySteps", undefined],
+    ["decay_rate", "decayRate", undefined],
+    ["staircase", "staircase", false],
+    ["name", "name", "ExponentialDecay"],
   ],
   InverseTimeDecay: [
-    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
-    ["decay_rate", "decayRate", undefined], ["staircase", "staircase", false], ["name", "name", "InverseTimeDecay"],
+    ["initial_learning_rate", "initialLearningRate", undefined],
+    ["decay_steps", "decaySteps", undefined],
+    ["decay_rate", "decayRate", undefined],
+    ["staircase", "staircase", false],
+    ["name", "name", "InverseTimeDecay"],
   ],
   PiecewiseConstantDecay: [
-    ["boundaries", "boundaries", undefined], ["values", "values", undefined], ["name", "name", "PiecewiseConstant"],
+    ["boundaries", "boundaries", undefined],
+    ["values", "values", undefined],
+    ["name", "name", "PiecewiseConstant"],
   ],
   PolynomialDecay: [
-    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
-    ["end_learning_rate", "endLearningRate", 0.0001], ["power", "power", 1.0], ["cycle", "cycle", false],
+    ["initial_learning_rate", "initialLearningRate", undefined],
+    ["decay_steps", "decaySteps", undefined],
+    ["end_learning_rate", "endLearningRate", 0.0001],
+    ["power", "power", 1.0],
+    ["cycle", "cycle", false],
     ["name", "name", "PolynomialDecay"],
   ],
   CosineDecay: [
-    ["initial_learning_rate", "initialLearningRate", undefined], ["decay_steps", "decaySteps", undefined],
-    ["alpha", "alpha", 0.0], ["name", "name", "CosineDecay"], ["warmup_target", "warmupTarget", null],
+    ["initial_learning_rate", "initialLearningRate", undefined],
+    ["decay_steps", "decaySteps", undefined],
+    ["alpha", "alpha", 0.0],
+    ["name", "name", "CosineDecay"],
+    ["warmup_target", "warmupTarget", null],
     ["warmup_steps", "warmupSteps", 0],
   ],
   CosineDecayRestarts: [
-    ["initial_learning_rate", "initialLearningRate", undefined], ["first_decay_steps", "firstDecaySteps", undefined],
-    ["t_mul", "tMul", 2.0], ["m_mul", "mMul", 1.0], ["alpha", "alpha", 0.0], ["name", "name", "SGDRDecay"],
+    ["initial_learning_rate", "initialLearningRate", undefined],
+    ["first_decay_steps", "firstDecaySteps", undefined],
+    ["t_mul", "tMul", 2.0],
+    ["m_mul", "mMul", 1.0],
+    ["alpha", "alpha", 0.0],
+    ["name", "name", "SGDRDecay"],
   ],
 };
 
@@ -249,25 +316,36 @@ export class LearningRateSchedule {
   /** `who` names the optimizer in errors ("Adam"). */
   constructor(spec: LearningRateScheduleSpec, who = "LearningRateSchedule") {
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-      throw new WasmRnnError(`${who}: expected a learning-rate schedule { className, config }, got ${describeValue(spec)}`);
+      throw new WasmRnnError(
+        `${who}: expected a learning-rate schedule { className, config }, got ${describeValue(spec)}`,
+      );
     }
     const s = spec as unknown as Record<string, unknown>;
-    checkOptions(`${who}: learning-rate schedule`, s, ["className", "class_name", "config", "module", "registered_name"]);
+    checkOptions(`${who}: learning-rate schedule`, s, [
+      "className",
+      "class_name",
+      "config",
+      "module",
+      "registered_name",
+    ]);
     const name = s.className ?? s.class_name;
-    const className = typeof name === "string"
-      ? SCHEDULE_NAMES.find((n) => n.toLowerCase() === name.toLowerCase())
-      : undefined;
+    const className =
+      typeof name === "string" ? SCHEDULE_NAMES.find((n) => n.toLowerCase() === name.toLowerCase()) : undefined;
     if (!className) {
       throw new WasmRnnError(
         `${who}: expected a learning-rate schedule className (${SCHEDULE_NAMES.join(", ")}), got ${describeValue(name)}`,
       );
     }
     if (s.module !== undefined && s.module !== null && typeof s.module !== "string") {
-      throw new WasmRnnError(`${who}: expected the ${className} schedule's module to be a string, got ${describeValue(s.module)}`);
+      throw new WasmRnnError(
+        `${who}: expected the ${className} schedule's module to be a string, got ${describeValue(s.module)}`,
+      );
     }
     const raw = s.config;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new WasmRnnError(`${who}: expected the ${className} schedule's config to be an object, got ${describeValue(raw)}`);
+      throw new WasmRnnError(
+        `${who}: expected the ${className} schedule's config to be an object, got ${describeValue(raw)}`,
+      );
     }
     this.className = className;
     const w = `${who}: learning-rate schedule ${className}`;
@@ -277,7 +355,9 @@ export class LearningRateSchedule {
     for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
       const arg = args.find(([snake, camel]) => key === snake || key === camel);
       if (!arg) {
-        throw new WasmRnnError(`${w}: unknown argument ${JSON.stringify(key)}; expected ${args.map((a) => a[1]).join(", ")} (or Keras's snake_case names)`);
+        throw new WasmRnnError(
+          `${w}: unknown argument ${JSON.stringify(key)}; expected ${args.map((a) => a[1]).join(", ")} (or Keras's snake_case names)`,
+        );
       }
       if (given.has(arg[0])) throw new WasmRnnError(`${w}: got ${arg[1]} twice (as ${arg[1]} and ${arg[0]})`);
       given.set(arg[0], v);
@@ -286,20 +366,23 @@ export class LearningRateSchedule {
     for (const [snake, camel, fallback] of args) {
       const v = given.has(snake) ? given.get(snake) : fallback;
       if (v === undefined) throw new WasmRnnError(`${w}: expected ${camel} (required), got undefined`);
-      config[snake] = Array.isArray(v) ? [...v] : v as ConfigValue;
+      config[snake] = Array.isArray(v) ? [...v] : (v as ConfigValue);
     }
     const camelOf = (snake: string) => args.find((a) => a[0] === snake)![1];
     const num = (snake: string, lo: number, open = false): number => {
       const v = config[snake];
       if (typeof v !== "number" || !Number.isFinite(v) || (open ? v <= lo : v < lo)) {
-        throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a finite number ${open ? "above" : ">="} ${lo}, got ${describeValue(v)}`);
+        throw new WasmRnnError(
+          `${w}: expected ${camelOf(snake)} to be a finite number ${open ? "above" : ">="} ${lo}, got ${describeValue(v)}`,
+        );
       }
       return v;
     };
     const finite = (snake: string): number => num(snake, -Infinity);
     const flag = (snake: string): boolean => {
       const v = config[snake];
-      if (typeof v !== "boolean") throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a boolean, got ${describeValue(v)}`);
+      if (typeof v !== "boolean")
+        throw new WasmRnnError(`${w}: expected ${camelOf(snake)} to be a boolean, got ${describeValue(v)}`);
       return v;
     };
     const nm = config.name;
@@ -314,25 +397,29 @@ export class LearningRateSchedule {
         const ds = f32(num("decay_steps", 0, true));
         const rate = f32(num("decay_rate", 0));
         const staircase = flag("staircase");
-        this.fn = className === "ExponentialDecay"
-          ? (step) => {
-            // initial_learning_rate * decay_rate ** (step / decay_steps), floor'd when staircase
-            let p = f32(f32(step) / ds);
-            if (staircase) p = Math.floor(p);
-            return f32(lr0 * f32(Math.pow(rate, p)));
-          }
-          : (step) => {
-            // initial_learning_rate / (1 + decay_rate * step / decay_steps)
-            let p = f32(f32(step) / ds);
-            if (staircase) p = Math.floor(p);
-            return f32(lr0 / f32(1 + f32(rate * p)));
-          };
+        this.fn =
+          className === "ExponentialDecay"
+            ? (step) => {
+                // initial_learning_rate * decay_rate ** (step / decay_steps), floor'd when staircase
+                let p = f32(f32(step) / ds);
+                if (staircase) p = Math.floor(p);
+                return f32(lr0 * f32(Math.pow(rate, p)));
+              }
+            : (step) => {
+                // initial_learning_rate / (1 + decay_rate * step / decay_steps)
+                let p = f32(f32(step) / ds);
+                if (staircase) p = Math.floor(p);
+                return f32(lr0 / f32(1 + f32(rate * p)));
+              };
         break;
       }
       case "PiecewiseConstantDecay": {
-        const b = config.boundaries, v = config.values;
+        const b = config.boundaries,
+          v = config.values;
         if (!Array.isArray(b) || b.length === 0 || !b.every((x) => typeof x === "number" && Number.isFinite(x))) {
-          throw new WasmRnnError(`${w}: expected boundaries to be a non-empty list of finite numbers, got ${describeValue(b)}`);
+          throw new WasmRnnError(
+            `${w}: expected boundaries to be a non-empty list of finite numbers, got ${describeValue(b)}`,
+          );
         }
         for (let i = 1; i < b.length; i++) {
           if (!((b[i] as number) > (b[i - 1] as number))) {
@@ -348,7 +435,7 @@ export class LearningRateSchedule {
           );
         }
         // Keras casts each boundary to the step's integer type (float boundaries truncate: 5.5 -> 5)
-        const bounds = (b as number[]).map((x) => Number.isInteger(x) ? x : Math.trunc(f32(x)));
+        const bounds = (b as number[]).map((x) => (Number.isInteger(x) ? x : Math.trunc(f32(x))));
         const vals = (v as number[]).map(f32);
         this.fn = (step) => {
           // values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i]
@@ -381,12 +468,15 @@ export class LearningRateSchedule {
         const alpha = finite("alpha");
         const target = config.warmup_target;
         if (target !== null && (typeof target !== "number" || !Number.isFinite(target) || target < 0)) {
-          throw new WasmRnnError(`${w}: expected warmupTarget to be null or a finite number >= 0, got ${describeValue(target)}`);
+          throw new WasmRnnError(
+            `${w}: expected warmupTarget to be null or a finite number >= 0, got ${describeValue(target)}`,
+          );
         }
         const ws = f32(num("warmup_steps", 0));
         // alpha stays a Python float in Keras: (1 - alpha) and alpha become float32 where they meet
         // the float32 tensor
-        const oneMinusAlpha = f32(1 - alpha), alpha32 = f32(alpha);
+        const oneMinusAlpha = f32(1 - alpha),
+          alpha32 = f32(alpha);
         const decay = (s: number, from: number) => {
           const cosine = f32(0.5 * f32(1 + f32(Math.cos(f32(PI32 * f32(s / ds))))));
           return f32(from * f32(f32(oneMinusAlpha * cosine) + alpha32));
@@ -447,14 +537,24 @@ export class LearningRateSchedule {
 
   /** Keras's `keras.optimizers.schedules.serialize(schedule)`. */
   serialize(): SerializedSchedule {
-    return { module: "keras.optimizers.schedules", class_name: this.className, config: this.getConfig(), registered_name: null };
+    return {
+      module: "keras.optimizers.schedules",
+      class_name: this.className,
+      config: this.getConfig(),
+      registered_name: null,
+    };
   }
 }
 
 /** Whether `v` looks like a schedule spec (an object with a class name), not a number. */
 function isScheduleSpec(v: unknown): boolean {
-  return v instanceof LearningRateSchedule ||
-    (v !== null && typeof v === "object" && !Array.isArray(v) && ("className" in v || "class_name" in v || "config" in v));
+  return (
+    v instanceof LearningRateSchedule ||
+    (v !== null &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      ("className" in v || "class_name" in v || "config" in v))
+  );
 }
 
 /**
@@ -528,7 +628,9 @@ export abstract class Optimizer {
       );
     }
     if (checkFlag(who, "useEma", options.useEma, false)) {
-      throw new WasmRnnError(`${who}: expected useEma to be false (EMA of the weights is not supported by wasm-rnn), got true`);
+      throw new WasmRnnError(
+        `${who}: expected useEma to be false (EMA of the weights is not supported by wasm-rnn), got true`,
+      );
     }
     this.emaMomentum = checkNumber(who, "emaMomentum", options.emaMomentum, 0.99, 0, 1);
     checkNull(who, "emaOverwriteFrequency", options.emaOverwriteFrequency);
@@ -619,11 +721,15 @@ export abstract class Optimizer {
       seen.add(b.ptr);
       const s = slots[i]!;
       if (s.length !== names.length) {
-        throw new WasmRnnError(`${who}: expected ${names.length} slots (${names.join(", ") || "none"}) for parameter block ${i}, got ${s.length}`);
+        throw new WasmRnnError(
+          `${who}: expected ${names.length} slots (${names.join(", ") || "none"}) for parameter block ${i}, got ${s.length}`,
+        );
       }
       s.forEach((v, j) => {
         if (!(v instanceof Float32Array) || v.length !== b.length) {
-          throw new WasmRnnError(`${who}: expected slot ${names[j]} of parameter block ${i} to be a Float32Array of ${b.length} floats, got ${describeValue(v)}`);
+          throw new WasmRnnError(
+            `${who}: expected slot ${names[j]} of parameter block ${i} to be a Float32Array of ${b.length} floats, got ${describeValue(v)}`,
+          );
         }
       });
     });
@@ -657,9 +763,15 @@ export abstract class Optimizer {
     return blocks.map((b) => {
       const s = this.slots.get(b.ptr);
       if (s && s.length !== b.length) {
-        throw new WasmRnnError(`${this.who}: expected parameter block ptr ${b.ptr} to have ${s.length} floats, as its optimizer state, got ${b.length}`);
+        throw new WasmRnnError(
+          `${this.who}: expected parameter block ptr ${b.ptr} to have ${s.length} floats, as its optimizer state, got ${b.length}`,
+        );
       }
-      return this.slotNames().map((_, j) => (s ? f32.slice(s.ptrs[j]! >> 2, (s.ptrs[j]! >> 2) + b.length) : new Float32Array(b.length).fill(this.slotInit(j))));
+      return this.slotNames().map((_, j) =>
+        s
+          ? f32.slice(s.ptrs[j]! >> 2, (s.ptrs[j]! >> 2) + b.length)
+          : new Float32Array(b.length).fill(this.slotInit(j)),
+      );
     });
   }
 
@@ -669,7 +781,15 @@ export abstract class Optimizer {
   }
 
   /** One update of one block: `g` is the (clipped) gradient, `slots` its slot pointers. */
-  protected abstract update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void;
+  protected abstract update(
+    k: OptimizerKernels,
+    n: number,
+    w: number,
+    g: number,
+    slots: readonly number[],
+    lr: number,
+    g2: number,
+  ): void;
 
   /** Per-step scalars (Adam's bias correction), computed once per `apply` before any update. */
   protected prepare(_step: number, _lr: number): void {}
@@ -687,21 +807,33 @@ export abstract class Optimizer {
     core(who);
     const k = trainKernels();
     if (typeof k.adam_update !== "function") {
-      throw new WasmRnnError(`${who}: expected a wasm core with the optimizer kernels, got one without them (rebuild the core)`);
+      throw new WasmRnnError(
+        `${who}: expected a wasm core with the optimizer kernels, got one without them (rebuild the core)`,
+      );
     }
     if (!Array.isArray(params) || !Array.isArray(grads)) {
-      throw new WasmRnnError(`${who}.apply: expected two arrays of blocks (params, grads), got ${Array.isArray(params) ? "an array" : typeof params} and ${Array.isArray(grads) ? "an array" : typeof grads}`);
+      throw new WasmRnnError(
+        `${who}.apply: expected two arrays of blocks (params, grads), got ${Array.isArray(params) ? "an array" : typeof params} and ${Array.isArray(grads) ? "an array" : typeof grads}`,
+      );
     }
     if (params.length !== grads.length) {
-      throw new WasmRnnError(`${who}.apply: expected one gradient per parameter (${params.length}), got ${grads.length} gradients`);
+      throw new WasmRnnError(
+        `${who}.apply: expected one gradient per parameter (${params.length}), got ${grads.length} gradients`,
+      );
     }
     if (params.length === 0) return;
     const bytes = k.memory.buffer.byteLength;
     const checkBlock = (what: string, b: unknown): ParamBlock => {
       const blk = b as ParamBlock | null;
-      const ok = blk !== null && typeof blk === "object" &&
-        Number.isInteger(blk.ptr) && blk.ptr > 0 && blk.ptr % 4 === 0 &&
-        Number.isInteger(blk.length) && blk.length > 0 && blk.ptr + blk.length * 4 <= bytes;
+      const ok =
+        blk !== null &&
+        typeof blk === "object" &&
+        Number.isInteger(blk.ptr) &&
+        blk.ptr > 0 &&
+        blk.ptr % 4 === 0 &&
+        Number.isInteger(blk.length) &&
+        blk.length > 0 &&
+        blk.ptr + blk.length * 4 <= bytes;
       if (!ok) {
         throw new WasmRnnError(
           `${who}.apply: expected ${what} to be { ptr, length } with a 4-byte aligned pointer and a positive length ` +
@@ -716,7 +848,9 @@ export abstract class Optimizer {
       const p = checkBlock(`parameter ${i}`, params[i]);
       const g = checkBlock(`gradient ${i}`, grads[i]);
       if (g.length !== p.length) {
-        throw new WasmRnnError(`${who}.apply: expected gradient ${i} to have ${p.length} floats like its parameter, got ${g.length}`);
+        throw new WasmRnnError(
+          `${who}.apply: expected gradient ${i} to have ${p.length} floats like its parameter, got ${g.length}`,
+        );
       }
       if (seen.has(p.ptr)) {
         throw new WasmRnnError(`${who}.apply: expected each parameter once, got parameter ${i} (ptr ${p.ptr}) twice`);
@@ -768,7 +902,9 @@ export abstract class Optimizer {
       const p = params[i]!;
       let g = grads[i]!.ptr;
       if (clipping) {
-        let mul = 1, div = 1, clip = Infinity;
+        let mul = 1,
+          div = 1,
+          clip = Infinity;
         if (this.clipnorm !== null) {
           mul = this.clipnorm;
           div = Math.max(f32(Math.sqrt(k.sum_squares(p.length, g))), f32(this.clipnorm));
@@ -781,7 +917,7 @@ export abstract class Optimizer {
         g = this.scratch.ptr;
       }
       if (this.weightDecay !== null) k.decay_weights(p.length, p.ptr, this.weightDecay, lr);
-      this.update(k, p.length, p.ptr, g, this.slots.get(p.ptr)!.ptrs, lr, clipping ? 0 : grads[i]!.squares ?? 0);
+      this.update(k, p.length, p.ptr, g, this.slots.get(p.ptr)!.ptrs, lr, clipping ? 0 : (grads[i]!.squares ?? 0));
     }
     this.steps++;
   }
@@ -910,10 +1046,29 @@ export class Adam extends Optimizer {
     this.alpha = f32(f32(lr * f32(Math.sqrt(f32(1 - b2p)))) / f32(1 - b1p));
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
+  protected update(
+    k: OptimizerKernels,
+    n: number,
+    w: number,
+    g: number,
+    slots: readonly number[],
+    lr: number,
+    g2: number,
+  ): void {
     // `1 - beta` is a Python float (double) in Keras, cast to float32 where it meets a tensor
-    k.adam_update(n, w, g, g2, slots[0]!, slots[1]!, this.amsgrad ? slots[2]! : 0,
-      this.alpha, 1 - this.beta1, 1 - this.beta2, this.epsilon);
+    k.adam_update(
+      n,
+      w,
+      g,
+      g2,
+      slots[0]!,
+      slots[1]!,
+      this.amsgrad ? slots[2]! : 0,
+      this.alpha,
+      1 - this.beta1,
+      1 - this.beta2,
+      this.epsilon,
+    );
   }
 
   protected ownConfig(): OptimizerConfig {
@@ -947,7 +1102,15 @@ export class RMSprop extends Optimizer {
     return names;
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
+  protected update(
+    k: OptimizerKernels,
+    n: number,
+    w: number,
+    g: number,
+    slots: readonly number[],
+    lr: number,
+    g2: number,
+  ): void {
     let i = 1;
     const mom = this.momentum > 0 ? slots[i++]! : 0;
     const avg = this.centered ? slots[i++]! : 0;
@@ -969,7 +1132,14 @@ export class Adagrad extends Optimizer {
 
   constructor(options: AdagradOptions = {}) {
     super("Adagrad", options, ["initialAccumulatorValue", "epsilon"], 0.001);
-    this.initialAccumulatorValue = checkNumber("Adagrad", "initialAccumulatorValue", options.initialAccumulatorValue, 0.1, 0, Infinity);
+    this.initialAccumulatorValue = checkNumber(
+      "Adagrad",
+      "initialAccumulatorValue",
+      options.initialAccumulatorValue,
+      0.1,
+      0,
+      Infinity,
+    );
     this.epsilon = checkNumber("Adagrad", "epsilon", options.epsilon, 1e-7, 0, Infinity, { lo: true });
   }
 
@@ -981,7 +1151,15 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected update(k: OptimizerKernels, n: number, w: number, g: number, slots: readonly number[], lr: number, g2: number): void {
+  protected update(
+    k: OptimizerKernels,
+    n: number,
+    w: number,
+    g: number,
+    slots: readonly number[],
+    lr: number,
+    g2: number,
+  ): void {
     k.adagrad_update(n, w, g, g2, slots[0]!, lr, this.epsilon);
   }
 
@@ -1029,14 +1207,18 @@ export function getOptimizer(spec: OptimizerSpec): Optimizer {
     className = s.className ?? s.class_name;
     config = s.config ?? {};
   } else {
-    throw new WasmRnnError(`${who}: expected an optimizer name, an Optimizer or { className, config }, got ${describeValue(spec)}`);
+    throw new WasmRnnError(
+      `${who}: expected an optimizer name, an Optimizer or { className, config }, got ${describeValue(spec)}`,
+    );
   }
   if (typeof className !== "string") {
     throw new WasmRnnError(`${who}: expected className to be a string, got ${describeValue(className)}`);
   }
   const make = CLASSES[className.toLowerCase()];
   if (!make) {
-    throw new WasmRnnError(`${who}: expected an optimizer name (sgd, adam, rmsprop, adagrad), got ${JSON.stringify(className)}`);
+    throw new WasmRnnError(
+      `${who}: expected an optimizer name (sgd, adam, rmsprop, adagrad), got ${JSON.stringify(className)}`,
+    );
   }
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new WasmRnnError(`${who}: expected config to be an object, got ${describeValue(config)}`);

@@ -5,20 +5,20 @@
 // one), each with a gradient buffer per intermediate tensor, a trace per recurrent step and
 // backward scratch, plus one gradient block per packed weight block. A batch allocates nothing.
 import { arena } from "../core/arena.js";
-import { WasmRnnError, fmtShape } from "../core/errors.js";
-import { Tensor, tensor, type TensorLike } from "../core/tensor.js";
-import { Rng, nextSeed } from "../core/random.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import { nextSeed, Rng } from "../core/random.js";
+import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
-import { sizeOf, writeBufs, type Buf, type Layer, type ParamBlock } from "../layers/layer.js";
 import { Dense } from "../layers/dense.js";
+import { type Buf, type Layer, type ParamBlock, sizeOf, writeBufs } from "../layers/layer.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
 import { Activation } from "../layers/simple.js";
 import type { Model, Plan } from "../model/model.js";
-import { backwardFor, type Backward, type BackwardCall } from "./backward.js";
+import { type Backward, type BackwardCall, backwardFor } from "./backward.js";
 import { trainKernels } from "./kernels.js";
-import { getLoss, logitsLossFor, type Loss, type LossSpec } from "./losses.js";
-import { getMetric, metricDirection, type Metric } from "./metrics.js";
-import { getOptimizer, type GradBlock, type Optimizer, type OptimizerSpec } from "./optimizers.js";
+import { getLoss, type Loss, type LossSpec, logitsLossFor } from "./losses.js";
+import { getMetric, type Metric, metricDirection } from "./metrics.js";
+import { type GradBlock, getOptimizer, type Optimizer, type OptimizerSpec } from "./optimizers.js";
 
 export type { LossSpec } from "./losses.js";
 
@@ -106,18 +106,29 @@ export class Trainer {
   /** What the optimizer gets: every weight block and its gradient (rebuilt when blocks move). */
   private blocks: { params: ParamBlock[]; grads: GradBlock[] } = { params: [], grads: [] };
 
-  constructor(private readonly model: Model, args: CompileArgs) {
+  constructor(
+    private readonly model: Model,
+    args: CompileArgs,
+  ) {
     this.who = `Model '${model.name}'`;
     if (typeof args !== "object" || args === null || args.optimizer === undefined || args.loss === undefined) {
-      throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`}`);
+      throw new WasmRnnError(
+        `${this.who}: compile: expected { optimizer, loss }, got ${args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`}`,
+      );
     }
     const nOut = model.outputs.length;
     const specs = Array.isArray(args.loss) ? args.loss : new Array<LossSpec>(nOut).fill(args.loss);
     if (specs.length !== nOut) {
-      throw new WasmRnnError(`${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`);
+      throw new WasmRnnError(
+        `${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`,
+      );
     }
     this.losses = specs.map((s) => getLoss(s, this.who));
-    this.metricEntries = metricKeys(this.model, this.metricSpecs(args.metrics, "metrics"), this.metricSpecs(args.weightedMetrics, "weightedMetrics"));
+    this.metricEntries = metricKeys(
+      this.model,
+      this.metricSpecs(args.metrics, "metrics"),
+      this.metricSpecs(args.weightedMetrics, "weightedMetrics"),
+    );
     // names are checked now; shapes (which pick the accuracy) when the first batch comes
     for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
@@ -132,7 +143,12 @@ export class Trainer {
    * One optimizer step on one batch; returns the batch's loss (Keras `train_on_batch`). `weights`:
    * per output, f32 sample weights [N, ...] (one per per-sample value) or null (fit.ts checks them).
    */
-  trainOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): number {
+  trainOnBatch(
+    xs: readonly Tensor[],
+    ys: readonly Tensor[],
+    rows?: readonly number[],
+    weights?: readonly (Tensor | null)[] | null,
+  ): number {
     const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, true);
     this.updateMetrics(tp, "train");
@@ -142,7 +158,12 @@ export class Trainer {
   }
 
   /** The loss on one batch without training (Keras `test_on_batch`). */
-  testOnBatch(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): number {
+  testOnBatch(
+    xs: readonly Tensor[],
+    ys: readonly Tensor[],
+    rows?: readonly number[],
+    weights?: readonly (Tensor | null)[] | null,
+  ): number {
     const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, false);
     this.updateMetrics(tp, "test");
@@ -173,16 +194,31 @@ export class Trainer {
   metricResults(set: MetricSet): Record<string, number> {
     const out: Record<string, number> = {};
     const list = this.metrics?.[set];
-    if (list) this.metricEntries.forEach((e, i) => { out[e.key] = list[i]!.result(); });
+    if (list)
+      this.metricEntries.forEach((e, i) => {
+        out[e.key] = list[i]!.result();
+      });
     return out;
   }
 
   private updateMetrics(tp: TrainPlan, set: MetricSet): void {
     const list = this.metrics![set];
     this.metricEntries.forEach((e, k) => {
-      const out = tp.plan.outputs[e.output]!, t = tp.targets[e.output]!, o = tp.outputs[e.output]!;
-      const F = out.shape[out.shape.length - 1]!, M = sizeOf(out.shape) / F;
-      list[k]!.update(out.ptr, M, F, t.ptr, t.dtype, sizeOf(t.shape) === M, o.mask, e.weighted && o.weighted ? o.weight : 0);
+      const out = tp.plan.outputs[e.output]!,
+        t = tp.targets[e.output]!,
+        o = tp.outputs[e.output]!;
+      const F = out.shape[out.shape.length - 1]!,
+        M = sizeOf(out.shape) / F;
+      list[k]!.update(
+        out.ptr,
+        M,
+        F,
+        t.ptr,
+        t.dtype,
+        sizeOf(t.shape) === M,
+        o.mask,
+        e.weighted && o.weighted ? o.weight : 0,
+      );
     });
   }
 
@@ -195,19 +231,27 @@ export class Trainer {
         if (outs.length === 1) return [spec as string[]];
         // Keras 3: with several outputs, a flat list holds one metric per output
         if (spec.length !== outs.length) {
-          throw new WasmRnnError(`${this.who}: compile: expected ${arg} for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`);
+          throw new WasmRnnError(
+            `${this.who}: compile: expected ${arg} for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`,
+          );
         }
         return (spec as string[]).map((m) => [m]);
       }
       if (spec.length !== outs.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
-        throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`);
+        throw new WasmRnnError(
+          `${this.who}: compile: expected ${arg} as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`,
+        );
       }
       return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
     }
-    if (typeof spec !== "object" || spec === null) throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
+    if (typeof spec !== "object" || spec === null)
+      throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
     const names = outs.map((t) => t.sourceLayer.name);
     for (const k of Object.keys(spec)) {
-      if (!names.includes(k)) throw new WasmRnnError(`${this.who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`);
+      if (!names.includes(k))
+        throw new WasmRnnError(
+          `${this.who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`,
+        );
     }
     return names.map((n) => (spec as Record<string, string[]>)[n] ?? []);
   }
@@ -215,22 +259,36 @@ export class Trainer {
   /** Checks the count, row count and values of targets for `n` rows (shapes: the losses, per plan). */
   checkTargets(ys: readonly Tensor[], n: number): void {
     if (ys.length !== this.model.outputs.length) {
-      throw new WasmRnnError(`${this.who}: expected ${this.model.outputs.length} target array(s), one per output, got ${ys.length}`);
+      throw new WasmRnnError(
+        `${this.who}: expected ${this.model.outputs.length} target array(s), one per output, got ${ys.length}`,
+      );
     }
     ys.forEach((y, i) => {
       if (y.shape[0] !== n) {
-        throw new WasmRnnError(`${this.who}: expected targets for output ${i} with ${n} rows (as the inputs), got shape ${fmtShape(y.shape)}`);
+        throw new WasmRnnError(
+          `${this.who}: expected targets for output ${i} with ${n} rows (as the inputs), got shape ${fmtShape(y.shape)}`,
+        );
       }
       for (let j = 0; j < y.size; j++) {
-        if (!Number.isFinite(y.data[j])) throw new WasmRnnError(`${this.who}: expected finite targets for output ${i}, got ${y.data[j]} at flat index ${j}`);
+        if (!Number.isFinite(y.data[j]))
+          throw new WasmRnnError(
+            `${this.who}: expected finite targets for output ${i}, got ${y.data[j]} at flat index ${j}`,
+          );
       }
     });
   }
 
-  private planFor(xs: readonly Tensor[], ys: readonly Tensor[], rows?: readonly number[], weights?: readonly (Tensor | null)[] | null): TrainPlan {
+  private planFor(
+    xs: readonly Tensor[],
+    ys: readonly Tensor[],
+    rows?: readonly number[],
+    weights?: readonly (Tensor | null)[] | null,
+  ): TrainPlan {
     const n = rows ? rows.length : xs[0]!.shape[0]!;
     const shapes = xs.map((x) => [n, ...x.shape.slice(1)]);
-    const key = [...shapes.map((s) => s.join("x")), ...ys.map((y) => `${y.dtype}:${y.shape.slice(1).join("x")}`)].join(",");
+    const key = [...shapes.map((s) => s.join("x")), ...ys.map((y) => `${y.dtype}:${y.shape.slice(1).join("x")}`)].join(
+      ",",
+    );
     let tp = this.plans.get(key);
     if (!tp) {
       tp = this.makePlan(shapes, ys, n);
@@ -242,8 +300,10 @@ export class Trainer {
       const w = weights?.[i] ?? null;
       o.weighted = w !== null;
       if (!w) return;
-      if (w.size / w.shape[0]! * n !== o.weightCount || w.dtype !== "float32") {
-        throw new WasmRnnError(`${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row (the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`);
+      if ((w.size / w.shape[0]!) * n !== o.weightCount || w.dtype !== "float32") {
+        throw new WasmRnnError(
+          `${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row (the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
+        );
       }
       writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
     });
@@ -298,27 +358,38 @@ export class Trainer {
       });
       const tracers = plan.steps.map((s, i) => {
         if (!traces[i]) return [];
-        const at = backwards[i]!.tracedLayers?.(s) ?? (s.layer instanceof RecurrentLayer ? [{ layer: s.layer, offset: 0 }] : []);
+        const at =
+          backwards[i]!.tracedLayers?.(s) ?? (s.layer instanceof RecurrentLayer ? [{ layer: s.layer, offset: 0 }] : []);
         return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
       });
       const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
       if (!this.metrics) {
-        const make = () => this.metricEntries.map((e) =>
-          getMetric(e.spec, plan.outputs[e.output]!.shape, ys[e.output]!.shape.length, ys[e.output]!.shape.at(-1) ?? null, this.who));
+        const make = () =>
+          this.metricEntries.map((e) =>
+            getMetric(
+              e.spec,
+              plan.outputs[e.output]!.shape,
+              ys[e.output]!.shape.length,
+              ys[e.output]!.shape.at(-1) ?? null,
+              this.who,
+            ),
+          );
         this.metrics = { train: make(), test: make() };
       }
       this.ensureParams();
       const byLayer = new Map(this.params.map((p) => [p.layer, p]));
-      const calls = plan.steps.map((step, i): BackwardCall => ({
-        step,
-        dOut: step.outputs.map((b) => grads.get(b) ?? 0),
-        dIn: step.inputs.map((b) => grads.get(b) ?? 0),
-        dParams: byLayer.get(step.layer)?.grads ?? [],
-        dSquares: byLayer.get(step.layer)?.squares ?? [],
-        scratch: scratch[i]!,
-        trace: traces[i]!,
-        dPre: outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
-      }));
+      const calls = plan.steps.map(
+        (step, i): BackwardCall => ({
+          step,
+          dOut: step.outputs.map((b) => grads.get(b) ?? 0),
+          dIn: step.inputs.map((b) => grads.get(b) ?? 0),
+          dParams: byLayer.get(step.layer)?.grads ?? [],
+          dSquares: byLayer.get(step.layer)?.squares ?? [],
+          scratch: scratch[i]!,
+          trace: traces[i]!,
+          dPre: outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
+        }),
+      );
       return { plan, grads, gradBytes, backwards, traces, tracers, calls, scratch, targets, outputs, ptrs };
     } catch (err) {
       for (const p of ptrs) arena.free(p);
@@ -337,7 +408,14 @@ export class Trainer {
     const logitsLoss = activation && !loss.fromLogits ? logitsLossFor(loss, activation) : null;
     if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask, ...weights };
     const n = sizeOf(out.shape);
-    return { loss: logitsLoss, step, logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr, dPre: alloc(n * 4), mask, ...weights };
+    return {
+      loss: logitsLoss,
+      step,
+      logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr,
+      dPre: alloc(n * 4),
+      mask,
+      ...weights,
+    };
   }
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
@@ -355,13 +433,14 @@ export class Trainer {
       this.params.push({ layer, blocks, grads, squares });
     }
     this.collectBlocks();
-
   }
 
   private collectBlocks(): void {
     this.blocks = {
       params: this.params.flatMap((p) => p.blocks),
-      grads: this.params.flatMap((p) => p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] }))),
+      grads: this.params.flatMap((p) =>
+        p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] })),
+      ),
     };
   }
 
@@ -387,17 +466,34 @@ export class Trainer {
       const t = tp.targets[i]!;
       const o = tp.outputs[i]!;
       if (!o.dPre) {
-        total += perOutput[i] = o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask, o.weighted ? o.weight : 0);
+        total += perOutput[i] = o.loss.compute(
+          out.ptr,
+          out.shape,
+          t.ptr,
+          t.dtype,
+          tp.grads.get(out)!,
+          o.mask,
+          o.weighted ? o.weight : 0,
+        );
         return;
       }
       const s = steps[o.step]!;
       if (s.layer instanceof Dense) {
         // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
-        const U = s.layer.units, M = sizeOf(out.shape) / U;
+        const U = s.layer.units,
+          M = sizeOf(out.shape) / U;
         f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
         trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
       }
-      total += perOutput[i] = o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask, o.weighted ? o.weight : 0);
+      total += perOutput[i] = o.loss.compute(
+        o.logits,
+        out.shape,
+        t.ptr,
+        t.dtype,
+        o.dPre,
+        o.mask,
+        o.weighted ? o.weight : 0,
+      );
     });
     return total;
   }
@@ -407,7 +503,9 @@ export class Trainer {
     const moves: [number, number][] = [];
     for (const p of this.params) {
       const now = p.layer.paramBlocks();
-      now.forEach((b, i) => { if (b.ptr !== p.blocks[i]!.ptr) moves.push([p.blocks[i]!.ptr, b.ptr]); });
+      now.forEach((b, i) => {
+        if (b.ptr !== p.blocks[i]!.ptr) moves.push([p.blocks[i]!.ptr, b.ptr]);
+      });
       p.blocks = now;
     }
     if (moves.length) {
@@ -442,41 +540,56 @@ function metricKeys(model: Model, plain: string[][], weighted: string[][]): Metr
   const prefix = (i: number) => (model.outputs.length > 1 ? `${model.outputs[i]!.sourceLayer.name}_` : "");
   const seen = new Map<string, number>();
   const entries: MetricEntry[] = [];
-  plain.forEach((list, output) => list.forEach((spec) => {
-    const name = prefix(output) + spec;
-    const n = seen.get(name);
-    seen.set(name, (n ?? 0) + 1);
-    entries.push({ output, spec, weighted: false, key: n === undefined ? name : `${name}_${n}` });
-  }));
-  weighted.forEach((list, output) => list.forEach((spec) => {
-    let key = prefix(output) + spec;
-    if (!seen.has(key)) seen.set(key, 1);
-    else {
-      const name = `${prefix(output)}weighted_${spec}`;
+  plain.forEach((list, output) =>
+    list.forEach((spec) => {
+      const name = prefix(output) + spec;
       const n = seen.get(name);
       seen.set(name, (n ?? 0) + 1);
-      key = n === undefined ? name : `${name}_${n}`;
-    }
-    entries.push({ output, spec, weighted: true, key });
-  }));
+      entries.push({ output, spec, weighted: false, key: n === undefined ? name : `${name}_${n}` });
+    }),
+  );
+  weighted.forEach((list, output) =>
+    list.forEach((spec) => {
+      let key = prefix(output) + spec;
+      if (!seen.has(key)) seen.set(key, 1);
+      else {
+        const name = `${prefix(output)}weighted_${spec}`;
+        const n = seen.get(name);
+        seen.set(name, (n ?? 0) + 1);
+        key = n === undefined ? name : `${name}_${n}`;
+      }
+      entries.push({ output, spec, weighted: true, key });
+    }),
+  );
   return entries;
 }
 
 /** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer, converting to its dtype. */
 function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
-  if (!rows && b.dtype === t.dtype) return writeBufs([b], [t]);
+  if (!rows && b.dtype === t.dtype) {
+    writeBufs([b], [t]);
+    return;
+  }
   const f32 = heapF32();
   const view = b.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
-  if (!rows) return view.set(t.data, b.ptr >> 2);
+  if (!rows) {
+    view.set(t.data, b.ptr >> 2);
+    return;
+  }
   const rowSize = t.size / t.shape[0]!;
   rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
 }
 
 /** Targets as tensors: nested arrays become float32 (or int32 when they are given as Int32Array). */
 export function toTargets(y: TensorLike | TensorLike[], count: number, who: string): Tensor[] {
-  const list = count === 1 && !(Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor) ? [y as TensorLike] : (y as TensorLike[]);
+  const list =
+    count === 1 && !(Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor)
+      ? [y as TensorLike]
+      : (y as TensorLike[]);
   if (!Array.isArray(list) || list.length !== count) {
-    throw new WasmRnnError(`${who}: expected ${count} target array(s), one per output, got ${Array.isArray(y) ? y.length : typeof y}`);
+    throw new WasmRnnError(
+      `${who}: expected ${count} target array(s), one per output, got ${Array.isArray(y) ? y.length : typeof y}`,
+    );
   }
   return list.map((t) => (t instanceof Tensor ? t : tensor(t as never)));
 }

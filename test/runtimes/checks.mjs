@@ -14,8 +14,12 @@ export function pickCases(files) {
     encoderDecoder: every(files.encoderDecoder.cases, 2),
     dense: files.dense.cases,
     // training: the fit cases whose model is a chain of these layers (replayed through fit)
-    train: files.train.cases.filter((c) => !c.model.sequential && c.model.inputs.length === 1 &&
-      c.model.layers.every((l) => ["Embedding", "LSTM", "GRU", "SimpleRNN", "Dense"].includes(l.class))),
+    train: files.train.cases.filter(
+      (c) =>
+        !c.model.sequential &&
+        c.model.inputs.length === 1 &&
+        c.model.layers.every((l) => ["Embedding", "LSTM", "GRU", "SimpleRNN", "Dense"].includes(l.class)),
+    ),
     trainTolerance: files.train.tolerance,
   };
 }
@@ -30,7 +34,8 @@ function decodeArray(lib, a) {
 
 /** 53-bit hash (cyrb53) over the bytes of every output, in order. */
 function hasher() {
-  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  let h1 = 0xdeadbeef,
+    h2 = 0x41c6ce57;
   return {
     add(t) {
       const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
@@ -50,7 +55,8 @@ function hasher() {
 function compare(got, want, tol) {
   if (got.shape.join(",") !== want.shape.join(",")) return `shape [${got.shape}], Keras [${want.shape}]`;
   for (let i = 0; i < want.data.length; i++) {
-    const g = got.data[i], w = want.data[i];
+    const g = got.data[i],
+      w = want.data[i];
     if (!(Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w))) return `element ${i} is ${g}, Keras gives ${w}`;
   }
   return null;
@@ -60,9 +66,11 @@ function lstmModel(lib, c, dec) {
   const x = dec(c.inputs[0]);
   const inp = lib.Input({ shape: x.shape.slice(1) });
   const layer = new lib.LSTM(c.config);
-  let inputs = [inp], outs;
+  let inputs = [inp],
+    outs;
   if (c.kind === "lstm_initial_state") {
-    const h0 = lib.Input({ shape: [c.config.units] }), c0 = lib.Input({ shape: [c.config.units] });
+    const h0 = lib.Input({ shape: [c.config.units] }),
+      c0 = lib.Input({ shape: [c.config.units] });
     inputs = [inp, h0, c0];
     outs = layer.apply(inp, { initialState: [h0, c0] });
   } else {
@@ -73,8 +81,10 @@ function lstmModel(lib, c, dec) {
 }
 
 function encoderDecoderModel(lib, c, dec) {
-  const encX = dec(c.inputs[0]), decX = dec(c.inputs[1]);
-  const encIn = lib.Input({ shape: encX.shape.slice(1) }), decIn = lib.Input({ shape: decX.shape.slice(1) });
+  const encX = dec(c.inputs[0]),
+    decX = dec(c.inputs[1]);
+  const encIn = lib.Input({ shape: encX.shape.slice(1) }),
+    decIn = lib.Input({ shape: decX.shape.slice(1) });
   const encoder = new lib.LSTM({ ...c.encoder.config, returnState: true });
   const [, h, cell] = encoder.apply(encIn);
   const decoder = new lib.LSTM({ ...c.decoder.config, returnSequences: true, returnState: true });
@@ -144,7 +154,10 @@ export async function runChecks(lib, picked, simd = "auto") {
         let got = model.predict(c.inputs.map(dec));
         if (!Array.isArray(got)) got = [got];
         if (got.length !== c.outputs.length) throw new Error(`${got.length} outputs, Keras ${c.outputs.length}`);
-        const problems = got.map((t, i) => compare(t, dec(c.outputs[i]), tol)).map((p, i) => p && `output ${i}: ${p}`).filter(Boolean);
+        const problems = got
+          .map((t, i) => compare(t, dec(c.outputs[i]), tol))
+          .map((p, i) => p && `output ${i}: ${p}`)
+          .filter(Boolean);
         got.forEach((t) => hash.add(t));
         if (c.name === "tutorial_both") tutorialBoth = got.map((t) => ({ shape: t.shape, data: Array.from(t.data) }));
         model.dispose?.();
@@ -161,13 +174,15 @@ export async function runChecks(lib, picked, simd = "auto") {
       const model = chainModel(lib, c, dec);
       const { name, ...config } = c.compile.optimizer;
       model.compile({ optimizer: { className: name, config }, loss: c.compile.loss });
-      const x = dec(c.x[0]), y = dec(c.y[0]);
+      const x = dec(c.x[0]),
+        y = dec(c.y[0]);
       const history = await model.fit(x, y, c.fit);
       const problems = [];
       history.history.loss.forEach((l, e) => {
         const want = c.history[e];
         const tol = picked.trainTolerance;
-        if (!(Math.abs(l - want) <= tol.atol + tol.rtol * Math.abs(want))) problems.push(`epoch ${e} loss ${l}, Keras ${want}`);
+        if (!(Math.abs(l - want) <= tol.atol + tol.rtol * Math.abs(want)))
+          problems.push(`epoch ${e} loss ${l}, Keras ${want}`);
       });
       const weights = model.getWeights();
       c.weights.forEach((w, i) => {
@@ -182,7 +197,15 @@ export async function runChecks(lib, picked, simd = "auto") {
       failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
     }
   }
-  return { ...info, passed, failed: failures.length, failures, hash: hash.hex(), tutorialBoth, bigHash: bigModelHash(lib) };
+  return {
+    ...info,
+    passed,
+    failed: failures.length,
+    failures,
+    hash: hash.hex(),
+    tutorialBoth,
+    bigHash: bigModelHash(lib),
+  };
 }
 
 /**

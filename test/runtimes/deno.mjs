@@ -3,7 +3,14 @@
 // The plain build's outputs must be bit-identical to Node's (same hash, same printed tutorial).
 import { bin, runtimeSuite } from "./harness.mjs";
 
-await runtimeSuite("deno", (script, args) => (script === "--version" ? [bin("deno"), ["--version"]] : [bin("deno"), ["run", "--quiet", "--no-prompt", script, ...args]]), {
-  env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  threads: true,
-});
+await runtimeSuite(
+  "deno",
+  (script, args) =>
+    script === "--version"
+      ? [bin("deno"), ["--version"]]
+      : [bin("deno"), ["run", "--quiet", "--no-prompt", script, ...args]],
+  {
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    threads: true,
+  },
+);

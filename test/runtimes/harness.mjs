@@ -26,7 +26,10 @@ export function loadPicked() {
 /** A temp folder: package.json, node_modules/wasm-rnn -> this checkout, the checks, cases, tutorial. */
 export function makeApp(picked) {
   const dir = mkdtempSync(join(tmpdir(), "wasm-rnn-app-"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", private: true, type: "module", dependencies: { "wasm-rnn": "*" } }));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "app", private: true, type: "module", dependencies: { "wasm-rnn": "*" } }),
+  );
   mkdirSync(join(dir, "node_modules"));
   symlinkSync(ROOT, join(dir, "node_modules", "wasm-rnn"), "dir");
   for (const f of ["main.mjs", "tutorial-plain.mjs"]) copyFileSync(join(HERE, "app", f), join(dir, f));
@@ -40,7 +43,12 @@ export function makeApp(picked) {
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     execFile(cmd, args, { maxBuffer: 64 << 20, timeout: 120_000, ...opts }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr), err });
+      resolve({
+        code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        err,
+      });
     });
   });
 }
@@ -68,12 +76,16 @@ export function reporter(runtime) {
     if (!report) return check(name, false, "no report");
     for (const f of report.failures) console.log(`  ${f}`);
     const buildOk = !expectBuild || report.build === expectBuild;
-    return check(name, report.failed === 0 && report.passed > 0 && buildOk,
+    return check(
+      name,
+      report.failed === 0 && report.passed > 0 && buildOk,
       `build ${report.build}, relaxed SIMD ${report.relaxedSimd ? "supported" : "unsupported"}, loader ${report.loader}, ` +
-        `${report.passed} Keras cases passed, ${report.failed} failed, output hash ${report.hash}`);
+        `${report.passed} Keras cases passed, ${report.failed} failed, output hash ${report.hash}`,
+    );
   };
   const finish = () => {
-    const passed = results.filter((r) => r.ok).length, failed = results.length - passed;
+    const passed = results.filter((r) => r.ok).length,
+      failed = results.length - passed;
     console.log(`${runtime}: ${failed === 0 && passed > 0 ? "PASS" : "FAIL"}`);
     console.log(`${passed} passed, ${failed} failed`);
     process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
@@ -85,7 +97,8 @@ export function reporter(runtime) {
 export async function nodeReference(app) {
   const checks = await run(process.execPath, ["main.mjs", "plain"], { cwd: app.dir });
   const tutorial = await run(process.execPath, ["tutorial-plain.mjs"], { cwd: app.dir });
-  if (checks.code !== 0 || tutorial.code !== 0) throw new Error(`node reference failed: ${checks.stderr}${tutorial.stderr}`);
+  if (checks.code !== 0 || tutorial.code !== 0)
+    throw new Error(`node reference failed: ${checks.stderr}${tutorial.stderr}`);
   return { report: lastJson(checks.stdout), tutorial: tutorial.stdout };
 }
 
@@ -109,12 +122,23 @@ export async function runtimeSuite(runtime, command, { threads = false, ...opts 
 
     const tutorialPlain = await exec("tutorial-plain.mjs");
     if (tutorialPlain.code !== 0) console.log(tutorialPlain.stderr);
-    check("tutorial (plain build) prints exactly what Node prints", tutorialPlain.code === 0 && tutorialPlain.stdout === ref.tutorial,
-      tutorialPlain.code === 0 ? (tutorialPlain.stdout === ref.tutorial ? "identical" : "differs from Node") : `exit ${tutorialPlain.code}`);
+    check(
+      "tutorial (plain build) prints exactly what Node prints",
+      tutorialPlain.code === 0 && tutorialPlain.stdout === ref.tutorial,
+      tutorialPlain.code === 0
+        ? tutorialPlain.stdout === ref.tutorial
+          ? "identical"
+          : "differs from Node"
+        : `exit ${tutorialPlain.code}`,
+    );
     const tutorialAuto = await exec("tutorial.mjs");
     if (tutorialAuto.code !== 0) console.log(tutorialAuto.stderr);
     const diff = /largest difference from the whole-sequence pass: (\S+)/.exec(tutorialAuto.stdout);
-    check("tutorial (auto-selected build) runs", tutorialAuto.code === 0 && diff && Number(diff[1]) <= 1e-6, diff ? `step-by-step vs whole sequence ${diff[1]}` : `exit ${tutorialAuto.code}`);
+    check(
+      "tutorial (auto-selected build) runs",
+      tutorialAuto.code === 0 && diff && Number(diff[1]) <= 1e-6,
+      diff ? `step-by-step vs whole sequence ${diff[1]}` : `exit ${tutorialAuto.code}`,
+    );
 
     for (const simd of ["plain", "auto"]) {
       const r = await exec("main.mjs", simd);
@@ -122,9 +146,16 @@ export async function runtimeSuite(runtime, command, { threads = false, ...opts 
       const report = lastJson(r.stdout);
       checkReport(`Keras cases, ready({ simd: "${simd}" })`, report, simd === "plain" ? "simd" : undefined);
       if (simd === "plain" && report) {
-        check("plain build bit-identical to Node", report.hash === ref.report.hash, `${runtime} ${report.hash}, node ${ref.report.hash}`);
+        check(
+          "plain build bit-identical to Node",
+          report.hash === ref.report.hash,
+          `${runtime} ${report.hash}, node ${ref.report.hash}`,
+        );
       }
-      if (simd === "auto" && report) console.log(`${runtime} picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
+      if (simd === "auto" && report)
+        console.log(
+          `${runtime} picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`,
+        );
     }
     if (threads) {
       // ready({ threads: 2 }): workers on shared memory; a batch split across them must give the
@@ -133,7 +164,12 @@ export async function runtimeSuite(runtime, command, { threads = false, ...opts 
       if (r.code !== 0) console.log(r.stderr);
       const report = lastJson(r.stdout);
       checkReport(`Keras cases, ready({ threads: 2 })`, report, "threads");
-      if (report) check("two threads bit-identical to Node's plain build on a split batch", report.bigHash === ref.report.bigHash, `${runtime} ${report.bigHash}, node ${ref.report.bigHash}`);
+      if (report)
+        check(
+          "two threads bit-identical to Node's plain build on a split batch",
+          report.bigHash === ref.report.bigHash,
+          `${runtime} ${report.bigHash}, node ${ref.report.bigHash}`,
+        );
     }
   } catch (err) {
     check("runs", false, String(err && err.stack ? err.stack : err));

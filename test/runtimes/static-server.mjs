@@ -40,7 +40,11 @@ export function serveStatic(root, routes = {}, port = 0, headers = {}) {
       res.end("not found");
       return;
     }
-    res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.writeHead(200, {
+      ...headers,
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {

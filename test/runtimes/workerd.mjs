@@ -10,7 +10,7 @@ import { copyFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
-import { bin, HERE, loadPicked, makeApp, nodeReference, reporter, ROOT, run } from "./harness.mjs";
+import { bin, HERE, loadPicked, makeApp, nodeReference, ROOT, reporter, run } from "./harness.mjs";
 
 const { check, checkReport, finish } = reporter("workerd");
 
@@ -58,7 +58,10 @@ try {
   const ref = await nodeReference(app);
   copyFileSync(join(HERE, "app", "worker.mjs"), join(app.dir, "worker.mjs"));
   copyFileSync(join(ROOT, "examples", "worker", "worker.mjs"), join(app.dir, "example.mjs"));
-  for (const [from, to] of [["worker.mjs", "bundle.mjs"], ["example.mjs", "example-bundle.mjs"]]) {
+  for (const [from, to] of [
+    ["worker.mjs", "bundle.mjs"],
+    ["example.mjs", "example-bundle.mjs"],
+  ]) {
     await build({
       entryPoints: [join(app.dir, from)],
       outfile: join(app.dir, to),
@@ -77,7 +80,8 @@ try {
     (name = "core-relaxed.wasm", wasm = embed "core-relaxed.wasm"),
     (name = "train.wasm", wasm = embed "train.wasm"),
   ]`;
-  const worker = (simd) => `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
+  const worker = (simd) =>
+    `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
   writeFileSync(
     join(app.dir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -98,7 +102,10 @@ const config :Workerd.Config = (
   const version = await run(bin("workerd"), ["--version"]);
   console.log(version.stdout.trim());
   let log = "";
-  child = spawn(bin("workerd"), ["serve", join(app.dir, "config.capnp")], { cwd: app.dir, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(bin("workerd"), ["serve", join(app.dir, "config.capnp")], {
+    cwd: app.dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
   try {
@@ -116,17 +123,35 @@ const config :Workerd.Config = (
     if (!report) console.log(`HTTP ${res.status}: ${text}\n${log}`);
     checkReport(`Keras cases over HTTP, ready({ simd: "${simd}" })`, report, simd === "plain" ? "simd" : undefined);
     if (!report) continue;
-    check(`loads the core as an imported .wasm module (${simd})`, report.loader === "module", `loader ${report.loader}`);
+    check(
+      `loads the core as an imported .wasm module (${simd})`,
+      report.loader === "module",
+      `loader ${report.loader}`,
+    );
     // the tutorial model's reply, checked here against the numbers Keras wrote
     const worst = report.tutorialBoth
-      ? Math.max(...keras.outputs.map((o, i) => {
-          const want = new Float32Array(Uint8Array.from(atob(o.b64), (ch) => ch.charCodeAt(0)).buffer);
-          return Math.max(...Array.from(want, (w, k) => Math.abs(report.tutorialBoth[i].data[k] - w) - (1e-5 + 1e-4 * Math.abs(w))));
-        }))
+      ? Math.max(
+          ...keras.outputs.map((o, i) => {
+            const want = new Float32Array(Uint8Array.from(atob(o.b64), (ch) => ch.charCodeAt(0)).buffer);
+            return Math.max(
+              ...Array.from(want, (w, k) => Math.abs(report.tutorialBoth[i].data[k] - w) - (1e-5 + 1e-4 * Math.abs(w))),
+            );
+          }),
+        )
       : Infinity;
-    check(`the tutorial model's [seq, h, c] match Keras (${simd})`, worst <= 0, report.tutorialBoth ? `h = ${report.tutorialBoth[1].data.map((v) => v.toFixed(6)).join(", ")}` : "missing");
-    if (simd === "plain") check("plain build bit-identical to Node", report.hash === ref.report.hash, `workerd ${report.hash}, node ${ref.report.hash}`);
-    else console.log(`workerd picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
+    check(
+      `the tutorial model's [seq, h, c] match Keras (${simd})`,
+      worst <= 0,
+      report.tutorialBoth ? `h = ${report.tutorialBoth[1].data.map((v) => v.toFixed(6)).join(", ")}` : "missing",
+    );
+    if (simd === "plain")
+      check(
+        "plain build bit-identical to Node",
+        report.hash === ref.report.hash,
+        `workerd ${report.hash}, node ${ref.report.hash}`,
+      );
+    else
+      console.log(`workerd picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
   }
 
   // examples/worker: per-user state between requests
@@ -144,11 +169,33 @@ const config :Workerd.Config = (
   const maxDiff = (a, b) => (a.length === b.length ? Math.max(...a.map((v, i) => Math.abs(v - b[i]))) : Infinity);
   const ok = whole.status === 200 && first.status === 200 && second.status === 200 && carol.status === 200;
   if (!ok) console.log(JSON.stringify({ whole, first, second, carol }).slice(0, 2000), log);
-  const dState = ok ? maxDiff([...flat(first.body.y), ...flat(second.body.y), ...second.body.state.h, ...second.body.state.c], [...flat(whole.body.y), ...whole.body.state.h, ...whole.body.state.c]) : Infinity;
-  check("examples/worker: a sequence in two requests, state passed back, equals it in one", dState <= 1e-6, `largest difference ${dState}`);
-  const dKept = ok ? maxDiff([...flat(carol.body.y), ...carol.body.state.h], [...flat(whole.body.y).slice(2 * 8), ...whole.body.state.h]) : Infinity;
-  check("examples/worker: without state in the request, continues from the state it kept for the user", dKept <= 1e-6, `largest difference ${dKept}`);
-  check("examples/worker: bad input is a 400 naming the field", bad.status === 400 && /^x:/.test(bad.body.error), `${bad.status} ${JSON.stringify(bad.body)}`);
+  const dState = ok
+    ? maxDiff(
+        [...flat(first.body.y), ...flat(second.body.y), ...second.body.state.h, ...second.body.state.c],
+        [...flat(whole.body.y), ...whole.body.state.h, ...whole.body.state.c],
+      )
+    : Infinity;
+  check(
+    "examples/worker: a sequence in two requests, state passed back, equals it in one",
+    dState <= 1e-6,
+    `largest difference ${dState}`,
+  );
+  const dKept = ok
+    ? maxDiff(
+        [...flat(carol.body.y), ...carol.body.state.h],
+        [...flat(whole.body.y).slice(2 * 8), ...whole.body.state.h],
+      )
+    : Infinity;
+  check(
+    "examples/worker: without state in the request, continues from the state it kept for the user",
+    dKept <= 1e-6,
+    `largest difference ${dKept}`,
+  );
+  check(
+    "examples/worker: bad input is a 400 naming the field",
+    bad.status === 400 && /^x:/.test(bad.body.error),
+    `${bad.status} ${JSON.stringify(bad.body)}`,
+  );
 } catch (err) {
   check("runs", false, String(err && err.stack ? err.stack : err));
 } finally {

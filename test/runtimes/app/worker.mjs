@@ -2,8 +2,8 @@
 // as wrangler does) and answers GET /checks with the Keras-case report for the build the SIMD
 // binding asks for ("plain" or "auto").
 import * as lib from "wasm-rnn";
-import { runChecks } from "./checks.mjs";
 import picked from "./cases.json" with { type: "json" };
+import { runChecks } from "./checks.mjs";
 
 export default {
   async fetch(request, env) {
