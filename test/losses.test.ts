@@ -5,7 +5,7 @@ import { arena } from "../src/core/arena.js";
 import { WasmRnnError } from "../src/core/errors.js";
 import { tensor } from "../src/core/tensor.js";
 import { core, ready } from "../src/core/wasm.js";
-import { loadTrainCore } from "../src/train/kernels.js";
+import { loadTrainCore } from "../src/core/train-kernels.js";
 import { getLoss, type Loss, type LossSpec, logitsLossFor, type TargetDtype } from "../src/train/losses.js";
 import { decode, type EncodedArray, expectClose, loadCases, TOL } from "./helpers.js";
 

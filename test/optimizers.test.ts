@@ -8,7 +8,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { arena } from "../src/core/arena.js";
 import { heapF32 } from "../src/core/wasm.js";
 import { clearSession, ready, tensor, WasmRnnError } from "../src/index.js";
-import { loadTrainCore } from "../src/train/kernels.js";
+import { loadTrainCore } from "../src/core/train-kernels.js";
 import {
   Adagrad,
   Adam,

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { arena } from "../src/core/arena.js";
 import { heapF32 } from "../src/core/wasm.js";
 import { Dense, Input, LSTM, Model, ready, type Tensor, tensor } from "../src/index.js";
-import { loadTrainCore } from "../src/train/kernels.js";
+import { loadTrainCore } from "../src/core/train-kernels.js";
 import { getLoss } from "../src/train/losses.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "./family-helpers.js";
 import { decode, expectClose, loadCases } from "./helpers.js";

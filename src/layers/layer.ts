@@ -4,6 +4,9 @@ import { arena } from "../core/arena.js";
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { type DType, type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
+
+export { checkBool, checkNumber, checkOptions, checkPositiveInt } from "../core/validate.js";
+
 import { Node, type Shape, SymbolicTensor } from "../model/symbolic.js";
 
 /** A tensor living in wasm memory: byte offset and concrete shape. */
@@ -36,6 +39,15 @@ export type MaskSource = null | { input: number } | "computed";
 /** Bytes of a mask for a tensor of this shape: one byte per position of all but the last axis. */
 export function maskBytes(shape: readonly number[]): number {
   return sizeOf(shape.slice(0, -1));
+}
+
+/** One layer call of a plan: its buffers in wasm memory (`steps[i]` runs `nodes[i]`). */
+export interface Step {
+  layer: Layer;
+  inputs: Buf[];
+  outputs: Buf[];
+  scratch: number;
+  masks: MaskBufs;
 }
 
 export interface WeightSpec {
@@ -71,56 +83,6 @@ export function toSnakeCase(name: string): string {
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Rejects option keys a layer does not know (Keras raises on unknown keyword arguments too). */
-export function checkOptions(who: string, args: object, known: readonly string[]): void {
-  for (const key of Object.keys(args)) {
-    if (!known.includes(key)) {
-      throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(key)}; expected one of ${known.join(", ")}`);
-    }
-  }
-}
-
-export function checkBool(who: string, option: string, v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (typeof v !== "boolean")
-    throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-export function checkPositiveInt(who: string, option: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
-    throw new WasmRnnError(`${who}: expected ${option} to be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/** A finite number in [lo, hi] (bounds open where `open` says). */
-export function checkNumber(
-  who: string,
-  option: string,
-  v: unknown,
-  fallback: number,
-  lo: number,
-  hi: number,
-  open: { lo?: boolean; hi?: boolean } = {},
-): number {
-  if (v === undefined) return fallback;
-  const ok =
-    typeof v === "number" && Number.isFinite(v) && (open.lo ? v > lo : v >= lo) && (open.hi ? v < hi : v <= hi);
-  if (!ok) {
-    const range =
-      lo === -Infinity && hi === Infinity
-        ? "a finite number"
-        : hi === Infinity
-          ? open.lo
-            ? `a finite number above ${lo}`
-            : `a finite number >= ${lo}`
-          : `a number in ${open.lo ? "(" : "["}${lo}, ${hi}${open.hi ? ")" : "]"}`;
-    throw new WasmRnnError(`${who}: expected ${option} to be ${range}, got ${describeValue(v)}`);
-  }
-  return v as number;
-}
 
 export abstract class Layer {
   abstract readonly className: string;

@@ -16,6 +16,7 @@ import {
   type MaskBufs,
   maskBytes,
   readBuf,
+  type Step,
   sizeOf,
   uniqueName,
   writeBufs,
@@ -30,15 +31,6 @@ export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
-}
-
-/** One layer call of a plan: its buffers in wasm memory (`steps[i]` runs `nodes[i]`). */
-export interface Step {
-  layer: Layer;
-  inputs: Buf[];
-  outputs: Buf[];
-  scratch: number;
-  masks: MaskBufs;
 }
 
 /** Buffers for one set of input shapes: model inputs, outputs, every step; `ptrs` to free. */

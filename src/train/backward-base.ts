@@ -1,8 +1,9 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory.
+
+import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
+import type { Step } from "../layers/layer.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
-import type { Step } from "../model/model.js";
-import { trainKernels } from "./kernels.js";
 
 /** One step's backward: gradients of outputs in, of inputs and weights out (all wasm pointers). */
 export interface BackwardCall {

@@ -8,12 +8,12 @@
 //                dBias = sum [dzr | dzh]
 // and dx = dz kernel^T, d(initial h) = dh.
 import { ACTIVATION_IDS } from "../core/activations.js";
+import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import type { GRU } from "../layers/gru.js";
+import type { Step } from "../layers/layer.js";
 import { align } from "../layers/recurrent.js";
-import type { Step } from "../model/model.js";
 import { addInputGradient, addRows, type Backward } from "./backward-base.js";
-import { trainKernels } from "./kernels.js";
 
 const gruKernels = trainKernels;
 

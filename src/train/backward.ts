@@ -3,11 +3,13 @@
 // ADDS the gradients of its inputs (a tensor read twice sums both) and of its packed weights.
 import { ACTIVATION_IDS, type ActivationName } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
+import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { Bidirectional } from "../layers/bidirectional.js";
 import { Dense } from "../layers/dense.js";
 import { GRU } from "../layers/gru.js";
 import { InputLayer } from "../layers/input.js";
+import type { Step } from "../layers/layer.js";
 import { type Buf, type Layer, sizeOf } from "../layers/layer.js";
 import { LSTM } from "../layers/lstm.js";
 import { align, RecurrentLayer } from "../layers/recurrent.js";
@@ -23,10 +25,8 @@ import {
   TimeDistributed,
 } from "../layers/simple.js";
 import { SimpleRNN } from "../layers/simple_rnn.js";
-import type { Step } from "../model/model.js";
 import { addInputGradient, addRows, type Backward, none } from "./backward-base.js";
 import { gruBackward } from "./backward-gru.js";
-import { trainKernels } from "./kernels.js";
 
 export type { Backward, BackwardCall } from "./backward-base.js";
 

@@ -23,112 +23,11 @@
 // saturated prediction is wrong).
 import { arena } from "../core/arena.js";
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
+import { type LossKernels, trainKernels } from "../core/train-kernels.js";
 import { core } from "../core/wasm.js";
 import { checkBool } from "../layers/layer.js";
-import { trainKernels } from "./kernels.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
-export interface LossKernels {
-  loss_mse(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_mae(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_huber(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-    delta: number,
-  ): number;
-  loss_msle(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_kl_divergence(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_cosine_similarity(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_binary_crossentropy(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    fromLogits: number,
-    labelSmoothing: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_categorical_crossentropy(
-    M: number,
-    F: number,
-    pred: number,
-    target: number,
-    fromLogits: number,
-    labelSmoothing: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_sparse_ids_check(N: number, ids: number, idsFloat: number, F: number): number;
-  loss_sparse_categorical_crossentropy(
-    M: number,
-    F: number,
-    pred: number,
-    ids: number,
-    idsFloat: number,
-    fromLogits: number,
-    grad: number,
-    scale: number,
-    mask: number,
-    weight: number,
-  ): number;
-  loss_first_nonfinite(n: number, x: number): number;
-}
 
 export type TargetDtype = "float32" | "int32";
 export type LossReduction = "sum_over_batch_size" | "mean" | "mean_with_sample_weight" | "sum";

@@ -22,9 +22,9 @@
 // treats each block as one Keras variable (zero padding does not change its norm).
 import { arena } from "../core/arena.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
+import { type OptimizerKernels, trainKernels } from "../core/train-kernels.js";
 import { core, heapF32 } from "../core/wasm.js";
 import { checkNumber, checkOptions, type ParamBlock, toSnakeCase, uniqueName } from "../layers/layer.js";
-import { trainKernels } from "./kernels.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
 export type { ParamBlock } from "../layers/layer.js";
@@ -45,49 +45,6 @@ export interface GradBlock extends ParamBlock {
 }
 
 /** The kernels of assembly/optimizers.ts, as exported by the wasm core (pointers are bytes). */
-export interface OptimizerKernels {
-  sgd_update(n: number, w: number, g: number, lr: number): void;
-  sgd_momentum_update(
-    n: number,
-    w: number,
-    g: number,
-    velocity: number,
-    lr: number,
-    momentum: number,
-    nesterov: number,
-  ): void;
-  adam_update(
-    n: number,
-    w: number,
-    g: number,
-    g2: number,
-    m: number,
-    v: number,
-    vhat: number,
-    alpha: number,
-    oneMinusBeta1: number,
-    oneMinusBeta2: number,
-    epsilon: number,
-  ): void;
-  rmsprop_update(
-    n: number,
-    w: number,
-    g: number,
-    g2: number,
-    velocity: number,
-    momentumBuf: number,
-    averageGrad: number,
-    lr: number,
-    rho: number,
-    oneMinusRho: number,
-    momentum: number,
-    epsilon: number,
-  ): void;
-  adagrad_update(n: number, w: number, g: number, g2: number, accumulator: number, lr: number, epsilon: number): void;
-  decay_weights(n: number, w: number, weightDecay: number, lr: number): void;
-  sum_squares(n: number, g: number): number;
-  clip_gradients(n: number, g: number, dst: number, mul: number, div: number, clip: number): void;
-}
 
 /** Options every optimizer takes (Keras's base optimizer arguments, in camelCase). */
 export interface OptimizerOptions {

@@ -2,10 +2,8 @@
 // here so the default entry's core types stay inference-only. The training core is a second wasm
 // module on the inference core's memory, instantiated by `loadTrainCore()` (the first fit).
 
-import { WasmRnnError } from "../core/errors.js";
-import { type CoreExports, loadTrainCore as instantiateTrainCore, kernels } from "../core/wasm.js";
-import type { LossKernels } from "./losses.js";
-import type { OptimizerKernels } from "./optimizers.js";
+import { WasmRnnError } from "./errors.js";
+import { type CoreExports, loadTrainCore as instantiateTrainCore, kernels } from "./wasm.js";
 
 export interface TrainExports {
   gemm_tn_panels(
@@ -130,6 +128,152 @@ export interface TrainExports {
     mask: number,
     zeroOutput: number,
   ): void;
+}
+
+export interface LossKernels {
+  loss_mse(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_mae(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_huber(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+    delta: number,
+  ): number;
+  loss_msle(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_kl_divergence(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_cosine_similarity(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_binary_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    fromLogits: number,
+    labelSmoothing: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_categorical_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    target: number,
+    fromLogits: number,
+    labelSmoothing: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_sparse_ids_check(N: number, ids: number, idsFloat: number, F: number): number;
+  loss_sparse_categorical_crossentropy(
+    M: number,
+    F: number,
+    pred: number,
+    ids: number,
+    idsFloat: number,
+    fromLogits: number,
+    grad: number,
+    scale: number,
+    mask: number,
+    weight: number,
+  ): number;
+  loss_first_nonfinite(n: number, x: number): number;
+}
+
+export interface OptimizerKernels {
+  sgd_update(n: number, w: number, g: number, lr: number): void;
+  sgd_momentum_update(
+    n: number,
+    w: number,
+    g: number,
+    velocity: number,
+    lr: number,
+    momentum: number,
+    nesterov: number,
+  ): void;
+  adam_update(
+    n: number,
+    w: number,
+    g: number,
+    g2: number,
+    m: number,
+    v: number,
+    vhat: number,
+    alpha: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+  ): void;
+  rmsprop_update(
+    n: number,
+    w: number,
+    g: number,
+    g2: number,
+    velocity: number,
+    momentumBuf: number,
+    averageGrad: number,
+    lr: number,
+    rho: number,
+    oneMinusRho: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
+  adagrad_update(n: number, w: number, g: number, g2: number, accumulator: number, lr: number, epsilon: number): void;
+  decay_weights(n: number, w: number, weightDecay: number, lr: number): void;
+  sum_squares(n: number, g: number): number;
+  clip_gradients(n: number, g: number, dst: number, mul: number, div: number, clip: number): void;
 }
 
 export type AllKernels = CoreExports & TrainExports & LossKernels & OptimizerKernels;
