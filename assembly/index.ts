@@ -1,8 +1,9 @@
-// The inference core's exports: re-exports of the forward kernels, one file per op (see the tree in
-// the README's "How it works"). Memory is managed from JavaScript (src/core/arena.ts): no kernel
-// allocates, so the module never grows memory on its own. The backward kernels, losses and
-// optimizers are a second module on this memory (assembly/train.ts), loaded by the first fit.
-// Their TypeScript types are generated from these lists (scripts/build-wasm.mjs).
+// The inference core's exports: re-exports of the forward kernels, one file per op (gemm/: packing
+// and products; rnn/: recurrent cells; layers/: the other ops; math/: shared vector math). Memory is
+// managed from JavaScript (src/core/arena.ts): no kernel allocates, so the module never grows memory
+// on its own. The backward kernels, losses and optimizers are a second module on this memory
+// (assembly/train.ts), loaded by the first fit. Their TypeScript types are generated from these
+// lists (scripts/kernel-types.mjs).
 
 export { pack_panel16, pack_gates, unpack_panel16, unpack_gates } from "./gemm/pack";
 export { gemm_2x16, gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm/gemm_2x16";

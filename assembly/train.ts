@@ -2,7 +2,7 @@
 // wasm module, loaded on the first fit (src/core/train-kernels.ts), on the inference core's memory
 // (imported): so inference never downloads it. It allocates nothing and has no static data beyond
 // a few constants, placed below the inference core's data (asconfig.train.json, memoryBase).
-// Their TypeScript types are generated from these lists (scripts/build-wasm.mjs): exports from
+// Their TypeScript types are generated from these lists (scripts/kernel-types.mjs): exports from
 // ./train/losses and ./train/optimizers make LossKernels and OptimizerKernels, the rest TrainExports.
 export { activation_backward_rows } from "./math/activations";
 export { gemm_tn_panels, colsum_acc, gemm_nt_packed } from "./gemm/gemm_grad";

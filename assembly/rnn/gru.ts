@@ -1,4 +1,4 @@
-// GRU sequence forward and backward, Keras semantics: gate order z, r, h;
+// GRU, Keras semantics, forward and backward through time for both forms: gate order z, r, h;
 //   z = σ(x·Wz + h·Uz + b), r = σ(x·Wr + h·Ur + b), h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n
 // with the candidate n in one of Keras's two forms:
 //   reset_after = true  (Keras 3 default): n = φ(x·Wh + b_in + r ⊙ (h·Uh + b_rec))
@@ -19,11 +19,9 @@
 // Like the LSTM: one GEMM projects the inputs of all steps, then each step is a recurrent GEMM
 // that starts from a bias row or the step's projection, and a fused SIMD gate pass.
 //
-// GRU backward through time, for one gru_*_forward call made with a trace (above).
-// h_t = z h_{t-1} + (1 - z) n, gate order z, r, h.
-//
-// Shared shapes (B batch, T steps, H units, Hp = H rounded up to 4, Hq = H rounded up to 16):
-//   trace  [B, T, 5*Hp]   from the forward, by processed step (layouts in assembly/gru.ts)
+// Backward (gru_*_backward), for one gru_*_forward call made with a trace. Each form's forward and
+// backward sit together below, reset_after first. Shared backward shapes (Hq = H rounded up to 16):
+//   trace  [B, T, 5*Hp]   from the forward, by processed step (layouts at each forward)
 //   dy     [B, T, H]      gradient of the output sequence (processing order, as forward's y), or
 //                         0 when the call returned only its last output (the caller then adds
 //                         that gradient into dh)

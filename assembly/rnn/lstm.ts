@@ -1,4 +1,5 @@
-// LSTM sequence forward, Keras semantics (gate order i, f, c, o; h_t = o * act(c_t)).
+// LSTM, Keras semantics (gate order i, f, c, o; h_t = o * act(c_t)): lstm_forward runs a whole
+// sequence in one call, lstm_backward (below) goes back through it from the forward's trace.
 //
 // Shapes (B batch, T steps, I input features, H units, Hp = H rounded up to 4, G4 = 4 * Hp):
 //   x      [B, T, I]        input, batch-major as Keras

@@ -1,4 +1,5 @@
-// SimpleRNN sequence forward, Keras semantics: h_t = φ(x_t·W + b + h_{t-1}·U).
+// SimpleRNN, Keras semantics: h_t = φ(x_t·W + b + h_{t-1}·U). simple_rnn_forward runs a whole
+// sequence in one call, simple_rnn_backward (below) goes back through it from the forward's trace.
 //
 // Shapes (B batch, T steps, I input features, H units, Hq = H rounded up to 16):
 //   x      [B, T, I]            input, batch-major as Keras
