@@ -1,15 +1,22 @@
-// The wasm core's exports: the inference kernels. Memory is managed from JavaScript
-// (src/core/arena.ts): no kernel allocates, so the module never grows memory on its own. The
-// training kernels are a second module on this memory (assembly/train.ts), loaded by the first fit.
+// The inference core's exports: re-exports of the forward kernels, one file per op (gemm/: packing
+// and products; rnn/: recurrent cells; layers/: the other ops; math/: shared vector math). Memory is
+// managed from JavaScript (src/core/arena.ts): no kernel allocates, so the module never grows memory
+// on its own. The backward kernels, losses and optimizers are a second module on this memory
+// (assembly/train.ts), loaded by the first fit. Their TypeScript types are generated from these
+// lists (scripts/kernel-types.mjs).
 
-export { pack_panel16, pack_gates, unpack_panel16, unpack_gates, gemm_2x16, gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm";
-export { activate_rows, activate_vec, exp_vec } from "./activations";
-export { lstm_forward } from "./lstm";
-export { gru_reset_after_forward, gru_reset_before_forward } from "./gru";
-export { simple_rnn_forward } from "./simple_rnn";
-export {
-  merge_pair, reverse_time, masking_forward, embedding_forward, repeat_rows, copy_blocks, add_arrays, mask_or,
-} from "./sequence";
+export { pack_panel16, pack_gates, unpack_panel16, unpack_gates } from "./gemm/pack";
+export { gemm_2x16, gemm_2x12, gemm_2x8, gemm_2x4 } from "./gemm/gemm_2x16";
+export { activate_rows, activate_vec, exp_vec } from "./math/activations";
+export { lstm_forward } from "./rnn/lstm";
+export { gru_reset_after_forward, gru_reset_before_forward } from "./rnn/gru";
+export { simple_rnn_forward } from "./rnn/simple_rnn";
+export { merge_pair } from "./layers/merge";
+export { reverse_time } from "./layers/reverse_time";
+export { masking_forward, mask_or } from "./layers/masking";
+export { embedding_forward } from "./layers/embedding";
+export { repeat_rows } from "./layers/repeat_vector";
+export { copy_blocks, add_arrays } from "./layers/blocks";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

@@ -1,21 +1,28 @@
-// The training core's exports: backward kernels, losses and optimizers. A second wasm module,
-// loaded on the first fit (src/train/kernels.ts), on the inference core's memory (imported): so
-// inference never downloads it. It allocates nothing and has no static data beyond a few
-// constants, placed below the inference core's data (asconfig.train.json, memoryBase).
-export { activation_backward_rows } from "./activations";
-export { gemm_tn_panels, colsum_acc, pack_transpose_panels, gemm_nt_packed } from "./gemm_grad";
-export { lstm_backward } from "./lstm_backward";
-export { simple_rnn_backward } from "./simple_rnn";
-export { gru_reset_after_backward, gru_reset_before_backward } from "./gru_backward";
-export { embedding_backward, masking_backward, repeat_rows_backward, add_blocks, merge_pair_backward } from "./sequence_grad";
-export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./dropout";
+// The training core's exports: re-exports of the backward kernels, losses and optimizers. A second
+// wasm module, loaded on the first fit (src/core/train-kernels.ts), on the inference core's memory
+// (imported): so inference never downloads it. It allocates nothing and has no static data beyond
+// a few constants, placed below the inference core's data (asconfig.train.json, memoryBase).
+// Their TypeScript types are generated from these lists (scripts/kernel-types.mjs): exports from
+// ./train/losses and ./train/optimizers make LossKernels and OptimizerKernels, the rest TrainExports.
+export { activation_backward_rows } from "./math/activations";
+export { gemm_tn_panels, colsum_acc, gemm_nt_packed } from "./gemm/gemm_grad";
+export { pack_transpose_panels } from "./gemm/pack";
+export { lstm_backward } from "./rnn/lstm";
+export { simple_rnn_backward } from "./rnn/simple_rnn";
+export { gru_reset_after_backward, gru_reset_before_backward } from "./rnn/gru";
+export { merge_pair_backward } from "./layers/merge";
+export { masking_backward } from "./layers/masking";
+export { embedding_backward } from "./layers/embedding";
+export { repeat_rows_backward } from "./layers/repeat_vector";
+export { add_blocks } from "./layers/blocks";
+export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,
   loss_categorical_crossentropy, loss_sparse_ids_check, loss_sparse_categorical_crossentropy, loss_first_nonfinite,
-} from "./losses";
+} from "./train/losses";
 export {
   sgd_update, sgd_momentum_update, adam_update, rmsprop_update, adagrad_update, decay_weights, sum_squares, clip_gradients,
-} from "./optimizers";
+} from "./train/optimizers";
 
 // Used as `--use abort=assembly/train/trap` so the module needs no imports but its memory.
 export function trap(message: usize, fileName: usize, line: u32, column: u32): void {

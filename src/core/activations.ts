@@ -1,4 +1,4 @@
-// Activation names accepted by layers, and their ids in the wasm core (assembly/activations.ts).
+// Activation names accepted by layers, and their ids in the wasm core (assembly/math/activations.ts).
 import { WasmRnnError } from "./errors.js";
 
 export const ACTIVATION_IDS = {

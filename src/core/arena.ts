@@ -3,7 +3,7 @@
 // and every kernel's vector loads). Freed blocks are reused first-fit and coalesced, so a model
 // that is rebuilt or re-weighted does not grow memory without bound.
 import { WasmRnnError } from "./errors.js";
-import { core, memoryGrew } from "./wasm.js";
+import { core, memoryGrew } from "./instance.js";
 
 const ALIGN = 64;
 const PAGE = 65536;

@@ -2,7 +2,7 @@
 // in Node, Deno, Bun and browsers. Each build sits in its own generated module, imported only when
 // it is the one chosen, so a browser downloads one build, not both. Runtimes that forbid compiling
 // from bytes (workerd) use load-module.ts instead (see entry-worker.ts).
-import type { CoreBuild, TrainBuild } from "./wasm.js";
+import type { CoreBuild, TrainBuild } from "./instance.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);

@@ -4,7 +4,7 @@
 import simdModule from "./generated/core.wasm";
 import relaxedModule from "./generated/core-relaxed.wasm";
 import trainModule from "./generated/train.wasm";
-import type { CoreBuild, TrainBuild } from "./wasm.js";
+import type { CoreBuild, TrainBuild } from "./instance.js";
 
 export async function loadModule(build: CoreBuild | TrainBuild): Promise<WebAssembly.Module> {
   if (build === "threads" || build === "train-threads")

@@ -7,7 +7,7 @@
 // The main thread posts, runs its own part, then waits on each worker's state (Atomics.wait is
 // allowed on the main thread there, so `predict` stays synchronous).
 
-import { kernels } from "./wasm.js";
+import { kernels } from "./instance.js";
 
 export const BLOCK_I32 = 40;
 export const MAX_ARGS = BLOCK_I32 - 2;

@@ -1,164 +1,31 @@
-// The wasm instance: created once by `ready()`, then used synchronously by everything else.
+// Instantiation of the wasm core: `ready()` creates the instance once; its exports are then read
+// synchronously through instance.ts by everything else.
 // Two things differ per runtime and are settled here, once:
 //  - how the module arrives: inlined base64 (load-inline.ts, the default) or an imported `.wasm`
 //    module (load-module.ts, set by entry-worker.ts for workerd, which cannot compile from bytes);
 //  - which build runs: plain SIMD128 ("simd", bit-identical everywhere) or relaxed SIMD ("relaxed",
 //    fused multiply-add), picked by feature detection unless forced.
 import { WasmRnnError } from "./errors.js";
+import {
+  type CoreBuild,
+  type CoreExports,
+  type CoreLoader,
+  core,
+  isReady,
+  setCoreExports,
+  type TrainBuild,
+} from "./instance.js";
 
-/** C = C0 + A . Bp over packed panels (assembly/gemm.ts); the suffix is the panel width. */
-export type Gemm = (
-  M: number,
-  N: number,
-  K: number,
-  a: number,
-  lda: number,
-  bp: number,
-  c0: number,
-  ldc0: number,
-  c: number,
-  ldc: number,
-) => void;
+// The accessors and types live in instance.ts (which arena.ts, threads.ts and the layers import);
+// re-exported so callers keep importing them from here.
+export type { CoreBuild, CoreExports, CoreLoader, TrainBuild } from "./instance.js";
+export { core, heapF32, isReady, kernels, memoryGrew } from "./instance.js";
 
-/** Exports of assembly/index.ts. Pointers and sizes are plain numbers (wasm32). */
-export interface CoreExports {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
-  pack_panel16(src: number, ldSrc: number, K: number, N: number, Kp: number, dst: number): void;
-  pack_gates(src: number, K: number, H: number, G: number, Kp: number, dst: number): void;
-  unpack_panel16(src: number, K: number, N: number, Kp: number, dst: number): void;
-  unpack_gates(src: number, K: number, H: number, G: number, Kp: number, dst: number): void;
-  gemm_2x16: Gemm;
-  gemm_2x12: Gemm;
-  gemm_2x8: Gemm;
-  gemm_2x4: Gemm;
-  activate_rows(src: number, ldSrc: number, M: number, N: number, dst: number, kind: number): void;
-  activate_vec(src: number, dst: number, n: number, kind: number): void;
-  exp_vec(src: number, dst: number, n: number): void;
-  lstm_forward(
-    B: number,
-    T: number,
-    I: number,
-    H: number,
-    x: number,
-    w: number,
-    u: number,
-    bias: number,
-    act: number,
-    recAct: number,
-    goBackwards: number,
-    h: number,
-    c: number,
-    xw: number,
-    z: number,
-    y: number,
-    cseq: number,
-    trace: number,
-    mask: number,
-    zeroOutput: number,
-    last: number,
-  ): void;
-  gru_reset_after_forward(
-    B: number,
-    T: number,
-    I: number,
-    H: number,
-    x: number,
-    w: number,
-    u: number,
-    bias: number,
-    rbias: number,
-    act: number,
-    recAct: number,
-    goBackwards: number,
-    h: number,
-    xw: number,
-    hu: number,
-    y: number,
-    mask: number,
-    zeroOutput: number,
-    last: number,
-    trace: number,
-  ): void;
-  gru_reset_before_forward(
-    B: number,
-    T: number,
-    I: number,
-    H: number,
-    x: number,
-    wzr: number,
-    wh: number,
-    uzr: number,
-    uh: number,
-    bzr: number,
-    bh: number,
-    act: number,
-    recAct: number,
-    goBackwards: number,
-    h: number,
-    xzr: number,
-    xh: number,
-    zr: number,
-    rh: number,
-    hh: number,
-    y: number,
-    mask: number,
-    zeroOutput: number,
-    last: number,
-    trace: number,
-  ): void;
-  simple_rnn_forward(
-    B: number,
-    T: number,
-    I: number,
-    H: number,
-    x: number,
-    w: number,
-    u: number,
-    bias: number,
-    act: number,
-    goBackwards: number,
-    h: number,
-    xw: number,
-    z: number,
-    y: number,
-    mask: number,
-    zeroOutput: number,
-    last: number,
-    trace: number,
-  ): void;
-  merge_pair(B: number, T: number, F: number, a: number, b: number, reverseB: number, mode: number, dst: number): void;
-  reverse_time(B: number, T: number, F: number, src: number, dst: number): void;
-  masking_forward(M: number, F: number, x: number, maskValue: number, y: number, mask: number): void;
-  embedding_forward(
-    N: number,
-    D: number,
-    ids: number,
-    idsFloat: number,
-    table: number,
-    inputDim: number,
-    y: number,
-    mask: number,
-  ): number;
-  repeat_rows(B: number, n: number, F: number, src: number, dst: number): void;
-  copy_blocks(outer: number, chunk: number, src: number, dst: number, dstStride: number): void;
-  add_arrays(n: number, a: number, b: number, dst: number): void;
-  mask_or(n: number, a: number, b: number, dst: number): void;
-}
+/** C = C0 + A . Bp over packed panels (assembly/gemm/gemm_2x16.ts); the suffix is the panel width. */
+export type Gemm = CoreExports["gemm_2x16"];
 
-let exportsRef: CoreExports | null = null;
 let pending: Promise<void> | null = null;
-let f32: Float32Array = new Float32Array(0);
 
-/**
- * The builds of the core: plain SIMD128, relaxed SIMD (fused multiply-add), and plain SIMD on
- * shared memory for the worker pool (`ready({ threads })`).
- */
-export type CoreBuild = "simd" | "relaxed" | "threads";
-/** Gets the compiled module of one build. */
-export type CoreLoader = (build: CoreBuild | TrainBuild) => Promise<WebAssembly.Module>;
-/** The training core (assembly/train.ts) on the inference core's memory: plain or shared. */
-export type TrainBuild = "train" | "train-threads";
 /** Which build `ready()` instantiates: `"auto"` (the default) takes relaxed SIMD where supported. */
 export type SimdChoice = "auto" | "plain" | "relaxed";
 
@@ -199,51 +66,18 @@ let activeThreads = 1;
 
 /** For entry modules only: replaces the inline loader; no effect once instantiation has begun. */
 export function useCoreLoader(kind: CoreInfo["loader"], load: CoreLoader): void {
-  if (pending || exportsRef) return;
+  if (pending || isReady()) return;
   loaderKind = kind;
   loader = load;
 }
 
 // (func (param v128 v128 v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2)))
-const RELAXED_PROBE = new Uint8Array([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00,
-  0x01,
-  0x08,
-  0x01,
-  0x60,
-  0x03,
-  0x7b,
-  0x7b,
-  0x7b,
-  0x01,
-  0x7b, // type section
-  0x03,
-  0x02,
-  0x01,
-  0x00, // function section
-  0x0a,
-  0x0d,
-  0x01,
-  0x0b,
-  0x00,
-  0x20,
-  0x00,
-  0x20,
-  0x01,
-  0x20,
-  0x02,
-  0xfd,
-  0x85,
-  0x02,
-  0x0b, // code
-]);
+const RELAXED_PROBE = new Uint8Array(
+  "0061736d01000000 01080160037b7b7b017b 03020100 0a0d010b00200020012002fd85020b" // header, types, functions, code
+    .replace(/ /g, "")
+    .match(/../g)!
+    .map((byte) => parseInt(byte, 16)),
+);
 let relaxedSupported: boolean | null = null;
 
 /** Whether this runtime validates relaxed-SIMD code (Node 20 only with --experimental-wasm-relaxed-simd). */
@@ -347,18 +181,20 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   if (threads > 1 && requested === "relaxed") {
     return Promise.reject(
       new WasmRnnError(
-        `wasm-rnn: ready({ threads: ${threads}, simd: "relaxed" }): expected simd "plain" or "auto" with threads (the threads build is plain SIMD), got "relaxed"`,
+        `wasm-rnn: ready({ threads: ${threads}, simd: "relaxed" }): expected simd "plain" or "auto" with threads ` +
+          `(the threads build is plain SIMD), got "relaxed"`,
       ),
     );
   }
   const sameThreads = () => {
     if (options.threads !== undefined && threads !== activeThreads) {
       throw new WasmRnnError(
-        `wasm-rnn: ready({ threads: ${threads} }): expected the core not yet instantiated, got it already running with ${activeThreads} thread(s) (choose threads in the first ready() call)`,
+        `wasm-rnn: ready({ threads: ${threads} }): expected the core not yet instantiated, got it already running ` +
+          `with ${activeThreads} thread(s) (choose threads in the first ready() call)`,
       );
     }
   };
-  if (exportsRef) {
+  if (isReady()) {
     try {
       checkSame(requested);
       sameThreads();
@@ -382,7 +218,7 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
         throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (${build} build): ${String(err)}`);
       }
       active = build;
-      exportsRef = instance.exports as unknown as CoreExports;
+      setCoreExports(instance.exports as unknown as CoreExports);
     })().catch((err: unknown) => {
       pending = null;
       throw err instanceof WasmRnnError
@@ -407,9 +243,13 @@ async function startThreaded(threads: number): Promise<void> {
   const workerThreads = Boolean(g.process?.versions?.node);
   const isolatedPage = g.crossOriginIsolated === true && typeof g.Worker === "function";
   if ((!workerThreads && !isolatedPage) || typeof SharedArrayBuffer === "undefined") {
+    const got =
+      g.crossOriginIsolated === false
+        ? "a page that is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)"
+        : "a runtime without them";
     throw new WasmRnnError(
       `wasm-rnn: ready({ threads: ${threads} }): expected Node, Deno, Bun or a cross-origin isolated page ` +
-        `(workers and shared memory), got ${g.crossOriginIsolated === false ? "a page that is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)" : "a runtime without them"}; use threads: 1`,
+        `(workers and shared memory), got ${got}; use threads: 1`,
     );
   }
   let module: WebAssembly.Module;
@@ -419,7 +259,7 @@ async function startThreaded(threads: number): Promise<void> {
     // the module imports shared memory of at most 65536 pages (asconfig.json target "threads")
     memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    exportsRef = instance.exports as unknown as CoreExports;
+    setCoreExports(instance.exports as unknown as CoreExports);
   } catch (err) {
     throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (threads build): ${String(err)}`);
   }
@@ -428,7 +268,7 @@ async function startThreaded(threads: number): Promise<void> {
   try {
     await startPool(threads, module, memory, (bytes) => arena.alloc(bytes));
   } catch (err) {
-    exportsRef = null;
+    setCoreExports(null);
     active = null;
     throw new WasmRnnError(`wasm-rnn: could not start ${threads - 1} worker thread(s): ${String(err)}`);
   }
@@ -458,38 +298,4 @@ export function loadTrainCore(who: string): Promise<WebAssembly.Exports> {
 export function coreInfo(): CoreInfo {
   core("coreInfo");
   return { build: active!, relaxedSimd: relaxedSimdSupported(), loader: loaderKind, threads: activeThreads };
-}
-
-export function isReady(): boolean {
-  return exportsRef !== null;
-}
-
-/** The core's exports; `who` names the caller in the error when `ready()` has not finished. */
-export function core(who: string): CoreExports {
-  if (!exportsRef) {
-    throw new WasmRnnError(
-      `${who}: the wasm core is not ready: expected \`await ready()\` to have finished before this call, ` +
-        `got a call before it`,
-    );
-  }
-  return exportsRef;
-}
-
-/** The exports without the readiness check, for hot paths reached only after a build. */
-export function kernels(): CoreExports {
-  return exportsRef!;
-}
-
-/**
- * A Float32Array over the whole wasm memory. Growing memory detaches old views; the arena (the
- * only code that grows memory) calls `memoryGrew()`, so the view is re-created only then. Never
- * keep the returned view across a call that may allocate.
- */
-export function heapF32(): Float32Array {
-  if (f32.length === 0) f32 = new Float32Array(exportsRef!.memory.buffer);
-  return f32;
-}
-
-export function memoryGrew(): void {
-  f32 = new Float32Array(0);
 }

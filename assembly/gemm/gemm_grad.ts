@@ -1,15 +1,15 @@
-// The products a backward pass needs against weights packed in panels (assembly/gemm.ts): weight
+// The products a backward pass needs against weights packed in panels (assembly/gemm/pack.ts): weight
 // gradients (gemm_tn_panels, colsum_acc) come out in the packed layout itself, so the optimizer
 // updates the packed block in place and padding rows and columns (zero weights, zero gradients)
 // stay zero; gradients of inputs and states (gemm_nt_packed) multiply by a transposed copy of
-// the packed weights (pack_transpose_panels), made once per backward call.
+// the packed weights (pack_transpose_panels in assembly/gemm/pack.ts), made once per backward call.
 //
 // Panels are W = 4 NV floats wide (LSTM, SimpleRNN, Dense 16; GRU 12, or 8 and 16 without
 // reset_after): panels [N/W][Kp][W].
 // Column order is the packed one (gate-interleaved for recurrent cells), so the gradients of the
 // pre-activations (dz) are kept in that order too.
 
-import { madd } from "./simd";
+import { madd } from "../math/simd";
 
 // grad[n / W][k][n % W] += sum_{b < B, t < T} a[b, t'][k] * dz[b, t][n]      (A^T . dZ, packed)
 //   a     [B, T, lda] rows; t' = T-1-t when reverseA (a kept in the other time order), else t
@@ -76,23 +76,6 @@ export function gemm_tn_panels(NV: i32, B: i32, T: i32, K: i32, a: usize, lda: i
   }
 }
 
-// B^T packed for gemm_nt_packed: src panels [N/W][Kp][W] (W = 4 NV) -> dst panel16 [Kq/16][N][16],
-// Kq = K rounded up to 16: dst[q][j][l] = src[j / W][16q + l][j % W], zero for 16q + l >= K.
-// Once per backward call (G*H floats), so the per-step products run on a 2 x 16 register tile.
-export function pack_transpose_panels(NV: i32, src: usize, Kp: i32, N: i32, K: i32, dst: usize): void {
-  const W = NV << 2;
-  const Q = (K + 15) >> 4;
-  for (let q = 0; q < Q; q++) {
-    for (let j = 0; j < N; j++) {
-      const d = dst + ((<usize>q * <usize>N + <usize>j) << 6);
-      const s = src + ((<usize>(j / W) * <usize>Kp * <usize>W + <usize>(j % W)) << 2);
-      for (let l = 0; l < 16; l++) {
-        const k = (q << 4) + l;
-        store<f32>(d + (<usize>l << 2), k < K ? load<f32>(s + (<usize>k * <usize>W << 2)) : 0);
-      }
-    }
-  }
-}
 
 // dst[m, k] (+)= sum_{j < N} a[m, j] * bt[k / 16][j][k % 16]  for k < K    (A . B^T)
 //   a   [M, N] row stride lda;  bt from pack_transpose_panels;  dst [M, K] row stride ldd

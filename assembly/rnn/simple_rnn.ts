@@ -1,4 +1,5 @@
-// SimpleRNN sequence forward, Keras semantics: h_t = φ(x_t·W + b + h_{t-1}·U).
+// SimpleRNN, Keras semantics: h_t = φ(x_t·W + b + h_{t-1}·U). simple_rnn_forward runs a whole
+// sequence in one call, simple_rnn_backward (below) goes back through it from the forward's trace.
 //
 // Shapes (B batch, T steps, I input features, H units, Hq = H rounded up to 16):
 //   x      [B, T, I]            input, batch-major as Keras
@@ -16,11 +17,12 @@
 // Units are padded to 16 so the recurrent product uses the widest GEMM tile; padded units may
 // hold φ(0) but multiply zero rows of U, so they never reach a real unit.
 
-import { gemm_2x16 } from "./gemm";
-import { activatev, activationGradv } from "./activations";
-import { gemm_nt_packed } from "./gemm_grad";
-import { addOutputGrad, maskedStepOutput, stepMasked } from "./sequence";
-import { storeLanes } from "./simd";
+import { gemm_2x16 } from "../gemm/gemm_2x16";
+import { gemm_nt_packed } from "../gemm/gemm_grad";
+import { activatev, activationGradv } from "../math/activations";
+import { stepMasked } from "../math/read";
+import { storeLanes } from "../math/simd";
+import { addOutputGrad, maskedStepOutput } from "./steps";
 
 export function simple_rnn_forward(
   B: i32, T: i32, I: i32, H: i32,

@@ -41,7 +41,7 @@
 //   scce logits  lse(x) - x_y                        grad softmax(x) - onehot(y)
 // Label smoothing (ls) on bce: t' = t (1 - ls) + ls / 2; on cce: t' = t (1 - ls) + ls / F.
 
-import { stepMasked } from "./sequence";
+import { readId, stepMasked } from "../math/read";
 
 const EPS: f32 = 1e-7;
 const HI: f32 = 0.9999999; // f32(1.0 - 1e-7) = 0.99999988
@@ -298,16 +298,6 @@ export function loss_categorical_crossentropy(M: i32, F: i32, pred: usize, targe
     }
   }
   return total;
-}
-
-// @ts-ignore: decorator
-@inline function readId(ids: usize, n: i32, idsFloat: i32): i32 {
-  if (idsFloat) {
-    const v = load<f32>(ids + (<usize>n << 2));
-    // NaN and values beyond i32 become an out-of-range id
-    return v >= -2147483648.0 && v < 2147483648.0 ? <i32>v : -1;
-  }
-  return load<i32>(ids + (<usize>n << 2));
 }
 
 // Returns -1, or the flat index of the first id outside [0, F).

@@ -1,80 +1,8 @@
-// GEMM over weights packed into 16-column panels, and the packing routines.
-//
-// Packed layout ("panel16"): a [K, N] weight matrix becomes N/16 panels of [K][16] floats, so the
-// micro-kernel streams one panel row (4 vectors) per k. Packing happens once, when weights are set;
-// compute never repacks.
-//
-// Two packings produce panel16:
-//   pack_panel16: plain columns  -> panel p holds columns 16p .. 16p+15 (Dense).
-//   pack_gates: gate-interleaved -> for a recurrent cell with G gates of H units each, panel g
-//     holds units 4g .. 4g+3 of every gate: [gate0 u0..u3, gate1 u0..u3, ...], 4G columns. One
-//     panel then carries all gates of four units, so the gate math reads whole vectors. LSTM
-//     (G = 4) panels are 16 wide; GRU (G = 3) 12 wide; G = 2 or 1 give 8 or 4.
+// The forward GEMM micro-kernels over weights packed into panels (assembly/gemm/pack.ts).
+//   A [M, K] rows (lda), Bp panels [N/(4 NV)][K][4 NV], C0 and C [M, N] rows (ldc0, ldc)
+// One copy per panel width (NV = 4, 3, 2, 1 vectors: 16, 12, 8, 4 columns).
 
-import { madd } from "./simd";
-
-// src [K, N] row-major (row stride ldSrc floats) -> dst panels [ceil(N/16)][Kp][16]; rows K..Kp-1
-// and columns N..16*ceil(N/16)-1 are zero.
-export function pack_panel16(src: usize, ldSrc: i32, K: i32, N: i32, Kp: i32, dst: usize): void {
-  const P = (N + 15) >> 4;
-  for (let p = 0; p < P; p++) {
-    for (let k = 0; k < Kp; k++) {
-      const d = dst + ((<usize>p * <usize>Kp + <usize>k) << 6);
-      for (let j = 0; j < 16; j++) {
-        const n = (p << 4) + j;
-        const v: f32 = k < K && n < N ? load<f32>(src + ((<usize>k * <usize>ldSrc + <usize>n) << 2)) : 0;
-        store<f32>(d + (<usize>j << 2), v);
-      }
-    }
-  }
-}
-
-// src [K, G*H] (G gate blocks of H columns each, Keras order) -> dst panels [Hp/4][Kp][4G]
-// gate-interleaved, Hp = H rounded up to 4: panel g holds units 4g..4g+3 of gate 0, then of gate
-// 1, ... Padding rows/units are zero. A bias [G*H] is packed with K = Kp = 1.
-export function pack_gates(src: usize, K: i32, H: i32, G: i32, Kp: i32, dst: usize): void {
-  const Hp = (H + 3) & ~3;
-  const ld = <usize>(G * H);
-  const panel = <usize>(4 * G);
-  for (let g = 0; g < (Hp >> 2); g++) {
-    for (let k = 0; k < Kp; k++) {
-      const d = dst + ((<usize>g * <usize>Kp + <usize>k) * panel << 2);
-      for (let gate = 0; gate < G; gate++) {
-        for (let l = 0; l < 4; l++) {
-          const unit = (g << 2) + l;
-          const v: f32 = k < K && unit < H
-            ? load<f32>(src + ((<usize>k * ld + <usize>(gate * H + unit)) << 2)) : 0;
-          store<f32>(d + (<usize>(gate * 4 + l) << 2), v);
-        }
-      }
-    }
-  }
-}
-
-// Inverse of pack_gates, for getWeights.
-export function unpack_gates(src: usize, K: i32, H: i32, G: i32, Kp: i32, dst: usize): void {
-  const ld = <usize>(G * H);
-  const panel = <usize>(4 * G);
-  for (let k = 0; k < K; k++) {
-    for (let gate = 0; gate < G; gate++) {
-      for (let unit = 0; unit < H; unit++) {
-        const g = unit >> 2, l = unit & 3;
-        const s = src + ((<usize>g * <usize>Kp + <usize>k) * panel << 2) + (<usize>(gate * 4 + l) << 2);
-        store<f32>(dst + ((<usize>k * ld + <usize>(gate * H + unit)) << 2), load<f32>(s));
-      }
-    }
-  }
-}
-
-// Inverse of pack_panel16.
-export function unpack_panel16(src: usize, K: i32, N: i32, Kp: i32, dst: usize): void {
-  for (let k = 0; k < K; k++) {
-    for (let n = 0; n < N; n++) {
-      const s = src + ((<usize>(n >> 4) * <usize>Kp + <usize>k) << 6) + (<usize>(n & 15) << 2);
-      store<f32>(dst + ((<usize>k * <usize>N + <usize>n) << 2), load<f32>(s));
-    }
-  }
-}
+import { madd } from "../math/simd";
 
 // C[m, 0:N] = C0[m, 0:N] + A[m, 0:K] . Bp       (M rows, N = 4*NV * panels, K reduction)
 //   A  [M, K]  row stride lda floats
