@@ -1,7 +1,7 @@
 // Default loader: the core's bytes are inlined as base64 (no file system, no fetch), which works
 // in Node, Deno, Bun and browsers. Each build sits in its own generated module, imported only when
 // it is the one chosen, so a browser downloads one build, not both. Runtimes that forbid compiling
-// from bytes (workerd) use load-module.ts instead (see entry-worker.ts).
+// from bytes (workerd) use load-module.ts instead (see src/entry-worker.ts).
 import type { CoreBuild, TrainBuild } from "./instance.js";
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -2,7 +2,7 @@
 // synchronously through instance.ts by everything else.
 // Two things differ per runtime and are settled here, once:
 //  - how the module arrives: inlined base64 (load-inline.ts, the default) or an imported `.wasm`
-//    module (load-module.ts, set by entry-worker.ts for workerd, which cannot compile from bytes);
+//    module (load-module.ts, set by src/entry-worker.ts for workerd, which cannot compile from bytes);
 //  - which build runs: plain SIMD128 ("simd", bit-identical everywhere) or relaxed SIMD ("relaxed",
 //    fused multiply-add), picked by feature detection unless forced.
 import { WasmRnnError } from "./errors.js";

@@ -1,15 +1,15 @@
 // The package entry for Cloudflare workerd and other worker runtimes (exports conditions `workerd`
 // and `worker`): the same public API, with the core loaded from imported `.wasm` modules instead of
 // inlined bytes (workerd refuses to compile wasm from bytes). Everything runtime-specific stays in
-// src/core/.
+// src/core/; this file sits beside index.js because it re-exports the whole API.
 //
 // The loader is set inside `ready()`, not as a module side effect: the package declares
 // `"sideEffects": false`, so a bundler may skip this module's top-level statements when a user
 // imports only names re-exported from index.js. `ready()` is the one call every user makes.
-import { loadModule } from "./load-module.js";
-import { type ReadyOptions, ready as readyCore, useCoreLoader } from "./wasm.js";
+import { loadModule } from "./core/load-module.js";
+import { type ReadyOptions, ready as readyCore, useCoreLoader } from "./core/wasm.js";
 
-export * from "../index.js";
+export * from "./index.js";
 
 /** Instantiates the wasm core once (see the default entry's `ready`), from the imported `.wasm` modules. */
 export function ready(options?: ReadyOptions): Promise<void> {
