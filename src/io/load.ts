@@ -125,8 +125,9 @@ async function loadTfjs(
   weightData?: ShardBytes,
 ): Promise<Model> {
   if (json.format !== undefined && json.format !== "layers-model") {
+    const why = json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : "";
     throw new WasmRnnError(
-      `${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : ""}`,
+      `${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${why}`,
     );
   }
   const ctx = context(file, "tfjs", tfjsVersion(json), opts);
@@ -156,7 +157,8 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   const h5 = readKerasH5(root, file);
   if (!h5.modelConfig) {
     throw new WasmRnnError(
-      `${file}: this HDF5 file holds weights only (no model_config); build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }`,
+      `${file}: this HDF5 file holds weights only (no model_config); ` +
+        "build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }",
     );
   }
   const ctx = context(file, "h5", h5.kerasVersion, opts);

@@ -277,7 +277,8 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
     const missing = [...n.inputs, ...n.states].find((r) => !resolve(r))!;
     fail(
       ctx,
-      `layer '${stuck.spec.name}' node ${stuck.next} needs output ${missing.index} of node ${missing.node} of '${missing.layer}', which does not exist (cyclic or malformed graph)`,
+      `layer '${stuck.spec.name}' node ${stuck.next} needs output ${missing.index} of node ${missing.node} ` +
+        `of '${missing.layer}', which does not exist (cyclic or malformed graph)`,
     );
   }
   const refs = (v: Json | undefined, what: string): { list: SymbolicTensor[]; single: boolean } => {

@@ -181,9 +181,11 @@ export class Model {
     const layer =
       typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
-      throw new WasmRnnError(
-        `${this.who}: expected a layer ${typeof nameOrIndex === "number" ? `index below ${this.layers.length}` : `named one of ${this.layers.map((l) => l.name).join(", ")}`}, got ${JSON.stringify(nameOrIndex)}`,
-      );
+      const wanted =
+        typeof nameOrIndex === "number"
+          ? `index below ${this.layers.length}`
+          : `named one of ${this.layers.map((l) => l.name).join(", ")}`;
+      throw new WasmRnnError(`${this.who}: expected a layer ${wanted}, got ${JSON.stringify(nameOrIndex)}`);
     }
     return layer;
   }
