@@ -7,7 +7,7 @@ import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
-import { type Layer, uniqueName } from "../layers/layer.js";
+import { type Buf, type Layer, readBuf, uniqueName } from "../layers/layer.js";
 import type { Logs } from "../train/callbacks.js";
 import type { ClassWeight, EvaluateOptions, History, SampleWeight, TrainOnBatchOptions } from "../train/fit.js";
 import type { Optimizer } from "../train/optimizers.js";
@@ -111,6 +111,8 @@ interface TrainerHandle {
 
 export class Model {
   readonly name: string;
+  /** How messages name this model (made once: predict passes it on every call). */
+  private readonly who: string;
   // Set once by the constructor (a Sequential sets them again as layers are added).
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
@@ -131,6 +133,7 @@ export class Model {
       throw new WasmRnnError(`Model: expected name to be a non-empty string, got ${JSON.stringify(args.name)}`);
     }
     this.name = args.name ?? uniqueName(defaultName ?? "functional");
+    this.who = `Model '${this.name}'`;
     if (defaultName !== undefined) return;
     const { inputs, outputs } = args as ModelArgs;
     this.connect(inputs, outputs);
@@ -155,10 +158,6 @@ export class Model {
   /** Zeroes the states of every stateful layer (Keras: `reset_states()` on each layer). */
   resetStates(): void {
     for (const l of this.layers) (l as { resetStates?: () => void }).resetStates?.();
-  }
-
-  private get who(): string {
-    return `Model '${this.name}'`;
   }
 
   /**
@@ -212,15 +211,26 @@ export class Model {
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
     const batchSize = checkBatchSize(this.who, options?.batchSize);
-    const outs =
-      batchSize !== undefined && tensors[0]!.shape[0]! > batchSize
-        ? predictInBatches(tensors, batchSize, (part) => this.run(part))
-        : this.run(tensors);
-    return this.singleOutput ? outs[0]! : outs;
+    if (batchSize !== undefined && tensors[0]!.shape[0]! > batchSize) {
+      const outs = predictInBatches(tensors, batchSize, (part) => this.run(part).map(readBuf));
+      return this.singleOutput ? outs[0]! : outs;
+    }
+    const outputs = this.run(tensors);
+    return this.singleOutput ? readBuf(outputs[0]!) : outputs.map(readBuf);
   }
 
-  private run(tensors: Tensor[]): Tensor[] {
-    return runPlan(this.plans.planFor(this, tensors), tensors, statefulLayers(this.layers));
+  private stateful: Layer[] = [];
+  private statefulOf: readonly Layer[] | null = null;
+
+  /** Runs the plan for these inputs' shapes and returns its output buffers (valid until the next run). */
+  private run(tensors: Tensor[]): Buf[] {
+    if (this.statefulOf !== this.layers) {
+      this.statefulOf = this.layers;
+      this.stateful = statefulLayers(this.layers);
+    }
+    const plan = this.plans.planFor(this, tensors);
+    runPlan(plan, tensors, this.stateful);
+    return plan.outputs;
   }
 
   /**

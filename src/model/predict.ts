@@ -4,7 +4,7 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
 import type { InputLayer } from "../layers/input.js";
-import { type Layer, readBuf, writeBufs } from "../layers/layer.js";
+import { type Layer, writeBufs } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
 import type { SymbolicTensor } from "./symbolic.js";
 
@@ -77,24 +77,18 @@ export function toInputTensors(
   return tensors;
 }
 
-const statefulByLayers = new WeakMap<readonly Layer[], Layer[]>();
-
 /** The stateful layers among a model's layers (found by their flag, so no layer class is needed). */
 export function statefulLayers(layers: readonly Layer[]): Layer[] {
-  let stateful = statefulByLayers.get(layers);
-  if (!stateful) {
-    stateful = layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
-    statefulByLayers.set(layers, stateful);
-  }
-  return stateful;
+  return layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
 }
 
 /**
- * One forward pass through a plan: inputs copied in, each step's kernel, outputs copied out.
- * If a layer refuses its values (e.g. token ids out of range) after a stateful layer ran, the
- * stateful layers get back the states they had before the call.
+ * One forward pass through a plan: inputs copied in, each step's kernel; the outputs are left in
+ * the plan's output buffers (readBuf copies them out). If a layer refuses its values (e.g. token
+ * ids out of range) after a stateful layer ran, the stateful layers get back the states they had
+ * before the call.
  */
-export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readonly Layer[]): Tensor[] {
+export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readonly Layer[]): void {
   writeBufs(plan.inputs, tensors);
   const steps = plan.steps;
   for (const l of stateful) l.keepStates("save");
@@ -107,7 +101,6 @@ export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readon
     for (const l of stateful) l.keepStates("restore");
     throw err;
   }
-  return plan.outputs.map(readBuf);
 }
 
 /**
