@@ -2,20 +2,20 @@
 // registry and the HDF5 and zip readers load on the first call, so a program that only builds
 // models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
 import type { Model } from "../model/model.js";
-import type { ByteSource, LoadOptions, TfjsArtifacts, TfjsModelJson } from "./load.js";
-import type { SavedArtifacts, SavedFiles } from "./save.js";
+import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, TfjsArtifacts, TfjsModelJson } from "./types.js";
 
+export type { LayerEntry, LoadContext } from "./registry.js";
 export type {
   ByteSource,
   LoadOptions,
+  SavedArtifacts,
+  SavedFiles,
   ShardBytes,
   ShardProvider,
   ShardSource,
   TfjsArtifacts,
   TfjsModelJson,
-} from "./load.js";
-export type { LayerEntry, LoadContext } from "./registry.js";
-export type { SavedArtifacts, SavedFiles } from "./save.js";
+} from "./types.js";
 
 /** Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). */
 export async function loadModel(

@@ -5,55 +5,20 @@ import type { Model } from "../model/model.js";
 import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
 import type { Json, LoadContext } from "./registry.js";
-import { type ByteSource, describeSource, isUrl, readBytes, siblingOf } from "./source.js";
-import {
-  isTfjsModelJson,
-  readTfjsWeights,
-  type ShardBytes,
-  type ShardProvider,
-  type TfjsModelJson,
-  tfjsVersion,
-} from "./tfjs.js";
+import { describeSource, isUrl, readBytes, siblingOf } from "./source.js";
+import { isTfjsModelJson, readTfjsWeights, tfjsVersion } from "./tfjs.js";
 import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";
 import { applyTrainingConfig } from "./training-config.js";
+import type {
+  ByteSource,
+  LoadOptions,
+  ShardBytes,
+  ShardProvider,
+  ShardSource,
+  TfjsArtifacts,
+  TfjsModelJson,
+} from "./types.js";
 import { assignWeights, type WeightGroup } from "./weights.js";
-
-export type { ByteSource } from "./source.js";
-export type { ShardBytes, ShardProvider, TfjsModelJson } from "./tfjs.js";
-
-/** Weight shards of a TF.js model: a function, or a map from the manifest's path to bytes. */
-export type ShardSource = ShardProvider | Map<string, ShardBytes> | Record<string, ShardBytes>;
-
-/** A TF.js model held in memory (what `saveModel` returns without a path). */
-export interface TfjsArtifacts {
-  modelJson: TfjsModelJson | string;
-  /** Shards by manifest path. */
-  weights?: ShardSource;
-  /** All weight bytes concatenated in manifest order (TF.js's `weightData`). */
-  weightData?: ShardBytes;
-}
-
-export interface LoadOptions {
-  /** Largest number of weight values a model may hold; checked before allocating. Default 2^28 (1 GiB of float32). */
-  maxParams?: number;
-  /** Largest file (or zip member) in bytes. Default 2^30. */
-  maxBytes?: number;
-  /**
-   * What "hard_sigmoid" in the file means. "auto" (default): Keras 3's x/6+0.5 for Keras 3 files,
-   * 0.2x+0.5 (our "hard_sigmoid_legacy") for older Keras and every TF.js model.
-   */
-  hardSigmoid?: "auto" | "keras3" | "legacy";
-  /** Weights for a source that has none of its own: a weights .h5 for a Keras config JSON, or shards for a model.json. */
-  weights?: ByteSource | ShardSource;
-  /** fetch() to use for URLs (default globalThis.fetch). */
-  fetch?: typeof fetch;
-  /**
-   * Default true: a file that records how its model was compiled (optimizer, loss, metrics) gives
-   * a compiled model, ready for `fit`, as Keras's load_model(compile=True). A `.keras` file's
-   * optimizer state (step count and slots) is restored with it, so training continues as in Keras.
-   */
-  compile?: boolean;
-}
 
 const DEFAULT_MAX_PARAMS = 2 ** 28;
 const DEFAULT_MAX_BYTES = 2 ** 30;
@@ -160,8 +125,9 @@ async function loadTfjs(
   weightData?: ShardBytes,
 ): Promise<Model> {
   if (json.format !== undefined && json.format !== "layers-model") {
+    const why = json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : "";
     throw new WasmRnnError(
-      `${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${json.format === "graph-model" ? " (graph models are TensorFlow graphs, not Keras layers)" : ""}`,
+      `${file}: expected a TF.js layers model (format "layers-model"), got format ${JSON.stringify(json.format)}${why}`,
     );
   }
   const ctx = context(file, "tfjs", tfjsVersion(json), opts);
@@ -191,7 +157,8 @@ async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promi
   const h5 = readKerasH5(root, file);
   if (!h5.modelConfig) {
     throw new WasmRnnError(
-      `${file}: this HDF5 file holds weights only (no model_config); build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }`,
+      `${file}: this HDF5 file holds weights only (no model_config); ` +
+        "build the model in code and use loadWeights(model, source), or pass the config JSON with { weights }",
     );
   }
   const ctx = context(file, "h5", h5.kerasVersion, opts);

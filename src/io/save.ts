@@ -10,13 +10,7 @@ import { registerBuiltinLayers } from "./layers.js";
 import { entryForLayer, type Json, type JsonObject } from "./registry.js";
 import { saveKeras } from "./save-keras.js";
 import { nodeFs } from "./source.js";
-import type { TfjsModelJson } from "./tfjs.js";
-
-export interface SavedArtifacts {
-  modelJson: TfjsModelJson;
-  /** All weights, float32 little-endian, in manifest order. */
-  weightData: Uint8Array;
-}
+import type { SavedArtifacts, SavedFiles, TfjsModelJson } from "./types.js";
 
 export const GENERATED_BY = "wasm-rnn";
 
@@ -87,12 +81,6 @@ export function toTfjsArtifacts(model: Model): SavedArtifacts {
     weightsManifest: [{ paths: ["weights.bin"], weights }],
   };
   return { modelJson, weightData };
-}
-
-/** What saveModel wrote when given a path. */
-export interface SavedFiles {
-  format: "tfjs" | "keras";
-  files: string[];
 }
 
 /**

@@ -2,9 +2,7 @@
 // memory. `node:fs/promises` is imported lazily through a non-literal specifier, so browsers and
 // edge runtimes (and their bundlers) never see it.
 import { WasmRnnError } from "../core/errors.js";
-
-/** Bytes, a path or URL string, or a URL object. */
-export type ByteSource = string | URL | Uint8Array | ArrayBuffer;
+import type { ByteSource } from "./types.js";
 
 export interface FileSystemLike {
   readFile(path: string): Promise<Uint8Array>;

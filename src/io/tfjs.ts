@@ -1,22 +1,10 @@
 // TensorFlow.js layers format: model.json (modelTopology + weightsManifest) and binary shards.
 import { WasmRnnError } from "../core/errors.js";
 import type { Json, JsonObject, LoadContext } from "./registry.js";
+import type { ShardBytes, ShardProvider, TfjsModelJson } from "./types.js";
 import type { FileWeight, WeightGroup } from "./weights.js";
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
-
-export type ShardBytes = Uint8Array | ArrayBuffer;
-/** Yields a shard's bytes given its path as the manifest names it. */
-export type ShardProvider = (path: string) => Promise<ShardBytes> | ShardBytes;
-
-export interface TfjsModelJson {
-  modelTopology: Json;
-  weightsManifest?: Json;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  [k: string]: Json | undefined;
-}
 
 interface ManifestEntry {
   name: string;

@@ -3,6 +3,7 @@
 // always checking shapes and counts first and naming the file, layer and weight on a mismatch.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
+import { sameShape } from "../core/validate.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 
@@ -41,10 +42,10 @@ function matchLayer(file: string, layer: Layer, weights: FileWeight[]): Tensor[]
   }
   return ordered.map((w, i) => {
     const spec = specs[i]!;
-    const same = w.shape.length === spec.shape.length && w.shape.every((d, j) => d === spec.shape[j]);
-    if (!same) {
+    if (!sameShape(w.shape, spec.shape)) {
       throw new WasmRnnError(
-        `${file}: layer '${layer.name}' (${layer.className}) expects ${spec.name} of shape ${fmtShape(spec.shape)}, weight '${w.name}' has shape ${fmtShape(w.shape)}`,
+        `${file}: layer '${layer.name}' (${layer.className}) expects ${spec.name} of shape ${fmtShape(spec.shape)}, ` +
+          `weight '${w.name}' has shape ${fmtShape(w.shape)}`,
       );
     }
     let data: Float32Array;
@@ -79,8 +80,9 @@ export function assignWeights(file: string, model: Model, groups: WeightGroup[],
   if (!allNamed && allowOrder && nonEmpty.length === layers.length) pairs = layers.map((l, i) => [l, nonEmpty[i]]);
   const missing = pairs.filter(([, g]) => !g).map(([l]) => l.name);
   if (missing.length) {
+    const has = nonEmpty.map((g) => `'${g.layerName}'`).join(", ") || "no layer";
     throw new WasmRnnError(
-      `${file}: no weights for layer(s) ${missing.map((n) => `'${n}'`).join(", ")}; the file has weights for ${nonEmpty.map((g) => `'${g.layerName}'`).join(", ") || "no layer"}`,
+      `${file}: no weights for layer(s) ${missing.map((n) => `'${n}'`).join(", ")}; the file has weights for ${has}`,
     );
   }
   const used = new Set(pairs.map(([, g]) => g));

@@ -1,31 +1,24 @@
-// Model: a graph of layer calls from symbolic inputs to outputs, and `predict`.
-//
-// predict plans once per set of input shapes: every intermediate tensor and every layer's scratch
-// get a fixed place in wasm memory, so repeated calls with the same shapes allocate no wasm
-// memory; a call copies the inputs in, runs one kernel call per layer, and copies the outputs out.
-import { arena } from "../core/arena.js";
-import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
+// Model: a graph of layer calls from symbolic inputs to outputs (graph.ts), `predict` over plans
+// of wasm memory made once per set of input shapes (plan.ts, predict.ts), and the entry points of
+// saving (src/io) and training (src/train), both loaded on first use. Nothing it imports imports
+// it back: file and training code it names by types from leaf modules, and the types that
+// mention Model (fit's options, callback hooks) live here.
+import { WasmRnnError } from "../core/errors.js";
+import type { Tensor, TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
-import type { ByteSource, LoadOptions } from "../io/load.js";
-import type { SavedArtifacts, SavedFiles } from "../io/save.js";
-import { InputLayer } from "../layers/input.js";
-import {
-  type Buf,
-  type Layer,
-  type MaskBufs,
-  maskBytes,
-  readBuf,
-  type Step,
-  sizeOf,
-  uniqueName,
-  writeBufs,
-} from "../layers/layer.js";
-import type { TrainOnBatchOptions } from "../train/fit.js";
-import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
+import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
+import { type Buf, type Layer, readBuf, uniqueName } from "../layers/layer.js";
+import type { Logs } from "../train/callbacks.js";
+import type { ClassWeight, EvaluateOptions, History, SampleWeight, TrainOnBatchOptions } from "../train/fit.js";
 import type { Optimizer } from "../train/optimizers.js";
+import type { CompileArgs } from "../train/trainer.js";
+import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
+import { buildPlan, type Plan, PlanCache } from "./plan.js";
+import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
 import { type Node, SymbolicTensor } from "./symbolic.js";
+
+export type { Plan } from "./plan.js";
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -33,35 +26,93 @@ export interface ModelArgs {
   name?: string;
 }
 
-/** Buffers for one set of input shapes: model inputs, outputs, every step; `ptrs` to free. */
-export interface Plan {
-  inputs: Buf[];
-  outputs: Buf[];
-  steps: Step[];
-  ptrs: number[];
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameShapes(bufs: readonly Buf[], tensors: readonly Tensor[]): boolean {
-  for (let i = 0; i < bufs.length; i++) if (!sameShape(bufs[i]!.shape, tensors[i]!.shape)) return false;
-  return true;
-}
-
 export interface PredictOptions {
   /** Rows per call, as Keras's `batch_size` (default: the whole batch at once). */
   batchSize?: number;
 }
 
-/** How many input-shape plans a model keeps before freeing the oldest. */
-const MAX_PLANS = 8;
+/**
+ * What fit calls, in Keras's order (each hook optional, each may return a promise): onTrainBegin,
+ * then per epoch onEpochBegin, per batch onBatchBegin / onBatchEnd, onEpochEnd; onTrainEnd after
+ * the last epoch. onEpochEnd's `logs` may be changed: History records them after every callback
+ * has run (as Keras, whose History callback comes last). Returning `false` from onEpochEnd, or
+ * setting `model.stopTraining`, stops after that epoch.
+ */
+export interface CallbackHooks {
+  setModel?(model: Model): void;
+  setParams?(params: CallbackParams): void;
+  onTrainBegin?(logs: Logs): void | Promise<void>;
+  onTrainEnd?(logs: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | boolean | Promise<void | boolean>;
+  onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: { loss: number; size: number }): void | Promise<void>;
+}
+
+/** What fit tells its callbacks before training (Keras `callback.params`, plus the metrics' directions). */
+export interface CallbackParams {
+  epochs: number;
+  /** Batches per epoch. */
+  steps: number;
+  batchSize: number;
+  verbose: number;
+  /** For each compiled metric's History key (without val_): whether higher ("up") or lower ("down") is better. */
+  metricDirections: Record<string, "up" | "down">;
+}
+
+export interface FitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Rows per optimizer step (default 32, as Keras); the last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Default true: a new order of the rows every epoch (seeded by `seed` when given). */
+  shuffle?: boolean;
+  /** Makes the shuffling and Dropout's masks repeatable. */
+  seed?: number;
+  /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
+  initialEpoch?: number;
+  /** 1 prints one line per epoch (console.log); default 0. */
+  verbose?: 0 | 1;
+  /** [x, y] or [x, y, sampleWeight], evaluated after every epoch into `val_loss` (and `val_<metric>`). */
+  validationData?:
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[]]
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[], SampleWeight];
+  /**
+   * A fraction in [0, 1) of the rows kept out of training for validation (Keras
+   * `validation_split`): the LAST rows, taken before any shuffling (their sampleWeight rows go
+   * with them; classWeight weighs the training rows only, as Keras). Ignored with validationData.
+   */
+  validationSplit?: number;
+  /**
+   * Keras `sample_weight`: one weight per per-sample loss value, [N] for an output [N, F], [N, T]
+   * for a sequence output [N, T, F] (Keras 3 refuses [N] there). With several outputs, one per
+   * output (a list; null for none) or one [N] array for all of them.
+   */
+  sampleWeight?: SampleWeight;
+  /**
+   * Keras `class_weight`: { class index: weight } for a single-output model with targets [N] or
+   * [N, 1] (the rounded value is the class) or one-hot [N, C] (the argmax); missing classes weigh
+   * 1. Not together with sampleWeight.
+   */
+  classWeight?: ClassWeight;
+  /**
+   * Keras callbacks (EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, a Callback subclass)
+   * or plain objects with hooks ({ onEpochEnd, onBatchEnd, ... }); one or a list, called in order.
+   * onEpochEnd returning `false` (or `model.stopTraining = true`) stops after this epoch.
+   */
+  callbacks?: CallbackHooks | CallbackHooks[];
+}
+
+/** What a model keeps of its trainer (train/trainer.ts's Trainer, made when training first starts). */
+interface TrainerHandle {
+  readonly optimizer: Optimizer;
+  dispose(): void;
+}
 
 export class Model {
   readonly name: string;
+  /** How messages name this model (made once: predict passes it on every call). */
+  private readonly who: string;
   // Set once by the constructor (a Sequential sets them again as layers are added).
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
@@ -70,8 +121,7 @@ export class Model {
   /** Layer calls in execution order (input layers excluded). */
   nodes: Node[] = [];
   private singleOutput = true;
-  private readonly plans = new Map<string, Plan>();
-  private lastPlan: Plan | null = null;
+  private readonly plans = new PlanCache();
 
   constructor(args: ModelArgs);
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
@@ -83,6 +133,7 @@ export class Model {
       throw new WasmRnnError(`Model: expected name to be a non-empty string, got ${JSON.stringify(args.name)}`);
     }
     this.name = args.name ?? uniqueName(defaultName ?? "functional");
+    this.who = `Model '${this.name}'`;
     if (defaultName !== undefined) return;
     const { inputs, outputs } = args as ModelArgs;
     this.connect(inputs, outputs);
@@ -95,58 +146,18 @@ export class Model {
 
   /** Sets the graph from inputs to outputs (validated) and drops cached plans. */
   protected connect(inputsArg: SymbolicTensor | SymbolicTensor[], outputsArg: SymbolicTensor | SymbolicTensor[]): void {
-    const args = { inputs: inputsArg, outputs: outputsArg };
-    const who = `Model '${this.name}'`;
-    const list = (v: unknown, what: string): SymbolicTensor[] => {
-      const arr = Array.isArray(v) ? v : [v];
-      if (arr.length === 0 || !arr.every((t) => t instanceof SymbolicTensor)) {
-        throw new WasmRnnError(
-          `${who}: expected ${what} to be symbolic tensors (from Input() or layer.apply), got ${arr.map((t) => (t instanceof SymbolicTensor ? "SymbolicTensor" : typeof t)).join(", ") || "none"}`,
-        );
-      }
-      return arr as SymbolicTensor[];
-    };
-    const modelInputs = list(args.inputs, "inputs");
-    const modelOutputs = list(args.outputs, "outputs");
-    for (const t of modelInputs) {
-      if (!(t.sourceLayer instanceof InputLayer)) {
-        throw new WasmRnnError(`${who}: expected inputs to come from Input(), got ${t.name} from ${t.sourceLayer.who}`);
-      }
-    }
-    const inputIds = new Set(modelInputs.map((t) => t.id));
-    const nodes: Node[] = [];
-    const seen = new Set<Node>();
-    const visit = (t: SymbolicTensor): void => {
-      if (inputIds.has(t.id)) return;
-      const node = t.node;
-      if (node.layer instanceof InputLayer) {
-        throw new WasmRnnError(
-          `${who}: graph disconnected: output needs ${t.name} from Input '${node.layer.name}', which is not among the model's inputs`,
-        );
-      }
-      if (seen.has(node)) return;
-      seen.add(node);
-      for (const inp of node.allInputs) visit(inp);
-      nodes.push(node);
-    };
-    for (const t of modelOutputs) visit(t);
-    const layers: Layer[] = modelInputs.map((t) => t.sourceLayer);
-    for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+    const graph = connectGraph(this.who, inputsArg, outputsArg);
     this.releasePlans();
-    this.inputs = modelInputs;
-    this.outputs = modelOutputs;
-    this.singleOutput = !Array.isArray(args.outputs);
-    this.nodes = nodes;
-    this.layers = layers;
+    this.inputs = graph.inputs;
+    this.outputs = graph.outputs;
+    this.singleOutput = graph.singleOutput;
+    this.nodes = graph.nodes;
+    this.layers = graph.layers;
   }
 
   /** Zeroes the states of every stateful layer (Keras: `reset_states()` on each layer). */
   resetStates(): void {
     for (const l of this.layers) (l as { resetStates?: () => void }).resetStates?.();
-  }
-
-  private get who(): string {
-    return `Model '${this.name}'`;
   }
 
   /**
@@ -160,33 +171,7 @@ export class Model {
   apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (!list.some((t) => t instanceof SymbolicTensor)) return this.predict(inputs as TensorLike | TensorLike[]);
-    if (list.length !== this.inputs.length || !list.every((t) => t instanceof SymbolicTensor)) {
-      throw new WasmRnnError(
-        `${this.who}: expected ${this.inputs.length} symbolic input(s) (${this.inputs.map((t) => fmtShape(t.shape)).join(", ")}), got ${list.length}${list.every((t) => t instanceof SymbolicTensor) ? "" : " with concrete values among them"}`,
-      );
-    }
-    const map = new Map<number, SymbolicTensor>();
-    this.inputs.forEach((want, i) => {
-      const got = list[i] as SymbolicTensor;
-      const ok =
-        got.dtype === want.dtype &&
-        got.shape.length === want.shape.length &&
-        want.shape.every((d, j) => d === null || got.shape[j] === null || got.shape[j] === d);
-      if (!ok) {
-        throw new WasmRnnError(
-          `${this.who}: expected input ${i} of shape ${fmtShape(want.shape)} (${want.dtype}), got ${fmtShape(got.shape)} (${got.dtype})`,
-        );
-      }
-      map.set(want.id, got);
-    });
-    for (const node of this.nodes) {
-      const outs = node.layer.replayNode(
-        node.inputs.map((t) => map.get(t.id)!),
-        node.initialState.map((t) => map.get(t.id)!),
-      );
-      node.outputs.forEach((t, i) => map.set(t.id, outs[i]!));
-    }
-    const outs = this.outputs.map((t) => map.get(t.id)!);
+    const outs = replayGraph(this.who, this, list);
     return this.singleOutput ? outs[0] : outs;
   }
 
@@ -195,9 +180,11 @@ export class Model {
     const layer =
       typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
-      throw new WasmRnnError(
-        `${this.who}: expected a layer ${typeof nameOrIndex === "number" ? `index below ${this.layers.length}` : `named one of ${this.layers.map((l) => l.name).join(", ")}`}, got ${JSON.stringify(nameOrIndex)}`,
-      );
+      const wanted =
+        typeof nameOrIndex === "number"
+          ? `index below ${this.layers.length}`
+          : `named one of ${this.layers.map((l) => l.name).join(", ")}`;
+      throw new WasmRnnError(`${this.who}: expected a layer ${wanted}, got ${JSON.stringify(nameOrIndex)}`);
     }
     return layer;
   }
@@ -213,26 +200,7 @@ export class Model {
 
   /** Sets all weights in `getWeights()` order; validates every layer's share before changing any. */
   setWeights(weights: readonly (Tensor | TensorLike)[]): void {
-    const counts = this.layers.map((l) => l.weightSpecs().length);
-    const total = counts.reduce((a, b) => a + b, 0);
-    if (!Array.isArray(weights) || weights.length !== total) {
-      throw new WasmRnnError(
-        `${this.who}: expected ${total} weight arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`,
-      );
-    }
-    const before = this.layers.map((l) => l.getWeights());
-    let offset = 0;
-    try {
-      this.layers.forEach((l, i) => {
-        l.setWeights(weights.slice(offset, offset + counts[i]!));
-        offset += counts[i]!;
-      });
-    } catch (err) {
-      this.layers.forEach((l, i) => {
-        if (before[i]!.length) l.setWeights(before[i]!);
-      });
-      throw err;
-    }
+    setLayerWeights(this.who, this.layers, weights);
   }
 
   /**
@@ -242,84 +210,27 @@ export class Model {
   predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
-    const batchSize = options?.batchSize;
-    if (batchSize !== undefined) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new WasmRnnError(
-          `${this.who}: expected batchSize to be a positive integer, got ${JSON.stringify(batchSize)}`,
-        );
-      }
-      if (tensors[0]!.shape[0]! > batchSize) return this.predictInBatches(tensors, batchSize);
+    const batchSize = checkBatchSize(this.who, options?.batchSize);
+    if (batchSize !== undefined && tensors[0]!.shape[0]! > batchSize) {
+      const outs = predictInBatches(tensors, batchSize, (part) => this.run(part).map(readBuf));
+      return this.singleOutput ? outs[0]! : outs;
     }
-    return this.run(tensors);
+    const outputs = this.run(tensors);
+    return this.singleOutput ? readBuf(outputs[0]!) : outputs.map(readBuf);
   }
 
-  /**
-   * Keras's `predict(x, batch_size)`: runs `batchSize` rows at a time (bounding the workspace) and
-   * concatenates the outputs. Stateful layers carry their states from one batch to the next.
-   */
-  private predictInBatches(tensors: Tensor[], batchSize: number): Tensor | Tensor[] {
-    const B = tensors[0]!.shape[0]!;
-    const parts: Tensor[][] = [];
-    for (let b0 = 0; b0 < B; b0 += batchSize) {
-      const n = Math.min(batchSize, B - b0);
-      const slice = tensors.map((t) => sliceRows(t, b0, b0 + n));
-      const out = this.run(slice);
-      parts.push(Array.isArray(out) ? out : [out]);
-    }
-    const outs = parts[0]!.map((first, i) => {
-      const rowSize = first.size / first.shape[0]!;
-      const data = new Float32Array(B * rowSize);
-      let offset = 0;
-      for (const p of parts) {
-        data.set(p[i]!.data, offset);
-        offset += p[i]!.size;
-      }
-      return new Tensor(data, [B, ...first.shape.slice(1)], "float32");
-    });
-    return this.singleOutput ? outs[0]! : outs;
-  }
+  private stateful: Layer[] = [];
+  private statefulOf: readonly Layer[] | null = null;
 
-  private statefulCache: Layer[] | null = null;
-  private statefulCacheFor: readonly Layer[] | null = null;
-
-  /** The stateful layers of this model (found by their flag, so Model pulls in no layer class). */
-  private statefulLayers(): Layer[] {
-    if (!this.statefulCache || this.statefulCacheFor !== this.layers) {
-      this.statefulCacheFor = this.layers;
-      this.statefulCache = this.layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
+  /** Runs the plan for these inputs' shapes and returns its output buffers (valid until the next run). */
+  private run(tensors: Tensor[]): Buf[] {
+    if (this.statefulOf !== this.layers) {
+      this.statefulOf = this.layers;
+      this.stateful = statefulLayers(this.layers);
     }
-    return this.statefulCache;
-  }
-
-  private run(tensors: Tensor[]): Tensor | Tensor[] {
-    let plan = this.lastPlan;
-    if (!plan || !sameShapes(plan.inputs, tensors)) {
-      const key = tensors.map((t) => t.shape.join("x")).join(",");
-      plan =
-        this.plans.get(key) ??
-        this.makePlan(
-          key,
-          tensors.map((t) => [...t.shape]),
-        );
-      this.lastPlan = plan;
-    }
-    writeBufs(plan.inputs, tensors);
-    const steps = plan.steps;
-    const stateful = this.statefulLayers();
-    for (const l of stateful) l.keepStates("save");
-    try {
-      for (let i = 0; i < steps.length; i++) {
-        const s = steps[i]!;
-        s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
-      }
-    } catch (err) {
-      // a layer refused its values (e.g. token ids out of range) after a stateful layer ran
-      for (const l of stateful) l.keepStates("restore");
-      throw err;
-    }
-    if (this.singleOutput) return readBuf(plan.outputs[0]!);
-    return plan.outputs.map(readBuf);
+    const plan = this.plans.planFor(this, tensors);
+    runPlan(plan, tensors, this.stateful);
+    return plan.outputs;
   }
 
   /**
@@ -327,64 +238,7 @@ export class Model {
    * data may have more rows than a fixed batch size, which then applies to each batch.
    */
   normalizeInputs(x: TensorLike | TensorLike[], anyRows = false): Tensor[] {
-    const n = this.inputs.length;
-    if (n === 1 && x instanceof Tensor) {
-      const plan = this.lastPlan;
-      if (plan && x.dtype === plan.inputs[0]!.dtype && sameShape(plan.inputs[0]!.shape, x.shape)) return [x];
-    }
-    let items: TensorLike[];
-    if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
-    else {
-      if (!Array.isArray(x) || x.length !== n) {
-        throw new WasmRnnError(
-          `${this.who}: expected an array of ${n} inputs (${this.inputs.map((t) => t.name).join(", ")}), got ${Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x}`,
-        );
-      }
-      items = x as TensorLike[];
-    }
-    const tensors = items.map((item, i) => {
-      const spec = this.inputs[i]!;
-      const layer = spec.sourceLayer as InputLayer;
-      let t: Tensor;
-      if (item instanceof Tensor) t = item;
-      else if (item instanceof Float32Array || item instanceof Int32Array) {
-        throw new WasmRnnError(
-          `${this.who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
-        );
-      } else t = tensor(item as NestedArray, undefined, layer.dtype);
-      if (t.dtype !== layer.dtype) {
-        throw new WasmRnnError(`${this.who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
-      }
-      const want = layer.batchShape;
-      const ok =
-        t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
-      if (!ok) {
-        throw new WasmRnnError(
-          `${this.who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`,
-        );
-      }
-      if (t.shape.some((d) => d === 0)) {
-        throw new WasmRnnError(
-          `${this.who}: expected input '${layer.name}' with no empty dimension, got ${fmtShape(t.shape)}`,
-        );
-      }
-      return t;
-    });
-    const batches = tensors.map((t) => t.shape[0]);
-    if (batches.some((b) => b !== batches[0])) {
-      throw new WasmRnnError(`${this.who}: expected all inputs to have the same batch size, got ${batches.join(", ")}`);
-    }
-    return tensors;
-  }
-
-  private makePlan(key: string, inputShapes: number[][]): Plan {
-    const plan = this.buildPlan(inputShapes);
-    if (this.plans.size >= MAX_PLANS) {
-      const oldest = this.plans.keys().next().value!;
-      this.freePlan(oldest);
-    }
-    this.plans.set(key, plan);
-    return plan;
+    return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }
 
   /**
@@ -392,78 +246,12 @@ export class Model {
    * `plan.ptrs`). Training keeps its own plans this way.
    */
   buildPlan(inputShapes: number[][]): Plan {
-    const ptrs: number[] = [];
-    try {
-      const bufs = new Map<number, Buf>();
-      const alloc = (shape: number[], dtype: "float32" | "int32"): Buf => {
-        const ptr = arena.alloc(sizeOf(shape) * 4);
-        ptrs.push(ptr);
-        return { ptr, shape, dtype };
-      };
-      const inputs = this.inputs.map((t, i) => {
-        const b = alloc(inputShapes[i]!, t.dtype);
-        bufs.set(t.id, b);
-        return b;
-      });
-      // u8 [B, T] masks by tensor id; a pass-through mask shares its producer's buffer
-      const maskPtrs = new Map<number, number>();
-      const steps: Step[] = this.nodes.map((node) => {
-        const ins = node.allInputs.map((t) => bufs.get(t.id)!);
-        const data = node.inputs.map((t) => bufs.get(t.id)!.shape);
-        const states = node.initialState.map((t) => bufs.get(t.id)!.shape);
-        node.layer.checkInputs(data, states);
-        const outShapes = node.layer.computeOutputShapes(data, states) as number[][];
-        const outs = node.outputs.map((t, i) => {
-          const b = alloc(Object.freeze(outShapes[i]!) as number[], "float32");
-          bufs.set(t.id, b);
-          return b;
-        });
-        const inMasks = node.inputs.map((t) => maskPtrs.get(t.id) ?? 0);
-        const sources = node.layer.outputMasks(
-          inMasks.map((m) => m !== 0),
-          outs.length,
-        );
-        const outMasks = node.outputs.map((t, i) => {
-          const src = sources[i] ?? null;
-          let ptr = 0;
-          if (src === "computed") {
-            ptr = arena.alloc(maskBytes(outShapes[i]!));
-            ptrs.push(ptr);
-          } else if (src !== null) {
-            ptr = inMasks[src.input]!;
-          }
-          if (ptr) maskPtrs.set(t.id, ptr);
-          return ptr;
-        });
-        const scratchBytes = node.layer.scratchBytes([...data, ...states]);
-        const scratch = scratchBytes > 0 ? arena.alloc(scratchBytes) : 0;
-        if (scratch) ptrs.push(scratch);
-        return {
-          layer: node.layer,
-          inputs: ins,
-          outputs: outs,
-          scratch,
-          masks: { inputs: inMasks, outputs: outMasks },
-        };
-      });
-      return { inputs, outputs: this.outputs.map((t) => bufs.get(t.id)!), steps, ptrs };
-    } catch (err) {
-      for (const p of ptrs) arena.free(p);
-      throw err;
-    }
-  }
-
-  private freePlan(key: string): void {
-    const plan = this.plans.get(key);
-    if (!plan) return;
-    for (const p of plan.ptrs) arena.free(p);
-    this.plans.delete(key);
-    if (this.lastPlan === plan) this.lastPlan = null;
+    return buildPlan(this, inputShapes);
   }
 
   /** Frees the wasm memory of cached predict plans (weights stay with the layers). */
   releasePlans(): void {
-    for (const key of [...this.plans.keys()]) this.freePlan(key);
+    this.plans.release();
   }
 
   /** Frees plans and the weights of every layer of this model; the model is unusable afterwards. */
@@ -497,7 +285,7 @@ export class Model {
   /** Set it (e.g. from a callback) to stop `fit` after the current epoch (Keras `stop_training`). */
   stopTraining = false;
   private compiled: CompileArgs | null = null;
-  private trainer: Trainer | null = null;
+  private trainer: TrainerHandle | null = null;
 
   /**
    * The compiled optimizer (Keras `model.optimizer`): an Optimizer object given to compile (or
@@ -540,7 +328,8 @@ export class Model {
     const train = await import("../train/index.js");
     await train.loadTrainCore(this.who);
     this.trainer ??= new train.Trainer(this, this.compiled);
-    return { train, trainer: this.trainer };
+    // only this method sets the trainer, always to a train.Trainer
+    return { train, trainer: this.trainer as InstanceType<typeof train.Trainer> };
   }
 
   /**

@@ -2,13 +2,24 @@
 // box-drawn table of layers, output shapes and parameter counts, with "Connected to" for graphs
 // that are not a plain chain.
 import type { Layer } from "../layers/layer.js";
-import type { Model } from "./model.js";
-import type { Node, Shape } from "./symbolic.js";
+import type { Node, Shape, SymbolicTensor } from "./symbolic.js";
+
+/** What the summary reads of a model. */
+export interface SummarySource {
+  readonly name: string;
+  /** Keras's Sequential layout regardless of the graph's shape. */
+  readonly isSequential: boolean;
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  readonly nodes: readonly Node[];
+  readonly layers: readonly Layer[];
+  countParams(): number;
+}
 
 const fmtTuple = (s: Shape) => `(${s.map((d) => (d === null ? "None" : String(d))).join(", ")})`;
 
 /** Nodes of the model including its input nodes. */
-function modelNodes(model: Model): Node[] {
+function modelNodes(model: SummarySource): Node[] {
   return [...model.inputs.map((t) => t.node), ...model.nodes];
 }
 
@@ -31,7 +42,7 @@ function connectedTo(layer: Layer, nodes: Node[]): string {
 }
 
 /** Keras's test: one node per depth, each with at most one input, and no layer used twice. */
-function isSequentialLike(model: Model, nodes: Node[]): boolean {
+function isSequentialLike(model: SummarySource, nodes: Node[]): boolean {
   const depth = new Map<Node, number>();
   const visit = (node: Node, d: number): void => {
     if ((depth.get(node) ?? -1) >= d) return;
@@ -98,7 +109,7 @@ function fmtBytes(n: number): string {
 
 const fmtCount = (n: number) => n.toLocaleString("en-US");
 
-export function formatSummary(model: Model): string {
+export function formatSummary(model: SummarySource): string {
   const nodes = modelNodes(model);
   const sequential = model.isSequential || isSequentialLike(model, nodes);
   const headers = sequential

@@ -6,40 +6,14 @@
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
-import type { Model } from "../model/model.js";
+import type { CallbackHooks, CallbackParams, Model } from "../model/model.js";
 import type { Optimizer } from "./optimizers.js";
 
 /** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
 export type Logs = Record<string, number | undefined>;
 
-/**
- * What fit calls, in Keras's order (each hook optional, each may return a promise): onTrainBegin,
- * then per epoch onEpochBegin, per batch onBatchBegin / onBatchEnd, onEpochEnd; onTrainEnd after
- * the last epoch. onEpochEnd's `logs` may be changed: History records them after every callback
- * has run (as Keras, whose History callback comes last). Returning `false` from onEpochEnd, or
- * setting `model.stopTraining`, stops after that epoch.
- */
-export interface CallbackHooks {
-  setModel?(model: Model): void;
-  setParams?(params: CallbackParams): void;
-  onTrainBegin?(logs: Logs): void | Promise<void>;
-  onTrainEnd?(logs: Logs): void | Promise<void>;
-  onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs: Logs): void | boolean | Promise<void | boolean>;
-  onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
-  onBatchEnd?(batch: number, logs: { loss: number; size: number }): void | Promise<void>;
-}
-
-/** What fit tells its callbacks before training (Keras `callback.params`, plus the metrics' directions). */
-export interface CallbackParams {
-  epochs: number;
-  /** Batches per epoch. */
-  steps: number;
-  batchSize: number;
-  verbose: number;
-  /** For each compiled metric's History key (without val_): whether higher ("up") or lower ("down") is better. */
-  metricDirections: Record<string, "up" | "down">;
-}
+// Model's module holds the hook types, which mention Model (and fit's options name them).
+export type { CallbackHooks, CallbackParams } from "../model/model.js";
 
 /** Keras `keras.callbacks.Callback`: subclass it and override the hooks you need. */
 export class Callback implements CallbackHooks {

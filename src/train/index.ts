@@ -6,7 +6,6 @@ export {
   type EvaluateOptions,
   evaluate,
   type FitLogs,
-  type FitOptions,
   fit,
   type History,
   trainOnBatch,

@@ -1,0 +1,131 @@
+// predict's steps outside the Model class: inputs checked into tensors, one run of a plan (copy
+// in, one kernel call per layer, copy out), and Keras's batch_size as runs of a few rows.
+import { fmtShape, WasmRnnError } from "../core/errors.js";
+import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
+import { sameShape } from "../core/validate.js";
+import type { InputLayer } from "../layers/input.js";
+import { type Layer, writeBufs } from "../layers/layer.js";
+import type { Plan } from "./plan.js";
+import type { SymbolicTensor } from "./symbolic.js";
+
+/** predict's batchSize, checked (undefined: the whole batch at once). */
+export function checkBatchSize(who: string, batchSize: unknown): number | undefined {
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize as number) < 1)) {
+    throw new WasmRnnError(`${who}: expected batchSize to be a positive integer, got ${JSON.stringify(batchSize)}`);
+  }
+  return batchSize as number | undefined;
+}
+
+/**
+ * Checks `x` against the model's inputs (count, dtype, shape, no empty dimension, one batch size)
+ * and returns one tensor per input. A tensor of the last plan's input shape passes at once.
+ * `anyRows` lets the batch dimension differ from a fixed batch size (training's data).
+ */
+export function toInputTensors(
+  who: string,
+  inputs: readonly SymbolicTensor[],
+  x: TensorLike | TensorLike[],
+  anyRows: boolean,
+  lastPlan: Plan | null,
+): Tensor[] {
+  const n = inputs.length;
+  if (n === 1 && x instanceof Tensor) {
+    if (lastPlan && x.dtype === lastPlan.inputs[0]!.dtype && sameShape(lastPlan.inputs[0]!.shape, x.shape)) return [x];
+  }
+  let items: TensorLike[];
+  if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
+  else {
+    if (!Array.isArray(x) || x.length !== n) {
+      const got = Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x;
+      throw new WasmRnnError(
+        `${who}: expected an array of ${n} inputs (${inputs.map((t) => t.name).join(", ")}), got ${got}`,
+      );
+    }
+    items = x as TensorLike[];
+  }
+  const tensors = items.map((item, i) => {
+    const layer = inputs[i]!.sourceLayer as InputLayer;
+    let t: Tensor;
+    if (item instanceof Tensor) t = item;
+    else if (item instanceof Float32Array || item instanceof Int32Array) {
+      throw new WasmRnnError(
+        `${who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
+      );
+    } else t = tensor(item as NestedArray, undefined, layer.dtype);
+    if (t.dtype !== layer.dtype) {
+      throw new WasmRnnError(`${who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
+    }
+    const want = layer.batchShape;
+    const ok =
+      t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
+    if (!ok) {
+      throw new WasmRnnError(
+        `${who}: expected input '${layer.name}' of shape ${fmtShape(want)}, got ${fmtShape(t.shape)}`,
+      );
+    }
+    if (t.shape.some((d) => d === 0)) {
+      throw new WasmRnnError(
+        `${who}: expected input '${layer.name}' with no empty dimension, got ${fmtShape(t.shape)}`,
+      );
+    }
+    return t;
+  });
+  const batches = tensors.map((t) => t.shape[0]);
+  if (batches.some((b) => b !== batches[0])) {
+    throw new WasmRnnError(`${who}: expected all inputs to have the same batch size, got ${batches.join(", ")}`);
+  }
+  return tensors;
+}
+
+/** The stateful layers among a model's layers (found by their flag, so no layer class is needed). */
+export function statefulLayers(layers: readonly Layer[]): Layer[] {
+  return layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
+}
+
+/**
+ * One forward pass through a plan: inputs copied in, each step's kernel; the outputs are left in
+ * the plan's output buffers (readBuf copies them out). If a layer refuses its values (e.g. token
+ * ids out of range) after a stateful layer ran, the stateful layers get back the states they had
+ * before the call.
+ */
+export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readonly Layer[]): void {
+  writeBufs(plan.inputs, tensors);
+  const steps = plan.steps;
+  for (const l of stateful) l.keepStates("save");
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      s.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+    }
+  } catch (err) {
+    for (const l of stateful) l.keepStates("restore");
+    throw err;
+  }
+}
+
+/**
+ * Keras's `predict(x, batch_size)`: `run` on `batchSize` rows at a time (bounding the workspace),
+ * the outputs concatenated. Stateful layers carry their states from one batch to the next.
+ */
+export function predictInBatches(
+  tensors: readonly Tensor[],
+  batchSize: number,
+  run: (part: Tensor[]) => Tensor[],
+): Tensor[] {
+  const B = tensors[0]!.shape[0]!;
+  const parts: Tensor[][] = [];
+  for (let b0 = 0; b0 < B; b0 += batchSize) {
+    const n = Math.min(batchSize, B - b0);
+    parts.push(run(tensors.map((t) => sliceRows(t, b0, b0 + n))));
+  }
+  return parts[0]!.map((first, i) => {
+    const rowSize = first.size / first.shape[0]!;
+    const data = new Float32Array(B * rowSize);
+    let offset = 0;
+    for (const p of parts) {
+      data.set(p[i]!.data, offset);
+      offset += p[i]!.size;
+    }
+    return new Tensor(data, [B, ...first.shape.slice(1)], "float32");
+  });
+}
