@@ -8,13 +8,11 @@
 // variable's Keras shape; the layer's own packing code (Layer.packParams / unpackParams) turns it
 // into our packed layout, padding included, and back.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import type { Layer, ParamBlock } from "../layers/layer.js";
+import { sameShape } from "../core/validate.js";
+import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
-import type { Optimizer } from "../train/optimizers.js";
+import type { Optimizer, WeightRef } from "../train/optimizer.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
-
-const sameShape = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Layers with weights, in Keras's trainable-variable order. */
 const weightedLayers = (model: Model): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
@@ -122,24 +120,21 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
     }
     values[v]!.set(name, data);
   });
-  // pack each layer's slots as its weights are packed, then give them to the optimizer per block
-  const blocks: ParamBlock[] = [];
-  const owners: { layer: Layer; index: number }[] = [];
+  // pack each layer's slots as its weights are packed, then give them to the optimizer per
+  // weight (layer, block index), which keeps them whatever block the layer's weights live in later
+  const weights: WeightRef[] = [];
   const slots: Float32Array[][] = [];
   let v0 = 0;
   for (const layer of l.layers) {
     const n = layer.weightSpecs().length;
-    const own = layer.paramBlocks();
     const packed = opt.slotList.map((name) => layer.packParams(values.slice(v0, v0 + n).map((m) => m.get(name)!)));
-    own.forEach((b, j) => {
-      blocks.push(b);
-      owners.push({ layer, index: j });
-      slots.push(packed.map((p) => p[j]!));
+    layer.paramBlocks().forEach((_, index) => {
+      weights.push({ layer, index });
+      slots.push(packed.map((p) => p[index]!));
     });
     v0 += n;
   }
-  opt.setState(iterations, blocks, slots);
-  opt.trackOwners(owners);
+  opt.setState(iterations, weights, slots);
   if (lr !== null) opt.learningRate = lr;
   return true;
 }
@@ -159,7 +154,7 @@ export function writeOptimizerState(root: H5WriteGroup, model: Model, opt: Optim
   let v0 = 0;
   for (const layer of l.layers) {
     const n = layer.weightSpecs().length;
-    const state = opt.getState(layer.paramBlocks());
+    const state = opt.getState(layer.paramBlocks().map((_, index) => ({ layer, index })));
     opt.slotList.forEach((name, s) => {
       const unpacked = layer.unpackParams(state.map((blockSlots) => blockSlots[s]!));
       unpacked.forEach((data, w) => values[v0 + w]!.set(name, data));

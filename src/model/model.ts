@@ -21,9 +21,10 @@ import {
   uniqueName,
   writeBufs,
 } from "../layers/layer.js";
-import type { TrainOnBatchOptions } from "../train/fit.js";
-import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
-import type { Optimizer } from "../train/optimizers.js";
+import type { FitOptions } from "../train/fit.js";
+import type { Optimizer } from "../train/optimizer.js";
+import type { Trainer } from "../train/trainer.js";
+import type { CompileArgs, EvaluateOptions, History, TrainOnBatchOptions } from "../train/types.js";
 import { formatSummary } from "./summary.js";
 import { type Node, SymbolicTensor } from "./symbolic.js";
 

@@ -5,12 +5,12 @@
 // exists by then.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
+import { checkBool, checkCount, checkNumber, checkOptionsObject } from "../core/validate.js";
 import type { Model } from "../model/model.js";
-import type { Optimizer } from "./optimizers.js";
+import type { Optimizer } from "./optimizer.js";
+import type { CallbackParams, Logs } from "./types.js";
 
-/** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
-export type Logs = Record<string, number | undefined>;
+export type { CallbackParams, Logs } from "./types.js";
 
 /**
  * What fit calls, in Keras's order (each hook optional, each may return a promise): onTrainBegin,
@@ -28,17 +28,6 @@ export interface CallbackHooks {
   onEpochEnd?(epoch: number, logs: Logs): void | boolean | Promise<void | boolean>;
   onBatchBegin?(batch: number, logs: Logs): void | Promise<void>;
   onBatchEnd?(batch: number, logs: { loss: number; size: number }): void | Promise<void>;
-}
-
-/** What fit tells its callbacks before training (Keras `callback.params`, plus the metrics' directions). */
-export interface CallbackParams {
-  epochs: number;
-  /** Batches per epoch. */
-  steps: number;
-  batchSize: number;
-  verbose: number;
-  /** For each compiled metric's History key (without val_): whether higher ("up") or lower ("down") is better. */
-  metricDirections: Record<string, "up" | "down">;
 }
 
 /** Keras `keras.callbacks.Callback`: subclass it and override the hooks you need. */
@@ -61,25 +50,10 @@ export class Callback implements CallbackHooks {
 
 type Mode = "auto" | "min" | "max";
 
-/** An integer >= 0 (patience, cooldown, startFromEpoch). */
-function checkCount(who: string, option: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
-    throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
-  return v;
-}
 const checkVerbose = (who: string, v: unknown): number => {
   if (v === undefined || v === 0 || v === 1) return v ?? 0;
   throw new WasmRnnError(`${who}: expected verbose to be 0 or 1, got ${describeValue(v)}`);
 };
-
-function checkArgs<T extends object>(who: string, args: T | undefined, known: readonly string[]): Partial<T> {
-  if (args === undefined) return {};
-  if (typeof args !== "object" || args === null)
-    throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(args)}`);
-  checkOptions(who, args, known);
-  return args;
-}
 
 /**
  * Keras's MonitorCallback: which logs key to watch, and whether lower or higher is better. In
@@ -188,7 +162,7 @@ export class EarlyStopping extends MonitorCallback {
 
   constructor(args?: EarlyStoppingArgs) {
     const who = "EarlyStopping";
-    const a = checkArgs(who, args, [
+    const a = checkOptionsObject(who, args, [
       "monitor",
       "minDelta",
       "patience",
@@ -298,7 +272,7 @@ export class ReduceLROnPlateau extends MonitorCallback {
 
   constructor(args?: ReduceLROnPlateauArgs) {
     const who = "ReduceLROnPlateau";
-    const a = checkArgs(who, args, [
+    const a = checkOptionsObject(who, args, [
       "monitor",
       "factor",
       "patience",
@@ -370,7 +344,7 @@ export class LearningRateScheduler extends Callback {
         `${who}: expected a function (epoch, learningRate) => learningRate, got ${describeValue(schedule)}`,
       );
     this.schedule = schedule;
-    this.verbose = checkVerbose(who, checkArgs(who, args, ["verbose"]).verbose);
+    this.verbose = checkVerbose(who, checkOptionsObject(who, args, ["verbose"]).verbose);
   }
 
   onEpochBegin(epoch: number): void {

@@ -13,13 +13,20 @@
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { nextSeed, Rng } from "../core/random.js";
 import { sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
-import { checkOptions, checkPositiveInt } from "../layers/layer.js";
+import { checkOptionsObject, checkPositiveInt } from "../core/validate.js";
 import type { Model } from "../model/model.js";
-import type { CallbackHooks, Logs } from "./callbacks.js";
+import type { CallbackHooks } from "./callbacks.js";
 import { type Trainer, toTargets } from "./trainer.js";
+import type { ClassWeight, EvaluateOptions, History, Logs, SampleWeight, TrainOnBatchOptions } from "./types.js";
 
-/** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
-export type { Logs as FitLogs } from "./callbacks.js";
+export type {
+  ClassWeight,
+  EvaluateOptions,
+  FitLogs,
+  History,
+  SampleWeight,
+  TrainOnBatchOptions,
+} from "./types.js";
 
 export interface FitOptions {
   /** Default 1. */
@@ -63,34 +70,6 @@ export interface FitOptions {
    */
   callbacks?: CallbackHooks | CallbackHooks[];
 }
-
-/** Keras's History: `history.loss[e]` is epoch e's mean training loss; metrics likewise. */
-export interface History {
-  epoch: number[];
-  history: { loss: number[]; val_loss?: number[]; [key: string]: number[] | undefined };
-  params: { epochs: number; steps: number; batchSize: number };
-}
-
-export interface EvaluateOptions {
-  /** Default 32, as Keras. */
-  batchSize?: number;
-  /** Resolve to { loss, ...metrics } (Keras `return_dict=True`). */
-  returnDict?: boolean;
-  /** Keras `sample_weight`, as fit's. */
-  sampleWeight?: SampleWeight;
-}
-
-export interface TrainOnBatchOptions {
-  /** Keras `sample_weight`, as fit's. */
-  sampleWeight?: SampleWeight;
-  /** Keras `class_weight`, as fit's. */
-  classWeight?: ClassWeight;
-}
-
-/** One array for every output, or (several outputs) a list with one per output, null for none. */
-export type SampleWeight = TensorLike | (TensorLike | null | undefined)[];
-/** { class index: weight }, as Keras's class_weight dict. */
-export type ClassWeight = Record<number, number>;
 
 const posInt = (who: string, name: string, v: unknown, fallback: number): number =>
   v === undefined ? fallback : checkPositiveInt(who, name, v);
@@ -510,10 +489,3 @@ const HOOKS = [
   "onBatchBegin",
   "onBatchEnd",
 ];
-
-/** An options object with only known keys (layer.ts's checkOptions does the keys). */
-function checkOptionsObject(who: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== "object" || options === null)
-    throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
-  checkOptions(who, options, known);
-}

@@ -24,79 +24,11 @@
 import { arena } from "../core/arena.js";
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { type LossKernels, trainKernels } from "../core/train-kernels.js";
+import { checkBool, checkOptions, sameShape } from "../core/validate.js";
 import { core } from "../core/wasm.js";
-import { checkBool } from "../layers/layer.js";
+import type { Loss, LossReduction, LossSpec, TargetDtype } from "./types.js";
 
-/** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
-
-export type TargetDtype = "float32" | "int32";
-export type LossReduction = "sum_over_batch_size" | "mean" | "mean_with_sample_weight" | "sum";
-
-export interface Loss {
-  /** The canonical Keras function name: "mean_squared_error", "categorical_crossentropy", ... */
-  readonly name: string;
-  /** The Keras class: "MeanSquaredError", "CategoricalCrossentropy", ... */
-  readonly className: string;
-  readonly fromLogits: boolean;
-  /** Whether targets are class ids (sparse_categorical_crossentropy). */
-  readonly sparse: boolean;
-  readonly reduction: LossReduction;
-  /** Throws unless Keras would accept these target shape and dtype for this prediction shape. */
-  checkTarget(
-    predShape: readonly number[],
-    targetShape: readonly number[],
-    targetDtype: TargetDtype,
-    who: string,
-  ): void;
-  /**
-   * Keras's reduced loss value; writes d(value)/d(pred) (f32, the prediction's shape) to `gradPtr`
-   * unless it is 0. `gradPtr` may be `predPtr` (overwritten in place). `maskPtr` (optional, 0 =
-   * none): u8, one per per-sample value (the prediction's shape without its last axis), 0 = masked.
-   * `weightPtr` (optional, 0 = none): f32 sample weights, one per per-sample value, as Keras's
-   * sample_weight (see the reductions at the top of src/train/losses.ts). Checks the targets
-   * (finite; class ids in range) and the weights (finite) and throws before writing anything. int32
-   * targets of the non-sparse losses are cast to f32 in a scratch block of the arena (which may
-   * grow the wasm memory).
-   */
-  compute(
-    predPtr: number,
-    predShape: readonly number[],
-    targetPtr: number,
-    targetDtype: TargetDtype,
-    gradPtr: number,
-    maskPtr?: number,
-    weightPtr?: number,
-  ): number;
-  /** The config Keras's loss class gives (`loss.get_config()`), snake_case. */
-  getConfig(): Record<string, unknown>;
-}
-
-/** Options for `getLoss({ name, ... })` (camelCase; Keras configs use the snake_case names). */
-export interface LossOptions {
-  name: string;
-  /** Crossentropies only: the prediction is logits (default false). */
-  fromLogits?: boolean;
-  /** binary_ and categorical_crossentropy only, in [0, 1] (default 0). */
-  labelSmoothing?: number;
-  /** huber only, > 0 (default 1). */
-  delta?: number;
-  /** Default "sum_over_batch_size". */
-  reduction?: LossReduction;
-}
-
-/**
- * A Keras-serialised loss: `{ className | class_name, config }` (from `keras.losses.serialize`);
- * a plain function loss is `{ class_name: "function", config: "mse" }`.
- */
-export interface KerasLossConfig {
-  className?: string;
-  class_name?: string;
-  config?: Record<string, unknown> | string;
-  module?: string;
-  registered_name?: string | null;
-}
-
-export type LossSpec = string | LossOptions | KerasLossConfig | Loss;
+export type { KerasLossConfig, Loss, LossOptions, LossReduction, LossSpec, TargetDtype } from "./types.js";
 
 type Kind = "mse" | "mae" | "huber" | "msle" | "kld" | "cosine" | "bce" | "cce" | "scce";
 
@@ -259,7 +191,7 @@ function resolve(spec: LossSpec, who: string, owner: string | undefined): Loss {
   }
   const o = spec as Record<string, unknown>;
   if ("className" in o || "class_name" in o) return fromKerasConfig(o, who, owner);
-  checkKeys(who, "loss options", o, ["name", "fromLogits", "labelSmoothing", "delta", "reduction"]);
+  checkOptions(who, o, ["name", "fromLogits", "labelSmoothing", "delta", "reduction"], "loss options");
   const entry = findEntry(o.name, who);
   const lw = `${who}: loss "${entry.name}"`;
   const s = defaults();
@@ -281,7 +213,7 @@ function kerasConfigKeys(entry: Entry): string[] {
 }
 
 function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string | undefined): Loss {
-  checkKeys(who, "Keras loss config", o, ["className", "class_name", "config", "module", "registered_name"]);
+  checkOptions(who, o, ["className", "class_name", "config", "module", "registered_name"], "Keras loss config");
   const cls = o.className ?? o.class_name;
   // a plain function, as Keras serialises compile(loss="mse"): { class_name: "function", config: "mse" }
   if (cls === "function" && typeof o.config === "string")
@@ -292,7 +224,7 @@ function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string 
   if (typeof c !== "object" || c === null || Array.isArray(c)) {
     throw new WasmRnnError(`${lw}: expected config to be an object, got ${describeValue(o.config)}`);
   }
-  checkKeys(lw, "config", c, kerasConfigKeys(entry));
+  checkOptions(lw, c, kerasConfigKeys(entry), "config");
   if (c.axis !== undefined && c.axis !== -1) {
     throw new WasmRnnError(`${lw}: expected axis -1 (the last axis), got ${describeValue(c.axis)}`);
   }
@@ -394,22 +326,22 @@ class KerasLoss implements Loss {
     }
     const outer = predShape.slice(0, -1);
     if (this.sparse) {
-      if (same(targetShape, outer) || same(targetShape, [...outer, 1])) return;
+      if (sameShape(targetShape, outer) || sameShape(targetShape, [...outer, 1])) return;
       throw new WasmRnnError(
         `${lw}: expected class-id targets of shape ${fmtShape(outer)} or ${fmtShape([...outer, 1])} for a prediction of ` +
           `shape ${fmtShape(predShape)}, got ${fmtShape(targetShape)}`,
       );
     }
-    if (same(targetShape, predShape)) return;
+    if (sameShape(targetShape, predShape)) return;
     // Keras squeezes or expands a trailing axis of size 1; for the element-wise means that gives
     // the same numbers (for sums over the last axis it would change which axis is reduced)
     const trailingOne =
-      (predShape[predShape.length - 1] === 1 && same(targetShape, outer)) ||
-      (targetShape[targetShape.length - 1] === 1 && same(targetShape.slice(0, -1), predShape));
+      (predShape[predShape.length - 1] === 1 && sameShape(targetShape, outer)) ||
+      (targetShape[targetShape.length - 1] === 1 && sameShape(targetShape.slice(0, -1), predShape));
     if (trailingOne && this.entry.elementwiseMean) return;
     throw new WasmRnnError(
       `${lw}: expected targets of the prediction's shape ${fmtShape(predShape)}, got ${fmtShape(targetShape)}` +
-        (this.entry.kind === "cce" && same(targetShape, outer)
+        (this.entry.kind === "cce" && sameShape(targetShape, outer)
           ? " (class ids go with sparse_categorical_crossentropy)"
           : ""),
     );
@@ -558,16 +490,6 @@ export function logitsLossFor(loss: Loss, activation: string): Loss | null {
 // ----------------------------------------------------------------------------------------------
 // option checks
 
-function checkKeys(who: string, what: string, o: object, known: readonly string[]): void {
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) {
-      throw new WasmRnnError(
-        `${who}: unknown key ${JSON.stringify(key)} in ${what}; expected one of ${known.join(", ")}`,
-      );
-    }
-  }
-}
-
 function smoothing(who: string, option: string, v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
@@ -603,8 +525,4 @@ function checkShape(who: string, what: string, shape: readonly number[]): void {
       `${who}: expected the ${what} shape to be a list of non-negative integers, got ${describeValue(shape)}`,
     );
   }
-}
-
-function same(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

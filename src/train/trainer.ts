@@ -11,36 +11,18 @@ import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { Dense } from "../layers/dense.js";
-import { type Buf, type Layer, type ParamBlock, sizeOf, writeBufs } from "../layers/layer.js";
+import { type Buf, type Layer, sizeOf, writeBufs } from "../layers/layer.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
 import { Activation } from "../layers/simple.js";
 import type { Model, Plan } from "../model/model.js";
 import { type Backward, type BackwardCall, backwardFor } from "./backward.js";
-import { getLoss, type Loss, type LossSpec, logitsLossFor } from "./losses.js";
+import { getLoss, logitsLossFor } from "./losses.js";
 import { getMetric, type Metric, metricDirection } from "./metrics.js";
-import { type GradBlock, getOptimizer, type Optimizer, type OptimizerSpec } from "./optimizers.js";
+import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
+import { getOptimizer } from "./optimizers.js";
+import type { CompileArgs, Loss, LossSpec, MetricsSpec } from "./types.js";
 
-export type { LossSpec } from "./losses.js";
-
-export interface CompileArgs {
-  optimizer: OptimizerSpec;
-  /** One loss for every output, or one per output (in `outputs` order). */
-  loss: LossSpec | LossSpec[];
-  /**
-   * Keras metrics: names ("accuracy", "mae", "mse", "binary_accuracy", "categorical_accuracy",
-   * "sparse_categorical_accuracy") for every output, or one list per output (an array in
-   * `outputs` order, or an object by output layer name).
-   */
-  metrics?: MetricsSpec;
-  /**
-   * Keras 3 `weighted_metrics`: the same forms as `metrics`, weighted by fit's / evaluate's
-   * `sampleWeight` (or `classWeight`); `metrics` never see sample weights. A key that an unweighted
-   * metric already has becomes "weighted_<name>" (as Keras names it).
-   */
-  weightedMetrics?: MetricsSpec;
-}
-
-export type MetricsSpec = string[] | (string | string[])[] | Record<string, string[]>;
+export type { CompileArgs, LossSpec, MetricsSpec } from "./types.js";
 
 /** One compiled metric: its output, the name as given, whether sample weights reach it, its History key. */
 interface MetricEntry {
@@ -101,10 +83,10 @@ export class Trainer {
   /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
   private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
-  /** Trainable layers and the gradient blocks of their packed weights. */
-  private readonly params: { layer: Layer; blocks: ParamBlock[]; grads: number[]; squares: number[] }[] = [];
-  /** What the optimizer gets: every weight block and its gradient (rebuilt when blocks move). */
-  private blocks: { params: ParamBlock[]; grads: GradBlock[] } = { params: [], grads: [] };
+  /** Trainable layers and the gradient blocks of their packed weights (one per paramBlocks() entry). */
+  private readonly params: { layer: Layer; lengths: number[]; grads: number[]; squares: number[] }[] = [];
+  /** What the optimizer gets: every trainable weight (layer, index) and its gradient. */
+  private weights: { refs: WeightRef[]; grads: GradBlock[] } = { refs: [], grads: [] };
 
   constructor(
     private readonly model: Model,
@@ -153,7 +135,7 @@ export class Trainer {
     const loss = this.forwardAndLoss(tp, true);
     this.updateMetrics(tp, "train");
     this.backward(tp);
-    this.optimizer.apply(this.blocks.params, this.blocks.grads);
+    this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
     return loss;
   }
 
@@ -420,26 +402,21 @@ export class Trainer {
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
   private ensureParams(): void {
-    this.optimizer.followOwners();
     const seen = new Set(this.params.map((p) => p.layer));
     for (const node of this.model.nodes) {
       const layer = node.layer;
       if (seen.has(layer)) continue;
       seen.add(layer);
-      const blocks = layer.paramBlocks();
-      if (blocks.length === 0) continue;
-      const grads = blocks.map((b) => arena.alloc(b.length * 4));
-      const squares = backwardFor(layer, this.who).sparseSquares ? blocks.map((b) => arena.alloc(b.length * 4)) : [];
-      this.params.push({ layer, blocks, grads, squares });
+      const lengths = layer.paramBlocks().map((b) => b.length);
+      if (lengths.length === 0) continue;
+      const grads = lengths.map((n) => arena.alloc(n * 4));
+      const squares = backwardFor(layer, this.who).sparseSquares ? lengths.map((n) => arena.alloc(n * 4)) : [];
+      this.params.push({ layer, lengths, grads, squares });
     }
-    this.collectBlocks();
-  }
-
-  private collectBlocks(): void {
-    this.blocks = {
-      params: this.params.flatMap((p) => p.blocks),
+    this.weights = {
+      refs: this.params.flatMap((p) => p.lengths.map((_, index) => ({ layer: p.layer, index }))),
       grads: this.params.flatMap((p) =>
-        p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] })),
+        p.lengths.map((length, i) => ({ ptr: p.grads[i]!, length, squares: p.squares[i] })),
       ),
     };
   }
@@ -500,22 +477,10 @@ export class Trainer {
 
   private backward(tp: TrainPlan): void {
     const f32 = heapF32();
-    const moves: [number, number][] = [];
     for (const p of this.params) {
-      const now = p.layer.paramBlocks();
-      now.forEach((b, i) => {
-        if (b.ptr !== p.blocks[i]!.ptr) moves.push([p.blocks[i]!.ptr, b.ptr]);
-      });
-      p.blocks = now;
-    }
-    if (moves.length) {
-      this.optimizer.moveSlots(moves);
-      this.collectBlocks();
-    }
-    for (const p of this.params) {
-      p.blocks.forEach((b, i) => {
-        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + b.length);
-        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + b.length);
+      p.lengths.forEach((n, i) => {
+        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + n);
+        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + n);
       });
     }
     for (let i = tp.calls.length - 1; i >= 0; i--) tp.backwards[i]!.run(tp.calls[i]!);
