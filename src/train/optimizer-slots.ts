@@ -3,6 +3,7 @@
 // is read when it is used, so weights set again (setWeights) keep their state. A bare ParamBlock
 // (Optimizer.apply) is named by its pointer.
 import { arena } from "../core/arena.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { ParamBlock } from "../layers/layer.js";
 
 /** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
@@ -55,4 +56,55 @@ export class SlotTable {
     for (const s of this.values()) for (const ptr of s.ptrs) arena.free(ptr);
     this.byOwner.clear();
   }
+}
+
+/** A block given to Optimizer.apply: an aligned pointer and a positive length inside the wasm memory (`bytes`). */
+export function checkBlock(who: string, what: string, b: unknown, bytes: number): ParamBlock {
+  const blk = b as ParamBlock | null;
+  const ok =
+    blk !== null &&
+    typeof blk === "object" &&
+    Number.isInteger(blk.ptr) &&
+    blk.ptr > 0 &&
+    blk.ptr % 4 === 0 &&
+    Number.isInteger(blk.length) &&
+    blk.length > 0 &&
+    blk.ptr + blk.length * 4 <= bytes;
+  if (!ok) {
+    throw new WasmRnnError(
+      `${who}.apply: expected ${what} to be { ptr, length } with a 4-byte aligned pointer and a positive length ` +
+        `inside the wasm memory (${bytes} bytes), got ${describeValue(b)}`,
+    );
+  }
+  return blk!;
+}
+
+/** Saved state for Optimizer.setState: each block once, with one Float32Array of its length per slot name. */
+export function checkState(
+  who: string,
+  names: readonly string[],
+  blocks: readonly (ParamBlock | undefined)[],
+  slots: readonly (readonly Float32Array[])[],
+): void {
+  const seen = new Set<number>();
+  blocks.forEach((b, i) => {
+    if (!b)
+      throw new WasmRnnError(`${who}: expected weight ${i} to name one of its layer's parameter blocks, got none`);
+    if (seen.has(b.ptr)) throw new WasmRnnError(`${who}: expected each parameter block once, got ptr ${b.ptr} twice`);
+    seen.add(b.ptr);
+    const s = slots[i]!;
+    if (s.length !== names.length) {
+      throw new WasmRnnError(
+        `${who}: expected ${names.length} slots (${names.join(", ") || "none"}) for parameter block ${i}, got ${s.length}`,
+      );
+    }
+    s.forEach((v, j) => {
+      if (!(v instanceof Float32Array) || v.length !== b.length) {
+        throw new WasmRnnError(
+          `${who}: expected slot ${names[j]} of parameter block ${i} to be a Float32Array of ${b.length} floats, ` +
+            `got ${describeValue(v)}`,
+        );
+      }
+    });
+  });
 }

@@ -17,10 +17,7 @@
 // validated, and every slot is allocated, before the first weight is written: a call that throws
 // changes nothing.
 //
-// Slots belong to a weight, as Keras keeps them per variable: a model's weight is named by its
-// layer and its index in layer.paramBlocks() (a WeightRef), and where its block is now is read at
-// every step, so weights set again (setWeights) keep their state. A bare ParamBlock given to
-// `apply` is named by its pointer.
+// Slots belong to a weight (layer, index), not to where its block is: see optimizer-slots.ts.
 //
 // Padding: a block may hold zero padding lanes with zero gradients (layers pack their weights);
 // such a lane stays exactly 0, as does any weight whose gradient and state are zero. clipnorm
@@ -37,7 +34,16 @@ import {
   type OptimizerConfig,
   type OptimizerOptions,
 } from "./optimizer-options.js";
-import { blockOf, isWeightRef, keyOf, type SlotKey, SlotTable, type WeightRef } from "./optimizer-slots.js";
+import {
+  blockOf,
+  checkBlock,
+  checkState,
+  isWeightRef,
+  keyOf,
+  type SlotKey,
+  SlotTable,
+  type WeightRef,
+} from "./optimizer-slots.js";
 import { type ConfigValue, LearningRateSchedule } from "./schedules.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
@@ -170,25 +176,7 @@ export abstract class Optimizer {
       throw new WasmRnnError(`${who}: expected slots for ${weights.length} parameter blocks, got ${slots.length}`);
     }
     const blocks = weights.map(blockOf);
-    const seen = new Set<number>();
-    blocks.forEach((b, i) => {
-      if (seen.has(b.ptr)) throw new WasmRnnError(`${who}: expected each parameter block once, got ptr ${b.ptr} twice`);
-      seen.add(b.ptr);
-      const s = slots[i]!;
-      if (s.length !== names.length) {
-        throw new WasmRnnError(
-          `${who}: expected ${names.length} slots (${names.join(", ") || "none"}) for parameter block ${i}, got ${s.length}`,
-        );
-      }
-      s.forEach((v, j) => {
-        if (!(v instanceof Float32Array) || v.length !== b.length) {
-          throw new WasmRnnError(
-            `${who}: expected slot ${names[j]} of parameter block ${i} to be a Float32Array of ${b.length} floats, ` +
-              `got ${describeValue(v)}`,
-          );
-        }
-      });
-    });
+    checkState(who, names, blocks, slots);
     const fresh = new SlotTable();
     try {
       blocks.forEach((b, i) => {
@@ -294,30 +282,11 @@ export abstract class Optimizer {
     const params = weights.map((w) => (isWeightRef(w) ? blockOf(w) : w));
     const keys: SlotKey[] = [];
     const bytes = k.memory.buffer.byteLength;
-    const checkBlock = (what: string, b: unknown): ParamBlock => {
-      const blk = b as ParamBlock | null;
-      const ok =
-        blk !== null &&
-        typeof blk === "object" &&
-        Number.isInteger(blk.ptr) &&
-        blk.ptr > 0 &&
-        blk.ptr % 4 === 0 &&
-        Number.isInteger(blk.length) &&
-        blk.length > 0 &&
-        blk.ptr + blk.length * 4 <= bytes;
-      if (!ok) {
-        throw new WasmRnnError(
-          `${who}.apply: expected ${what} to be { ptr, length } with a 4-byte aligned pointer and a positive length ` +
-            `inside the wasm memory (${bytes} bytes), got ${describeValue(b)}`,
-        );
-      }
-      return blk!;
-    };
     const seen = new Set<number>();
     let maxLen = 0;
     for (let i = 0; i < params.length; i++) {
-      const p = checkBlock(`parameter ${i}`, params[i]);
-      const g = checkBlock(`gradient ${i}`, grads[i]);
+      const p = checkBlock(who, `parameter ${i}`, params[i], bytes);
+      const g = checkBlock(who, `gradient ${i}`, grads[i], bytes);
       if (g.length !== p.length) {
         throw new WasmRnnError(
           `${who}.apply: expected gradient ${i} to have ${p.length} floats like its parameter, got ${g.length}`,

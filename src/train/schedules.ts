@@ -2,13 +2,13 @@
 // evaluates the schedule at `optimizer.iterations` (the steps applied before this one: 0 for the
 // first) every step, on float32 tensors: initial_learning_rate becomes a float32 tensor, the other
 // arguments are cast to float32 (or, where Keras leaves them Python floats, converted to float32
-// where they meet a tensor), and every op rounds to float32. Each schedule's `make` repeats those
-// roundings; SCHEDULES holds one entry per Keras class.
+// where they meet a tensor), and every op rounds to float32. Each schedule's `make` (one entry per
+// Keras class in SCHEDULES) repeats those roundings.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { checkOptions, isPlainObject } from "../core/validate.js";
 
-const f32 = Math.fround;
-const PI32 = f32(Math.PI);
+const f32 = Math.fround,
+  PI32 = f32(Math.PI);
 
 /** Keras's schedule class names. */
 export type ScheduleClassName =
@@ -72,35 +72,25 @@ const decayArgs = (name: string): ScheduleArg[] => [
   ["name", "name", name],
 ];
 
-const exponentialDecay: ScheduleKind = {
-  args: decayArgs("ExponentialDecay"),
+/** ExponentialDecay and InverseTimeDecay: `at(lr0, decay_rate, p)` with p = step / decay_steps, floor'd when staircase. */
+const stepDecay = (name: string, at: (lr0: number, rate: number, p: number) => number): ScheduleKind => ({
+  args: decayArgs(name),
   make(c, lr0) {
     const ds = f32(c.num("decay_steps", 0, true));
     const rate = f32(c.num("decay_rate", 0));
     const staircase = c.flag("staircase");
     return (step) => {
-      // initial_learning_rate * decay_rate ** (step / decay_steps), floor'd when staircase
       let p = f32(f32(step) / ds);
       if (staircase) p = Math.floor(p);
-      return f32(lr0 * f32(Math.pow(rate, p)));
+      return at(lr0, rate, p);
     };
   },
-};
+});
 
-const inverseTimeDecay: ScheduleKind = {
-  args: decayArgs("InverseTimeDecay"),
-  make(c, lr0) {
-    const ds = f32(c.num("decay_steps", 0, true));
-    const rate = f32(c.num("decay_rate", 0));
-    const staircase = c.flag("staircase");
-    return (step) => {
-      // initial_learning_rate / (1 + decay_rate * step / decay_steps)
-      let p = f32(f32(step) / ds);
-      if (staircase) p = Math.floor(p);
-      return f32(lr0 / f32(1 + f32(rate * p)));
-    };
-  },
-};
+// initial_learning_rate * decay_rate ** p
+const exponentialDecay = stepDecay("ExponentialDecay", (lr0, rate, p) => f32(lr0 * f32(Math.pow(rate, p))));
+// initial_learning_rate / (1 + decay_rate * p)
+const inverseTimeDecay = stepDecay("InverseTimeDecay", (lr0, rate, p) => f32(lr0 / f32(1 + f32(rate * p))));
 
 const piecewiseConstantDecay: ScheduleKind = {
   args: [

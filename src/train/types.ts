@@ -51,7 +51,7 @@ export interface Loss {
    * unless it is 0. `gradPtr` may be `predPtr` (overwritten in place). `maskPtr` (optional, 0 =
    * none): u8, one per per-sample value (the prediction's shape without its last axis), 0 = masked.
    * `weightPtr` (optional, 0 = none): f32 sample weights, one per per-sample value, as Keras's
-   * sample_weight (see the reductions at the top of src/train/losses.ts). Checks the targets
+   * sample_weight (see the reductions at the top of src/train/keras-loss.ts). Checks the targets
    * (finite; class ids in range) and the weights (finite) and throws before writing anything. int32
    * targets of the non-sparse losses are cast to f32 in a scratch block of the arena (which may
    * grow the wasm memory).
