@@ -113,6 +113,44 @@ export interface CallbackParams {
   metricDirections: Record<string, "up" | "down">;
 }
 
+/** fit's options but its callbacks (FitOptions adds them: they see the Model). */
+export interface BaseFitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Rows per optimizer step (default 32, as Keras); the last batch of an epoch may be smaller. */
+  batchSize?: number;
+  /** Default true: a new order of the rows every epoch (seeded by `seed` when given). */
+  shuffle?: boolean;
+  /** Makes the shuffling and Dropout's masks repeatable. */
+  seed?: number;
+  /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
+  initialEpoch?: number;
+  /** 1 prints one line per epoch (console.log); default 0. */
+  verbose?: 0 | 1;
+  /** [x, y] or [x, y, sampleWeight], evaluated after every epoch into `val_loss` (and `val_<metric>`). */
+  validationData?:
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[]]
+    | [TensorLike | TensorLike[], TensorLike | TensorLike[], SampleWeight];
+  /**
+   * A fraction in [0, 1) of the rows kept out of training for validation (Keras
+   * `validation_split`): the LAST rows, taken before any shuffling (their sampleWeight rows go
+   * with them; classWeight weighs the training rows only, as Keras). Ignored with validationData.
+   */
+  validationSplit?: number;
+  /**
+   * Keras `sample_weight`: one weight per per-sample loss value, [N] for an output [N, F], [N, T]
+   * for a sequence output [N, T, F] (Keras 3 refuses [N] there). With several outputs, one per
+   * output (a list; null for none) or one [N] array for all of them.
+   */
+  sampleWeight?: SampleWeight;
+  /**
+   * Keras `class_weight`: { class index: weight } for a single-output model with targets [N] or
+   * [N, 1] (the rounded value is the class) or one-hot [N, C] (the argmax); missing classes weigh
+   * 1. Not together with sampleWeight.
+   */
+  classWeight?: ClassWeight;
+}
+
 /** Keras's History: `history.loss[e]` is epoch e's mean training loss; metrics likewise. */
 export interface History {
   epoch: number[];
