@@ -28,7 +28,8 @@ export function metricSpecs(
       // Keras 3: with several outputs, a flat list holds one metric per output
       if (spec.length !== names.length) {
         throw new WasmRnnError(
-          `${who}: compile: expected ${arg} for ${names.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`,
+          `${who}: compile: expected ${arg} for ${names.length} outputs as one name per output, a list per output or an object by ` +
+            `output name, got a flat list of ${spec.length}`,
         );
       }
       return (spec as string[]).map((m) => [m]);

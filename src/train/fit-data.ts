@@ -79,7 +79,8 @@ function sampleWeights(
     if (!fits(t.shape) && !(t.shape.at(-1) === 1 && fits(t.shape.slice(0, -1)))) {
       const seq =
         values.length > 1
-          ? ` (one weight per sample and step: Keras 3 multiplies sample weights into the per-step losses of a sequence output and refuses [N]; repeat each sample's weight over its steps)`
+          ? " (one weight per sample and step: Keras 3 multiplies sample weights into the per-step losses of a sequence output " +
+            "and refuses [N]; repeat each sample's weight over its steps)"
           : "";
       throw new WasmRnnError(`${who}: expected ${what} of shape ${fmtShape(values)}${seq}, got ${fmtShape(t.shape)}`);
     }

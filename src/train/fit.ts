@@ -11,15 +11,7 @@ import type { Model } from "../model/model.js";
 import type { CallbackHooks } from "./callbacks.js";
 import { batches, classSampleWeights, prepare, sequential } from "./fit-data.js";
 import type { Trainer } from "./trainer.js";
-import type {
-  BaseFitOptions,
-  ClassWeight,
-  EvaluateOptions,
-  History,
-  Logs,
-  SampleWeight,
-  TrainOnBatchOptions,
-} from "./types.js";
+import type { BaseFitOptions, EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
 
 export type {
   BaseFitOptions,
@@ -274,7 +266,8 @@ function callbackList(who: string, spec: unknown): CallbackHooks[] {
   list.forEach((cb, i) => {
     if (typeof cb !== "object" || cb === null) {
       throw new WasmRnnError(
-        `${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`,
+        `${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of ` +
+          `them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`,
       );
     }
     for (const hook of HOOKS) {

@@ -3,7 +3,8 @@
 // fit.ts (which import the Model back).
 import type { TensorLike } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
-import { evaluate, type FitOptions, fit, trainOnBatch } from "./fit.js";
+import type { FitOptions } from "./fit.js";
+import * as loops from "./fit.js";
 import type { Optimizer } from "./optimizer.js";
 import { Trainer } from "./trainer.js";
 import type { CompileArgs, EvaluateOptions, History, TrainOnBatchOptions } from "./types.js";
@@ -25,9 +26,9 @@ export function startTraining(model: Model, args: CompileArgs): TrainingSession 
   const trainer = new Trainer(model, args);
   return {
     optimizer: trainer.optimizer,
-    fit: (x, y, options) => fit(model, trainer, x, y, options),
-    trainOnBatch: (x, y, options) => trainOnBatch(model, trainer, x, y, options),
-    evaluate: (x, y, options) => evaluate(model, trainer, x, y, options),
+    fit: (x, y, options) => loops.fit(model, trainer, x, y, options),
+    trainOnBatch: (x, y, options) => loops.trainOnBatch(model, trainer, x, y, options),
+    evaluate: (x, y, options) => loops.evaluate(model, trainer, x, y, options),
     dispose: () => trainer.dispose(),
   };
 }

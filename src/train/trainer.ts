@@ -49,7 +49,8 @@ export class Trainer {
     this.who = `Model '${model.name}'`;
     if (typeof args !== "object" || args === null || args.optimizer === undefined || args.loss === undefined) {
       throw new WasmRnnError(
-        `${this.who}: compile: expected { optimizer, loss }, got ${args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`}`,
+        `${this.who}: compile: expected { optimizer, loss }, got ` +
+          (args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`),
       );
     }
     const nOut = model.outputs.length;
@@ -205,7 +206,8 @@ export class Trainer {
       if (!w) return;
       if ((w.size / w.shape[0]!) * n !== o.weightCount || w.dtype !== "float32") {
         throw new WasmRnnError(
-          `${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row (the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
+          `${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row ` +
+            `(the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
         );
       }
       writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
