@@ -90,7 +90,8 @@ abstract class MonitorCallback extends Callback {
     if (this.lowerIsBetter !== null) return this.lowerIsBetter;
     if (this.mode !== "auto") return (this.lowerIsBetter = this.mode === "min");
     const name = this.monitor.startsWith("val_") ? this.monitor.slice(4) : this.monitor;
-    const known = this.params?.metricDirections[name];
+    const directions = this.params?.metricDirections;
+    const known = directions && Object.hasOwn(directions, name) ? directions[name] : undefined;
     if (name !== "loss" && known === undefined) {
       throw new WasmRnnError(
         `${this.who}: expected mode "min" or "max" for monitor "${this.monitor}", got mode "auto", which cannot tell ` +
@@ -109,7 +110,8 @@ abstract class MonitorCallback extends Callback {
 
   /** The monitored value, or undefined (with one warning per fit, as Keras warns) when logs lack it. */
   protected monitored(logs: Logs): number | undefined {
-    const v = logs[this.monitor];
+    // own keys only: a monitor named "constructor" is a missing key, not Object's constructor
+    const v = Object.hasOwn(logs, this.monitor) ? logs[this.monitor] : undefined;
     if (v === undefined && !this.warned) {
       this.warned = true;
       console.warn(

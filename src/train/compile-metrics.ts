@@ -49,7 +49,8 @@ export function metricSpecs(
         `${who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`,
       );
   }
-  return names.map((n) => (spec as Record<string, string[]>)[n] ?? []);
+  const byName = spec as Record<string, string[]>;
+  return names.map((n) => (Object.hasOwn(byName, n) ? byName[n]! : []));
 }
 
 /**
