@@ -10,15 +10,19 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { sameShape } from "../core/validate.js";
 import type { Layer } from "../layers/layer.js";
-import type { Model } from "../model/model.js";
 import type { Optimizer, WeightRef } from "../train/optimizer.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
 
 /** Layers with weights, in Keras's trainable-variable order. */
-const weightedLayers = (model: Model): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
+/** What this module reads of a model: its layers in order (a Model; no import of model.ts, which imports io). */
+interface LayeredModel {
+  readonly layers: readonly Layer[];
+}
+
+const weightedLayers = (model: LayeredModel): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
 
 /** Where each Keras optimizer variable goes: the header (iteration, learning_rate), then the slots. */
-function layout(model: Model, opt: Optimizer) {
+function layout(model: LayeredModel, opt: Optimizer) {
   const layers = weightedLayers(model);
   const vars = layers.flatMap((layer) => layer.weightSpecs().map((spec, w) => ({ layer, w, spec })));
   const header = opt.learningRateSchedule ? ["iteration"] : ["iteration", "learning_rate"];
@@ -74,7 +78,12 @@ export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerV
  * WasmRnnError naming the file, the optimizer, the variable and what was expected, and leaves
  * `opt` unchanged. False when the file holds no state yet (nothing installed).
  */
-export function readOptimizerState(saved: SavedOptimizerVars, file: string, model: Model, opt: Optimizer): boolean {
+export function readOptimizerState(
+  saved: SavedOptimizerVars,
+  file: string,
+  model: LayeredModel,
+  opt: Optimizer,
+): boolean {
   const who = `${file}: optimizer ${opt.className} '${opt.name}'`;
   const l = layout(model, opt);
   // only iteration (and learning_rate): saved before Keras built the optimizer (compiled, never
@@ -147,7 +156,7 @@ export interface H5WriteGroup {
 }
 
 /** Writes `opt`'s state as Keras 3 saves an optimizer: `optimizer/vars/<i>` in Keras's order. */
-export function writeOptimizerState(root: H5WriteGroup, model: Model, opt: Optimizer): void {
+export function writeOptimizerState(root: H5WriteGroup, model: LayeredModel, opt: Optimizer): void {
   const l = layout(model, opt);
   // every slot of every Keras variable, in its Keras shape
   const values = l.vars.map(() => new Map<string, Float32Array>());
