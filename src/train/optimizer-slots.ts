@@ -32,6 +32,17 @@ export const keyOf = (w: ParamBlock | WeightRef): SlotKey => (isWeightRef(w) ? [
 export const blockOf = (w: ParamBlock | WeightRef): ParamBlock =>
   isWeightRef(w) ? w.layer.paramBlocks()[w.index]! : w;
 
+/** Where each weight's block is now (one paramBlocks() call per layer); anything else as it is (apply checks it). */
+export function currentBlocks<T>(weights: readonly (WeightRef | T)[]): (ParamBlock | T)[] {
+  const now = new Map<BlockOwner, readonly ParamBlock[]>();
+  return weights.map((w) => {
+    if (!isWeightRef(w)) return w;
+    let blocks = now.get(w.layer);
+    if (!blocks) now.set(w.layer, (blocks = w.layer.paramBlocks()));
+    return blocks[w.index]!;
+  });
+}
+
 /** Slot buffers by weight (owner, then index). */
 export class SlotTable {
   private readonly byOwner = new Map<object, Map<number, Slots>>();

@@ -38,7 +38,7 @@ import {
   blockOf,
   checkBlock,
   checkState,
-  isWeightRef,
+  currentBlocks,
   keyOf,
   type SlotKey,
   SlotTable,
@@ -279,7 +279,7 @@ export abstract class Optimizer {
       );
     }
     if (weights.length === 0) return;
-    const params = weights.map((w) => (isWeightRef(w) ? blockOf(w) : w));
+    const params = currentBlocks(weights);
     const keys: SlotKey[] = [];
     const bytes = k.memory.buffer.byteLength;
     const seen = new Set<number>();
