@@ -9,19 +9,66 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** Rejects option keys a layer does not know (Keras raises on unknown keyword arguments too). */
-export function checkOptions(who: string, args: object, known: readonly string[]): void {
+/**
+ * Rejects option keys the caller does not know (Keras raises on unknown keyword arguments too).
+ * `where` names the object when it is not the caller's options ("config": `unknown key "k" in config`).
+ */
+export function checkOptions(who: string, args: object, known: readonly string[], where?: string): void {
   for (const key of Object.keys(args)) {
     if (!known.includes(key)) {
-      throw new WasmRnnError(`${who}: unknown option ${JSON.stringify(key)}; expected one of ${known.join(", ")}`);
+      const what = where === undefined ? "option" : "key";
+      const place = where === undefined ? "" : ` in ${where}`;
+      throw new WasmRnnError(
+        `${who}: unknown ${what} ${JSON.stringify(key)}${place}; expected one of ${known.join(", ")}`,
+      );
     }
   }
+}
+
+/** Whether `v` is a plain object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An options object (a plain object, or undefined for none) with only `known` keys; returns it
+ * ({} for undefined).
+ */
+export function checkOptionsObject<T extends object>(
+  who: string,
+  options: T | undefined,
+  known: readonly string[],
+): Partial<T> {
+  if (options === undefined) return {};
+  if (!isPlainObject(options))
+    throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(options)}`);
+  checkOptions(who, options, known);
+  return options;
 }
 
 export function checkBool(who: string, option: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
   if (typeof v !== "boolean")
-    throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${JSON.stringify(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be a boolean, got ${describeValue(v)}`);
+  return v;
+}
+
+/** undefined or null (off), or a finite number above 0 (>= 0 with `zeroOk`). */
+export function checkOptionalNumber(who: string, option: string, v: unknown, zeroOk = false): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "number" || !Number.isFinite(v) || (zeroOk ? v < 0 : v <= 0)) {
+    throw new WasmRnnError(
+      `${who}: expected ${option} to be null or a finite number ${zeroOk ? ">= 0" : "above 0"}, got ${describeValue(v)}`,
+    );
+  }
+  return v;
+}
+
+/** An integer >= 0 (a count: patience, cooldown, an epoch). */
+export function checkCount(who: string, option: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
   return v;
 }
 

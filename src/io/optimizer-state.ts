@@ -8,19 +8,21 @@
 // variable's Keras shape; the layer's own packing code (Layer.packParams / unpackParams) turns it
 // into our packed layout, padding included, and back.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import type { Layer, ParamBlock } from "../layers/layer.js";
-import type { Model } from "../model/model.js";
-import type { Optimizer } from "../train/optimizers.js";
+import { sameShape } from "../core/validate.js";
+import type { Layer } from "../layers/layer.js";
+import type { Optimizer, WeightRef } from "../train/optimizer.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
 
-const sameShape = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
-
 /** Layers with weights, in Keras's trainable-variable order. */
-const weightedLayers = (model: Model): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
+/** What this module reads of a model: its layers in order (a Model; no import of model.ts, which imports io). */
+interface LayeredModel {
+  readonly layers: readonly Layer[];
+}
+
+const weightedLayers = (model: LayeredModel): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
 
 /** Where each Keras optimizer variable goes: the header (iteration, learning_rate), then the slots. */
-function layout(model: Model, opt: Optimizer) {
+function layout(model: LayeredModel, opt: Optimizer) {
   const layers = weightedLayers(model);
   const vars = layers.flatMap((layer) => layer.weightSpecs().map((spec, w) => ({ layer, w, spec })));
   const header = opt.learningRateSchedule ? ["iteration"] : ["iteration", "learning_rate"];
@@ -76,7 +78,12 @@ export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerV
  * WasmRnnError naming the file, the optimizer, the variable and what was expected, and leaves
  * `opt` unchanged. False when the file holds no state yet (nothing installed).
  */
-export function readOptimizerState(saved: SavedOptimizerVars, file: string, model: Model, opt: Optimizer): boolean {
+export function readOptimizerState(
+  saved: SavedOptimizerVars,
+  file: string,
+  model: LayeredModel,
+  opt: Optimizer,
+): boolean {
   const who = `${file}: optimizer ${opt.className} '${opt.name}'`;
   const l = layout(model, opt);
   // only iteration (and learning_rate): saved before Keras built the optimizer (compiled, never
@@ -122,24 +129,21 @@ export function readOptimizerState(saved: SavedOptimizerVars, file: string, mode
     }
     values[v]!.set(name, data);
   });
-  // pack each layer's slots as its weights are packed, then give them to the optimizer per block
-  const blocks: ParamBlock[] = [];
-  const owners: { layer: Layer; index: number }[] = [];
+  // pack each layer's slots as its weights are packed, then give them to the optimizer per
+  // weight (layer, block index), which keeps them whatever block the layer's weights live in later
+  const weights: WeightRef[] = [];
   const slots: Float32Array[][] = [];
   let v0 = 0;
   for (const layer of l.layers) {
     const n = layer.weightSpecs().length;
-    const own = layer.paramBlocks();
     const packed = opt.slotList.map((name) => layer.packParams(values.slice(v0, v0 + n).map((m) => m.get(name)!)));
-    own.forEach((b, j) => {
-      blocks.push(b);
-      owners.push({ layer, index: j });
-      slots.push(packed.map((p) => p[j]!));
+    layer.paramBlocks().forEach((_, index) => {
+      weights.push({ layer, index });
+      slots.push(packed.map((p) => p[index]!));
     });
     v0 += n;
   }
-  opt.setState(iterations, blocks, slots);
-  opt.trackOwners(owners);
+  opt.setState(iterations, weights, slots);
   if (lr !== null) opt.learningRate = lr;
   return true;
 }
@@ -152,14 +156,14 @@ export interface H5WriteGroup {
 }
 
 /** Writes `opt`'s state as Keras 3 saves an optimizer: `optimizer/vars/<i>` in Keras's order. */
-export function writeOptimizerState(root: H5WriteGroup, model: Model, opt: Optimizer): void {
+export function writeOptimizerState(root: H5WriteGroup, model: LayeredModel, opt: Optimizer): void {
   const l = layout(model, opt);
   // every slot of every Keras variable, in its Keras shape
   const values = l.vars.map(() => new Map<string, Float32Array>());
   let v0 = 0;
   for (const layer of l.layers) {
     const n = layer.weightSpecs().length;
-    const state = opt.getState(layer.paramBlocks());
+    const state = opt.getState(layer.paramBlocks().map((_, index) => ({ layer, index })));
     opt.slotList.forEach((name, s) => {
       const unpacked = layer.unpackParams(state.map((blockSlots) => blockSlots[s]!));
       unpacked.forEach((data, w) => values[v0 + w]!.set(name, data));

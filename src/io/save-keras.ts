@@ -6,7 +6,7 @@ import { InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Node, SymbolicTensor } from "../model/symbolic.js";
-import type { Optimizer } from "../train/optimizers.js";
+import type { Optimizer } from "../train/optimizer.js";
 import { fflate, kerasSnake } from "./keras-files.js";
 import { kerasify, registerBuiltinLayers } from "./layers.js";
 import { type H5WriteGroup, writeOptimizerState } from "./optimizer-state.js";

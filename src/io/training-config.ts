@@ -3,7 +3,7 @@
 // compiles the model it loads. Only the configuration: a `.keras` file's optimizer state (moments,
 // iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
 import type { Model } from "../model/model.js";
-import type { CompileArgs } from "../train/trainer.js";
+import type { CompileArgs } from "../train/types.js";
 import type { Json } from "./registry.js";
 
 type Obj = { [k: string]: Json };

@@ -8,10 +8,16 @@ import type { Tensor, TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
 import { type Buf, type Layer, readBuf, uniqueName } from "../layers/layer.js";
-import type { Logs } from "../train/callbacks.js";
-import type { ClassWeight, EvaluateOptions, History, SampleWeight, TrainOnBatchOptions } from "../train/fit.js";
-import type { Optimizer } from "../train/optimizers.js";
-import type { CompileArgs } from "../train/trainer.js";
+import type { Optimizer } from "../train/optimizer.js";
+import type {
+  BaseFitOptions,
+  CallbackParams,
+  CompileArgs,
+  EvaluateOptions,
+  History,
+  Logs,
+  TrainOnBatchOptions,
+} from "../train/types.js";
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
 import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
@@ -49,52 +55,7 @@ export interface CallbackHooks {
   onBatchEnd?(batch: number, logs: { loss: number; size: number }): void | Promise<void>;
 }
 
-/** What fit tells its callbacks before training (Keras `callback.params`, plus the metrics' directions). */
-export interface CallbackParams {
-  epochs: number;
-  /** Batches per epoch. */
-  steps: number;
-  batchSize: number;
-  verbose: number;
-  /** For each compiled metric's History key (without val_): whether higher ("up") or lower ("down") is better. */
-  metricDirections: Record<string, "up" | "down">;
-}
-
-export interface FitOptions {
-  /** Default 1. */
-  epochs?: number;
-  /** Rows per optimizer step (default 32, as Keras); the last batch of an epoch may be smaller. */
-  batchSize?: number;
-  /** Default true: a new order of the rows every epoch (seeded by `seed` when given). */
-  shuffle?: boolean;
-  /** Makes the shuffling and Dropout's masks repeatable. */
-  seed?: number;
-  /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
-  initialEpoch?: number;
-  /** 1 prints one line per epoch (console.log); default 0. */
-  verbose?: 0 | 1;
-  /** [x, y] or [x, y, sampleWeight], evaluated after every epoch into `val_loss` (and `val_<metric>`). */
-  validationData?:
-    | [TensorLike | TensorLike[], TensorLike | TensorLike[]]
-    | [TensorLike | TensorLike[], TensorLike | TensorLike[], SampleWeight];
-  /**
-   * A fraction in [0, 1) of the rows kept out of training for validation (Keras
-   * `validation_split`): the LAST rows, taken before any shuffling (their sampleWeight rows go
-   * with them; classWeight weighs the training rows only, as Keras). Ignored with validationData.
-   */
-  validationSplit?: number;
-  /**
-   * Keras `sample_weight`: one weight per per-sample loss value, [N] for an output [N, F], [N, T]
-   * for a sequence output [N, T, F] (Keras 3 refuses [N] there). With several outputs, one per
-   * output (a list; null for none) or one [N] array for all of them.
-   */
-  sampleWeight?: SampleWeight;
-  /**
-   * Keras `class_weight`: { class index: weight } for a single-output model with targets [N] or
-   * [N, 1] (the rounded value is the class) or one-hot [N, C] (the argmax); missing classes weigh
-   * 1. Not together with sampleWeight.
-   */
-  classWeight?: ClassWeight;
+export interface FitOptions extends BaseFitOptions {
   /**
    * Keras callbacks (EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, a Callback subclass)
    * or plain objects with hooks ({ onEpochEnd, onBatchEnd, ... }); one or a list, called in order.
@@ -103,9 +64,15 @@ export interface FitOptions {
   callbacks?: CallbackHooks | CallbackHooks[];
 }
 
-/** What a model keeps of its trainer (train/trainer.ts's Trainer, made when training first starts). */
-interface TrainerHandle {
+type Data = TensorLike | TensorLike[];
+
+/** A model's compiled training state (train/session.ts makes it; fit, trainOnBatch, evaluate go through it). */
+export interface TrainingSession {
   readonly optimizer: Optimizer;
+  fit(x: Data, y: Data, options?: FitOptions): Promise<History>;
+  trainOnBatch(x: Data, y: Data, options?: TrainOnBatchOptions): Promise<number>;
+  evaluate(x: Data, y: Data, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  /** Frees the trainer's buffers and the optimizer's state. */
   dispose(): void;
 }
 
@@ -285,7 +252,7 @@ export class Model {
   /** Set it (e.g. from a callback) to stop `fit` after the current epoch (Keras `stop_training`). */
   stopTraining = false;
   private compiled: CompileArgs | null = null;
-  private trainer: TrainerHandle | null = null;
+  private trainer: TrainingSession | null = null;
 
   /**
    * The compiled optimizer (Keras `model.optimizer`): an Optimizer object given to compile (or
@@ -327,9 +294,8 @@ export class Model {
     if (!isReady()) core(this.who);
     const train = await import("../train/index.js");
     await train.loadTrainCore(this.who);
-    this.trainer ??= new train.Trainer(this, this.compiled);
-    // only this method sets the trainer, always to a train.Trainer
-    return { train, trainer: this.trainer as InstanceType<typeof train.Trainer> };
+    this.trainer ??= train.startTraining(this, this.compiled);
+    return this.trainer;
   }
 
   /**
@@ -337,8 +303,7 @@ export class Model {
    * `epochs` passes of `batchSize` rows, backpropagating through time. Resolves to the History.
    */
   async fit(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: FitOptions): Promise<History> {
-    const { train, trainer } = await this.training();
-    return train.fit(this, trainer, x, y, options);
+    return (await this.training()).fit(x, y, options);
   }
 
   /**
@@ -350,8 +315,7 @@ export class Model {
     y: TensorLike | TensorLike[],
     options?: TrainOnBatchOptions,
   ): Promise<number> {
-    const { train, trainer } = await this.training();
-    return train.trainOnBatch(this, trainer, x, y, options);
+    return (await this.training()).trainOnBatch(x, y, options);
   }
 
   /**
@@ -374,8 +338,7 @@ export class Model {
     y: TensorLike | TensorLike[],
     options?: EvaluateOptions,
   ): Promise<number | number[] | Record<string, number>> {
-    const { train, trainer } = await this.training();
-    return train.evaluate(this, trainer, x, y, options);
+    return (await this.training()).evaluate(x, y, options);
   }
 
   /** Prints (and returns) a table of layers, output shapes and parameter counts, as Keras does. */

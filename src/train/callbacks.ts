@@ -5,15 +5,14 @@
 // exists by then.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
-import type { CallbackHooks, CallbackParams, Model } from "../model/model.js";
-import type { Optimizer } from "./optimizers.js";
+import { checkBool, checkCount, checkNumber, checkOptionsObject } from "../core/validate.js";
+import type { CallbackHooks, Model } from "../model/model.js";
+import type { Optimizer } from "./optimizer.js";
+import type { CallbackParams, Logs } from "./types.js";
 
-/** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
-export type Logs = Record<string, number | undefined>;
-
-// Model's module holds the hook types, which mention Model (and fit's options name them).
-export type { CallbackHooks, CallbackParams } from "../model/model.js";
+// The hooks mention Model, so they live in its module (the one place that keeps them cycle-free).
+export type { CallbackHooks } from "../model/model.js";
+export type { CallbackParams, Logs } from "./types.js";
 
 /** Keras `keras.callbacks.Callback`: subclass it and override the hooks you need. */
 export class Callback implements CallbackHooks {
@@ -35,25 +34,10 @@ export class Callback implements CallbackHooks {
 
 type Mode = "auto" | "min" | "max";
 
-/** An integer >= 0 (patience, cooldown, startFromEpoch). */
-function checkCount(who: string, option: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
-    throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0, got ${describeValue(v)}`);
-  return v;
-}
 const checkVerbose = (who: string, v: unknown): number => {
   if (v === undefined || v === 0 || v === 1) return v ?? 0;
   throw new WasmRnnError(`${who}: expected verbose to be 0 or 1, got ${describeValue(v)}`);
 };
-
-function checkArgs<T extends object>(who: string, args: T | undefined, known: readonly string[]): Partial<T> {
-  if (args === undefined) return {};
-  if (typeof args !== "object" || args === null)
-    throw new WasmRnnError(`${who}: expected an options object, got ${describeValue(args)}`);
-  checkOptions(who, args, known);
-  return args;
-}
 
 /**
  * Keras's MonitorCallback: which logs key to watch, and whether lower or higher is better. In
@@ -90,7 +74,8 @@ abstract class MonitorCallback extends Callback {
     if (this.lowerIsBetter !== null) return this.lowerIsBetter;
     if (this.mode !== "auto") return (this.lowerIsBetter = this.mode === "min");
     const name = this.monitor.startsWith("val_") ? this.monitor.slice(4) : this.monitor;
-    const known = this.params?.metricDirections[name];
+    const directions = this.params?.metricDirections;
+    const known = directions && Object.hasOwn(directions, name) ? directions[name] : undefined;
     if (name !== "loss" && known === undefined) {
       throw new WasmRnnError(
         `${this.who}: expected mode "min" or "max" for monitor "${this.monitor}", got mode "auto", which cannot tell ` +
@@ -109,7 +94,8 @@ abstract class MonitorCallback extends Callback {
 
   /** The monitored value, or undefined (with one warning per fit, as Keras warns) when logs lack it. */
   protected monitored(logs: Logs): number | undefined {
-    const v = logs[this.monitor];
+    // own keys only: a monitor named "constructor" is a missing key, not Object's constructor
+    const v = Object.hasOwn(logs, this.monitor) ? logs[this.monitor] : undefined;
     if (v === undefined && !this.warned) {
       this.warned = true;
       console.warn(
@@ -162,7 +148,7 @@ export class EarlyStopping extends MonitorCallback {
 
   constructor(args?: EarlyStoppingArgs) {
     const who = "EarlyStopping";
-    const a = checkArgs(who, args, [
+    const a = checkOptionsObject(who, args, [
       "monitor",
       "minDelta",
       "patience",
@@ -272,7 +258,7 @@ export class ReduceLROnPlateau extends MonitorCallback {
 
   constructor(args?: ReduceLROnPlateauArgs) {
     const who = "ReduceLROnPlateau";
-    const a = checkArgs(who, args, [
+    const a = checkOptionsObject(who, args, [
       "monitor",
       "factor",
       "patience",
@@ -344,7 +330,7 @@ export class LearningRateScheduler extends Callback {
         `${who}: expected a function (epoch, learningRate) => learningRate, got ${describeValue(schedule)}`,
       );
     this.schedule = schedule;
-    this.verbose = checkVerbose(who, checkArgs(who, args, ["verbose"]).verbose);
+    this.verbose = checkVerbose(who, checkOptionsObject(who, args, ["verbose"]).verbose);
   }
 
   onEpochBegin(epoch: number): void {

@@ -1,211 +1,30 @@
 // Keras's `fit` and `evaluate` loops over a Trainer: batches in order (or shuffled per epoch),
 // per-epoch mean loss weighted by batch size (as Keras's loss tracker), optional validation data,
-// sample and class weights, and callbacks. The loop yields to the event loop every ~25 ms so pages
-// and workers stay live.
-//
-// Sample weights as Keras 3 applies them (keras/src/losses/loss.py, trainers/data_adapters): one
-// weight per per-sample loss value, i.e. [N] for an output [N, F] and [N, T] for a sequence output
-// [N, T, F] (a trailing axis of 1 is accepted too); each batch's loss is sum(weight * value) over
-// its (unmasked) values divided by their NUMBER (not by the sum of the weights), and History still
-// averages the batch losses by batch size. Only `weightedMetrics` see the weights. classWeight
-// {class: weight} becomes per-sample weights from the targets of a single [N, F] output (see
-// classSampleWeights); classes missing from it weigh 1.
-import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
+// sample and class weights (fit-data.ts; only `weightedMetrics` see them, and History still
+// averages the batch losses by batch size), and callbacks. The loop yields to the event loop every
+// ~25 ms so pages and workers stay live.
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import { nextSeed, Rng } from "../core/random.js";
-import { sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
-import { checkOptions, checkPositiveInt } from "../layers/layer.js";
+import { sliceRows, type Tensor, type TensorLike } from "../core/tensor.js";
+import { checkOptionsObject, checkPositiveInt } from "../core/validate.js";
 import type { CallbackHooks, FitOptions, Model } from "../model/model.js";
-import type { Logs } from "./callbacks.js";
-import { type Trainer, toTargets } from "./trainer.js";
+import { batches, classSampleWeights, prepare, sequential } from "./fit-data.js";
+import type { Trainer } from "./trainer.js";
+import type { BaseFitOptions, EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
 
-/** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
-export type { Logs as FitLogs } from "./callbacks.js";
-
-/** Keras's History: `history.loss[e]` is epoch e's mean training loss; metrics likewise. */
-export interface History {
-  epoch: number[];
-  history: { loss: number[]; val_loss?: number[]; [key: string]: number[] | undefined };
-  params: { epochs: number; steps: number; batchSize: number };
-}
-
-export interface EvaluateOptions {
-  /** Default 32, as Keras. */
-  batchSize?: number;
-  /** Resolve to { loss, ...metrics } (Keras `return_dict=True`). */
-  returnDict?: boolean;
-  /** Keras `sample_weight`, as fit's. */
-  sampleWeight?: SampleWeight;
-}
-
-export interface TrainOnBatchOptions {
-  /** Keras `sample_weight`, as fit's. */
-  sampleWeight?: SampleWeight;
-  /** Keras `class_weight`, as fit's. */
-  classWeight?: ClassWeight;
-}
-
-/** One array for every output, or (several outputs) a list with one per output, null for none. */
-export type SampleWeight = TensorLike | (TensorLike | null | undefined)[];
-/** { class index: weight }, as Keras's class_weight dict. */
-export type ClassWeight = Record<number, number>;
+export type { FitOptions } from "../model/model.js";
+export type {
+  BaseFitOptions,
+  ClassWeight,
+  EvaluateOptions,
+  FitLogs,
+  History,
+  SampleWeight,
+  TrainOnBatchOptions,
+} from "./types.js";
 
 const posInt = (who: string, name: string, v: unknown, fallback: number): number =>
   v === undefined ? fallback : checkPositiveInt(who, name, v);
-
-/** Inputs, targets and sample weights as tensors with matching row counts. */
-function prepare(
-  model: Model,
-  trainer: Trainer,
-  x: TensorLike | TensorLike[],
-  y: TensorLike | TensorLike[],
-  who: string,
-  sampleWeight?: SampleWeight | null,
-  classWeight?: ClassWeight | null,
-) {
-  const xs = model.normalizeInputs(x, true);
-  const ys = toTargets(y, model.outputs.length, who);
-  const n = xs[0]!.shape[0]!;
-  trainer.checkTargets(ys, n);
-  if (sampleWeight != null && classWeight != null) {
-    throw new WasmRnnError(
-      `${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`,
-    );
-  }
-  let ws = sampleWeights(model, sampleWeight, ys, n, who);
-  if (classWeight != null) ws = [classSampleWeights(model, classWeight, ys, who)];
-  return { xs, ys, n, ws };
-}
-
-/**
- * Keras's sample_weight as one f32 tensor per output (null: none), shaped as the output's
- * per-sample values: [N] for an output [N, F], [N, T] for [N, T, F].
- */
-function sampleWeights(
-  model: Model,
-  sw: SampleWeight | null | undefined,
-  ys: readonly Tensor[],
-  n: number,
-  who: string,
-): (Tensor | null)[] | null {
-  if (sw == null) return null;
-  const outs = model.outputs;
-  const isArrayLike = (v: unknown) =>
-    v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-  let list: (TensorLike | null | undefined)[];
-  if (outs.length === 1) {
-    list = [Array.isArray(sw) && sw.length === 1 && sw[0] instanceof Tensor ? sw[0] : (sw as TensorLike)];
-  } else if (Array.isArray(sw) && sw.length === outs.length && sw.every((v) => v == null || isArrayLike(v))) {
-    list = sw;
-  } else {
-    // Keras: one array for several outputs is replicated, and must hold one weight per sample
-    const t = asTensor(sw as TensorLike, `${who}: sampleWeight`);
-    if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1))) {
-      throw new WasmRnnError(
-        `${who}: expected sampleWeight for ${outs.length} outputs as a list of ${outs.length} arrays (one per output, null for none) ` +
-          `or one array of shape [${n}] for all of them, got one array of shape ${fmtShape(t.shape)}`,
-      );
-    }
-    list = outs.map(() => t);
-  }
-  return list.map((item, i) => {
-    if (item == null) return null;
-    const what = outs.length > 1 ? `sampleWeight for output ${i} ('${outs[i]!.sourceLayer.name}')` : "sampleWeight";
-    const t = asTensor(item, `${who}: ${what}`);
-    const outShape = outs[i]!.shape;
-    const values = [n, ...outShape.slice(1, -1).map((d, k) => d ?? ys[i]!.shape[k + 1]!)];
-    const fits = (s: readonly number[]) => s.length === values.length && s.every((d, k) => d === values[k]);
-    if (t.shape[0] !== n) {
-      throw new WasmRnnError(`${who}: expected ${what} with ${n} rows (as the inputs), got shape ${fmtShape(t.shape)}`);
-    }
-    if (!fits(t.shape) && !(t.shape.at(-1) === 1 && fits(t.shape.slice(0, -1)))) {
-      const seq =
-        values.length > 1
-          ? ` (one weight per sample and step: Keras 3 multiplies sample weights into the per-step losses of a sequence output and refuses [N]; repeat each sample's weight over its steps)`
-          : "";
-      throw new WasmRnnError(`${who}: expected ${what} of shape ${fmtShape(values)}${seq}, got ${fmtShape(t.shape)}`);
-    }
-    const data = t.dtype === "float32" ? (t.data as Float32Array) : Float32Array.from(t.data);
-    for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j]))
-        throw new WasmRnnError(`${who}: expected finite ${what}, got ${data[j]} at flat index ${j}`);
-    }
-    return new Tensor(data, values, "float32");
-  });
-}
-
-function asTensor(v: TensorLike, who: string): Tensor {
-  if (v instanceof Tensor) return v;
-  try {
-    return tensor(v as never);
-  } catch (err) {
-    throw new WasmRnnError(
-      `${who}: expected a Tensor, a typed array or a nested array of numbers, got ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
-
-/** numpy's round: halves to even. */
-const roundHalfEven = (v: number) => {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
-
-/**
- * Keras's class_weight_to_sample_weights: one weight per sample from the targets of the single
- * output: targets [N] or [N, 1] give the class round(y) (numpy's round, halves to even: binary 0/1
- * targets, class ids), one-hot [N, C] the argmax (the first of equal maxima); the weight is
- * classWeight[class], 1 for a class it does not list.
- */
-function classSampleWeights(model: Model, cw: ClassWeight, ys: readonly Tensor[], who: string): Tensor {
-  if (model.outputs.length !== 1) {
-    throw new WasmRnnError(
-      `${who}: expected classWeight only with a single-output model (as Keras), got ${model.outputs.length} outputs; pass sampleWeight per output instead`,
-    );
-  }
-  if (typeof cw !== "object" || cw === null || cw instanceof Tensor) {
-    throw new WasmRnnError(
-      `${who}: expected classWeight as { class index: weight }, got ${cw === null ? "null" : typeof cw}`,
-    );
-  }
-  const weights = new Map<number, number>();
-  for (const [k, v] of Object.entries(cw)) {
-    if (!/^-?\d+$/.test(k))
-      throw new WasmRnnError(
-        `${who}: expected classWeight keys to be class indices (integers), got ${JSON.stringify(k)}`,
-      );
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new WasmRnnError(
-        `${who}: expected classWeight values to be finite numbers, got ${JSON.stringify(v) ?? String(v)} for class ${k}`,
-      );
-    }
-    weights.set(Number(k), v);
-  }
-  const out = model.outputs[0]!;
-  if (out.shape.length > 2) {
-    throw new WasmRnnError(
-      `${who}: expected classWeight with an output of shape [N, units], got output shape ${fmtShape(out.shape)}: Keras turns class ` +
-        `weights into one weight per sample, which a sequence output cannot take; pass sampleWeight of shape [N, T] instead`,
-    );
-  }
-  const y = ys[0]!;
-  const n = y.shape[0]!;
-  const C = y.shape.length > 1 ? y.size / n : 1;
-  if (y.shape.length > 2)
-    throw new WasmRnnError(
-      `${who}: expected classWeight targets of shape [N], [N, 1] or [N, classes], got ${fmtShape(y.shape)}`,
-    );
-  const w = new Float32Array(n);
-  for (let r = 0; r < n; r++) {
-    let cls: number;
-    if (C === 1) cls = roundHalfEven(y.data[r]!);
-    else {
-      cls = 0;
-      for (let j = 1; j < C; j++) if (y.data[r * C + j]! > y.data[r * C + cls]!) cls = j;
-    }
-    w[r] = weights.get(cls) ?? 1;
-  }
-  return new Tensor(w, [n], "float32");
-}
 
 let lastYield = 0;
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
@@ -214,14 +33,6 @@ async function maybeYield(): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
   lastYield = now();
 }
-
-function batches(n: number, batchSize: number, order: readonly number[]): number[][] {
-  const out: number[][] = [];
-  for (let b0 = 0; b0 < n; b0 += batchSize) out.push(order.slice(b0, Math.min(n, b0 + batchSize)));
-  return out;
-}
-
-const sequential = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /**
  * An epoch's (or an evaluation's) losses as Keras reports them: `loss` is the mean of the batch
@@ -446,7 +257,8 @@ function callbackList(who: string, spec: unknown): CallbackHooks[] {
   list.forEach((cb, i) => {
     if (typeof cb !== "object" || cb === null) {
       throw new WasmRnnError(
-        `${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`,
+        `${who}: expected callbacks to be a callback (EarlyStopping, a Callback subclass, { onEpochEnd, ... }) or a list of ` +
+          `them, got ${describeValue(cb)}${Array.isArray(spec) ? ` at index ${i}` : ""}`,
       );
     }
     for (const hook of HOOKS) {
@@ -467,10 +279,3 @@ const HOOKS = [
   "onBatchBegin",
   "onBatchEnd",
 ];
-
-/** An options object with only known keys (layer.ts's checkOptions does the keys). */
-function checkOptionsObject(who: string, options: unknown, known: readonly string[]): void {
-  if (typeof options !== "object" || options === null)
-    throw new WasmRnnError(`${who}: expected an options object, got ${String(options)}`);
-  checkOptions(who, options, known);
-}

@@ -2,14 +2,9 @@
 // inference-only).
 
 export { loadTrainCore } from "../core/train-kernels.js";
-export {
-  type EvaluateOptions,
-  evaluate,
-  type FitLogs,
-  fit,
-  type History,
-  trainOnBatch,
-} from "./fit.js";
+export { evaluate, type FitOptions, fit, trainOnBatch } from "./fit.js";
 export { getLoss } from "./losses.js";
 export { Adagrad, Adam, getOptimizer, Optimizer, RMSprop, SGD } from "./optimizers.js";
-export { type CompileArgs, type LossSpec, Trainer } from "./trainer.js";
+export { startTraining, type TrainingSession } from "./session.js";
+export { Trainer } from "./trainer.js";
+export type { BaseFitOptions, CompileArgs, EvaluateOptions, FitLogs, History, LossSpec } from "./types.js";

@@ -43,44 +43,49 @@ const argmax = (a: Float32Array | Int32Array, at: number, n: number) => {
   return best;
 };
 
-const ROW_VALUES: Record<string, RowValue> = {
-  // Keras: mean over the last axis of (pred > 0.5) == target
-  binary_accuracy: (p, pi, F, t, ti) => {
-    let s = 0;
-    for (let j = 0; j < F; j++) s += (p[pi + j]! > 0.5 ? 1 : 0) === t[ti + j] ? 1 : 0;
-    return s / F;
-  },
-  categorical_accuracy: (p, pi, F, t, ti) => (argmax(t, ti, F) === argmax(p, pi, F) ? 1 : 0),
-  sparse_categorical_accuracy: (p, pi, F, t, ti) => (Math.trunc(t[ti]!) === argmax(p, pi, F) ? 1 : 0),
-  // Keras: the target class is among the k = 5 largest scores (fewer than 5 score strictly higher)
-  top_k_categorical_accuracy: (p, pi, F, t, ti) => {
-    const target = p[pi + argmax(t, ti, F)]!;
-    let higher = 0;
-    for (let j = 0; j < F; j++) if (p[pi + j]! > target) higher++;
-    return higher < 5 ? 1 : 0;
-  },
-  mean_squared_error: (p, pi, F, t, ti) => {
-    let s = 0;
-    for (let j = 0; j < F; j++) s += (p[pi + j]! - t[ti + j]!) ** 2;
-    return s / F;
-  },
-  mean_absolute_error: (p, pi, F, t, ti) => {
-    let s = 0;
-    for (let j = 0; j < F; j++) s += Math.abs(p[pi + j]! - t[ti + j]!);
-    return s / F;
-  },
-};
+/** Each metric's per-row value by Keras name (a Map: only its own names resolve). */
+const ROW_VALUES = new Map<string, RowValue>(
+  Object.entries({
+    // Keras: mean over the last axis of (pred > 0.5) == target
+    binary_accuracy: (p, pi, F, t, ti) => {
+      let s = 0;
+      for (let j = 0; j < F; j++) s += (p[pi + j]! > 0.5 ? 1 : 0) === t[ti + j] ? 1 : 0;
+      return s / F;
+    },
+    categorical_accuracy: (p, pi, F, t, ti) => (argmax(t, ti, F) === argmax(p, pi, F) ? 1 : 0),
+    sparse_categorical_accuracy: (p, pi, F, t, ti) => (Math.trunc(t[ti]!) === argmax(p, pi, F) ? 1 : 0),
+    // Keras: the target class is among the k = 5 largest scores (fewer than 5 score strictly higher)
+    top_k_categorical_accuracy: (p, pi, F, t, ti) => {
+      const target = p[pi + argmax(t, ti, F)]!;
+      let higher = 0;
+      for (let j = 0; j < F; j++) if (p[pi + j]! > target) higher++;
+      return higher < 5 ? 1 : 0;
+    },
+    mean_squared_error: (p, pi, F, t, ti) => {
+      let s = 0;
+      for (let j = 0; j < F; j++) s += (p[pi + j]! - t[ti + j]!) ** 2;
+      return s / F;
+    },
+    mean_absolute_error: (p, pi, F, t, ti) => {
+      let s = 0;
+      for (let j = 0; j < F; j++) s += Math.abs(p[pi + j]! - t[ti + j]!);
+      return s / F;
+    },
+  }),
+);
 
-const ALIASES: Record<string, string> = {
-  mse: "mean_squared_error",
-  mae: "mean_absolute_error",
-  MeanSquaredError: "mean_squared_error",
-  MeanAbsoluteError: "mean_absolute_error",
-  BinaryAccuracy: "binary_accuracy",
-  CategoricalAccuracy: "categorical_accuracy",
-  SparseCategoricalAccuracy: "sparse_categorical_accuracy",
-  TopKCategoricalAccuracy: "top_k_categorical_accuracy",
-};
+const ALIASES = new Map<string, string>(
+  Object.entries({
+    mse: "mean_squared_error",
+    mae: "mean_absolute_error",
+    MeanSquaredError: "mean_squared_error",
+    MeanAbsoluteError: "mean_absolute_error",
+    BinaryAccuracy: "binary_accuracy",
+    CategoricalAccuracy: "categorical_accuracy",
+    SparseCategoricalAccuracy: "sparse_categorical_accuracy",
+    TopKCategoricalAccuracy: "top_k_categorical_accuracy",
+  }),
+);
 
 class MeanMetric implements Metric {
   private total = 0;
@@ -124,7 +129,7 @@ class MeanMetric implements Metric {
 
 /** Keras's `_direction` of a metric by name: the accuracy family improves upwards, the errors downwards. */
 export function metricDirection(spec: string): "up" | "down" {
-  return spec === "acc" || (ALIASES[spec] ?? spec).endsWith("accuracy") ? "up" : "down";
+  return spec === "acc" || (ALIASES.get(spec) ?? spec).endsWith("accuracy") ? "up" : "down";
 }
 
 /**
@@ -149,13 +154,13 @@ export function getMetric(
         : targetRank < predShape.length || (targetLast === 1 && last !== 1)
           ? "sparse_categorical_accuracy"
           : "categorical_accuracy";
-    return new MeanMetric(spec, ROW_VALUES[kind]!);
+    return new MeanMetric(spec, ROW_VALUES.get(kind)!);
   }
-  const name = ALIASES[spec] ?? spec;
-  const value = ROW_VALUES[name];
+  const name = ALIASES.get(spec) ?? spec;
+  const value = ROW_VALUES.get(name);
   if (!value) {
     throw new WasmRnnError(
-      `${who}: unknown metric ${JSON.stringify(spec)}; expected one of accuracy, acc, ${[...Object.keys(ROW_VALUES), "mse", "mae"].join(", ")}`,
+      `${who}: unknown metric ${JSON.stringify(spec)}; expected one of accuracy, acc, ${[...ROW_VALUES.keys(), "mse", "mae"].join(", ")}`,
     );
   }
   return new MeanMetric(spec, value);

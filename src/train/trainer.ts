@@ -11,83 +11,19 @@ import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { Dense } from "../layers/dense.js";
-import { type Buf, type Layer, type ParamBlock, sizeOf, writeBufs } from "../layers/layer.js";
-import { RecurrentLayer } from "../layers/recurrent.js";
-import { Activation } from "../layers/simple.js";
+import { type Layer, sizeOf } from "../layers/layer.js";
 import type { Model, Plan } from "../model/model.js";
-import { type Backward, type BackwardCall, backwardFor } from "./backward.js";
-import { getLoss, type Loss, type LossSpec, logitsLossFor } from "./losses.js";
+import { backwardFor } from "./backward.js";
+import { type MetricEntry, type MetricSet, metricKeys, metricSpecs } from "./compile-metrics.js";
+import { getLoss } from "./losses.js";
 import { getMetric, type Metric, metricDirection } from "./metrics.js";
-import { type GradBlock, getOptimizer, type Optimizer, type OptimizerSpec } from "./optimizers.js";
+import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
+import { getOptimizer } from "./optimizers.js";
+import { buildTrainPlan, type LayerGrads, type TrainPlan, writeRows } from "./train-plan.js";
+import type { CompileArgs, Loss, LossSpec } from "./types.js";
 
-export type { LossSpec } from "./losses.js";
-
-export interface CompileArgs {
-  optimizer: OptimizerSpec;
-  /** One loss for every output, or one per output (in `outputs` order). */
-  loss: LossSpec | LossSpec[];
-  /**
-   * Keras metrics: names ("accuracy", "mae", "mse", "binary_accuracy", "categorical_accuracy",
-   * "sparse_categorical_accuracy") for every output, or one list per output (an array in
-   * `outputs` order, or an object by output layer name).
-   */
-  metrics?: MetricsSpec;
-  /**
-   * Keras 3 `weighted_metrics`: the same forms as `metrics`, weighted by fit's / evaluate's
-   * `sampleWeight` (or `classWeight`); `metrics` never see sample weights. A key that an unweighted
-   * metric already has becomes "weighted_<name>" (as Keras names it).
-   */
-  weightedMetrics?: MetricsSpec;
-}
-
-export type MetricsSpec = string[] | (string | string[])[] | Record<string, string[]>;
-
-/** One compiled metric: its output, the name as given, whether sample weights reach it, its History key. */
-interface MetricEntry {
-  output: number;
-  spec: string;
-  weighted: boolean;
-  key: string;
-}
-
-/** Training or evaluation metrics: each kept over an epoch (fit) or a whole evaluate. */
-export type MetricSet = "train" | "test";
-
-/**
- * How one output's loss is computed. Keras on TensorFlow computes a crossentropy that follows a
- * softmax or sigmoid from that activation's input (the logits, `_keras_logits`), in the stable
- * form: then `logits` holds the pre-activation [M, units] and the gradient goes to `dPre`, which
- * the producing Dense/Activation adds below its activation (src/train/losses.ts, logitsLossFor).
- */
-interface OutputLoss {
-  loss: Loss;
-  /** The plan step producing the output, and where its pre-activation is (0: no substitution). */
-  step: number;
-  logits: number;
-  dPre: number;
-  mask: number;
-  /** f32 sample weights, one per per-sample value ([B] or [B, T]), and whether this batch has them. */
-  weight: number;
-  weightCount: number;
-  weighted: boolean;
-}
-
-interface TrainPlan {
-  plan: Plan;
-  /** Gradient buffer of each intermediate tensor (by its forward buffer). */
-  grads: Map<Buf, number>;
-  gradBytes: { ptr: number; bytes: number }[];
-  /** Per step: its backward, trace and scratch, and which recurrent layers write the trace where. */
-  backwards: Backward[];
-  traces: number[];
-  tracers: { layer: RecurrentLayer; ptr: number }[][];
-  /** Per step, the backward call (all pointers fixed by the plan). */
-  calls: BackwardCall[];
-  scratch: number[];
-  targets: Buf[];
-  outputs: OutputLoss[];
-  ptrs: number[];
-}
+export type { MetricSet } from "./compile-metrics.js";
+export type { CompileArgs, LossSpec, MetricsSpec } from "./types.js";
 
 export class Trainer {
   readonly optimizer: Optimizer;
@@ -101,10 +37,10 @@ export class Trainer {
   /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
   private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
-  /** Trainable layers and the gradient blocks of their packed weights. */
-  private readonly params: { layer: Layer; blocks: ParamBlock[]; grads: number[]; squares: number[] }[] = [];
-  /** What the optimizer gets: every weight block and its gradient (rebuilt when blocks move). */
-  private blocks: { params: ParamBlock[]; grads: GradBlock[] } = { params: [], grads: [] };
+  /** Trainable layers and the gradient blocks of their packed weights (one per paramBlocks() entry). */
+  private readonly params: { layer: Layer; lengths: number[]; grads: number[]; squares: number[] }[] = [];
+  /** What the optimizer gets: every trainable weight (layer, index) and its gradient. */
+  private weights: { refs: WeightRef[]; grads: GradBlock[] } = { refs: [], grads: [] };
 
   constructor(
     private readonly model: Model,
@@ -113,7 +49,8 @@ export class Trainer {
     this.who = `Model '${model.name}'`;
     if (typeof args !== "object" || args === null || args.optimizer === undefined || args.loss === undefined) {
       throw new WasmRnnError(
-        `${this.who}: compile: expected { optimizer, loss }, got ${args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`}`,
+        `${this.who}: compile: expected { optimizer, loss }, got ` +
+          (args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`),
       );
     }
     const nOut = model.outputs.length;
@@ -124,10 +61,11 @@ export class Trainer {
       );
     }
     this.losses = specs.map((s) => getLoss(s, this.who));
+    const names = model.outputs.map((t) => t.sourceLayer.name);
     this.metricEntries = metricKeys(
-      this.model,
-      this.metricSpecs(args.metrics, "metrics"),
-      this.metricSpecs(args.weightedMetrics, "weightedMetrics"),
+      names,
+      metricSpecs(this.who, names, args.metrics, "metrics"),
+      metricSpecs(this.who, names, args.weightedMetrics, "weightedMetrics"),
     );
     // names are checked now; shapes (which pick the accuracy) when the first batch comes
     for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
@@ -153,7 +91,7 @@ export class Trainer {
     const loss = this.forwardAndLoss(tp, true);
     this.updateMetrics(tp, "train");
     this.backward(tp);
-    this.optimizer.apply(this.blocks.params, this.blocks.grads);
+    this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
     return loss;
   }
 
@@ -222,40 +160,6 @@ export class Trainer {
     });
   }
 
-  /** Metric specs per output, from compile's `metrics` or `weightedMetrics`. */
-  private metricSpecs(spec: MetricsSpec | undefined, arg: string): string[][] {
-    const outs = this.model.outputs;
-    if (spec === undefined) return outs.map(() => []);
-    if (Array.isArray(spec)) {
-      if (spec.every((s) => typeof s === "string")) {
-        if (outs.length === 1) return [spec as string[]];
-        // Keras 3: with several outputs, a flat list holds one metric per output
-        if (spec.length !== outs.length) {
-          throw new WasmRnnError(
-            `${this.who}: compile: expected ${arg} for ${outs.length} outputs as one name per output, a list per output or an object by output name, got a flat list of ${spec.length}`,
-          );
-        }
-        return (spec as string[]).map((m) => [m]);
-      }
-      if (spec.length !== outs.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
-        throw new WasmRnnError(
-          `${this.who}: compile: expected ${arg} as a list of names, or ${outs.length} lists (one per output), got ${JSON.stringify(spec)}`,
-        );
-      }
-      return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
-    }
-    if (typeof spec !== "object" || spec === null)
-      throw new WasmRnnError(`${this.who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
-    const names = outs.map((t) => t.sourceLayer.name);
-    for (const k of Object.keys(spec)) {
-      if (!names.includes(k))
-        throw new WasmRnnError(
-          `${this.who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`,
-        );
-    }
-    return names.map((n) => (spec as Record<string, string[]>)[n] ?? []);
-  }
-
   /** Checks the count, row count and values of targets for `n` rows (shapes: the losses, per plan). */
   checkTargets(ys: readonly Tensor[], n: number): void {
     if (ys.length !== this.model.outputs.length) {
@@ -302,7 +206,8 @@ export class Trainer {
       if (!w) return;
       if ((w.size / w.shape[0]!) * n !== o.weightCount || w.dtype !== "float32") {
         throw new WasmRnnError(
-          `${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row (the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
+          `${this.who}: expected float32 sample weights for output ${i} with ${o.weightCount / n} value(s) per row ` +
+            `(the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
         );
       }
       writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
@@ -320,49 +225,8 @@ export class Trainer {
         );
       }
     }
-    const plan = this.model.buildPlan(shapes);
-    const ptrs = [...plan.ptrs];
-    const alloc = (bytes: number) => {
-      const p = arena.alloc(Math.max(bytes, 4));
-      ptrs.push(p);
-      return p;
-    };
-    try {
-      const grads = new Map<Buf, number>();
-      const gradBytes: { ptr: number; bytes: number }[] = [];
-      for (const s of plan.steps) {
-        for (const b of s.outputs) {
-          const bytes = sizeOf(b.shape) * 4;
-          const ptr = alloc(bytes);
-          grads.set(b, ptr);
-          gradBytes.push({ ptr, bytes });
-        }
-      }
-      const backwards = plan.steps.map((s) => backwardFor(s.layer, this.who));
-      const traces = plan.steps.map((s, i) => {
-        const bytes = backwards[i]!.traceBytes(s);
-        return bytes ? alloc(bytes) : 0;
-      });
-      const scratch = plan.steps.map((s, i) => {
-        const bytes = backwards[i]!.scratchBytes(s);
-        return bytes ? alloc(bytes) : 0;
-      });
-      const targets = plan.outputs.map((out, i) => {
-        const y = ys[i]!;
-        this.losses[i]!.checkTarget(out.shape, [n, ...y.shape.slice(1)], y.dtype, `${this.who} output ${i}`);
-        const shape = [n, ...y.shape.slice(1)];
-        // int targets of a non-sparse loss are written as floats (Keras casts them), so the loss
-        // needs no conversion buffer per batch
-        const dtype = this.losses[i]!.sparse ? y.dtype : "float32";
-        return { ptr: alloc(sizeOf(shape) * 4), shape, dtype };
-      });
-      const tracers = plan.steps.map((s, i) => {
-        if (!traces[i]) return [];
-        const at =
-          backwards[i]!.tracedLayers?.(s) ?? (s.layer instanceof RecurrentLayer ? [{ layer: s.layer, offset: 0 }] : []);
-        return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
-      });
-      const outputs = plan.outputs.map((out, i) => this.outputLoss(plan, out, this.losses[i]!, alloc));
+    const byLayer = new Map<Layer, LayerGrads>();
+    const prepare = (plan: Plan) => {
       if (!this.metrics) {
         const make = () =>
           this.metricEntries.map((e) =>
@@ -377,69 +241,28 @@ export class Trainer {
         this.metrics = { train: make(), test: make() };
       }
       this.ensureParams();
-      const byLayer = new Map(this.params.map((p) => [p.layer, p]));
-      const calls = plan.steps.map(
-        (step, i): BackwardCall => ({
-          step,
-          dOut: step.outputs.map((b) => grads.get(b) ?? 0),
-          dIn: step.inputs.map((b) => grads.get(b) ?? 0),
-          dParams: byLayer.get(step.layer)?.grads ?? [],
-          dSquares: byLayer.get(step.layer)?.squares ?? [],
-          scratch: scratch[i]!,
-          trace: traces[i]!,
-          dPre: outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
-        }),
-      );
-      return { plan, grads, gradBytes, backwards, traces, tracers, calls, scratch, targets, outputs, ptrs };
-    } catch (err) {
-      for (const p of ptrs) arena.free(p);
-      throw err;
-    }
-  }
-
-  private outputLoss(plan: Plan, out: Buf, loss: Loss, alloc: (bytes: number) => number): OutputLoss {
-    const step = plan.steps.findIndex((s) => s.outputs.includes(out));
-    const s = plan.steps[step]!;
-    const mask = s.masks.outputs[s.outputs.indexOf(out)] ?? 0;
-    const layer = s.layer;
-    const weightCount = sizeOf(out.shape) / out.shape[out.shape.length - 1]!;
-    const weights = { weight: alloc(weightCount * 4), weightCount, weighted: false };
-    const activation = layer instanceof Dense || layer instanceof Activation ? layer.activation : null;
-    const logitsLoss = activation && !loss.fromLogits ? logitsLossFor(loss, activation) : null;
-    if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask, ...weights };
-    const n = sizeOf(out.shape);
-    return {
-      loss: logitsLoss,
-      step,
-      logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr,
-      dPre: alloc(n * 4),
-      mask,
-      ...weights,
+      for (const p of this.params) byLayer.set(p.layer, p);
     };
+    return buildTrainPlan(this.model.buildPlan(shapes), ys, n, this.losses, this.who, prepare, (l) => byLayer.get(l));
   }
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
   private ensureParams(): void {
-    this.optimizer.followOwners();
     const seen = new Set(this.params.map((p) => p.layer));
     for (const node of this.model.nodes) {
       const layer = node.layer;
       if (seen.has(layer)) continue;
       seen.add(layer);
-      const blocks = layer.paramBlocks();
-      if (blocks.length === 0) continue;
-      const grads = blocks.map((b) => arena.alloc(b.length * 4));
-      const squares = backwardFor(layer, this.who).sparseSquares ? blocks.map((b) => arena.alloc(b.length * 4)) : [];
-      this.params.push({ layer, blocks, grads, squares });
+      const lengths = layer.paramBlocks().map((b) => b.length);
+      if (lengths.length === 0) continue;
+      const grads = lengths.map((n) => arena.alloc(n * 4));
+      const squares = backwardFor(layer, this.who).sparseSquares ? lengths.map((n) => arena.alloc(n * 4)) : [];
+      this.params.push({ layer, lengths, grads, squares });
     }
-    this.collectBlocks();
-  }
-
-  private collectBlocks(): void {
-    this.blocks = {
-      params: this.params.flatMap((p) => p.blocks),
+    this.weights = {
+      refs: this.params.flatMap((p) => p.lengths.map((_, index) => ({ layer: p.layer, index }))),
       grads: this.params.flatMap((p) =>
-        p.blocks.map((b, i) => ({ ptr: p.grads[i]!, length: b.length, squares: p.squares[i] })),
+        p.lengths.map((length, i) => ({ ptr: p.grads[i]!, length, squares: p.squares[i] })),
       ),
     };
   }
@@ -500,22 +323,10 @@ export class Trainer {
 
   private backward(tp: TrainPlan): void {
     const f32 = heapF32();
-    const moves: [number, number][] = [];
     for (const p of this.params) {
-      const now = p.layer.paramBlocks();
-      now.forEach((b, i) => {
-        if (b.ptr !== p.blocks[i]!.ptr) moves.push([p.blocks[i]!.ptr, b.ptr]);
-      });
-      p.blocks = now;
-    }
-    if (moves.length) {
-      this.optimizer.moveSlots(moves);
-      this.collectBlocks();
-    }
-    for (const p of this.params) {
-      p.blocks.forEach((b, i) => {
-        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + b.length);
-        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + b.length);
+      p.lengths.forEach((n, i) => {
+        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + n);
+        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + n);
       });
     }
     for (let i = tp.calls.length - 1; i >= 0; i--) tp.backwards[i]!.run(tp.calls[i]!);
@@ -528,56 +339,6 @@ export class Trainer {
     this.params.length = 0;
     this.optimizer.dispose();
   }
-}
-
-/**
- * The History keys of compile's metrics, as Keras 3's CompileMetrics.result names them: the
- * unweighted metrics first (output by output), then the weighted ones; with several outputs each key
- * is prefixed "<output layer>_". A repeated unweighted key gets "_1", "_2", ...; a weighted metric
- * whose key is taken becomes "weighted_<name>" (then "weighted_<name>_1", ...).
- */
-function metricKeys(model: Model, plain: string[][], weighted: string[][]): MetricEntry[] {
-  const prefix = (i: number) => (model.outputs.length > 1 ? `${model.outputs[i]!.sourceLayer.name}_` : "");
-  const seen = new Map<string, number>();
-  const entries: MetricEntry[] = [];
-  plain.forEach((list, output) =>
-    list.forEach((spec) => {
-      const name = prefix(output) + spec;
-      const n = seen.get(name);
-      seen.set(name, (n ?? 0) + 1);
-      entries.push({ output, spec, weighted: false, key: n === undefined ? name : `${name}_${n}` });
-    }),
-  );
-  weighted.forEach((list, output) =>
-    list.forEach((spec) => {
-      let key = prefix(output) + spec;
-      if (!seen.has(key)) seen.set(key, 1);
-      else {
-        const name = `${prefix(output)}weighted_${spec}`;
-        const n = seen.get(name);
-        seen.set(name, (n ?? 0) + 1);
-        key = n === undefined ? name : `${name}_${n}`;
-      }
-      entries.push({ output, spec, weighted: true, key });
-    }),
-  );
-  return entries;
-}
-
-/** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer, converting to its dtype. */
-function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
-  if (!rows && b.dtype === t.dtype) {
-    writeBufs([b], [t]);
-    return;
-  }
-  const f32 = heapF32();
-  const view = b.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
-  if (!rows) {
-    view.set(t.data, b.ptr >> 2);
-    return;
-  }
-  const rowSize = t.size / t.shape[0]!;
-  rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
 }
 
 /** Targets as tensors: nested arrays become float32 (or int32 when they are given as Int32Array). */
