@@ -5,6 +5,8 @@ import type { Model } from "../model/model.js";
 import type { ByteSource, LoadOptions, TfjsArtifacts, TfjsModelJson } from "./load.js";
 import type { SavedArtifacts, SavedFiles } from "./save.js";
 
+export type { LoadContext } from "../layers/config.js";
+export type { LayerEntry } from "../layers/entry.js";
 export type {
   ByteSource,
   LoadOptions,
@@ -14,7 +16,6 @@ export type {
   TfjsArtifacts,
   TfjsModelJson,
 } from "./load.js";
-export type { LayerEntry, LoadContext } from "./registry.js";
 export type { SavedArtifacts, SavedFiles } from "./save.js";
 
 /** Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). */

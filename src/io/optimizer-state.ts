@@ -8,7 +8,8 @@
 // variable's Keras shape; the layer's own packing code (Layer.packParams / unpackParams) turns it
 // into our packed layout, padding included, and back.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import type { Layer, ParamBlock } from "../layers/layer.js";
+import type { ParamBlock } from "../layers/heap.js";
+import type { Layer } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 import type { Optimizer } from "../train/optimizers.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";

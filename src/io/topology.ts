@@ -3,21 +3,13 @@
 // kwargs) -> a wasm-rnn Model built from registered layers.
 import { WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
+import { ConfigReader, type Json, type JsonObject, type LoadContext } from "../layers/config.js";
+import type { LayerEntry } from "../layers/entry.js";
+import { registerBuiltinLayers } from "../layers/index.js";
 import { Input, InputLayer } from "../layers/input.js";
-import type { Layer } from "../layers/layer.js";
+import { type Layer, type Shape, SymbolicTensor } from "../layers/layer.js";
+import { CODE_LAYERS, entryFor, knownClasses } from "../layers/registry.js";
 import { Model } from "../model/model.js";
-import { type Shape, SymbolicTensor } from "../model/symbolic.js";
-import { registerBuiltinLayers } from "./layers.js";
-import {
-  CODE_LAYERS,
-  ConfigReader,
-  entryFor,
-  type Json,
-  type JsonObject,
-  knownClasses,
-  type LayerEntry,
-  type LoadContext,
-} from "./registry.js";
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 

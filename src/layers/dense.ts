@@ -4,23 +4,25 @@ import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
+import { trainKernels } from "../core/train-kernels.js";
+import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { Initializer, type InitializerSpec } from "./initializers.js";
+import { addInputGradient, type Backward, none } from "./backward-base.js";
+import { baseConfig, initConfig, kerasActivation, type LayerEntry, lastDim, ZEROS } from "./entry.js";
 import {
+  allocBlocks,
   type Buf,
-  checkBool,
-  checkOptions,
-  checkPositiveInt,
-  Layer,
+  carve,
   type MaskSource,
   type ParamBlock,
+  packedCopies,
+  round16,
   sizeOf,
-  takeBlocks,
-  type WeightSpec,
   withBlocks,
   withStaging,
-} from "./layer.js";
+} from "./heap.js";
+import { Initializer, type InitializerSpec } from "./initializers.js";
+import { Layer, type Shape, type Step, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -106,33 +108,33 @@ export class Dense extends Layer {
     this.writeWeights(values);
   }
 
+  /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
-    const fresh = this.pack(values);
-    this.freeWeights();
-    [this.kernelPtr, this.biasPtr] = fresh as [number, number];
+    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths());
+    this.pack(values, blocks);
+    [this.kernelPtr, this.biasPtr] = blocks as [number, number];
   }
 
-  /** Fresh [kernel, bias] blocks holding `values` (kernel in 16-column panels, bias padded). */
-  private pack(values: readonly Float32Array[]): number[] {
+  /** Float counts of [kernel, bias]: the kernel in 16-column panels, the bias padded to them. */
+  private blockLengths(): number[] {
+    return [this.paddedUnits * this.inputDim, this.paddedUnits];
+  }
+
+  /** Packs `values` into `dst` [kernel, bias] (padding zero). Allocates only staging before writing. */
+  private pack(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = core(this.who);
     const I = this.inputDim,
       U = this.units,
       Up = this.paddedUnits;
-    const fresh: number[] = [];
-    try {
-      fresh.push(arena.alloc(Up * I * 4), arena.alloc(Up * 4));
-    } catch (err) {
-      for (const p of fresh) arena.free(p);
-      throw err;
-    }
-    const f32 = heapF32();
-    f32.fill(0, fresh[1]! >> 2, (fresh[1]! >> 2) + Up);
-    if (this.useBias) f32.set(values[1]!, fresh[1]! >> 2);
     withStaging([I * U * 4], ([kS]) => {
-      heapF32().set(values[0]!, kS! >> 2);
-      k.pack_panel16(kS!, U, I, U, I, fresh[0]!);
+      const f32 = heapF32();
+      f32.set(values[0]!, kS! >> 2);
+      k.pack_panel16(kS!, U, I, U, I, dst[0]!);
+      if (dst[1]) {
+        f32.fill(0, dst[1] >> 2, (dst[1] >> 2) + Up);
+        if (this.useBias) f32.set(values[1]!, dst[1] >> 2);
+      }
     });
-    return fresh;
   }
 
   protected readWeights(): Float32Array[] {
@@ -153,9 +155,9 @@ export class Dense extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    return takeBlocks(
-      this.pack(values),
+    return packedCopies(
       this.paramBlocks().map((b) => b.length),
+      (ptrs) => this.pack(values, ptrs),
     );
   }
 
@@ -170,7 +172,7 @@ export class Dense extends Layer {
 
   scratchBytes(inputs: readonly number[][]): number {
     const x = inputs[0]!;
-    return (sizeOf(x) / x[x.length - 1]!) * this.paddedUnits * 4;
+    return denseLayout(0, sizeOf(x) / x[x.length - 1]!, this.paddedUnits).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
@@ -179,8 +181,9 @@ export class Dense extends Layer {
     const I = this.inputDim,
       Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;
-    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, scratch, Up);
-    k.activate_rows(scratch, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
+    const { z } = denseLayout(scratch, M, Up);
+    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, z, Up);
+    k.activate_rows(z, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
   }
 
   override paramBlocks(): ParamBlock[] {
@@ -203,3 +206,68 @@ export class Dense extends Layer {
     return { name: this.name, units: this.units, activation: this.activation, useBias: this.useBias };
   }
 }
+
+/** Forward scratch: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
+const denseLayout = (base: number, M: number, Up: number) => carve(base, { z: M * Up * 4 });
+
+/** Backward scratch: dz [M, Up], then kernel^T packed [16-rounded I, Up]. */
+function denseBackwardLayout(base: number, s: Step) {
+  const I = s.inputs[0]!.shape.at(-1)!,
+    Up = (s.layer as Dense).paddedUnits;
+  return carve(base, { dz: (sizeOf(s.inputs[0]!.shape) / I) * Up * 4, kernelT: round16(I) * Up * 4 });
+}
+
+const denseBackward: Backward = {
+  traceBytes: none,
+  scratchBytes: (s) => denseBackwardLayout(0, s).total,
+  run: ({ step, dOut, dIn, dParams, scratch, dPre }) => {
+    const dy = dOut[0]!;
+    if (!dy && !dPre) return;
+    const layer = step.layer as Dense;
+    const k = trainKernels();
+    const x = step.inputs[0]!,
+      y = step.outputs[0]!;
+    const I = x.shape.at(-1)!,
+      U = layer.units,
+      Up = layer.paddedUnits;
+    const M = sizeOf(x.shape) / I;
+    const { dz, kernelT } = denseBackwardLayout(scratch, step);
+    const [kernel] = layer.paramBlocks();
+    if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
+    else heapF32().fill(0, dz >> 2, (dz >> 2) + M * Up);
+    if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
+    k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
+    if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);
+    if (dIn[0]) addInputGradient(4, kernel!.ptr, I, Up, dz, M, kernelT, dIn[0]);
+  },
+};
+
+export const denseEntry: LayerEntry<Dense> = {
+  classNames: ["Dense"],
+  cls: Dense,
+  params: (cfg, inputs) => cfg.int("units") * (lastDim(inputs[0]) + 1),
+  build(cfg) {
+    return new Dense({
+      name: cfg.name,
+      units: cfg.int("units"),
+      activation: cfg.activation("activation", "linear"),
+      useBias: cfg.bool("use_bias", true),
+      kernelInitializer: ZEROS,
+      biasInitializer: ZEROS,
+    });
+  },
+  toConfig: (l, target) => ({
+    ...baseConfig(l.name),
+    units: l.units,
+    activation: kerasActivation(l, l.activation, target),
+    use_bias: l.useBias,
+    kernel_initializer: initConfig("GlorotUniform", { seed: null }),
+    bias_initializer: initConfig("Zeros"),
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  }),
+  backward: () => denseBackward,
+};

@@ -8,20 +8,23 @@ import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
+import { trainKernels } from "../core/train-kernels.js";
+import { checkBool, checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { type Buf, checkBool, checkOptions, type WeightSpec, withStaging } from "./layer.js";
+import type { Backward } from "./backward-base.js";
+import type { LayerEntry } from "./entry.js";
+import { kerasActivation, lastDim } from "./entry.js";
+import { type Buf, carve, withStaging } from "./heap.js";
+import type { Shape, SymbolicTensor, WeightSpec } from "./layer.js";
+import { RecurrentLayer } from "./recurrent.js";
+import { recurrentBackward, recurrentBackwardFor } from "./recurrent-backward.js";
+import { defaultRecurrentActivation, recurrentConfig, recurrentOptions } from "./recurrent-config.js";
 import {
-  align,
   CELL_ACTIVATIONS,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
-  RecurrentLayer,
-} from "./recurrent.js";
-
-export type { RecurrentCallArgs } from "./recurrent.js";
-export { copyRows } from "./recurrent.js";
+} from "./recurrent-options.js";
 
 export interface LSTMArgs<S extends boolean = boolean, C extends boolean = false> extends RecurrentArgs<S> {
   /** Default "sigmoid". "hard_sigmoid" is Keras 3's x/6+0.5; "hard_sigmoid_legacy" is Keras 2's 0.2x+0.5. */
@@ -52,6 +55,8 @@ export type LSTMOutput<S extends boolean, T, C extends boolean = false> = C exte
 export class LSTM<S extends boolean = false, C extends boolean = false> extends RecurrentLayer {
   readonly className = "LSTM";
   readonly stateNames = ["h", "c"] as const;
+  /** Trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]. */
+  readonly traceWidth = 6;
   declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
   readonly unitForgetBias: boolean;
@@ -114,23 +119,21 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     this.writeWeights(values);
   }
 
-  protected packBlocks(values: readonly Float32Array[]): number[] {
+  protected packBlocks(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = this.kernels;
     const H = this.units,
       Hp = this.stateStride,
       I = this.inputDim;
-    const fresh = this.allocBlocks();
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
       const f32 = heapF32();
       f32.set(values[0]!, kS! >> 2);
       f32.set(values[1]!, rS! >> 2);
       f32.set(bias, bS! >> 2);
-      k.pack_gates(kS!, I, H, 4, I, fresh[0]!);
-      k.pack_gates(rS!, H, H, 4, Hp, fresh[1]!);
-      k.pack_gates(bS!, 1, H, 4, 1, fresh[2]!);
+      k.pack_gates(kS!, I, H, 4, I, dst[0]!);
+      k.pack_gates(rS!, H, H, 4, Hp, dst[1]!);
+      k.pack_gates(bS!, 1, H, 4, 1, dst[2]!);
     });
-    return fresh;
   }
 
   /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm.ts pack_gates). */
@@ -160,9 +163,10 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     );
   }
 
-  protected cellScratchBytes(B: number, T: number): number {
-    const Hp = this.stateStride;
-    return align(B * T * 4 * Hp * 4) + align(B * 4 * Hp * 4);
+  /** The input projections xw [B, T, 4P], then the step's gates z [B, 4P]. */
+  protected cellLayout(base: number, B: number, T: number) {
+    const G = 4 * this.stateStride * 4;
+    return carve(base, { xw: B * T * G, z: B * G });
   }
 
   protected runCell(
@@ -177,8 +181,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     last: number,
     scratch: number,
   ): void {
-    const xw = scratch;
-    const z = xw + align(B * T * 4 * this.stateStride * 4);
+    const { xw, z } = this.cellLayout(scratch, B, T);
     const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
     const I = this.inputDim,
       H = this.units,
@@ -239,7 +242,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
       z + b0 * 4 * P * 4,
       y ? y + b0 * T * H * 4 : 0,
       cseq ? cseq + b0 * T * H * 4 : 0,
-      this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
+      this.trace ? this.trace + b0 * T * this.traceWidth * P * 4 : 0,
       mask ? mask + b0 * T : 0,
       zero,
       last + b0 * P * 4,
@@ -255,3 +258,75 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     };
   }
 }
+
+const lstmCellBackward = recurrentBackward({
+  hPrevAt: (P) => 5 * P,
+  columns: (P) => 4 * P,
+  states: 2,
+  kernel: (layer, c) => {
+    const l = layer as LSTM;
+    const act = ACTIVATION_IDS[l.activation],
+      rec = ACTIVATION_IDS[l.recurrentActivation];
+    const back = l.goBackwards ? 1 : 0,
+      zero = l.zeroOutputForMask ? 1 : 0;
+    trainKernels().lstm_backward(
+      c.B,
+      c.T,
+      l.units,
+      c.ut,
+      act,
+      rec,
+      back,
+      c.trace,
+      c.dy,
+      c.dh,
+      c.dc,
+      c.dz,
+      c.dhNew,
+      c.mask,
+      zero,
+    );
+  },
+});
+
+const lstmBackward: Backward = {
+  ...lstmCellBackward,
+  run: (call) => {
+    const l = call.step.layer as LSTM<boolean, boolean>;
+    if (l.returnCellSequences && call.dOut[call.dOut.length - 1]) {
+      throw new WasmRnnError(
+        `${l.who}: training through returnCellSequences is not supported; expected no loss on the cell sequence`,
+      );
+    }
+    lstmCellBackward.run(call);
+  },
+};
+
+export const lstmEntry: LayerEntry<LSTM<boolean, boolean>> = {
+  classNames: ["LSTM"],
+  cls: LSTM,
+  kerasVarsPath: ["cell"],
+  recurrent: true,
+  params(cfg, inputs) {
+    const u = cfg.int("units"),
+      i = lastDim(inputs[0]);
+    return 4 * u * (i + u + 1);
+  },
+  build(cfg, ctx) {
+    return new LSTM<boolean>({
+      ...recurrentOptions(cfg),
+      recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)),
+      unitForgetBias: cfg.bool("unit_forget_bias", true),
+    });
+  },
+  toConfig(l, target) {
+    if (l.returnCellSequences)
+      throw new WasmRnnError(`saveModel: ${l.who} uses returnCellSequences, which Keras and TF.js do not have`);
+    return {
+      ...recurrentConfig(l, target),
+      recurrent_activation: kerasActivation(l, l.recurrentActivation, target),
+      unit_forget_bias: l.unitForgetBias,
+    };
+  },
+  backward: (layer, who) => recurrentBackwardFor(layer, who, lstmBackward),
+};

@@ -9,23 +9,14 @@ import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "..
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions } from "../io/load.js";
 import type { SavedArtifacts, SavedFiles } from "../io/save.js";
+import { type Buf, type MaskBufs, maskBytes, readBuf, sizeOf, writeBufs } from "../layers/heap.js";
 import { InputLayer } from "../layers/input.js";
-import {
-  type Buf,
-  type Layer,
-  type MaskBufs,
-  maskBytes,
-  readBuf,
-  type Step,
-  sizeOf,
-  uniqueName,
-  writeBufs,
-} from "../layers/layer.js";
+import { type Layer, type Node, type Step, SymbolicTensor } from "../layers/layer.js";
+import { uniqueName } from "../layers/naming.js";
 import type { TrainOnBatchOptions } from "../train/fit.js";
 import type { CompileArgs, EvaluateOptions, FitOptions, History, Trainer } from "../train/index.js";
 import type { Optimizer } from "../train/optimizers.js";
 import { formatSummary } from "./summary.js";
-import { type Node, SymbolicTensor } from "./symbolic.js";
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];

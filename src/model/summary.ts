@@ -1,9 +1,8 @@
 // model.summary() in Keras 3's layout (keras/src/utils/summary_utils.py, rendered by rich): a
 // box-drawn table of layers, output shapes and parameter counts, with "Connected to" for graphs
 // that are not a plain chain.
-import type { Layer } from "../layers/layer.js";
+import type { Layer, Node, Shape } from "../layers/layer.js";
 import type { Model } from "./model.js";
-import type { Node, Shape } from "./symbolic.js";
 
 const fmtTuple = (s: Shape) => `(${s.map((d) => (d === null ? "None" : String(d))).join(", ")})`;
 

@@ -5,7 +5,7 @@
 // exists by then.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
-import { checkBool, checkNumber, checkOptions } from "../layers/layer.js";
+import { checkBool, checkNumber, checkOptions } from "../core/validate.js";
 import type { Model } from "../model/model.js";
 import type { Optimizer } from "./optimizers.js";
 

@@ -13,7 +13,7 @@
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { nextSeed, Rng } from "../core/random.js";
 import { sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
-import { checkOptions, checkPositiveInt } from "../layers/layer.js";
+import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import type { Model } from "../model/model.js";
 import type { CallbackHooks, Logs } from "./callbacks.js";
 import { type Trainer, toTargets } from "./trainer.js";

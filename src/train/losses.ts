@@ -24,8 +24,8 @@
 import { arena } from "../core/arena.js";
 import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
 import { type LossKernels, trainKernels } from "../core/train-kernels.js";
+import { checkBool } from "../core/validate.js";
 import { core } from "../core/wasm.js";
-import { checkBool } from "../layers/layer.js";
 
 /** The kernels of assembly/losses.ts as the wasm core exports them (pointers are bytes). */
 

@@ -23,11 +23,13 @@
 import { arena } from "../core/arena.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { type OptimizerKernels, trainKernels } from "../core/train-kernels.js";
+import { checkNumber, checkOptions } from "../core/validate.js";
 import { core, heapF32 } from "../core/wasm.js";
-import { checkNumber, checkOptions, type ParamBlock, toSnakeCase, uniqueName } from "../layers/layer.js";
+import type { ParamBlock } from "../layers/heap.js";
+import { toSnakeCase, uniqueName } from "../layers/naming.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
-export type { ParamBlock } from "../layers/layer.js";
+export type { ParamBlock } from "../layers/heap.js";
 
 /** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
 export interface BlockOwner {
