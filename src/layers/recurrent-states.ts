@@ -22,6 +22,15 @@ export class StoredStates {
 
   constructor(private readonly owner: StateOwner) {}
 
+  /** Refuses the stateful API (`what`) on a layer that is not stateful or not built. */
+  require(what: string, stateful: boolean, built: boolean): void {
+    const who = this.owner.who;
+    if (!stateful)
+      throw new WasmRnnError(`${who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`);
+    if (!built)
+      throw new WasmRnnError(`${who}: expected the layer to be built (apply it to an input first) for ${what}`);
+  }
+
   allocate(batch: number): void {
     this.batch = batch;
     const bytes = batch * this.owner.stateStride * 4;

@@ -22,9 +22,16 @@ import {
   packedCopies,
   withBlocks,
 } from "./heap.js";
-import { Initializer, type InitializerSpec } from "./initializers.js";
+import { Initializer } from "./initializers.js";
 import { Layer, type Shape, SymbolicTensor } from "./layer.js";
-import { CELL_ACTIVATIONS, callStates, type RecurrentArgs, type RecurrentCallArgs } from "./recurrent-options.js";
+import {
+  CELL_ACTIVATIONS,
+  callStates,
+  checkDropoutRate,
+  checkRecurrentShapes,
+  type RecurrentArgs,
+  type RecurrentCallArgs,
+} from "./recurrent-options.js";
 import { StoredStates } from "./recurrent-states.js";
 
 export abstract class RecurrentLayer extends Layer {
@@ -102,15 +109,8 @@ export abstract class RecurrentLayer extends Layer {
     this.returnState = checkBool(this.who, "returnState", args.returnState, false);
     this.goBackwards = checkBool(this.who, "goBackwards", args.goBackwards, false);
     this.stateful = checkBool(this.who, "stateful", args.stateful, false);
-    const rate = (name: "dropout" | "recurrentDropout") => {
-      const v = args[name];
-      if (v !== undefined && (typeof v !== "number" || !(v >= 0 && v <= 1))) {
-        throw new WasmRnnError(`${this.who}: expected ${name} to be a number in [0, 1], got ${JSON.stringify(v)}`);
-      }
-      return v ?? 0;
-    };
-    this.dropout = rate("dropout");
-    this.recurrentDropout = rate("recurrentDropout");
+    this.dropout = checkDropoutRate(this.who, "dropout", args.dropout);
+    this.recurrentDropout = checkDropoutRate(this.who, "recurrentDropout", args.recurrentDropout);
     this.kernelInitializer = new Initializer(
       args.kernelInitializer ?? "glorot_uniform",
       `${this.who} kernelInitializer`,
@@ -155,34 +155,8 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
+    checkRecurrentShapes(this, this.built ? this.inputDim : 0, inputs, states);
     const x = inputs[0]!;
-    if (inputs.length !== 1 || x.length !== 3) {
-      throw new WasmRnnError(
-        `${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`,
-      );
-    }
-    if (x[2] === null)
-      throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
-    if (x[1] !== null && x[1] < 1)
-      throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
-    if (this.built && x[2] !== this.inputDim) {
-      throw new WasmRnnError(
-        `${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`,
-      );
-    }
-    const S = this.stateNames.length;
-    if (states.length !== 0 && states.length !== S) {
-      throw new WasmRnnError(
-        `${this.who}: expected initialState of ${S} tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}], got ${states.length}`,
-      );
-    }
-    states.forEach((s, i) => {
-      if (s.length !== 2 || s[1] !== this.units) {
-        throw new WasmRnnError(
-          `${this.who}: expected initialState[${i}] (${this.stateNames[i]}) of shape [batch, ${this.units}], got ${fmtShape(s)}`,
-        );
-      }
-    });
     // (a stateful layer without a fixed batch size is refused when it is built)
     if (this.stateful && x[0] !== null) this.checkStatefulBatch(x[0]!);
   }
@@ -295,15 +269,6 @@ export abstract class RecurrentLayer extends Layer {
 
   // ---- stateful API ----------------------------------------------------------------------------
 
-  private requireStateful(what: string): void {
-    if (!this.stateful)
-      throw new WasmRnnError(
-        `${this.who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`,
-      );
-    if (!this.built)
-      throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first) for ${what}`);
-  }
-
   /** Zeroes a stateful layer's states (Keras `reset_states()`); a no-op for other layers. */
   resetStates(): void {
     if (this.stateful && this.built) this.stored.zero();
@@ -311,7 +276,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** A stateful layer's current states, [batch, units] each, in Keras order (copies). */
   getStates(): Tensor[] {
-    this.requireStateful("getStates");
+    this.stored.require("getStates", this.stateful, this.built);
     return this.stored.read();
   }
 
@@ -322,7 +287,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
   checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
-    this.requireStateful("setStates");
+    this.stored.require("setStates", this.stateful, this.built);
     return this.stored.check(values);
   }
 
@@ -397,7 +362,6 @@ export abstract class RecurrentLayer extends Layer {
   protected get kernels() {
     return core(this.who);
   }
-
   getConfig(): Record<string, unknown> {
     return {
       name: this.name,

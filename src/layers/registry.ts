@@ -7,7 +7,10 @@ import { kerasify, type LayerEntry } from "./entry.js";
 import type { Layer } from "./layer.js";
 
 const BY_NAME = new Map<string, LayerEntry>();
-const BY_CLASS = new Map<Function, LayerEntry>();
+/** Any layer class, abstract ones included. */
+type LayerClass = abstract new (...args: never[]) => Layer;
+
+const BY_CLASS = new Map<LayerClass, LayerEntry>();
 
 export function registerLayer<L extends Layer>(entry: LayerEntry<L>): void {
   for (const n of entry.classNames) BY_NAME.set(n, entry as unknown as LayerEntry);
@@ -21,7 +24,7 @@ export function entryFor(className: string): LayerEntry | undefined {
 /** The entry of the layer's own class, or of its nearest base class that has one. */
 export function entryForLayer(layer: Layer): LayerEntry | undefined {
   for (let c: unknown = layer.constructor; typeof c === "function"; c = Object.getPrototypeOf(c)) {
-    const e = BY_CLASS.get(c as Function);
+    const e = BY_CLASS.get(c as LayerClass);
     if (e) return e;
   }
   return undefined;
