@@ -127,7 +127,8 @@ export class ConfigReader {
     if (typeof v === "object" && !Array.isArray(v) && typeof v.config === "string") v = v.config; // {module, class_name: "function", config: "tanh"}
     if (typeof v !== "string")
       this.fail(
-        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} (custom activations are not loaded: a model file never runs code)`,
+        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} ` +
+          "(custom activations are not loaded: a model file never runs code)",
       );
     const map: Record<string, ActivationName> = {
       linear: "linear",

@@ -202,7 +202,8 @@ export abstract class RecurrentLayer extends Layer {
     const batch = inputShape[0];
     if (this.stateful && (batch === null || batch === undefined)) {
       throw new WasmRnnError(
-        `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), got shape ${fmtShape(inputShape)}`,
+        `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), ` +
+          `got shape ${fmtShape(inputShape)}`,
       );
     }
     this.inputDim = inputShape[2]!;

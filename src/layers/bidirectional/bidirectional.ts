@@ -39,7 +39,8 @@ export class Bidirectional extends Layer {
   constructor(layer: RecurrentLayer, args: BidirectionalArgs = {}) {
     if (!(layer instanceof RecurrentLayer)) {
       throw new WasmRnnError(
-        `Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`,
+        "Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, " +
+          `got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`,
       );
     }
     if (typeof args !== "object" || args === null)
@@ -48,7 +49,8 @@ export class Bidirectional extends Layer {
     const mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE_IDS)) {
       throw new WasmRnnError(
-        `Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, got ${JSON.stringify(args.mergeMode)}`,
+        `Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, ` +
+          `got ${JSON.stringify(args.mergeMode)}`,
       );
     }
     if (layer.goBackwards) {
@@ -269,6 +271,7 @@ export class Bidirectional extends Layer {
   }
 
   override toString(): string {
-    return `Bidirectional(${this.name}, ${this.forwardLayer.className}, mergeMode ${String(this.mergeMode)}, input ${this.builtShape ? fmtShape(this.builtShape) : "unbuilt"})`;
+    const input = this.builtShape ? fmtShape(this.builtShape) : "unbuilt";
+    return `Bidirectional(${this.name}, ${this.forwardLayer.className}, mergeMode ${String(this.mergeMode)}, input ${input})`;
   }
 }
