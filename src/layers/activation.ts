@@ -2,11 +2,8 @@
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
-import { none } from "./backward-base.js";
-import { baseConfig, kerasActivation, type LayerEntry } from "./entry.js";
 import { type Buf, type MaskSource, passMask, sizeOf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -50,27 +47,3 @@ export class Activation extends WeightlessLayer {
     kernels().activate_rows(x.ptr, F, sizeOf(x.shape) / F, F, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
   }
 }
-
-export const activationEntry: LayerEntry<Activation> = {
-  classNames: ["Activation"],
-  cls: Activation,
-  build: (cfg) => new Activation({ name: cfg.name, activation: cfg.activation("activation", "linear") }),
-  toConfig: (l, target) => ({ ...baseConfig(l.name), activation: kerasActivation(l, l.activation, target) }),
-  backward: (layer) => ({
-    traceBytes: none,
-    // dz of the activation, [.., F]
-    scratchBytes: (s) => sizeOf(s.outputs[0]!.shape) * 4,
-    run: ({ step, dOut, dIn, scratch, dPre }) => {
-      if (!dIn[0]) return;
-      const y = step.outputs[0]!;
-      const F = y.shape.at(-1)!,
-        n = sizeOf(y.shape);
-      const k = trainKernels();
-      if (dOut[0]) {
-        k.activation_backward_rows(n / F, F, y.ptr, dOut[0], scratch, F, ACTIVATION_IDS[layer.activation]);
-        k.add_arrays(n, dIn[0], scratch, dIn[0]);
-      }
-      if (dPre) k.add_arrays(n, dIn[0], dPre, dIn[0]);
-    },
-  }),
-};

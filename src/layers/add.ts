@@ -1,11 +1,8 @@
 // Add: element-wise sum of inputs of one shape; masks as Keras (an OR when every input has one).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
-import { simpleBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { type Buf, type MaskBufs, type MaskSource, maskBytes, sizeOf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -54,16 +51,3 @@ export class Add extends WeightlessLayer {
     }
   }
 }
-
-export const addEntry: LayerEntry<Add> = {
-  classNames: ["Add"],
-  cls: Add,
-  listInput: true,
-  build: (cfg) => new Add({ name: cfg.name }),
-  toConfig: (l) => baseConfig(l.name),
-  backward: () =>
-    simpleBackward(({ step, dy, dIn }) => {
-      const n = sizeOf(step.outputs[0]!.shape);
-      for (const d of dIn) if (d) trainKernels().add_arrays(n, d, dy, d);
-    }),
-};

@@ -3,8 +3,6 @@
 // it rather than train it as something else.
 import { WasmRnnError } from "../core/errors.js";
 import { checkOptions } from "../core/validate.js";
-import { identityBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { checkRate, NoiseLayer } from "./noise.js";
 
 export class AlphaDropout extends NoiseLayer {
@@ -19,19 +17,3 @@ export class AlphaDropout extends NoiseLayer {
     this.rate = checkRate(this.who, args.rate);
   }
 }
-
-export const alphaDropoutEntry: LayerEntry<AlphaDropout> = {
-  classNames: ["AlphaDropout"],
-  cls: AlphaDropout,
-  build: (cfg) =>
-    new AlphaDropout({ name: cfg.name, rate: Math.min(Math.max(cfg.has("rate") ? cfg.num("rate", 0) : 0, 0), 0.999) }),
-  toConfig: (l) => ({ ...baseConfig(l.name), rate: l.rate, noise_shape: null, seed: null }),
-  // Keras applies the noise only for 0 < rate < 1
-  backward(layer, who) {
-    if (layer.rate === 0) return identityBackward;
-    throw new WasmRnnError(
-      `${who}: training ${layer.who} with rate ${layer.rate} is not supported yet (AlphaDropout's training noise is not ` +
-        "implemented); expected rate 0, or a Dropout layer instead",
-    );
-  },
-};

@@ -1,5 +1,5 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory. A
-// layer's backward sits beside its forward (its layer file) and reads the training kernels
+// layer's backward sits in its entry file beside the layer and reads the training kernels
 // through trainKernels(), which the first fit loads: inference never instantiates them.
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";

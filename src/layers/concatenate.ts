@@ -1,11 +1,8 @@
 // Concatenate: joins inputs along an axis; with masks, a step is kept if any input keeps it (Keras).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import { simpleBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { type Buf, type MaskBufs, type MaskSource, maskBytes, sizeOf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -94,24 +91,3 @@ export class Concatenate extends WeightlessLayer {
     }
   }
 }
-
-export const concatenateEntry: LayerEntry<Concatenate> = {
-  classNames: ["Concatenate"],
-  cls: Concatenate,
-  listInput: true,
-  build: (cfg) => new Concatenate({ name: cfg.name, axis: cfg.int("axis", { min: -8, fallback: -1 }) }),
-  toConfig: (l) => ({ ...baseConfig(l.name), axis: l.axis }),
-  backward: (layer) =>
-    simpleBackward(({ step, dy, dIn }) => {
-      const out = step.outputs[0]!;
-      const a = layer.resolvedAxis(out.shape.length);
-      const outer = sizeOf(out.shape.slice(0, a)),
-        stride = sizeOf(out.shape.slice(a));
-      let offset = 0;
-      step.inputs.forEach((x, i) => {
-        const chunk = sizeOf(x.shape.slice(a));
-        if (dIn[i]) trainKernels().add_blocks(outer, chunk, dy + offset * 4, stride, dIn[i]!, chunk);
-        offset += chunk;
-      });
-    }),
-};

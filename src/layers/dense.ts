@@ -4,11 +4,8 @@ import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { addInputGradient, type Backward, none } from "./backward-base.js";
-import { baseConfig, initConfig, kerasActivation, type LayerEntry, lastDim, ZEROS } from "./entry.js";
 import {
   allocBlocks,
   type Buf,
@@ -16,13 +13,12 @@ import {
   type MaskSource,
   type ParamBlock,
   packedCopies,
-  round16,
   sizeOf,
   withBlocks,
   withStaging,
 } from "./heap.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
-import { Layer, type Shape, type Step, type SymbolicTensor, type WeightSpec } from "./layer.js";
+import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -208,66 +204,4 @@ export class Dense extends Layer {
 }
 
 /** Forward scratch: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
-const denseLayout = (base: number, M: number, Up: number) => carve(base, { z: M * Up * 4 });
-
-/** Backward scratch: dz [M, Up], then kernel^T packed [16-rounded I, Up]. */
-function denseBackwardLayout(base: number, s: Step) {
-  const I = s.inputs[0]!.shape.at(-1)!,
-    Up = (s.layer as Dense).paddedUnits;
-  return carve(base, { dz: (sizeOf(s.inputs[0]!.shape) / I) * Up * 4, kernelT: round16(I) * Up * 4 });
-}
-
-const denseBackward: Backward = {
-  traceBytes: none,
-  scratchBytes: (s) => denseBackwardLayout(0, s).total,
-  run: ({ step, dOut, dIn, dParams, scratch, dPre }) => {
-    const dy = dOut[0]!;
-    if (!dy && !dPre) return;
-    const layer = step.layer as Dense;
-    const k = trainKernels();
-    const x = step.inputs[0]!,
-      y = step.outputs[0]!;
-    const I = x.shape.at(-1)!,
-      U = layer.units,
-      Up = layer.paddedUnits;
-    const M = sizeOf(x.shape) / I;
-    const { dz, kernelT } = denseBackwardLayout(scratch, step);
-    const [kernel] = layer.paramBlocks();
-    if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
-    else heapF32().fill(0, dz >> 2, (dz >> 2) + M * Up);
-    if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
-    k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
-    if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);
-    if (dIn[0]) addInputGradient(4, kernel!.ptr, I, Up, dz, M, kernelT, dIn[0]);
-  },
-};
-
-export const denseEntry: LayerEntry<Dense> = {
-  classNames: ["Dense"],
-  cls: Dense,
-  params: (cfg, inputs) => cfg.int("units") * (lastDim(inputs[0]) + 1),
-  build(cfg) {
-    return new Dense({
-      name: cfg.name,
-      units: cfg.int("units"),
-      activation: cfg.activation("activation", "linear"),
-      useBias: cfg.bool("use_bias", true),
-      kernelInitializer: ZEROS,
-      biasInitializer: ZEROS,
-    });
-  },
-  toConfig: (l, target) => ({
-    ...baseConfig(l.name),
-    units: l.units,
-    activation: kerasActivation(l, l.activation, target),
-    use_bias: l.useBias,
-    kernel_initializer: initConfig("GlorotUniform", { seed: null }),
-    bias_initializer: initConfig("Zeros"),
-    kernel_regularizer: null,
-    bias_regularizer: null,
-    activity_regularizer: null,
-    kernel_constraint: null,
-    bias_constraint: null,
-  }),
-  backward: () => denseBackward,
-};
+export const denseLayout = (base: number, M: number, Up: number) => carve(base, { z: M * Up * 4 });

@@ -2,11 +2,8 @@
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { simpleBackward } from "./backward-base.js";
-import { baseConfig, initConfig, type LayerEntry, ZEROS } from "./entry.js";
 import { type Buf, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "./heap.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
@@ -123,44 +120,3 @@ export class Embedding extends Layer {
     this.tablePtr = 0;
   }
 }
-
-export const embeddingEntry: LayerEntry<Embedding> = {
-  classNames: ["Embedding"],
-  cls: Embedding,
-  params: (cfg) => cfg.int("input_dim") * cfg.int("output_dim"),
-  build(cfg) {
-    return new Embedding({
-      name: cfg.name,
-      inputDim: cfg.int("input_dim"),
-      outputDim: cfg.int("output_dim"),
-      maskZero: cfg.bool("mask_zero", false),
-      embeddingsInitializer: ZEROS,
-    });
-  },
-  toConfig: (e) => ({
-    ...baseConfig(e.name),
-    input_dim: e.inputDim,
-    output_dim: e.outputDim,
-    mask_zero: e.maskZero,
-    embeddings_initializer: initConfig("RandomUniform", { minval: -0.05, maxval: 0.05, seed: null }),
-    embeddings_regularizer: null,
-    activity_regularizer: null,
-    embeddings_constraint: null,
-  }),
-  backward: () => ({
-    ...simpleBackward(({ step, dy, dParams, dSquares }) => {
-      const ids = step.inputs[0]!;
-      const layer = step.layer as Embedding;
-      trainKernels().embedding_backward(
-        sizeOf(ids.shape),
-        layer.outputDim,
-        ids.ptr,
-        ids.dtype === "float32" ? 1 : 0,
-        dy,
-        dParams[0]!,
-        dSquares[0] ?? 0,
-      );
-    }),
-    sparseSquares: true,
-  }),
-};

@@ -1,6 +1,6 @@
 // A layer's file entry: how to build it from a Keras config, how to call it in a graph, how to
 // write it back, where its weights sit in a Keras 3 file, and its backward for training. Each
-// layer file exports one; src/layers/index.ts lists them.
+// layer's `<name>-entry.ts` exports one; src/layers/index.ts lists them.
 import type { ActivationName } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { Backward } from "./backward-base.js";

@@ -2,8 +2,6 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions } from "../core/validate.js";
-import { identityBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { type Buf, copyFloats } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -34,14 +32,3 @@ export class Flatten extends WeightlessLayer {
     copyFloats(inputs[0]!, outputs[0]!);
   }
 }
-
-export const flattenEntry: LayerEntry<Flatten> = {
-  classNames: ["Flatten"],
-  cls: Flatten,
-  build(cfg) {
-    cfg.requireDefault("data_format", (v) => v === "channels_last", "only channels_last");
-    return new Flatten({ name: cfg.name });
-  },
-  toConfig: (l) => ({ ...baseConfig(l.name), data_format: "channels_last" }),
-  backward: () => identityBackward,
-};

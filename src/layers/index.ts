@@ -1,23 +1,25 @@
-// Every layer's file entry, once. Adding a layer: its file in src/layers/ (class, backward and
-// entry), its kernels in assembly/, and one line here (and its export in src/index.ts).
-import { activationEntry } from "./activation.js";
-import { addEntry } from "./add.js";
-import { alphaDropoutEntry } from "./alpha_dropout.js";
+// Every layer's file entry, once. Adding a layer: `<name>.ts` (options, weights, forward),
+// `<name>-entry.ts` beside it (its file entry and backward: what predict never needs, so the
+// default entry does not carry it), its kernels in assembly/, and one line here (and its export
+// in src/index.ts). A layer over 400 lines gets a folder instead (gru/, bidirectional/).
+import { activationEntry } from "./activation-entry.js";
+import { addEntry } from "./add-entry.js";
+import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
-import { concatenateEntry } from "./concatenate.js";
-import { denseEntry } from "./dense.js";
-import { dropoutEntry } from "./dropout.js";
-import { embeddingEntry } from "./embedding.js";
+import { concatenateEntry } from "./concatenate-entry.js";
+import { denseEntry } from "./dense-entry.js";
+import { dropoutEntry } from "./dropout-entry.js";
+import { embeddingEntry } from "./embedding-entry.js";
 import type { LayerEntry } from "./entry.js";
-import { flattenEntry } from "./flatten.js";
-import { gaussianNoiseEntry } from "./gaussian_noise.js";
+import { flattenEntry } from "./flatten-entry.js";
+import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
-import { lstmEntry } from "./lstm.js";
-import { maskingEntry } from "./masking.js";
+import { lstmEntry } from "./lstm-entry.js";
+import { maskingEntry } from "./masking-entry.js";
 import { registerLayer } from "./registry.js";
-import { repeatVectorEntry } from "./repeat_vector.js";
-import { simpleRnnEntry } from "./simple_rnn.js";
-import { timeDistributedEntry } from "./time_distributed.js";
+import { repeatVectorEntry } from "./repeat_vector-entry.js";
+import { simpleRnnEntry } from "./simple_rnn-entry.js";
+import { timeDistributedEntry } from "./time_distributed-entry.js";
 
 export const LAYER_ENTRIES: readonly LayerEntry[] = [
   lstmEntry,

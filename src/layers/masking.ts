@@ -1,11 +1,8 @@
 // Masking: steps whose features all equal maskValue are masked and output as zeros (Keras 3).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
-import { simpleBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { type Buf, type MaskBufs, type MaskSource, sizeOf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -53,17 +50,3 @@ export class Masking extends WeightlessLayer {
     kernels().masking_forward(sizeOf(x.shape) / F, F, x.ptr, this.maskValue, outputs[0]!.ptr, masks.outputs[0]!);
   }
 }
-
-export const maskingEntry: LayerEntry<Masking> = {
-  classNames: ["Masking"],
-  cls: Masking,
-  build: (cfg) => new Masking({ name: cfg.name, maskValue: cfg.num("mask_value", 0) }),
-  toConfig: (l) => ({ ...baseConfig(l.name), mask_value: l.maskValue }),
-  backward: () =>
-    simpleBackward(({ step, dy, dIn }) => {
-      if (!dIn[0]) return;
-      const x = step.inputs[0]!;
-      const F = x.shape.at(-1)!;
-      trainKernels().masking_backward(sizeOf(x.shape) / F, F, step.masks.outputs[0]!, dy, dIn[0]);
-    }),
-};

@@ -1,11 +1,8 @@
 // RepeatVector: [B, F] -> [B, n, F] by copying (drops any mask, as Keras).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
-import { simpleBackward } from "./backward-base.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import type { Buf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -41,16 +38,3 @@ export class RepeatVector extends WeightlessLayer {
     kernels().repeat_rows(B, this.n, F, inputs[0]!.ptr, outputs[0]!.ptr);
   }
 }
-
-export const repeatVectorEntry: LayerEntry<RepeatVector> = {
-  classNames: ["RepeatVector"],
-  cls: RepeatVector,
-  build: (cfg) => new RepeatVector({ name: cfg.name, n: cfg.int("n") }),
-  toConfig: (l) => ({ ...baseConfig(l.name), n: l.n }),
-  backward: (layer) =>
-    simpleBackward(({ step, dy, dIn }) => {
-      if (!dIn[0]) return;
-      const [B, F] = step.inputs[0]!.shape as [number, number];
-      trainKernels().repeat_rows_backward(B, layer.n, F, dy, dIn[0]);
-    }),
-};

@@ -6,15 +6,11 @@ import { ACTIVATION_IDS } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
-import { trainKernels } from "../core/train-kernels.js";
 import { checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import { type LayerEntry, lastDim } from "./entry.js";
 import { type Buf, carve, withStaging } from "./heap.js";
 import type { SymbolicTensor, WeightSpec } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
-import { recurrentBackward, recurrentBackwardFor } from "./recurrent-backward.js";
-import { recurrentConfig, recurrentOptions } from "./recurrent-config.js";
 import {
   RECURRENT_OPTIONS,
   type RecurrentArgs,
@@ -181,43 +177,3 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     );
   }
 }
-
-const simpleRnnBackward = recurrentBackward({
-  hPrevAt: (P) => P,
-  columns: (P) => P,
-  states: 1,
-  kernel: (l, c) => {
-    const act = ACTIVATION_IDS[l.activation],
-      back = l.goBackwards ? 1 : 0,
-      zero = l.zeroOutputForMask ? 1 : 0;
-    trainKernels().simple_rnn_backward(
-      c.B,
-      c.T,
-      l.units,
-      c.ut,
-      act,
-      back,
-      c.trace,
-      c.dy,
-      c.dh,
-      c.dz,
-      c.dhNew,
-      c.mask,
-      zero,
-    );
-  },
-});
-
-export const simpleRnnEntry: LayerEntry<SimpleRNN<boolean>> = {
-  classNames: ["SimpleRNN"],
-  cls: SimpleRNN,
-  recurrent: true,
-  kerasVarsPath: ["cell"],
-  params(cfg, inputs) {
-    const u = cfg.int("units");
-    return u * (lastDim(inputs[0]) + u + 1);
-  },
-  build: (cfg) => new SimpleRNN<boolean>(recurrentOptions(cfg)),
-  toConfig: (l, target) => recurrentConfig(l, target),
-  backward: (layer, who) => recurrentBackwardFor(layer, who, simpleRnnBackward),
-};

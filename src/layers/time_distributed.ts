@@ -4,10 +4,8 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions } from "../core/validate.js";
-import { baseConfig, type LayerEntry } from "./entry.js";
 import { type Buf, type MaskBufs, type MaskSource, type ParamBlock, passMask } from "./heap.js";
-import { Layer, type Shape, type Step, type SymbolicTensor, type WeightSpec } from "./layer.js";
-import { innerConfig, innerReader } from "./registry.js";
+import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
 export class TimeDistributed extends Layer {
   readonly className = "TimeDistributed";
@@ -80,28 +78,3 @@ export class TimeDistributed extends Layer {
     this.layer.dispose();
   }
 }
-
-export const timeDistributedEntry: LayerEntry<TimeDistributed> = {
-  classNames: ["TimeDistributed"],
-  cls: TimeDistributed,
-  kerasVarsPath: ["layer"],
-  params(cfg, inputs) {
-    const { entry, reader } = innerReader(cfg, cfg.ctx);
-    return entry.params?.(reader, inputs) ?? 0;
-  },
-  build(cfg, ctx) {
-    const { entry, reader } = innerReader(cfg, ctx);
-    return new TimeDistributed(entry.build(reader, ctx), { name: cfg.name });
-  },
-  toConfig: (t, target) => ({ ...baseConfig(t.name), layer: innerConfig(t.layer, target) }),
-  backward(td, who, backwardOf) {
-    const inner = backwardOf(td.layer, who);
-    const unwrap = (s: Step): Step => ({ ...s, layer: (s.layer as TimeDistributed).layer });
-    return {
-      sparseSquares: inner.sparseSquares,
-      traceBytes: (s) => inner.traceBytes(unwrap(s)),
-      scratchBytes: (s) => inner.scratchBytes(unwrap(s)),
-      run: (call) => inner.run({ ...call, step: unwrap(call.step) }),
-    };
-  },
-};
