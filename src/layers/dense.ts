@@ -13,6 +13,7 @@ import {
   type MaskSource,
   type ParamBlock,
   packedCopies,
+  sameShapeLayout,
   sizeOf,
   withBlocks,
   withStaging,
@@ -45,6 +46,9 @@ export class Dense extends Layer {
   private inputDim = 0;
   private kernelPtr = 0;
   private biasPtr = 0;
+
+  /** Forward scratch, from 0: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
+  private readonly offsets = sameShapeLayout((M, Up) => carve(0, { z: M * Up * 4 }));
 
   constructor(args: DenseArgs) {
     if (typeof args !== "object" || args === null)
@@ -168,7 +172,7 @@ export class Dense extends Layer {
 
   scratchBytes(inputs: readonly number[][]): number {
     const x = inputs[0]!;
-    return denseLayout(0, sizeOf(x) / x[x.length - 1]!, this.paddedUnits).total;
+    return this.offsets(sizeOf(x) / x[x.length - 1]!, this.paddedUnits).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
@@ -177,7 +181,7 @@ export class Dense extends Layer {
     const I = this.inputDim,
       Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;
-    const { z } = denseLayout(scratch, M, Up);
+    const z = scratch + this.offsets(M, Up).z;
     k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, z, Up);
     k.activate_rows(z, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
   }
@@ -202,6 +206,3 @@ export class Dense extends Layer {
     return { name: this.name, units: this.units, activation: this.activation, useBias: this.useBias };
   }
 }
-
-/** Forward scratch: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
-export const denseLayout = (base: number, M: number, Up: number) => carve(base, { z: M * Up * 4 });

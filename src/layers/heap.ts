@@ -70,6 +70,24 @@ export function carve<K extends string>(
   return out as Record<K, number> & { total: number };
 }
 
+/**
+ * `layout(a, b)` computed once and reused while the arguments stay the same: forward runs on
+ * every predict call, and a layout (from `carve`, offsets from 0) is the same for the same shape.
+ */
+export function sameShapeLayout<L>(layout: (a: number, b: number) => L): (a: number, b: number) => L {
+  let lastA = Number.NaN,
+    lastB = Number.NaN,
+    value: L | undefined;
+  return (a, b) => {
+    if (a !== lastA || b !== lastB || value === undefined) {
+      value = layout(a, b);
+      lastA = a;
+      lastB = b;
+    }
+    return value;
+  };
+}
+
 /** Copies tensors into wasm buffers of the same sizes. */
 export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[]): void {
   const f32 = heapF32();

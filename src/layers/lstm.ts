@@ -10,7 +10,7 @@ import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { checkBool, checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import { type Buf, carve, withStaging } from "./heap.js";
+import { type Buf, carve, sameShapeLayout, withStaging } from "./heap.js";
 import type { Shape, SymbolicTensor, WeightSpec } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
 import {
@@ -158,6 +158,9 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
   }
 
   /** The input projections xw [B, T, 4P], then the step's gates z [B, 4P]. */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
   protected cellLayout(base: number, B: number, T: number) {
     const G = 4 * this.stateStride * 4;
     return carve(base, { xw: B * T * G, z: B * G });
@@ -175,7 +178,9 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     last: number,
     scratch: number,
   ): void {
-    const { xw, z } = this.cellLayout(scratch, B, T);
+    const at = this.cellOffsets(B, T),
+      xw = scratch + at.xw,
+      z = scratch + at.z;
     const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
     const I = this.inputDim,
       H = this.units,

@@ -20,6 +20,7 @@ import {
   type MaskSource,
   type ParamBlock,
   packedCopies,
+  sameShapeLayout,
   withBlocks,
 } from "./heap.js";
 import { Initializer } from "./initializers.js";
@@ -214,23 +215,18 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   /**
-   * Forward scratch: the states [B, stateStride] each (initial, then final), `last` (the latest
-   * output under a mask), then the cell kernel's own scratch.
+   * Forward scratch, from 0: the states [B, stateStride] each (initial, then final), `last` (the
+   * latest output under a mask), then the cell kernel's own scratch.
    */
-  protected forwardLayout(base: number, B: number, T: number) {
+  private readonly forwardOffsets = sameShapeLayout((B, T) => {
     const row = B * this.stateStride * 4;
-    const l = carve(base, {
-      h: row,
-      c: this.stateNames.length > 1 ? row : 0,
-      last: row,
-      cell: this.cellLayout(0, B, T).total,
-    });
-    return { ...l, states: this.stateNames.length > 1 ? [l.h, l.c] : [l.h] };
-  }
+    const c = this.stateNames.length > 1 ? row : 0;
+    return carve(0, { h: row, c, last: row, cell: this.cellLayout(0, B, T).total });
+  });
 
   scratchBytes(inputs: readonly number[][]): number {
     const [B, T] = inputs[0]!;
-    return this.forwardLayout(0, B!, T!).total;
+    return this.forwardOffsets(B!, T!).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
@@ -239,7 +235,9 @@ export abstract class RecurrentLayer extends Layer {
     const H = this.units,
       P = this.stateStride,
       S = this.stateNames.length;
-    const { states, last, cell: cellScratch } = this.forwardLayout(scratch, B, T);
+    const at = this.forwardOffsets(B, T);
+    const states = S > 1 ? [scratch + at.h, scratch + at.c] : [scratch + at.h];
+    const last = scratch + at.last;
     const f32 = heapF32();
     if (inputs.length > 1) {
       // Keras 3: an explicit initial_state wins over a stateful layer's stored states
@@ -250,7 +248,7 @@ export abstract class RecurrentLayer extends Layer {
         f32.copyWithin(states[i]! >> 2, stored, stored + B * P);
       }
     } else {
-      for (const p of states) f32.fill(0, p >> 2, (p >> 2) + B * P);
+      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >> 2, (states[i]! >> 2) + B * P);
     }
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
@@ -258,7 +256,7 @@ export abstract class RecurrentLayer extends Layer {
     if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
-    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, cellScratch);
+    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
     // without returnSequences the output is the last step's output: h, or under a mask the
     // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);

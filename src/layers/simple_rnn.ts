@@ -8,7 +8,7 @@ import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
 import { checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import { type Buf, carve, withStaging } from "./heap.js";
+import { type Buf, carve, sameShapeLayout, withStaging } from "./heap.js";
 import type { SymbolicTensor, WeightSpec } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
 import {
@@ -101,6 +101,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   }
 
   /** The input projections xw [B, T, P], then the step's pre-activation z [B, P]. */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
   protected cellLayout(base: number, B: number, T: number) {
     const row = this.stateStride * 4;
     return carve(base, { xw: B * T * row, z: B * row });
@@ -118,7 +121,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     last: number,
     scratch: number,
   ): void {
-    const { xw, z } = this.cellLayout(scratch, B, T);
+    const at = this.cellOffsets(B, T),
+      xw = scratch + at.xw,
+      z = scratch + at.z;
     const I = this.inputDim,
       H = this.units,
       P = this.stateStride;

@@ -11,7 +11,7 @@ import type { NestedArray, Tensor, TensorLike } from "../../core/tensor.js";
 import { toTensor } from "../../core/tensor.js";
 import { checkOptions } from "../../core/validate.js";
 import { kernels } from "../../core/wasm.js";
-import { type Buf, carve, type MaskBufs, type MaskSource, type ParamBlock } from "../heap.js";
+import { type Buf, carve, type MaskBufs, type MaskSource, type ParamBlock, sameShapeLayout } from "../heap.js";
 import { Layer, type Shape, SymbolicTensor, type WeightSpec } from "../layer.js";
 import { LSTM } from "../lstm.js";
 import { RecurrentLayer } from "../recurrent.js";
@@ -181,11 +181,15 @@ export class Bidirectional extends Layer {
    * run one after the other). The backward reads yF and yB here.
    */
   layout(base: number, inputs: readonly number[][]) {
-    const [B, T] = inputs[0]!;
-    const half = B! * (this.returnSequences ? T! : 1) * this.forwardLayer.units * 4;
-    const sub = Math.max(this.forwardLayer.scratchBytes(inputs), this.backwardLayer.scratchBytes(inputs));
-    return carve(base, { yF: half, yB: half, sub });
+    const at = this.offsets(inputs[0]![0]!, inputs[0]![1]!);
+    return { yF: base + at.yF, yB: base + at.yB, sub: base + at.sub, total: at.total };
   }
+
+  private readonly offsets = sameShapeLayout((B, T) => {
+    const half = B * (this.returnSequences ? T : 1) * this.forwardLayer.units * 4;
+    const sub = Math.max(this.forwardLayer.scratchBytes([[B, T]]), this.backwardLayer.scratchBytes([[B, T]]));
+    return carve(0, { yF: half, yB: half, sub });
+  });
 
   scratchBytes(inputs: readonly number[][]): number {
     return this.layout(0, inputs).total;

@@ -10,7 +10,7 @@ import type { NestedArray, Tensor } from "../../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../../core/threads.js";
 import { checkBool, checkOptions } from "../../core/validate.js";
 import { heapF32, kernels } from "../../core/wasm.js";
-import { type Buf, carve, round16, withStaging } from "../heap.js";
+import { type Buf, carve, round16, sameShapeLayout, withStaging } from "../heap.js";
 import type { SymbolicTensor, WeightSpec } from "../layer.js";
 import { RecurrentLayer } from "../recurrent.js";
 import {
@@ -158,6 +158,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
    * The kernel's scratch. resetAfter: input projections xw [B, T, 3P], then h·U hu [B, 3P].
    * Otherwise: xzr [B, T, 2P], xh [B, T, Q], zr [B, 2P], r h [B, P], h·Uh [B, Q] (Q = 16-rounded units).
    */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
   protected cellLayout(base: number, B: number, T: number) {
     const P = this.stateStride * 4,
       Q = round16(this.units) * 4;
@@ -194,7 +197,9 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const trace = this.trace,
       traceRow = T * this.traceWidth * Hp * 4;
     if (this.resetAfter) {
-      const { xw, hu } = this.cellLayout(scratch, B, T) as { xw: number; hu: number };
+      const at = this.cellOffsets(B, T) as { xw: number; hu: number; total: number };
+      const xw = scratch + at.xw,
+        hu = scratch + at.hu;
       const args = (b0: number, b1: number) => [
         b1 - b0,
         T,
@@ -243,10 +248,12 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
         );
     } else {
       const Hq = round16(H);
-      const { xzr, xh, zr, rh, hh } = this.cellLayout(scratch, B, T) as Record<
-        "xzr" | "xh" | "zr" | "rh" | "hh",
-        number
-      >;
+      const at = this.cellOffsets(B, T) as unknown as Record<"xzr" | "xh" | "zr" | "rh" | "hh", number>;
+      const xzr = scratch + at.xzr,
+        xh = scratch + at.xh,
+        zr = scratch + at.zr;
+      const rh = scratch + at.rh,
+        hh = scratch + at.hh;
       const args = (b0: number, b1: number) => [
         b1 - b0,
         T,
