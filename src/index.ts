@@ -16,36 +16,30 @@ export {
   saveModel,
   type TfjsArtifacts,
 } from "./io/index.js";
-export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional.js";
+export { Activation } from "./layers/activation.js";
+export { Add } from "./layers/add.js";
+export { AlphaDropout } from "./layers/alpha_dropout.js";
+export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
+export { Concatenate } from "./layers/concatenate.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
-export { GRU, type GRUArgs } from "./layers/gru.js";
+export { Dropout } from "./layers/dropout.js";
+export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
+export { Flatten } from "./layers/flatten.js";
+export { GaussianNoise } from "./layers/gaussian_noise.js";
+export { GRU, type GRUArgs } from "./layers/gru/gru.js";
 export type { InitializerConfig, InitializerSpec } from "./layers/initializers.js";
 export { Input, type InputArgs, InputLayer } from "./layers/input.js";
-export { clearSession, Layer } from "./layers/layer.js";
+export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
-export {
-  type RecurrentArgs,
-  type RecurrentCallArgs,
-  RecurrentLayer,
-  type RecurrentOutput,
-} from "./layers/recurrent.js";
-export {
-  Activation,
-  Add,
-  Concatenate,
-  Dropout,
-  Embedding,
-  type EmbeddingArgs,
-  Flatten,
-  Masking,
-  type MaskingArgs,
-  RepeatVector,
-  TimeDistributed,
-} from "./layers/simple.js";
+export { Masking, type MaskingArgs } from "./layers/masking.js";
+export { clearSession } from "./layers/naming.js";
+export { RecurrentLayer } from "./layers/recurrent.js";
+export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";
+export { RepeatVector } from "./layers/repeat_vector.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
+export { TimeDistributed } from "./layers/time_distributed.js";
 export { Model, type ModelArgs, type PredictOptions } from "./model/model.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
-export { SymbolicTensor } from "./model/symbolic.js";
 export {
   Callback,
   type CallbackHooks,

@@ -4,7 +4,8 @@
 import type { Model } from "../model/model.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, TfjsArtifacts, TfjsModelJson } from "./types.js";
 
-export type { LayerEntry, LoadContext } from "./registry.js";
+export type { LoadContext } from "../layers/config.js";
+export type { LayerEntry } from "../layers/entry.js";
 export type {
   ByteSource,
   LoadOptions,

@@ -1,10 +1,10 @@
 // loadModel / loadWeights: format detection and the three readers (TF.js, legacy .h5, .keras).
 import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
+import type { Json, LoadContext } from "../layers/config.js";
 import type { Model } from "../model/model.js";
 import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
-import type { Json, LoadContext } from "./registry.js";
 import { describeSource, isUrl, readBytes, siblingOf } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion } from "./tfjs.js";
 import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";

@@ -2,15 +2,16 @@
 // model.weights.h5 in Keras 3's object-tree layout). Writing HDF5 needs h5wasm, an optional
 // package imported only here (Node, Deno, Bun: it writes through the file system).
 import { WasmRnnError } from "../core/errors.js";
+import type { Json, JsonObject } from "../layers/config.js";
+import { kerasify } from "../layers/entry.js";
+import { registerBuiltinLayers } from "../layers/index.js";
 import { InputLayer } from "../layers/input.js";
-import type { Layer } from "../layers/layer.js";
+import type { Layer, Node, SymbolicTensor } from "../layers/layer.js";
+import { entryForLayer } from "../layers/registry.js";
 import type { Model } from "../model/model.js";
-import type { Node, SymbolicTensor } from "../model/symbolic.js";
 import type { Optimizer } from "../train/optimizer.js";
 import { fflate, kerasSnake } from "./keras-files.js";
-import { kerasify, registerBuiltinLayers } from "./layers.js";
 import { type H5WriteGroup, writeOptimizerState } from "./optimizer-state.js";
-import { entryForLayer, type Json, type JsonObject } from "./registry.js";
 import { nodeFs } from "./source.js";
 
 /** The Keras version whose file format (and hard_sigmoid) the written file follows. */

@@ -2,12 +2,12 @@
 // loadModel read back. Written as a Keras-2 style functional config (initial states as extra
 // inbound tensors), which is what TF.js itself understands.
 import { WasmRnnError } from "../core/errors.js";
+import type { Json, JsonObject } from "../layers/config.js";
+import { registerBuiltinLayers } from "../layers/index.js";
 import { InputLayer } from "../layers/input.js";
-import type { Layer } from "../layers/layer.js";
+import type { Layer, Node, SymbolicTensor } from "../layers/layer.js";
+import { entryForLayer } from "../layers/registry.js";
 import type { Model } from "../model/model.js";
-import type { Node, SymbolicTensor } from "../model/symbolic.js";
-import { registerBuiltinLayers } from "./layers.js";
-import { entryForLayer, type Json, type JsonObject } from "./registry.js";
 import { saveKeras } from "./save-keras.js";
 import { nodeFs } from "./source.js";
 import type { SavedArtifacts, SavedFiles, TfjsModelJson } from "./types.js";

@@ -4,17 +4,11 @@
 // initial-state references, and the input layers. topology.ts builds the Model from them.
 import { WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
+import type { Json, JsonObject, LoadContext } from "../layers/config.js";
+import type { LayerEntry } from "../layers/entry.js";
 import { Input } from "../layers/input.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import {
-  CODE_LAYERS,
-  entryFor,
-  type Json,
-  type JsonObject,
-  knownClasses,
-  type LayerEntry,
-  type LoadContext,
-} from "./registry.js";
+import type { Shape, SymbolicTensor } from "../layers/layer.js";
+import { CODE_LAYERS, entryFor, knownClasses } from "../layers/registry.js";
 
 export const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 

@@ -2,11 +2,12 @@
 // topology-parse.ts): layers made (their weights counted against the limit first) and called in
 // the file's order, nested models built and replayed inside the outer graph.
 import { WasmRnnError } from "../core/errors.js";
+import { ConfigReader, type Json, type JsonObject, type LoadContext } from "../layers/config.js";
+import type { LayerEntry } from "../layers/entry.js";
+import { registerBuiltinLayers } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
+import { SymbolicTensor } from "../layers/layer.js";
 import { Model } from "../model/model.js";
-import { SymbolicTensor } from "../model/symbolic.js";
-import { registerBuiltinLayers } from "./layers.js";
-import { ConfigReader, type Json, type JsonObject, type LayerEntry, type LoadContext } from "./registry.js";
 import {
   entryOrFail,
   fail,

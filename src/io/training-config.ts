@@ -2,9 +2,10 @@
 // and TF.js training_config), turned into compile() arguments, as Keras's load_model(compile=True)
 // compiles the model it loads. Only the configuration: a `.keras` file's optimizer state (moments,
 // iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
+
+import type { Json } from "../layers/config.js";
 import type { Model } from "../model/model.js";
 import type { CompileArgs } from "../train/types.js";
-import type { Json } from "./registry.js";
 
 type Obj = { [k: string]: Json };
 const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

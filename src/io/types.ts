@@ -1,7 +1,7 @@
 // The types of what loadModel, loadWeights and saveModel take and give, apart from the code that
 // reads and writes files, so that Model (which only names them) imports no file code. A leaf:
 // nothing here imports Model or the loaders.
-import type { Json } from "./registry.js";
+import type { Json } from "../layers/config.js";
 
 /** Bytes, a path or URL string, or a URL object. */
 export type ByteSource = string | URL | Uint8Array | ArrayBuffer;

@@ -4,23 +4,22 @@ import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
+import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
+  allocBlocks,
   type Buf,
-  checkBool,
-  checkOptions,
-  checkPositiveInt,
-  Layer,
+  carve,
   type MaskSource,
   type ParamBlock,
+  packedCopies,
+  sameShapeLayout,
   sizeOf,
-  takeBlocks,
-  type WeightSpec,
   withBlocks,
   withStaging,
-} from "./layer.js";
+} from "./heap.js";
+import { Initializer, type InitializerSpec } from "./initializers.js";
+import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
 export interface DenseArgs {
   units: number;
@@ -47,6 +46,9 @@ export class Dense extends Layer {
   private inputDim = 0;
   private kernelPtr = 0;
   private biasPtr = 0;
+
+  /** Forward scratch, from 0: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
+  private readonly offsets = sameShapeLayout((M, Up) => carve(0, { z: M * Up * 4 }));
 
   constructor(args: DenseArgs) {
     if (typeof args !== "object" || args === null)
@@ -106,33 +108,33 @@ export class Dense extends Layer {
     this.writeWeights(values);
   }
 
+  /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
-    const fresh = this.pack(values);
-    this.freeWeights();
-    [this.kernelPtr, this.biasPtr] = fresh as [number, number];
+    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths());
+    this.pack(values, blocks);
+    [this.kernelPtr, this.biasPtr] = blocks as [number, number];
   }
 
-  /** Fresh [kernel, bias] blocks holding `values` (kernel in 16-column panels, bias padded). */
-  private pack(values: readonly Float32Array[]): number[] {
+  /** Float counts of [kernel, bias]: the kernel in 16-column panels, the bias padded to them. */
+  private blockLengths(): number[] {
+    return [this.paddedUnits * this.inputDim, this.paddedUnits];
+  }
+
+  /** Packs `values` into `dst` [kernel, bias] (padding zero). Allocates only staging before writing. */
+  private pack(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = core(this.who);
     const I = this.inputDim,
       U = this.units,
       Up = this.paddedUnits;
-    const fresh: number[] = [];
-    try {
-      fresh.push(arena.alloc(Up * I * 4), arena.alloc(Up * 4));
-    } catch (err) {
-      for (const p of fresh) arena.free(p);
-      throw err;
-    }
-    const f32 = heapF32();
-    f32.fill(0, fresh[1]! >> 2, (fresh[1]! >> 2) + Up);
-    if (this.useBias) f32.set(values[1]!, fresh[1]! >> 2);
     withStaging([I * U * 4], ([kS]) => {
-      heapF32().set(values[0]!, kS! >> 2);
-      k.pack_panel16(kS!, U, I, U, I, fresh[0]!);
+      const f32 = heapF32();
+      f32.set(values[0]!, kS! >> 2);
+      k.pack_panel16(kS!, U, I, U, I, dst[0]!);
+      if (dst[1]) {
+        f32.fill(0, dst[1] >> 2, (dst[1] >> 2) + Up);
+        if (this.useBias) f32.set(values[1]!, dst[1] >> 2);
+      }
     });
-    return fresh;
   }
 
   protected readWeights(): Float32Array[] {
@@ -153,9 +155,9 @@ export class Dense extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    return takeBlocks(
-      this.pack(values),
+    return packedCopies(
       this.paramBlocks().map((b) => b.length),
+      (ptrs) => this.pack(values, ptrs),
     );
   }
 
@@ -170,7 +172,7 @@ export class Dense extends Layer {
 
   scratchBytes(inputs: readonly number[][]): number {
     const x = inputs[0]!;
-    return (sizeOf(x) / x[x.length - 1]!) * this.paddedUnits * 4;
+    return this.offsets(sizeOf(x) / x[x.length - 1]!, this.paddedUnits).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
@@ -179,8 +181,9 @@ export class Dense extends Layer {
     const I = this.inputDim,
       Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;
-    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, scratch, Up);
-    k.activate_rows(scratch, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
+    const z = scratch + this.offsets(M, Up).z;
+    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, z, Up);
+    k.activate_rows(z, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
   }
 
   override paramBlocks(): ParamBlock[] {

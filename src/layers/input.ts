@@ -1,8 +1,10 @@
 // Input: the model's entry points. `Input({ shape })` leaves the batch dimension free, as Keras.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
-import { Node, type Shape, SymbolicTensor } from "../model/symbolic.js";
-import { type Buf, checkOptions, WeightlessLayer } from "./layer.js";
+import { checkOptions } from "../core/validate.js";
+import type { Buf } from "./heap.js";
+import { Node, type Shape, SymbolicTensor } from "./layer.js";
+import { WeightlessLayer } from "./weightless.js";
 
 export interface InputArgs {
   /** Shape without the batch dimension; `null` marks a free dimension (e.g. steps). */

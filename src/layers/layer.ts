@@ -1,44 +1,66 @@
-// The base of every layer: naming, the symbolic `apply`, eager calls on concrete tensors, and the
-// weight API. Subclasses describe shapes and weights and run their kernels in `forward`.
+// The base of every layer: the symbolic `apply` (graph nodes and symbolic tensors live here, as
+// they and Layer refer to each other), eager calls on concrete tensors, and the weight API.
+// Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
-import { describeValue, fmtShape, WasmRnnError } from "../core/errors.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type DType, type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
+import {
+  type Buf,
+  type MaskBufs,
+  type MaskSource,
+  maskBytes,
+  type ParamBlock,
+  readBuf,
+  sizeOf,
+  writeBufs,
+} from "./heap.js";
+import { toSnakeCase, uniqueName } from "./naming.js";
 
-export { checkBool, checkNumber, checkOptions, checkPositiveInt } from "../core/validate.js";
+export type Shape = readonly (number | null)[];
 
-import { Node, type Shape, SymbolicTensor } from "../model/symbolic.js";
+let nextId = 0;
 
-/** A tensor living in wasm memory: byte offset and concrete shape. */
-export interface Buf {
-  ptr: number;
-  shape: number[];
-  dtype: DType;
+/** What `Input()` and `layer.apply()` return while a model is being described (batch null unless fixed). */
+export class SymbolicTensor {
+  readonly id = nextId++;
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DType,
+    /** The node that produces this tensor; index into its outputs. */
+    readonly node: Node,
+    readonly outputIndex: number,
+    readonly name: string,
+    /** Whether a Keras mask travels with this tensor (from Masking, Embedding(maskZero), ...). */
+    readonly masked: boolean = false,
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get sourceLayer(): Layer {
+    return this.node.layer;
+  }
+
+  toString(): string {
+    return `SymbolicTensor(${this.name}, [${this.shape.map((d) => (d === null ? "null" : d)).join(", ")}])`;
+  }
 }
 
-/**
- * Masks of one layer call, as u8 [B, T] buffers in wasm memory (1 = keep, Keras's boolean mask);
- * 0 means no mask. `inputs` follows the data inputs; `outputs` follows the outputs, and a layer
- * whose `outputMasks` says "computed" writes those buffers in `forward`.
- */
-export interface MaskBufs {
-  inputs: readonly number[];
-  outputs: readonly number[];
-  /** The input mask was passed explicitly (Keras `mask=`), not carried by the input tensor. */
-  explicit?: boolean;
-}
+/** One call of a layer: its inputs (data inputs, then initial states) and its outputs. */
+export class Node {
+  readonly outputs: SymbolicTensor[] = [];
+  constructor(
+    readonly layer: Layer,
+    readonly inputs: readonly SymbolicTensor[],
+    readonly initialState: readonly SymbolicTensor[],
+  ) {}
 
-export const NO_MASKS: MaskBufs = Object.freeze({ inputs: Object.freeze([]), outputs: Object.freeze([]) }) as MaskBufs;
-
-/**
- * Where an output's mask comes from (Keras `compute_mask`): none, the mask of data input `input`
- * passed through unchanged, or computed by the layer's forward into its own buffer.
- */
-export type MaskSource = null | { input: number } | "computed";
-
-/** Bytes of a mask for a tensor of this shape: one byte per position of all but the last axis. */
-export function maskBytes(shape: readonly number[]): number {
-  return sizeOf(shape.slice(0, -1));
+  /** Data inputs followed by initial states: the order the layer's forward receives them. */
+  get allInputs(): readonly SymbolicTensor[] {
+    return [...this.inputs, ...this.initialState];
+  }
 }
 
 /** One layer call of a plan: its buffers in wasm memory (`steps[i]` runs `nodes[i]`). */
@@ -54,35 +76,6 @@ export interface WeightSpec {
   name: string;
   shape: number[];
 }
-
-/** A packed weight block in wasm memory: byte pointer and float count (padding included). */
-export interface ParamBlock {
-  ptr: number;
-  length: number;
-}
-
-const nameCounts = new Map<string, number>();
-
-/** Keras 3 auto-naming: "lstm", "lstm_1", "lstm_2", ... per prefix, process-wide. */
-export function uniqueName(prefix: string): string {
-  const n = nameCounts.get(prefix) ?? 0;
-  nameCounts.set(prefix, n + 1);
-  return n === 0 ? prefix : `${prefix}_${n}`;
-}
-
-/** Resets auto-naming, like `keras.backend.clear_session()` (layers already made keep their names). */
-export function clearSession(): void {
-  nameCounts.clear();
-}
-
-export function toSnakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
-    .toLowerCase();
-}
-
-export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export abstract class Layer {
   abstract readonly className: string;
@@ -113,7 +106,7 @@ export abstract class Layer {
 
   // ---- what subclasses provide -------------------------------------------------------------
 
-  /** How many of a node's inputs are initial states (after the data inputs). */
+  /** Checks a call's input shapes (data inputs, then initial states); throws naming the layer. */
   abstract checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void;
   /** Output shapes for input shapes (batch may be null). */
   abstract computeOutputShapes(inputs: readonly Shape[], states: readonly Shape[]): Shape[];
@@ -377,86 +370,6 @@ export abstract class Layer {
   }
 }
 
-/** Base for layers with no weights (inputs, masking, merges, reshapes, activations). */
-export abstract class WeightlessLayer extends Layer {
-  protected build(): void {}
-  weightSpecs(): WeightSpec[] {
-    return [];
-  }
-  protected writeWeights(): void {}
-  protected readWeights(): Float32Array[] {
-    return [];
-  }
-  scratchBytes(): number {
-    return 0;
-  }
-  dispose(): void {}
-
-  /** `apply` for a layer of several inputs (Concatenate, Add): all symbolic or all concrete. */
-  protected applyMany(xs: readonly (SymbolicTensor | Tensor | NestedArray)[]): SymbolicTensor | Tensor {
-    if (!Array.isArray(xs)) throw new WasmRnnError(`${this.who}: expected an array of inputs, got ${typeof xs}`);
-    if (xs.every((x) => x instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[], [])[0]!;
-    if (xs.some((x) => x instanceof SymbolicTensor))
-      throw new WasmRnnError(`${this.who}: expected all inputs symbolic or all concrete, got a mix`);
-    return this.applyEager(
-      xs.map((x) => toTensor(x as Tensor, this.who)),
-      [],
-    )[0]!;
-  }
-}
-
 export function withNullBatch(shape: readonly number[]): Shape {
   return [null, ...shape.slice(1)];
-}
-
-/** Copies tensors into wasm buffers of the same sizes. */
-export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[]): void {
-  const f32 = heapF32();
-  bufs.forEach((b, i) => {
-    const t = tensors[i]!;
-    if (t.dtype === "int32") new Int32Array(f32.buffer, b.ptr, t.size).set(t.data);
-    else f32.set(t.data, b.ptr >> 2);
-  });
-}
-
-export function readBuf(b: Buf): Tensor {
-  const n = sizeOf(b.shape);
-  const data = heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + n);
-  return new Tensor(data, b.shape, "float32");
-}
-
-/** Copies `blocks` into fresh wasm buffers for `fn` (freed after it), e.g. to unpack them. */
-export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number[]) => T): T {
-  return withStaging(
-    blocks.map((b) => Math.max(b.length, 1) * 4),
-    (ptrs) => {
-      const f32 = heapF32();
-      blocks.forEach((b, i) => f32.set(b, ptrs[i]! >> 2));
-      return fn(ptrs);
-    },
-  );
-}
-
-/**
- * Copies of freshly packed blocks (`fresh`, from a layer's packing code), `lengths[i]` floats each,
- * then frees them: packed arrays without touching the layer's own blocks.
- */
-export function takeBlocks(fresh: readonly number[], lengths: readonly number[]): Float32Array[] {
-  try {
-    const f32 = heapF32();
-    return lengths.map((n, i) => f32.slice(fresh[i]! >> 2, (fresh[i]! >> 2) + n));
-  } finally {
-    for (const p of fresh) arena.free(p);
-  }
-}
-
-/** Copies a packed weight block out of wasm: stage `raw` floats, unpack with `fn(src, dst)`. */
-export function withStaging<T>(bytes: number[], fn: (ptrs: number[]) => T): T {
-  const ptrs: number[] = [];
-  try {
-    for (const b of bytes) ptrs.push(arena.alloc(b));
-    return fn(ptrs);
-  } finally {
-    for (const p of ptrs) arena.free(p);
-  }
 }

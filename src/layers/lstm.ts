@@ -8,20 +8,17 @@ import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
+import { checkBool, checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
-import { type Buf, checkBool, checkOptions, type WeightSpec, withStaging } from "./layer.js";
+import { type Buf, carve, sameShapeLayout, withStaging } from "./heap.js";
+import type { Shape, SymbolicTensor, WeightSpec } from "./layer.js";
+import { RecurrentLayer } from "./recurrent.js";
 import {
-  align,
   CELL_ACTIVATIONS,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
-  RecurrentLayer,
-} from "./recurrent.js";
-
-export type { RecurrentCallArgs } from "./recurrent.js";
-export { copyRows } from "./recurrent.js";
+} from "./recurrent-options.js";
 
 export interface LSTMArgs<S extends boolean = boolean, C extends boolean = false> extends RecurrentArgs<S> {
   /** Default "sigmoid". "hard_sigmoid" is Keras 3's x/6+0.5; "hard_sigmoid_legacy" is Keras 2's 0.2x+0.5. */
@@ -52,6 +49,8 @@ export type LSTMOutput<S extends boolean, T, C extends boolean = false> = C exte
 export class LSTM<S extends boolean = false, C extends boolean = false> extends RecurrentLayer {
   readonly className = "LSTM";
   readonly stateNames = ["h", "c"] as const;
+  /** Trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]. */
+  readonly traceWidth = 6;
   declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
   readonly unitForgetBias: boolean;
@@ -114,23 +113,21 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     this.writeWeights(values);
   }
 
-  protected packBlocks(values: readonly Float32Array[]): number[] {
+  protected packBlocks(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = this.kernels;
     const H = this.units,
       Hp = this.stateStride,
       I = this.inputDim;
-    const fresh = this.allocBlocks();
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
       const f32 = heapF32();
       f32.set(values[0]!, kS! >> 2);
       f32.set(values[1]!, rS! >> 2);
       f32.set(bias, bS! >> 2);
-      k.pack_gates(kS!, I, H, 4, I, fresh[0]!);
-      k.pack_gates(rS!, H, H, 4, Hp, fresh[1]!);
-      k.pack_gates(bS!, 1, H, 4, 1, fresh[2]!);
+      k.pack_gates(kS!, I, H, 4, I, dst[0]!);
+      k.pack_gates(rS!, H, H, 4, Hp, dst[1]!);
+      k.pack_gates(bS!, 1, H, 4, 1, dst[2]!);
     });
-    return fresh;
   }
 
   /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm.ts pack_gates). */
@@ -160,9 +157,13 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     );
   }
 
-  protected cellScratchBytes(B: number, T: number): number {
-    const Hp = this.stateStride;
-    return align(B * T * 4 * Hp * 4) + align(B * 4 * Hp * 4);
+  /** The input projections xw [B, T, 4P], then the step's gates z [B, 4P]. */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
+  protected cellLayout(base: number, B: number, T: number) {
+    const G = 4 * this.stateStride * 4;
+    return carve(base, { xw: B * T * G, z: B * G });
   }
 
   protected runCell(
@@ -177,8 +178,9 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     last: number,
     scratch: number,
   ): void {
-    const xw = scratch;
-    const z = xw + align(B * T * 4 * this.stateStride * 4);
+    const at = this.cellOffsets(B, T),
+      xw = scratch + at.xw,
+      z = scratch + at.z;
     const cseq = this.returnCellSequences ? extra[0]!.ptr : 0;
     const I = this.inputDim,
       H = this.units,
@@ -239,7 +241,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
       z + b0 * 4 * P * 4,
       y ? y + b0 * T * H * 4 : 0,
       cseq ? cseq + b0 * T * H * 4 : 0,
-      this.trace ? this.trace + b0 * T * 6 * P * 4 : 0,
+      this.trace ? this.trace + b0 * T * this.traceWidth * P * 4 : 0,
       mask ? mask + b0 * T : 0,
       zero,
       last + b0 * P * 4,

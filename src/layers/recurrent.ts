@@ -7,78 +7,33 @@
 import { type ActivationName, resolveActivation } from "../core/activations.js";
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
+import type { Tensor, TensorLike } from "../core/tensor.js";
+import { toTensor } from "../core/tensor.js";
+import { checkBool, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32 } from "../core/wasm.js";
-import { type Shape, SymbolicTensor } from "../model/symbolic.js";
-import { Initializer, type InitializerSpec } from "./initializers.js";
 import {
+  allocBlocks,
   type Buf,
-  checkBool,
-  checkPositiveInt,
-  Layer,
+  carve,
+  copyRows,
   type MaskBufs,
   type MaskSource,
   type ParamBlock,
-  sizeOf,
-  takeBlocks,
+  packedCopies,
+  sameShapeLayout,
   withBlocks,
-} from "./layer.js";
-
-export interface RecurrentArgs<S extends boolean = boolean> {
-  units: number;
-  /** Default "tanh"; null means linear. */
-  activation?: ActivationName | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  recurrentInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  returnSequences?: boolean;
-  returnState?: S;
-  goBackwards?: boolean;
-  /** Keep the final states as the next call's initial states; needs a fixed batch size. */
-  stateful?: boolean;
-  /** Training-time rates, accepted so Keras configs carry over; inference ignores them, as Keras. */
-  dropout?: number;
-  recurrentDropout?: number;
-  name?: string;
-}
-
-export const RECURRENT_OPTIONS = [
-  "units",
-  "activation",
-  "useBias",
-  "kernelInitializer",
-  "recurrentInitializer",
-  "biasInitializer",
-  "returnSequences",
-  "returnState",
-  "goBackwards",
-  "stateful",
-  "dropout",
-  "recurrentDropout",
-  "name",
-] as const;
-
-export const CELL_ACTIVATIONS: ActivationName[] = [
-  "linear",
-  "relu",
-  "tanh",
-  "sigmoid",
-  "hard_sigmoid",
-  "hard_sigmoid_legacy",
-];
-
-export interface RecurrentCallArgs<T> {
-  /** Starting states, each [batch, units]: [h, c] for LSTM, [h] for GRU and SimpleRNN. */
-  initialState?: T[];
-  /** Eager calls only: the input's mask, [batch, steps] of 0 (skip) or 1 (keep), as Keras's `mask=`. */
-  mask?: T;
-}
-
-/** `apply`'s result for a one-state layer: one output, or [output, h] with returnState. */
-export type RecurrentOutput<S extends boolean, T> = S extends true ? [T, T] : T;
-
-export const align = (n: number) => Math.ceil(n / 64) * 64;
+} from "./heap.js";
+import { Initializer } from "./initializers.js";
+import { Layer, type Shape, SymbolicTensor } from "./layer.js";
+import {
+  CELL_ACTIVATIONS,
+  callStates,
+  checkDropoutRate,
+  checkRecurrentShapes,
+  type RecurrentArgs,
+  type RecurrentCallArgs,
+} from "./recurrent-options.js";
+import { StoredStates } from "./recurrent-states.js";
 
 export abstract class RecurrentLayer extends Layer {
   readonly units: number;
@@ -88,7 +43,7 @@ export abstract class RecurrentLayer extends Layer {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly stateful: boolean;
-  /** Keras's input and recurrent dropout rates (used only while training; not supported there yet). */
+  /** Keras's input and recurrent dropout rates (training only: see RecurrentArgs). */
   readonly dropout: number;
   readonly recurrentDropout: number;
   /**
@@ -97,9 +52,8 @@ export abstract class RecurrentLayer extends Layer {
    */
   zeroOutputForMask = false;
   /**
-   * Training: a wasm buffer the next forward fills with what the backward pass needs (LSTM
-   * [B, T, 6 * stateStride], SimpleRNN [B, T, 2 * stateStride]: see the kernels); 0 = none. Set
-   * and cleared by the trainer.
+   * Training: a wasm buffer the next forward fills with what the backward pass needs,
+   * [B, T, traceWidth * stateStride] (see the kernels); 0 = none. Set and cleared by the trainer.
    */
   trace = 0;
   protected readonly kernelInitializer: Initializer;
@@ -108,12 +62,8 @@ export abstract class RecurrentLayer extends Layer {
   /** The options the layer was made with, for Bidirectional's copies. */
   protected readonly args: Readonly<Record<string, unknown>>;
   protected inputDim = 0;
-  /** Batch size of a stateful layer (from its input's batchShape); 0 otherwise. */
-  private fixedBatch = 0;
-  /** A stateful layer's states, [fixedBatch, stateStride] each, in wasm memory. */
-  private stateBufs: number[] = [];
-  /** Copies of the stored states taken before a model call, so a failed call changes nothing. */
-  private stateBackup: number[] = [];
+  /** A stateful layer's stored states (none for others). */
+  private readonly stored = new StoredStates(this);
 
   /** Names of the states in Keras order: ["h", "c"] or ["h"]. */
   abstract readonly stateNames: readonly string[];
@@ -123,8 +73,10 @@ export abstract class RecurrentLayer extends Layer {
   }
   /** Creates the cell's weights for this input size (Keras initialisers). */
   protected abstract buildWeights(): void;
-  /** Kernel scratch bytes for B rows of T steps (the base adds states and `last`). */
-  protected abstract cellScratchBytes(B: number, T: number): number;
+  /** Trace floats per row and step, in units of stateStride (the kernel's layout). */
+  abstract readonly traceWidth: number;
+  /** The cell kernel's scratch for B rows of T steps from `base`: named offsets and total bytes. */
+  protected abstract cellLayout(base: number, B: number, T: number): { total: number };
   /**
    * One kernel call for the whole sequence. `states` are [B, stateStride] buffers holding the
    * initial states, overwritten with the final ones; `y` is the output sequence or 0; `extra` the
@@ -158,15 +110,8 @@ export abstract class RecurrentLayer extends Layer {
     this.returnState = checkBool(this.who, "returnState", args.returnState, false);
     this.goBackwards = checkBool(this.who, "goBackwards", args.goBackwards, false);
     this.stateful = checkBool(this.who, "stateful", args.stateful, false);
-    const rate = (name: "dropout" | "recurrentDropout") => {
-      const v = args[name];
-      if (v !== undefined && (typeof v !== "number" || !(v >= 0 && v <= 1))) {
-        throw new WasmRnnError(`${this.who}: expected ${name} to be a number in [0, 1], got ${JSON.stringify(v)}`);
-      }
-      return v ?? 0;
-    };
-    this.dropout = rate("dropout");
-    this.recurrentDropout = rate("recurrentDropout");
+    this.dropout = checkDropoutRate(this.who, "dropout", args.dropout);
+    this.recurrentDropout = checkDropoutRate(this.who, "recurrentDropout", args.recurrentDropout);
     this.kernelInitializer = new Initializer(
       args.kernelInitializer ?? "glorot_uniform",
       `${this.who} kernelInitializer`,
@@ -180,22 +125,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Symbolic or eager call; subclasses give it typed overloads. */
   protected call(x: SymbolicTensor | TensorLike, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
-    if (typeof kwargs !== "object" || kwargs === null) {
-      throw new WasmRnnError(`${this.who}: expected call options { initialState, mask }, got ${String(kwargs)}`);
-    }
-    for (const key of Object.keys(kwargs)) {
-      if (key !== "initialState" && key !== "mask") {
-        throw new WasmRnnError(
-          `${this.who}: unknown call option ${JSON.stringify(key)}; expected initialState or mask`,
-        );
-      }
-    }
-    const states = kwargs.initialState ?? [];
-    if (!Array.isArray(states)) {
-      throw new WasmRnnError(
-        `${this.who}: expected initialState to be an array [${this.stateNames.join(", ")}], got ${typeof states}`,
-      );
-    }
+    const states = callStates(this.who, this.stateNames, kwargs);
     let outs: unknown[];
     if (x instanceof SymbolicTensor) {
       if (!states.every((s) => s instanceof SymbolicTensor)) {
@@ -226,34 +156,8 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   checkInputs(inputs: readonly Shape[], states: readonly Shape[]): void {
+    checkRecurrentShapes(this, this.built ? this.inputDim : 0, inputs, states);
     const x = inputs[0]!;
-    if (inputs.length !== 1 || x.length !== 3) {
-      throw new WasmRnnError(
-        `${this.who}: expected input of rank 3 [batch, steps, features], got shape ${fmtShape(x)}`,
-      );
-    }
-    if (x[2] === null)
-      throw new WasmRnnError(`${this.who}: expected a known feature dimension, got input shape ${fmtShape(x)}`);
-    if (x[1] !== null && x[1] < 1)
-      throw new WasmRnnError(`${this.who}: expected at least 1 timestep, got input shape ${fmtShape(x)}`);
-    if (this.built && x[2] !== this.inputDim) {
-      throw new WasmRnnError(
-        `${this.who}: expected input of shape [batch, steps, ${this.inputDim}], got ${fmtShape(x)}`,
-      );
-    }
-    const S = this.stateNames.length;
-    if (states.length !== 0 && states.length !== S) {
-      throw new WasmRnnError(
-        `${this.who}: expected initialState of ${S} tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}], got ${states.length}`,
-      );
-    }
-    states.forEach((s, i) => {
-      if (s.length !== 2 || s[1] !== this.units) {
-        throw new WasmRnnError(
-          `${this.who}: expected initialState[${i}] (${this.stateNames[i]}) of shape [batch, ${this.units}], got ${fmtShape(s)}`,
-        );
-      }
-    });
     // (a stateful layer without a fixed batch size is refused when it is built)
     if (this.stateful && x[0] !== null) this.checkStatefulBatch(x[0]!);
   }
@@ -268,9 +172,9 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   private checkStatefulBatch(batch: number): void {
-    if (this.fixedBatch && batch !== this.fixedBatch) {
+    if (this.stored.batch && batch !== this.stored.batch) {
       throw new WasmRnnError(
-        `${this.who}: stateful layer built for batch size ${this.fixedBatch}, got batch size ${batch}`,
+        `${this.who}: stateful layer built for batch size ${this.stored.batch}, got batch size ${batch}`,
       );
     }
   }
@@ -299,25 +203,30 @@ export abstract class RecurrentLayer extends Layer {
     const batch = inputShape[0];
     if (this.stateful && (batch === null || batch === undefined)) {
       throw new WasmRnnError(
-        `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), got shape ${fmtShape(inputShape)}`,
+        `${this.who}: a stateful layer needs a fixed batch size: expected an input from Input({ batchShape: [batch, steps, features] }), ` +
+          `got shape ${fmtShape(inputShape)}`,
       );
     }
     this.inputDim = inputShape[2]!;
     this.buildWeights();
     if (this.stateful) {
-      this.fixedBatch = batch!;
-      const bytes = batch! * this.stateStride * 4;
-      for (let i = 0; i < this.stateNames.length; i++) {
-        this.stateBufs.push(arena.alloc(bytes));
-        this.stateBackup.push(arena.alloc(bytes));
-      }
-      this.zeroStates(); // (resetStates waits for `built`, which is set after build returns)
+      this.stored.allocate(batch!); // zeroed (resetStates waits for `built`, set after build returns)
     }
   }
 
+  /**
+   * Forward scratch, from 0: the states [B, stateStride] each (initial, then final), `last` (the
+   * latest output under a mask), then the cell kernel's own scratch.
+   */
+  private readonly forwardOffsets = sameShapeLayout((B, T) => {
+    const row = B * this.stateStride * 4;
+    const c = this.stateNames.length > 1 ? row : 0;
+    return carve(0, { h: row, c, last: row, cell: this.cellLayout(0, B, T).total });
+  });
+
   scratchBytes(inputs: readonly number[][]): number {
     const [B, T] = inputs[0]!;
-    return (this.stateNames.length + 1) * align(B! * this.stateStride * 4) + this.cellScratchBytes(B!, T!);
+    return this.forwardOffsets(B!, T!).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
@@ -326,20 +235,20 @@ export abstract class RecurrentLayer extends Layer {
     const H = this.units,
       P = this.stateStride,
       S = this.stateNames.length;
-    const stateBytes = align(B * P * 4);
-    const states: number[] = [];
-    for (let i = 0; i < S; i++) states.push(scratch + i * stateBytes);
-    const last = scratch + S * stateBytes;
-    const cellScratch = last + stateBytes;
+    const at = this.forwardOffsets(B, T);
+    const states = S > 1 ? [scratch + at.h, scratch + at.c] : [scratch + at.h];
+    const last = scratch + at.last;
     const f32 = heapF32();
     if (inputs.length > 1) {
       // Keras 3: an explicit initial_state wins over a stateful layer's stored states
       for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
     } else if (this.stateful) {
-      for (let i = 0; i < S; i++)
-        f32.copyWithin(states[i]! >> 2, this.stateBufs[i]! >> 2, (this.stateBufs[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++) {
+        const stored = this.stored.bufs[i]! >> 2;
+        f32.copyWithin(states[i]! >> 2, stored, stored + B * P);
+      }
     } else {
-      f32.fill(0, scratch >> 2, (scratch + S * stateBytes) >> 2);
+      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >> 2, (states[i]! >> 2) + B * P);
     }
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
@@ -347,50 +256,27 @@ export abstract class RecurrentLayer extends Layer {
     if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
-    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, cellScratch);
+    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
     // without returnSequences the output is the last step's output: h, or under a mask the
     // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);
     if (this.returnState) for (let i = 0; i < S; i++) copyRows(f32, states[i]!, P, outputs[1 + i]!.ptr, H, B, H);
     if (this.stateful) {
-      for (let i = 0; i < S; i++) f32.copyWithin(this.stateBufs[i]! >> 2, states[i]! >> 2, (states[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++) f32.copyWithin(this.stored.bufs[i]! >> 2, states[i]! >> 2, (states[i]! >> 2) + B * P);
     }
   }
 
   // ---- stateful API ----------------------------------------------------------------------------
 
-  private requireStateful(what: string): void {
-    if (!this.stateful)
-      throw new WasmRnnError(
-        `${this.who}: expected a stateful layer (stateful: true) for ${what}, got stateful: false`,
-      );
-    if (!this.built)
-      throw new WasmRnnError(`${this.who}: expected the layer to be built (apply it to an input first) for ${what}`);
-  }
-
   /** Zeroes a stateful layer's states (Keras `reset_states()`); a no-op for other layers. */
   resetStates(): void {
-    if (!this.stateful || !this.built) return;
-    this.zeroStates();
-  }
-
-  private zeroStates(): void {
-    const f32 = heapF32();
-    for (const p of this.stateBufs) f32.fill(0, p >> 2, (p >> 2) + this.fixedBatch * this.stateStride);
+    if (this.stateful && this.built) this.stored.zero();
   }
 
   /** A stateful layer's current states, [batch, units] each, in Keras order (copies). */
   getStates(): Tensor[] {
-    this.requireStateful("getStates");
-    const f32 = heapF32();
-    const H = this.units,
-      P = this.stateStride,
-      B = this.fixedBatch;
-    return this.stateBufs.map((p) => {
-      const data = new Float32Array(B * H);
-      for (let b = 0; b < B; b++) data.set(f32.subarray((p >> 2) + b * P, (p >> 2) + b * P + H), b * H);
-      return new Tensor(data, [B, H], "float32");
-    });
+    this.stored.require("getStates", this.stateful, this.built);
+    return this.stored.read();
   }
 
   /** Replaces a stateful layer's states; validates all of them before writing any. */
@@ -400,61 +286,19 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
   checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
-    this.requireStateful("setStates");
-    const S = this.stateNames.length,
-      H = this.units,
-      B = this.fixedBatch;
-    if (!Array.isArray(values) || values.length !== S) {
-      throw new WasmRnnError(
-        `${this.who}: expected ${S} state tensor${S > 1 ? "s" : ""} [${this.stateNames.join(", ")}] of shape [${B}, ${H}], got ${Array.isArray(values) ? values.length : typeof values}`,
-      );
-    }
-    const checked = values.map((v, i) => {
-      const t = v instanceof Tensor ? v : tensor(v as NestedArray, v instanceof Float32Array ? [B, H] : undefined);
-      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
-        throw new WasmRnnError(
-          `${this.who}: expected state ${i} (${this.stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`,
-        );
-      }
-      for (let j = 0; j < t.size; j++) {
-        if (!Number.isFinite(t.data[j]))
-          throw new WasmRnnError(
-            `${this.who}: expected finite values in state ${i} (${this.stateNames[i]}), got ${t.data[j]} at flat index ${j}`,
-          );
-      }
-      return t;
-    });
-    return checked;
+    this.stored.require("setStates", this.stateful, this.built);
+    return this.stored.check(values);
   }
 
   /** Writes states that checkStates accepted. */
   writeStates(checked: readonly Tensor[]): void {
-    const B = this.fixedBatch,
-      H = this.units;
-    const f32 = heapF32();
-    checked.forEach((t, i) => {
-      const p = this.stateBufs[i]! >> 2;
-      for (let b = 0; b < B; b++) f32.set(t.data.subarray(b * H, (b + 1) * H), p + b * this.stateStride);
-    });
-  }
-
-  protected freeStates(): void {
-    for (const p of [...this.stateBufs, ...this.stateBackup]) arena.free(p);
-    this.stateBufs = [];
-    this.stateBackup = [];
+    this.stored.write(checked);
   }
 
   override keepStates(action: "save" | "restore"): void {
-    const f32 = heapF32();
-    const n = this.fixedBatch * this.stateStride;
-    this.stateBufs.forEach((p, i) => {
-      const q = this.stateBackup[i]!;
-      const [from, to] = action === "save" ? [p, q] : [q, p];
-      f32.copyWithin(to >> 2, from >> 2, (from >> 2) + n);
-    });
+    this.stored.keep(action);
   }
 
-  /** Allocates fresh blocks of these byte sizes, all or none. */
   // ---- packed weights ------------------------------------------------------------------------
 
   /** The cell's packed weight blocks in wasm memory, in `blockLengths` order (0 = none yet). */
@@ -466,37 +310,31 @@ export abstract class RecurrentLayer extends Layer {
     return 1;
   }
 
-  /** Fresh blocks of `blockLengths()` (all or none), for writeWeights to fill and then install. */
-  protected allocBlocks(): number[] {
-    const fresh: number[] = [];
-    try {
-      for (const n of this.blockLengths()) fresh.push(arena.alloc(n * 4));
-    } catch (err) {
-      for (const p of fresh) arena.free(p);
-      throw err;
-    }
-    return fresh;
-  }
-
-  /** Installs filled blocks from allocBlocks, freeing the previous ones. */
-  protected installBlocks(fresh: number[]): void {
-    for (const p of this.ptrs) arena.free(p);
-    this.ptrs = fresh;
-  }
-
   override paramBlocks(): ParamBlock[] {
     const lengths = this.blockLengths();
     const blocks = this.ptrs.map((ptr, i) => ({ ptr, length: lengths[i]! }));
     return this.useBias ? blocks : blocks.slice(0, blocks.length - this.biasBlockCount);
   }
 
-  /** Fresh blocks (allocBlocks) holding `values`, given in weightSpecs order, packed. */
-  protected abstract packBlocks(values: readonly Float32Array[]): number[];
+  /**
+   * Packs `values` (weightSpecs order) into `dst` (blocks of blockLengths, padding written zero).
+   * Allocates only staging, before writing anything, so a failure leaves `dst` as it was.
+   */
+  protected abstract packBlocks(values: readonly Float32Array[], dst: readonly number[]): void;
   /** Blocks laid out as `ptrs` (blockLengths order) back to weightSpecs order and shapes. */
   protected abstract unpackBlocks(ptrs: readonly number[]): Float32Array[];
 
+  /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
-    this.installBlocks(this.packBlocks(values));
+    const fresh = this.ptrs.length === 0;
+    const dst = fresh ? allocBlocks(this.blockLengths()) : this.ptrs;
+    try {
+      this.packBlocks(values, dst);
+    } catch (err) {
+      if (fresh) for (const p of dst) arena.free(p);
+      throw err;
+    }
+    this.ptrs = dst;
   }
 
   protected readWeights(): Float32Array[] {
@@ -504,10 +342,9 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   override packParams(values: readonly Float32Array[]): Float32Array[] {
-    return takeBlocks(
-      this.packBlocks(values),
-      this.paramBlocks().map((b) => b.length),
-    );
+    // without useBias the bias blocks are no parameters: packed into staging and dropped
+    const n = this.paramBlocks().length;
+    return packedCopies(this.blockLengths(), (ptrs) => this.packBlocks(values, ptrs)).slice(0, n);
   }
 
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
@@ -516,14 +353,14 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   dispose(): void {
-    this.installBlocks([]);
-    this.freeStates();
+    for (const p of this.ptrs) arena.free(p);
+    this.ptrs = [];
+    this.stored.free();
   }
 
   protected get kernels() {
     return core(this.who);
   }
-
   getConfig(): Record<string, unknown> {
     return {
       name: this.name,
@@ -537,33 +374,3 @@ export abstract class RecurrentLayer extends Layer {
     };
   }
 }
-
-/**
- * Copies `rows` rows of `cols` floats between strided wasm buffers (byte offsets, strides in
- * floats), zero-filling destination padding. copyWithin allocates nothing.
- */
-export function copyRows(
-  f32: Float32Array,
-  src: number,
-  ldSrc: number,
-  dst: number,
-  ldDst: number,
-  rows: number,
-  cols: number,
-): void {
-  const s = src >> 2,
-    d = dst >> 2;
-  for (let r = 0; r < rows; r++) {
-    f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
-    if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);
-  }
-}
-
-/** Columns [from, from + n) of a row-major [rows, cols] matrix, as a dense [rows, n] copy. */
-export function columns(src: Float32Array, rows: number, cols: number, from: number, n: number): Float32Array {
-  const out = new Float32Array(rows * n);
-  for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols + from, r * cols + from + n), r * n);
-  return out;
-}
-
-export { sizeOf };

@@ -6,23 +6,25 @@ import { ACTIVATION_IDS } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
+import { checkOptions } from "../core/validate.js";
 import { heapF32, kernels } from "../core/wasm.js";
-import type { SymbolicTensor } from "../model/symbolic.js";
-import { type Buf, checkOptions, type WeightSpec, withStaging } from "./layer.js";
+import { type Buf, carve, sameShapeLayout, withStaging } from "./heap.js";
+import type { SymbolicTensor, WeightSpec } from "./layer.js";
+import { RecurrentLayer } from "./recurrent.js";
 import {
-  align,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
-  RecurrentLayer,
   type RecurrentOutput,
-} from "./recurrent.js";
+} from "./recurrent-options.js";
 
 export type SimpleRNNArgs<S extends boolean = boolean> = RecurrentArgs<S>;
 
 export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   readonly className = "SimpleRNN";
   readonly stateNames = ["h"] as const;
+  /** Trace rows (assembly/simple_rnn.ts): h_t [P], h_{t-1} [P]. */
+  readonly traceWidth = 2;
   declare readonly returnState: S;
 
   constructor(args: SimpleRNNArgs<S>) {
@@ -61,23 +63,20 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     this.writeWeights(values);
   }
 
-  protected packBlocks(values: readonly Float32Array[]): number[] {
+  protected packBlocks(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = this.kernels;
     const H = this.units,
       Hq = this.stateStride,
       I = this.inputDim;
-    const fresh = this.allocBlocks();
-    const f32 = heapF32();
-    f32.fill(0, fresh[2]! >> 2, (fresh[2]! >> 2) + Hq);
-    if (this.useBias) f32.set(values[2]!, fresh[2]! >> 2);
     withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
       const heap = heapF32();
       heap.set(values[0]!, kS! >> 2);
       heap.set(values[1]!, rS! >> 2);
-      k.pack_panel16(kS!, H, I, H, I, fresh[0]!);
-      k.pack_panel16(rS!, H, H, H, Hq, fresh[1]!);
+      k.pack_panel16(kS!, H, I, H, I, dst[0]!);
+      k.pack_panel16(rS!, H, H, H, Hq, dst[1]!);
+      heap.fill(0, dst[2]! >> 2, (dst[2]! >> 2) + Hq);
+      if (this.useBias) heap.set(values[2]!, dst[2]! >> 2);
     });
-    return fresh;
   }
 
   /** kernel, recurrent kernel, bias: 16-wide panels (pack_panel16), units padded to 16. */
@@ -101,9 +100,13 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     });
   }
 
-  protected cellScratchBytes(B: number, T: number): number {
-    const Hq = this.stateStride;
-    return align(B * T * Hq * 4) + align(B * Hq * 4);
+  /** The input projections xw [B, T, P], then the step's pre-activation z [B, P]. */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
+  protected cellLayout(base: number, B: number, T: number) {
+    const row = this.stateStride * 4;
+    return carve(base, { xw: B * T * row, z: B * row });
   }
 
   protected runCell(
@@ -118,8 +121,9 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     last: number,
     scratch: number,
   ): void {
-    const xw = scratch,
-      z = xw + align(B * T * this.stateStride * 4);
+    const at = this.cellOffsets(B, T),
+      xw = scratch + at.xw,
+      z = scratch + at.z;
     const I = this.inputDim,
       H = this.units,
       P = this.stateStride;
@@ -152,7 +156,7 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
         mask ? mask + b0 * T : 0,
         zero,
         last + b0 * P * 4,
-        this.trace ? this.trace + b0 * T * 2 * P * 4 : 0,
+        this.trace ? this.trace + b0 * T * this.traceWidth * P * 4 : 0,
       ]);
       return;
     }

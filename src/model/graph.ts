@@ -5,7 +5,7 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { InputLayer } from "../layers/input.js";
 import type { Layer } from "../layers/layer.js";
-import { type Node, SymbolicTensor } from "./symbolic.js";
+import { type Node, SymbolicTensor } from "../layers/layer.js";
 
 export interface Graph {
   inputs: SymbolicTensor[];

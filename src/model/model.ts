@@ -7,7 +7,9 @@ import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
-import { type Buf, type Layer, readBuf, uniqueName } from "../layers/layer.js";
+import { type Buf, readBuf } from "../layers/heap.js";
+import { type Layer, type Node, SymbolicTensor } from "../layers/layer.js";
+import { uniqueName } from "../layers/naming.js";
 import type { Optimizer } from "../train/optimizer.js";
 import type {
   BaseFitOptions,
@@ -22,7 +24,6 @@ import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
 import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
-import { type Node, SymbolicTensor } from "./symbolic.js";
 
 export type { Plan } from "./plan.js";
 

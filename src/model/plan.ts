@@ -4,8 +4,8 @@
 import { arena } from "../core/arena.js";
 import type { Tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
-import { type Buf, maskBytes, type Step, sizeOf } from "../layers/layer.js";
-import type { Node, SymbolicTensor } from "./symbolic.js";
+import { type Buf, maskBytes, sizeOf } from "../layers/heap.js";
+import type { Node, Step, SymbolicTensor } from "../layers/layer.js";
 
 /** Buffers for one set of input shapes: model inputs, outputs, every step; `ptrs` to free. */
 export interface Plan {

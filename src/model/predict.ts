@@ -3,10 +3,10 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
+import { writeBufs } from "../layers/heap.js";
 import type { InputLayer } from "../layers/input.js";
-import { type Layer, writeBufs } from "../layers/layer.js";
+import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
-import type { SymbolicTensor } from "./symbolic.js";
 
 /** predict's batchSize, checked (undefined: the whole batch at once). */
 export function checkBatchSize(who: string, batchSize: unknown): number | undefined {

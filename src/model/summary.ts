@@ -1,8 +1,7 @@
 // model.summary() in Keras 3's layout (keras/src/utils/summary_utils.py, rendered by rich): a
 // box-drawn table of layers, output shapes and parameter counts, with "Connected to" for graphs
 // that are not a plain chain.
-import type { Layer } from "../layers/layer.js";
-import type { Node, Shape, SymbolicTensor } from "./symbolic.js";
+import type { Layer, Node, Shape, SymbolicTensor } from "../layers/layer.js";
 
 /** What the summary reads of a model. */
 export interface SummarySource {

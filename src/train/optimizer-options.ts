@@ -1,7 +1,7 @@
 // The options every optimizer takes (Keras's base optimizer arguments), and their checks.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { checkBool, checkNumber, checkOptionalNumber, checkOptions, isPlainObject } from "../core/validate.js";
-import { toSnakeCase, uniqueName } from "../layers/layer.js";
+import { toSnakeCase, uniqueName } from "../layers/naming.js";
 import {
   type ConfigValue,
   isScheduleSpec,

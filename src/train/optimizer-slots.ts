@@ -4,7 +4,7 @@
 // (Optimizer.apply) is named by its pointer.
 import { arena } from "../core/arena.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
-import type { ParamBlock } from "../layers/layer.js";
+import type { ParamBlock } from "../layers/heap.js";
 
 /** A layer, as far as the optimizer sees it: where its parameter blocks are now. */
 export interface BlockOwner {

@@ -26,7 +26,7 @@ import { arena } from "../core/arena.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { type OptimizerKernels, trainKernels } from "../core/train-kernels.js";
 import { core, heapF32 } from "../core/wasm.js";
-import type { ParamBlock } from "../layers/layer.js";
+import type { ParamBlock } from "../layers/heap.js";
 import {
   baseOptions,
   checkLearningRate,
@@ -47,7 +47,7 @@ import {
 import { type ConfigValue, LearningRateSchedule } from "./schedules.js";
 
 /** A parameter (or gradient) block in wasm memory: byte pointer and number of f32 values. */
-export type { ParamBlock } from "../layers/layer.js";
+export type { ParamBlock } from "../layers/heap.js";
 export type { LearningRate, OptimizerConfig, OptimizerOptions } from "./optimizer-options.js";
 export type { BlockOwner, WeightRef } from "./optimizer-slots.js";
 

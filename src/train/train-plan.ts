@@ -4,12 +4,14 @@
 import { arena } from "../core/arena.js";
 import type { Tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
+import { Activation } from "../layers/activation.js";
+import { backwardFor } from "../layers/backward.js";
+import type { Backward, BackwardCall } from "../layers/backward-base.js";
 import { Dense } from "../layers/dense.js";
-import { type Buf, type Layer, sizeOf, writeBufs } from "../layers/layer.js";
+import { type Buf, sizeOf, writeBufs } from "../layers/heap.js";
+import type { Layer } from "../layers/layer.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
-import { Activation } from "../layers/simple.js";
 import type { Plan } from "../model/model.js";
-import { type Backward, type BackwardCall, backwardFor } from "./backward.js";
 import { logitsLossFor } from "./losses.js";
 import type { Loss } from "./types.js";
 

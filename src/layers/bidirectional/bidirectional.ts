@@ -6,23 +6,16 @@
 // Shapes: input [B, T, I]; each half [B, T, H] or [B, H]. Outputs: merged [.., 2H] (concat) or
 // [.., H] (sum, mul, ave), or both halves (mergeMode null); then with returnState the forward
 // layer's states followed by the backward layer's, each [B, H].
-import { fmtShape, WasmRnnError } from "../core/errors.js";
-import type { NestedArray, Tensor, TensorLike } from "../core/tensor.js";
-import { toTensor } from "../core/tensor.js";
-import { kernels } from "../core/wasm.js";
-import { type Shape, SymbolicTensor } from "../model/symbolic.js";
-import {
-  type Buf,
-  checkOptions,
-  Layer,
-  type MaskBufs,
-  type MaskSource,
-  type ParamBlock,
-  sizeOf,
-  type WeightSpec,
-} from "./layer.js";
-import { LSTM } from "./lstm.js";
-import { align, type RecurrentCallArgs, RecurrentLayer } from "./recurrent.js";
+import { fmtShape, WasmRnnError } from "../../core/errors.js";
+import type { NestedArray, Tensor, TensorLike } from "../../core/tensor.js";
+import { toTensor } from "../../core/tensor.js";
+import { checkOptions } from "../../core/validate.js";
+import { kernels } from "../../core/wasm.js";
+import { type Buf, carve, type MaskBufs, type MaskSource, type ParamBlock, sameShapeLayout } from "../heap.js";
+import { Layer, type Shape, SymbolicTensor, type WeightSpec } from "../layer.js";
+import { LSTM } from "../lstm.js";
+import { RecurrentLayer } from "../recurrent.js";
+import type { RecurrentCallArgs } from "../recurrent-options.js";
 
 export type MergeMode = "concat" | "sum" | "mul" | "ave" | null;
 
@@ -33,7 +26,7 @@ export interface BidirectionalArgs {
 }
 
 /** Ids of merge_pair in assembly/sequence.ts. */
-const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
+export const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
 
 const removePrefix = (s: string, p: string) => (s.startsWith(p) ? s.slice(p.length) : s);
 
@@ -46,7 +39,8 @@ export class Bidirectional extends Layer {
   constructor(layer: RecurrentLayer, args: BidirectionalArgs = {}) {
     if (!(layer instanceof RecurrentLayer)) {
       throw new WasmRnnError(
-        `Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`,
+        "Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, " +
+          `got ${(layer as unknown) instanceof Layer ? (layer as unknown as Layer).who : typeof layer}`,
       );
     }
     if (typeof args !== "object" || args === null)
@@ -55,7 +49,8 @@ export class Bidirectional extends Layer {
     const mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE_IDS)) {
       throw new WasmRnnError(
-        `Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, got ${JSON.stringify(args.mergeMode)}`,
+        `Bidirectional '${args.name ?? "bidirectional"}': expected mergeMode to be one of "concat", "sum", "mul", "ave", null, ` +
+          `got ${JSON.stringify(args.mergeMode)}`,
       );
     }
     if (layer.goBackwards) {
@@ -181,12 +176,23 @@ export class Bidirectional extends Layer {
     return [...this.forwardLayer.getWeights(), ...this.backwardLayer.getWeights()].map((t) => t.data as Float32Array);
   }
 
-  /** The half outputs [B, T, H] or [B, H] (aligned), then the halves' scratch (they run one after the other). */
+  /**
+   * Scratch: the halves' outputs yF, yB ([B, T, H] or [B, H]), then the halves' own scratch (they
+   * run one after the other). The backward reads yF and yB here.
+   */
+  layout(base: number, inputs: readonly number[][]) {
+    const at = this.offsets(inputs[0]![0]!, inputs[0]![1]!);
+    return { yF: base + at.yF, yB: base + at.yB, sub: base + at.sub, total: at.total };
+  }
+
+  private readonly offsets = sameShapeLayout((B, T) => {
+    const half = B * (this.returnSequences ? T : 1) * this.forwardLayer.units * 4;
+    const sub = Math.max(this.forwardLayer.scratchBytes([[B, T]]), this.backwardLayer.scratchBytes([[B, T]]));
+    return carve(0, { yF: half, yB: half, sub });
+  });
+
   scratchBytes(inputs: readonly number[][]): number {
-    const [B, T] = inputs[0]!;
-    const half = align(B! * (this.returnSequences ? T! : 1) * this.forwardLayer.units * 4);
-    const sub = Math.max(this.forwardLayer.scratchBytes(inputs), this.backwardLayer.scratchBytes(inputs));
-    return 2 * half + sub;
+    return this.layout(0, inputs).total;
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
@@ -196,9 +202,7 @@ export class Bidirectional extends Layer {
       S = this.stateCount;
     const seq = this.returnSequences;
     const halfShape = seq ? [B, T, H] : [B, H];
-    const yF = scratch,
-      yB = scratch + align(sizeOf(halfShape) * 4),
-      sub = yB + align(sizeOf(halfShape) * 4);
+    const { yF, yB, sub } = this.layout(scratch, [x.shape]);
     const merged = this.mergeMode !== null;
     const first = merged ? 1 : 2;
     const stateOuts = outputs.slice(first, first + 2 * S);
@@ -271,6 +275,7 @@ export class Bidirectional extends Layer {
   }
 
   override toString(): string {
-    return `Bidirectional(${this.name}, ${this.forwardLayer.className}, mergeMode ${String(this.mergeMode)}, input ${this.builtShape ? fmtShape(this.builtShape) : "unbuilt"})`;
+    const input = this.builtShape ? fmtShape(this.builtShape) : "unbuilt";
+    return `Bidirectional(${this.name}, ${this.forwardLayer.className}, mergeMode ${String(this.mergeMode)}, input ${input})`;
   }
 }

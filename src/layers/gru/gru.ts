@@ -4,23 +4,22 @@
 //
 // Shapes: input [B, T, I]; kernel [I, 3H], recurrentKernel [H, 3H]; outputs [B, T, H] or [B, H],
 // then h [B, H] (returnState). Packed layouts are described in assembly/gru.ts.
-import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
-import { WasmRnnError } from "../core/errors.js";
-import type { NestedArray, Tensor } from "../core/tensor.js";
-import { splitRows, workerPool, worthSplitting } from "../core/threads.js";
-import { heapF32, kernels } from "../core/wasm.js";
-import type { SymbolicTensor } from "../model/symbolic.js";
-import { type Buf, checkBool, checkOptions, type WeightSpec, withStaging } from "./layer.js";
+import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../../core/activations.js";
+import { WasmRnnError } from "../../core/errors.js";
+import type { NestedArray, Tensor } from "../../core/tensor.js";
+import { splitRows, workerPool, worthSplitting } from "../../core/threads.js";
+import { checkBool, checkOptions } from "../../core/validate.js";
+import { heapF32, kernels } from "../../core/wasm.js";
+import { type Buf, carve, round16, sameShapeLayout, withStaging } from "../heap.js";
+import type { SymbolicTensor, WeightSpec } from "../layer.js";
+import { RecurrentLayer } from "../recurrent.js";
 import {
-  align,
   CELL_ACTIVATIONS,
-  columns,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
-  RecurrentLayer,
   type RecurrentOutput,
-} from "./recurrent.js";
+} from "../recurrent-options.js";
 
 export interface GRUArgs<S extends boolean = boolean> extends RecurrentArgs<S> {
   /** Default "sigmoid". */
@@ -34,14 +33,11 @@ const OPTIONS = [...RECURRENT_OPTIONS, "recurrentActivation", "resetAfter"] as c
 export class GRU<S extends boolean = false> extends RecurrentLayer {
   readonly className = "GRU";
   readonly stateNames = ["h"] as const;
+  /** Trace rows (assembly/gru.ts): [z, r, n | uh or r h | h_{t-1}], P floats each. */
+  readonly traceWidth = 5;
   declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
   readonly resetAfter: boolean;
-  /**
-   * Packed blocks. resetAfter: [kernel, recurrent, input bias, recurrent bias] (G = 3 panels).
-   * Otherwise: [kernel zr, kernel h, recurrent zr, recurrent h, bias zr, bias h].
-   */
-
   constructor(args: GRUArgs<S>) {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`GRU: expected an options object with units, got ${String(args)}`);
@@ -84,7 +80,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     this.writeWeights(values);
   }
 
-  protected packBlocks(values: readonly Float32Array[]): number[] {
+  protected packBlocks(values: readonly Float32Array[], dst: readonly number[]): void {
     const k = this.kernels;
     const H = this.units,
       Hp = this.stateStride,
@@ -109,19 +105,17 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
           [bias.subarray(0, 2 * H), 1, 2, 1],
           [bias.subarray(2 * H), 1, 0, 1],
         ];
-    const fresh = this.allocBlocks();
     withStaging(
       blocks.map(([src]) => src.length * 4),
       (staged) => {
         const f32 = heapF32();
         blocks.forEach(([src, K, G, Kp], i) => {
           f32.set(src, staged[i]! >> 2);
-          if (G) k.pack_gates(staged[i]!, K, H, G, Kp, fresh[i]!);
-          else k.pack_panel16(staged[i]!, H, K, H, Kp, fresh[i]!);
+          if (G) k.pack_gates(staged[i]!, K, H, G, Kp, dst[i]!);
+          else k.pack_panel16(staged[i]!, H, K, H, Kp, dst[i]!);
         });
       },
     );
-    return fresh;
   }
 
   protected unpackBlocks(ptrs: readonly number[]): Float32Array[] {
@@ -160,13 +154,18 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     return this.useBias ? out : out.slice(0, 2);
   }
 
-  protected cellScratchBytes(B: number, T: number): number {
-    const Hp = this.stateStride;
-    if (this.resetAfter) return align(B * T * 3 * Hp * 4) + align(B * 3 * Hp * 4);
-    const Hq = (this.units + 15) & ~15;
-    return (
-      align(B * T * 2 * Hp * 4) + align(B * T * Hq * 4) + align(B * 2 * Hp * 4) + align(B * Hp * 4) + align(B * Hq * 4)
-    );
+  /**
+   * The kernel's scratch. resetAfter: input projections xw [B, T, 3P], then h·U hu [B, 3P].
+   * Otherwise: xzr [B, T, 2P], xh [B, T, Q], zr [B, 2P], r h [B, P], h·Uh [B, Q] (Q = 16-rounded units).
+   */
+  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+
+  protected cellLayout(base: number, B: number, T: number) {
+    const P = this.stateStride * 4,
+      Q = round16(this.units) * 4;
+    if (this.resetAfter) return carve(base, { xw: B * T * 3 * P, hu: B * 3 * P });
+    return carve(base, { xzr: B * T * 2 * P, xh: B * T * Q, zr: B * 2 * P, rh: B * P, hh: B * Q });
   }
 
   protected runCell(
@@ -194,12 +193,13 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const split = pool && worthSplitting(B, T * 3 * H * (I + H));
     // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
     const row = (ptr: number, bytesPerRow: number, b0: number) => (ptr ? ptr + b0 * bytesPerRow : 0);
-    // training: [B, T, 5 * Hp] (assembly/gru.ts), 0 = none
+    // training: [B, T, traceWidth * Hp] (assembly/gru.ts), 0 = none
     const trace = this.trace,
-      traceRow = T * 5 * Hp * 4;
+      traceRow = T * this.traceWidth * Hp * 4;
     if (this.resetAfter) {
-      const xw = scratch,
-        hu = xw + align(B * T * 3 * Hp * 4);
+      const at = this.cellOffsets(B, T) as { xw: number; hu: number; total: number };
+      const xw = scratch + at.xw,
+        hu = scratch + at.hu;
       const args = (b0: number, b1: number) => [
         b1 - b0,
         T,
@@ -247,12 +247,13 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
           trace,
         );
     } else {
-      const Hq = (H + 15) & ~15;
-      const xzr = scratch,
-        xh = xzr + align(B * T * 2 * Hp * 4),
-        zr = xh + align(B * T * Hq * 4);
-      const rh = zr + align(B * 2 * Hp * 4),
-        hh = rh + align(B * Hp * 4);
+      const Hq = round16(H);
+      const at = this.cellOffsets(B, T) as unknown as Record<"xzr" | "xh" | "zr" | "rh" | "hh", number>;
+      const xzr = scratch + at.xzr,
+        xh = scratch + at.xh,
+        zr = scratch + at.zr;
+      const rh = scratch + at.rh,
+        hh = scratch + at.hh;
       const args = (b0: number, b1: number) => [
         b1 - b0,
         T,
@@ -316,7 +317,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
    * The packed blocks, in weightSpecs order with each Keras weight's parts in a row: resetAfter
    * [kernel, recurrent, input bias, recurrent bias]; otherwise [kernel zr, kernel h, recurrent zr,
    * recurrent h, bias zr, bias h]. The backward fills its gradient blocks in this order
-   * (src/train/backward-gru.ts).
+   * (gru/backward.ts).
    */
   protected blockLengths(): number[] {
     const Hp = this.stateStride,
@@ -335,4 +336,11 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
   }
+}
+
+/** Columns [from, from + n) of a row-major [rows, cols] matrix, as a dense [rows, n] copy. */
+function columns(src: Float32Array, rows: number, cols: number, from: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols + from, r * cols + from + n), r * n);
+  return out;
 }

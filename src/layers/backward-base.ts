@@ -1,9 +1,11 @@
-// What every backward shares: the call a backward gets, and small helpers over wasm memory.
-
+// What every backward shares: the call a backward gets, and small helpers over wasm memory. A
+// layer's backward sits in its entry file beside the layer and reads the training kernels
+// through trainKernels(), which the first fit loads: inference never instantiates them.
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
-import type { Step } from "../layers/layer.js";
-import type { RecurrentLayer } from "../layers/recurrent.js";
+import { sizeOf } from "./heap.js";
+import type { Step } from "./layer.js";
+import type { RecurrentLayer } from "./recurrent.js";
 
 /** One step's backward: gradients of outputs in, of inputs and weights out (all wasm pointers). */
 export interface BackwardCall {
@@ -50,6 +52,26 @@ export interface Backward {
 }
 
 export const none = () => 0;
+
+/** A layer whose output is its input's values (copies): the gradient passes through. */
+export const identityBackward: Backward = {
+  traceBytes: none,
+  scratchBytes: none,
+  run: ({ step, dOut, dIn }) => {
+    if (dOut[0] && dIn[0]) trainKernels().add_arrays(sizeOf(step.outputs[0]!.shape), dIn[0], dOut[0], dIn[0]);
+  },
+};
+
+/** A backward with no trace or scratch that runs `run` only when output 0 has a gradient. */
+export function simpleBackward(run: (call: BackwardCall & { dy: number }) => void): Backward {
+  return {
+    traceBytes: none,
+    scratchBytes: none,
+    run: (call) => {
+      if (call.dOut[0]) run({ ...call, dy: call.dOut[0] });
+    },
+  };
+}
 
 /**
  * dx [R, I] += dz [R, N] . kernel^T for a kernel packed in panels W = 4 NV wide ([N/W][I][W]):

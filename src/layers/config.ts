@@ -1,10 +1,7 @@
-// Keras class name -> how to build our layer from a Keras config (snake_case keys, any Keras
-// version or TF.js), how to call it in a graph, and how to write it back as a Keras config.
-// Each layer joins with one `registerLayer` call.
+// Reading a layer's Keras config (snake_case keys, any Keras version or TF.js): typed access with
+// errors naming file, layer and key, and the keys that never change inference.
 import type { ActivationName } from "../core/activations.js";
-import { fmtShape, WasmRnnError } from "../core/errors.js";
-import type { Layer } from "../layers/layer.js";
-import type { Shape, SymbolicTensor } from "../model/symbolic.js";
+import { WasmRnnError } from "../core/errors.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -22,53 +19,6 @@ export interface LoadContext {
   /** Running count of values the model's layers will allocate. */
   params: number;
 }
-
-export interface LayerEntry {
-  /** Keras class names this entry builds ("LSTM", also e.g. "CuDNNLSTM" aliases). */
-  classNames: string[];
-  /** Builds the layer from its Keras config (name already validated). */
-  build(cfg: ConfigReader, ctx: LoadContext): Layer;
-  /** Number of weight values the layer will allocate for these input shapes (checked before build). */
-  params?(cfg: ConfigReader, inputs: readonly Shape[]): number;
-  /** The layer takes a list of tensors (Add, Concatenate). */
-  listInput?: boolean;
-  /** Extra inbound tensors after the first are initial states (Keras 2 / TF.js RNN convention). */
-  recurrent?: boolean;
-  /** Calls the layer in a graph; default: apply(x, { initialState }) or apply([a, b, ...]). */
-  call?(layer: Layer, inputs: SymbolicTensor[], initialState: SymbolicTensor[]): SymbolicTensor[];
-  /** The layer as a Keras config (snake_case) for saving; absent: saving refuses this layer. */
-  toConfig?(layer: Layer, target: "tfjs" | "keras"): JsonObject;
-  /** Object path of the weights under the layer in a Keras 3 weights file ("cell" for RNN layers). */
-  kerasVarsPath?: string[];
-  /** Several weight owners (Bidirectional's two halves): paths and how many weights each holds, in order. */
-  kerasVarsPaths?(layer: Layer): { path: string[]; count: number }[];
-  /** Our class (for saving): `layer instanceof cls`. */
-  cls?: abstract new (
-    ...args: never[]
-  ) => Layer;
-}
-
-const REGISTRY = new Map<string, LayerEntry>();
-
-export function registerLayer(entry: LayerEntry): void {
-  for (const n of entry.classNames) REGISTRY.set(n, entry);
-}
-
-export function entryFor(className: string): LayerEntry | undefined {
-  return REGISTRY.get(className);
-}
-
-export function entryForLayer(layer: Layer): LayerEntry | undefined {
-  for (const e of new Set(REGISTRY.values())) if (e.cls && layer instanceof e.cls) return e;
-  return undefined;
-}
-
-export function knownClasses(): string[] {
-  return [...REGISTRY.keys()].sort();
-}
-
-/** Class names that hold code; refused outright (a model file never runs code here). */
-export const CODE_LAYERS = new Set(["Lambda", "TFOpLambda", "SlicingOpLambda", "Functional_Lambda", "__lambda__"]);
 
 /** Keys every layer may carry that do not change inference. */
 const IGNORED = new Set([
@@ -177,7 +127,8 @@ export class ConfigReader {
     if (typeof v === "object" && !Array.isArray(v) && typeof v.config === "string") v = v.config; // {module, class_name: "function", config: "tanh"}
     if (typeof v !== "string")
       this.fail(
-        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} (custom activations are not loaded: a model file never runs code)`,
+        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} ` +
+          "(custom activations are not loaded: a model file never runs code)",
       );
     const map: Record<string, ActivationName> = {
       linear: "linear",
@@ -220,5 +171,3 @@ export class ConfigReader {
 export function ignoredKey(key: string): boolean {
   return IGNORED.has(key);
 }
-
-export { fmtShape };
