@@ -1,0 +1,61 @@
+// Shared by the tests: reading the Keras-generated cases, and the tolerance check.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { type Tensor, tensor } from "../../src/index.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** ../shared/fixtures beside the checkout (CI has it there too). */
+export const FIXTURES = join(ROOT, "..", "shared", "fixtures");
+export const hasFixtures = existsSync(FIXTURES);
+
+export interface EncodedArray {
+  shape: number[];
+  b64: string;
+}
+
+export function decode(a: EncodedArray): Tensor {
+  const bytes = Buffer.from(a.b64, "base64");
+  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return tensor(data, a.shape);
+}
+
+export interface CaseFile<C> {
+  keras_version: string;
+  tolerance: { atol: number; rtol: number };
+  cases: C[];
+}
+
+export function loadCases<C>(name: string): CaseFile<C> {
+  return JSON.parse(readFileSync(join(ROOT, "test", "cases", name), "utf8")) as CaseFile<C>;
+}
+
+export const TOL = { atol: 1e-5, rtol: 1e-4 };
+
+/** Asserts |got - want| <= atol + rtol * |want| element-wise, naming the worst element on failure. */
+export function expectClose(got: Tensor, want: Tensor, label: string, tol = TOL): void {
+  expect(got.shape, `${label}: shape`).toEqual(want.shape);
+  let worst = -1,
+    worstExcess = 0;
+  for (let i = 0; i < want.size; i++) {
+    const g = got.data[i]!,
+      w = want.data[i]!;
+    const excess = Math.abs(g - w) - (tol.atol + tol.rtol * Math.abs(w));
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
+      worst = i;
+      worstExcess = excess;
+    }
+  }
+  if (worst >= 0) {
+    expect.fail(
+      `${label}: element ${worst} is ${got.data[worst]}, Keras gives ${want.data[worst]} (over tolerance by ${worstExcess})`,
+    );
+  }
+}
+
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  let m = 0;
+  for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(a.data[i]! - b.data[i]!));
+  return m;
+}
