@@ -1,9 +1,10 @@
-// Shared by the tests: reading the Keras-generated cases, and the tolerance check.
+// The one loader of the Keras-generated case files (test/cases/*.json): reading them, decoding their arrays
+// into tensors, and the tolerance check |got - want| <= 1e-5 + 1e-4 * |want| that every replay uses.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { type Tensor, tensor } from "../../src/index.js";
+import { type Model, type Tensor, tensor } from "../../src/index.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** ../shared/fixtures beside the checkout (CI has it there too). */
@@ -52,6 +53,22 @@ export function expectClose(got: Tensor, want: Tensor, label: string, tol = TOL)
       `${label}: element ${worst} is ${got.data[worst]}, Keras gives ${want.data[worst]} (over tolerance by ${worstExcess})`,
     );
   }
+}
+
+/** A layer as a case file stores it: its config and its weights in Keras's get_weights() order. */
+export interface LayerCase<C> {
+  config: C;
+  weights: EncodedArray[];
+}
+
+export const asList = (out: Tensor | Tensor[]) => (Array.isArray(out) ? out : [out]);
+
+/** Predicts the case's inputs and compares every output with Keras's; returns what the model gave. */
+export function replay(model: Model, inputs: EncodedArray[], outputs: EncodedArray[], label: string): Tensor[] {
+  const got = asList(model.predict(inputs.map(decode)));
+  expect(got.length, `${label}: number of outputs`).toBe(outputs.length);
+  outputs.forEach((o, i) => expectClose(got[i]!, decode(o), `${label} output ${i}`));
+  return got;
 }
 
 export function maxAbsDiff(a: Tensor, b: Tensor): number {

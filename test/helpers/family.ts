@@ -1,11 +1,12 @@
 // Rebuilds the graphs that tools/gen_keras_family.py describes (test/cases/family_*.json) with
 // wasm-rnn, so one replay function covers every layer of the recurrent family.
-import { expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   Activation,
   Add,
   Bidirectional,
   Concatenate,
+  clearSession,
   Dense,
   Dropout,
   Embedding,
@@ -24,7 +25,7 @@ import {
   TimeDistributed,
   tensor,
 } from "../../src/index.js";
-import { decode, type EncodedArray, expectClose } from "./cases.js";
+import { asList, decode, type EncodedArray, expectClose, loadCases } from "./cases.js";
 
 export interface Encoded extends EncodedArray {
   dtype?: "int32";
@@ -150,8 +151,6 @@ export function buildCase(spec: ModelSpec): Built {
   return { model, layers };
 }
 
-export const asList = (out: Tensor | Tensor[]) => (Array.isArray(out) ? out : [out]);
-
 /** Runs every call of the case (resets included) and compares outputs and stateful states. */
 export function replayCase(c: FamilyCase, built = buildCase(c.model)): Built {
   c.calls.forEach((call, k) => {
@@ -171,4 +170,82 @@ export function replayCase(c: FamilyCase, built = buildCase(c.model)): Built {
     }
   });
   return built;
+}
+
+/** Every file tools/gen_keras_family.py writes. */
+export const FAMILY_FILES = [
+  "family_gru.json",
+  "family_simple_rnn.json",
+  "family_bidirectional.json",
+  "family_stacked.json",
+  "family_masking.json",
+  "family_stateful.json",
+  "family_layers.json",
+  "family_cell_sequences.json",
+];
+
+/**
+ * The files that hold several layers' cases, split by case name among the test files of those layers: a
+ * case goes to the first part whose pattern matches, and a case no part claims fails loudly.
+ */
+const PARTS: Record<string, [part: string, name: RegExp][]> = {
+  "family_layers.json": [
+    ["time_distributed", /^timedistributed_/],
+    ["repeat_vector", /^repeatvector$/],
+    ["merge", /^(concatenate|add)_/],
+    ["activation", /^activation_/],
+    ["dropout", /^dropout_/],
+    ["sequential", /^sequential_/],
+  ],
+  "family_masking.json": [
+    ["embedding", /^embed/],
+    ["masking", /./],
+  ],
+};
+
+/** The cases of a family file, or of one part of it (see PARTS). */
+export function familyCases(file: string, part?: string): FamilyCase[] {
+  const cases = loadCases<FamilyCase>(file).cases;
+  if (part === undefined) return cases;
+  const parts = PARTS[file];
+  if (!parts?.some(([p]) => p === part)) throw new Error(`${file} has no part ${part}`);
+  const partOf = (c: FamilyCase) => {
+    const found = parts.find(([, re]) => re.test(c.name));
+    if (!found)
+      throw new Error(`${file}: case ${c.name} belongs to no test file (add it to PARTS in test/helpers/family.ts)`);
+    return found[0];
+  };
+  return cases.filter((c) => partOf(c) === part);
+}
+
+/** Every case of every family file, for the coverage checks. */
+export const allFamilyCases = (): FamilyCase[] => FAMILY_FILES.flatMap((f) => familyCases(f));
+
+/** The configs of every `cls` layer of the family cases, wrapped ones (Bidirectional, TimeDistributed) included. */
+export function familyConfigs(cls: string): Record<string, unknown>[] {
+  const layerSpecs = allFamilyCases().flatMap((c) => c.model.layers);
+  return [
+    ...layerSpecs.filter((l) => l.class === cls).map((l) => l.config),
+    ...layerSpecs.filter((l) => l.layer?.class === cls).map((l) => l.layer!.config),
+  ];
+}
+
+/**
+ * Replays a family file's cases (or one part's, see PARTS) under describe(file): each case's calls, and its
+ * summary where it has one. The file's "has cases" check goes with the whole file or its first part.
+ */
+export function describeFamily(file: string, part?: string): void {
+  describe(file, () => {
+    if (part === undefined || PARTS[file]![0]![0] === part) {
+      const all = familyCases(file);
+      it("has cases", () => expect(all.length).toBeGreaterThan(3));
+    }
+    for (const c of familyCases(file, part)) {
+      it(c.name, () => {
+        clearSession(); // Keras auto-names from a fresh session; summaries compare names
+        const built = replayCase(c);
+        if (c.summary) expect(built.model.summary(() => {}).trimEnd()).toBe(c.summary.text.trimEnd());
+      });
+    }
+  });
 }

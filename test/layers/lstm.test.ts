@@ -1,21 +1,14 @@
-// Replays the cases that real Keras 3 wrote (tools/gen_keras_cases.py -> test/cases/*.json).
+// LSTM against real Keras 3: the tutorial's four models, random configurations and encoder-decoders
+// (tools/gen_keras_cases.py -> test/cases/lstm_*.json), returnCellSequences (family_cell_sequences.json).
+// Its gradients: test/train/gradients.test.ts; its training trace: test/train/lstm-trace.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, type DenseArgs, Input, LSTM, type LSTMArgs, Model, ready, type Tensor } from "../../src/index.js";
-import { decode, type EncodedArray, expectClose, loadCases, maxAbsDiff } from "../helpers/cases.js";
+import { Dense, type DenseArgs, Input, LSTM, type LSTMArgs, Model, ready } from "../../src/index.js";
+import { asList, decode, type EncodedArray, type LayerCase, loadCases, maxAbsDiff, replay } from "../helpers/cases.js";
+import { describeFamily } from "../helpers/family.js";
 
-interface LayerCase<C> {
-  config: C;
-  weights: EncodedArray[];
-}
 interface LstmCase extends LayerCase<LSTMArgs> {
   name: string;
   kind: "lstm" | "lstm_initial_state";
-  inputs: EncodedArray[];
-  outputs: EncodedArray[];
-}
-interface DenseCase extends LayerCase<DenseArgs> {
-  name: string;
-  kind: "dense";
   inputs: EncodedArray[];
   outputs: EncodedArray[];
 }
@@ -32,8 +25,6 @@ interface EncDecCase {
 beforeAll(async () => {
   await ready();
 });
-
-const asList = (out: Tensor | Tensor[]) => (Array.isArray(out) ? out : [out]);
 
 /** Input -> LSTM (with [h0, c0] inputs for initial-state cases), weights set from the case. */
 function lstmModel(c: LstmCase): { model: Model; layer: LSTM<boolean> } {
@@ -52,13 +43,6 @@ function lstmModel(c: LstmCase): { model: Model; layer: LSTM<boolean> } {
   }
   layer.setWeights(c.weights.map(decode));
   return { model: new Model({ inputs, outputs: Array.isArray(outs) ? outs : [outs] }), layer };
-}
-
-function replay(model: Model, inputs: EncodedArray[], outputs: EncodedArray[], label: string): Tensor[] {
-  const got = asList(model.predict(inputs.map(decode)));
-  expect(got.length, `${label}: number of outputs`).toBe(outputs.length);
-  outputs.forEach((o, i) => expectClose(got[i]!, decode(o), `${label} output ${i}`));
-  return got;
 }
 
 describe("the tutorial's four models (Keras 3)", () => {
@@ -145,16 +129,4 @@ describe("encoder-decoders: the decoder starts from the encoder's [h, c] (Keras 
   }
 });
 
-describe("Dense (Keras 3)", () => {
-  const file = loadCases<DenseCase>("dense.json");
-  for (const c of file.cases) {
-    it(c.name, () => {
-      const x = decode(c.inputs[0]!);
-      const inp = Input({ shape: x.shape.slice(1) });
-      const dense = new Dense(c.config);
-      const y = dense.apply(inp);
-      dense.setWeights(c.weights.map(decode));
-      replay(new Model({ inputs: inp, outputs: y }), c.inputs, c.outputs, c.name);
-    });
-  }
-});
+describeFamily("family_cell_sequences.json");

@@ -1,26 +1,12 @@
 // Bad input: every refusal is a WasmRnnError that names the layer (or model), what was expected
 // and what came, and leaves nothing half-changed.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, LSTM, Model, ready, tensor, WasmRnnError } from "../../src/index.js";
+import { Dense, Input, LSTM, Model, ready, tensor } from "../../src/index.js";
+import { expectError } from "../helpers/errors.js";
 
 beforeAll(async () => {
   await ready();
 });
-
-function expectError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, "expected a throw").toBeInstanceOf(WasmRnnError);
-  const msg = (caught as Error).message;
-  for (const p of parts) {
-    if (typeof p === "string") expect(msg).toContain(p);
-    else expect(msg).toMatch(p);
-  }
-}
 
 function tutorialModel(name: string) {
   const x = Input({ shape: [3, 1] });

@@ -1,7 +1,21 @@
 // predict must not grow wasm memory once a batch shape has been planned.
 import { beforeAll, describe, expect, it } from "vitest";
 import { arena } from "../../src/core/arena.js";
-import { Dense, Input, LSTM, Model, memoryBytes, ready, tensor } from "../../src/index.js";
+import {
+  Bidirectional,
+  Dense,
+  GRU,
+  Input,
+  LSTM,
+  Masking,
+  Model,
+  memoryBytes,
+  ready,
+  SimpleRNN,
+  type Tensor,
+  tensor,
+} from "../../src/index.js";
+import { ramp } from "../helpers/errors.js";
 
 beforeAll(async () => {
   await ready();
@@ -50,5 +64,40 @@ describe("memory", () => {
     expect(arena.inUse).toBeLessThanOrEqual(afterMany + 8 * 80 * 4 * 64 * 4 * 2);
     model.releasePlans();
     expect(arena.inUse).toBeLessThan(inUse);
+  });
+
+  it("a masked Bidirectional GRU model and a stateful one keep wasm memory flat", () => {
+    const x = Input({ shape: [12, 4] });
+    const m = new Masking().apply(x);
+    const bi = new Bidirectional(new GRU({ units: 16, returnSequences: true, resetAfter: false }), {
+      mergeMode: "concat",
+    });
+    const y = new LSTM({ units: 8 }).apply(bi.apply(m) as never);
+    const model = new Model({ inputs: x, outputs: y });
+    const data = ramp(3 * 12 * 4);
+    for (let t = 8; t < 12; t++) data.fill(0, (0 * 12 + t) * 4, (0 * 12 + t + 1) * 4); // right padding, row 0
+    const input = tensor(data, [3, 12, 4]);
+
+    const sx = Input({ batchShape: [2, 5, 3] });
+    const stateful = new Model({
+      inputs: sx,
+      outputs: new SimpleRNN({ units: 6, stateful: true }).apply(
+        new GRU({ units: 5, stateful: true, returnSequences: true }).apply(sx),
+      ),
+    });
+    const sInput = tensor(ramp(2 * 5 * 3), [2, 5, 3]);
+
+    const first = model.predict(input) as Tensor;
+    stateful.predict(sInput);
+    const bytes = memoryBytes(),
+      inUse = arena.inUse;
+    let last = first;
+    for (let i = 0; i < 3000; i++) {
+      last = model.predict(input) as Tensor;
+      stateful.predict(sInput);
+    }
+    expect(memoryBytes()).toBe(bytes);
+    expect(arena.inUse).toBe(inUse);
+    expect(Array.from(last.data)).toEqual(Array.from(first.data));
   });
 });
