@@ -32,6 +32,26 @@ export function loadCases<C>(name: string): CaseFile<C> {
   return JSON.parse(readFileSync(join(ROOT, "test", "cases", name), "utf8")) as CaseFile<C>;
 }
 
+/**
+ * The cases of one part of a case file that several test files share, split by case name: a case goes to
+ * the first part whose pattern matches, and a case that no part claims fails loudly.
+ */
+export function partOfCases<C extends { name: string }>(
+  file: string,
+  cases: C[],
+  parts: [part: string, name: RegExp][],
+  part: string,
+): C[] {
+  if (!parts.some(([p]) => p === part)) throw new Error(`${file} has no part ${part}`);
+  const partOf = (c: C) => {
+    const found = parts.find(([, re]) => re.test(c.name));
+    if (!found)
+      throw new Error(`${file}: case ${c.name} belongs to no test file (add it to the parts in test/helpers)`);
+    return found[0];
+  };
+  return cases.filter((c) => partOf(c) === part);
+}
+
 export const TOL = { atol: 1e-5, rtol: 1e-4 };
 
 /** Asserts |got - want| <= atol + rtol * |want| element-wise, naming the worst element on failure. */

@@ -25,7 +25,7 @@ import {
   TimeDistributed,
   tensor,
 } from "../../src/index.js";
-import { asList, decode, type EncodedArray, expectClose, loadCases } from "./cases.js";
+import { asList, decode, type EncodedArray, expectClose, loadCases, partOfCases } from "./cases.js";
 
 export interface Encoded extends EncodedArray {
   dtype?: "int32";
@@ -185,8 +185,8 @@ export const FAMILY_FILES = [
 ];
 
 /**
- * The files that hold several layers' cases, split by case name among the test files of those layers: a
- * case goes to the first part whose pattern matches, and a case no part claims fails loudly.
+ * The files that hold several layers' cases, split by case name among the test files of those layers
+ * (see partOfCases).
  */
 const PARTS: Record<string, [part: string, name: RegExp][]> = {
   "family_layers.json": [
@@ -206,16 +206,7 @@ const PARTS: Record<string, [part: string, name: RegExp][]> = {
 /** The cases of a family file, or of one part of it (see PARTS). */
 export function familyCases(file: string, part?: string): FamilyCase[] {
   const cases = loadCases<FamilyCase>(file).cases;
-  if (part === undefined) return cases;
-  const parts = PARTS[file];
-  if (!parts?.some(([p]) => p === part)) throw new Error(`${file} has no part ${part}`);
-  const partOf = (c: FamilyCase) => {
-    const found = parts.find(([, re]) => re.test(c.name));
-    if (!found)
-      throw new Error(`${file}: case ${c.name} belongs to no test file (add it to PARTS in test/helpers/family.ts)`);
-    return found[0];
-  };
-  return cases.filter((c) => partOf(c) === part);
+  return part === undefined ? cases : partOfCases(file, cases, PARTS[file] ?? [], part);
 }
 
 /** Every case of every family file, for the coverage checks. */

@@ -5,7 +5,7 @@
 // (encoder-decoder), returnState outputs with a loss, other activations, no bias, padded unit
 // counts, and the threaded batch split (trace offsets per row slice).
 import { beforeAll, describe, expect, it } from "vitest";
-import { splitEverything } from "../../src/core/threads.js";
+import { splitEverything } from "../../../src/core/threads.js";
 import {
   Bidirectional,
   Dense,
@@ -19,7 +19,7 @@ import {
   type SymbolicTensor,
   type Tensor,
   tensor,
-} from "../../src/index.js";
+} from "../../../src/index.js";
 
 beforeAll(async () => {
   await ready({ threads: 2 });
