@@ -227,7 +227,9 @@ import keras
 m = keras.models.load_model(sys.argv[1])
 o = m.optimizer
 c = m.get_compile_config()
-print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "beta_1": o.beta_1, "loss": m.loss.get_config() if hasattr(m.loss, "get_config") else str(m.loss), "metrics": c["metrics"], "weighted": c["weighted_metrics"]}))
+print(json.dumps({"optimizer": type(o).__name__, "lr": float(o.learning_rate), "beta_1": o.beta_1,
+                  "loss": m.loss.get_config() if hasattr(m.loss, "get_config") else str(m.loss),
+                  "metrics": c["metrics"], "weighted": c["weighted_metrics"]}))
 `;
     const res = spawnSync(PYTHON, ["-c", script, path], { encoding: "utf8", timeout: 120_000 });
     expect(res.status, res.stderr.slice(-2000)).toBe(0);

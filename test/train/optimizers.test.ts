@@ -235,7 +235,10 @@ describe("getOptimizer", () => {
     expect(() =>
       getOptimizer({ className: "Adam", config: { learning_rate: { class_name: "OneCycle", config: {} } } }),
     ).toThrow(
-      /Adam: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "OneCycle"/,
+      new RegExp(
+        /Adam: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, /
+          .source + /PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "OneCycle"/.source,
+      ),
     );
     expect(() => getOptimizer({ className: "SGD", config: { beta_1: 0.9 } })).toThrow(/SGD: unknown option "beta1"/);
     expect(() => getOptimizer(42 as unknown as string)).toThrow(WasmRnnError);
@@ -319,7 +322,10 @@ describe("learning-rate schedules", () => {
     [
       "an unknown schedule",
       { className: "StepDecay", config: {} },
-      /SGD: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "StepDecay"/,
+      new RegExp(
+        /SGD: expected a learning-rate schedule className \(ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, /
+          .source + /PolynomialDecay, CosineDecay, CosineDecayRestarts\), got "StepDecay"/.source,
+      ),
     ],
     [
       "no className",
