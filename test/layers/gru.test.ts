@@ -1,5 +1,5 @@
 // GRU against real Keras 3 (tools/gen_keras_family.py -> test/cases/family_gru.json): both reset forms,
-// every flag, hard sigmoids, initial states. Its gradients: test/train/gru-backward.test.ts.
+// every flag, hard sigmoids, initial states. Its gradients: test/train/gradients/gru.test.ts, gru-backward.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ready } from "../../src/index.js";
 import { describeFamily, familyConfigs } from "../helpers/family.js";

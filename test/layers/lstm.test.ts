@@ -1,6 +1,6 @@
 // LSTM against real Keras 3: the tutorial's four models, random configurations and encoder-decoders
 // (tools/gen_keras_cases.py -> test/cases/lstm_*.json), returnCellSequences (family_cell_sequences.json).
-// Its gradients: test/train/gradients.test.ts; its training trace: test/train/lstm-trace.test.ts.
+// Its gradients: test/train/gradients/lstm.test.ts; its training trace: test/train/lstm-trace.test.ts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Dense, type DenseArgs, Input, LSTM, type LSTMArgs, Model, ready } from "../../src/index.js";
 import { asList, decode, type EncodedArray, type LayerCase, loadCases, maxAbsDiff, replay } from "../helpers/cases.js";
