@@ -1,5 +1,5 @@
 // The public API as the README shows it: names, types that follow the flags, eager calls,
-// weights round trips, summary text as Keras prints it.
+// weights round trips. The summary text: test/model/summary.test.ts.
 import { beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
   clearSession,
@@ -145,53 +145,6 @@ describe("weights", () => {
         for (let k = 0; k < 12; k++) dot += r[i * 12 + k]! * r[j * 12 + k]!;
         expect(dot).toBeCloseTo(i === j ? 1 : 0, 5);
       }
-  });
-});
-
-describe("summary", () => {
-  interface SummaryRef {
-    name: string;
-    text: string;
-  }
-  const file = loadCases<{ name: string; config: Record<string, unknown>; inputs: EncodedArray[] }>(
-    "lstm_tutorial.json",
-  ) as unknown as {
-    summaries: SummaryRef[];
-    cases: { name: string; config: { units: number; returnSequences: boolean; returnState: boolean } }[];
-  };
-
-  for (const ref of file.summaries.filter((s) => s.name.startsWith("tutorial"))) {
-    it(`prints ${ref.name} as Keras does`, () => {
-      const cfg = file.cases.find((c) => c.name === ref.name)!.config;
-      const x = Input({ shape: [3, 1] });
-      const out = new LSTM({
-        units: cfg.units,
-        returnSequences: cfg.returnSequences,
-        returnState: cfg.returnState as boolean,
-      }).apply(x);
-      const model = new Model({ inputs: x, outputs: out as SymbolicTensor | SymbolicTensor[], name: "tutorial" });
-      const lines: string[] = [];
-      model.summary((l) => lines.push(l));
-      expect(lines.join("\n").trimEnd()).toBe(ref.text.trimEnd());
-    });
-  }
-
-  it("prints the encoder-decoder with its connections as Keras does", () => {
-    const ref = file.summaries.find((s) => s.name === "encoder_decoder")!;
-    const encIn = Input({ shape: [5, 6] }),
-      decIn = Input({ shape: [4, 6] });
-    const [, h, c] = new LSTM({ units: 8, returnState: true }).apply(encIn);
-    const [y, dh, dc] = new LSTM({ units: 8, returnSequences: true, returnState: true }).apply(decIn, {
-      initialState: [h, c],
-    });
-    const probs = new Dense({ units: 10, activation: "softmax" }).apply(y);
-    const model = new Model({ inputs: [encIn, decIn], outputs: [probs, dh, dc] });
-    expect(model.summary(() => {}).trimEnd()).toBe(ref.text.trimEnd());
-    expect(model.getLayer("lstm_1")).toBe(model.layers[3]);
-    expect(model.getLayer(4).name).toBe("dense");
-    expect(() => model.getLayer("nope")).toThrow(
-      /named one of input_layer, input_layer_1, lstm, lstm_1, dense, got "nope"/,
-    );
   });
 });
 
