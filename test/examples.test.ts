@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { ROOT } from "./helpers/cases.js";
 
 describe("examples", () => {
   it("train-seq2seq trains an encoder-decoder with fit and decodes with its layers", () => {

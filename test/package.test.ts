@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { ROOT } from "./helpers/cases.js";
 
 const work = mkdtempSync(join(tmpdir(), "wasm-rnn-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

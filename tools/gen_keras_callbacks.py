@@ -28,24 +28,20 @@ train_metrics.json):
 
 ``decisionMargin`` is the smallest relative distance, over every comparison a monitoring callback made,
 between the two float32 values it compared (|a - b| / max(|b|, 1e-12)), exact ties left out (equal
-accuracies are the same fraction of hits); the generator requires it to be at least 1e-3, so an implementation within the tolerance of 1e-5 + 1e-4*|want| takes the same decisions.
+accuracies are the same fraction of hits); the generator requires it to be at least 1e-3, so an implementation
+within the tolerance of 1e-5 + 1e-4*|want| takes the same decisions.
 """
 
-import os
-import sys
+import time
+import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_keras_cases as base  # noqa: E402  (sets CUDA_VISIBLE_DEVICES and TF_CPP_MIN_LOG_LEVEL first)
-from gen_keras_family import dec_any, header  # noqa: E402
-from gen_keras_train import (  # noqa: E402
-    dense, enc_arr, init_model, keras_loss, keras_optimizer, loss_spec, lstm_cfg, model_input, seq_model, uni,
+from keras_common import (  # first: it sets the environment before TensorFlow loads
+    dense, enc, enc_arr, header, init_model, keras_loss, keras_optimizer, loss_spec, lstm_cfg, model_input, seq_model,
+    uni, write_json,
 )
 
-import time  # noqa: E402
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
+import numpy as np
+import keras
 
 GENERATOR = "tools/gen_keras_callbacks.py"
 FILE = "train_callbacks.json"
@@ -53,7 +49,7 @@ MIN_MARGIN = 1e-3
 
 warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
 
-# LearningRateScheduler schedules, by name; test/train-callbacks.test.ts writes the same functions in JS
+# LearningRateScheduler schedules, by name; test/train/callbacks.test.ts writes the same functions in JS
 SCHEDULES = {
     "halve_from_epoch_2": lambda epoch, lr: lr if epoch < 2 else lr * 0.5,
     "warmup_then_decay": lambda epoch, lr: 0.01 * (epoch + 1) if epoch < 3 else lr * 0.7,
@@ -133,7 +129,7 @@ def callbacks_case(name, seed, description, model_spec, optimizer, loss, make_da
         "state": [callback_state(cb) for cb in cbs],
         "finalLearningRate": float(np.asarray(opt.learning_rate)),
         "decisionMargin": None if rec.margin == np.inf else float(rec.margin),
-        "weights": [base.enc(np.asarray(w, np.float32)) for w in model.get_weights()],
+        "weights": [enc(np.asarray(w, np.float32)) for w in model.get_weights()],
     })
     mon = [c["args"].get("monitor") for c in callbacks if "monitor" in c["args"]]
     trace = {k: " ".join(f"{v:.4f}" for v in hist.history[k]) for k in mon + ["learning_rate"] if k in hist.history}
@@ -245,18 +241,17 @@ DESCRIPTION = (
 
 
 def gen():
-    return header(DESCRIPTION, gen_cases())
+    return header(GENERATOR, DESCRIPTION, gen_cases())
 
 
 def main():
     t0 = time.time()
     obj = gen()
-    obj["generator"] = GENERATOR
     obj["schedules"] = {
         "halve_from_epoch_2": "lr if epoch < 2 else lr * 0.5",
         "warmup_then_decay": "0.01 * (epoch + 1) if epoch < 3 else lr * 0.7",
     }
-    base.write_json(FILE, obj)
+    write_json(FILE, obj)
     print(f"({time.time() - t0:.0f} s)")
 
 

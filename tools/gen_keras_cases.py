@@ -14,42 +14,20 @@ Usage (from the repository root):
 See tools/README.md for the file format.
 """
 
-import os
+import argparse
+import json
+import subprocess
 import sys
 
-# Must be set before TensorFlow / Keras are imported.
-os.environ["CUDA_VISIBLE_DEVICES"] = ""
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-# model.summary() caps its width at (terminal columns - 4).  When stdout is not
-# a TTY the "terminal" is 80 columns, which would give 76-character tables.
-# Pin a wide virtual terminal so the recorded texts use Keras's nominal
-# default widths (88 for sequential-like models, 108 for functional graphs)
-# no matter where the script runs.
-os.environ["COLUMNS"] = "200"
+from keras_common import (  # first: it sets the environment before TensorFlow loads
+    OUT_DIR, SHORT, capture_summary, dec, enc, file_header, hard_sigmoid_legacy, keras_activation, predict, tol_ratio,
+    write_json,
+)
 
-import argparse  # noqa: E402
-import base64  # noqa: E402
-import json  # noqa: E402
-import subprocess  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-# rich (used by model.summary) falls back to ASCII boxes on non-UTF-8 streams.
-if hasattr(sys.stdout, "reconfigure"):
-    sys.stdout.reconfigure(encoding="utf-8")
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from rich.text import Text  # noqa: E402
-
-tf.get_logger().setLevel("ERROR")  # silence tf.function retracing warnings
+import numpy as np
+import keras
 
 GENERATOR = "tools/gen_keras_cases.py"
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "test" / "cases"
-TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
-
 FILES = {
     "tutorial": "lstm_tutorial.json",
     "random": "lstm_random.json",
@@ -57,73 +35,6 @@ FILES = {
     "dense": "dense.json",
     "activations": "activations.json",
 }
-
-
-# --------------------------------------------------------------------------
-# Activations
-# --------------------------------------------------------------------------
-
-
-def hard_sigmoid_legacy(x):
-    """Keras 2 / TF.js hard sigmoid: clip(0.2 * x + 0.5, 0, 1)."""
-    return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)
-
-
-def keras_activation(name):
-    """Map a config activation name to what the Keras layer constructor takes."""
-    if name == "hard_sigmoid_legacy":
-        return hard_sigmoid_legacy
-    if name not in ("tanh", "relu", "linear", "sigmoid", "hard_sigmoid", "softmax"):
-        raise ValueError(f"unknown activation {name!r}")
-    return name
-
-
-SHORT = {
-    "tanh": "tanh",
-    "relu": "relu",
-    "linear": "linear",
-    "sigmoid": "sig",
-    "hard_sigmoid": "hardsig",
-    "hard_sigmoid_legacy": "hardsiglegacy",
-    "softmax": "softmax",
-}
-
-
-# --------------------------------------------------------------------------
-# Encoding helpers
-# --------------------------------------------------------------------------
-
-
-def enc(a):
-    a = np.ascontiguousarray(np.asarray(a, dtype="<f4"))
-    return {"shape": [int(d) for d in a.shape], "b64": base64.b64encode(a.tobytes()).decode("ascii")}
-
-
-def dec(o):
-    raw = base64.b64decode(o["b64"])
-    return np.frombuffer(raw, dtype="<f4").reshape(o["shape"]).astype(np.float32)
-
-
-def as_list(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def file_header():
-    return {
-        "generator": GENERATOR,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
-        "tolerance": dict(TOLERANCE),
-    }
-
-
-def write_json(name, obj):
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / name
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    print(f"wrote {path.relative_to(ROOT)}  ({path.stat().st_size:,} bytes, {len(obj['cases'])} cases)")
 
 
 # --------------------------------------------------------------------------
@@ -221,52 +132,6 @@ def build_dense_model(cfg, in_shape):
     return keras.Model(x, layer(x)), layer
 
 
-def predict(model, inputs):
-    return [np.asarray(o, dtype=np.float32) for o in as_list(model.predict(inputs, verbose=0))]
-
-
-# --------------------------------------------------------------------------
-# model.summary() capture
-# --------------------------------------------------------------------------
-
-
-def plain(markup):
-    return Text.from_markup(markup).plain
-
-
-def capture_summary(model, case_name):
-    from keras.src.utils import summary_utils
-
-    chunks = []
-    model.summary(print_fn=lambda s, *a, **k: chunks.append(s))
-    text = "".join(chunks)
-    functional = "Connected to" in text
-    layers = []
-    for layer in model.layers:
-        entry = {
-            "name": layer.name,
-            "class_name": layer.__class__.__name__,
-            "output_shape": plain(summary_utils.format_layer_shape(layer)),
-            "params": int(layer.count_params()),
-        }
-        if functional:
-            conns = []
-            for node in layer._inbound_nodes:
-                for kt in node.input_tensors:
-                    kh = kt._keras_history
-                    conns.append(f"{kh.operation.name}[{kh.node_index}][{kh.tensor_index}]")
-            entry["connected_to"] = ", ".join(conns) if conns else "-"
-        layers.append(entry)
-    width = max(len(line) for line in text.splitlines())
-    return {
-        "name": case_name,
-        "model_name": model.name,
-        "line_length": width,
-        "text": text,
-        "layers": layers,
-    }
-
-
 # --------------------------------------------------------------------------
 # File 1: tutorial
 # --------------------------------------------------------------------------
@@ -329,7 +194,7 @@ def gen_tutorial(encdec_cases):
     s["case"] = c0["name"]
     summaries.append(s)
 
-    obj = file_header()
+    obj = file_header(GENERATOR)
     obj["description"] = (
         "Keras tutorial: LSTM(1) on [0.1, 0.2, 0.3] with return_sequences / return_state "
         "combinations, plus exact model.summary() texts."
@@ -486,7 +351,7 @@ def gen_random():
         scale = 1.0 if cfg["activation"] == "tanh" else 0.75
         cases.append(make_lstm_case(f"init{j:02d}", 4000 + j, cfg, B, T, I, scale, initial_state=True))
 
-    obj = file_header()
+    obj = file_header(GENERATOR)
     obj["description"] = (
         "Single LSTM layer models Input(shape=(T, I)) -> LSTM(...) with random weights "
         "(Keras initialisers, scaled; bias uniform(-0.5, 0.5)) and inputs uniform(-1, 1); "
@@ -542,7 +407,7 @@ def gen_encdec():
             "outputs": [enc(o) for o in outs],
             "_dims": (Te, Ie, Td, Id),
         })
-    obj = file_header()
+    obj = file_header(GENERATOR)
     obj["description"] = (
         "Keras seq2seq pattern: encoder LSTM(H, return_state) -> states -> decoder "
         "LSTM(H, return_sequences, return_state, initial_state=[h, c]) -> optional "
@@ -590,7 +455,7 @@ def gen_dense():
             "inputs": [enc(x)],
             "outputs": [enc(o) for o in outs],
         })
-    obj = file_header()
+    obj = file_header(GENERATOR)
     obj["description"] = "Input(shape=...) -> Dense(U, activation, use_bias) on 2-D and 3-D inputs."
     obj["cases"] = cases
     return obj
@@ -644,13 +509,6 @@ def np_dense(cfg, weights, x):
     if cfg["useBias"]:
         y = y + weights[1].astype(np.float64)
     return np_act(cfg["activation"])(y)
-
-
-def tol_ratio(got, want, tol):
-    """max |got - want| / (atol + rtol*|want|); <= 1 means within tolerance."""
-    got = np.asarray(got, np.float64)
-    want = np.asarray(want, np.float64)
-    return float(np.max(np.abs(got - want) / (tol["atol"] + tol["rtol"] * np.abs(want)))) if got.size else 0.0
 
 
 def rebuild_and_predict(case):
@@ -906,7 +764,7 @@ def gen_activations():
         fn = hard_sigmoid_legacy if name == "hard_sigmoid_legacy" else keras.activations.get(name)
         y = keras.ops.convert_to_numpy(fn(x))
         cases.append({"name": name, "kind": "activation", "inputs": [enc(points)], "outputs": [enc(y)]})
-    out = file_header()
+    out = file_header(GENERATOR)
     out["description"] = ("Keras 3's element-wise activations on edge points and a grid; hard_sigmoid_legacy "
                           "is the Keras 2 / TF.js clip(0.2x + 0.5, 0, 1) written with keras.ops.")
     out["cases"] = cases

@@ -4,7 +4,7 @@
 For every layer type wasm-rnn has (or is getting), small models are built with real Keras 3,
 saved in the three Keras 3 forms, and run with `model.predict` on seeded inputs. The files and
 `test/models/<name>.json` (inputs + expected outputs, the fixture golden format) are what
-test/io-keras-files.test.ts loads. Nothing is computed by hand.
+test/io/keras-files.test.ts loads. Nothing is computed by hand.
 
 Keras 2 forms are not written: this environment has no real Keras 2 (tf_keras); Keras-2 files are
 covered by the DL4J fixtures in ../shared/fixtures.
@@ -12,25 +12,19 @@ covered by the DL4J fixtures in ../shared/fixtures.
 Usage (from the repository root):  .venv/bin/python tools/gen_keras_files.py [--only=name,...]
 """
 
-import os
+import json
+import sys
+import logging
 
-os.environ["CUDA_VISIBLE_DEVICES"] = ""
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+from keras_common import ROOT, TOLERANCE  # first: it sets the environment before TensorFlow loads
 
-import json  # noqa: E402
-import sys  # noqa: E402
-import logging  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
-from keras import layers as L  # noqa: E402
+import numpy as np
+import keras
+from keras import layers as L
 
 logging.getLogger("absl").setLevel(logging.ERROR)
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test" / "models"
-TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
 
 
 def seq_input(t, f):
@@ -150,7 +144,9 @@ MODELS = {
 def arr(name, a):
     a = np.asarray(a)
     dtype = "int32" if a.dtype.kind in "iu" else "float32"
-    return {"name": name, "shape": list(a.shape), "dtype": dtype, "data": [int(v) if dtype == "int32" else float(v) for v in a.astype(np.int64 if dtype == "int32" else np.float32).ravel()]}
+    flat = a.astype(np.int64 if dtype == "int32" else np.float32).ravel()
+    return {"name": name, "shape": list(a.shape), "dtype": dtype,
+            "data": [int(v) if dtype == "int32" else float(v) for v in flat]}
 
 
 def inputs_for(model, rng):

@@ -27,44 +27,27 @@ Case format:
 Arrays are {"shape", "b64"} with little-endian float32 bytes, or int32 with "dtype": "int32".
 """
 
-import gen_keras_cases as base  # noqa: E402  (sets the environment before TensorFlow loads)
+import argparse
+import sys
+import warnings
 
-import argparse  # noqa: E402
-import base64  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import warnings  # noqa: E402
+import keras_common as kc  # first: it sets the environment before TensorFlow loads
+from keras_common import dec, dec_any, enc, enc_int, file_header, write_json
 
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import keras
+import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_losses.py"
 FILE = "losses.json"
-OUT_DIR = base.OUT_DIR
-TOL = base.TOLERANCE
 EPS = np.float32(1e-7)
 HI = np.float32(1.0 - 1e-7)
-
-enc = base.enc
-dec = base.dec
 
 # cce_logits_after_softmax sets from_logits=True on a softmax output on purpose
 warnings.filterwarnings("ignore", message=".*received `from_logits=True`")
 
 
-def enc_int(a):
-    a = np.ascontiguousarray(np.asarray(a, dtype="<i4"))
-    return {"shape": [int(d) for d in a.shape], "b64": base64.b64encode(a.tobytes()).decode("ascii"), "dtype": "int32"}
-
-
-def dec_any(o):
-    if o.get("dtype") == "int32":
-        return np.frombuffer(base64.b64decode(o["b64"]), dtype="<i4").reshape(o["shape"]).astype(np.int32)
-    return dec(o)
-
-
-def keras_loss(spec):
+def loss_from_keras_config(spec):
     return getattr(keras.losses, spec["className"]).from_config(dict(spec["config"]))
 
 
@@ -72,7 +55,7 @@ def run_keras(kspec, pred, target, mask=None, activation=None):
     """Reduced loss value and its gradient with respect to pred, from Keras. With an activation,
     pred holds logits and the loss sees keras.activations.<activation>(pred), as a model output
     from a Dense/Activation layer: Keras then computes crossentropies from the logits."""
-    loss_obj = keras_loss(kspec)
+    loss_obj = loss_from_keras_config(kspec)
     yp = tf.constant(pred)
     yt = tf.constant(target)
     with tf.GradientTape() as tape:
@@ -395,25 +378,19 @@ def cases():
 # --------------------------------------------------------------------------
 
 
+def check_case(case, tol):
+    pred, target = dec(case["pred"]), dec_any(case["target"])
+    mask = dec_any(case["mask"]) if "mask" in case else None
+    value, grad = run_keras(case["keras"], pred, target, mask, case.get("activation"))
+    want_g = dec(case["grad"])
+    r = abs(value - case["value"]) / (tol["atol"] + tol["rtol"] * abs(case["value"]))
+    if grad.shape != want_g.shape:
+        return float("inf")
+    return max(r, float(np.max(np.abs(grad - want_g) / (tol["atol"] + tol["rtol"] * np.abs(want_g)))))
+
+
 def run_check():
-    obj = json.loads((OUT_DIR / FILE).read_text(encoding="utf-8"))
-    ok = True
-    worst = (0.0, "")
-    for case in obj["cases"]:
-        pred, target = dec(case["pred"]), dec_any(case["target"])
-        mask = dec_any(case["mask"]) if "mask" in case else None
-        value, grad = run_keras(case["keras"], pred, target, mask, case.get("activation"))
-        want_g = dec(case["grad"])
-        r = abs(value - case["value"]) / (TOL["atol"] + TOL["rtol"] * abs(case["value"]))
-        if grad.shape != want_g.shape:
-            r = float("inf")
-        else:
-            r = max(r, float(np.max(np.abs(grad - want_g) / (TOL["atol"] + TOL["rtol"] * np.abs(want_g)))))
-        worst = max(worst, (r, case["name"]))
-        if not r <= 1:
-            ok = False
-            print(f"  FAIL {case['name']}: {r:.3g}x tolerance")
-    print(f"{FILE}: {len(obj['cases'])} cases, keras recompute worst {worst[0]:.3g}x tol ({worst[1]})")
+    ok = kc.run_check(FILE, check_case, "Keras recompute")[0]
     print("CHECK OK" if ok else "CHECK FAILED")
     return ok
 
@@ -424,13 +401,7 @@ def main():
     args = ap.parse_args()
     if args.check:
         sys.exit(0 if run_check() else 1)
-    header = {
-        "generator": GENERATOR,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
-        "tolerance": dict(TOL),
-    }
-    base.write_json(FILE, {**header, "cases": cases()})
+    write_json(FILE, {**file_header(GENERATOR), "cases": cases()})
 
 
 if __name__ == "__main__":

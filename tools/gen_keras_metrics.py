@@ -11,7 +11,7 @@ Usage (from the repository root):
     .venv/bin/python tools/gen_keras_metrics.py --check   # rebuild every case in Keras and verify it
 
 Models use the graph format of tools/gen_keras_family.py (replayed by ``buildCase`` in
-test/family-helpers.ts), each layer entry with its *initial* weights, as in train_fit.json
+test/helpers/family.ts), each layer entry with its *initial* weights, as in train_fit.json
 (tools/gen_keras_train.py). An output layer of a two-output model carries ``"name"`` in its config
 (``out_a``, ``out_b``): Keras names metrics after the output layers. A case:
 
@@ -51,70 +51,33 @@ runs the fits in eager mode (run_eagerly=True, where a per-output loss is weight
 and confirms that a flat metrics list whose length differs from the number of outputs is rejected.
 """
 
-import os
+import argparse
+import copy
+import math
 import sys
+import time
+import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_keras_cases as base  # noqa: E402  (sets CUDA_VISIBLE_DEVICES and TF_CPP_MIN_LOG_LEVEL first)
-import gen_keras_family as family  # noqa: E402
-from gen_keras_family import dec_any, header  # noqa: E402
-from gen_keras_train import (  # noqa: E402
-    dense, enc_arr, init_model, keras_loss, keras_optimizer, loss_spec, lstm_cfg, model_input, one_hot,
-    optimizer_config, padded_tokens, rebuild, seq_model, uni, weight_names,
+import keras_common as kc  # first: it sets the environment before TensorFlow loads
+from keras_common import (
+    dec, dec_any, dense, enc, enc_arr, header, init_model, keras_losses, keras_optimizer, loss_spec, lstm_cfg,
+    metric_values, model_input, one_hot, optimizer_config, padded_tokens, rebuild, seq_model, targets, uni,
+    weight_names, write_json,
 )
 
-import argparse  # noqa: E402
-import copy  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
+import numpy as np
 
 GENERATOR = "tools/gen_keras_metrics.py"
 FILE = "train_metrics.json"
-OUT_DIR = base.OUT_DIR
-TOL = dict(base.TOLERANCE)
+TOL = dict(kc.TOLERANCE)
 MIN_MARGIN = 1e-3
 
 # train_on_batch / fit with a single-input model's input as a bare array (not a one-element list): harmless
 warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
 
-enc = base.enc
-dec = base.dec
-
-
-# --------------------------------------------------------------------------
-# named layers: gen_keras_family.build ignores config["name"]; Keras names metrics after output layers
-# --------------------------------------------------------------------------
-
-_family_keras_layer = family.keras_layer
-
-
-def _named_keras_layer(spec):
-    layer = _family_keras_layer(spec)
-    name = spec.get("config", {}).get("name")
-    if name:
-        layer.name = name  # before the layer is called (built), so its weights get paths under it too
-    return layer
-
-
-family.keras_layer = _named_keras_layer  # build() looks keras_layer up in gen_keras_family's globals
-
-
 # --------------------------------------------------------------------------
 # compile / fit / evaluate in Keras
 # --------------------------------------------------------------------------
-
-
-def keras_losses(spec):
-    return [keras_loss(s) for s in spec] if isinstance(spec, list) else keras_loss(spec)
-
-
-def targets(ys):
-    return ys[0] if len(ys) == 1 else list(ys)
 
 
 def compile_model(model, compile_spec, run_eagerly=False):
@@ -142,7 +105,7 @@ def run_fit(model, compile_spec, fit_spec, xs, ys, vx=None, vy=None, run_eagerly
                      shuffle=fit_spec["shuffle"], verbose=0, **kw)
     history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
     ev = model.evaluate(model_input(xs), targets(ys), batch_size=bs, return_dict=True, verbose=0)
-    preds = [np.asarray(p, np.float32) for p in base.as_list(model.predict(model_input(xs), batch_size=bs, verbose=0))]
+    preds = [np.asarray(p, np.float32) for p in kc.as_list(model.predict(model_input(xs), batch_size=bs, verbose=0))]
     return {"opt": opt, "history": history, "evaluate": {k: float(v) for k, v in ev.items()},
             "predictions": preds, "weights": [np.asarray(w, np.float32) for w in model.get_weights()],
             "resolved": resolved_metrics(model)}
@@ -170,32 +133,6 @@ def resolved_metrics(model):
 # --------------------------------------------------------------------------
 # the documented rules, in float64 NumPy
 # --------------------------------------------------------------------------
-
-
-def metric_values(fn, kwargs, y, p):
-    """Keras's metric function on one batch, in float64: one value per (sample[, step][, unit]), before
-    Keras's reduction. Also returns the decision margins of the predictions it looked at (None for mae/mse)."""
-    y = np.asarray(y)
-    p = np.asarray(p, np.float64)
-    if fn == "binary_accuracy":
-        thr = kwargs.get("threshold", 0.5)
-        yy = y.reshape(p.shape) if y.size == p.size else y
-        return ((p > thr).astype(np.float64) == yy).astype(np.float64), np.abs(p - thr)
-    if fn in ("mean_absolute_error", "mean_squared_error"):
-        d = np.asarray(y, np.float64).reshape(p.shape) - p
-        return (np.abs(d) if fn == "mean_absolute_error" else d * d).mean(-1), None
-    srt = np.sort(p, -1)
-    if fn in ("categorical_accuracy", "top_k_categorical_accuracy"):
-        t = np.argmax(y, -1)
-    else:  # sparse_*: integer targets, [B] / [B, T] (or with a trailing 1)
-        t = y[..., 0] if y.ndim == p.ndim and y.shape[-1] == 1 else y
-        t = t.astype(np.int64)
-    if fn in ("categorical_accuracy", "sparse_categorical_accuracy"):
-        return (np.argmax(p, -1) == t).astype(np.float64), srt[..., -1] - srt[..., -2]
-    k = kwargs.get("k", 5)
-    pt = np.take_along_axis(p, t[..., None], -1)
-    hit = (np.sum(p > pt, -1) < k).astype(np.float64)  # in_top_k: ties at the boundary count as in
-    return hit, srt[..., -k] - srt[..., -k - 1]
 
 
 class Acc:
@@ -260,7 +197,7 @@ def replay(case, compile_spec=None):
             xb = model_input([a[s:s + bs] for a in xx])
             yb = [a[s:s + bs] for a in yy]
             nb = len(yb[0])
-            outs = base.as_list(model([a[s:s + bs] for a in xx], training=training))
+            outs = kc.as_list(model([a[s:s + bs] for a in xx], training=training))
             preds = [np.asarray(o, np.float64) for o in outs]
             masks = [None if getattr(o, "_keras_mask", None) is None else np.asarray(o._keras_mask) for o in outs]
             logs = (model.train_on_batch if training else model.test_on_batch)(xb, targets(yb), return_dict=True)
@@ -275,7 +212,7 @@ def replay(case, compile_spec=None):
                 v, margin = metric_values(r["function"], r.get("kwargs", {}), yb[i], preds[i])
                 before = (accs[k].tot, accs[k].cnt)
                 accs[k].add(v, masks[i])
-                batch_ratio[0] = max(batch_ratio[0], base.tol_ratio(
+                batch_ratio[0] = max(batch_ratio[0], kc.tol_ratio(
                     (accs[k].tot - before[0]) / (accs[k].cnt - before[1]), logs[k], TOL))
                 if margin is not None:
                     m = margin if masks[i] is None else margin[masks[i].astype(bool)]
@@ -349,8 +286,8 @@ def verify_rules(case, hist, ev):
     keys differ)."""
     if set(hist) != set(case["history"]) or set(ev) != set(case["evaluate"]):
         return float("inf")
-    r = [base.tol_ratio(hist[k], case["history"][k], TOL) for k in hist]
-    r += [base.tol_ratio(ev[k], case["evaluate"][k], TOL) for k in ev]
+    r = [kc.tol_ratio(hist[k], case["history"][k], TOL) for k in hist]
+    r += [kc.tol_ratio(ev[k], case["evaluate"][k], TOL) for k in ev]
     return max(r)
 
 
@@ -536,8 +473,7 @@ DESCRIPTION = (
 
 
 def gen():
-    obj = header(DESCRIPTION, gen_cases())
-    obj["generator"] = GENERATOR
+    obj = header(GENERATOR, DESCRIPTION, gen_cases())
     obj["tolerance"] = dict(TOL)
     return obj
 
@@ -548,7 +484,7 @@ def gen():
 
 
 def ratio(got, want):
-    return base.tol_ratio(got, want, TOL)
+    return kc.tol_ratio(got, want, TOL)
 
 
 def rebuild_ratio(case, run_eagerly=False):
@@ -582,21 +518,19 @@ def flat_list_rejected(case):
     return False
 
 
+def check_case(case, tol):
+    problems = []
+    if list(case["history"]) != sorted(case["history"]) or list(case["evaluate"]) != sorted(case["evaluate"]):
+        problems.append("the keys Keras returned are not in sorted order")
+    r, bad = rebuild_ratio(case)
+    if bad:
+        problems.append(f"Keras rebuild off in {', '.join(bad)}")
+    return r, problems
+
+
 def run_check(diagnostics=True):
-    obj = json.loads((OUT_DIR / FILE).read_text(encoding="utf-8"))
+    ok, obj = kc.run_check(FILE, check_case)
     assert obj["tolerance"] == TOL
-    ok = True
-    worst = (0.0, "")
-    for case in obj["cases"]:
-        if list(case["history"]) != sorted(case["history"]) or list(case["evaluate"]) != sorted(case["evaluate"]):
-            ok = False
-            print(f"  FAIL {case['name']}: the keys Keras returned are not in sorted order")
-        r, bad = rebuild_ratio(case)
-        worst = max(worst, (r, case["name"]))
-        if not r <= 1:
-            ok = False
-            print(f"  FAIL {case['name']}: Keras rebuild {r:.3g}x tolerance ({', '.join(bad)})")
-    print(f"{FILE}: {len(obj['cases'])} cases, Keras rebuild worst {worst[0]:.3g}x tol ({worst[1]})")
 
     print("replay (model(x_b) + train_on_batch / test_on_batch, NumPy float64 by the documented rules):")
     for case in obj["cases"]:
@@ -645,7 +579,7 @@ def main():
         ok = run_check(not args.no_diagnostics)
         print(f"({time.time() - t0:.0f} s)")
         sys.exit(0 if ok else 1)
-    base.write_json(FILE, gen())
+    write_json(FILE, gen())
     print(f"({time.time() - t0:.0f} s)")
 
 

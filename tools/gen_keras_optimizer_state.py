@@ -5,7 +5,7 @@ For each case a small model is compiled with real Keras 3, fitted for `epochs` e
 (`shuffle=False`), saved to `test/models/optstate_<name>.keras` (with the optimizer's variables:
 iteration, learning_rate, the slots), and then fitted for `moreEpochs` further epochs on the same
 data. `test/cases/optimizer_state.json` holds, per case, the data, the step count at saving and
-what the continued fit gave (History, weights). test/optimizer-state.test.ts loads each file and
+what the continued fit gave (History, weights). test/train/optimizer-state.test.ts loads each file and
 must continue identically. Nothing is computed by hand.
 
 Each case: {"name", "file", "optimizer" (the class name), "x", "y", "batchSize", "epochs",
@@ -19,26 +19,20 @@ HDF5 compresses to a fraction (the files are committed).
 Usage (from the repository root):  .venv/bin/python tools/gen_keras_optimizer_state.py
 """
 
-import os
+import json
+import logging
+import zipfile
 
-os.environ["CUDA_VISIBLE_DEVICES"] = ""
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+from keras_common import ROOT, TOLERANCE  # first: it sets the environment before TensorFlow loads
 
-import json  # noqa: E402
-import logging  # noqa: E402
-import zipfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
-from keras import layers as L  # noqa: E402
+import numpy as np
+import keras
+from keras import layers as L
 
 logging.getLogger("absl").setLevel(logging.ERROR)
 
-ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "test" / "models"
 OUT = ROOT / "test" / "cases" / "optimizer_state.json"
-TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
 
 
 def lstm_dense(units, out, activation, name):

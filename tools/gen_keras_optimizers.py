@@ -36,26 +36,22 @@ to cross decay_steps and the PiecewiseConstantDecay boundaries. --check also reb
 optimizer from its recorded get_config() (from_config) and replays it.
 """
 
-import gen_keras_cases as base  # noqa: E402  (sets the environment before TensorFlow loads)
+import argparse
+import json
+import sys
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
+import keras_common as kc  # first: it sets the environment before TensorFlow loads
+from keras_common import dec, enc, file_header, write_json
 
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
+import numpy as np
+import keras
 
 GENERATOR = "tools/gen_keras_optimizers.py"
-OUT_DIR = base.OUT_DIR
 FILE = "optimizers.json"
-TOL = base.TOLERANCE
 STEPS = 5
 SHAPES = [(3, 5), (6,), (4, 4)]
 ZERO_GRAD = [[], [1, 4], []]  # flat indices of variable i with a zero gradient at every step
 ZERO_WEIGHT = [[], [4], []]  # ... and those that also start at exactly 0
-
-enc = base.enc
-dec = base.dec
 
 # wasm-rnn option (camelCase) -> Keras argument
 KEYS = {
@@ -277,39 +273,32 @@ def gen_case(index, spec):
 
 
 def generate():
-    out = base.file_header()
-    out["generator"] = GENERATOR
+    out = file_header(GENERATOR)
     specs = CASES + [(name, cls, opts, dict(SCHEDULE_STEPS)) for name, cls, opts in SCHEDULE_CASES]
     out["cases"] = [gen_case(i, spec) for i, spec in enumerate(specs)]
     return out
 
 
+def check_case(case, tol):
+    params = [dec(p) for p in case["params"]]
+    steps = [[dec(g) for g in s["grads"]] for s in case["steps"]]
+    opt = case["optimizer"]
+    runs = [run(opt["className"], opt["config"], params, steps)]
+    if "learning_rates" in case:  # and rebuilt from its get_config(), as a .keras file would
+        runs.append(run(opt["className"], None, params, steps, from_config=case["keras_config"]))
+    r, problems = 0.0, []
+    for config, after, iterations, rates in runs:
+        for got, s in zip(after, case["steps"]):
+            r = max([r] + [kc.tol_ratio(g, dec(w), tol) for g, w in zip(got, s["params"])])
+        if config != case["keras_config"] or iterations != case["iterations"]:
+            problems.append("config or iterations differ")
+        if "learning_rates" in case and rates != case["learning_rates"]:
+            problems.append("learning rates differ")
+    return r, problems
+
+
 def run_check():
-    obj = json.loads((OUT_DIR / FILE).read_text(encoding="utf-8"))
-    ok = True
-    worst = (0.0, "")
-    for case in obj["cases"]:
-        params = [dec(p) for p in case["params"]]
-        steps = [[dec(g) for g in s["grads"]] for s in case["steps"]]
-        opt = case["optimizer"]
-        runs = [run(opt["className"], opt["config"], params, steps)]
-        if "learning_rates" in case:  # and rebuilt from its get_config(), as a .keras file would
-            runs.append(run(opt["className"], None, params, steps, from_config=case["keras_config"]))
-        r = 0.0
-        for config, after, iterations, rates in runs:
-            for got, s in zip(after, case["steps"]):
-                r = max([r] + [base.tol_ratio(g, dec(w), TOL) for g, w in zip(got, s["params"])])
-            if config != case["keras_config"] or iterations != case["iterations"]:
-                print(f"  FAIL {case['name']}: config or iterations differ")
-                ok = False
-            if "learning_rates" in case and rates != case["learning_rates"]:
-                print(f"  FAIL {case['name']}: learning rates differ")
-                ok = False
-        if not r <= 1:
-            print(f"  FAIL {case['name']}: {r:.3g}x tolerance")
-            ok = False
-        worst = max(worst, (r, case["name"]))
-    print(f"{FILE}: {len(obj['cases'])} cases, keras replay worst {worst[0]:.3g}x tol ({worst[1]})")
+    ok = kc.run_check(FILE, check_case, "Keras replay")[0]
     print("CHECK OK" if ok else "CHECK FAILED")
     return ok
 
@@ -320,7 +309,7 @@ def main():
     args = ap.parse_args()
     if args.check:
         sys.exit(0 if run_check() else 1)
-    base.write_json(FILE, generate())
+    write_json(FILE, generate())
 
 
 if __name__ == "__main__":

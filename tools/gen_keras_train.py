@@ -10,7 +10,7 @@ Usage (from the repository root):
     .venv/bin/python tools/gen_keras_train.py --check   # rebuild every case in Keras and compare
 
 Models use the graph format of tools/gen_keras_family.py (replayed by ``buildCase`` in
-test/family-helpers.ts); each layer entry carries the *initial* weights:
+test/helpers/family.ts); each layer entry carries the *initial* weights:
 
     {"inputs": [{"id", "shape" | "batchShape", "dtype"?}],
      "layers": [{"id", "class", "config", "layer"?, "inputs": [ref], "initialState"?: [ref], "weights": [array]}],
@@ -57,153 +57,26 @@ Adam / RMSprop / Adagrad with the IndexedSlices gradient kept and densified (onl
 and replays the stateful fit carrying its states and resetting them per epoch / per batch.
 """
 
-import os
+import argparse
+import json
+import math
 import sys
+import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_keras_cases as base  # noqa: E402  (sets CUDA_VISIBLE_DEVICES and TF_CPP_MIN_LOG_LEVEL first)
-from gen_keras_family import build, dec_any, enc_int, header, layer_states, randomize, stateful_layers  # noqa: E402
+import keras_common as kc  # first: it sets the environment before TensorFlow loads
+from keras_common import (
+    dec, dec_any, dense, enc, enc_arr, header, init_model, keras_loss, keras_optimizer, layer_states, loss_spec,
+    lstm_cfg, model_input, one_hot, optimizer_config, padded_tokens, rebuild, seq_model, stateful_layers, uni,
+    weight_names,
+)
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import keras
+import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_train.py"
-OUT_DIR = base.OUT_DIR
-GRAD_TOL = dict(base.TOLERANCE)
-FIT_TOL = dict(base.TOLERANCE)  # see FIT_DESCRIPTION and the --check diagnostics
-
-enc = base.enc
-dec = base.dec
-
-
-# --------------------------------------------------------------------------
-# losses, optimizers (spec -> Keras)
-# --------------------------------------------------------------------------
-
-LOSSES = {
-    "mse": lambda fl: keras.losses.MeanSquaredError(),
-    "mae": lambda fl: keras.losses.MeanAbsoluteError(),
-    "binary_crossentropy": lambda fl: keras.losses.BinaryCrossentropy(from_logits=fl),
-    "categorical_crossentropy": lambda fl: keras.losses.CategoricalCrossentropy(from_logits=fl),
-    "sparse_categorical_crossentropy": lambda fl: keras.losses.SparseCategoricalCrossentropy(from_logits=fl),
-}
-
-
-def keras_loss(spec):
-    return LOSSES[spec["name"]](spec.get("fromLogits", False))
-
-
-def loss_spec(name, from_logits=False):
-    return {"name": name, "fromLogits": from_logits}
-
-
-OPTIMIZERS = {
-    # name: (Keras class, {camelCase argument: Keras argument}) -- every hyperparameter that changes the update
-    "sgd": (keras.optimizers.SGD, {"learningRate": "learning_rate", "momentum": "momentum", "nesterov": "nesterov"}),
-    "adam": (keras.optimizers.Adam, {"learningRate": "learning_rate", "beta1": "beta_1", "beta2": "beta_2",
-                                     "epsilon": "epsilon", "amsgrad": "amsgrad"}),
-    "rmsprop": (keras.optimizers.RMSprop, {"learningRate": "learning_rate", "rho": "rho", "momentum": "momentum",
-                                           "epsilon": "epsilon", "centered": "centered"}),
-    "adagrad": (keras.optimizers.Adagrad, {"learningRate": "learning_rate",
-                                           "initialAccumulatorValue": "initial_accumulator_value",
-                                           "epsilon": "epsilon"}),
-}
-
-
-def keras_optimizer(spec):
-    cls, names = OPTIMIZERS[spec["name"]]
-    return cls(**{names[k]: v for k, v in spec.items() if k != "name"})
-
-
-def optimizer_config(opt, name):
-    """Every hyperparameter Keras used (defaults included), camelCase; floats as Keras stores them."""
-    cfg = opt.get_config()
-    out = {"name": name}
-    for camel, snake in OPTIMIZERS[name][1].items():
-        v = cfg[snake]
-        out[camel] = float(v) if isinstance(v, (float, np.floating)) else v
-    return out
-
-
-# --------------------------------------------------------------------------
-# building a case's model with its initial weights
-# --------------------------------------------------------------------------
-
-
-def uni(rng, *shape):
-    return rng.uniform(-1, 1, size=shape).astype(np.float32)
-
-
-def one_hot(idx, V):
-    return np.eye(V, dtype=np.float32)[idx]
-
-
-def enc_arr(a):
-    return enc_int(a) if a.dtype == np.int32 else enc(a)
-
-
-def weight_names(model_spec, layers):
-    """"<layer id>/<weight name>"; "<layer id>/forward|backward/<weight name>" inside a Bidirectional."""
-    names = []
-    for s in model_spec["layers"]:
-        layer = layers[s["id"]]
-        fw = {id(v) for v in layer.forward_layer.weights} if isinstance(layer, keras.layers.Bidirectional) else None
-        for v in layer.weights:
-            side = "" if fw is None else ("forward/" if id(v) in fw else "backward/")
-            names.append(f"{s['id']}/{side}{v.path.split('/')[-1]}")
-    return names
-
-
-def check_weight_order(model, model_spec, layers):
-    """The flat lists are in get_weights() order; make sure that is the spec's layer order, and that
-    trainable_weights (what the gradients are taken over) is the same list."""
-    flat = [v for s in model_spec["layers"] for v in layers[s["id"]].weights]
-    assert [v.path for v in model.weights] == [v.path for v in flat], "get_weights() order != spec layer order"
-    assert [v.path for v in model.trainable_weights] == [v.path for v in model.weights], "trainable != weights"
-
-
-def init_model(seed, model_spec, scale, keep_bias=(), layer_scale=None):
-    """Builds the spec in Keras with seeded random weights and stores them in the spec.
-
-    Kernels are Keras's initialisers times `scale` (or `layer_scale[layer id]`), biases
-    uniform(-0.5, 0.5), embeddings uniform(-1, 1) (gen_keras_family.randomize); layers in
-    `keep_bias` keep Keras's default bias (for LSTM: unit_forget_bias, zeros with ones in the
-    forget block)."""
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
-    rng = np.random.RandomState(seed)
-    model, layers = build(model_spec)
-    for s in model_spec["layers"]:
-        layer = layers[s["id"]]
-        default = [np.array(w) for w in layer.get_weights()]
-        ws = randomize(layer, rng, (layer_scale or {}).get(s["id"], scale))
-        if s["id"] in keep_bias:
-            ws = [d if "bias" in v.path.split("/")[-1] else w for w, d, v in zip(ws, default, layer.weights)]
-            layer.set_weights(ws)
-        s["weights"] = [enc(w) for w in ws]
-    check_weight_order(model, model_spec, layers)
-    return model, layers, rng
-
-
-def rebuild(model_spec):
-    """The Keras model of a stored spec, with the stored initial weights."""
-    keras.backend.clear_session()
-    model, layers = build(json.loads(json.dumps(model_spec)))
-    for s in model_spec["layers"]:
-        if s["weights"]:
-            layers[s["id"]].set_weights([dec(w).astype(layers[s["id"]].weights[0].dtype) for w in s["weights"]])
-    check_weight_order(model, model_spec, layers)
-    return model, layers
-
-
-def model_input(xs):
-    return xs[0] if len(xs) == 1 else list(xs)
+GRAD_TOL = dict(kc.TOLERANCE)
+FIT_TOL = dict(kc.TOLERANCE)  # see FIT_DESCRIPTION and the --check diagnostics
 
 
 # --------------------------------------------------------------------------
@@ -224,7 +97,7 @@ def loss_and_gradients(model, loss, xs, ys, eager=False):
         return pred, value, tape.gradient(value, model.trainable_weights)
 
     pred, value, grads = (step if eager else tf.function(step))(x, y)
-    outs = [np.asarray(p, np.float32) for p in base.as_list(pred)]
+    outs = [np.asarray(p, np.float32) for p in kc.as_list(pred)]
     return outs, float(value), [np.asarray(tf.convert_to_tensor(g), np.float32) for g in grads]
 
 
@@ -245,31 +118,6 @@ def grad_case(name, seed, description, model_spec, loss, make_xy, scale=1.0, kee
 
 
 # model specs ------------------------------------------------------------------
-
-
-def lstm_cfg(units, **kw):
-    return dict(units=units, **kw)
-
-
-def seq_model(T, I, stack, dtype=None):
-    """Input(shape=[T, I], or [I] / [T] when the other is None) -> a chain of (id, class, config[, inner])
-    layers; the last layer's first output is the model's output."""
-    inp = {"id": "x", "shape": [d for d in (T, I) if d is not None]}
-    if dtype:
-        inp["dtype"] = dtype
-    layers, prev = [], "x"
-    for entry in stack:
-        lid, cls, cfg = entry[:3]
-        layer = {"id": lid, "class": cls, "config": cfg, "inputs": [prev]}
-        if len(entry) > 3:
-            layer["layer"] = entry[3]
-        layers.append(layer)
-        prev = f"{lid}:0"
-    return {"inputs": [inp], "layers": layers, "outputs": [prev]}
-
-
-def dense(units, activation="linear"):
-    return {"units": units, "activation": activation}
 
 
 def encoder_decoder_model(Te, Ie, Td, V, H):
@@ -294,17 +142,6 @@ def tokens(rng, B, T, V):
     row repeats one id so its embedding gradient accumulates over several steps."""
     x = rng.randint(0, V - 1, size=(B, T)).astype(np.int32)
     x[0, : T // 2] = 2
-    return x
-
-
-def padded_tokens(rng, V, rows):
-    """int32 tokens for Embedding(mask_zero=True): each row is (leading zeros, tokens, trailing zeros);
-    the tokens are drawn from [1, V) (0 is the padding id), so with a small V ids repeat."""
-    T = sum(rows[0])
-    x = np.zeros((len(rows), T), np.int32)
-    for b, (lead, n, trail) in enumerate(rows):
-        assert lead + n + trail == T
-        x[b, lead:lead + n] = rng.randint(1, V, size=n)
     return x
 
 
@@ -367,7 +204,7 @@ def kinks_post(layer_id, cls, cfg):
     says how many sit in the flat regions."""
     def post(model, layers, xs, ys):
         rec, a, hs = rnn_preactivations(cls, cfg, layers[layer_id].get_weights(), xs[0])
-        want = np.asarray(base.as_list(keras.Model(model.inputs, layers[layer_id].output)([xs[0]]))[0], np.float64)
+        want = np.asarray(kc.as_list(keras.Model(model.inputs, layers[layer_id].output)([xs[0]]))[0], np.float64)
         assert np.allclose(hs if cfg.get("returnSequences") else hs[:, -1], want, atol=1e-5), "NumPy forward != Keras"
         text = ""
         if cfg.get("recurrentActivation") == "hard_sigmoid":
@@ -758,8 +595,7 @@ def more_gradient_cases(add):
 
 
 def train_header(description, tol, cases):
-    obj = header(description, cases)
-    obj["generator"] = GENERATOR
+    obj = header(GENERATOR, description, cases)
     obj["tolerance"] = dict(tol)
     return obj
 
@@ -950,7 +786,7 @@ FIT_DESCRIPTION = (
 
 
 def ratio(got, want, tol):
-    return base.tol_ratio(got, want, tol)
+    return kc.tol_ratio(got, want, tol)
 
 
 def check_gradient_case(case, tol, floatx="float32", eager=False):
@@ -1110,23 +946,14 @@ CHECKS = {"train_gradients.json": check_gradient_case, "train_fit.json": check_f
 def run_check(diagnostics=True):
     ok = True
     for fname, check in CHECKS.items():
-        obj = json.loads((OUT_DIR / fname).read_text(encoding="utf-8"))
+        file_ok, obj = kc.run_check(fname, check)
+        ok = ok and file_ok
         tol = obj["tolerance"]
-        worst = (0.0, "")
-        diag = {"float64": (0.0, ""), "eager": (0.0, "")}
-        for case in obj["cases"]:
-            r = check(case, tol)
-            worst = max(worst, (r, case["name"]))
-            if not r <= 1:
-                ok = False
-                print(f"  FAIL {fname}:{case['name']}: {r:.3g}x tolerance")
-            if diagnostics:
-                # how far float32 TensorFlow is from the same computation in float64, and eager from graph
-                diag["float64"] = max(diag["float64"], (check(case, tol, floatx="float64"), case["name"]))
-                diag["eager"] = max(diag["eager"], (check(case, tol, eager=True), case["name"]))
-        print(f"{fname}: {len(obj['cases'])} cases, Keras rebuild worst {worst[0]:.3g}x tol ({worst[1]})")
-        for k, (r, n) in diag.items() if diagnostics else ():
-            print(f"  diagnostic: stored float32 vs {k} Keras: worst {r:.3g}x tol ({n})")
+        if diagnostics:
+            # how far float32 TensorFlow is from the same computation in float64, and eager from graph
+            for k, kw in (("float64", {"floatx": "float64"}), ("eager", {"eager": True})):
+                r, n = max((check(case, tol, **kw), case["name"]) for case in obj["cases"])
+                print(f"  diagnostic: stored float32 vs {k} Keras: worst {r:.3g}x tol ({n})")
         if fname == "train_gradients.json":
             r = max((ratio(documented_loss(c), c["lossValue"], tol), c["name"]) for c in obj["cases"])
             print(f"  lossValue = the documented reduction of the stored outputs (float64 NumPy): "
@@ -1191,7 +1018,7 @@ def main():
     for fname, gen in FILES.items():
         if args.only and fname != args.only:
             continue
-        base.write_json(fname, gen())
+        kc.write_json(fname, gen())
     print(f"({time.time() - t0:.0f} s)")
 
 

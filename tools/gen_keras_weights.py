@@ -13,7 +13,7 @@ Usage (from the repository root):
     .venv/bin/python tools/gen_keras_weights.py --check   # rebuild every case in Keras and verify it
 
 Models use the graph format of tools/gen_keras_family.py (replayed by ``buildCase`` in
-test/family-helpers.ts), each layer entry with its *initial* weights, as in train_fit.json. A case:
+test/helpers/family.ts), each layer entry with its *initial* weights, as in train_fit.json. A case:
 
     {"name", "seed", "description", "model", "x": [array per input], "y": [array per output],
      "compile": {"optimizer": {"name", <arguments set, camelCase>},
@@ -45,56 +45,29 @@ documented refusals: class_weight together with sample_weight, class_weight on a
 weights [N] for a sequence output, and that class ids missing from class_weight weigh 1.
 """
 
-import os
+import argparse
+import copy
+import math
 import sys
+import time
+import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_keras_cases as base  # noqa: E402  (sets CUDA_VISIBLE_DEVICES and TF_CPP_MIN_LOG_LEVEL first)
-import gen_keras_metrics as gm  # noqa: E402  (also names output layers after config["name"])
-from gen_keras_family import dec_any, header  # noqa: E402
-from gen_keras_train import (  # noqa: E402
-    dense, enc_arr, init_model, keras_optimizer, loss_spec, lstm_cfg, model_input, one_hot, optimizer_config,
-    padded_tokens, rebuild, seq_model, uni, weight_names,
+import keras_common as kc  # first: it sets the environment before TensorFlow loads
+from keras_common import (
+    dec, dec_any, dense, enc, enc_arr, header, init_model, keras_loss, keras_losses, keras_optimizer, loss_spec,
+    lstm_cfg, metric_values, model_input, one_hot, optimizer_config, padded_tokens, rebuild, seq_model, targets, uni,
+    weight_names, write_json,
 )
 
-import argparse  # noqa: E402
-import copy  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-import keras  # noqa: E402
-from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights  # noqa: E402
+import numpy as np
+from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights
 
 GENERATOR = "tools/gen_keras_weights.py"
 FILE = "train_weights.json"
-TOL = dict(base.TOLERANCE)
+TOL = dict(kc.TOLERANCE)
 MIN_MARGIN = 1e-3
 
 warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match the expected structure")
-
-enc = base.enc
-dec = base.dec
-
-LOSS_CLASSES = {
-    "mse": keras.losses.MeanSquaredError,
-    "binary_crossentropy": keras.losses.BinaryCrossentropy,
-    "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-}
-
-
-def keras_loss(spec, reduction=None):
-    kw = {"reduction": reduction if reduction is not None else spec.get("reduction", "sum_over_batch_size")}
-    if spec["name"] != "mse":
-        kw["from_logits"] = spec.get("fromLogits", False)
-    return LOSS_CLASSES[spec["name"]](**kw)
-
-
-def keras_losses(spec, reduction=None):
-    return [keras_loss(s, reduction) for s in spec] if isinstance(spec, list) else keras_loss(spec, reduction)
 
 
 def with_reduction(spec, reduction):
@@ -108,10 +81,6 @@ def compile_model(model, compile_spec, run_eagerly=False):
                   weighted_metrics=copy.deepcopy(compile_spec.get("weightedMetrics")),
                   jit_compile=False, run_eagerly=run_eagerly)
     return opt
-
-
-def targets(ys):
-    return ys[0] if len(ys) == 1 else list(ys)
 
 
 def enc_sw(sw):
@@ -273,14 +242,14 @@ class Pass:
             self.out_losses[i].append(li)
             if self.n_out > 1:
                 key = f"{outs_names[i]}_loss"
-                self.batch_ratio = max(self.batch_ratio, base.tol_ratio(li, logs[key], TOL))
-        self.batch_ratio = max(self.batch_ratio, base.tol_ratio(total, logs["loss"], TOL))
+                self.batch_ratio = max(self.batch_ratio, kc.tol_ratio(li, logs[key], TOL))
+        self.batch_ratio = max(self.batch_ratio, kc.tol_ratio(total, logs["loss"], TOL))
         self.loss_sum += total * B
         self.alt_sum += alt * B
         self.rows += B
         for key, i, weighted, metric in self.entries:
             fn = metric._fn.__name__
-            v, margin = gm.metric_values(fn, dict(metric._fn_kwargs), ys[i], np.asarray(outs[i], np.float64))
+            v, margin = metric_values(fn, dict(metric._fn_kwargs), ys[i], np.asarray(outs[i], np.float64))
             mask = getattr(outs[i], "_keras_mask", None)
             vshape = np.asarray(outs[i]).shape[:-1]
             v = v.reshape(vshape + (-1,)).mean(-1)
@@ -292,7 +261,7 @@ class Pass:
             self.cnt[key] += c
             self.alt_tot[key] += float(np.sum(v * other))
             self.alt_cnt[key] += float(np.sum(other))
-            self.batch_ratio = max(self.batch_ratio, base.tol_ratio(t / c if c else 0.0, logs[key], TOL))
+            self.batch_ratio = max(self.batch_ratio, kc.tol_ratio(t / c if c else 0.0, logs[key], TOL))
             if margin is not None:
                 mm = margin if mask is None else margin[np.asarray(mask).astype(bool)]
                 if mm.size:
@@ -358,7 +327,7 @@ def replay(case):
             xb = [a[s:s + bs] for a in xx]
             yb = [a[s:s + bs] for a in yy]
             wb = [None if w is None else w[s:s + bs] for w in ww]
-            outs = base.as_list(model(xb if len(xb) > 1 else xb[0], training=training))
+            outs = kc.as_list(model(xb if len(xb) > 1 else xb[0], training=training))
             values = [value_losses[i](yb[i], outs[i]) for i in range(n_out)]
             kw_sw = None
             if any(w is not None for w in wb):
@@ -400,8 +369,8 @@ def replay(case):
 def verify_rules(case, hist, ev):
     if set(hist) != set(case["history"]) or set(ev) != set(case["evaluate"]["result"]):
         return float("inf")
-    r = [base.tol_ratio(hist[k], case["history"][k], TOL) for k in hist]
-    r += [base.tol_ratio(ev[k], case["evaluate"]["result"][k], TOL) for k in ev]
+    r = [kc.tol_ratio(hist[k], case["history"][k], TOL) for k in hist]
+    r += [kc.tol_ratio(ev[k], case["evaluate"]["result"][k], TOL) for k in ev]
     return max(r)
 
 
@@ -645,8 +614,7 @@ DESCRIPTION = (
 
 
 def gen():
-    obj = header(DESCRIPTION, gen_cases())
-    obj["generator"] = GENERATOR
+    obj = header(GENERATOR, DESCRIPTION, gen_cases())
     obj["tolerance"] = dict(TOL)
     return obj
 
@@ -657,7 +625,7 @@ def gen():
 
 
 def ratio(got, want):
-    return base.tol_ratio(got, want, TOL)
+    return kc.tol_ratio(got, want, TOL)
 
 
 def rebuild_ratio(case):
@@ -718,18 +686,15 @@ def refusals():
     return out
 
 
+def check_case(case, tol):
+    r, bad = rebuild_ratio(case)
+    return r, [f"Keras rebuild off in {', '.join(bad)}"] if bad else []
+
+
 def run_check():
-    obj = json.loads((base.OUT_DIR / FILE).read_text(encoding="utf-8"))
+    ok, obj = kc.run_check(FILE, check_case)
     assert obj["tolerance"] == TOL
-    ok = True
-    worst = (0.0, "")
-    for case in obj["cases"]:
-        r, bad = rebuild_ratio(case)
-        worst = max(worst, (r, case["name"]))
-        if not r <= 1:
-            ok = False
-            print(f"  FAIL {case['name']}: Keras rebuild {r:.3g}x tolerance ({', '.join(bad)})")
-    print(f"{FILE}: {len(obj['cases'])} cases, Keras rebuild worst {worst[0]:.3g}x tol ({worst[1]})")
+
     print("replay (model(x_b) + train_on_batch / test_on_batch, NumPy float64 by the documented rules):")
     for case in obj["cases"]:
         hist, ev, alts, batch_r, margin = replay(case)
@@ -767,7 +732,7 @@ def main():
         ok = run_check()
         print(f"({time.time() - t0:.0f} s)")
         sys.exit(0 if ok else 1)
-    base.write_json(FILE, gen())
+    write_json(FILE, gen())
     print(f"({time.time() - t0:.0f} s)")
 
 

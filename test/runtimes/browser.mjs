@@ -117,7 +117,8 @@ try {
   check(
     "examples/browser shows the tutorial's h, c and chart",
     shownClose(shown.h, kerasH) && shownClose(shown.c, kerasC) && shown.points === 9 && !exampleErrors.length,
-    `h ${shown.h} (Keras ${kerasH}), c ${shown.c} (Keras ${kerasC}), ${shown.points} chart points${exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""}`,
+    `h ${shown.h} (Keras ${kerasH}), c ${shown.c} (Keras ${kerasC}), ${shown.points} chart points` +
+      (exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""),
   );
 
   // ready({ threads: 2 }) on a cross-origin isolated page: Web Workers on shared memory; a split

@@ -1,0 +1,11 @@
+// Training gradients and loss of one batch against Keras's tf.GradientTape: GRU (both reset forms; finite differences: gru-backward.test.ts)
+// (test/cases/train_gradients.json; the replay is in test/helpers/gradients.ts).
+import { beforeAll } from "vitest";
+import { ready } from "../../../src/index.js";
+import { describeGradients } from "../../helpers/gradients.js";
+
+beforeAll(async () => {
+  await ready();
+});
+
+describeGradients("gru");
