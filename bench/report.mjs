@@ -87,9 +87,7 @@ export function svgChart(results) {
   out.push(
     `<text x="${left}" y="24" font-size="16" font-weight="bold">LSTM forward, float32, one thread: GFLOP/s (higher is better)</text>`,
   );
-  out.push(
-    `<text x="${left}" y="44" fill="#555">${esc(`${results.machine.cpu} (${results.machine.cpuId}), ${results.machine.cores} cores, Node ${results.machine.node}, ${results.date}. GFLOP/s = 2·T·B·4H·(I+H) / median time.`)}</text>`,
-  );
+  out.push(`<text x="${left}" y="44" fill="#555">${esc(subtitle(results))}</text>`);
 
   // Grid lines and y axis labels.
   for (let k = 0; k <= 5; k++) {
@@ -109,7 +107,8 @@ export function svgChart(results) {
       const x = x0 + bi * barW;
       const h = Math.max(1, y(0) - y(v)); // at least one pixel so tiny values stay visible
       out.push(
-        `<rect x="${x + 2}" y="${y(0) - h}" width="${barW - 4}" height="${h}" fill="${COLORS[impl] ?? "#868e96"}"><title>${esc(`${impl} ${s.name}: ${fmtNum(v, 3)} GFLOP/s, ${fmtMs(s.results[impl].medianMs)} ms`)}</title></rect>`,
+        `<rect x="${x + 2}" y="${y(0) - h}" width="${barW - 4}" height="${h}" ` +
+          `fill="${COLORS[impl] ?? "#868e96"}"><title>${esc(barTitle(impl, s, v))}</title></rect>`,
       );
       out.push(`<text x="${x + barW / 2}" y="${y(0) - h - 4}" text-anchor="middle" font-size="9">${fmtNum(v)}</text>`);
     });
@@ -130,4 +129,13 @@ export function svgChart(results) {
   }
   out.push(`</svg>`);
   return out.join("\n") + "\n";
+}
+
+function subtitle({ machine: m, date }) {
+  const where = `${m.cpu} (${m.cpuId}), ${m.cores} cores, Node ${m.node}, ${date}.`;
+  return `${where} GFLOP/s = 2·T·B·4H·(I+H) / median time.`;
+}
+
+function barTitle(impl, shape, gflops) {
+  return `${impl} ${shape.name}: ${fmtNum(gflops, 3)} GFLOP/s, ${fmtMs(shape.results[impl].medianMs)} ms`;
 }

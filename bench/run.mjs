@@ -220,7 +220,8 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
     const ours = adapters[0];
     entry.memory = { oursWasmBytes: ours.memoryBytes(), processRssBytes: process.memoryUsage().rss };
     console.log(
-      `memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      `memory after d: wasm-rnn wasm memory ${(entry.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB, process RSS ` +
+        `${(entry.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB`,
     );
   }
   if (!CHILD || CHILD !== "memory") for (const ad of active) ad.dispose();
@@ -430,7 +431,8 @@ async function main() {
   }
 
   console.log(
-    `\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ${date}${QUICK ? " (quick)" : ""}\n`,
+    `\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ` +
+      `${date}${QUICK ? " (quick)" : ""}\n`,
   );
   console.log(markdownTable(shapes));
   console.log("");
@@ -439,13 +441,15 @@ async function main() {
   const d = shapes.find((s) => s.name === "d");
   if (d?.memory) {
     console.log(
-      `Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`,
+      `Memory after d: wasm-rnn wasm memory ${(d.memory.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak: it never shrinks), process ` +
+        `RSS ${(d.memory.processRssBytes / 2 ** 20).toFixed(0)} MiB (all runtimes).`,
     );
   }
   const mem = children.memory?.memory;
   if (mem) {
     console.log(
-      `Memory, ours alone on d (own process): wasm memory ${(mem.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak), process RSS ${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`,
+      `Memory, ours alone on d (own process): wasm memory ${(mem.oursWasmBytes / 2 ** 20).toFixed(1)} MiB (peak), process RSS ` +
+        `${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`,
     );
   }
   console.log(`\n## Targets\n\n${targetsTable(targets)}`);

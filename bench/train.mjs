@@ -379,8 +379,10 @@ async function check(shape, data, ours, peer, peerTimed) {
   console.log(
     `check ${shape.name}: ours vs ${peer.name}: first loss ${lo[0].toPrecision(7)} vs ${lp[0].toPrecision(7)} (rel ${e(out.firstLoss.rel)}); ` +
       `SGD(1) gradient max|diff| ${e(out.sgdGradient.maxAbsDiff)} of max|g| ${e(out.sgdGradient.maxAbsGrad)} (rel ${e(out.sgdGradient.rel)}); ` +
-      `3 Adam steps eps ${TINY_EPS}: rms w diff / rms move ${e(out.adamTinyEps.rel)} (max|w diff| ${e(out.adamTinyEps.maxAbsDiff)} of max move ${e(out.adamTinyEps.maxMove)}), ` +
-      `3rd loss rel ${e(out.adamTinyEps.lossStep3.rel)}; default eps 1e-7 (not judged): rms ${e(out.adamDefaultEps.rel)}, max|w diff| ${e(out.adamDefaultEps.maxAbsDiff)} ` +
+      `3 Adam steps eps ${TINY_EPS}: rms w diff / rms move ${e(out.adamTinyEps.rel)} (max|w diff| ${e(out.adamTinyEps.maxAbsDiff)} ` +
+      `of max move ${e(out.adamTinyEps.maxMove)}), ` +
+      `3rd loss rel ${e(out.adamTinyEps.lossStep3.rel)}; default eps 1e-7 (not judged): rms ${e(out.adamDefaultEps.rel)}, max|w ` +
+      `diff| ${e(out.adamDefaultEps.maxAbsDiff)} ` +
       `${out.ok ? "ok" : "MISMATCH"}`,
   );
   return out;
@@ -517,7 +519,8 @@ async function benchShape(shape, ours, peers, skipped) {
       ...notes[en.name],
     };
     console.log(
-      `${en.name.padEnd(19)} median ${fmtMs(med).padStart(7)} ms  ${fmtNum(1000 / med).padStart(6)}/s  (min ${fmtMs(Math.min(...en.samples))}, max ${fmtMs(Math.max(...en.samples))}, ${en.iters} per batch)`,
+      `${en.name.padEnd(19)} median ${fmtMs(med).padStart(7)} ms  ${fmtNum(1000 / med).padStart(6)}/s  (min ` +
+        `${fmtMs(Math.min(...en.samples))}, max ${fmtMs(Math.max(...en.samples))}, ${en.iters} per batch)`,
     );
   }
   for (const [name, note] of Object.entries(notes)) if (note?.skipped) results[name] = note;
@@ -554,7 +557,8 @@ async function benchShape(shape, ours, peers, skipped) {
     };
     const pct = (v) => `${((100 * v) / step).toFixed(0)} %`;
     console.log(
-      `ours split: forward+loss ${fmtMs(fwd)} ms (${pct(fwd)}; evaluate ${fmtMs(timeSplit.evaluateMs)}), backward ${fmtMs(timeSplit.backwardMs)} ms (${pct(timeSplit.backwardMs)}), ` +
+      `ours split: forward+loss ${fmtMs(fwd)} ms (${pct(fwd)}; evaluate ${fmtMs(timeSplit.evaluateMs)}), backward ` +
+        `${fmtMs(timeSplit.backwardMs)} ms (${pct(timeSplit.backwardMs)}), ` +
         `optimizer ${fmtMs(opt)} ms (${pct(opt)}), API around it ${fmtMs(timeSplit.apiMs)} ms (${pct(timeSplit.apiMs)}); ` +
         `LSTM products: forward ${fmtNum(timeSplit.forwardGflops)} GFLOP/s, backward ${fmtNum(timeSplit.backwardGflops)} GFLOP/s`,
     );

@@ -88,7 +88,8 @@ function chart(r) {
   const ticks = [lo + pad, (lo + hi) / 2, hi - pad]
     .map(
       (v) =>
-        `<line x1="${L}" x2="${W - R}" y1="${py(v)}" y2="${py(v)}" stroke="#eef"/><text x="${L - 6}" y="${py(v) + 4}" text-anchor="end" font-size="11" fill="#667">${v.toFixed(2)}</text>`,
+        `<line x1="${L}" x2="${W - R}" y1="${py(v)}" y2="${py(v)}" stroke="#eef"/><text x="${L - 6}" y="${py(v) + 4}" ` +
+        `text-anchor="end" font-size="11" fill="#667">${v.toFixed(2)}</text>`,
     )
     .join("");
   const zero = `<line x1="${L}" x2="${W - R}" y1="${py(0)}" y2="${py(0)}" stroke="#bbc"/>`;
