@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate Keras reference cases for wasm-rnn's losses (src/train/losses.ts, assembly/losses.ts).
+"""Generate Keras reference cases for wasm-rnn's losses (src/train/losses.ts, assembly/train/losses.ts).
 
 Every expected value comes from real Keras 3 (TensorFlow backend): the loss object is built from
 its class and config (default reduction "sum_over_batch_size" unless the case says otherwise) and

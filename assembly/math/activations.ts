@@ -54,7 +54,7 @@ const K: usize = memory.data<f32>([
 ]);
 
 // e^x for 4 lanes. Cody-Waite range reduction x = n ln2 + r, degree-5 minimax polynomial for e^r,
-// then 2^n through the exponent bits. Measured by test/activations.test.ts over [-87, 88]:
+// then 2^n through the exponent bits. Measured by test/core/activations.test.ts over [-87, 88]:
 // max relative error 2.2e-7 (2M points; float32 rounding alone is 6e-8).
 // @ts-ignore: decorator
 @inline export function expv(x: v128): v128 {

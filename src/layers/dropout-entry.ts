@@ -1,4 +1,4 @@
-// Dropout's file entry and backward (the keep mask is the trace, assembly/dropout.ts).
+// Dropout's file entry and backward (the keep mask is the trace, assembly/layers/dropout.ts).
 // What predict never needs: loaded only by the loader, the saver and fit (through
 // src/layers/index.ts), so the default entry stays small.
 

@@ -1,5 +1,5 @@
 // Dropout: while training, zeroes each value with probability `rate` and scales the rest by
-// 1 / (1 - rate) (the keep mask is the trace, assembly/dropout.ts); the identity at inference.
+// 1 / (1 - rate) (the keep mask is the trace, assembly/layers/dropout.ts); the identity at inference.
 import { WasmRnnError } from "../core/errors.js";
 import { checkOptions } from "../core/validate.js";
 import { checkRate, NoiseLayer } from "./noise.js";

@@ -1,5 +1,5 @@
 // LSTM with Keras 3 semantics and option names (camelCase). Weights live packed in wasm memory
-// (gate-interleaved panels, assembly/gemm.ts); `forward` is one wasm call for the whole sequence.
+// (gate-interleaved panels, assembly/gemm/pack.ts); `forward` is one wasm call for the whole sequence.
 //
 // Shapes: input [B, T, I]; kernel [I, 4H], recurrentKernel [H, 4H], bias [4H] (Keras order,
 // gates i, f, c, o); outputs [B, T, H] (returnSequences) or [B, H], then h [B, H], c [B, H]
@@ -49,7 +49,7 @@ export type LSTMOutput<S extends boolean, T, C extends boolean = false> = C exte
 export class LSTM<S extends boolean = false, C extends boolean = false> extends RecurrentLayer {
   readonly className = "LSTM";
   readonly stateNames = ["h", "c"] as const;
-  /** Trace rows (assembly/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]. */
+  /** Trace rows (assembly/rnn/lstm.ts): gates [4P], c_{t-1} [P], h_{t-1} [P]. */
   readonly traceWidth = 6;
   declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
@@ -130,7 +130,7 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     });
   }
 
-  /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm.ts pack_gates). */
+  /** kernel, recurrent kernel, bias: gate-interleaved panels (assembly/gemm/pack.ts pack_gates). */
   protected blockLengths(): number[] {
     const G4 = 4 * this.stateStride;
     return [G4 * this.inputDim, G4 * this.stateStride, G4];

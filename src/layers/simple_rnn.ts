@@ -1,7 +1,7 @@
 // SimpleRNN with Keras 3 semantics: h_t = activation(x_t·W + b + h_{t-1}·U).
 //
 // Shapes: input [B, T, I]; kernel [I, H], recurrentKernel [H, H], bias [H]; outputs [B, T, H] or
-// [B, H], then h [B, H] (returnState). Units are padded to 16 for the GEMM (assembly/simple_rnn.ts).
+// [B, H], then h [B, H] (returnState). Units are padded to 16 for the GEMM (assembly/rnn/simple_rnn.ts).
 import { ACTIVATION_IDS } from "../core/activations.js";
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
@@ -23,7 +23,7 @@ export type SimpleRNNArgs<S extends boolean = boolean> = RecurrentArgs<S>;
 export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
   readonly className = "SimpleRNN";
   readonly stateNames = ["h"] as const;
-  /** Trace rows (assembly/simple_rnn.ts): h_t [P], h_{t-1} [P]. */
+  /** Trace rows (assembly/rnn/simple_rnn.ts): h_t [P], h_{t-1} [P]. */
   readonly traceWidth = 2;
   declare readonly returnState: S;
 

@@ -1,5 +1,5 @@
 // A Keras 3 loss over predictions in wasm memory: the reduced value Keras reports and the gradient
-// of that value with respect to the prediction. The math is in assembly/losses.ts (formulas at its
+// of that value with respect to the prediction. The math is in assembly/train/losses.ts (formulas at its
 // top); this module checks shapes and targets, calls the kernel and applies Keras's reduction
 // (keras/src/losses/loss.py):
 //   "sum_over_batch_size" (the default; "mean" is the same): the sum of the per-sample values

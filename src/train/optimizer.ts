@@ -1,7 +1,7 @@
 // The base of the Keras 3 optimizers (keras/src/optimizers/base_optimizer.py) over parameters that
 // live in wasm memory. A parameter block is a byte pointer and a float count; its gradient is
 // another block of the same length. The elementwise steps run in the wasm kernels of
-// assembly/optimizers.ts; an optimizer keeps the hyperparameters, the step count and the slot
+// assembly/train/optimizers.ts; an optimizer keeps the hyperparameters, the step count and the slot
 // buffers (momentum, velocity, ...), and computes the per-step scalars the way Keras does.
 //
 // One `apply` is one Keras `optimizer.apply(grads, vars)`:
@@ -54,7 +54,7 @@ export type { BlockOwner, WeightRef } from "./optimizer-slots.js";
 /**
  * A gradient block. `squares` (optional, same length) holds per-element sums of squared gradient
  * pieces, which Adam, RMSprop and Adagrad use in place of g^2 (an Embedding's gradient, summed
- * per token occurrence as TensorFlow's sparse gradients are: see assembly/optimizers.ts). Ignored
+ * per token occurrence as TensorFlow's sparse gradients are: see assembly/train/optimizers.ts). Ignored
  * when clipping is on.
  */
 export interface GradBlock extends ParamBlock {

@@ -25,7 +25,7 @@ export interface BidirectionalArgs {
   name?: string;
 }
 
-/** Ids of merge_pair in assembly/sequence.ts. */
+/** Ids of merge_pair in assembly/layers/merge.ts. */
 export const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
 
 const removePrefix = (s: string, p: string) => (s.startsWith(p) ? s.slice(p.length) : s);

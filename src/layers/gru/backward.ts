@@ -1,4 +1,4 @@
-// GRU backward, both Keras forms (assembly/gru_backward.ts). As the LSTM's (recurrent-backward.ts):
+// GRU backward, both Keras forms (assembly/rnn/gru.ts). As the LSTM's (recurrent-backward.ts):
 // the gradients of the returned state and output go into dh, the kernel runs the steps in reverse
 // into the pre-activation gradients (by input step, packed column order), then the weight
 // gradients are whole-sequence products, in paramBlocks order (gru.ts):

@@ -3,7 +3,7 @@
 // `resetAfter: false` (Keras 2, TF.js) applies it before, with one bias [3H].
 //
 // Shapes: input [B, T, I]; kernel [I, 3H], recurrentKernel [H, 3H]; outputs [B, T, H] or [B, H],
-// then h [B, H] (returnState). Packed layouts are described in assembly/gru.ts.
+// then h [B, H] (returnState). Packed layouts are described in assembly/rnn/gru.ts.
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../../core/activations.js";
 import { WasmRnnError } from "../../core/errors.js";
 import type { NestedArray, Tensor } from "../../core/tensor.js";
@@ -33,7 +33,7 @@ const OPTIONS = [...RECURRENT_OPTIONS, "recurrentActivation", "resetAfter"] as c
 export class GRU<S extends boolean = false> extends RecurrentLayer {
   readonly className = "GRU";
   readonly stateNames = ["h"] as const;
-  /** Trace rows (assembly/gru.ts): [z, r, n | uh or r h | h_{t-1}], P floats each. */
+  /** Trace rows (assembly/rnn/gru.ts): [z, r, n | uh or r h | h_{t-1}], P floats each. */
   readonly traceWidth = 5;
   declare readonly returnState: S;
   readonly recurrentActivation: ActivationName;
@@ -89,7 +89,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
       recurrent = values[1]!;
     const bias = this.useBias ? values[2]! : new Float32Array((this.resetAfter ? 2 : 1) * 3 * H);
     // (source, rows, gates, padded rows) per packed block; gates 0 = plain 16-wide panels (the
-    // reset-before candidate's one-gate part: assembly/gru.ts)
+    // reset-before candidate's one-gate part: assembly/rnn/gru.ts)
     const blocks: [Float32Array, number, number, number][] = this.resetAfter
       ? [
           [kernel, I, 3, I],
@@ -193,7 +193,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     const split = pool && worthSplitting(B, T * 3 * H * (I + H));
     // every buffer is batch-major: rows [b0, b1) are the same call on offset pointers
     const row = (ptr: number, bytesPerRow: number, b0: number) => (ptr ? ptr + b0 * bytesPerRow : 0);
-    // training: [B, T, traceWidth * Hp] (assembly/gru.ts), 0 = none
+    // training: [B, T, traceWidth * Hp] (assembly/rnn/gru.ts), 0 = none
     const trace = this.trace,
       traceRow = T * this.traceWidth * Hp * 4;
     if (this.resetAfter) {

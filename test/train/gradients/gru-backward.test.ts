@@ -1,4 +1,4 @@
-// GRU backpropagation (assembly/gru_backward.ts, src/train/backward-gru.ts) against central finite
+// GRU backpropagation (assembly/rnn/gru.ts, src/layers/gru/backward.ts) against central finite
 // differences of the model's own loss: one trainOnBatch with SGD at learning rate 1 moves each
 // weight by its gradient (w - w'), compared with (L(w + e) - L(w - e)) / 2e from `evaluate`.
 // Covers both reset forms, goBackwards, masks (Masking, Embedding maskZero), initial states
