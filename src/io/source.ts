@@ -267,14 +267,24 @@ export async function readInside(
     const folder = new URL("./", url);
     const target = urlInside(url, name);
     if (!target) throw refuse(folder.href);
-    if (target.protocol !== "file:") return fetchBytes(target, target.href, opts);
-    return readFileInside(fileUrlPath(folder), fileUrlPath(target), refuse(folder.href), opts);
+    if (target.protocol !== "file:") return naming(modelFile, name, fetchBytes(target, target.href, opts));
+    return naming(modelFile, name, readFileInside(fileUrlPath(folder), fileUrlPath(target), refuse(folder.href), opts));
   }
   const i = Math.max(base.lastIndexOf("/"), base.lastIndexOf("\\"));
   const dir = i < 0 ? "./" : base.slice(0, i + 1);
   const path = joinInside(dir, name);
   if (path === null || joinInside(dir, decoded(name)) === null) throw refuse(dir);
-  return readFileInside(dir, path, refuse(dir), opts);
+  return naming(modelFile, name, readFileInside(dir, path, refuse(dir), opts));
+}
+
+/** Read errors of a shard name the model file that listed it. */
+async function naming(modelFile: string, name: string, read: Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await read;
+  } catch (err) {
+    if (!(err instanceof WasmRnnError) || err.message.startsWith(`${modelFile}: `)) throw err;
+    throw new WasmRnnError(`${modelFile}: weight shard '${name}': ${err.message.replace(/^loadModel: /, "")}`);
+  }
 }
 
 async function readFileInside(dir: string, path: string, refusal: WasmRnnError, opts: ReadOptions) {
