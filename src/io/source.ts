@@ -98,7 +98,7 @@ async function fetchBytes(url: URL, label: string, opts: ReadOptions): Promise<U
   const len = Number(res.headers.get("content-length") ?? NaN);
   const body = res.body;
   if (Number.isFinite(len) && len > opts.maxBytes) {
-    await body?.cancel().catch(() => {});
+    if (body && typeof body.cancel === "function") await body.cancel().catch(() => {});
     throw overLimit(label, len, opts.maxBytes);
   }
   if (!body || typeof body.getReader !== "function")
