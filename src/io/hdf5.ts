@@ -1,8 +1,12 @@
 // Reading HDF5 with jsfive (pure JavaScript, so it also runs where compiling wasm from bytes is
 // forbidden, e.g. Cloudflare workerd). Imported lazily: users of other formats never load it.
 // jsfive throws strings and generic errors on malformed files; everything is wrapped into
-// WasmRnnError here.
+// WasmRnnError here. A hostile file is bounded three ways: gzip chunks inflate against a per-file
+// budget of maxBytes (see ./hdf5-limits.js), the chunk B-tree is counted before any chunk is read,
+// and every object opened counts against MAX_OBJECTS (hard links can make a small file a huge DAG).
 import { WasmRnnError } from "../core/errors.js";
+import { checkChunks, type H5Budget, installBoundedGzip, MAX_OBJECTS, withBudget } from "./hdf5-limits.js";
+import { fflate } from "./inflate.js";
 
 type JsFive = typeof import("jsfive");
 let mod: Promise<JsFive> | null = null;
@@ -26,6 +30,8 @@ export function isHdf5(b: Uint8Array): boolean {
 export interface H5Dataset {
   kind: "dataset";
   path: string;
+  /** The object's address in the file (the same object reached by two hard links has one address). */
+  address: number | null;
   shape: number[];
   read(): Float32Array;
   /** The values as doubles (exact for integers such as an int64 step count up to 2^53). */
@@ -34,6 +40,7 @@ export interface H5Dataset {
 export interface H5Group {
   kind: "group";
   path: string;
+  address: number | null;
   keys(): string[];
   get(key: string): H5Group | H5Dataset | null;
   attr(name: string): unknown;
@@ -68,12 +75,27 @@ export function declaredEof(b: Uint8Array): number | null {
   return hi * 2 ** 32 + lo;
 }
 
-/** Opens an HDF5 file held in memory. Every access may throw WasmRnnError naming `file`. */
-export async function openHdf5(bytes: Uint8Array, file: string, maxValues: number): Promise<H5Group> {
+const addressOf = (o: unknown): number | null => {
+  const a = (o as { _dataobjects?: { offset?: unknown } })._dataobjects?.offset;
+  return typeof a === "number" ? a : null;
+};
+
+/**
+ * Opens an HDF5 file held in memory. Every access may throw WasmRnnError naming `file`. All data
+ * decoded from the file (inflated or copied chunks) counts against `maxBytes`.
+ */
+export async function openHdf5(
+  bytes: Uint8Array,
+  file: string,
+  maxValues: number,
+  maxBytes = 2 ** 30,
+): Promise<H5Group> {
   const h5 = await jsfive();
+  installBoundedGzip(h5, await fflate());
+  const budget: H5Budget = { file, limit: maxBytes, left: maxBytes, chunkLimit: Number.POSITIVE_INFINITY, objects: 0 };
   const guard = <T>(what: string, fn: () => T): T => {
     try {
-      return fn();
+      return withBudget(budget, fn);
     } catch (err) {
       if (err instanceof WasmRnnError) throw err;
       const msg = typeof err === "string" ? err : String((err as Error)?.message ?? err);
@@ -96,6 +118,7 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
         throw new WasmRnnError(
           `${file}: dataset ${path} holds ${n} values, over the limit of ${maxValues} (option maxParams)`,
         );
+      guard(`chunks of ${path}`, () => checkChunks(d, bytes, shape, path, budget));
       const v = guard(`data of ${path}`, () => d.value) as ArrayLike<number>;
       if (!v || typeof v.length !== "number" || v.length !== n)
         throw new WasmRnnError(
@@ -111,19 +134,29 @@ export async function openHdf5(bytes: Uint8Array, file: string, maxValues: numbe
     return {
       kind: "dataset",
       path,
+      address: addressOf(d),
       shape: [...shape],
       read: () => readInto(new Float32Array(n)),
       readExact: () => readInto(new Float64Array(n)),
     };
   };
   const wrapGroup = (g: InstanceType<JsFive["Group"]>, path: string): H5Group => {
+    let keys: string[] | null = null;
+    let keySet: Set<string> | null = null;
     const self: H5Group = {
       kind: "group",
       path,
-      keys: () => guard(`members of ${path}`, () => g.keys),
+      address: addressOf(g),
+      // jsfive's keys copies the list each time; kept once here, so lookups stay linear
+      keys: () => [...(keys ??= guard(`members of ${path}`, () => g.keys))],
       get(key) {
         const sub = `${path === "/" ? "" : path}/${key}`;
-        if (!key.includes("/") && !self.keys().includes(key)) return null;
+        keySet ??= new Set((keys ??= guard(`members of ${path}`, () => g.keys)));
+        if (!key.includes("/") && !keySet.has(key)) return null;
+        if (++budget.objects > MAX_OBJECTS)
+          throw new WasmRnnError(
+            `${file}: expected at most ${MAX_OBJECTS} HDF5 objects to be opened, got more at ${sub} (a hard-link DAG?)`,
+          );
         const o = guard(`object ${sub}`, () => g.get(key));
         if (!o) return null;
         if (o instanceof h5.Dataset) return wrapDataset(o, sub);

@@ -3,6 +3,7 @@
 import { WasmRnnError } from "../core/errors.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
 import type { FileWeight, WeightGroup } from "./weights.js";
+import { unzipMembers } from "./zip.js";
 
 /** Keras's naming.to_snake_case: "SimpleRNN" -> "simple_rnn", "LSTM" -> "lstm". */
 export function kerasSnake(name: string): string {
@@ -59,9 +60,18 @@ function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
 
+/** Refuses an object reached a second time: Keras writes a tree, and a DAG of hard links would multiply the walk. */
+function visitOnce(o: H5Group | H5Dataset, seen: Set<number>, file: string): void {
+  if (o.address === null) return;
+  if (seen.has(o.address))
+    throw new WasmRnnError(`${file}: expected a tree of weights, got ${o.path} linked from a second place`);
+  seen.add(o.address);
+}
+
 /** Datasets of one object-tree node in Keras creation order: own vars 0..n, then sub-objects. */
-function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
+function collectVars(g: H5Group, file: string, depth: number, seen: Set<number>): FileWeight[] {
   if (depth > 8) throw new WasmRnnError(`${file}: weight tree at ${g.path} is nested too deeply`);
+  visitOnce(g, seen, file);
   const out: FileWeight[] = [];
   const keys = g.keys();
   if (keys.includes("vars")) {
@@ -74,6 +84,7 @@ function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
       for (const k of vk) {
         const d = v.get(k);
         if (!d || d.kind !== "dataset") throw new WasmRnnError(`${file}: ${v.path}/${k} is not a dataset`);
+        visitOnce(d, seen, file);
         out.push(toWeight(d, `${v.path.replace(/^\//, "")}/${k}`));
       }
     }
@@ -88,7 +99,7 @@ function collectVars(g: H5Group, file: string, depth = 0): FileWeight[] {
     });
   for (const k of subs) {
     const s = g.get(k);
-    if (s && s.kind === "group") out.push(...collectVars(s, file, depth + 1));
+    if (s && s.kind === "group") out.push(...collectVars(s, file, depth + 1, seen));
   }
   return out;
 }
@@ -113,6 +124,7 @@ export function objectTreeGroups(
   file: string,
   layers: readonly TreeLayer[],
   depth = 0,
+  seen = new Set<number>(),
 ): WeightGroup[] {
   const used = new Map<string, number>();
   const present = new Set(layersGroup.keys());
@@ -128,28 +140,18 @@ export function objectTreeGroups(
     if (l.children) {
       if (depth > 8) throw new WasmRnnError(`${file}: weight tree at ${g.path} is nested too deeply`);
       const inner = g.get("layers");
-      if (inner && inner.kind === "group") groups.push(...objectTreeGroups(inner, file, l.children, depth + 1));
+      if (inner && inner.kind === "group") groups.push(...objectTreeGroups(inner, file, l.children, depth + 1, seen));
       continue;
     }
-    groups.push({ layerName: l.name, weights: collectVars(g, file) });
+    groups.push({ layerName: l.name, weights: collectVars(g, file, 0, seen) });
   }
   return groups;
 }
 
 // ---- .keras (zip) ------------------------------------------------------------------------------
 
-type Fflate = typeof import("fflate");
-let fflateMod: Promise<Fflate> | null = null;
-
-export async function fflate(): Promise<Fflate> {
-  fflateMod ??= import("fflate").catch((err: unknown) => {
-    fflateMod = null;
-    throw new WasmRnnError(
-      `loadModel: reading .keras files needs the 'fflate' package, which failed to load: ${String((err as Error)?.message ?? err)}`,
-    );
-  });
-  return fflateMod;
-}
+/** fflate, loaded on first use (save-keras.ts takes it from here). */
+export { fflate } from "./inflate.js";
 
 export const isZip = (b: Uint8Array) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 
@@ -159,26 +161,11 @@ export interface KerasZip {
   weights: Uint8Array;
 }
 
-/** Unzips the three members a .keras file needs, refusing oversized entries before inflating. */
+/** Unzips the three members a .keras file needs, each bounded by maxBytes and checked (length, CRC). */
 export async function readKerasZip(bytes: Uint8Array, file: string, maxBytes: number): Promise<KerasZip> {
-  const { unzipSync } = await fflate();
   const wanted = new Set(["config.json", "metadata.json", "model.weights.h5"]);
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter(f) {
-        if (!wanted.has(f.name)) return false;
-        if (f.originalSize > maxBytes)
-          throw new WasmRnnError(
-            `${file}: zip member ${f.name} would inflate to ${f.originalSize} bytes, over the limit of ${maxBytes} (option maxBytes)`,
-          );
-        return true;
-      },
-    });
-  } catch (err) {
-    if (err instanceof WasmRnnError) throw err;
-    throw new WasmRnnError(`${file}: corrupt .keras zip: ${String((err as Error)?.message ?? err)}`);
-  }
+  const members = await unzipMembers(bytes, file, wanted, maxBytes);
+  const files: Record<string, Uint8Array> = Object.fromEntries(members);
   const dec = new TextDecoder("utf-8", { fatal: false });
   if (!files["config.json"]) {
     const names = Object.keys(files);

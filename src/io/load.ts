@@ -5,7 +5,7 @@ import type { Json, LoadContext } from "../layers/config.js";
 import type { Model } from "../model/model.js";
 import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
-import { describeSource, isUrl, readBytes, siblingOf } from "./source.js";
+import { describeSource, isUrl, readBytes, readInside } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion } from "./tfjs.js";
 import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";
 import { applyTrainingConfig } from "./training-config.js";
@@ -58,10 +58,12 @@ function limits(opts: LoadOptions) {
 const isBytes = (v: unknown): v is Uint8Array | ArrayBuffer => v instanceof Uint8Array || v instanceof ArrayBuffer;
 const isByteSource = (v: unknown): v is ByteSource => typeof v === "string" || v instanceof URL || isBytes(v);
 
+/** Where a TF.js model's shards come from; paths read from disk or URLs stay in the model's folder. */
 function shardProvider(
   src: ShardSource | ByteSource | undefined,
   base: ByteSource | null,
   opts: LoadOptions,
+  file: string,
 ): ShardProvider | null {
   if (typeof src === "function") return src;
   if (src instanceof Map)
@@ -82,21 +84,10 @@ function shardProvider(
   if (src !== undefined) {
     const dir = src as ByteSource;
     if (isBytes(dir)) return () => dir;
-    return (p) =>
-      readBytes(
-        siblingOf(typeof dir === "string" && !isUrl(dir) && !dir.endsWith("/") ? `${dir}/` : (dir as string | URL), p),
-        limits(opts),
-      );
+    const folder = typeof dir === "string" && !isUrl(dir) && !dir.endsWith("/") ? `${dir}/` : (dir as string | URL);
+    return (p) => readInside(folder, p, file, limits(opts));
   }
-  if (base !== null && !isBytes(base)) {
-    return (p) => {
-      if (p.includes("..") || /^[a-z]+:|^\//i.test(p))
-        throw new WasmRnnError(
-          `loadModel: refusing weight shard path '${p}' (must be a plain file name next to model.json)`,
-        );
-      return readBytes(siblingOf(base as string | URL, p), limits(opts));
-    };
-  }
+  if (base !== null && !isBytes(base)) return (p) => readInside(base as string | URL, p, file, limits(opts));
   return null;
 }
 
@@ -153,7 +144,7 @@ async function loadTfjs(
 
 async function loadH5(bytes: Uint8Array, file: string, opts: LoadOptions): Promise<Model> {
   const maxParams = opts.maxParams ?? DEFAULT_MAX_PARAMS;
-  const root = await openHdf5(bytes, file, maxParams);
+  const root = await openHdf5(bytes, file, maxParams, limits(opts).maxBytes);
   const h5 = readKerasH5(root, file);
   if (!h5.modelConfig) {
     throw new WasmRnnError(
@@ -220,7 +211,7 @@ async function loadKeras(bytes: Uint8Array, file: string, opts: LoadOptions): Pr
   const config = parseJson(new TextEncoder().encode(z.config), `${file}:config.json`);
   const built = buildModel(config, ctx);
   try {
-    const root = await openHdf5(z.weights, `${file}:model.weights.h5`, ctx.maxParams);
+    const root = await openHdf5(z.weights, `${file}:model.weights.h5`, ctx.maxParams, limits(opts).maxBytes);
     const h5 = readKerasH5(root, `${file}:model.weights.h5`);
     assignWeights(file, built.model, groupsOf(h5, built.configLayers, file));
     if (opts.compile !== false && config && typeof config === "object" && !Array.isArray(config)) {
@@ -308,14 +299,19 @@ export async function loadModel(
         throw new WasmRnnError("<modelJson>: expected weightData to be a Uint8Array or ArrayBuffer");
       return loadTfjs(
         mj,
-        shardProvider(art.weights ?? options.weights, null, options),
+        shardProvider(art.weights ?? options.weights, null, options, "<modelJson>"),
         "<modelJson>",
         options,
         art.weightData,
       );
     }
     if (isTfjsModelJson(source))
-      return loadTfjs(source, shardProvider(options.weights, null, options), "<model.json object>", options);
+      return loadTfjs(
+        source,
+        shardProvider(options.weights, null, options, "<model.json object>"),
+        "<model.json object>",
+        options,
+      );
     if ("class_name" in source) return loadConfigJson(source as Json, "<config object>", options);
     throw new WasmRnnError(
       "loadModel: expected a path, URL, bytes, a TF.js model.json object or { modelJson, weights }",
@@ -331,7 +327,7 @@ export async function loadModel(
   if (bytes[i] === 0x7b) {
     const json = parseJson(bytes.subarray(i), file);
     if (isTfjsModelJson(json)) {
-      const shards = shardProvider(options.weights, isBytes(source) ? null : source, options);
+      const shards = shardProvider(options.weights, isBytes(source) ? null : source, options, file);
       return loadTfjs(json, shards, file, options);
     }
     if (json && typeof json === "object" && !Array.isArray(json) && "class_name" in json)
@@ -360,7 +356,7 @@ async function loadWeightsInto(
     layers ?? fileLayerTrees.get(model) ?? model.layers.map((l) => ({ name: l.name, className: l.className }));
   if (isHdf5(bytes) || isZip(bytes)) {
     const h5bytes = isZip(bytes) ? (await readKerasZip(bytes, file, limits(opts).maxBytes)).weights : bytes;
-    const root = await openHdf5(h5bytes, file, maxParams);
+    const root = await openHdf5(h5bytes, file, maxParams, limits(opts).maxBytes);
     const h5 = readKerasH5(root, file);
     assignWeights(file, model, groupsOf(h5, order, file), true);
     return;

@@ -1,6 +1,6 @@
 // TensorFlow.js layers format: model.json (modelTopology + weightsManifest) and binary shards.
 import { WasmRnnError } from "../core/errors.js";
-import type { Json, JsonObject, LoadContext } from "../layers/config.js";
+import type { JsonObject, LoadContext } from "../layers/config.js";
 import type { ShardBytes, ShardProvider, TfjsModelJson } from "./types.js";
 import type { FileWeight, WeightGroup } from "./weights.js";
 

@@ -9,6 +9,8 @@ declare module "jsfive" {
   export class File extends Group {
     constructor(buffer: ArrayBuffer, filename?: string);
   }
+  /** Chunk filters by HDF5 filter id (1 = gzip), applied in reverse pipeline order. */
+  export const Filters: Map<number, (buf: ArrayBuffer, itemSize: number, clientData: unknown) => ArrayBuffer>;
   export class Dataset {
     readonly name: string;
     readonly shape: number[];
