@@ -128,11 +128,11 @@ export class Dense extends Layer {
       Up = this.paddedUnits;
     withStaging([I * U * 4], ([kS]) => {
       const f32 = heapF32();
-      f32.set(values[0]!, kS! >> 2);
+      f32.set(values[0]!, kS! >>> 2);
       k.pack_panel16(kS!, U, I, U, I, dst[0]!);
       if (dst[1]) {
-        f32.fill(0, dst[1] >> 2, (dst[1] >> 2) + Up);
-        if (this.useBias) f32.set(values[1]!, dst[1] >> 2);
+        f32.fill(0, dst[1] >>> 2, (dst[1] >>> 2) + Up);
+        if (this.useBias) f32.set(values[1]!, dst[1] >>> 2);
       }
     });
   }
@@ -148,8 +148,8 @@ export class Dense extends Layer {
     return withStaging([I * U * 4], ([kS]) => {
       k.unpack_panel16(kernelPtr, I, U, I, kS!);
       const f32 = heapF32();
-      const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * U)];
-      if (this.useBias) out.push(f32.slice(biasPtr >> 2, (biasPtr >> 2) + U));
+      const out = [f32.slice(kS! >>> 2, (kS! >>> 2) + I * U)];
+      if (this.useBias) out.push(f32.slice(biasPtr >>> 2, (biasPtr >>> 2) + U));
       return out;
     });
   }

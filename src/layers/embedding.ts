@@ -77,10 +77,10 @@ export class Embedding extends Layer {
   protected writeWeights(values: Float32Array[]): void {
     core(this.who);
     if (!this.tablePtr) this.tablePtr = arena.alloc(this.inputDim * this.outputDim * 4);
-    heapF32().set(values[0]!, this.tablePtr >> 2);
+    heapF32().set(values[0]!, this.tablePtr >>> 2);
   }
   protected readWeights(): Float32Array[] {
-    const p = this.tablePtr >> 2;
+    const p = this.tablePtr >>> 2;
     return [heapF32().slice(p, p + this.inputDim * this.outputDim)];
   }
   scratchBytes(): number {
@@ -101,7 +101,7 @@ export class Embedding extends Layer {
     );
     if (bad >= 0) {
       const heap = heapF32();
-      const v = x.dtype === "float32" ? heap[(x.ptr >> 2) + bad] : new Int32Array(heap.buffer, x.ptr + bad * 4, 1)[0];
+      const v = x.dtype === "float32" ? heap[(x.ptr >>> 2) + bad] : new Int32Array(heap.buffer, x.ptr + bad * 4, 1)[0];
       throw new WasmRnnError(`${this.who}: expected token ids in [0, ${this.inputDim}), got ${v} at flat index ${bad}`);
     }
   }

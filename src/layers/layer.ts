@@ -267,7 +267,7 @@ export abstract class Layer {
         ptrs.push(p);
         return p;
       });
-      writeBufs(inBufs, all);
+      writeBufs(inBufs, all, this.who);
       if (mask) {
         const u8 = new Uint8Array(heapF32().buffer, inMasks[0]!, mask.size);
         for (let i = 0; i < mask.size; i++) u8[i] = mask.data[i]!;
@@ -328,6 +328,12 @@ export abstract class Layer {
       if (!same) {
         throw new WasmRnnError(
           `${this.who}: expected ${spec.name} of shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`,
+        );
+      }
+      // checked again where the values enter wasm memory: a longer array would overwrite the next block
+      if (t.data.length !== sizeOf(spec.shape)) {
+        throw new WasmRnnError(
+          `${this.who}: expected ${sizeOf(spec.shape)} values in ${spec.name} ${fmtShape(spec.shape)}, got ${t.data.length}`,
         );
       }
       const data = t.data;

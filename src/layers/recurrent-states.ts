@@ -43,7 +43,7 @@ export class StoredStates {
 
   zero(): void {
     const f32 = heapF32();
-    for (const p of this.bufs) f32.fill(0, p >> 2, (p >> 2) + this.batch * this.owner.stateStride);
+    for (const p of this.bufs) f32.fill(0, p >>> 2, (p >>> 2) + this.batch * this.owner.stateStride);
   }
 
   /** The states as [batch, units] tensors (copies). */
@@ -54,7 +54,7 @@ export class StoredStates {
       B = this.batch;
     return this.bufs.map((p) => {
       const data = new Float32Array(B * H);
-      for (let b = 0; b < B; b++) data.set(f32.subarray((p >> 2) + b * P, (p >> 2) + b * P + H), b * H);
+      for (let b = 0; b < B; b++) data.set(f32.subarray((p >>> 2) + b * P, (p >>> 2) + b * P + H), b * H);
       return new Tensor(data, [B, H], "float32");
     });
   }
@@ -72,7 +72,7 @@ export class StoredStates {
     }
     return values.map((v, i) => {
       const t = v instanceof Tensor ? v : tensor(v as NestedArray, v instanceof Float32Array ? [B, H] : undefined);
-      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
+      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H || t.data.length !== B * H) {
         throw new WasmRnnError(
           `${who}: expected state ${i} (${stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`,
         );
@@ -94,7 +94,7 @@ export class StoredStates {
       P = this.owner.stateStride;
     const f32 = heapF32();
     checked.forEach((t, i) => {
-      const p = this.bufs[i]! >> 2;
+      const p = this.bufs[i]! >>> 2;
       for (let b = 0; b < B; b++) f32.set(t.data.subarray(b * H, (b + 1) * H), p + b * P);
     });
   }
@@ -106,7 +106,7 @@ export class StoredStates {
     this.bufs.forEach((p, i) => {
       const q = this.backup[i]!;
       const [from, to] = action === "save" ? [p, q] : [q, p];
-      f32.copyWithin(to >> 2, from >> 2, (from >> 2) + n);
+      f32.copyWithin(to >>> 2, from >>> 2, (from >>> 2) + n);
     });
   }
 

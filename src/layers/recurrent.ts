@@ -244,16 +244,16 @@ export abstract class RecurrentLayer extends Layer {
       for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
     } else if (this.stateful) {
       for (let i = 0; i < S; i++) {
-        const stored = this.stored.bufs[i]! >> 2;
-        f32.copyWithin(states[i]! >> 2, stored, stored + B * P);
+        const stored = this.stored.bufs[i]! >>> 2;
+        f32.copyWithin(states[i]! >>> 2, stored, stored + B * P);
       }
     } else {
-      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >> 2, (states[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
     }
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
     const mask = inputs.length > 1 && !masks.explicit ? 0 : (masks.inputs[0] ?? 0);
-    if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
+    if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
     this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
@@ -262,7 +262,8 @@ export abstract class RecurrentLayer extends Layer {
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);
     if (this.returnState) for (let i = 0; i < S; i++) copyRows(f32, states[i]!, P, outputs[1 + i]!.ptr, H, B, H);
     if (this.stateful) {
-      for (let i = 0; i < S; i++) f32.copyWithin(this.stored.bufs[i]! >> 2, states[i]! >> 2, (states[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++)
+        f32.copyWithin(this.stored.bufs[i]! >>> 2, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
     }
   }
 

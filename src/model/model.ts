@@ -197,7 +197,7 @@ export class Model {
       this.stateful = statefulLayers(this.layers);
     }
     const plan = this.plans.planFor(this, tensors);
-    runPlan(plan, tensors, this.stateful);
+    runPlan(plan, tensors, this.stateful, this.who);
     return plan.outputs;
   }
 

@@ -200,8 +200,8 @@ export class Trainer {
       tp = this.makePlan(shapes, ys, n);
       this.plans.set(key, tp);
     }
-    tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows));
-    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows));
+    tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows, this.who));
+    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows, this.who));
     tp.outputs.forEach((o, i) => {
       const w = weights?.[i] ?? null;
       o.weighted = w !== null;
@@ -212,7 +212,7 @@ export class Trainer {
             `(the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
         );
       }
-      writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
+      writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows, this.who);
     });
     return tp;
   }
@@ -284,7 +284,7 @@ export class Trainer {
       }
     }
     const f32 = heapF32();
-    for (const g of tp.gradBytes) f32.fill(0, g.ptr >> 2, (g.ptr + g.bytes) >> 2);
+    for (const g of tp.gradBytes) f32.fill(0, g.ptr >>> 2, (g.ptr + g.bytes) >>> 2);
     let total = 0;
     const perOutput = this.outputLosses;
     tp.plan.outputs.forEach((out, i) => {
@@ -307,7 +307,7 @@ export class Trainer {
         // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
         const U = s.layer.units,
           M = sizeOf(out.shape) / U;
-        f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
+        f32.fill(0, o.logits >>> 2, (o.logits >>> 2) + M * U);
         trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
       }
       total += perOutput[i] = o.loss.compute(
@@ -327,8 +327,8 @@ export class Trainer {
     const f32 = heapF32();
     for (const p of this.params) {
       p.lengths.forEach((n, i) => {
-        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + n);
-        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + n);
+        f32.fill(0, p.grads[i]! >>> 2, (p.grads[i]! >>> 2) + n);
+        if (p.squares.length) f32.fill(0, p.squares[i]! >>> 2, (p.squares[i]! >>> 2) + n);
       });
     }
     for (let i = tp.calls.length - 1; i >= 0; i--) tp.backwards[i]!.run(tp.calls[i]!);
