@@ -10,6 +10,7 @@ import {
   allocBlocks,
   type Buf,
   carve,
+  checkWeightSizes,
   type MaskSource,
   type ParamBlock,
   packedCopies,
@@ -103,6 +104,7 @@ export class Dense extends Layer {
 
   protected build(inputShape: Shape): void {
     this.inputDim = inputShape[inputShape.length - 1]!;
+    checkWeightSizes(this.who, this.weightSpecs()); // before the initializers allocate them
     const values = [this.kernelInitializer.generate([this.inputDim, this.units])];
     if (this.useBias) values.push(this.biasInitializer.generate([this.units]));
     this.writeWeights(values);

@@ -4,7 +4,7 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { type Buf, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "./heap.js";
+import { type Buf, checkWeightSizes, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "./heap.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
@@ -40,6 +40,7 @@ export class Embedding extends Layer {
     super(args.name, "Embedding");
     this.inputDim = checkPositiveInt(this.who, "inputDim", args.inputDim);
     this.outputDim = checkPositiveInt(this.who, "outputDim", args.outputDim);
+    checkWeightSizes(this.who, this.weightSpecs()); // before build allocates the table in JS and wasm
     if (args.maskZero !== undefined && typeof args.maskZero !== "boolean")
       throw new WasmRnnError(`${this.who}: expected maskZero to be a boolean, got ${JSON.stringify(args.maskZero)}`);
     this.maskZero = args.maskZero ?? false;

@@ -1,6 +1,6 @@
 // Tensors and weight blocks in wasm memory: their descriptions, copies in and out, and the one
 // layout helper (`carve`) that forward, backward and sizing read alike.
-import { arena } from "../core/arena.js";
+import { arena, MAX_WASM_BYTES } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type DType, Tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
@@ -40,6 +40,24 @@ export interface ParamBlock {
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Refuses weights that the 4 GiB wasm32 memory cannot hold, naming the first too large; called
+ * before anything (JS arrays or wasm blocks) is allocated for them.
+ */
+export function checkWeightSizes(who: string, specs: readonly { name: string; shape: readonly number[] }[]): void {
+  let total = 0;
+  for (const s of specs) {
+    const floats = sizeOf(s.shape);
+    total += floats;
+    if (total * 4 >= MAX_WASM_BYTES) {
+      throw new WasmRnnError(
+        `${who}: expected weights that fit the wasm memory (4 GiB, ${MAX_WASM_BYTES / 4} floats), got ${s.name} ` +
+          `${fmtShape(s.shape)} (${floats} floats${total > floats ? `, ${total} with the weights before it` : ""})`,
+      );
+    }
+  }
+}
 
 /** Bytes of a mask for a tensor of this shape: one byte per position of all but the last axis. */
 export function maskBytes(shape: readonly number[]): number {

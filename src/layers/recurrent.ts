@@ -15,6 +15,7 @@ import {
   allocBlocks,
   type Buf,
   carve,
+  checkWeightSizes,
   copyRows,
   type MaskBufs,
   type MaskSource,
@@ -104,6 +105,8 @@ export abstract class RecurrentLayer extends Layer {
     super(args.name, className);
     this.args = Object.freeze({ ...args });
     this.units = checkPositiveInt(this.who, "units", args.units);
+    // the recurrent kernel alone is at least [units, units]: refuse now what no build could hold
+    checkWeightSizes(this.who, [{ name: "recurrent_kernel", shape: [this.units, this.units] }]);
     this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", CELL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.returnSequences = checkBool(this.who, "returnSequences", args.returnSequences, false);
@@ -208,6 +211,7 @@ export abstract class RecurrentLayer extends Layer {
       );
     }
     this.inputDim = inputShape[2]!;
+    checkWeightSizes(this.who, this.weightSpecs()); // before the initializers allocate them
     this.buildWeights();
     if (this.stateful) {
       this.stored.allocate(batch!); // zeroed (resetStates waits for `built`, set after build returns)
