@@ -91,10 +91,46 @@ export class Trainer {
   ): number {
     const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, true);
+    // a non-finite loss or gradient must change nothing: checked before the optimizer writes
+    if (!Number.isFinite(loss)) return loss;
     this.updateMetrics(tp, "train");
     this.backward(tp);
+    this.checkGradients();
     this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
     return loss;
+  }
+
+  /** Refuses a step whose gradients hold NaN or Infinity, naming the layer (weights and slots unchanged). */
+  private checkGradients(): void {
+    const k = trainKernels();
+    for (const p of this.params) {
+      p.lengths.forEach((n, i) => {
+        const bad = k.loss_first_nonfinite(n, p.grads[i]!);
+        if (bad >= 0) {
+          const value = heapF32()[(p.grads[i]! >>> 2) + bad];
+          throw new WasmRnnError(
+            `${this.who}: a gradient of ${p.layer.who} became ${value}; expected finite gradients ` +
+              "(try a lower learning rate or clipnorm); the step was not applied, weights and optimizer state are unchanged",
+          );
+        }
+      });
+    }
+  }
+
+  /** Checks that float inputs are finite (as checkTargets does for targets), before any step. */
+  checkInputs(xs: readonly Tensor[]): void {
+    xs.forEach((x, i) => {
+      if (x.dtype !== "float32") return;
+      const data = x.data;
+      for (let j = 0; j < data.length; j++) {
+        if (!Number.isFinite(data[j])) {
+          const name = this.model.inputs[i]?.sourceLayer.name ?? String(i);
+          throw new WasmRnnError(
+            `${this.who}: expected finite inputs for input '${name}', got ${data[j]} at flat index ${j}`,
+          );
+        }
+      }
+    });
   }
 
   /** The loss on one batch without training (Keras `test_on_batch`). */
