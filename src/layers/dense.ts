@@ -1,7 +1,6 @@
 // Dense: y = act(x . kernel + bias) over the last axis. Kernel [I, U] is packed once into 16-column
 // panels; forward is one GEMM into a padded scratch plus one activation pass (softmax included).
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
@@ -112,7 +111,7 @@ export class Dense extends Layer {
 
   /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
-    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths());
+    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths(), this.wasmBlocks);
     this.pack(values, blocks);
     [this.kernelPtr, this.biasPtr] = blocks as [number, number];
   }
@@ -196,11 +195,11 @@ export class Dense extends Layer {
   }
 
   private freeWeights(): void {
-    for (const p of [this.kernelPtr, this.biasPtr]) if (p) arena.free(p);
+    for (const p of [this.kernelPtr, this.biasPtr]) if (p) this.wasmBlocks.free(p);
     this.kernelPtr = this.biasPtr = 0;
   }
 
-  dispose(): void {
+  protected freeMemory(): void {
     this.freeWeights();
   }
 

@@ -1,5 +1,4 @@
 // Embedding: token ids [B, ...] (int32, or float32 holding integers) -> vectors [B, ..., outputDim].
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions, checkPositiveInt } from "../core/validate.js";
@@ -77,7 +76,7 @@ export class Embedding extends Layer {
   /** Writes into the existing table when there is one (its pointer stays). */
   protected writeWeights(values: Float32Array[]): void {
     core(this.who);
-    if (!this.tablePtr) this.tablePtr = arena.alloc(this.inputDim * this.outputDim * 4);
+    if (!this.tablePtr) this.tablePtr = this.wasmBlocks.alloc(this.inputDim * this.outputDim * 4);
     heapF32().set(values[0]!, this.tablePtr >>> 2);
   }
   protected readWeights(): Float32Array[] {
@@ -116,8 +115,8 @@ export class Embedding extends Layer {
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
     return [blocks[0]!.slice()];
   }
-  dispose(): void {
-    if (this.tablePtr) arena.free(this.tablePtr);
+  protected freeMemory(): void {
+    if (this.tablePtr) this.wasmBlocks.free(this.tablePtr);
     this.tablePtr = 0;
   }
 }

@@ -167,13 +167,49 @@ export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number
   );
 }
 
-/** Allocates blocks of these float counts, all or none. */
-export function allocBlocks(lengths: readonly number[]): number[] {
+/**
+ * The wasm blocks one layer owns. Kept apart from the layer (it refers to no layer) so that a
+ * FinalizationRegistry can free them once the layer itself is garbage collected.
+ */
+export class OwnedBlocks {
+  /** Frees what `owner` holds once it is garbage collected without dispose(); the held value refers to no owner. */
+  static readonly collected =
+    typeof FinalizationRegistry === "function" ? new FinalizationRegistry<OwnedBlocks>((b) => b.freeAll()) : null;
+
+  private readonly ptrs = new Set<number>();
+
+  alloc(bytes: number): number {
+    const ptr = arena.alloc(bytes);
+    this.ptrs.add(ptr);
+    return ptr;
+  }
+
+  /** Frees a block this owner allocated (others are left alone). */
+  free(ptr: number): void {
+    if (this.ptrs.delete(ptr)) arena.free(ptr);
+  }
+
+  freeAll(): void {
+    OwnedBlocks.collected?.unregister(this);
+    for (const p of this.ptrs) arena.free(p);
+    this.ptrs.clear();
+  }
+}
+
+/** Blocks owned by `owner` (a layer), freed by `freeAll()` or once `owner` is garbage collected. */
+export function blocksFor(owner: object): OwnedBlocks {
+  const blocks = new OwnedBlocks();
+  OwnedBlocks.collected?.register(owner, blocks, blocks);
+  return blocks;
+}
+
+/** Allocates blocks of these float counts, all or none (owned by `owner`). */
+export function allocBlocks(lengths: readonly number[], owner: OwnedBlocks): number[] {
   const fresh: number[] = [];
   try {
-    for (const n of lengths) fresh.push(arena.alloc(n * 4));
+    for (const n of lengths) fresh.push(owner.alloc(n * 4));
   } catch (err) {
-    for (const p of fresh) arena.free(p);
+    for (const p of fresh) owner.free(p);
     throw err;
   }
   return fresh;

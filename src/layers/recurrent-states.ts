@@ -1,9 +1,9 @@
 // A stateful recurrent layer's stored states ([batch, stateStride] each in wasm memory, Keras
 // order) and the copies taken before a model call, so a failed call changes nothing.
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NestedArray, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
+import type { OwnedBlocks } from "./heap.js";
 
 /** What the stored states need to know of their layer. */
 export interface StateOwner {
@@ -11,6 +11,7 @@ export interface StateOwner {
   readonly units: number;
   readonly stateStride: number;
   readonly stateNames: readonly string[];
+  readonly wasmBlocks: OwnedBlocks;
 }
 
 export class StoredStates {
@@ -35,8 +36,8 @@ export class StoredStates {
     this.batch = batch;
     const bytes = batch * this.owner.stateStride * 4;
     for (let i = 0; i < this.owner.stateNames.length; i++) {
-      this.bufs.push(arena.alloc(bytes));
-      this.backup.push(arena.alloc(bytes));
+      this.bufs.push(this.owner.wasmBlocks.alloc(bytes));
+      this.backup.push(this.owner.wasmBlocks.alloc(bytes));
     }
     this.zero();
   }
@@ -111,7 +112,7 @@ export class StoredStates {
   }
 
   free(): void {
-    for (const p of [...this.bufs, ...this.backup]) arena.free(p);
+    for (const p of [...this.bufs, ...this.backup]) this.owner.wasmBlocks.free(p);
     this.bufs = [];
     this.backup = [];
   }

@@ -5,7 +5,6 @@
 // Shapes: input [B, T, I]; outputs [B, T, H] (returnSequences) or [B, H], then one [B, H] per
 // state (returnState), then any cell-specific extra outputs (LSTM returnCellSequences).
 import { type ActivationName, resolveActivation } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { toTensor } from "../core/tensor.js";
@@ -280,6 +279,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** A stateful layer's current states, [batch, units] each, in Keras order (copies). */
   getStates(): Tensor[] {
+    this.checkAlive("getStates");
     this.stored.require("getStates", this.stateful, this.built);
     return this.stored.read();
   }
@@ -291,6 +291,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
   checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
+    this.checkAlive("setStates");
     this.stored.require("setStates", this.stateful, this.built);
     return this.stored.check(values);
   }
@@ -332,11 +333,11 @@ export abstract class RecurrentLayer extends Layer {
   /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
     const fresh = this.ptrs.length === 0;
-    const dst = fresh ? allocBlocks(this.blockLengths()) : this.ptrs;
+    const dst = fresh ? allocBlocks(this.blockLengths(), this.wasmBlocks) : this.ptrs;
     try {
       this.packBlocks(values, dst);
     } catch (err) {
-      if (fresh) for (const p of dst) arena.free(p);
+      if (fresh) for (const p of dst) this.wasmBlocks.free(p);
       throw err;
     }
     this.ptrs = dst;
@@ -357,8 +358,8 @@ export abstract class RecurrentLayer extends Layer {
     return withBlocks(blocks, (ptrs) => this.unpackBlocks([...ptrs, ...this.ptrs.slice(ptrs.length)]));
   }
 
-  dispose(): void {
-    for (const p of this.ptrs) arena.free(p);
+  protected freeMemory(): void {
+    for (const p of this.ptrs) this.wasmBlocks.free(p);
     this.ptrs = [];
     this.stored.free();
   }

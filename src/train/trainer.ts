@@ -109,8 +109,8 @@ export class Trainer {
         if (bad >= 0) {
           const value = heapF32()[(p.grads[i]! >>> 2) + bad];
           throw new WasmRnnError(
-            `${this.who}: a gradient of ${p.layer.who} became ${value}; expected finite gradients ` +
-              "(try a lower learning rate or clipnorm); the step was not applied, weights and optimizer state are unchanged",
+            `${this.who}: the gradient of the loss became ${value} in ${p.layer.who}; expected finite gradients ` +
+              "(try a lower learning rate or clipnorm); the step was not applied: weights and optimizer state are unchanged",
           );
         }
       });
