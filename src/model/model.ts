@@ -121,9 +121,9 @@ export class Model {
   protected connect(inputsArg: SymbolicTensor | SymbolicTensor[], outputsArg: SymbolicTensor | SymbolicTensor[]): void {
     this.checkAlive("connecting layers");
     const graph = connectGraph(this.who, inputsArg, outputsArg);
-    for (const l of graph.layers) l.checkAlive(`${this.who}`);
+    for (const l of graph.layers) l.checkAlive(`use in ${this.who}`);
     this.releasePlans();
-    for (const l of this.layers) if (!graph.layers.includes(l)) l.release(this.memory.token);
+    for (const l of this.memory.layers) if (!graph.layers.includes(l)) l.release(this.memory.token);
     for (const l of graph.layers) l.hold(this.memory.token, this.who);
     this.memory.layers = graph.layers;
     this.inputs = graph.inputs;
@@ -263,7 +263,7 @@ export class Model {
     this.trainer?.dispose();
     this.trainer = null;
     this.releasePlans();
-    for (const l of this.layers) if (l.release(this.memory.token)) l.dispose();
+    for (const l of this.memory.layers) if (l.release(this.memory.token)) l.dispose();
   }
 
   /**
