@@ -22,6 +22,7 @@ import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
 import { getOptimizer } from "./optimizers.js";
 import { buildTrainPlan, type LayerGrads, type TrainPlan, writeRows } from "./train-plan.js";
+import { collectedTrainers, releaseTrainerMemory, type TrainerMemory } from "./trainer-memory.js";
 import type { CompileArgs, Loss, LossSpec } from "./types.js";
 
 export type { MetricSet } from "./compile-metrics.js";
@@ -73,7 +74,12 @@ export class Trainer {
     for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
     this.optimizer = getOptimizer(args.optimizer);
+    const given = this.optimizer === (args.optimizer as unknown);
+    this.memory = { plans: this.plans, params: this.params, ownOptimizer: given ? null : this.optimizer };
+    collectedTrainers?.register(this, this.memory, this.memory);
   }
+
+  private readonly memory: TrainerMemory;
 
   reseed(seed: number): void {
     this.rng = new Rng(seed);
@@ -371,11 +377,8 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const tp of this.plans.values()) for (const p of tp.ptrs) arena.free(p);
-    this.plans.clear();
-    for (const p of this.params) for (const g of [...p.grads, ...p.squares]) arena.free(g);
-    this.params.length = 0;
-    this.optimizer.dispose();
+    collectedTrainers?.unregister(this.memory);
+    releaseTrainerMemory({ ...this.memory, ownOptimizer: this.optimizer });
   }
 }
 

@@ -1,7 +1,7 @@
 // Issue 12, "Also": models (and layers) never disposed give their wasm memory back once garbage
 // collected (FinalizationRegistry). Runs the built package in a child `node --expose-gc`, builds
 // and drops many models, forces collection and checks the arena's usage returns to its start,
-// while a live model sharing a layer with the dropped ones keeps predicting the same.
+// (trained ones included), while a live model sharing a layer with the dropped ones keeps predicting the same.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -21,7 +21,13 @@ const first = Array.from(live.predict(x).data);
 const start = arena.inUse;
 for (let i = 0; i < 300; i++) {
   const xi = Input({ shape: [5, 3] });
-  new Model({ inputs: xi, outputs: new Dense({ units: 4 }).apply(new LSTM({ units: 64 }).apply(xi)) }).predict(x);
+  const m = new Model({ inputs: xi, outputs: new Dense({ units: 4 }).apply(new LSTM({ units: 64 }).apply(xi)) });
+  m.predict(x);
+  if (i % 30 === 0) {
+    // a trained one leaves training plans, gradients and Adam's slots too
+    m.compile({ optimizer: "adam", loss: "mse" });
+    await m.trainOnBatch(x, tensor(new Float32Array(8), [2, 4]));
+  }
   const xs = Input({ shape: [5, 3] });
   new Model({ inputs: xs, outputs: shared.apply(xs) }).predict(x); // dropped, but its layer lives on
 }
