@@ -3,7 +3,7 @@
 // Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type DType, type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
+import { type DType, type NestedArray, Tensor, type TensorLike, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
 import {
   type Buf,
