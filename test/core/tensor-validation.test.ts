@@ -1,6 +1,7 @@
 // Issue 12, items 7, 10, 11: data that does not fit its shape is refused before it reaches wasm
 // memory; pointer arithmetic stays unsigned up to 4 GiB; oversized layers are refused before any
 // allocation; ready() refuses options that are not an object.
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { arena, blockSize, f32Index, growthPages, MAX_WASM_BYTES } from "../../src/core/arena.js";
 import {
@@ -138,5 +139,45 @@ describe("quick refusals", () => {
   it("ready(null) and ready(123) reject with a WasmRnnError", async () => {
     await expect(ready(null as never)).rejects.toThrow(WasmRnnError);
     await expect(ready(123 as never)).rejects.toThrow(/expected an options object/);
+  });
+});
+
+describe("fuzzing: tensors whose data does not fit their shape", () => {
+  const dim = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(Number.NaN, -1, 2.5, Infinity, -0.5, 2 ** 40));
+
+  it("the Tensor constructor accepts exactly the shapes its data fills, else a WasmRnnError", () => {
+    fc.assert(
+      fc.property(fc.array(dim, { maxLength: 5 }), fc.integer({ min: 0, max: 80 }), (shape, length) => {
+        const valid = shape.every((d) => Number.isInteger(d) && d >= 0);
+        const size = shape.reduce((a, b) => a * b, 1);
+        try {
+          const t = new Tensor(new Float32Array(length), shape, "float32");
+          expect(valid && size === length).toBe(true);
+          expect(t.size).toBe(size);
+        } catch (err) {
+          expect(err).toBeInstanceOf(WasmRnnError);
+          expect(valid && size === length).toBe(false);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("predict refuses forged tensors of any wrong length, and a known-good model still predicts the same", () => {
+    const { a } = twoModels();
+    const good = tensor([[0.5, -1]]);
+    const expected = Array.from((a.predict(good) as Tensor).data);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4096 }).filter((n) => n !== 2),
+        (length) => {
+          const forged = tensor([[1, 2]]);
+          Object.defineProperty(forged, "data", { value: new Float32Array(length).fill(9) });
+          expect(() => a.predict(forged)).toThrow(WasmRnnError);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(Array.from((a.predict(good) as Tensor).data)).toEqual(expected);
   });
 });
