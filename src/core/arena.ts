@@ -7,6 +7,42 @@ import { core, memoryGrew } from "./instance.js";
 
 const ALIGN = 64;
 const PAGE = 65536;
+/** wasm32 addresses 4 GiB; offsets are unsigned (`>>> 2`, never `>> 2`, which turns negative past 2 GiB). */
+export const MAX_WASM_BYTES = 2 ** 32;
+
+/** Index into a Float32Array over wasm memory of a byte offset: unsigned, so valid up to 4 GiB. */
+export const f32Index = (ptr: number): number => ptr >>> 2;
+
+/** The block size for a request of `bytes`: 64-byte multiple; refuses NaN, negative and >= 4 GiB requests. */
+export function blockSize(bytes: number): number {
+  if (!Number.isFinite(bytes) || bytes < 0) {
+    throw new WasmRnnError(
+      `wasm-rnn: expected a wasm allocation of a finite, non-negative byte count, got ${bytes} bytes`,
+    );
+  }
+  const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  if (size >= MAX_WASM_BYTES) {
+    throw new WasmRnnError(
+      `wasm-rnn: out of wasm memory: expected room for ${size} bytes, got a limit of ${MAX_WASM_BYTES} bytes (4 GiB, wasm32)`,
+    );
+  }
+  return size;
+}
+
+/**
+ * Pages to grow a memory of `have` bytes by so that it reaches `end`: geometrically (a quarter
+ * more) while that stays within 4 GiB, else exactly; refuses an `end` beyond 4 GiB.
+ */
+export function growthPages(have: number, end: number): number {
+  if (end > MAX_WASM_BYTES) {
+    throw new WasmRnnError(
+      `wasm-rnn: out of wasm memory: expected room for ${end} bytes, got a limit of ${MAX_WASM_BYTES} bytes (4 GiB, wasm32)`,
+    );
+  }
+  if (end <= have) return 0;
+  const want = Math.min(Math.max(end, Math.ceil(have * 1.25)), MAX_WASM_BYTES);
+  return Math.ceil((want - have) / PAGE);
+}
 
 interface Block {
   ptr: number;
@@ -28,8 +64,8 @@ class Arena {
 
   /** Allocates `bytes` (rounded up to 64) and returns the byte offset. Never returns 0. */
   alloc(bytes: number): number {
+    const size = blockSize(bytes);
     this.init();
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     for (let i = 0; i < this.freeList.length; i++) {
       const blk = this.freeList[i]!;
       if (blk.size >= size) {
@@ -82,11 +118,16 @@ class Arena {
   private ensure(end: number): void {
     const memory = core("wasm-rnn arena").memory;
     const have = memory.buffer.byteLength;
-    if (end <= have) return;
     // grow geometrically so that a sequence of allocations does not grow page by page
-    const want = Math.max(end, Math.ceil(have * 1.25));
+    const pages = growthPages(have, end);
+    if (pages === 0) return;
     try {
-      memory.grow(Math.ceil((want - have) / PAGE));
+      try {
+        memory.grow(pages);
+      } catch {
+        // the geometric step may pass the memory's maximum while the exact one fits
+        memory.grow(Math.ceil((end - have) / PAGE));
+      }
       memoryGrew();
     } catch {
       throw new WasmRnnError(

@@ -23,8 +23,11 @@ export class Tensor {
   readonly data: TypedData;
 
   constructor(data: TypedData, shape: readonly number[], dtype: DType) {
+    // data that does not fit its shape would overrun (or under-fill) the wasm buffers it is copied to
+    const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    checkTensorParts("Tensor", data, frozen, dtype);
     this.data = data;
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.shape = frozen;
     this.dtype = dtype;
   }
 
@@ -61,10 +64,45 @@ export class Tensor {
 
 export type TensorLike = Tensor | NestedArray | TypedData;
 
-function inferShape(data: NestedArray): number[] {
+/** Deepest nesting `tensor()` accepts, and the highest rank of a Tensor (Keras tensors are far below it). */
+export const MAX_RANK = 32;
+
+/** Checks a shape: at most MAX_RANK non-negative integer dims (no NaN, fraction or Infinity). */
+export function checkShape(shape: readonly number[], who: string): void {
+  if (!Array.isArray(shape)) throw new WasmRnnError(`${who}: expected a shape (an array of dims), got ${typeof shape}`);
+  if (shape.length > MAX_RANK) {
+    throw new WasmRnnError(`${who}: expected a shape of at most ${MAX_RANK} dims, got ${shape.length} dims`);
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0)
+      throw new WasmRnnError(`${who}: expected a shape of non-negative integers, got ${fmtShape(shape)}`);
+  }
+}
+
+function checkTensorParts(who: string, data: unknown, shape: readonly number[], dtype: DType): void {
+  if (dtype !== "float32" && dtype !== "int32") {
+    throw new WasmRnnError(`${who}: expected dtype "float32" or "int32", got ${String(dtype)}`);
+  }
+  const Want = dtype === "float32" ? Float32Array : Int32Array;
+  if (!(data instanceof Want)) {
+    const got = ArrayBuffer.isView(data) ? data.constructor.name : data === null ? "null" : typeof data;
+    throw new WasmRnnError(`${who}: expected ${dtype} data as a ${Want.name}, got ${got}`);
+  }
+  checkShape(shape, who);
+  let size = 1;
+  for (const d of shape) size *= d;
+  if (data.length !== size) {
+    throw new WasmRnnError(`${who}: shape ${fmtShape(shape)} needs ${size} values, got ${data.length}`);
+  }
+}
+
+function inferShape(data: NestedArray, who: string): number[] {
   const shape: number[] = [];
   let cur: NestedArray = data;
   while (Array.isArray(cur)) {
+    if (shape.length === MAX_RANK) {
+      throw new WasmRnnError(`${who}: expected nested arrays at most ${MAX_RANK} deep, got deeper ones`);
+    }
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0]!;
@@ -72,28 +110,38 @@ function inferShape(data: NestedArray): number[] {
   return shape;
 }
 
-function flatten(data: NestedArray, shape: readonly number[], out: number[], dim: number, who: string): void {
-  if (dim === shape.length) {
-    if (typeof data !== "number") {
+/** Flattens nested arrays of this shape row-major, with an explicit stack (no recursion). */
+function flatten(data: NestedArray, shape: readonly number[], out: number[], who: string): void {
+  const stack: { items: NestedArray; dim: number }[] = [{ items: data, dim: 0 }];
+  while (stack.length > 0) {
+    const { items, dim } = stack.pop()!;
+    if (dim === shape.length) {
+      if (typeof items !== "number") {
+        throw new WasmRnnError(
+          `${who}: expected a number at depth ${dim}, got ${Array.isArray(items) ? "an array" : typeof items}`,
+        );
+      }
+      out.push(items);
+      continue;
+    }
+    if (!Array.isArray(items) || items.length !== shape[dim]) {
       throw new WasmRnnError(
-        `${who}: expected a number at depth ${dim}, got ${Array.isArray(data) ? "an array" : typeof data}`,
+        `${who}: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(items) ? items.length : typeof items}`,
       );
     }
-    out.push(data);
-    return;
-  }
-  if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new WasmRnnError(
-      `${who}: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(data) ? data.length : typeof data}`,
-    );
-  }
-  for (const item of data) flatten(item, shape, out, dim + 1, who);
-}
-
-function checkShape(shape: readonly number[], who: string): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0)
-      throw new WasmRnnError(`${who}: expected a shape of non-negative integers, got ${fmtShape(shape)}`);
+    if (dim + 1 === shape.length) {
+      for (const v of items) {
+        if (typeof v !== "number") {
+          throw new WasmRnnError(
+            `${who}: expected a number at depth ${dim + 1}, got ${Array.isArray(v) ? "an array" : typeof v}`,
+          );
+        }
+        out.push(v);
+      }
+      continue;
+    }
+    // pushed in reverse so that they pop in order
+    for (let i = items.length - 1; i >= 0; i--) stack.push({ items: items[i]!, dim: dim + 1 });
   }
 }
 
@@ -110,6 +158,11 @@ export function tensor(
   if (dtype !== "float32" && dtype !== "int32") {
     throw new WasmRnnError(`${who}: expected dtype "float32" or "int32", got ${JSON.stringify(dtype)}`);
   }
+  if (shape !== undefined && !Array.isArray(shape)) {
+    throw new WasmRnnError(
+      `${who}: expected shape to be an array of dims, got ${shape === null ? "null" : typeof shape}`,
+    );
+  }
   let values: ArrayLike<number>;
   let resolved: number[];
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
@@ -125,9 +178,9 @@ export function tensor(
     resolved = [...shape];
     values = data as number[];
   } else if (typeof data === "number" || Array.isArray(data)) {
-    const inferred = inferShape(data);
+    const inferred = inferShape(data, who);
     const flat: number[] = [];
-    flatten(data, inferred, flat, 0, who);
+    flatten(data, inferred, flat, who);
     resolved = shape ? [...shape] : inferred;
     values = flat;
   } else {
@@ -137,6 +190,7 @@ export function tensor(
   }
   checkShape(resolved, who);
   const size = resolved.reduce((a, b) => a * b, 1);
+  // refused before allocating (a huge shape must not allocate first and fail after)
   if (values.length !== size) {
     throw new WasmRnnError(`${who}: shape ${fmtShape(resolved)} needs ${size} values, got ${values.length}`);
   }

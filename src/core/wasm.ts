@@ -160,6 +160,15 @@ function checkSame(choice: SimdChoice | undefined): void {
  * build (see `ReadyOptions`); asking for a different build after the first call is an error.
  */
 export function ready(options: ReadyOptions = {}): Promise<void> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    const got =
+      options === null ? "null" : Array.isArray(options) ? "an array" : `${typeof options} ${String(options)}`;
+    return Promise.reject(
+      new WasmRnnError(
+        `wasm-rnn: ready(options): expected an options object ({ simd, threads }) or nothing, got ${got}`,
+      ),
+    );
+  }
   let explicit = options.simd as string | undefined;
   if (explicit !== undefined && !CHOICES.includes(explicit)) {
     return Promise.reject(

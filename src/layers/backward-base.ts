@@ -97,8 +97,8 @@ export function addInputGradient(
 export function addRows(src: number, srcLd: number, dst: number, dstLd: number, B: number, H: number): void {
   const f32 = heapF32();
   for (let b = 0; b < B; b++) {
-    const s = (src >> 2) + b * srcLd,
-      d = (dst >> 2) + b * dstLd;
+    const s = (src >>> 2) + b * srcLd,
+      d = (dst >>> 2) + b * dstLd;
     for (let j = 0; j < H; j++) f32[d + j] += f32[s + j]!;
   }
 }

@@ -34,7 +34,7 @@ const denseBackward: Backward = {
     const { dz, kernelT } = denseBackwardLayout(scratch, step);
     const [kernel] = layer.paramBlocks();
     if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
-    else heapF32().fill(0, dz >> 2, (dz >> 2) + M * Up);
+    else heapF32().fill(0, dz >>> 2, (dz >>> 2) + M * Up);
     if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
     k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);
     if (layer.useBias) k.colsum_acc(M, Up, dz, Up, dParams[1]!);

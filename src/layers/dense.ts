@@ -1,7 +1,6 @@
 // Dense: y = act(x . kernel + bias) over the last axis. Kernel [I, U] is packed once into 16-column
 // panels; forward is one GEMM into a padded scratch plus one activation pass (softmax included).
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
@@ -10,6 +9,7 @@ import {
   allocBlocks,
   type Buf,
   carve,
+  checkWeightSizes,
   type MaskSource,
   type ParamBlock,
   packedCopies,
@@ -103,6 +103,7 @@ export class Dense extends Layer {
 
   protected build(inputShape: Shape): void {
     this.inputDim = inputShape[inputShape.length - 1]!;
+    checkWeightSizes(this.who, this.weightSpecs()); // before the initializers allocate them
     const values = [this.kernelInitializer.generate([this.inputDim, this.units])];
     if (this.useBias) values.push(this.biasInitializer.generate([this.units]));
     this.writeWeights(values);
@@ -110,7 +111,7 @@ export class Dense extends Layer {
 
   /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
-    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths());
+    const blocks = this.kernelPtr ? [this.kernelPtr, this.biasPtr] : allocBlocks(this.blockLengths(), this.wasmBlocks);
     this.pack(values, blocks);
     [this.kernelPtr, this.biasPtr] = blocks as [number, number];
   }
@@ -128,11 +129,11 @@ export class Dense extends Layer {
       Up = this.paddedUnits;
     withStaging([I * U * 4], ([kS]) => {
       const f32 = heapF32();
-      f32.set(values[0]!, kS! >> 2);
+      f32.set(values[0]!, kS! >>> 2);
       k.pack_panel16(kS!, U, I, U, I, dst[0]!);
       if (dst[1]) {
-        f32.fill(0, dst[1] >> 2, (dst[1] >> 2) + Up);
-        if (this.useBias) f32.set(values[1]!, dst[1] >> 2);
+        f32.fill(0, dst[1] >>> 2, (dst[1] >>> 2) + Up);
+        if (this.useBias) f32.set(values[1]!, dst[1] >>> 2);
       }
     });
   }
@@ -148,8 +149,8 @@ export class Dense extends Layer {
     return withStaging([I * U * 4], ([kS]) => {
       k.unpack_panel16(kernelPtr, I, U, I, kS!);
       const f32 = heapF32();
-      const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * U)];
-      if (this.useBias) out.push(f32.slice(biasPtr >> 2, (biasPtr >> 2) + U));
+      const out = [f32.slice(kS! >>> 2, (kS! >>> 2) + I * U)];
+      if (this.useBias) out.push(f32.slice(biasPtr >>> 2, (biasPtr >>> 2) + U));
       return out;
     });
   }
@@ -194,11 +195,11 @@ export class Dense extends Layer {
   }
 
   private freeWeights(): void {
-    for (const p of [this.kernelPtr, this.biasPtr]) if (p) arena.free(p);
+    for (const p of [this.kernelPtr, this.biasPtr]) if (p) this.wasmBlocks.free(p);
     this.kernelPtr = this.biasPtr = 0;
   }
 
-  dispose(): void {
+  protected freeMemory(): void {
     this.freeWeights();
   }
 

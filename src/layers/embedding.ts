@@ -1,10 +1,9 @@
 // Embedding: token ids [B, ...] (int32, or float32 holding integers) -> vectors [B, ..., outputDim].
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import { core, heapF32, kernels } from "../core/wasm.js";
-import { type Buf, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "./heap.js";
+import { type Buf, checkWeightSizes, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "./heap.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
 import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
 
@@ -40,6 +39,7 @@ export class Embedding extends Layer {
     super(args.name, "Embedding");
     this.inputDim = checkPositiveInt(this.who, "inputDim", args.inputDim);
     this.outputDim = checkPositiveInt(this.who, "outputDim", args.outputDim);
+    checkWeightSizes(this.who, this.weightSpecs()); // before build allocates the table in JS and wasm
     if (args.maskZero !== undefined && typeof args.maskZero !== "boolean")
       throw new WasmRnnError(`${this.who}: expected maskZero to be a boolean, got ${JSON.stringify(args.maskZero)}`);
     this.maskZero = args.maskZero ?? false;
@@ -76,11 +76,11 @@ export class Embedding extends Layer {
   /** Writes into the existing table when there is one (its pointer stays). */
   protected writeWeights(values: Float32Array[]): void {
     core(this.who);
-    if (!this.tablePtr) this.tablePtr = arena.alloc(this.inputDim * this.outputDim * 4);
-    heapF32().set(values[0]!, this.tablePtr >> 2);
+    if (!this.tablePtr) this.tablePtr = this.wasmBlocks.alloc(this.inputDim * this.outputDim * 4);
+    heapF32().set(values[0]!, this.tablePtr >>> 2);
   }
   protected readWeights(): Float32Array[] {
-    const p = this.tablePtr >> 2;
+    const p = this.tablePtr >>> 2;
     return [heapF32().slice(p, p + this.inputDim * this.outputDim)];
   }
   scratchBytes(): number {
@@ -101,7 +101,7 @@ export class Embedding extends Layer {
     );
     if (bad >= 0) {
       const heap = heapF32();
-      const v = x.dtype === "float32" ? heap[(x.ptr >> 2) + bad] : new Int32Array(heap.buffer, x.ptr + bad * 4, 1)[0];
+      const v = x.dtype === "float32" ? heap[(x.ptr >>> 2) + bad] : new Int32Array(heap.buffer, x.ptr + bad * 4, 1)[0];
       throw new WasmRnnError(`${this.who}: expected token ids in [0, ${this.inputDim}), got ${v} at flat index ${bad}`);
     }
   }
@@ -115,8 +115,8 @@ export class Embedding extends Layer {
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
     return [blocks[0]!.slice()];
   }
-  dispose(): void {
-    if (this.tablePtr) arena.free(this.tablePtr);
+  protected freeMemory(): void {
+    if (this.tablePtr) this.wasmBlocks.free(this.tablePtr);
     this.tablePtr = 0;
   }
 }

@@ -23,8 +23,8 @@ export const gaussianNoiseEntry: LayerEntry<GaussianNoise> = {
             const n = sizeOf(s.inputs[0]!.shape);
             const rng = new Rng(seed);
             const f32 = heapF32();
-            const x = s.inputs[0]!.ptr >> 2,
-              y = s.outputs[0]!.ptr >> 2;
+            const x = s.inputs[0]!.ptr >>> 2,
+              y = s.outputs[0]!.ptr >>> 2;
             for (let i = 0; i < n; i++) f32[y + i] = f32[x + i]! + layer.stddev * rng.normal();
           },
         },

@@ -1,6 +1,7 @@
 // Tensors and weight blocks in wasm memory: their descriptions, copies in and out, and the one
 // layout helper (`carve`) that forward, backward and sizing read alike.
-import { arena } from "../core/arena.js";
+import { arena, MAX_WASM_BYTES } from "../core/arena.js";
+import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type DType, Tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
 
@@ -39,6 +40,24 @@ export interface ParamBlock {
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Refuses weights that the 4 GiB wasm32 memory cannot hold, naming the first too large; called
+ * before anything (JS arrays or wasm blocks) is allocated for them.
+ */
+export function checkWeightSizes(who: string, specs: readonly { name: string; shape: readonly number[] }[]): void {
+  let total = 0;
+  for (const s of specs) {
+    const floats = sizeOf(s.shape);
+    total += floats;
+    if (total * 4 >= MAX_WASM_BYTES) {
+      throw new WasmRnnError(
+        `${who}: expected weights that fit the wasm memory (4 GiB, ${MAX_WASM_BYTES / 4} floats), got ${s.name} ` +
+          `${fmtShape(s.shape)} (${floats} floats${total > floats ? `, ${total} with the weights before it` : ""})`,
+      );
+    }
+  }
+}
 
 /** Bytes of a mask for a tensor of this shape: one byte per position of all but the last axis. */
 export function maskBytes(shape: readonly number[]): number {
@@ -88,19 +107,40 @@ export function sameShapeLayout<L>(layout: (a: number, b: number) => L): (a: num
   };
 }
 
-/** Copies tensors into wasm buffers of the same sizes. */
-export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[]): void {
+/**
+ * Refuses `count` values for buffer `b` unless they fill it exactly: more would overwrite the
+ * memory after it (another model's weights), fewer would leave the previous call's values in it.
+ */
+export function checkFits(b: Buf, count: number, who: string): void {
+  const want = sizeOf(b.shape);
+  if (count !== want) {
+    throw new WasmRnnError(
+      `${who}: expected ${want} values for a buffer of shape ${fmtShape(b.shape)}, got ${count} (data not matching its shape)`,
+    );
+  }
+}
+
+/** Copies tensors into wasm buffers of the same sizes (checked again here, at the wasm boundary). */
+export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[], who = "wasm-rnn"): void {
+  if (tensors.length !== bufs.length) {
+    throw new WasmRnnError(`${who}: expected ${bufs.length} tensor(s) for the wasm buffers, got ${tensors.length}`);
+  }
+  bufs.forEach((b, i) => {
+    const t = tensors[i]!;
+    checkFits(b, t.data.length, who);
+    if (t.dtype !== b.dtype) throw new WasmRnnError(`${who}: expected ${b.dtype} data, got ${t.dtype}`);
+  });
   const f32 = heapF32();
   bufs.forEach((b, i) => {
     const t = tensors[i]!;
     if (t.dtype === "int32") new Int32Array(f32.buffer, b.ptr, t.size).set(t.data);
-    else f32.set(t.data, b.ptr >> 2);
+    else f32.set(t.data, b.ptr >>> 2);
   });
 }
 
 export function readBuf(b: Buf): Tensor {
   const n = sizeOf(b.shape);
-  const data = heapF32().slice(b.ptr >> 2, (b.ptr >> 2) + n);
+  const data = heapF32().slice(b.ptr >>> 2, (b.ptr >>> 2) + n);
   return new Tensor(data, b.shape, "float32");
 }
 
@@ -121,19 +161,55 @@ export function withBlocks<T>(blocks: readonly Float32Array[], fn: (ptrs: number
     blocks.map((b) => Math.max(b.length, 1) * 4),
     (ptrs) => {
       const f32 = heapF32();
-      blocks.forEach((b, i) => f32.set(b, ptrs[i]! >> 2));
+      blocks.forEach((b, i) => f32.set(b, ptrs[i]! >>> 2));
       return fn(ptrs);
     },
   );
 }
 
-/** Allocates blocks of these float counts, all or none. */
-export function allocBlocks(lengths: readonly number[]): number[] {
+/**
+ * The wasm blocks one layer owns. Kept apart from the layer (it refers to no layer) so that a
+ * FinalizationRegistry can free them once the layer itself is garbage collected.
+ */
+export class OwnedBlocks {
+  /** Frees what `owner` holds once it is garbage collected without dispose(); the held value refers to no owner. */
+  static readonly collected =
+    typeof FinalizationRegistry === "function" ? new FinalizationRegistry<OwnedBlocks>((b) => b.freeAll()) : null;
+
+  private readonly ptrs = new Set<number>();
+
+  alloc(bytes: number): number {
+    const ptr = arena.alloc(bytes);
+    this.ptrs.add(ptr);
+    return ptr;
+  }
+
+  /** Frees a block this owner allocated (others are left alone). */
+  free(ptr: number): void {
+    if (this.ptrs.delete(ptr)) arena.free(ptr);
+  }
+
+  freeAll(): void {
+    OwnedBlocks.collected?.unregister(this);
+    for (const p of this.ptrs) arena.free(p);
+    this.ptrs.clear();
+  }
+}
+
+/** Blocks owned by `owner` (a layer), freed by `freeAll()` or once `owner` is garbage collected. */
+export function blocksFor(owner: object): OwnedBlocks {
+  const blocks = new OwnedBlocks();
+  OwnedBlocks.collected?.register(owner, blocks, blocks);
+  return blocks;
+}
+
+/** Allocates blocks of these float counts, all or none (owned by `owner`). */
+export function allocBlocks(lengths: readonly number[], owner: OwnedBlocks): number[] {
   const fresh: number[] = [];
   try {
-    for (const n of lengths) fresh.push(arena.alloc(n * 4));
+    for (const n of lengths) fresh.push(owner.alloc(n * 4));
   } catch (err) {
-    for (const p of fresh) arena.free(p);
+    for (const p of fresh) owner.free(p);
     throw err;
   }
   return fresh;
@@ -148,10 +224,10 @@ export function packedCopies(lengths: readonly number[], pack: (ptrs: number[]) 
     lengths.map((n) => Math.max(n, 1) * 4),
     (ptrs) => {
       const f32 = heapF32();
-      ptrs.forEach((p, i) => f32.fill(0, p >> 2, (p >> 2) + lengths[i]!));
+      ptrs.forEach((p, i) => f32.fill(0, p >>> 2, (p >>> 2) + lengths[i]!));
       pack(ptrs);
       const heap = heapF32();
-      return lengths.map((n, i) => heap.slice(ptrs[i]! >> 2, (ptrs[i]! >> 2) + n));
+      return lengths.map((n, i) => heap.slice(ptrs[i]! >>> 2, (ptrs[i]! >>> 2) + n));
     },
   );
 }
@@ -169,8 +245,8 @@ export function copyRows(
   rows: number,
   cols: number,
 ): void {
-  const s = src >> 2,
-    d = dst >> 2;
+  const s = src >>> 2,
+    d = dst >>> 2;
   for (let r = 0; r < rows; r++) {
     f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
     if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);
@@ -180,5 +256,5 @@ export function copyRows(
 /** Copies a buffer's floats into another of the same size. */
 export function copyFloats(src: Buf, dst: Buf): void {
   const n = sizeOf(src.shape);
-  heapF32().copyWithin(dst.ptr >> 2, src.ptr >> 2, (src.ptr >> 2) + n);
+  heapF32().copyWithin(dst.ptr >>> 2, src.ptr >>> 2, (src.ptr >>> 2) + n);
 }

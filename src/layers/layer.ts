@@ -3,10 +3,11 @@
 // Subclasses describe shapes and weights and run their kernels in `forward`.
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type DType, type NestedArray, Tensor, type TensorLike, tensor, toTensor } from "../core/tensor.js";
+import { type DType, type NestedArray, Tensor, type TensorLike, toTensor } from "../core/tensor.js";
 import { core, heapF32 } from "../core/wasm.js";
 import {
   type Buf,
+  blocksFor,
   type MaskBufs,
   type MaskSource,
   maskBytes,
@@ -16,6 +17,7 @@ import {
   writeBufs,
 } from "./heap.js";
 import { toSnakeCase, uniqueName } from "./naming.js";
+import { checkWeightValues } from "./weight-values.js";
 
 export type Shape = readonly (number | null)[];
 
@@ -79,6 +81,11 @@ export interface WeightSpec {
 
 export abstract class Layer {
   abstract readonly className: string;
+  /** The wasm blocks this layer owns (weights, stored states): freed by dispose() or after garbage collection. */
+  readonly wasmBlocks = blocksFor(this);
+  /** The live models using this layer: a token per model (not the model, so it can be collected) and its name. */
+  private readonly holders = new Map<object, string>();
+  private disposed = false;
   readonly name: string;
   readonly inboundNodes: Node[] = [];
   /** Input shape the weights were built for (batch dimension null). */
@@ -90,6 +97,42 @@ export abstract class Layer {
     }
     this.name = name ?? uniqueName(toSnakeCase(className));
     this.typeName = className;
+  }
+
+  /** Throws a WasmRnnError naming the layer if it was disposed (`what`: the call refused). */
+  checkAlive(what: string): void {
+    if (this.disposed) {
+      throw new WasmRnnError(`${this.who}: expected a live layer for ${what}, got a layer freed by dispose()`);
+    }
+  }
+
+  /** For Model: `token` (one per model, named `who`) uses this layer, so dispose() refuses while it does. */
+  hold(token: object, who: string): void {
+    this.holders.set(token, who);
+  }
+
+  /** For Model: the model of `token` no longer uses this layer. Returns whether no live model does. */
+  release(token: object): boolean {
+    this.holders.delete(token);
+    return this.holders.size === 0;
+  }
+
+  /**
+   * Frees the layer's wasm memory; any later use throws a WasmRnnError naming the layer. Refused
+   * while a live model uses the layer (dispose that model instead: it frees the layers no other
+   * live model uses). Calling it again does nothing.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.holders.size > 0) {
+      throw new WasmRnnError(
+        `${this.who}: expected no live model to use the layer for dispose(), got ${[...this.holders.values()].join(", ")} ` +
+          "still using it (dispose the model(s) instead)",
+      );
+    }
+    this.disposed = true;
+    this.freeMemory();
+    this.wasmBlocks.freeAll();
   }
 
   /** The class name as given to the constructor (subclass fields are not set yet while it runs). */
@@ -124,8 +167,8 @@ export abstract class Layer {
    * output masks). No allocation.
    */
   abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void;
-  /** Frees the layer's wasm memory. */
-  abstract dispose(): void;
+  /** Frees the layer's wasm memory (once: dispose() guards it). */
+  protected abstract freeMemory(): void;
   /** True for a layer that acts on the last axis alone (Dense, Activation, Dropout): TimeDistributed runs it once over all steps. */
   get perVector(): boolean {
     return false;
@@ -148,6 +191,7 @@ export abstract class Layer {
 
   /** Builds on the first call; later calls must have a compatible input shape. (Public for wrappers.) */
   ensureBuilt(inputShape: Shape): void {
+    this.checkAlive("a call");
     if (this.builtShape) {
       const want = this.builtShape;
       const ok =
@@ -217,6 +261,7 @@ export abstract class Layer {
    * input's mask: [batch, steps] of 0/1 (or booleans' numbers), as Keras's `mask=` argument.
    */
   protected applyEager(inputs: readonly Tensor[], states: readonly Tensor[], mask?: Tensor): Tensor[] {
+    this.checkAlive("a call");
     const inShapes = inputs.map((t) => t.shape as number[]);
     const stShapes = states.map((t) => t.shape as number[]);
     this.checkInputs(inShapes.map(withNullBatch), stShapes.map(withNullBatch));
@@ -267,7 +312,7 @@ export abstract class Layer {
         ptrs.push(p);
         return p;
       });
-      writeBufs(inBufs, all);
+      writeBufs(inBufs, all, this.who);
       if (mask) {
         const u8 = new Uint8Array(heapF32().buffer, inMasks[0]!, mask.size);
         for (let i = 0; i < mask.size; i++) u8[i] = mask.data[i]!;
@@ -299,6 +344,7 @@ export abstract class Layer {
 
   /** Weights as tensors in Keras order and shapes (copies). */
   getWeights(): Tensor[] {
+    this.checkAlive("getWeights");
     if (!this.built) return [];
     const specs = this.weightSpecs();
     return this.readWeights().map((data, i) => new Tensor(data, specs[i]!.shape, "float32"));
@@ -309,37 +355,13 @@ export abstract class Layer {
    * finiteness) before changing anything.
    */
   setWeights(weights: readonly (Tensor | TensorLike)[]): void {
+    this.checkAlive("setWeights");
     if (!this.built) {
       throw new WasmRnnError(
         `${this.who}: expected the layer to be built (apply it to an input first), got setWeights on an unbuilt layer`,
       );
     }
-    const specs = this.weightSpecs();
-    if (!Array.isArray(weights) || weights.length !== specs.length) {
-      throw new WasmRnnError(
-        `${this.who}: expected ${specs.length} weight arrays (${specs.map((s) => `${s.name} ${fmtShape(s.shape)}`).join(", ")}), ` +
-          `got ${Array.isArray(weights) ? weights.length : typeof weights}`,
-      );
-    }
-    const values = weights.map((w, i) => {
-      const spec = specs[i]!;
-      const t = w instanceof Tensor ? w : tensor(w as never, w instanceof Float32Array ? spec.shape : undefined);
-      const same = t.shape.length === spec.shape.length && t.shape.every((d, j) => d === spec.shape[j]);
-      if (!same) {
-        throw new WasmRnnError(
-          `${this.who}: expected ${spec.name} of shape ${fmtShape(spec.shape)}, got ${fmtShape(t.shape)}`,
-        );
-      }
-      const data = t.data;
-      for (let j = 0; j < data.length; j++) {
-        if (!Number.isFinite(data[j])) {
-          throw new WasmRnnError(
-            `${this.who}: expected finite values in ${spec.name}, got ${data[j]} at flat index ${j}`,
-          );
-        }
-      }
-      return data instanceof Float32Array ? data : Float32Array.from(data);
-    });
+    const values = checkWeightValues(this.who, this.weightSpecs(), weights);
     this.writeWeights(values);
   }
 

@@ -121,9 +121,9 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     const bias = this.useBias ? values[2]! : new Float32Array(4 * H);
     withStaging([values[0]!.length * 4, values[1]!.length * 4, bias.length * 4], ([kS, rS, bS]) => {
       const f32 = heapF32();
-      f32.set(values[0]!, kS! >> 2);
-      f32.set(values[1]!, rS! >> 2);
-      f32.set(bias, bS! >> 2);
+      f32.set(values[0]!, kS! >>> 2);
+      f32.set(values[1]!, rS! >>> 2);
+      f32.set(bias, bS! >>> 2);
       k.pack_gates(kS!, I, H, 4, I, dst[0]!);
       k.pack_gates(rS!, H, H, 4, Hp, dst[1]!);
       k.pack_gates(bS!, 1, H, 4, 1, dst[2]!);
@@ -150,8 +150,8 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
         k.unpack_gates(u, H, H, 4, Hp, rS!);
         k.unpack_gates(b, 1, H, 4, 1, bS!);
         const f32 = heapF32();
-        const out = [f32.slice(kS! >> 2, (kS! >> 2) + sizes[0]!), f32.slice(rS! >> 2, (rS! >> 2) + sizes[1]!)];
-        if (this.useBias) out.push(f32.slice(bS! >> 2, (bS! >> 2) + sizes[2]!));
+        const out = [f32.slice(kS! >>> 2, (kS! >>> 2) + sizes[0]!), f32.slice(rS! >>> 2, (rS! >>> 2) + sizes[1]!)];
+        if (this.useBias) out.push(f32.slice(bS! >>> 2, (bS! >>> 2) + sizes[2]!));
         return out;
       },
     );

@@ -37,7 +37,7 @@ export function seedStateGradients(call: BackwardCall, dh: number, dc: number): 
   const { step, dOut } = call;
   const { B, H, P, layer } = recurrentDims(step);
   const f32 = heapF32();
-  for (const p of dc ? [dh, dc] : [dh]) f32.fill(0, p >> 2, (p >> 2) + B * P);
+  for (const p of dc ? [dh, dc] : [dh]) f32.fill(0, p >>> 2, (p >>> 2) + B * P);
   if (layer.returnState) {
     if (dOut[1]) addRows(dOut[1], H, dh, P, B, H);
     if (dc && dOut[2]) addRows(dOut[2], H, dc, P, B, H);
@@ -103,7 +103,7 @@ export function recurrentBackward(opts: {
       const k = trainKernels();
       const N = opts.columns(P);
       const { dh, dc, dhNew, dz, ut, wt } = layout(step, scratch);
-      heapF32().fill(0, dhNew >> 2, (dhNew >> 2) + B * P);
+      heapF32().fill(0, dhNew >>> 2, (dhNew >>> 2) + B * P);
       const dy = seedStateGradients(call, dh, opts.states > 1 ? dc : 0);
       const mask = stepMask(step);
       const [kernel, recurrent] = layer.paramBlocks();
@@ -174,7 +174,7 @@ function withInputDropout(inner: Backward, rate: number): Backward {
       const { step, dIn, scratch, trace } = call;
       const [B, T, I] = shape(step);
       const dx = dIn[0] ? scratchLayout(step, scratch).dx : 0;
-      if (dx) heapF32().fill(0, dx >> 2, (dx >> 2) + B * T * I);
+      if (dx) heapF32().fill(0, dx >>> 2, (dx >>> 2) + B * T * I);
       inner.run({ ...call, step: onCopy(step, trace), dIn: [dx, ...dIn.slice(1)] });
       if (dx) trainKernels().scale_steps(B, T, I, dx, traceLayout(step, trace).mask, dIn[0]!, 1);
     },

@@ -1,9 +1,9 @@
 // A stateful recurrent layer's stored states ([batch, stateStride] each in wasm memory, Keras
 // order) and the copies taken before a model call, so a failed call changes nothing.
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NestedArray, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
+import type { OwnedBlocks } from "./heap.js";
 
 /** What the stored states need to know of their layer. */
 export interface StateOwner {
@@ -11,6 +11,7 @@ export interface StateOwner {
   readonly units: number;
   readonly stateStride: number;
   readonly stateNames: readonly string[];
+  readonly wasmBlocks: OwnedBlocks;
 }
 
 export class StoredStates {
@@ -35,15 +36,15 @@ export class StoredStates {
     this.batch = batch;
     const bytes = batch * this.owner.stateStride * 4;
     for (let i = 0; i < this.owner.stateNames.length; i++) {
-      this.bufs.push(arena.alloc(bytes));
-      this.backup.push(arena.alloc(bytes));
+      this.bufs.push(this.owner.wasmBlocks.alloc(bytes));
+      this.backup.push(this.owner.wasmBlocks.alloc(bytes));
     }
     this.zero();
   }
 
   zero(): void {
     const f32 = heapF32();
-    for (const p of this.bufs) f32.fill(0, p >> 2, (p >> 2) + this.batch * this.owner.stateStride);
+    for (const p of this.bufs) f32.fill(0, p >>> 2, (p >>> 2) + this.batch * this.owner.stateStride);
   }
 
   /** The states as [batch, units] tensors (copies). */
@@ -54,7 +55,7 @@ export class StoredStates {
       B = this.batch;
     return this.bufs.map((p) => {
       const data = new Float32Array(B * H);
-      for (let b = 0; b < B; b++) data.set(f32.subarray((p >> 2) + b * P, (p >> 2) + b * P + H), b * H);
+      for (let b = 0; b < B; b++) data.set(f32.subarray((p >>> 2) + b * P, (p >>> 2) + b * P + H), b * H);
       return new Tensor(data, [B, H], "float32");
     });
   }
@@ -72,7 +73,7 @@ export class StoredStates {
     }
     return values.map((v, i) => {
       const t = v instanceof Tensor ? v : tensor(v as NestedArray, v instanceof Float32Array ? [B, H] : undefined);
-      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H) {
+      if (t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H || t.data.length !== B * H) {
         throw new WasmRnnError(
           `${who}: expected state ${i} (${stateNames[i]}) of shape [${B}, ${H}], got ${fmtShape(t.shape)}`,
         );
@@ -94,7 +95,7 @@ export class StoredStates {
       P = this.owner.stateStride;
     const f32 = heapF32();
     checked.forEach((t, i) => {
-      const p = this.bufs[i]! >> 2;
+      const p = this.bufs[i]! >>> 2;
       for (let b = 0; b < B; b++) f32.set(t.data.subarray(b * H, (b + 1) * H), p + b * P);
     });
   }
@@ -106,12 +107,12 @@ export class StoredStates {
     this.bufs.forEach((p, i) => {
       const q = this.backup[i]!;
       const [from, to] = action === "save" ? [p, q] : [q, p];
-      f32.copyWithin(to >> 2, from >> 2, (from >> 2) + n);
+      f32.copyWithin(to >>> 2, from >>> 2, (from >>> 2) + n);
     });
   }
 
   free(): void {
-    for (const p of [...this.bufs, ...this.backup]) arena.free(p);
+    for (const p of [...this.bufs, ...this.backup]) this.owner.wasmBlocks.free(p);
     this.bufs = [];
     this.backup = [];
   }

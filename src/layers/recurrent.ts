@@ -5,7 +5,6 @@
 // Shapes: input [B, T, I]; outputs [B, T, H] (returnSequences) or [B, H], then one [B, H] per
 // state (returnState), then any cell-specific extra outputs (LSTM returnCellSequences).
 import { type ActivationName, resolveActivation } from "../core/activations.js";
-import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { toTensor } from "../core/tensor.js";
@@ -15,6 +14,7 @@ import {
   allocBlocks,
   type Buf,
   carve,
+  checkWeightSizes,
   copyRows,
   type MaskBufs,
   type MaskSource,
@@ -104,6 +104,8 @@ export abstract class RecurrentLayer extends Layer {
     super(args.name, className);
     this.args = Object.freeze({ ...args });
     this.units = checkPositiveInt(this.who, "units", args.units);
+    // the recurrent kernel alone is at least [units, units]: refuse now what no build could hold
+    checkWeightSizes(this.who, [{ name: "recurrent_kernel", shape: [this.units, this.units] }]);
     this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", CELL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.returnSequences = checkBool(this.who, "returnSequences", args.returnSequences, false);
@@ -208,6 +210,7 @@ export abstract class RecurrentLayer extends Layer {
       );
     }
     this.inputDim = inputShape[2]!;
+    checkWeightSizes(this.who, this.weightSpecs()); // before the initializers allocate them
     this.buildWeights();
     if (this.stateful) {
       this.stored.allocate(batch!); // zeroed (resetStates waits for `built`, set after build returns)
@@ -244,16 +247,16 @@ export abstract class RecurrentLayer extends Layer {
       for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
     } else if (this.stateful) {
       for (let i = 0; i < S; i++) {
-        const stored = this.stored.bufs[i]! >> 2;
-        f32.copyWithin(states[i]! >> 2, stored, stored + B * P);
+        const stored = this.stored.bufs[i]! >>> 2;
+        f32.copyWithin(states[i]! >>> 2, stored, stored + B * P);
       }
     } else {
-      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >> 2, (states[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
     }
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
     const mask = inputs.length > 1 && !masks.explicit ? 0 : (masks.inputs[0] ?? 0);
-    if (mask) f32.fill(0, last >> 2, (last >> 2) + B * P);
+    if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
     this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
@@ -262,7 +265,8 @@ export abstract class RecurrentLayer extends Layer {
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);
     if (this.returnState) for (let i = 0; i < S; i++) copyRows(f32, states[i]!, P, outputs[1 + i]!.ptr, H, B, H);
     if (this.stateful) {
-      for (let i = 0; i < S; i++) f32.copyWithin(this.stored.bufs[i]! >> 2, states[i]! >> 2, (states[i]! >> 2) + B * P);
+      for (let i = 0; i < S; i++)
+        f32.copyWithin(this.stored.bufs[i]! >>> 2, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
     }
   }
 
@@ -275,6 +279,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** A stateful layer's current states, [batch, units] each, in Keras order (copies). */
   getStates(): Tensor[] {
+    this.checkAlive("getStates");
     this.stored.require("getStates", this.stateful, this.built);
     return this.stored.read();
   }
@@ -286,6 +291,7 @@ export abstract class RecurrentLayer extends Layer {
 
   /** Validated copies of `values` as states (count, shapes [batch, units], finite); writes nothing. */
   checkStates(values: readonly (Tensor | TensorLike)[]): Tensor[] {
+    this.checkAlive("setStates");
     this.stored.require("setStates", this.stateful, this.built);
     return this.stored.check(values);
   }
@@ -327,11 +333,11 @@ export abstract class RecurrentLayer extends Layer {
   /** Packs into the existing blocks when there are some (their pointers stay), else into new ones. */
   protected writeWeights(values: Float32Array[]): void {
     const fresh = this.ptrs.length === 0;
-    const dst = fresh ? allocBlocks(this.blockLengths()) : this.ptrs;
+    const dst = fresh ? allocBlocks(this.blockLengths(), this.wasmBlocks) : this.ptrs;
     try {
       this.packBlocks(values, dst);
     } catch (err) {
-      if (fresh) for (const p of dst) arena.free(p);
+      if (fresh) for (const p of dst) this.wasmBlocks.free(p);
       throw err;
     }
     this.ptrs = dst;
@@ -352,8 +358,8 @@ export abstract class RecurrentLayer extends Layer {
     return withBlocks(blocks, (ptrs) => this.unpackBlocks([...ptrs, ...this.ptrs.slice(ptrs.length)]));
   }
 
-  dispose(): void {
-    for (const p of this.ptrs) arena.free(p);
+  protected freeMemory(): void {
+    for (const p of this.ptrs) this.wasmBlocks.free(p);
     this.ptrs = [];
     this.stored.free();
   }

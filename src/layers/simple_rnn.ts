@@ -70,12 +70,12 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
       I = this.inputDim;
     withStaging([I * H * 4, H * H * 4], ([kS, rS]) => {
       const heap = heapF32();
-      heap.set(values[0]!, kS! >> 2);
-      heap.set(values[1]!, rS! >> 2);
+      heap.set(values[0]!, kS! >>> 2);
+      heap.set(values[1]!, rS! >>> 2);
       k.pack_panel16(kS!, H, I, H, I, dst[0]!);
       k.pack_panel16(rS!, H, H, H, Hq, dst[1]!);
-      heap.fill(0, dst[2]! >> 2, (dst[2]! >> 2) + Hq);
-      if (this.useBias) heap.set(values[2]!, dst[2]! >> 2);
+      heap.fill(0, dst[2]! >>> 2, (dst[2]! >>> 2) + Hq);
+      if (this.useBias) heap.set(values[2]!, dst[2]! >>> 2);
     });
   }
 
@@ -94,8 +94,8 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
       k.unpack_panel16(ptrs[0]!, I, H, I, kS!);
       k.unpack_panel16(ptrs[1]!, H, H, Hq, rS!);
       const f32 = heapF32();
-      const out = [f32.slice(kS! >> 2, (kS! >> 2) + I * H), f32.slice(rS! >> 2, (rS! >> 2) + H * H)];
-      if (this.useBias) out.push(f32.slice(ptrs[2]! >> 2, (ptrs[2]! >> 2) + H));
+      const out = [f32.slice(kS! >>> 2, (kS! >>> 2) + I * H), f32.slice(rS! >>> 2, (rS! >>> 2) + H * H)];
+      if (this.useBias) out.push(f32.slice(ptrs[2]! >>> 2, (ptrs[2]! >>> 2) + H));
       return out;
     });
   }

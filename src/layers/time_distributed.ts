@@ -74,7 +74,7 @@ export class TimeDistributed extends Layer {
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
     return this.layer.unpackParams(blocks);
   }
-  dispose(): void {
+  protected freeMemory(): void {
     this.layer.dispose();
   }
 }

@@ -16,7 +16,7 @@ export abstract class WeightlessLayer extends Layer {
   scratchBytes(): number {
     return 0;
   }
-  dispose(): void {}
+  protected freeMemory(): void {}
 
   /** `apply` for a layer of several inputs (Concatenate, Add): all symbolic or all concrete. */
   protected applyMany(xs: readonly (SymbolicTensor | Tensor | NestedArray)[]): SymbolicTensor | Tensor {

@@ -21,6 +21,7 @@ import type {
   TrainOnBatchOptions,
 } from "../train/types.js";
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
+import { collectedModels, type ModelMemory } from "./lifetime.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
 import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
@@ -90,6 +91,9 @@ export class Model {
   nodes: Node[] = [];
   private singleOutput = true;
   private readonly plans = new PlanCache();
+  /** This model in its layers' holder lists (see Layer.hold), and what the finalizer frees. */
+  private readonly memory: ModelMemory = { plans: this.plans, token: {}, layers: [] };
+  private disposed = false;
 
   constructor(args: ModelArgs);
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
@@ -102,6 +106,7 @@ export class Model {
     }
     this.name = args.name ?? uniqueName(defaultName ?? "functional");
     this.who = `Model '${this.name}'`;
+    collectedModels?.register(this, this.memory, this.memory);
     if (defaultName !== undefined) return;
     const { inputs, outputs } = args as ModelArgs;
     this.connect(inputs, outputs);
@@ -114,8 +119,13 @@ export class Model {
 
   /** Sets the graph from inputs to outputs (validated) and drops cached plans. */
   protected connect(inputsArg: SymbolicTensor | SymbolicTensor[], outputsArg: SymbolicTensor | SymbolicTensor[]): void {
+    this.checkAlive("connecting layers");
     const graph = connectGraph(this.who, inputsArg, outputsArg);
+    for (const l of graph.layers) l.checkAlive(`use in ${this.who}`);
     this.releasePlans();
+    for (const l of this.memory.layers) if (!graph.layers.includes(l)) l.release(this.memory.token);
+    for (const l of graph.layers) l.hold(this.memory.token, this.who);
+    this.memory.layers = graph.layers;
     this.inputs = graph.inputs;
     this.outputs = graph.outputs;
     this.singleOutput = graph.singleOutput;
@@ -125,6 +135,7 @@ export class Model {
 
   /** Zeroes the states of every stateful layer (Keras: `reset_states()` on each layer). */
   resetStates(): void {
+    this.checkAlive("resetStates");
     for (const l of this.layers) (l as { resetStates?: () => void }).resetStates?.();
   }
 
@@ -137,6 +148,7 @@ export class Model {
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
   apply(inputs: TensorLike | TensorLike[]): Tensor | Tensor[];
   apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
+    this.checkAlive("apply");
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (!list.some((t) => t instanceof SymbolicTensor)) return this.predict(inputs as TensorLike | TensorLike[]);
     const outs = replayGraph(this.who, this, list);
@@ -163,11 +175,13 @@ export class Model {
 
   /** All weights, layer by layer in `layers` order (Keras `model.get_weights()`). */
   getWeights(): Tensor[] {
+    this.checkAlive("getWeights");
     return this.layers.flatMap((l) => l.getWeights());
   }
 
   /** Sets all weights in `getWeights()` order; validates every layer's share before changing any. */
   setWeights(weights: readonly (Tensor | TensorLike)[]): void {
+    this.checkAlive("setWeights");
     setLayerWeights(this.who, this.layers, weights);
   }
 
@@ -176,6 +190,7 @@ export class Model {
    * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
    */
   predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
+    this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
     const batchSize = checkBatchSize(this.who, options?.batchSize);
@@ -197,7 +212,7 @@ export class Model {
       this.stateful = statefulLayers(this.layers);
     }
     const plan = this.plans.planFor(this, tensors);
-    runPlan(plan, tensors, this.stateful);
+    runPlan(plan, tensors, this.stateful, this.who);
     return plan.outputs;
   }
 
@@ -206,6 +221,7 @@ export class Model {
    * data may have more rows than a fixed batch size, which then applies to each batch.
    */
   normalizeInputs(x: TensorLike | TensorLike[], anyRows = false): Tensor[] {
+    this.checkAlive("its inputs");
     return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }
 
@@ -214,6 +230,7 @@ export class Model {
    * `plan.ptrs`). Training keeps its own plans this way.
    */
   buildPlan(inputShapes: number[][]): Plan {
+    this.checkAlive("a plan");
     return buildPlan(this, inputShapes);
   }
 
@@ -222,12 +239,31 @@ export class Model {
     this.plans.release();
   }
 
-  /** Frees plans and the weights of every layer of this model; the model is unusable afterwards. */
+  /** Throws a WasmRnnError naming the model if it was disposed (`what`: the call refused). */
+  checkAlive(what: string): void {
+    if (this.disposed) {
+      throw new WasmRnnError(`${this.who}: expected a live model for ${what}, got a model freed by dispose()`);
+    }
+  }
+
+  /** Whether dispose() has freed this model. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Frees plans, training state and the weights of every layer of this model that no other live
+   * model uses (a shared layer stays with the models still using it: reference counts); any
+   * later use of the model throws a WasmRnnError. Calling it again does nothing.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    collectedModels?.unregister(this.memory);
     this.trainer?.dispose();
     this.trainer = null;
     this.releasePlans();
-    for (const l of this.layers) l.dispose();
+    for (const l of this.memory.layers) if (l.release(this.memory.token)) l.dispose();
   }
 
   /**
@@ -238,12 +274,14 @@ export class Model {
   async save(): Promise<SavedArtifacts>;
   async save(target: string): Promise<SavedFiles>;
   async save(target?: string): Promise<SavedArtifacts | SavedFiles> {
+    this.checkAlive("save");
     const { saveModel } = await import("../io/index.js");
     return target === undefined ? saveModel(this) : saveModel(this, target);
   }
 
   /** Loads weights from a Keras `.h5` / `.weights.h5` into this model (Keras `model.load_weights`). */
   async loadWeights(source: ByteSource, options?: LoadOptions): Promise<void> {
+    this.checkAlive("loadWeights");
     const { loadWeights } = await import("../io/index.js");
     return loadWeights(this, source, options);
   }
@@ -280,6 +318,7 @@ export class Model {
    * The training code loads, and checks these, when training starts.
    */
   compile(args: CompileArgs): void {
+    this.checkAlive("compile");
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
     this.trainer?.dispose();
@@ -288,6 +327,7 @@ export class Model {
   }
 
   private async training() {
+    this.checkAlive("training");
     if (!this.compiled)
       throw new WasmRnnError(
         `${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`,
@@ -344,6 +384,7 @@ export class Model {
 
   /** Prints (and returns) a table of layers, output shapes and parameter counts, as Keras does. */
   summary(printFn: (line: string) => void = console.log): string {
+    this.checkAlive("summary");
     const text = formatSummary(this);
     printFn(text);
     return text;

@@ -88,8 +88,8 @@ export function statefulLayers(layers: readonly Layer[]): Layer[] {
  * ids out of range) after a stateful layer ran, the stateful layers get back the states they had
  * before the call.
  */
-export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readonly Layer[]): void {
-  writeBufs(plan.inputs, tensors);
+export function runPlan(plan: Plan, tensors: readonly Tensor[], stateful: readonly Layer[], who?: string): void {
+  writeBufs(plan.inputs, tensors, who);
   const steps = plan.steps;
   for (const l of stateful) l.keepStates("save");
   try {

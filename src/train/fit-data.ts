@@ -24,6 +24,7 @@ export function prepare(
   const xs = model.normalizeInputs(x, true);
   const ys = toTargets(y, model.outputs.length, who);
   const n = xs[0]!.shape[0]!;
+  trainer.checkInputs(xs);
   trainer.checkTargets(ys, n);
   if (sampleWeight != null && classWeight != null) {
     throw new WasmRnnError(

@@ -164,7 +164,7 @@ export async function fit(
       const loss = trainer.trainOnBatch(xs, ys, rows.length === n && !shuffle ? undefined : rows, ws);
       if (!Number.isFinite(loss)) {
         throw new WasmRnnError(
-          `${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate)`,
+          `${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}; expected a finite loss (try a lower learning rate); the step was not applied`,
         );
       }
       losses.add(loss, rows.length);

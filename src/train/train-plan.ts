@@ -2,13 +2,14 @@
 // intermediate tensor, a trace and backward scratch per step, target and sample-weight buffers,
 // and each step's backward call with every pointer fixed. Allocated once; a batch allocates nothing.
 import { arena } from "../core/arena.js";
+import { WasmRnnError } from "../core/errors.js";
 import type { Tensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
 import { Activation } from "../layers/activation.js";
 import { backwardFor } from "../layers/backward.js";
 import type { Backward, BackwardCall } from "../layers/backward-base.js";
 import { Dense } from "../layers/dense.js";
-import { type Buf, sizeOf, writeBufs } from "../layers/heap.js";
+import { type Buf, checkFits, sizeOf, writeBufs } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
 import { RecurrentLayer } from "../layers/recurrent.js";
 import type { Plan } from "../model/model.js";
@@ -156,7 +157,12 @@ function outputLoss(plan: Plan, out: Buf, loss: Loss, alloc: (bytes: number) => 
 }
 
 /** Copies rows `rows` of `t` (all rows when omitted) into a batch buffer, converting to its dtype. */
-export function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
+export function writeRows(b: Buf, t: Tensor, rows?: readonly number[], who = "wasm-rnn training"): void {
+  const rowSize = t.shape[0] ? t.size / t.shape[0] : 0;
+  checkFits(b, rows ? rows.length * rowSize : t.size, who);
+  if (rows?.some((r) => !(Number.isInteger(r) && r >= 0 && r < t.shape[0]!))) {
+    throw new WasmRnnError(`${who}: expected row indices below ${t.shape[0]}, got one outside`);
+  }
   if (!rows && b.dtype === t.dtype) {
     writeBufs([b], [t]);
     return;
@@ -164,9 +170,8 @@ export function writeRows(b: Buf, t: Tensor, rows?: readonly number[]): void {
   const f32 = heapF32();
   const view = b.dtype === "int32" ? new Int32Array(f32.buffer) : f32;
   if (!rows) {
-    view.set(t.data, b.ptr >> 2);
+    view.set(t.data, b.ptr >>> 2);
     return;
   }
-  const rowSize = t.size / t.shape[0]!;
-  rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >> 2) + i * rowSize));
+  rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >>> 2) + i * rowSize));
 }

@@ -22,6 +22,7 @@ import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
 import { getOptimizer } from "./optimizers.js";
 import { buildTrainPlan, type LayerGrads, type TrainPlan, writeRows } from "./train-plan.js";
+import { collectedTrainers, releaseTrainerMemory, type TrainerMemory } from "./trainer-memory.js";
 import type { CompileArgs, Loss, LossSpec } from "./types.js";
 
 export type { MetricSet } from "./compile-metrics.js";
@@ -73,7 +74,12 @@ export class Trainer {
     for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
     this.optimizer = getOptimizer(args.optimizer);
+    const given = this.optimizer === (args.optimizer as unknown);
+    this.memory = { plans: this.plans, params: this.params, ownOptimizer: given ? null : this.optimizer };
+    collectedTrainers?.register(this, this.memory, this.memory);
   }
+
+  private readonly memory: TrainerMemory;
 
   reseed(seed: number): void {
     this.rng = new Rng(seed);
@@ -91,10 +97,46 @@ export class Trainer {
   ): number {
     const tp = this.planFor(xs, ys, rows, weights);
     const loss = this.forwardAndLoss(tp, true);
+    // a non-finite loss or gradient must change nothing: checked before the optimizer writes
+    if (!Number.isFinite(loss)) return loss;
     this.updateMetrics(tp, "train");
     this.backward(tp);
+    this.checkGradients();
     this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
     return loss;
+  }
+
+  /** Refuses a step whose gradients hold NaN or Infinity, naming the layer (weights and slots unchanged). */
+  private checkGradients(): void {
+    const k = trainKernels();
+    for (const p of this.params) {
+      p.lengths.forEach((n, i) => {
+        const bad = k.loss_first_nonfinite(n, p.grads[i]!);
+        if (bad >= 0) {
+          const value = heapF32()[(p.grads[i]! >>> 2) + bad];
+          throw new WasmRnnError(
+            `${this.who}: the gradient of the loss became ${value} in ${p.layer.who}; expected finite gradients ` +
+              "(try a lower learning rate or clipnorm); the step was not applied: weights and optimizer state are unchanged",
+          );
+        }
+      });
+    }
+  }
+
+  /** Checks that float inputs are finite (as checkTargets does for targets), before any step. */
+  checkInputs(xs: readonly Tensor[]): void {
+    xs.forEach((x, i) => {
+      if (x.dtype !== "float32") return;
+      const data = x.data;
+      for (let j = 0; j < data.length; j++) {
+        if (!Number.isFinite(data[j])) {
+          const name = this.model.inputs[i]?.sourceLayer.name ?? String(i);
+          throw new WasmRnnError(
+            `${this.who}: expected finite inputs for input '${name}', got ${data[j]} at flat index ${j}`,
+          );
+        }
+      }
+    });
   }
 
   /** The loss on one batch without training (Keras `test_on_batch`). */
@@ -200,8 +242,8 @@ export class Trainer {
       tp = this.makePlan(shapes, ys, n);
       this.plans.set(key, tp);
     }
-    tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows));
-    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows));
+    tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows, this.who));
+    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows, this.who));
     tp.outputs.forEach((o, i) => {
       const w = weights?.[i] ?? null;
       o.weighted = w !== null;
@@ -212,7 +254,7 @@ export class Trainer {
             `(the output's shape without its last axis), got ${w.dtype} ${fmtShape(w.shape)}`,
         );
       }
-      writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows);
+      writeRows({ ptr: o.weight, shape: [n, ...w.shape.slice(1)], dtype: "float32" }, w, rows, this.who);
     });
     return tp;
   }
@@ -284,7 +326,7 @@ export class Trainer {
       }
     }
     const f32 = heapF32();
-    for (const g of tp.gradBytes) f32.fill(0, g.ptr >> 2, (g.ptr + g.bytes) >> 2);
+    for (const g of tp.gradBytes) f32.fill(0, g.ptr >>> 2, (g.ptr + g.bytes) >>> 2);
     let total = 0;
     const perOutput = this.outputLosses;
     tp.plan.outputs.forEach((out, i) => {
@@ -307,7 +349,7 @@ export class Trainer {
         // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
         const U = s.layer.units,
           M = sizeOf(out.shape) / U;
-        f32.fill(0, o.logits >> 2, (o.logits >> 2) + M * U);
+        f32.fill(0, o.logits >>> 2, (o.logits >>> 2) + M * U);
         trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
       }
       total += perOutput[i] = o.loss.compute(
@@ -327,19 +369,16 @@ export class Trainer {
     const f32 = heapF32();
     for (const p of this.params) {
       p.lengths.forEach((n, i) => {
-        f32.fill(0, p.grads[i]! >> 2, (p.grads[i]! >> 2) + n);
-        if (p.squares.length) f32.fill(0, p.squares[i]! >> 2, (p.squares[i]! >> 2) + n);
+        f32.fill(0, p.grads[i]! >>> 2, (p.grads[i]! >>> 2) + n);
+        if (p.squares.length) f32.fill(0, p.squares[i]! >>> 2, (p.squares[i]! >>> 2) + n);
       });
     }
     for (let i = tp.calls.length - 1; i >= 0; i--) tp.backwards[i]!.run(tp.calls[i]!);
   }
 
   dispose(): void {
-    for (const tp of this.plans.values()) for (const p of tp.ptrs) arena.free(p);
-    this.plans.clear();
-    for (const p of this.params) for (const g of [...p.grads, ...p.squares]) arena.free(g);
-    this.params.length = 0;
-    this.optimizer.dispose();
+    collectedTrainers?.unregister(this.memory);
+    releaseTrainerMemory({ ...this.memory, ownOptimizer: this.optimizer });
   }
 }
 

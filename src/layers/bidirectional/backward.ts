@@ -74,9 +74,9 @@ export function bidirectionalBackward(layer: Bidirectional, who: string, backwar
         k.merge_pair_backward(B, Ts, H, dOut[0]!, yF, yB, seq ? 1 : 0, MERGE_IDS[layer.mergeMode!], dF, dB);
       } else {
         const f32 = heapF32();
-        f32.copyWithin(dF >> 2, dOut[0]! >> 2, (dOut[0]! >> 2) + B * Ts * H);
+        f32.copyWithin(dF >>> 2, dOut[0]! >>> 2, (dOut[0]! >>> 2) + B * Ts * H);
         if (seq) k.reverse_time(B, T, H, dOut[1]!, dB);
-        else f32.copyWithin(dB >> 2, dOut[1]! >> 2, (dOut[1]! >> 2) + B * H);
+        else f32.copyWithin(dB >>> 2, dOut[1]! >>> 2, (dOut[1]! >>> 2) + B * H);
       }
       const mask = stepMask(step);
       const nF = layer.forwardLayer.paramBlocks().length;

@@ -269,7 +269,7 @@ export class Bidirectional extends Layer {
     return [...this.forwardLayer.unpackParams(blocks.slice(0, n)), ...this.backwardLayer.unpackParams(blocks.slice(n))];
   }
 
-  dispose(): void {
+  protected freeMemory(): void {
     this.forwardLayer.dispose();
     this.backwardLayer.dispose();
   }

@@ -110,7 +110,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
       (staged) => {
         const f32 = heapF32();
         blocks.forEach(([src, K, G, Kp], i) => {
-          f32.set(src, staged[i]! >> 2);
+          f32.set(src, staged[i]! >>> 2);
           if (G) k.pack_gates(staged[i]!, K, H, G, Kp, dst[i]!);
           else k.pack_panel16(staged[i]!, H, K, H, Kp, dst[i]!);
         });
@@ -128,7 +128,7 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
       withStaging([K * Math.max(G, 1) * H * 4], ([s]) => {
         if (G) k.unpack_gates(ptr, K, H, G, Kp, s!);
         else k.unpack_panel16(ptr, K, H, Kp, s!);
-        return heapF32().slice(s! >> 2, (s! >> 2) + K * Math.max(G, 1) * H);
+        return heapF32().slice(s! >>> 2, (s! >>> 2) + K * Math.max(G, 1) * H);
       });
     let out: Float32Array[];
     if (this.resetAfter) {
