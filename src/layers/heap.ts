@@ -189,6 +189,11 @@ export class OwnedBlocks {
     if (this.ptrs.delete(ptr)) arena.free(ptr);
   }
 
+  /** Whether this owner holds any block. */
+  get isEmpty(): boolean {
+    return this.ptrs.size === 0;
+  }
+
   freeAll(): void {
     OwnedBlocks.collected?.unregister(this);
     for (const p of this.ptrs) arena.free(p);

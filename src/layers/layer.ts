@@ -117,11 +117,7 @@ export abstract class Layer {
     return this.holders.size === 0;
   }
 
-  /**
-   * Frees the layer's wasm memory; any later use throws a WasmRnnError naming the layer. Refused
-   * while a live model uses the layer (dispose that model instead: it frees the layers no other
-   * live model uses). Calling it again does nothing.
-   */
+  /** Frees the layer's wasm memory (later use throws); refused while a live model uses it. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     if (this.holders.size > 0) {
@@ -169,6 +165,10 @@ export abstract class Layer {
   abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void;
   /** Frees the layer's wasm memory (once: dispose() guards it). */
   protected abstract freeMemory(): void;
+  /** Holds wasm memory: Model.dispose() retires only such layers (an Input stays shareable, as in Keras). */
+  get holdsWasmMemory(): boolean {
+    return !this.wasmBlocks.isEmpty;
+  }
   /** True for a layer that acts on the last axis alone (Dense, Activation, Dropout): TimeDistributed runs it once over all steps. */
   get perVector(): boolean {
     return false;

@@ -74,6 +74,10 @@ export class TimeDistributed extends Layer {
   override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
     return this.layer.unpackParams(blocks);
   }
+  override get holdsWasmMemory(): boolean {
+    return this.layer.holdsWasmMemory;
+  }
+
   protected freeMemory(): void {
     this.layer.dispose();
   }

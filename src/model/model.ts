@@ -263,7 +263,7 @@ export class Model {
     this.trainer?.dispose();
     this.trainer = null;
     this.releasePlans();
-    for (const l of this.memory.layers) if (l.release(this.memory.token)) l.dispose();
+    for (const l of this.memory.layers) if (l.release(this.memory.token) && l.holdsWasmMemory) l.dispose();
   }
 
   /**

@@ -83,4 +83,18 @@ describe("use after dispose", () => {
     expect(arena.inUse).toBeLessThan(inUse);
     expect(() => dense.setWeights([])).toThrow(/Dense 'standalone': expected a live layer for setWeights/);
   });
+
+  it("an Input stays usable after the model that used it is disposed (Keras shares Inputs); its weighted layers do not", () => {
+    const x = Input({ shape: [3, 2] });
+    const lstm = new LSTM({ units: 2, name: "retired_lstm" });
+    const first = new Model({ inputs: x, outputs: lstm.apply(x) });
+    first.predict(input());
+    first.dispose();
+    const second = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(x) });
+    expect(second.predict(input()).shape).toEqual([1, 3, 1]);
+    expect(() => new Model({ inputs: x, outputs: lstm.apply(x) })).toThrow(
+      /LSTM 'retired_lstm': expected a live layer/,
+    );
+    second.dispose();
+  });
 });

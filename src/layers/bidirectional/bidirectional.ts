@@ -269,6 +269,10 @@ export class Bidirectional extends Layer {
     return [...this.forwardLayer.unpackParams(blocks.slice(0, n)), ...this.backwardLayer.unpackParams(blocks.slice(n))];
   }
 
+  override get holdsWasmMemory(): boolean {
+    return this.forwardLayer.holdsWasmMemory || this.backwardLayer.holdsWasmMemory;
+  }
+
   protected freeMemory(): void {
     this.forwardLayer.dispose();
     this.backwardLayer.dispose();
