@@ -3,6 +3,8 @@
 // compiles the model it loads. Only the configuration: a `.keras` file's optimizer state (moments,
 // iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
 
+import { WasmRnnError } from "../core/errors.js";
+import { MAX_JSON_DEPTH, nestsDeeper } from "../core/validate.js";
 import type { Json } from "../layers/config.js";
 import type { Model } from "../model/model.js";
 import type { CompileArgs } from "../train/types.js";
@@ -28,7 +30,8 @@ function lossSpec(raw: Json | undefined, model: Model): CompileArgs["loss"] | nu
   if (isObj(raw)) {
     // one loss per output, by output layer name
     const names = model.outputs.map((t) => t.sourceLayer.name);
-    if (!names.every((n) => raw[n] !== undefined)) return null;
+    // own keys only: an output named "constructor" or "__proto__" is not Object's
+    if (!names.every((n) => Object.hasOwn(raw, n) && raw[n] !== undefined)) return null;
     return names.map((n) => raw[n]) as CompileArgs["loss"];
   }
   return null;
@@ -43,7 +46,9 @@ function metricsSpec(raw: Json | undefined): string[] | undefined {
 
 /**
  * Compiles `model` from a file's training configuration, if it has one that names an optimizer
- * and a loss. compile() only records them: they are checked when training starts.
+ * and a loss. compile() checks the names at once (the optimizer's settings are checked when
+ * training starts), and refuses what wasm-rnn cannot train with, as Keras's load_model does;
+ * `{ compile: false }` skips the configuration.
  */
 export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
   let cfg: Json | undefined = raw;
@@ -55,10 +60,26 @@ export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
     }
   }
   if (!isObj(cfg)) return;
+  if (nestsDeeper(cfg, MAX_JSON_DEPTH))
+    throw new WasmRnnError(
+      `Model '${model.name}': the training configuration nests more than ${MAX_JSON_DEPTH} levels deep (no Keras config does)`,
+    );
   const optimizer = optimizerSpec(cfg.optimizer ?? cfg.optimizer_config);
   const loss = lossSpec(cfg.loss, model);
   if (!optimizer || !loss) return;
   const metrics = metricsSpec(cfg.metrics);
   const weightedMetrics = metricsSpec(cfg.weighted_metrics);
-  model.compile({ optimizer, loss, ...(metrics ? { metrics } : {}), ...(weightedMetrics ? { weightedMetrics } : {}) });
+  try {
+    model.compile({
+      optimizer,
+      loss,
+      ...(metrics ? { metrics } : {}),
+      ...(weightedMetrics ? { weightedMetrics } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof WasmRnnError)) throw err;
+    throw new WasmRnnError(
+      `${err.message} (in the file's training configuration; load with { compile: false } to skip it)`,
+    );
+  }
 }

@@ -1,6 +1,6 @@
 // compile's metrics and weightedMetrics: which metric goes with which output, and the History key
 // each one reports under (as Keras 3's CompileMetrics names them).
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { MetricsSpec } from "./types.js";
 
 /** One compiled metric: its output, the name as given, whether sample weights reach it, its History key. */
@@ -13,6 +13,47 @@ export interface MetricEntry {
 
 /** Training or evaluation metrics: each kept over an epoch (fit) or a whole evaluate. */
 export type MetricSet = "train" | "test";
+
+/** The metrics metrics.ts computes, by Keras function name ("accuracy" picks one of the three by shapes). */
+const KINDS = [
+  "accuracy",
+  "binary_accuracy",
+  "categorical_accuracy",
+  "sparse_categorical_accuracy",
+  "top_k_categorical_accuracy",
+  "mean_squared_error",
+  "mean_absolute_error",
+] as const;
+export type MetricKind = (typeof KINDS)[number];
+
+/** Other Keras spellings (a Map: "constructor" or "__proto__" name no metric). */
+const ALIASES = new Map<string, MetricKind>([
+  ["acc", "accuracy"],
+  ["mse", "mean_squared_error"],
+  ["mae", "mean_absolute_error"],
+  ["MeanSquaredError", "mean_squared_error"],
+  ["MeanAbsoluteError", "mean_absolute_error"],
+  ["BinaryAccuracy", "binary_accuracy"],
+  ["CategoricalAccuracy", "categorical_accuracy"],
+  ["SparseCategoricalAccuracy", "sparse_categorical_accuracy"],
+  ["TopKCategoricalAccuracy", "top_k_categorical_accuracy"],
+]);
+
+/** The metric a name gives (compile checks names with it, before the training code loads). */
+export function metricKind(spec: unknown, who: string): MetricKind {
+  if (typeof spec !== "string") throw new WasmRnnError(`${who}: expected a metric name, got ${describeValue(spec)}`);
+  const kind = ALIASES.get(spec) ?? (KINDS as readonly string[]).find((k) => k === spec);
+  if (kind === undefined) {
+    const known = ["accuracy", "acc", ...KINDS.slice(1), "mse", "mae"];
+    throw new WasmRnnError(`${who}: unknown metric ${describeValue(spec)}; expected one of ${known.join(", ")}`);
+  }
+  return kind as MetricKind;
+}
+
+/** Keras's `_direction` of a metric by name: the accuracy family improves upwards, the errors downwards. */
+export function metricDirection(spec: string): "up" | "down" {
+  return (ALIASES.get(spec) ?? spec).endsWith("accuracy") ? "up" : "down";
+}
 
 /** Metric specs per output (`names`: the output layers'), from compile's `metrics` or `weightedMetrics`. */
 export function metricSpecs(
@@ -36,17 +77,17 @@ export function metricSpecs(
     }
     if (spec.length !== names.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
       throw new WasmRnnError(
-        `${who}: compile: expected ${arg} as a list of names, or ${names.length} lists (one per output), got ${JSON.stringify(spec)}`,
+        `${who}: compile: expected ${arg} as a list of names, or ${names.length} lists (one per output), got ${describeValue(spec)}`,
       );
     }
     return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
   }
   if (typeof spec !== "object" || spec === null)
-    throw new WasmRnnError(`${who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
+    throw new WasmRnnError(`${who}: compile: expected ${arg} as a list of names, got ${describeValue(spec)}`);
   for (const k of Object.keys(spec)) {
     if (!names.includes(k))
       throw new WasmRnnError(
-        `${who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`,
+        `${who}: compile: ${arg} for unknown output ${describeValue(k)}; expected output layer names ${names.join(", ")}`,
       );
   }
   const byName = spec as Record<string, string[]>;
