@@ -59,7 +59,6 @@ beforeAll(async () => {
 });
 
 type Topo = { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
-const layersOf = (mj: SavedArtifacts["modelJson"]) => (mj.modelTopology as unknown as Topo).config.layers;
 /** The artifacts with one layer config key set to `value` (shallow copies: the deep value is shared, never cloned). */
 function withValue(layer: number, key: string, value: unknown): SavedArtifacts {
   const topo = art.modelJson.modelTopology as unknown as Topo;
