@@ -105,23 +105,3 @@ export function checkNumber(
   }
   return v as number;
 }
-
-/** How deep a model file's JSON may nest (real Keras configs reach ~15, even with nested models). */
-export const MAX_JSON_DEPTH = 100;
-
-/**
- * Whether `v` nests arrays and objects more than `max` deep, found without recursing (a hostile
- * file may nest 1e5 deep, and every recursive walk, JSON.stringify's too, would overflow the stack).
- */
-export function nestsDeeper(v: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[v, 0]];
-  while (stack.length > 0) {
-    const [x, depth] = stack.pop()!;
-    if (typeof x !== "object" || x === null) continue;
-    if (depth >= max) return true;
-    for (const item of Array.isArray(x) ? x : Object.values(x)) {
-      if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
-    }
-  }
-  return false;
-}

@@ -4,7 +4,6 @@
 // initial-state references, and the input layers. topology.ts builds the Model from them.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
-import { MAX_JSON_DEPTH, nestsDeeper } from "../core/validate.js";
 import type { Json, JsonObject, LoadContext } from "../layers/config.js";
 import type { LayerEntry } from "../layers/entry.js";
 import { Input } from "../layers/input.js";
@@ -38,6 +37,26 @@ export interface LayerSpec {
 
 /** Model classes that may appear as a layer of another model (Keras nests them). */
 export const NESTED_MODELS = new Set(["Sequential", "Functional", "Model"]);
+
+/** How deep a model file's JSON may nest (real Keras configs reach ~15, even with nested models). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Whether `v` nests arrays and objects more than `max` deep, found without recursing (a hostile
+ * file may nest 1e5 deep, and every recursive walk, JSON.stringify's too, would overflow the stack).
+ */
+export function nestsDeeper(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== "object" || x === null) continue;
+    if (depth >= max) return true;
+    for (const item of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+    }
+  }
+  return false;
+}
 
 /** The longest layer name a file may give (Keras has no limit; real names are far shorter). */
 const MAX_NAME_LENGTH = 4096;

@@ -4,10 +4,11 @@
 // iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
 
 import { WasmRnnError } from "../core/errors.js";
-import { MAX_JSON_DEPTH, nestsDeeper } from "../core/validate.js";
+
 import type { Json } from "../layers/config.js";
 import type { Model } from "../model/model.js";
 import type { CompileArgs } from "../train/types.js";
+import { MAX_JSON_DEPTH, nestsDeeper } from "./topology-parse.js";
 
 type Obj = { [k: string]: Json };
 const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

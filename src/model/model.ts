@@ -287,11 +287,7 @@ export class Model {
    * makes the optimizer and losses, when training starts.
    */
   compile(args: CompileArgs): void {
-    checkCompileArgs(
-      this.who,
-      this.outputs.map((t) => t.sourceLayer.name),
-      args,
-    );
+    checkCompileArgs(this.who, this.outputs.length, args);
     this.trainer?.dispose();
     this.trainer = null;
     this.compiled = args;

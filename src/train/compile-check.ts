@@ -1,60 +1,40 @@
 // compile()'s checks, made at once (Keras's compile refuses an unknown optimizer, loss or metric
-// itself): names and forms only, with no training code or training core loaded. What needs the
-// optimizer's class or the data's shapes is checked when training starts.
+// itself): the arguments' form and the names, with no training code loaded. The optimizer's and
+// losses' settings, and which metric goes with which output, are checked when training starts.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { checkOptions } from "../core/validate.js";
-import { metricKind, metricSpecs } from "./compile-metrics.js";
-import { isLoss, readLossSpec } from "./losses-spec.js";
+import { LOSS_NAMES, lossSpecName, metricKind } from "./compile-names.js";
 import { readOptimizerSpec } from "./optimizer-spec.js";
-import type { CompileArgs, LossSpec, MetricsSpec } from "./types.js";
+import type { CompileArgs } from "./types.js";
 
-const COMPILE_KEYS = ["optimizer", "loss", "metrics", "weightedMetrics"];
-
-/** An Optimizer object (its class loads with training, so it is recognised by what it does). */
-function isOptimizerObject(v: unknown): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    Object.getPrototypeOf(v) !== Object.prototype &&
-    typeof (v as { applyToWeights?: unknown }).applyToWeights === "function"
-  );
-}
-
-/** Each metric name in `spec`, however it is laid out (a list, lists per output, an object by output). */
-function metricNames(spec: MetricsSpec): unknown[] {
-  if (Array.isArray(spec)) return spec.flatMap((s) => (Array.isArray(s) ? s : [s]));
-  const out: unknown[] = [];
-  for (const k of Object.keys(spec)) {
-    const v = (spec as Record<string, unknown>)[k];
-    out.push(...(Array.isArray(v) ? v : [v]));
-  }
-  return out;
-}
+/** An Optimizer or Loss object (their classes load with training: recognised by a method). */
+const hasMethod = (v: unknown, name: string) =>
+  typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[name] === "function";
 
 /**
- * Checks compile's arguments for a model named by `who` whose outputs come from `outputNames`
- * (empty while a Sequential waits for its input shape: then only the names are checked).
+ * Checks compile's arguments for a model named by `who` with `outputs` outputs (0 while a
+ * Sequential waits for its input shape).
  */
-export function checkCompileArgs(who: string, outputNames: readonly string[], args: CompileArgs): void {
+export function checkCompileArgs(who: string, outputs: number, args: CompileArgs): void {
   if (typeof args !== "object" || args === null || Array.isArray(args))
     throw new WasmRnnError(`${who}: compile: expected { optimizer, loss }, got ${describeValue(args)}`);
-  checkOptions(`${who}: compile`, args, COMPILE_KEYS);
-  if (args.optimizer === undefined || args.loss === undefined) {
+  checkOptions(`${who}: compile`, args, ["optimizer", "loss", "metrics", "weightedMetrics"]);
+  if (args.optimizer === undefined || args.loss === undefined)
     throw new WasmRnnError(`${who}: compile: expected { optimizer, loss }, got { ${Object.keys(args).join(", ")} }`);
+  if (!hasMethod(args.optimizer, "applyToWeights")) readOptimizerSpec(args.optimizer, `${who}: compile`);
+  const losses: unknown[] = Array.isArray(args.loss) ? args.loss : [args.loss];
+  if (Array.isArray(args.loss) && outputs > 0 && losses.length !== outputs)
+    throw new WasmRnnError(`${who}: compile: expected one loss or ${outputs} (one per output), got ${losses.length}`);
+  for (const loss of losses) {
+    if (hasMethod(loss, "compute")) continue;
+    const name = lossSpecName(loss);
+    if (typeof name !== "string" || !LOSS_NAMES.includes(name))
+      throw new WasmRnnError(`${who}: unknown loss ${describeValue(name)}; expected one of ${LOSS_NAMES.join(", ")}`);
   }
-  if (!isOptimizerObject(args.optimizer)) readOptimizerSpec(args.optimizer, `${who}: compile`);
-  const n = outputNames.length;
-  const losses: LossSpec[] = Array.isArray(args.loss) ? args.loss : [args.loss];
-  if (Array.isArray(args.loss) && n > 0 && losses.length !== n) {
-    throw new WasmRnnError(`${who}: compile: expected one loss or ${n} (one per output), got ${losses.length}`);
-  }
-  for (const loss of losses) if (!isLoss(loss)) readLossSpec(loss, who);
-  for (const arg of ["metrics", "weightedMetrics"] as const) {
-    const spec = args[arg];
+  for (const spec of [args.metrics, args.weightedMetrics]) {
     if (spec === undefined) continue;
-    if (n > 0) metricSpecs(who, outputNames, spec, arg);
-    else if (typeof spec !== "object" || spec === null)
-      throw new WasmRnnError(`${who}: compile: expected ${arg} as a list of names, got ${describeValue(spec)}`);
-    for (const name of metricNames(spec)) metricKind(name, who);
+    if (typeof spec !== "object" || spec === null)
+      throw new WasmRnnError(`${who}: compile: expected metrics as a list of names, got ${describeValue(spec)}`);
+    for (const m of Object.values(spec).flat()) metricKind(m, who);
   }
 }

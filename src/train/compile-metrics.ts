@@ -14,47 +14,6 @@ export interface MetricEntry {
 /** Training or evaluation metrics: each kept over an epoch (fit) or a whole evaluate. */
 export type MetricSet = "train" | "test";
 
-/** The metrics metrics.ts computes, by Keras function name ("accuracy" picks one of the three by shapes). */
-const KINDS = [
-  "accuracy",
-  "binary_accuracy",
-  "categorical_accuracy",
-  "sparse_categorical_accuracy",
-  "top_k_categorical_accuracy",
-  "mean_squared_error",
-  "mean_absolute_error",
-] as const;
-export type MetricKind = (typeof KINDS)[number];
-
-/** Other Keras spellings (a Map: "constructor" or "__proto__" name no metric). */
-const ALIASES = new Map<string, MetricKind>([
-  ["acc", "accuracy"],
-  ["mse", "mean_squared_error"],
-  ["mae", "mean_absolute_error"],
-  ["MeanSquaredError", "mean_squared_error"],
-  ["MeanAbsoluteError", "mean_absolute_error"],
-  ["BinaryAccuracy", "binary_accuracy"],
-  ["CategoricalAccuracy", "categorical_accuracy"],
-  ["SparseCategoricalAccuracy", "sparse_categorical_accuracy"],
-  ["TopKCategoricalAccuracy", "top_k_categorical_accuracy"],
-]);
-
-/** The metric a name gives (compile checks names with it, before the training code loads). */
-export function metricKind(spec: unknown, who: string): MetricKind {
-  if (typeof spec !== "string") throw new WasmRnnError(`${who}: expected a metric name, got ${describeValue(spec)}`);
-  const kind = ALIASES.get(spec) ?? (KINDS as readonly string[]).find((k) => k === spec);
-  if (kind === undefined) {
-    const known = ["accuracy", "acc", ...KINDS.slice(1), "mse", "mae"];
-    throw new WasmRnnError(`${who}: unknown metric ${describeValue(spec)}; expected one of ${known.join(", ")}`);
-  }
-  return kind as MetricKind;
-}
-
-/** Keras's `_direction` of a metric by name: the accuracy family improves upwards, the errors downwards. */
-export function metricDirection(spec: string): "up" | "down" {
-  return (ALIASES.get(spec) ?? spec).endsWith("accuracy") ? "up" : "down";
-}
-
 /** Metric specs per output (`names`: the output layers'), from compile's `metrics` or `weightedMetrics`. */
 export function metricSpecs(
   who: string,

@@ -5,7 +5,7 @@
 // sample weights to weighted_metrics, never to metrics). They read predictions and targets in wasm
 // memory after a step's forward; O(B * T * F).
 import { heapF32 } from "../core/wasm.js";
-import { type MetricKind, metricKind } from "./compile-metrics.js";
+import { type MetricKind, metricKind } from "./compile-names.js";
 
 export interface Metric {
   /** The History key (before any output-name prefix): "accuracy", "mean_absolute_error", ... */
@@ -114,7 +114,7 @@ class MeanMetric implements Metric {
   }
 }
 
-export { metricDirection } from "./compile-metrics.js";
+export { metricDirection } from "./compile-names.js";
 
 /**
  * A metric by Keras name; its History key is the name exactly as given (as Keras 3). "accuracy" /

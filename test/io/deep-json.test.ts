@@ -129,7 +129,6 @@ describe("deep JSON", () => {
       { optimizer: deep, loss: "mse" },
       { optimizer: { className: "adam", config: deep }, loss: "mse" },
       { optimizer: "adam", loss: "mse", metrics: [deep] },
-      { optimizer: "adam", loss: { name: "mse", reduction: deep } },
     ]) {
       let caught: unknown;
       try {
