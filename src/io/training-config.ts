@@ -7,6 +7,7 @@ import { WasmRnnError } from "../core/errors.js";
 
 import type { Json } from "../layers/config.js";
 import type { Model } from "../model/model.js";
+import { deferredChecks } from "../train/compile-check.js";
 import type { CompileArgs } from "../train/types.js";
 import { MAX_JSON_DEPTH, nestsDeeper } from "./topology-parse.js";
 
@@ -47,9 +48,9 @@ function metricsSpec(raw: Json | undefined): string[] | undefined {
 
 /**
  * Compiles `model` from a file's training configuration, if it has one that names an optimizer
- * and a loss. compile() checks the names at once (the optimizer's settings are checked when
- * training starts), and refuses what wasm-rnn cannot train with, as Keras's load_model does;
- * `{ compile: false }` skips the configuration.
+ * and a loss. A configuration naming what wasm-rnn cannot train with (an optimizer, loss or
+ * metric it lacks) is recorded unchecked and refused when training starts, so that the model
+ * still loads for inference; one nested over 100 deep is refused at once.
  */
 export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
   let cfg: Json | undefined = raw;
@@ -70,17 +71,17 @@ export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
   if (!optimizer || !loss) return;
   const metrics = metricsSpec(cfg.metrics);
   const weightedMetrics = metricsSpec(cfg.weighted_metrics);
+  const args: CompileArgs = {
+    optimizer,
+    loss,
+    ...(metrics ? { metrics } : {}),
+    ...(weightedMetrics ? { weightedMetrics } : {}),
+  };
   try {
-    model.compile({
-      optimizer,
-      loss,
-      ...(metrics ? { metrics } : {}),
-      ...(weightedMetrics ? { weightedMetrics } : {}),
-    });
+    model.compile(args);
   } catch (err) {
     if (!(err instanceof WasmRnnError)) throw err;
-    throw new WasmRnnError(
-      `${err.message} (in the file's training configuration; load with { compile: false } to skip it)`,
-    );
+    // what wasm-rnn cannot train with must not stop the model loading: training reports it
+    model.compile(deferredChecks(args));
   }
 }

@@ -11,11 +11,26 @@ import type { CompileArgs } from "./types.js";
 const hasMethod = (v: unknown, name: string) =>
   typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)[name] === "function";
 
+/** A model file's compile arguments that compile() records unchecked (see `deferredChecks`). */
+const deferred = new WeakSet<object>();
+
+/**
+ * Marks a model file's compile arguments to be checked when training starts, as before compile
+ * checked at once: a file compiled with what wasm-rnn cannot train with (metrics=["AUC"], AdamW)
+ * must still load for inference, which needs none of it. Callers' own compile() calls are
+ * always checked at once.
+ */
+export function deferredChecks(args: CompileArgs): CompileArgs {
+  deferred.add(args);
+  return args;
+}
+
 /**
  * Checks compile's arguments for a model named by `who` with `outputs` outputs (0 while a
  * Sequential waits for its input shape).
  */
 export function checkCompileArgs(who: string, outputs: number, args: CompileArgs): void {
+  if (typeof args === "object" && args !== null && deferred.has(args)) return;
   if (typeof args !== "object" || args === null || Array.isArray(args))
     throw new WasmRnnError(`${who}: compile: expected { optimizer, loss }, got ${describeValue(args)}`);
   checkOptions(`${who}: compile`, args, ["optimizer", "loss", "metrics", "weightedMetrics"]);
