@@ -96,10 +96,18 @@ async function main() {
   if (!["summary", "predict"].includes(cmd)) fail(`unknown command '${cmd}'\n\n${USAGE}`, 2);
   if (!modelPath) fail(`${cmd}: expected a model path\n\n${USAGE}`, 2);
   if (rest.length) fail(`unexpected argument '${rest[0]}'`, 2);
-  const loadOpts = {};
+  // the CLI never trains: a file's training configuration is not read (nor refused)
+  const loadOpts = { compile: false };
   if (opts.weights) loadOpts.weights = opts.weights;
   if (opts["hard-sigmoid"]) loadOpts.hardSigmoid = opts["hard-sigmoid"];
-  if (opts["max-params"]) loadOpts.maxParams = Number(opts["max-params"]);
+  if (opts["max-params"] !== undefined) {
+    const text = opts["max-params"];
+    const n = text.trim() === "" ? Number.NaN : Number(text);
+    // checked here, so the message shows what was typed ("abc"), not the NaN it becomes
+    if (!Number.isInteger(n) || n < 1)
+      fail(`--max-params: expected a positive integer, got ${JSON.stringify(text)}`, 2);
+    loadOpts.maxParams = n;
+  }
   const model = await loadModel(modelPath, loadOpts);
   if (cmd === "summary") {
     model.summary((line) => process.stdout.write(`${line}\n`));

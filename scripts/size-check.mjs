@@ -4,7 +4,8 @@
 // (src/io, excluded by the budget's definition; their size is printed). Lazily imported chunks do
 // not count: the parsers' libraries and the inlined core, one build of which `ready()` fetches and
 // whose bytes are budgeted as .wasm (base64 adds a third; the total a browser downloads is printed).
-// It also bundles a few apps as a bundler would (tree-shaken): the LSTM-only app is held to 50 KB.
+// It also bundles a few apps as a bundler would (tree-shaken): the LSTM-only app, with one core build
+// inlined, is held to 100 KB (issue 16: what counts is what an app ships).
 
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,15 +15,16 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KB = 1024;
-const BUDGET = { wasm: 64 * KB, entry: 50 * KB };
-// Issue 6 set 50 KB when the library was one LSTM; with the whole recurrent family, masks, nested
-// models, threads and the training callbacks the entry is ~76 KB. Until that is settled (lazy
-// layer groups, or a new budget), CI fails only above this ceiling, and prints OVER TARGET
-// between the two.
-const CEILING = { entry: 80 * KB };
+const BUDGET = { wasm: 64 * KB, entry: 50 * KB, app: 100 * KB };
+// Issue 6 set 50 KB when the library was one LSTM. Issue 16 replaces that target with what an app
+// ships (an LSTM inference app at most 100 KB minified, one core build included), so the whole
+// default entry (~84 KB with the recurrent family, masks, nested models, threads, callbacks and
+// compile's eager name checks) fails CI only above 100 KB and prints OVER TARGET above 50 KB;
+// the LSTM-only app below keeps its 50 KB budget.
+const CEILING = { entry: 100 * KB };
 // [what the app imports, budget or 0 for printed only]
 const APPS = [
-  ["Input, LSTM, Model, ready, tensor", BUDGET.entry],
+  ["Input, LSTM, Model, ready, tensor", BUDGET.app],
   ["Input, GRU, Bidirectional, Dense, Model, ready, tensor", 0],
   ["Sequential, Embedding, LSTM, Dense, loadModel, ready, tensor", 0],
 ];
@@ -106,8 +108,9 @@ try {
   );
 
   // What an application's bundle pays: a bundler keeps only the classes an app imports (the
-  // package is side-effect free). Lazily imported code is left out as above. The LSTM app must
-  // stay within the 50 KB; this catches a layer pulling in others (Model must not import any).
+  // package is side-effect free). Lazily imported code is left out as above, but the app ships one
+  // core build: the LSTM app plus the larger inlined core must stay within 100 KB; this catches a
+  // layer pulling in others (Model must not import any).
   for (const [names, budget] of APPS) {
     const app = await build({
       stdin: { contents: `export { ${names} } from ${JSON.stringify(entry)};`, resolveDir: root, loader: "js" },
@@ -130,8 +133,13 @@ try {
       ],
     });
     const bytes = app.outputFiles[0].contents.length;
-    if (budget) verdict(`app importing ${names}, bundled and minified`, bytes, budget);
-    else lines.push(`     app importing ${names}: ${(bytes / KB).toFixed(1)} KB`);
+    const js = `${(bytes / KB).toFixed(1)} KB of JavaScript`;
+    if (budget)
+      verdict(`app importing ${names}, bundled and minified, ${js} + one inlined core`, bytes + largestCore, budget);
+    else
+      lines.push(
+        `     app importing ${names}: ${js}, ${((bytes + largestCore) / KB).toFixed(1)} KB with one inlined core`,
+      );
   }
 } finally {
   rmSync(out, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // Activation names accepted by layers, and their ids in the wasm core (assembly/math/activations.ts).
-import { WasmRnnError } from "./errors.js";
+import { describeValue, WasmRnnError } from "./errors.js";
 
 export const ACTIVATION_IDS = {
   linear: 0,
@@ -16,10 +16,11 @@ export const ACTIVATION_IDS = {
 
 export type ActivationName = keyof typeof ACTIVATION_IDS;
 
-const ALIASES: Record<string, ActivationName> = {
-  hardSigmoid: "hard_sigmoid",
-  hardSigmoidLegacy: "hard_sigmoid_legacy",
-};
+/** camelCase spellings (a Map: "constructor" or "__proto__" alias nothing). */
+const ALIASES = new Map<string, ActivationName>([
+  ["hardSigmoid", "hard_sigmoid"],
+  ["hardSigmoidLegacy", "hard_sigmoid_legacy"],
+]);
 
 /**
  * Resolves an activation option to its canonical name. `null`/undefined mean identity only when
@@ -34,10 +35,10 @@ export function resolveActivation(
 ): ActivationName {
   if (value === undefined) return fallback;
   if (value === null) return "linear";
-  const name = (ALIASES[value] ?? value) as ActivationName;
-  if (!allowed.includes(name)) {
+  const name = (typeof value === "string" ? (ALIASES.get(value) ?? value) : value) as ActivationName;
+  if (typeof name !== "string" || !allowed.includes(name)) {
     throw new WasmRnnError(
-      `${who}: expected ${option} to be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}`,
+      `${who}: expected ${option} to be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${describeValue(value)}`,
     );
   }
   return name;

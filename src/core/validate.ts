@@ -19,7 +19,7 @@ export function checkOptions(who: string, args: object, known: readonly string[]
       const what = where === undefined ? "option" : "key";
       const place = where === undefined ? "" : ` in ${where}`;
       throw new WasmRnnError(
-        `${who}: unknown ${what} ${JSON.stringify(key)}${place}; expected one of ${known.join(", ")}`,
+        `${who}: unknown ${what} ${describeValue(key)}${place}; expected one of ${known.join(", ")}`,
       );
     }
   }
@@ -74,7 +74,7 @@ export function checkCount(who: string, option: string, v: unknown, fallback: nu
 
 export function checkPositiveInt(who: string, option: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
-    throw new WasmRnnError(`${who}: expected ${option} to be a positive integer, got ${JSON.stringify(v)}`);
+    throw new WasmRnnError(`${who}: expected ${option} to be a positive integer, got ${describeValue(v)}`);
   }
   return v;
 }

@@ -2,7 +2,7 @@
 // TF.js functional with initial states as extra inbound tensors, Keras 3 with `__keras_tensor__`
 // args and kwargs) into plain specs: each layer's class, name and config, its calls' input and
 // initial-state references, and the input layers. topology.ts builds the Model from them.
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { DType } from "../core/tensor.js";
 import type { Json, JsonObject, LoadContext } from "../layers/config.js";
 import type { LayerEntry } from "../layers/entry.js";
@@ -38,6 +38,29 @@ export interface LayerSpec {
 /** Model classes that may appear as a layer of another model (Keras nests them). */
 export const NESTED_MODELS = new Set(["Sequential", "Functional", "Model"]);
 
+/** How deep a model file's JSON may nest (real Keras configs reach ~15, even with nested models). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Whether `v` nests arrays and objects more than `max` deep, found without recursing (a hostile
+ * file may nest 1e5 deep, and every recursive walk, JSON.stringify's too, would overflow the stack).
+ */
+export function nestsDeeper(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== "object" || x === null) continue;
+    if (depth >= max) return true;
+    for (const item of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** The longest layer name a file may give (Keras has no limit; real names are far shorter). */
+const MAX_NAME_LENGTH = 4096;
+
 /** A WasmRnnError naming the file. */
 export function fail(ctx: LoadContext, msg: string): never {
   throw new WasmRnnError(`${ctx.file}: ${msg}`);
@@ -57,8 +80,10 @@ export function unwrapTopology(topology: Json, ctx: LoadContext): JsonObject {
     if (isObj(t) && t.model_config !== undefined && t.class_name === undefined) t = t.model_config;
     else break;
   }
+  if (nestsDeeper(t, MAX_JSON_DEPTH))
+    fail(ctx, `the model config nests more than ${MAX_JSON_DEPTH} levels deep (no Keras config does)`);
   if (!isObj(t) || typeof t.class_name !== "string")
-    fail(ctx, `expected a model config {class_name, config}, got ${JSON.stringify(t)?.slice(0, 120)}`);
+    fail(ctx, `expected a model config {class_name, config}, got ${describeValue(t)}`);
   return t;
 }
 
@@ -66,21 +91,21 @@ function dtypeOf(v: Json | undefined, ctx: LoadContext, who: string): DType {
   let name: Json | undefined = v;
   if (isObj(name)) name = isObj(name.config) ? name.config.name : name.name;
   if (name === undefined || name === null) return "float32";
-  if (typeof name !== "string") fail(ctx, `${who}: expected dtype to be a string, got ${JSON.stringify(v)}`);
+  if (typeof name !== "string") fail(ctx, `${who}: expected dtype to be a string, got ${describeValue(v)}`);
   if (/^(float16|float32|float64|bfloat16|mixed_float16|mixed_bfloat16)$/.test(name)) return "float32";
   if (/^u?int(8|16|32|64)$/.test(name)) return "int32";
-  fail(ctx, `${who}: unsupported dtype ${JSON.stringify(name)}`);
+  fail(ctx, `${who}: unsupported dtype ${describeValue(name)}`);
 }
 
 function shapeOf(v: Json | undefined, ctx: LoadContext, who: string): Shape {
   if (!Array.isArray(v) || v.length < 1 || v.length > 8)
-    fail(ctx, `${who}: expected a batch shape list, got ${JSON.stringify(v)}`);
+    fail(ctx, `${who}: expected a batch shape list, got ${describeValue(v)}`);
   return v.map((d) => {
     if (d === null) return null;
     if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > ctx.maxParams)
       fail(
         ctx,
-        `${who}: expected dimensions that are null or positive integers up to ${ctx.maxParams}, got ${JSON.stringify(v)}`,
+        `${who}: expected dimensions that are null or positive integers up to ${ctx.maxParams}, got ${describeValue(v)}`,
       );
     return d;
   });
@@ -88,7 +113,7 @@ function shapeOf(v: Json | undefined, ctx: LoadContext, who: string): Shape {
 
 export function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
   if (!isObj(entry) || typeof entry.class_name !== "string")
-    fail(ctx, `layer #${i}: expected {class_name, config}, got ${JSON.stringify(entry)?.slice(0, 120)}`);
+    fail(ctx, `layer #${i}: expected {class_name, config}, got ${describeValue(entry)}`);
   const config = isObj(entry.config)
     ? entry.config
     : fail(ctx, `layer #${i} (${entry.class_name}): expected a config object`);
@@ -98,8 +123,15 @@ export function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
       : typeof config.name === "string"
         ? config.name
         : fail(ctx, `layer #${i} (${entry.class_name}): expected a name`);
-  if (!/^[\w.\-/:]{1,200}$/.test(name))
-    fail(ctx, `layer #${i}: expected a plain layer name, got ${JSON.stringify(name).slice(0, 80)}`);
+  // Keras takes any name (unicode, spaces, any length); control characters and megabyte names
+  // only make messages unreadable
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name))
+    fail(
+      ctx,
+      `layer #${i}: expected a layer name of 1 to ${MAX_NAME_LENGTH} characters without control characters, ` +
+        `got ${describeValue(name)}`,
+    );
   const spec: LayerSpec & { module?: string } = {
     className: entry.class_name,
     name,
@@ -151,14 +183,14 @@ const isKerasTensor = (v: Json): v is JsonObject => isObj(v) && v.class_name ===
 function refFromHistory(t: JsonObject, ctx: LoadContext, who: string): Ref {
   const h = isObj(t.config) ? t.config.keras_history : undefined;
   if (!Array.isArray(h) || typeof h[0] !== "string" || typeof h[1] !== "number" || typeof h[2] !== "number") {
-    fail(ctx, `${who}: malformed __keras_tensor__ ${JSON.stringify(t).slice(0, 120)}`);
+    fail(ctx, `${who}: malformed __keras_tensor__ ${describeValue(t)}`);
   }
   return { layer: h[0], node: h[1], index: h[2] };
 }
 
 export function refFromList(v: Json, ctx: LoadContext, who: string): Ref {
   if (!Array.isArray(v) || typeof v[0] !== "string" || typeof v[1] !== "number" || typeof v[2] !== "number") {
-    fail(ctx, `${who}: expected an inbound tensor [layer, node, index], got ${JSON.stringify(v)?.slice(0, 120)}`);
+    fail(ctx, `${who}: expected an inbound tensor [layer, node, index], got ${describeValue(v)}`);
   }
   return { layer: v[0], node: v[1], index: v[2] };
 }
@@ -211,7 +243,7 @@ export function parseNode(
   }
   // Keras 1/2, tf.keras, TF.js: a list of [layer, node, index, kwargs]
   if (!Array.isArray(node) || node.length === 0)
-    fail(ctx, `${who}: expected an inbound node list, got ${JSON.stringify(node)?.slice(0, 120)}`);
+    fail(ctx, `${who}: expected an inbound node list, got ${describeValue(node)}`);
   const refs = node.map((r) => refFromList(r, ctx, who));
   let states: Ref[] = [];
   let inputs = refs;

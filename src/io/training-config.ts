@@ -3,9 +3,13 @@
 // compiles the model it loads. Only the configuration: a `.keras` file's optimizer state (moments,
 // iterations) is restored by load.ts (optimizer-state.ts); other formats start a fresh optimizer.
 
+import { WasmRnnError } from "../core/errors.js";
+
 import type { Json } from "../layers/config.js";
 import type { Model } from "../model/model.js";
+import { deferredChecks } from "../train/compile-check.js";
 import type { CompileArgs } from "../train/types.js";
+import { MAX_JSON_DEPTH, nestsDeeper } from "./topology-parse.js";
 
 type Obj = { [k: string]: Json };
 const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -28,7 +32,8 @@ function lossSpec(raw: Json | undefined, model: Model): CompileArgs["loss"] | nu
   if (isObj(raw)) {
     // one loss per output, by output layer name
     const names = model.outputs.map((t) => t.sourceLayer.name);
-    if (!names.every((n) => raw[n] !== undefined)) return null;
+    // own keys only: an output named "constructor" or "__proto__" is not Object's
+    if (!names.every((n) => Object.hasOwn(raw, n) && raw[n] !== undefined)) return null;
     return names.map((n) => raw[n]) as CompileArgs["loss"];
   }
   return null;
@@ -43,7 +48,9 @@ function metricsSpec(raw: Json | undefined): string[] | undefined {
 
 /**
  * Compiles `model` from a file's training configuration, if it has one that names an optimizer
- * and a loss. compile() only records them: they are checked when training starts.
+ * and a loss. A configuration naming what wasm-rnn cannot train with (an optimizer, loss or
+ * metric it lacks) is recorded unchecked and refused when training starts, so that the model
+ * still loads for inference; one nested over 100 deep is refused at once.
  */
 export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
   let cfg: Json | undefined = raw;
@@ -55,10 +62,26 @@ export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
     }
   }
   if (!isObj(cfg)) return;
+  if (nestsDeeper(cfg, MAX_JSON_DEPTH))
+    throw new WasmRnnError(
+      `Model '${model.name}': the training configuration nests more than ${MAX_JSON_DEPTH} levels deep (no Keras config does)`,
+    );
   const optimizer = optimizerSpec(cfg.optimizer ?? cfg.optimizer_config);
   const loss = lossSpec(cfg.loss, model);
   if (!optimizer || !loss) return;
   const metrics = metricsSpec(cfg.metrics);
   const weightedMetrics = metricsSpec(cfg.weighted_metrics);
-  model.compile({ optimizer, loss, ...(metrics ? { metrics } : {}), ...(weightedMetrics ? { weightedMetrics } : {}) });
+  const args: CompileArgs = {
+    optimizer,
+    loss,
+    ...(metrics ? { metrics } : {}),
+    ...(weightedMetrics ? { weightedMetrics } : {}),
+  };
+  try {
+    model.compile(args);
+  } catch (err) {
+    if (!(err instanceof WasmRnnError)) throw err;
+    // what wasm-rnn cannot train with must not stop the model loading: training reports it
+    model.compile(deferredChecks(args));
+  }
 }

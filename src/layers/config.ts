@@ -1,7 +1,7 @@
 // Reading a layer's Keras config (snake_case keys, any Keras version or TF.js): typed access with
 // errors naming file, layer and key, and the keys that never change inference.
 import type { ActivationName } from "../core/activations.js";
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -86,7 +86,7 @@ export class ConfigReader {
     this.used.add(key);
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
-    if (typeof v !== "boolean") this.fail(`expected ${key} to be a boolean, got ${JSON.stringify(v)}`);
+    if (typeof v !== "boolean") this.fail(`expected ${key} to be a boolean, got ${describeValue(v)}`);
     return v;
   }
 
@@ -96,7 +96,7 @@ export class ConfigReader {
     if ((v === undefined || v === null) && opts.fallback !== undefined) return opts.fallback;
     const min = opts.min ?? 1;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > this.ctx.maxParams) {
-      this.fail(`expected ${key} to be an integer in [${min}, ${this.ctx.maxParams}], got ${JSON.stringify(v)}`);
+      this.fail(`expected ${key} to be an integer in [${min}, ${this.ctx.maxParams}], got ${describeValue(v)}`);
     }
     return v;
   }
@@ -106,7 +106,7 @@ export class ConfigReader {
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "number" || !Number.isFinite(v))
-      this.fail(`expected ${key} to be a finite number, got ${JSON.stringify(v)}`);
+      this.fail(`expected ${key} to be a finite number, got ${describeValue(v)}`);
     return v;
   }
 
@@ -114,7 +114,7 @@ export class ConfigReader {
     this.used.add(key);
     const v = this.raw[key];
     if ((v === undefined || v === null) && fallback !== undefined) return fallback;
-    if (typeof v !== "string") this.fail(`expected ${key} to be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string") this.fail(`expected ${key} to be a string, got ${describeValue(v)}`);
     return v;
   }
 
@@ -127,24 +127,25 @@ export class ConfigReader {
     if (typeof v === "object" && !Array.isArray(v) && typeof v.config === "string") v = v.config; // {module, class_name: "function", config: "tanh"}
     if (typeof v !== "string")
       this.fail(
-        `expected ${key} to be a built-in activation name, got ${JSON.stringify(v).slice(0, 200)} ` +
+        `expected ${key} to be a built-in activation name, got ${describeValue(v)} ` +
           "(custom activations are not loaded: a model file never runs code)",
       );
-    const map: Record<string, ActivationName> = {
-      linear: "linear",
-      relu: "relu",
-      tanh: "tanh",
-      sigmoid: "sigmoid",
-      softmax: "softmax",
-      hard_sigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
-      hardSigmoid: this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid",
-    };
-    const name = map[v];
+    const hard = this.ctx.legacyHardSigmoid ? "hard_sigmoid_legacy" : "hard_sigmoid";
+    // a Map: a file's "constructor" or "__proto__" names no activation
+    const names = new Map<string, ActivationName>([
+      ["linear", "linear"],
+      ["relu", "relu"],
+      ["tanh", "tanh"],
+      ["sigmoid", "sigmoid"],
+      ["softmax", "softmax"],
+      ["hard_sigmoid", hard],
+      ["hardSigmoid", hard],
+    ]);
+    const name = names.get(v);
     if (!name)
       this.fail(
-        `expected ${key} to be one of ${Object.keys(map)
-          .filter((k) => k !== "hardSigmoid")
-          .join(", ")}, got ${JSON.stringify(v)}`,
+        `expected ${key} to be one of ${[...names.keys()].filter((k) => k !== "hardSigmoid").join(", ")}, ` +
+          `got ${describeValue(v)}`,
       );
     return name;
   }
@@ -154,7 +155,7 @@ export class ConfigReader {
     this.used.add(key);
     const v = this.raw[key];
     if (v === undefined || v === null) return;
-    if (!ok(v)) this.fail(`${key}=${JSON.stringify(v).slice(0, 120)} is not supported (${why})`);
+    if (!ok(v)) this.fail(`${key}=${describeValue(v)} is not supported (${why})`);
   }
 
   /** Counts params against the model's limit. */

@@ -1,6 +1,6 @@
 // Weight initializers with Keras names and semantics (keras/src/initializers). Only freshly built
 // layers use them; random streams never match Keras, but the distributions do.
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import { nextSeed, Rng } from "../core/random.js";
 
 export interface InitializerConfig {
@@ -98,7 +98,8 @@ function orthogonal(gain: number): Fill {
   };
 }
 
-const CANONICAL: Record<string, string> = {};
+/** Every accepted spelling -> the snake_case name (a Map: "constructor" or "__proto__" name none). */
+const CANONICAL = new Map<string, string>();
 for (const [name, keras] of [
   ["zeros", "Zeros"],
   ["ones", "Ones"],
@@ -114,9 +115,12 @@ for (const [name, keras] of [
   ["truncated_normal", "TruncatedNormal"],
   ["orthogonal", "Orthogonal"],
 ] as const) {
-  CANONICAL[name] = name;
-  CANONICAL[keras] = name;
-  CANONICAL[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = name;
+  CANONICAL.set(name, name);
+  CANONICAL.set(keras, name);
+  CANONICAL.set(
+    name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+    name,
+  );
 }
 
 export class Initializer {
@@ -125,13 +129,16 @@ export class Initializer {
   private readonly seed: number;
 
   constructor(spec: InitializerSpec, who: string) {
+    if (typeof spec !== "string" && (typeof spec !== "object" || spec === null || Array.isArray(spec))) {
+      throw new WasmRnnError(`${who}: expected an initializer name or { className, ... }, got ${describeValue(spec)}`);
+    }
     const config: InitializerConfig = typeof spec === "string" ? { className: spec } : { ...spec };
-    const name = CANONICAL[config.className];
+    const name = typeof config.className === "string" ? CANONICAL.get(config.className) : undefined;
     if (!name) {
       throw new WasmRnnError(
-        `${who}: expected an initializer among ${Object.keys(CANONICAL)
+        `${who}: expected an initializer among ${[...CANONICAL.keys()]
           .filter((k) => k.includes("_") || k === "zeros" || k === "ones" || k === "constant" || k === "orthogonal")
-          .join(", ")}, got ${JSON.stringify(config.className)}`,
+          .join(", ")}, got ${describeValue(config.className)}`,
       );
     }
     this.name = name;

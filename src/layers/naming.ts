@@ -1,4 +1,6 @@
-// Keras 3 auto-naming of layers (and optimizers): "lstm", "lstm_1", ... per prefix.
+// Keras 3 auto-naming of layers (and optimizers): "lstm", "lstm_1", ... per prefix; and the
+// rule that a model's layer names are unique.
+import { describeValue, WasmRnnError } from "../core/errors.js";
 
 const nameCounts = new Map<string, number>();
 
@@ -19,4 +21,28 @@ export function toSnakeCase(name: string): string {
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .toLowerCase();
+}
+
+/** The model each layer first joined: a nested model's layers keep their own names' scope. */
+const firstModel = new WeakMap<object, object>();
+
+/**
+ * Refuses two layers with one name among a model's own layers, as Keras does ("All layer names
+ * should be unique"). Layers of another model called inside this one (a nested model, or layers
+ * shared with a model made earlier) were checked there, and may repeat this model's names, as in
+ * Keras, where they sit one level down.
+ */
+export function checkUniqueLayerNames(who: string, model: object, layers: readonly { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const layer of layers) {
+    const owner = firstModel.get(layer);
+    if (owner !== undefined && owner !== model) continue;
+    if (seen.has(layer.name))
+      throw new WasmRnnError(
+        `${who}: expected unique layer names (Keras: "All layer names should be unique"), got two layers named ` +
+          `${describeValue(layer.name)}`,
+      );
+    seen.add(layer.name);
+  }
+  for (const layer of layers) if (!firstModel.has(layer)) firstModel.set(layer, model);
 }

@@ -5,11 +5,13 @@
 // mention Model (fit's options, callback hooks) live here.
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
+import { checkOptionsObject } from "../core/validate.js";
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
 import { type Buf, readBuf } from "../layers/heap.js";
 import { type Layer, type Node, SymbolicTensor } from "../layers/layer.js";
-import { uniqueName } from "../layers/naming.js";
+import { checkUniqueLayerNames, uniqueName } from "../layers/naming.js";
+import { checkCompileArgs } from "../train/compile-check.js";
 import type { Optimizer } from "../train/optimizer.js";
 import type {
   BaseFitOptions,
@@ -33,6 +35,8 @@ export interface ModelArgs {
   outputs: SymbolicTensor | SymbolicTensor[];
   name?: string;
 }
+
+const PREDICT_KEYS = ["batchSize"];
 
 export interface PredictOptions {
   /** Rows per call, as Keras's `batch_size` (default: the whole batch at once). */
@@ -122,6 +126,7 @@ export class Model {
     this.checkAlive("connecting layers");
     const graph = connectGraph(this.who, inputsArg, outputsArg);
     for (const l of graph.layers) l.checkAlive(`use in ${this.who}`);
+    checkUniqueLayerNames(this.who, this, graph.layers);
     this.releasePlans();
     for (const l of this.memory.layers) if (!graph.layers.includes(l)) l.release(this.memory.token);
     for (const l of graph.layers) l.hold(this.memory.token, this.who);
@@ -193,7 +198,8 @@ export class Model {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
-    const batchSize = checkBatchSize(this.who, options?.batchSize);
+    const opts = options === undefined ? undefined : checkOptionsObject(`${this.who}: predict`, options, PREDICT_KEYS);
+    const batchSize = checkBatchSize(this.who, opts?.batchSize);
     if (batchSize !== undefined && tensors[0]!.shape[0]! > batchSize) {
       const outs = predictInBatches(tensors, batchSize, (part) => this.run(part).map(readBuf));
       return this.singleOutput ? outs[0]! : outs;
@@ -315,12 +321,12 @@ export class Model {
    * Keras `compile`: the optimizer (`"adam"`, `"sgd"`, `"rmsprop"`, `"adagrad"`, or
    * `{ className, config }`), the loss (a name such as `"mse"` or
    * `"sparse_categorical_crossentropy"`, `{ name, fromLogits }`, or one per output) and metrics.
-   * The training code loads, and checks these, when training starts.
+   * Names and forms are checked at once (as Keras's compile does); the training code loads, and
+   * makes the optimizer and losses, when training starts.
    */
   compile(args: CompileArgs): void {
     this.checkAlive("compile");
-    if (typeof args !== "object" || args === null)
-      throw new WasmRnnError(`${this.who}: compile: expected { optimizer, loss }, got ${String(args)}`);
+    checkCompileArgs(this.who, this.outputs.length, args);
     this.trainer?.dispose();
     this.trainer = null;
     this.compiled = args;

@@ -1,6 +1,6 @@
 // compile's metrics and weightedMetrics: which metric goes with which output, and the History key
 // each one reports under (as Keras 3's CompileMetrics names them).
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { MetricsSpec } from "./types.js";
 
 /** One compiled metric: its output, the name as given, whether sample weights reach it, its History key. */
@@ -36,17 +36,17 @@ export function metricSpecs(
     }
     if (spec.length !== names.length || !spec.every((s) => Array.isArray(s) || typeof s === "string")) {
       throw new WasmRnnError(
-        `${who}: compile: expected ${arg} as a list of names, or ${names.length} lists (one per output), got ${JSON.stringify(spec)}`,
+        `${who}: compile: expected ${arg} as a list of names, or ${names.length} lists (one per output), got ${describeValue(spec)}`,
       );
     }
     return (spec as (string | string[])[]).map((s) => (Array.isArray(s) ? s : [s]));
   }
   if (typeof spec !== "object" || spec === null)
-    throw new WasmRnnError(`${who}: compile: expected ${arg} as a list of names, got ${JSON.stringify(spec)}`);
+    throw new WasmRnnError(`${who}: compile: expected ${arg} as a list of names, got ${describeValue(spec)}`);
   for (const k of Object.keys(spec)) {
     if (!names.includes(k))
       throw new WasmRnnError(
-        `${who}: compile: ${arg} for unknown output ${JSON.stringify(k)}; expected output layer names ${names.join(", ")}`,
+        `${who}: compile: ${arg} for unknown output ${describeValue(k)}; expected output layer names ${names.join(", ")}`,
       );
   }
   const byName = spec as Record<string, string[]>;

@@ -1,6 +1,6 @@
 // The Keras losses wasm-rnn has: each one's Keras names, class, default name and which options
 // it takes (keras/src/losses/losses.py), looked up by name in a Map.
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import type { LossReduction } from "./types.js";
 
 export type Kind = "mse" | "mae" | "huber" | "msle" | "kld" | "cosine" | "bce" | "cce" | "scce";
@@ -129,7 +129,7 @@ export function findEntry(name: unknown, who: string): Entry {
   const entry = typeof name === "string" ? BY_NAME.get(name) : undefined;
   if (!entry) {
     throw new WasmRnnError(
-      `${who}: unknown loss ${JSON.stringify(name)}; expected one of ${KNOWN} (or a Keras class name)`,
+      `${who}: unknown loss ${describeValue(name)}; expected one of ${KNOWN} (or a Keras class name)`,
     );
   }
   return entry;

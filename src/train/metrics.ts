@@ -4,8 +4,8 @@
 // one) times, for compile's `weightedMetrics` only, the sample weight of the value (Keras 3 gives
 // sample weights to weighted_metrics, never to metrics). They read predictions and targets in wasm
 // memory after a step's forward; O(B * T * F).
-import { WasmRnnError } from "../core/errors.js";
 import { heapF32 } from "../core/wasm.js";
+import { type MetricKind, metricKind } from "./compile-names.js";
 
 export interface Metric {
   /** The History key (before any output-name prefix): "accuracy", "mean_absolute_error", ... */
@@ -44,8 +44,8 @@ const argmax = (a: Float32Array | Int32Array, at: number, n: number) => {
 };
 
 /** Each metric's per-row value by Keras name (a Map: only its own names resolve). */
-const ROW_VALUES = new Map<string, RowValue>(
-  Object.entries({
+const ROW_VALUES = new Map<MetricKind, RowValue>(
+  Object.entries<RowValue>({
     // Keras: mean over the last axis of (pred > 0.5) == target
     binary_accuracy: (p, pi, F, t, ti) => {
       let s = 0;
@@ -71,20 +71,7 @@ const ROW_VALUES = new Map<string, RowValue>(
       for (let j = 0; j < F; j++) s += Math.abs(p[pi + j]! - t[ti + j]!);
       return s / F;
     },
-  }),
-);
-
-const ALIASES = new Map<string, string>(
-  Object.entries({
-    mse: "mean_squared_error",
-    mae: "mean_absolute_error",
-    MeanSquaredError: "mean_squared_error",
-    MeanAbsoluteError: "mean_absolute_error",
-    BinaryAccuracy: "binary_accuracy",
-    CategoricalAccuracy: "categorical_accuracy",
-    SparseCategoricalAccuracy: "sparse_categorical_accuracy",
-    TopKCategoricalAccuracy: "top_k_categorical_accuracy",
-  }),
+  }) as [MetricKind, RowValue][],
 );
 
 class MeanMetric implements Metric {
@@ -127,10 +114,7 @@ class MeanMetric implements Metric {
   }
 }
 
-/** Keras's `_direction` of a metric by name: the accuracy family improves upwards, the errors downwards. */
-export function metricDirection(spec: string): "up" | "down" {
-  return spec === "acc" || (ALIASES.get(spec) ?? spec).endsWith("accuracy") ? "up" : "down";
-}
+export { metricDirection } from "./compile-names.js";
 
 /**
  * A metric by Keras name; its History key is the name exactly as given (as Keras 3). "accuracy" /
@@ -144,24 +128,15 @@ export function getMetric(
   targetLast: number | null,
   who: string,
 ): Metric {
-  if (typeof spec !== "string")
-    throw new WasmRnnError(`${who}: expected a metric name, got ${JSON.stringify(spec) ?? typeof spec}`);
-  if (spec === "accuracy" || spec === "acc") {
+  let kind = metricKind(spec, who);
+  if (kind === "accuracy") {
     const last = predShape[predShape.length - 1];
-    const kind =
+    kind =
       last === 1
         ? "binary_accuracy"
         : targetRank < predShape.length || (targetLast === 1 && last !== 1)
           ? "sparse_categorical_accuracy"
           : "categorical_accuracy";
-    return new MeanMetric(spec, ROW_VALUES.get(kind)!);
   }
-  const name = ALIASES.get(spec) ?? spec;
-  const value = ROW_VALUES.get(name);
-  if (!value) {
-    throw new WasmRnnError(
-      `${who}: unknown metric ${JSON.stringify(spec)}; expected one of accuracy, acc, ${[...ROW_VALUES.keys(), "mse", "mae"].join(", ")}`,
-    );
-  }
-  return new MeanMetric(spec, value);
+  return new MeanMetric(spec as string, ROW_VALUES.get(kind)!);
 }

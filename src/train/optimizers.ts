@@ -1,7 +1,6 @@
 // The optimizers by name (Keras `optimizers.get`), and everything the optimizer modules export.
-import { describeValue, WasmRnnError } from "../core/errors.js";
-import { checkOptions, isPlainObject } from "../core/validate.js";
 import { Optimizer } from "./optimizer.js";
+import { type OptimizerName, readOptimizerSpec } from "./optimizer-spec.js";
 import { Adagrad } from "./optimizers/adagrad.js";
 import { Adam } from "./optimizers/adam.js";
 import { RMSprop } from "./optimizers/rmsprop.js";
@@ -35,7 +34,7 @@ export type { OptimizerSpec } from "./types.js";
 type OptimizerClass = new (options: object) => Optimizer;
 
 /** Keras's optimizer names (lower case) to their classes; a Map, so "constructor" or "__proto__" name none. */
-const CLASSES = new Map<string, OptimizerClass>([
+const CLASSES = new Map<OptimizerName, OptimizerClass>([
   ["sgd", SGD as OptimizerClass],
   ["adam", Adam as OptimizerClass],
   ["rmsprop", RMSprop as OptimizerClass],
@@ -46,7 +45,17 @@ const CLASSES = new Map<string, OptimizerClass>([
 function camelKeys(config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    out[key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = value;
+    // defined, not assigned: a key "__proto__" stays a key (and is refused as unknown), never a prototype
+    Object.defineProperty(
+      out,
+      key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+      {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      },
+    );
   }
   return out;
 }
@@ -59,33 +68,7 @@ function camelKeys(config: Record<string, unknown>): Record<string, unknown> {
  * learning_rate may be a serialized Keras schedule (see LearningRateSchedule).
  */
 export function getOptimizer(spec: OptimizerSpec): Optimizer {
-  const who = "getOptimizer";
   if (spec instanceof Optimizer) return spec;
-  let className: unknown;
-  let config: unknown = {};
-  if (typeof spec === "string") {
-    className = spec;
-  } else if (isPlainObject(spec)) {
-    const s: Record<string, unknown> = spec;
-    checkOptions(who, s, ["className", "class_name", "config", "module", "registered_name"]);
-    className = s.className ?? s.class_name;
-    config = s.config ?? {};
-  } else {
-    throw new WasmRnnError(
-      `${who}: expected an optimizer name, an Optimizer or { className, config }, got ${describeValue(spec)}`,
-    );
-  }
-  if (typeof className !== "string") {
-    throw new WasmRnnError(`${who}: expected className to be a string, got ${describeValue(className)}`);
-  }
-  const make = CLASSES.get(className.toLowerCase());
-  if (!make) {
-    throw new WasmRnnError(
-      `${who}: expected an optimizer name (sgd, adam, rmsprop, adagrad), got ${JSON.stringify(className)}`,
-    );
-  }
-  if (!isPlainObject(config)) {
-    throw new WasmRnnError(`${who}: expected config to be an object, got ${describeValue(config)}`);
-  }
-  return new make(camelKeys(config));
+  const { name, config } = readOptimizerSpec(spec, "getOptimizer");
+  return new (CLASSES.get(name) as OptimizerClass)(camelKeys(config));
 }

@@ -2,7 +2,7 @@
 // layer shared with another live model stays usable (layers are reference counted by models).
 import { beforeAll, describe, expect, it } from "vitest";
 import { arena } from "../../src/core/arena.js";
-import { Dense, Input, LSTM, Model, ready, tensor, WasmRnnError } from "../../src/index.js";
+import { Dense, Input, LSTM, Model, ready, type Tensor, tensor, WasmRnnError } from "../../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -91,7 +91,7 @@ describe("use after dispose", () => {
     first.predict(input());
     first.dispose();
     const second = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(x) });
-    expect(second.predict(input()).shape).toEqual([1, 3, 1]);
+    expect((second.predict(input()) as Tensor).shape).toEqual([1, 3, 1]);
     expect(() => new Model({ inputs: x, outputs: lstm.apply(x) })).toThrow(
       /LSTM 'retired_lstm': expected a live layer/,
     );
