@@ -24,7 +24,9 @@ export function toSnakeCase(name: string): string {
 }
 
 /** The model each layer first joined: a nested model's layers keep their own names' scope. */
-const firstModel = new WeakMap<object, object>();
+// Weak both ways: a layer reachable from a live graph (an Input a shared layer was called on) must
+// not keep the model it first joined alive, or a dropped model's memory would never be reclaimed.
+const firstModel = new WeakMap<object, WeakRef<object>>();
 
 /**
  * Refuses two layers with one name among a model's own layers, as Keras does ("All layer names
@@ -36,7 +38,7 @@ export function checkUniqueLayerNames(who: string, model: object, layers: readon
   const seen = new Set<string>();
   for (const layer of layers) {
     const owner = firstModel.get(layer);
-    if (owner !== undefined && owner !== model) continue;
+    if (owner !== undefined && owner.deref() !== model) continue;
     if (seen.has(layer.name))
       throw new WasmRnnError(
         `${who}: expected unique layer names (Keras: "All layer names should be unique"), got two layers named ` +
@@ -44,5 +46,5 @@ export function checkUniqueLayerNames(who: string, model: object, layers: readon
       );
     seen.add(layer.name);
   }
-  for (const layer of layers) if (!firstModel.has(layer)) firstModel.set(layer, model);
+  for (const layer of layers) if (!firstModel.has(layer)) firstModel.set(layer, new WeakRef(model));
 }
