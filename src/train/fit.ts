@@ -10,7 +10,7 @@ import { checkOptionsObject, checkPositiveInt } from "../core/validate.js";
 import type { CallbackHooks, FitOptions, Model } from "../model/model.js";
 import { batches, classSampleWeights, prepare, sequential } from "./fit-data.js";
 import type { Trainer } from "./trainer.js";
-import type { BaseFitOptions, EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
+import type { EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
 
 export type { FitOptions } from "../model/model.js";
 export type {

@@ -10,13 +10,13 @@ import { nextSeed, Rng } from "../core/random.js";
 import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
-import { Activation } from "../layers/activation.js";
-import { type Backward, type BackwardCall, backwardFor } from "../layers/backward.js";
+import { backwardFor } from "../layers/backward.js";
 import { Dense } from "../layers/dense.js";
 import { sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model, Plan } from "../model/model.js";
 import { type MetricEntry, type MetricSet, metricKeys, metricSpecs } from "./compile-metrics.js";
+import { checkFiniteGradients, checkFiniteInputs } from "./finite-checks.js";
 import { getLoss } from "./losses.js";
 import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
@@ -96,47 +96,38 @@ export class Trainer {
     weights?: readonly (Tensor | null)[] | null,
   ): number {
     const tp = this.planFor(xs, ys, rows, weights);
-    const loss = this.forwardAndLoss(tp, true);
-    // a non-finite loss or gradient must change nothing: checked before the optimizer writes
-    if (!Number.isFinite(loss)) return loss;
+    // a non-finite loss or gradient must change nothing: checked before the optimizer writes, the
+    // metrics count the batch, or a stateful layer keeps the states this forward left
+    const stateful = this.model.layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
+    for (const l of stateful) l.keepStates("save");
+    let loss: number;
+    try {
+      loss = this.forwardAndLoss(tp, true);
+      if (Number.isFinite(loss)) {
+        this.backward(tp);
+        this.checkGradients();
+      }
+    } catch (err) {
+      for (const l of stateful) l.keepStates("restore");
+      throw err;
+    }
+    if (!Number.isFinite(loss)) {
+      for (const l of stateful) l.keepStates("restore");
+      return loss;
+    }
     this.updateMetrics(tp, "train");
-    this.backward(tp);
-    this.checkGradients();
     this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
     return loss;
   }
 
   /** Refuses a step whose gradients hold NaN or Infinity, naming the layer (weights and slots unchanged). */
   private checkGradients(): void {
-    const k = trainKernels();
-    for (const p of this.params) {
-      p.lengths.forEach((n, i) => {
-        const bad = k.loss_first_nonfinite(n, p.grads[i]!);
-        if (bad >= 0) {
-          const value = heapF32()[(p.grads[i]! >>> 2) + bad];
-          throw new WasmRnnError(
-            `${this.who}: the gradient of the loss became ${value} in ${p.layer.who}; expected finite gradients ` +
-              "(try a lower learning rate or clipnorm); the step was not applied: weights and optimizer state are unchanged",
-          );
-        }
-      });
-    }
+    checkFiniteGradients(this.who, this.params);
   }
 
   /** Checks that float inputs are finite (as checkTargets does for targets), before any step. */
   checkInputs(xs: readonly Tensor[]): void {
-    xs.forEach((x, i) => {
-      if (x.dtype !== "float32") return;
-      const data = x.data;
-      for (let j = 0; j < data.length; j++) {
-        if (!Number.isFinite(data[j])) {
-          const name = this.model.inputs[i]?.sourceLayer.name ?? String(i);
-          throw new WasmRnnError(
-            `${this.who}: expected finite inputs for input '${name}', got ${data[j]} at flat index ${j}`,
-          );
-        }
-      }
-    });
+    checkFiniteInputs(this.who, this.model, xs);
   }
 
   /** The loss on one batch without training (Keras `test_on_batch`). */

@@ -1,7 +1,7 @@
 // Issue 12, item 9: non-finite inputs are refused before any step, and a step whose loss or
 // gradient is not finite changes nothing (weights and optimizer state untouched).
 import { beforeAll, describe, expect, it } from "vitest";
-import { Dense, Input, Model, ready, tensor, WasmRnnError } from "../../src/index.js";
+import { Dense, Input, LSTM, Model, ready, tensor, WasmRnnError } from "../../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -55,5 +55,28 @@ describe("non-finite training data and steps", () => {
     );
     expect(weightsOf(model)).toEqual(before);
     expect(model.optimizer!.iterations).toBe(0);
+  });
+
+  it("a refused step leaves a stateful layer's states and the weights as they were", async () => {
+    const x = Input({ batchShape: [1, 2, 1] });
+    const lstm = new LSTM({ units: 2, stateful: true });
+    const model = new Model({ inputs: x, outputs: new Dense({ units: 1, useBias: false }).apply(lstm.apply(x)) });
+    model.compile({ optimizer: "sgd", loss: "mse", metrics: ["mae"] });
+    const good = tensor([[[0.5], [-0.25]]]);
+    await model.trainOnBatch(good, tensor([[1]]));
+    const states = lstm.getStates().map((t) => Array.from(t.data));
+    // a huge input drives the loss (or its gradient) out of float32: the step is refused
+    const bad = tensor([[[3e38], [3e38]]]);
+    const dense = model.layers.at(-1)!;
+    dense.setWeights([tensor([[3e38], [3e38]])]);
+    const weights = model.getWeights().map((w) => Array.from(w.data));
+    try {
+      const loss = await model.trainOnBatch(bad, tensor([[1e38]]));
+      expect(Number.isFinite(loss)).toBe(false);
+    } catch (e) {
+      expect(e).toBeInstanceOf(WasmRnnError);
+    }
+    expect(lstm.getStates().map((t) => Array.from(t.data))).toEqual(states);
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(weights);
   });
 });
