@@ -51,6 +51,8 @@ describe("Dropout while training", () => {
   }
 
   it("drops about `rate` of the values and scales the rest by 1 / (1 - rate); inference is the identity", async () => {
+    // a fixed mask: the float32 sums behind the 1e-5 checks round differently for each mask
+    setRandomSeed(2026);
     const { model, dense, x, y } = probe();
     expect(await model.evaluate(x, y)).toBe(F * F); // no dropout: y = sum of ones
     const loss = await model.trainOnBatch(x, y);
