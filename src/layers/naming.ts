@@ -24,9 +24,10 @@ export function toSnakeCase(name: string): string {
 }
 
 /** The model each layer first joined: a nested model's layers keep their own names' scope. */
-// Weak both ways: a layer reachable from a live graph (an Input a shared layer was called on) must
-// not keep the model it first joined alive, or a dropped model's memory would never be reclaimed.
-const firstModel = new WeakMap<object, WeakRef<object>>();
+// Keyed to a token per model, not the model: a layer reachable from a live graph (an Input a shared
+// layer was called on) must not keep the model it first joined alive, or a dropped model's memory
+// would never come back. (No WeakRef: workerd does not have it.)
+const firstModel = new WeakMap<object, object>();
 
 /**
  * Refuses two layers with one name among a model's own layers, as Keras does ("All layer names
@@ -34,11 +35,11 @@ const firstModel = new WeakMap<object, WeakRef<object>>();
  * shared with a model made earlier) were checked there, and may repeat this model's names, as in
  * Keras, where they sit one level down.
  */
-export function checkUniqueLayerNames(who: string, model: object, layers: readonly { name: string }[]): void {
+export function checkUniqueLayerNames(who: string, modelToken: object, layers: readonly { name: string }[]): void {
   const seen = new Set<string>();
   for (const layer of layers) {
     const owner = firstModel.get(layer);
-    if (owner !== undefined && owner.deref() !== model) continue;
+    if (owner !== undefined && owner !== modelToken) continue;
     if (seen.has(layer.name))
       throw new WasmRnnError(
         `${who}: expected unique layer names (Keras: "All layer names should be unique"), got two layers named ` +
@@ -46,5 +47,5 @@ export function checkUniqueLayerNames(who: string, model: object, layers: readon
       );
     seen.add(layer.name);
   }
-  for (const layer of layers) if (!firstModel.has(layer)) firstModel.set(layer, new WeakRef(model));
+  for (const layer of layers) if (!firstModel.has(layer)) firstModel.set(layer, modelToken);
 }

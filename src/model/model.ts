@@ -126,7 +126,7 @@ export class Model {
     this.checkAlive("connecting layers");
     const graph = connectGraph(this.who, inputsArg, outputsArg);
     for (const l of graph.layers) l.checkAlive(`use in ${this.who}`);
-    checkUniqueLayerNames(this.who, this, graph.layers);
+    checkUniqueLayerNames(this.who, this.memory.token, graph.layers);
     this.releasePlans();
     for (const l of this.memory.layers) if (!graph.layers.includes(l)) l.release(this.memory.token);
     for (const l of graph.layers) l.hold(this.memory.token, this.who);
