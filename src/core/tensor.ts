@@ -25,7 +25,8 @@ export class Tensor {
   constructor(data: TypedData, shape: readonly number[], dtype: DType) {
     // data that does not fit its shape would overrun (or under-fill) the wasm buffers it is copied to
     const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
-    checkTensorParts("Tensor", data, frozen, dtype);
+    if (trusted) trusted = false;
+    else checkTensorParts("Tensor", data, frozen, dtype);
     this.data = data;
     this.shape = frozen;
     this.dtype = dtype;
@@ -63,6 +64,18 @@ export class Tensor {
 }
 
 export type TensorLike = Tensor | NestedArray | TypedData;
+
+let trusted = false;
+
+/**
+ * A Tensor from parts the library made itself and already checked (predict's outputs, copied out
+ * of a plan's buffer of that shape): skips the constructor's checks, which are a sixth of a tiny
+ * model's predict.
+ */
+export function trustedTensor(data: TypedData, shape: readonly number[], dtype: DType): Tensor {
+  trusted = true;
+  return new Tensor(data, shape, dtype);
+}
 
 /** Deepest nesting `tensor()` accepts, and the highest rank of a Tensor (Keras tensors are far below it). */
 export const MAX_RANK = 32;

@@ -2,7 +2,7 @@
 // layout helper (`carve`) that forward, backward and sizing read alike.
 import { arena, MAX_WASM_BYTES } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type DType, Tensor } from "../core/tensor.js";
+import { type DType, type Tensor, trustedTensor } from "../core/tensor.js";
 import { heapF32 } from "../core/wasm.js";
 
 /** A tensor living in wasm memory: byte offset and concrete shape. */
@@ -141,7 +141,8 @@ export function writeBufs(bufs: readonly Buf[], tensors: readonly Tensor[], who 
 export function readBuf(b: Buf): Tensor {
   const n = sizeOf(b.shape);
   const data = heapF32().slice(b.ptr >>> 2, (b.ptr >>> 2) + n);
-  return new Tensor(data, b.shape, "float32");
+  // the data is exactly the buffer's shape: the plan sized the buffer from it
+  return trustedTensor(data, b.shape, "float32");
 }
 
 /** Runs `fn` on temporary wasm buffers of these byte sizes (freed after it, also on errors). */
