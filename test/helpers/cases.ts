@@ -10,6 +10,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** ../shared/fixtures beside the checkout (CI has it there too). */
 export const FIXTURES = join(ROOT, "..", "shared", "fixtures");
 export const hasFixtures = existsSync(FIXTURES);
+/** The Python with real Keras 3 (`.venv` in the checkout; CI makes it), for the Keras halves of tests. */
+export const KERAS_PYTHON = process.env.WASM_RNN_PYTHON ?? join(ROOT, ".venv", "bin", "python");
 
 export interface EncodedArray {
   shape: number[];

@@ -20,7 +20,7 @@ import {
   tensor,
   WasmRnnError,
 } from "../../src/index.js";
-import { expectClose, FIXTURES, hasFixtures, ROOT } from "../helpers/cases.js";
+import { expectClose, FIXTURES, hasFixtures, KERAS_PYTHON, ROOT } from "../helpers/cases.js";
 import { goldenTensor, readGolden } from "../helpers/golden.js";
 
 const work = mkdtempSync(join(tmpdir(), "wasm-rnn-save-"));
@@ -124,7 +124,7 @@ describe.runIf(hasFixtures)("saveModel on the trained seq2seq model", () => {
   });
 });
 
-const PYTHON = join(ROOT, ".venv", "bin", "python");
+const PYTHON = KERAS_PYTHON;
 
 describe("saveModel to .keras (Keras 3 format)", () => {
   it("loads back in loadModel and in real Keras 3 with the same predictions", async () => {

@@ -9,10 +9,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { loadModel, type Model, saveModel, type Tensor, tensor, WasmRnnError } from "../../src/index.js";
+import { ROOT } from "../helpers/cases.js";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { KERAS_PYTHON as PYTHON, ROOT } from "../helpers/cases.js";
 export const MODELS = join(ROOT, "test", "models");
-export const PYTHON = process.env.WASM_RNN_PYTHON ?? "/work/main/.venv/bin/python";
 
 export interface Fixture {
   /** Temp root: holds `secret.bin` (a copy of the shard) and the model folder `m/`. */

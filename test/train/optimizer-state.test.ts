@@ -25,7 +25,7 @@ import {
 import { openHdf5 } from "../../src/io/hdf5.js";
 import { readOptimizerState, type SavedOptimizerVars, savedOptimizerVars } from "../../src/io/optimizer-state.js";
 import { getOptimizer } from "../../src/train/optimizers.js";
-import { ROOT } from "../helpers/cases.js";
+import { KERAS_PYTHON, ROOT } from "../helpers/cases.js";
 import { type GoldenArray, goldenTensor } from "../helpers/golden.js";
 
 interface Case {
@@ -50,7 +50,7 @@ const ref = JSON.parse(readFileSync(join(ROOT, "test", "cases", "optimizer_state
   cases: Case[];
 };
 const TOL = ref.tolerance;
-const PYTHON = join(ROOT, ".venv", "bin", "python");
+const PYTHON = KERAS_PYTHON;
 const work = mkdtempSync(join(tmpdir(), "wasm-rnn-optstate-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
