@@ -27,16 +27,20 @@ export function checkFiniteGradients(
   }
 }
 
+/** The index of the first NaN or Infinity in `data`, or -1 (inputs, targets and sample weights share it). */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let j = 0; j < data.length; j++) if (!Number.isFinite(data[j])) return j;
+  return -1;
+}
+
 /** Checks that float inputs are finite (as the targets are), before any step. */
 export function checkFiniteInputs(who: string, model: Model, xs: readonly Tensor[]): void {
   xs.forEach((x, i) => {
     if (x.dtype !== "float32") return;
-    const data = x.data;
-    for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j])) {
-        const name = model.inputs[i]?.sourceLayer.name ?? String(i);
-        throw new WasmRnnError(`${who}: expected finite inputs for input '${name}', got ${data[j]} at flat index ${j}`);
-      }
+    const j = firstNonFinite(x.data);
+    if (j >= 0) {
+      const name = model.inputs[i]?.sourceLayer.name ?? String(i);
+      throw new WasmRnnError(`${who}: expected finite inputs for input '${name}', got ${x.data[j]} at flat index ${j}`);
     }
   });
 }

@@ -8,6 +8,7 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
+import { firstNonFinite } from "./finite-checks.js";
 import { type Trainer, toTargets } from "./trainer.js";
 import type { ClassWeight, SampleWeight } from "./types.js";
 
@@ -86,10 +87,8 @@ function sampleWeights(
       throw new WasmRnnError(`${who}: expected ${what} of shape ${fmtShape(values)}${seq}, got ${fmtShape(t.shape)}`);
     }
     const data = t.dtype === "float32" ? (t.data as Float32Array) : Float32Array.from(t.data);
-    for (let j = 0; j < data.length; j++) {
-      if (!Number.isFinite(data[j]))
-        throw new WasmRnnError(`${who}: expected finite ${what}, got ${data[j]} at flat index ${j}`);
-    }
+    const j = firstNonFinite(data);
+    if (j >= 0) throw new WasmRnnError(`${who}: expected finite ${what}, got ${data[j]} at flat index ${j}`);
     return new Tensor(data, values, "float32");
   });
 }

@@ -15,8 +15,9 @@ import { Dense } from "../layers/dense.js";
 import { sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model, Plan } from "../model/model.js";
+import { statefulLayers } from "../model/predict.js";
 import { type MetricEntry, type MetricSet, metricKeys, metricSpecs } from "./compile-metrics.js";
-import { checkFiniteGradients, checkFiniteInputs } from "./finite-checks.js";
+import { checkFiniteGradients, checkFiniteInputs, firstNonFinite } from "./finite-checks.js";
 import { getLoss } from "./losses.js";
 import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
@@ -98,7 +99,7 @@ export class Trainer {
     const tp = this.planFor(xs, ys, rows, weights);
     // a non-finite loss or gradient must change nothing: checked before the optimizer writes, the
     // metrics count the batch, or a stateful layer keeps the states this forward left
-    const stateful = this.model.layers.filter((l) => (l as { stateful?: boolean }).stateful === true);
+    const stateful = statefulLayers(this.model.layers);
     for (const l of stateful) l.keepStates("save");
     let loss: number;
     try {
@@ -208,11 +209,11 @@ export class Trainer {
           `${this.who}: expected targets for output ${i} with ${n} rows (as the inputs), got shape ${fmtShape(y.shape)}`,
         );
       }
-      for (let j = 0; j < y.size; j++) {
-        if (!Number.isFinite(y.data[j]))
-          throw new WasmRnnError(
-            `${this.who}: expected finite targets for output ${i}, got ${y.data[j]} at flat index ${j}`,
-          );
+      const j = firstNonFinite(y.data);
+      if (j >= 0) {
+        throw new WasmRnnError(
+          `${this.who}: expected finite targets for output ${i}, got ${y.data[j]} at flat index ${j}`,
+        );
       }
     });
   }
