@@ -157,13 +157,13 @@ export class LSTM<S extends boolean = false, C extends boolean = false> extends 
     );
   }
 
-  /** The input projections xw [B, T, 4P], then the step's gates z [B, 4P]. */
-  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
-  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+  /** The cell layout, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(B, T));
 
-  protected cellLayout(base: number, B: number, T: number) {
+  /** The input projections xw [B, T, 4P], then the step's gates z [B, 4P]. */
+  protected cellLayout(B: number, T: number) {
     const G = 4 * this.stateStride * 4;
-    return carve(base, { xw: B * T * G, z: B * G });
+    return carve(0, { xw: B * T * G, z: B * G });
   }
 
   protected runCell(

@@ -75,8 +75,8 @@ export abstract class RecurrentLayer extends Layer {
   protected abstract buildWeights(): void;
   /** Trace floats per row and step, in units of stateStride (the kernel's layout). */
   abstract readonly traceWidth: number;
-  /** The cell kernel's scratch for B rows of T steps from `base`: named offsets and total bytes. */
-  protected abstract cellLayout(base: number, B: number, T: number): { total: number };
+  /** The cell kernel's scratch for B rows of T steps: named byte offsets from its start, and the total. */
+  protected abstract cellLayout(B: number, T: number): { total: number };
   /**
    * One kernel call for the whole sequence. `states` are [B, stateStride] buffers holding the
    * initial states, overwritten with the final ones; `y` is the output sequence or 0; `extra` the
@@ -224,7 +224,7 @@ export abstract class RecurrentLayer extends Layer {
   private readonly forwardOffsets = sameShapeLayout((B, T) => {
     const row = B * this.stateStride * 4;
     const c = this.stateNames.length > 1 ? row : 0;
-    return carve(0, { h: row, c, last: row, cell: this.cellLayout(0, B, T).total });
+    return carve(0, { h: row, c, last: row, cell: this.cellLayout(B, T).total });
   });
 
   scratchBytes(inputs: readonly number[][]): number {

@@ -100,13 +100,13 @@ export class SimpleRNN<S extends boolean = false> extends RecurrentLayer {
     });
   }
 
-  /** The input projections xw [B, T, P], then the step's pre-activation z [B, P]. */
-  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
-  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
+  /** The cell layout, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(B, T));
 
-  protected cellLayout(base: number, B: number, T: number) {
+  /** The input projections xw [B, T, P], then the step's pre-activation z [B, P]. */
+  protected cellLayout(B: number, T: number) {
     const row = this.stateStride * 4;
-    return carve(base, { xw: B * T * row, z: B * row });
+    return carve(0, { xw: B * T * row, z: B * row });
   }
 
   protected runCell(

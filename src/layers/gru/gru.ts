@@ -154,18 +154,18 @@ export class GRU<S extends boolean = false> extends RecurrentLayer {
     return this.useBias ? out : out.slice(0, 2);
   }
 
+  /** The cell layout, kept while the shape stays (runCell runs on every predict). */
+  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(B, T));
+
   /**
    * The kernel's scratch. resetAfter: input projections xw [B, T, 3P], then h·U hu [B, 3P].
    * Otherwise: xzr [B, T, 2P], xh [B, T, Q], zr [B, 2P], r h [B, P], h·Uh [B, Q] (Q = 16-rounded units).
    */
-  /** The cell layout from 0, kept while the shape stays (runCell runs on every predict). */
-  private readonly cellOffsets = sameShapeLayout((B, T) => this.cellLayout(0, B, T));
-
-  protected cellLayout(base: number, B: number, T: number) {
+  protected cellLayout(B: number, T: number) {
     const P = this.stateStride * 4,
       Q = round16(this.units) * 4;
-    if (this.resetAfter) return carve(base, { xw: B * T * 3 * P, hu: B * 3 * P });
-    return carve(base, { xzr: B * T * 2 * P, xh: B * T * Q, zr: B * 2 * P, rh: B * P, hh: B * Q });
+    if (this.resetAfter) return carve(0, { xw: B * T * 3 * P, hu: B * 3 * P });
+    return carve(0, { xzr: B * T * 2 * P, xh: B * T * Q, zr: B * 2 * P, rh: B * P, hh: B * Q });
   }
 
   protected runCell(
