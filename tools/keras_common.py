@@ -250,7 +250,51 @@ def unnamed_keras_layer(spec):
         return keras.layers.Dropout(cfg["rate"])
     if cls == "Flatten":
         return keras.layers.Flatten()
-    raise ValueError(cls)
+    # every other layer (issue 13's): wasm-rnn's camelCase options are Keras's snake_case ones
+    layer_cls = getattr(keras.layers, cls, None)
+    if layer_cls is None:
+        raise ValueError(f"no Keras layer {cls}")
+    kw = {snake_case(k): v for k, v in cfg.items() if k != "name"}
+    for k in ("activation", "recurrent_activation"):
+        if isinstance(kw.get(k), str):
+            kw[k] = keras_activation_any(kw[k])
+    if "layer" in spec:
+        return layer_cls(keras_layer(spec["layer"]), **kw)
+    return layer_cls(**kw)
+
+
+def snake_case(name):
+    """poolSize -> pool_size: wasm-rnn's option names are Keras's, in camelCase."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def keras_activation_any(name):
+    """Like keras_activation, but any Keras activation name passes through (the new layers take them all)."""
+    return hard_sigmoid_legacy if name == "hard_sigmoid_legacy" else name
+
+
+def call_args(spec, args):
+    """How a layer of a spec is called: one tensor, a list (`"inputsAs": "list"`, merges and Attention) or
+    positional tensors (`"inputsAs": "positional"`, MultiHeadAttention's query, value, key)."""
+    how = spec.get("inputsAs", "list" if spec["class"] in ("Concatenate", "Add") else "single")
+    if how == "list":
+        return [args]
+    if how == "positional":
+        return list(args)
+    return [args[0]]
+
+
+def call_kwargs(spec, tensors):
+    """The keyword arguments of a call: initial states, tensors named in `"callTensors"` (attention masks),
+    and plain `"call"` options (useCausalMask, returnAttentionScores), camelCase in the spec."""
+    kwargs = {}
+    if spec.get("initialState"):
+        kwargs["initial_state"] = [tensors[r] for r in spec["initialState"]]
+    for k, ref in spec.get("callTensors", {}).items():
+        kwargs[snake_case(k)] = tensors[ref]
+    for k, v in spec.get("call", {}).items():
+        kwargs[snake_case(k)] = v
+    return kwargs
 
 
 def keras_input(spec):
@@ -272,11 +316,7 @@ def build(model_spec):
         layer = keras_layer(spec)
         layers[spec["id"]] = layer
         args = [tensors[r] for r in spec["inputs"]]
-        x = args if spec["class"] in ("Concatenate", "Add") else args[0]
-        kwargs = {}
-        if spec.get("initialState"):
-            kwargs["initial_state"] = [tensors[r] for r in spec["initialState"]]
-        out = layer(x, **kwargs)
+        out = layer(*call_args(spec, args), **call_kwargs(spec, tensors))
         for i, o in enumerate(as_list(out)):
             tensors[f"{spec['id']}:{i}"] = o
     outs = [tensors[r] for r in model_spec["outputs"]]

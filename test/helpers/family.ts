@@ -1,6 +1,7 @@
 // Rebuilds the graphs that tools/gen_keras_family.py describes (test/cases/family_*.json) with
 // wasm-rnn, so one replay function covers every layer of the recurrent family.
 import { describe, expect, it } from "vitest";
+import * as api from "../../src/index.js";
 import {
   Activation,
   Add,
@@ -39,6 +40,12 @@ export interface LayerSpec extends InnerSpec {
   layer?: InnerSpec;
   inputs: string[];
   initialState?: string[];
+  /** How the inputs are passed: one tensor (default), a list (merges, Attention), or positional (MultiHeadAttention). */
+  inputsAs?: "single" | "list" | "positional";
+  /** Call options (useCausalMask, returnAttentionScores, training), camelCase. */
+  call?: Record<string, unknown>;
+  /** Call options that are tensors of the graph (attentionMask, mask), as refs. */
+  callTensors?: Record<string, string>;
   weights: Encoded[];
 }
 export interface ModelSpec {
@@ -102,8 +109,13 @@ export function makeLayer(spec: InnerSpec & { layer?: InnerSpec }): Layer {
       return new Dropout(c);
     case "Flatten":
       return new Flatten(c);
-    default:
-      throw new Error(`unknown class ${spec.class}`);
+    default: {
+      // every other layer: the class of that name in the public API, with the spec's camelCase options
+      // (and a wrapped layer first, as TimeDistributed and Bidirectional take it)
+      const Cls = (api as unknown as Record<string, new (...a: unknown[]) => Layer>)[spec.class];
+      if (typeof Cls !== "function") throw new Error(`unknown class ${spec.class}`);
+      return spec.layer ? new Cls(makeLayer(spec.layer), c) : new Cls(c);
+    }
   }
 }
 
@@ -139,9 +151,16 @@ export function buildCase(spec: ModelSpec): Built {
       const layer = makeLayer(l);
       layers.set(l.id, layer);
       const args = l.inputs.map((r) => tensors.get(r)!);
-      const merge = l.class === "Concatenate" || l.class === "Add";
-      const kw = l.initialState ? { initialState: l.initialState.map((r) => tensors.get(r)!) } : undefined;
-      const out = (layer as unknown as Applicable).apply(merge ? args : args[0], kw);
+      const how = l.inputsAs ?? (l.class === "Concatenate" || l.class === "Add" ? "list" : "single");
+      const kw: Record<string, unknown> = { ...l.call };
+      if (l.initialState) kw.initialState = l.initialState.map((r) => tensors.get(r)!);
+      for (const [k, r] of Object.entries(l.callTensors ?? {})) kw[k] = tensors.get(r)!;
+      const kwArg = Object.keys(kw).length ? kw : undefined;
+      const applicable = layer as unknown as Applicable;
+      const out =
+        how === "positional"
+          ? (layer as unknown as { apply(...a: unknown[]): SymbolicTensor | SymbolicTensor[] }).apply(...args, kwArg)
+          : applicable.apply(how === "list" ? args : args[0], kwArg);
       (Array.isArray(out) ? out : [out]).forEach((t, i) => tensors.set(`${l.id}:${i}`, t));
     }
     const outs = spec.outputs.map((r) => tensors.get(r)!);
