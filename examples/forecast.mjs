@@ -52,16 +52,8 @@ const history = await model.fit(tensor(x, [N, WINDOW, 1]), tensor(y, [N, 1]), {
   batchSize: 32,
   validationSplit: 0.2,
   seed: 1,
-  callbacks: [
-    new ReduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 3, minDelta: 1e-5 }),
-    stopping,
-    {
-      onEpochEnd: (epoch, logs) =>
-        console.log(
-          `epoch ${epoch + 1}: loss ${logs.loss.toFixed(5)} val_loss ${logs.val_loss.toFixed(5)} learning_rate ${logs.learning_rate.toPrecision(3)}`,
-        ),
-    },
-  ],
+  callbacks: [new ReduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 3, minDelta: 1e-5 }), stopping],
+  // verbose "auto" (the default, as Keras): a progress bar per epoch in a terminal, one line per epoch in a log
 });
 const ran = history.epoch.length;
 console.log(

@@ -24,14 +24,37 @@ describe("examples", () => {
       encoding: "utf8",
       timeout: 120_000,
     });
-    const epochs = [...out.matchAll(/epoch \d+: loss ([\d.]+) val_loss ([\d.]+) learning_rate ([\d.e-]+)/g)].map(
-      (m) => ({ val: Number(m[2]), lr: Number(m[3]) }),
-    );
+    // not a terminal: Keras's verbose 2 lines, "Epoch 3/60" then "22/22 - 0s 2ms/step - loss: ... - val_loss: ..."
+    const lines = out.split("\n");
+    const epochs = lines.flatMap((line, i) => {
+      if (!/^Epoch \d+\/60$/.test(line)) return [];
+      const next = lines[i + 1]!;
+      expect(next, "the epoch's line").toMatch(/^(\d+)\/\1 - \d+s \d+(ms|us)\/step - /);
+      const logs = Object.fromEntries([...next.matchAll(/ - (\w+): ([\d.e-]+)/g)].map((m) => [m[1]!, Number(m[2])]));
+      return [{ val: logs.val_loss!, lr: logs.learning_rate! }];
+    });
+    expect(out, "no progress bar redraws outside a terminal").not.toContain("\r");
     const [, ran] = /(\d+) epochs in/.exec(out)!;
     expect(epochs.length).toBe(Number(ran));
     expect(Math.min(...epochs.map((e) => e.val))).toBeLessThan(epochs[0]!.val / 4);
     expect(epochs.at(-1)!.lr, "ReduceLROnPlateau lowered the learning rate").toBeLessThan(0.01);
     const [, lstm, naive] = /LSTM ([\d.]+), naive ([\d.]+)/.exec(out)!;
     expect(Number(lstm)).toBeLessThan(Number(naive) / 2);
+  }, 180_000);
+
+  it("forecast shows Keras's progress bar in a terminal (run under script(1), a pseudo-terminal)", () => {
+    const out = execFileSync(
+      "script",
+      ["-qec", `${process.execPath} ${join(ROOT, "examples", "forecast.mjs")}`, "/dev/null"],
+      {
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    expect(out).toMatch(/Epoch 1\/60\r?\n/);
+    // the bar is drawn in place (\r) and finished with the time per step
+    expect(out).toMatch(
+      /\r\s*(\d+)\/\1 \[={30}\] - \d+s \d+(ms|us)\/step - loss: [\d.]+ - val_loss: [\d.]+ - learning_rate: [\d.]+/,
+    );
   }, 180_000);
 });

@@ -9,6 +9,7 @@ import { sliceRows, type Tensor, type TensorLike } from "../core/tensor.js";
 import { checkOptionsObject, checkPositiveInt } from "../core/validate.js";
 import type { CallbackHooks, FitOptions, Model } from "../model/model.js";
 import { batches, classSampleWeights, prepare, sequential } from "./fit-data.js";
+import { ProgressLog, resolveVerbose } from "./progress.js";
 import type { Trainer } from "./trainer.js";
 import type { EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
 
@@ -55,6 +56,10 @@ class LossTracker {
       this.perOutput[i]! += this.trainer.outputLosses[i]!;
     });
   }
+  /** The batch-size-weighted mean loss so far (the progress bar's). */
+  get meanLoss(): number {
+    return this.sum / this.rows;
+  }
   results(): Record<string, number> {
     const out: Record<string, number> = { loss: this.sum / this.rows };
     this.trainer.outputLossNames().forEach((k, i) => {
@@ -93,6 +98,7 @@ export async function fit(
       `${who}: expected initialEpoch to be a non-negative integer, got ${JSON.stringify(options.initialEpoch)}`,
     );
   const shuffle = options.shuffle ?? true;
+  const verbose = resolveVerbose(who, options.verbose);
   if (options.sampleWeight != null && options.classWeight != null) {
     throw new WasmRnnError(
       `${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`,
@@ -140,13 +146,15 @@ export async function fit(
   const callbacks = callbackList(who, options.callbacks);
   for (const cb of callbacks) {
     cb.setModel?.(model);
-    cb.setParams?.({ ...history.params, verbose: options.verbose ?? 0, metricDirections: trainer.metricDirections() });
+    cb.setParams?.({ ...history.params, verbose, metricDirections: trainer.metricDirections() });
   }
   model.stopTraining = false;
   for (const cb of callbacks) await cb.onTrainBegin?.({});
   let logs: Logs = {};
+  const progress = new ProgressLog(verbose, epochs, history.params.steps);
   for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+    progress.epochBegin(epoch);
     const order = sequential(n);
     if (shuffle) {
       for (let i = n - 1; i > 0; i--) {
@@ -169,6 +177,7 @@ export async function fit(
       }
       losses.add(loss, rows.length);
       for (const cb of callbacks) await cb.onBatchEnd?.(b, { loss, size: rows.length });
+      progress.batchEnd(b + 1, () => ({ loss: losses.meanLoss, ...trainer.metricResults("train") }));
       await maybeYield();
     }
     const results: Record<string, number> = { ...losses.results(), ...trainer.metricResults("train") };
@@ -182,13 +191,7 @@ export async function fit(
     for (const cb of callbacks) if ((await cb.onEpochEnd?.(epoch, logs)) === false) stop = true;
     history.epoch.push(epoch);
     for (const [k, value] of Object.entries(logs)) if (value !== undefined) (history.history[k] ??= []).push(value);
-    if (options.verbose === 1) {
-      console.log(
-        `Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs)
-          .map(([k, v]) => `${k}: ${v!.toFixed(4)}`)
-          .join(" - ")}`,
-      );
-    }
+    progress.epochEnd(logs);
     if (stop || model.stopTraining) break;
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(logs);

@@ -97,6 +97,9 @@ export interface KerasLossConfig {
 export type LossSpec = string | LossOptions | KerasLossConfig | Loss;
 
 /** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
+/** fit's verbose, as Keras's: "auto", 0 (silent), 1 (progress bar), 2 (one line per epoch). */
+export type Verbose = "auto" | 0 | 1 | 2;
+
 export type Logs = Record<string, number | undefined>;
 
 /** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
@@ -125,8 +128,12 @@ export interface BaseFitOptions {
   seed?: number;
   /** Epochs counted from here (Keras `initial_epoch`): runs epochs initialEpoch .. epochs - 1. */
   initialEpoch?: number;
-  /** 1 prints one line per epoch (console.log); default 0. */
-  verbose?: 0 | 1;
+  /**
+   * As Keras: "auto" (default) is a progress bar in a terminal, one line per epoch when the output is a
+   * file or CI log, nothing in a browser or worker; 0 silent; 1 the bar (whole lines where there is no
+   * terminal); 2 one line per epoch.
+   */
+  verbose?: Verbose;
   /** [x, y] or [x, y, sampleWeight], evaluated after every epoch into `val_loss` (and `val_<metric>`). */
   validationData?:
     | [TensorLike | TensorLike[], TensorLike | TensorLike[]]
