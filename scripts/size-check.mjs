@@ -1,11 +1,8 @@
-// Size budget (issue 6), checked in CI: each core .wasm <= 64 KB, and the default entry's JavaScript
-// <= 50 KB minified. The default entry is bundled and minified with esbuild (code splitting on, as a
-// web bundler would); what it loads at import time counts, except the model-file loaders and parsers
-// (src/io, excluded by the budget's definition; their size is printed). Lazily imported chunks do
-// not count: the parsers' libraries and the inlined core, one build of which `ready()` fetches and
-// whose bytes are budgeted as .wasm (base64 adds a third; the total a browser downloads is printed).
-// It also bundles a few apps as a bundler would (tree-shaken): the LSTM-only app, with one core build
-// inlined, is held to 100 KB (issue 16: what counts is what an app ships).
+// Size budget, checked in CI: each core .wasm <= 64 KB, and what apps ship (issue 16): a few apps
+// bundled as a bundler would (esbuild, tree-shaken, minified); the LSTM-only app, with one core build
+// inlined, is held to 100 KB. The default entry (the whole API) is bundled with code splitting on and
+// printed, not budgeted: what it loads at import time, the model-file loaders and parsers (src/io)
+// apart, and the lazily imported chunks (the parsers' libraries, the inlined core builds).
 
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,13 +12,10 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const KB = 1024;
-const BUDGET = { wasm: 64 * KB, entry: 50 * KB, app: 100 * KB };
-// Issue 6 set 50 KB when the library was one LSTM. Issue 16 replaces that target with what an app
-// ships (an LSTM inference app at most 100 KB minified, one core build included), so the whole
-// default entry (~84 KB with the recurrent family, masks, nested models, threads, callbacks and
-// compile's eager name checks) fails CI only above 100 KB and prints OVER TARGET above 50 KB;
-// the LSTM-only app below keeps its 50 KB budget.
-const CEILING = { entry: 100 * KB };
+const BUDGET = { wasm: 64 * KB, app: 100 * KB };
+// Issue 6 set 50 KB for the default entry when the library was one LSTM. Issue 16 replaces that
+// target with what an app ships (an LSTM inference app at most 100 KB minified, one core build
+// included): the whole default entry, every layer and optimizer of the API, is printed, not budgeted.
 // [what the app imports, budget or 0 for printed only]
 const APPS = [
   ["Input, LSTM, Model, ready, tensor", BUDGET.app],
@@ -83,11 +77,10 @@ try {
       ),
     0,
   );
-  verdict(
-    `default entry (${relative(root, entry)}) JavaScript, minified, without src/io`,
-    eagerBytes - ioBytes,
-    BUDGET.entry,
-    CEILING.entry,
+  // printed, not budgeted: the whole API (every layer, the optimizers); apps tree-shake it (below)
+  lines.push(
+    `     default entry (${relative(root, entry)}) JavaScript, minified, without src/io: ` +
+      `${((eagerBytes - ioBytes) / KB).toFixed(1)} KB (the whole API; what an app ships is budgeted below)`,
   );
   lines.push(`     src/io loaded with it (not budgeted): ${(ioBytes / KB).toFixed(1)} KB`);
   const lazy = Object.keys(outputs).filter((o) => !eager.has(o) && o.endsWith(".js"));

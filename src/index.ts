@@ -38,7 +38,13 @@ export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers
 export { RepeatVector } from "./layers/repeat_vector.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
 export { TimeDistributed } from "./layers/time_distributed.js";
-export { Model, type ModelArgs, type PredictOptions } from "./model/model.js";
+export {
+  type FitOptions,
+  Model,
+  type ModelArgs,
+  type PredictOptions,
+  type TrainingSession,
+} from "./model/model.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export {
   Callback,
@@ -51,3 +57,35 @@ export {
   ReduceLROnPlateau,
   type ReduceLROnPlateauArgs,
 } from "./train/callbacks.js";
+export {
+  Adagrad,
+  type AdagradOptions,
+  Adam,
+  type AdamOptions,
+  type LearningRate,
+  LearningRateSchedule,
+  type LearningRateScheduleSpec,
+  Optimizer,
+  type OptimizerOptions,
+  RMSprop,
+  type RMSpropOptions,
+  SGD,
+  type SGDOptions,
+} from "./train/optimizers.js";
+export type {
+  BaseFitOptions,
+  ClassWeight,
+  CompileArgs,
+  EvaluateOptions,
+  FitLogs,
+  History,
+  Loss,
+  LossOptions,
+  LossReduction,
+  LossSpec,
+  MetricsSpec,
+  OptimizerSpec,
+  SampleWeight,
+  TrainOnBatchOptions,
+  Verbose,
+} from "./train/types.js";

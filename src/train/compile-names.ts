@@ -33,6 +33,15 @@ export const LOSS_NAMES: readonly string[] = [
   "CategoricalCrossentropy",
   "sparse_categorical_crossentropy",
   "SparseCategoricalCrossentropy",
+  // TF.js's spellings (tf.LayersModel.compile)
+  "meanSquaredError",
+  "meanAbsoluteError",
+  "meanSquaredLogarithmicError",
+  "kullbackLeiblerDivergence",
+  "cosineProximity",
+  "binaryCrossentropy",
+  "categoricalCrossentropy",
+  "sparseCategoricalCrossentropy",
 ];
 
 /** Whether a loss spec names a loss wasm-rnn has, as getLoss reads it (its options are checked later). */
@@ -67,6 +76,15 @@ const ALIASES = new Map<string, MetricKind>([
   ["CategoricalAccuracy", "categorical_accuracy"],
   ["SparseCategoricalAccuracy", "sparse_categorical_accuracy"],
   ["TopKCategoricalAccuracy", "top_k_categorical_accuracy"],
+  // TF.js's spellings
+  ["binaryAccuracy", "binary_accuracy"],
+  ["categoricalAccuracy", "categorical_accuracy"],
+  ["sparseCategoricalAccuracy", "sparse_categorical_accuracy"],
+  ["topKCategoricalAccuracy", "top_k_categorical_accuracy"],
+  ["meanSquaredError", "mean_squared_error"],
+  ["meanAbsoluteError", "mean_absolute_error"],
+  ["MSE", "mean_squared_error"],
+  ["MAE", "mean_absolute_error"],
 ]);
 
 /** The metric a name gives (compile checks names with it, before the training code loads). */

@@ -191,7 +191,7 @@ describe("loss specs", () => {
     [
       "unknown name",
       "mean_squared_errr",
-      /who: unknown loss "mean_squared_errr"; expected one of "mean_squared_error"\/"mse"\/"MSE", .*"sparse_categorical_crossentropy"/,
+      /who: unknown loss "mean_squared_errr"; expected one of "mean_squared_error"\/"mse"\/"MSE"\/"meanSquaredError", .*"sparse_categorical_crossentropy"/,
     ],
     ["unknown class", { className: "Poisson", config: {} }, /who: unknown loss "Poisson"/],
     [
