@@ -86,6 +86,7 @@ export type {
   MetricsSpec,
   OptimizerSpec,
   SampleWeight,
+  Targets,
   TrainOnBatchOptions,
   Verbose,
 } from "./train/types.js";

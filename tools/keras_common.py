@@ -221,7 +221,7 @@ def unnamed_keras_layer(spec):
     cls, cfg = spec["class"], dict(spec.get("config", {}))
     if cls in ("LSTM", "GRU", "SimpleRNN"):
         # returnCellSequences is ours (beyond Keras): the Keras layer is built without it
-        kw = {RNN_KEYS[k]: v for k, v in cfg.items() if k != "returnCellSequences"}
+        kw = {RNN_KEYS[k]: v for k, v in cfg.items() if k not in ("returnCellSequences", "name")}
         for k in ("activation", "recurrent_activation"):
             if k in kw:
                 kw[k] = keras_activation(kw[k])

@@ -20,6 +20,7 @@ import type {
   EvaluateOptions,
   History,
   Logs,
+  Targets,
   TrainOnBatchOptions,
 } from "../train/types.js";
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
@@ -75,9 +76,9 @@ type Data = TensorLike | TensorLike[];
 /** A model's compiled training state (train/session.ts makes it; fit, trainOnBatch, evaluate go through it). */
 export interface TrainingSession {
   readonly optimizer: Optimizer;
-  fit(x: Data, y: Data, options?: FitOptions): Promise<History>;
-  trainOnBatch(x: Data, y: Data, options?: TrainOnBatchOptions): Promise<number>;
-  evaluate(x: Data, y: Data, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
+  fit(x: Data, y: Targets, options?: FitOptions): Promise<History>;
+  trainOnBatch(x: Data, y: Targets, options?: TrainOnBatchOptions): Promise<number>;
+  evaluate(x: Data, y: Targets, options?: EvaluateOptions): Promise<number | number[] | Record<string, number>>;
   /** Frees the trainer's buffers and the optimizer's state. */
   dispose(): void;
 }
@@ -318,15 +319,15 @@ export class Model {
   }
 
   /**
-   * Keras `compile`: the optimizer (`"adam"`, `"sgd"`, `"rmsprop"`, `"adagrad"`, or
-   * `{ className, config }`), the loss (a name such as `"mse"` or
-   * `"sparse_categorical_crossentropy"`, `{ name, fromLogits }`, or one per output) and metrics.
-   * Names and forms are checked at once (as Keras's compile does); the training code loads, and
-   * makes the optimizer and losses, when training starts.
+   * Keras `compile`: the optimizer (`"adam"`, `new Adam({...})`, `{ className, config }`), the loss
+   * (`"mse"`, `{ name, fromLogits }`, one per output with null for none, or by output name),
+   * lossWeights and metrics. Names and forms are checked at once (as Keras's compile does); the
+   * training code loads, and makes the optimizer and losses, when training starts.
    */
   compile(args: CompileArgs): void {
     this.checkAlive("compile");
-    checkCompileArgs(this.who, this.outputs.length, args);
+    const outputNames = this.outputs.map((t) => t.sourceLayer.name);
+    checkCompileArgs(this.who, outputNames, args);
     this.trainer?.dispose();
     this.trainer = null;
     this.compiled = args;
@@ -349,7 +350,7 @@ export class Model {
    * Keras `fit`: trains on `x` (inputs, as for predict) and `y` (targets, one per output) for
    * `epochs` passes of `batchSize` rows, backpropagating through time. Resolves to the History.
    */
-  async fit(x: TensorLike | TensorLike[], y: TensorLike | TensorLike[], options?: FitOptions): Promise<History> {
+  async fit(x: TensorLike | TensorLike[], y: Targets, options?: FitOptions): Promise<History> {
     return (await this.training()).fit(x, y, options);
   }
 
@@ -357,11 +358,7 @@ export class Model {
    * Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. Options:
    * `sampleWeight` or `classWeight`, as fit's.
    */
-  async trainOnBatch(
-    x: TensorLike | TensorLike[],
-    y: TensorLike | TensorLike[],
-    options?: TrainOnBatchOptions,
-  ): Promise<number> {
+  async trainOnBatch(x: TensorLike | TensorLike[], y: Targets, options?: TrainOnBatchOptions): Promise<number> {
     return (await this.training()).trainOnBatch(x, y, options);
   }
 
@@ -372,17 +369,17 @@ export class Model {
    */
   async evaluate(
     x: TensorLike | TensorLike[],
-    y: TensorLike | TensorLike[],
+    y: Targets,
     options?: EvaluateOptions & { returnDict?: false },
   ): Promise<number | number[]>;
   async evaluate(
     x: TensorLike | TensorLike[],
-    y: TensorLike | TensorLike[],
+    y: Targets,
     options: EvaluateOptions & { returnDict: true },
   ): Promise<Record<string, number>>;
   async evaluate(
     x: TensorLike | TensorLike[],
-    y: TensorLike | TensorLike[],
+    y: Targets,
     options?: EvaluateOptions,
   ): Promise<number | number[] | Record<string, number>> {
     return (await this.training()).evaluate(x, y, options);

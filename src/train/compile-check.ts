@@ -5,6 +5,7 @@ import { describeValue, WasmRnnError } from "../core/errors.js";
 import { checkOptions } from "../core/validate.js";
 import { LOSS_NAMES, lossSpecName, metricKind } from "./compile-names.js";
 import { readOptimizerSpec } from "./optimizer-spec.js";
+import { isByOutputName, outputLosses } from "./output-losses.js";
 import type { CompileArgs } from "./types.js";
 
 /** An Optimizer or Loss object (their classes load with training: recognised by a method). */
@@ -26,25 +27,34 @@ export function deferredChecks(args: CompileArgs): CompileArgs {
 }
 
 /**
- * Checks compile's arguments for a model named by `who` with `outputs` outputs (0 while a
- * Sequential waits for its input shape).
+ * Checks compile's arguments for a model named by `who` with outputs named `outputs` (none while a
+ * Sequential waits for its input shape): their form, which output has which loss and weight, the names.
  */
-export function checkCompileArgs(who: string, outputs: number, args: CompileArgs): void {
+export function checkCompileArgs(who: string, outputs: readonly string[], args: CompileArgs): void {
   if (typeof args === "object" && args !== null && deferred.has(args)) return;
   if (typeof args !== "object" || args === null || Array.isArray(args))
     throw new WasmRnnError(`${who}: compile: expected { optimizer, loss }, got ${describeValue(args)}`);
-  checkOptions(`${who}: compile`, args, ["optimizer", "loss", "metrics", "weightedMetrics"]);
+  checkOptions(`${who}: compile`, args, ["optimizer", "loss", "lossWeights", "metrics", "weightedMetrics"]);
   if (args.optimizer === undefined || args.loss === undefined)
     throw new WasmRnnError(`${who}: compile: expected { optimizer, loss }, got { ${Object.keys(args).join(", ")} }`);
   if (!hasMethod(args.optimizer, "applyToWeights")) readOptimizerSpec(args.optimizer, `${who}: compile`);
-  const losses: unknown[] = Array.isArray(args.loss) ? args.loss : [args.loss];
-  if (Array.isArray(args.loss) && outputs > 0 && losses.length !== outputs)
-    throw new WasmRnnError(`${who}: compile: expected one loss or ${outputs} (one per output), got ${losses.length}`);
+  const perOutput = Array.isArray(args.loss) || isByOutputName(args.loss);
+  const losses: unknown[] = outputs.length
+    ? outputLosses(who, outputs, args).specs
+    : Array.isArray(args.loss)
+      ? args.loss
+      : isByOutputName(args.loss)
+        ? Object.values(args.loss)
+        : [args.loss];
   for (const loss of losses) {
-    if (hasMethod(loss, "compute")) continue;
+    if (hasMethod(loss, "compute") || (perOutput && (loss === null || loss === undefined))) continue;
     const name = lossSpecName(loss);
     if (typeof name !== "string" || !LOSS_NAMES.includes(name))
-      throw new WasmRnnError(`${who}: unknown loss ${describeValue(name)}; expected one of ${LOSS_NAMES.join(", ")}`);
+      throw new WasmRnnError(
+        `${who}: unknown loss ${describeValue(typeof name === "string" ? name : loss)}; expected one of ` +
+          `${LOSS_NAMES.filter((n) => /^[a-z_]+$/.test(n)).join(", ")} (or their class names, short forms ` +
+          "such as mse, and TF.js spellings such as meanSquaredError)",
+      );
   }
   for (const spec of [args.metrics, args.weightedMetrics]) {
     if (spec === undefined) continue;

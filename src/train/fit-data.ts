@@ -9,21 +9,23 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { firstNonFinite } from "./finite-checks.js";
-import { type Trainer, toTargets } from "./trainer.js";
-import type { ClassWeight, SampleWeight } from "./types.js";
+import { targetsFor } from "./output-losses.js";
+import type { Trainer } from "./trainer.js";
+import type { ClassWeight, SampleWeight, Targets } from "./types.js";
 
 /** Inputs, targets and sample weights as tensors with matching row counts. */
 export function prepare(
   model: Model,
   trainer: Trainer,
   x: TensorLike | TensorLike[],
-  y: TensorLike | TensorLike[],
+  y: Targets,
   who: string,
   sampleWeight?: SampleWeight | null,
   classWeight?: ClassWeight | null,
 ) {
   const xs = model.normalizeInputs(x, true);
-  const ys = toTargets(y, model.outputs.length, who);
+  const names = model.outputs.map((t) => t.sourceLayer.name);
+  const ys = targetsFor(who, names, trainer.hasLoss, y);
   const n = xs[0]!.shape[0]!;
   trainer.checkInputs(xs);
   trainer.checkTargets(ys, n);
@@ -32,7 +34,7 @@ export function prepare(
       `${who}: expected sampleWeight or classWeight, got both (Keras: "You cannot class_weight and sample_weight at the same time")`,
     );
   }
-  let ws = sampleWeights(model, sampleWeight, ys, n, who);
+  let ws = sampleWeights(model, sampleWeight, ys, n, who, trainer.hasLoss);
   if (classWeight != null) ws = [classSampleWeights(model, classWeight, ys, who)];
   return { xs, ys, n, ws };
 }
@@ -44,9 +46,10 @@ export function prepare(
 function sampleWeights(
   model: Model,
   sw: SampleWeight | null | undefined,
-  ys: readonly Tensor[],
+  ys: readonly (Tensor | null)[],
   n: number,
   who: string,
+  hasLoss: readonly boolean[],
 ): (Tensor | null)[] | null {
   if (sw == null) return null;
   const outs = model.outputs;
@@ -69,7 +72,7 @@ function sampleWeights(
     list = outs.map(() => t);
   }
   return list.map((item, i) => {
-    if (item == null) return null;
+    if (item == null || !hasLoss[i]) return null; // an output without a loss weighs nothing
     const what = outs.length > 1 ? `sampleWeight for output ${i} ('${outs[i]!.sourceLayer.name}')` : "sampleWeight";
     const t = asTensor(item, `${who}: ${what}`);
     const outShape = outs[i]!.shape;
@@ -116,7 +119,7 @@ const roundHalfEven = (v: number) => {
  * targets, class ids), one-hot [N, C] the argmax (the first of equal maxima); the weight is
  * classWeight[class], 1 for a class it does not list.
  */
-export function classSampleWeights(model: Model, cw: ClassWeight, ys: readonly Tensor[], who: string): Tensor {
+export function classSampleWeights(model: Model, cw: ClassWeight, ys: readonly (Tensor | null)[], who: string): Tensor {
   if (model.outputs.length !== 1) {
     throw new WasmRnnError(
       `${who}: expected classWeight only with a single-output model (as Keras), got ${model.outputs.length} outputs; pass sampleWeight per output instead`,

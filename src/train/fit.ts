@@ -11,7 +11,7 @@ import type { CallbackHooks, FitOptions, Model } from "../model/model.js";
 import { batches, classSampleWeights, prepare, sequential } from "./fit-data.js";
 import { ProgressLog, resolveVerbose } from "./progress.js";
 import type { Trainer } from "./trainer.js";
-import type { EvaluateOptions, History, Logs, TrainOnBatchOptions } from "./types.js";
+import type { EvaluateOptions, History, Logs, Targets, TrainOnBatchOptions } from "./types.js";
 
 export type { FitOptions } from "../model/model.js";
 export type {
@@ -73,7 +73,7 @@ export async function fit(
   model: Model,
   trainer: Trainer,
   x: TensorLike | TensorLike[],
-  y: TensorLike | TensorLike[],
+  y: Targets,
   options: FitOptions = {},
 ): Promise<History> {
   const who = `Model '${model.name}': fit`;
@@ -128,9 +128,9 @@ export async function fit(
     }
     const rows = sliceRows;
     const part = (w: (Tensor | null)[] | null, a: number, b: number) => w && w.map((t) => t && rows(t, a, b));
-    val = { xs: xs.map((t) => rows(t, at, n)), ys: ys.map((t) => rows(t, at, n)), n: n - at, ws: part(ws, at, n) };
+    val = { xs: xs.map((t) => rows(t, at, n)), ys: ys.map((t) => t && rows(t, at, n)), n: n - at, ws: part(ws, at, n) };
     xs = xs.map((t) => rows(t, 0, at));
-    ys = ys.map((t) => rows(t, 0, at));
+    ys = ys.map((t) => t && rows(t, 0, at));
     ws = part(ws, 0, at);
     n = at;
   }
@@ -206,7 +206,7 @@ const byKey = (r: Record<string, number>): Record<string, number> =>
 function evaluateRows(
   trainer: Trainer,
   xs: Tensor[],
-  ys: Tensor[],
+  ys: (Tensor | null)[],
   n: number,
   batchSize: number,
   ws: (Tensor | null)[] | null,
@@ -227,7 +227,7 @@ export async function evaluate(
   model: Model,
   trainer: Trainer,
   x: TensorLike | TensorLike[],
-  y: TensorLike | TensorLike[],
+  y: Targets,
   options: EvaluateOptions = {},
 ): Promise<number | number[] | Record<string, number>> {
   const who = `Model '${model.name}': evaluate`;
@@ -244,7 +244,7 @@ export async function trainOnBatch(
   model: Model,
   trainer: Trainer,
   x: TensorLike | TensorLike[],
-  y: TensorLike | TensorLike[],
+  y: Targets,
   options: TrainOnBatchOptions = {},
 ): Promise<number> {
   const who = `Model '${model.name}': trainOnBatch`;

@@ -47,8 +47,9 @@ export interface TrainPlan {
   /** Per step, the backward call (all pointers fixed by the plan). */
   calls: BackwardCall[];
   scratch: number[];
-  targets: Buf[];
-  outputs: OutputLoss[];
+  /** Per output: its target buffer and loss, or null for an output without a loss. */
+  targets: (Buf | null)[];
+  outputs: (OutputLoss | null)[];
   ptrs: number[];
 }
 
@@ -66,9 +67,9 @@ export interface LayerGrads {
  */
 export function buildTrainPlan(
   plan: Plan,
-  ys: readonly Tensor[],
+  ys: readonly (Tensor | null)[],
   n: number,
-  losses: readonly Loss[],
+  losses: readonly (Loss | null)[],
   who: string,
   prepare: (plan: Plan) => void,
   gradsOf: (layer: Layer) => LayerGrads | undefined,
@@ -100,7 +101,8 @@ export function buildTrainPlan(
       return bytes ? alloc(bytes) : 0;
     });
     const targets = plan.outputs.map((out, i) => {
-      const y = ys[i]!;
+      const y = ys[i];
+      if (!losses[i] || !y) return null;
       losses[i]!.checkTarget(out.shape, [n, ...y.shape.slice(1)], y.dtype, `${who} output ${i}`);
       const shape = [n, ...y.shape.slice(1)];
       // int targets of a non-sparse loss are written as floats (Keras casts them), so the loss
@@ -114,7 +116,7 @@ export function buildTrainPlan(
         backwards[i]!.tracedLayers?.(s) ?? (s.layer instanceof RecurrentLayer ? [{ layer: s.layer, offset: 0 }] : []);
       return at.map(({ layer, offset }) => ({ layer, ptr: traces[i]! + offset }));
     });
-    const outputs = plan.outputs.map((out, i) => outputLoss(plan, out, losses[i]!, alloc));
+    const outputs = plan.outputs.map((out, i) => (losses[i] ? outputLoss(plan, out, losses[i]!, alloc) : null));
     prepare(plan);
     const calls = plan.steps.map(
       (step, i): BackwardCall => ({
@@ -125,7 +127,7 @@ export function buildTrainPlan(
         dSquares: gradsOf(step.layer)?.squares ?? [],
         scratch: scratch[i]!,
         trace: traces[i]!,
-        dPre: outputs.find((o) => o.step === i && o.dPre)?.dPre ?? 0,
+        dPre: outputs.find((o) => o && o.step === i && o.dPre)?.dPre ?? 0,
       }),
     );
     return { plan, grads, gradBytes, backwards, traces, tracers, calls, scratch, targets, outputs, ptrs };

@@ -7,12 +7,12 @@
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { nextSeed, Rng } from "../core/random.js";
-import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
+import type { Tensor } from "../core/tensor.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { backwardFor } from "../layers/backward.js";
 import { Dense } from "../layers/dense.js";
-import { sizeOf } from "../layers/heap.js";
+import { type Buf, sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model, Plan } from "../model/model.js";
 import { statefulLayers } from "../model/predict.js";
@@ -22,19 +22,23 @@ import { getLoss } from "./losses.js";
 import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
 import { getOptimizer } from "./optimizers.js";
-import { buildTrainPlan, type LayerGrads, type TrainPlan, writeRows } from "./train-plan.js";
+import { outputLosses } from "./output-losses.js";
+import { buildTrainPlan, type LayerGrads, type OutputLoss, type TrainPlan, writeRows } from "./train-plan.js";
 import { collectedTrainers, releaseTrainerMemory, type TrainerMemory } from "./trainer-memory.js";
-import type { CompileArgs, Loss, LossSpec } from "./types.js";
+import type { CompileArgs, Loss } from "./types.js";
 
 export type { MetricSet } from "./compile-metrics.js";
 export type { CompileArgs, LossSpec, MetricsSpec } from "./types.js";
 
 export class Trainer {
   readonly optimizer: Optimizer;
-  readonly losses: Loss[];
+  /** Per output: its loss, or null for an output without one (compile's null / missing entries). */
+  readonly losses: (Loss | null)[];
+  /** Per output: the weight of its loss in the total (Keras loss_weights). */
+  readonly lossWeights: number[];
   private readonly who: string;
   private readonly metricEntries: MetricEntry[];
-  /** Each output's loss in the last batch (their sum is the batch's loss). */
+  /** Each lossy output's loss in the last batch, unweighted (the batch's loss sums them times their weights). */
   readonly outputLosses: number[] = [];
   /** Per set, one Metric per entry of metricEntries (made when the first batch shows the shapes). */
   private metrics: Record<MetricSet, Metric[]> | null = null;
@@ -57,21 +61,23 @@ export class Trainer {
           (args === null || typeof args !== "object" ? String(args) : `{ ${Object.keys(args).join(", ")} }`),
       );
     }
-    const nOut = model.outputs.length;
-    const specs = Array.isArray(args.loss) ? args.loss : new Array<LossSpec>(nOut).fill(args.loss);
-    if (specs.length !== nOut) {
-      throw new WasmRnnError(
-        `${this.who}: compile: expected one loss or ${nOut} (one per output), got ${specs.length}`,
-      );
-    }
-    this.losses = specs.map((s) => getLoss(s, this.who));
     const names = model.outputs.map((t) => t.sourceLayer.name);
+    const { specs, weights } = outputLosses(`${this.who}`, names, args);
+    this.losses = specs.map((s) => (s === null ? null : getLoss(s, this.who)));
+    this.lossWeights = weights;
     this.metricEntries = metricKeys(
       names,
       metricSpecs(this.who, names, args.metrics, "metrics"),
       metricSpecs(this.who, names, args.weightedMetrics, "weightedMetrics"),
     );
     // names are checked now; shapes (which pick the accuracy) when the first batch comes
+    for (const e of this.metricEntries) {
+      if (!this.losses[e.output]) {
+        throw new WasmRnnError(
+          `${this.who}: compile: metric ${e.key} is for output ${e.output} ('${names[e.output]}'), which has no loss and so no targets`,
+        );
+      }
+    }
     for (const e of this.metricEntries) getMetric(e.spec, model.outputs[e.output]!.shape, 2, null, this.who);
     for (const node of model.nodes) backwardFor(node.layer, this.who); // refuse untrainable layers now
     this.optimizer = getOptimizer(args.optimizer);
@@ -92,7 +98,7 @@ export class Trainer {
    */
   trainOnBatch(
     xs: readonly Tensor[],
-    ys: readonly Tensor[],
+    ys: readonly (Tensor | null)[],
     rows?: readonly number[],
     weights?: readonly (Tensor | null)[] | null,
   ): number {
@@ -134,7 +140,7 @@ export class Trainer {
   /** The loss on one batch without training (Keras `test_on_batch`). */
   testOnBatch(
     xs: readonly Tensor[],
-    ys: readonly Tensor[],
+    ys: readonly (Tensor | null)[],
     rows?: readonly number[],
     weights?: readonly (Tensor | null)[] | null,
   ): number {
@@ -154,10 +160,15 @@ export class Trainer {
     return Object.fromEntries(this.metricEntries.map((e) => [e.key, metricDirection(e.spec)]));
   }
 
-  /** With several outputs, Keras also reports each output's loss as "<output layer>_loss". */
+  /** With several outputs that have a loss, Keras also reports each one's loss as "<output layer>_loss". */
   outputLossNames(): string[] {
-    const outs = this.model.outputs;
-    return outs.length > 1 ? outs.map((t) => `${t.sourceLayer.name}_loss`) : [];
+    const lossy = this.model.outputs.filter((_, i) => this.losses[i]);
+    return lossy.length > 1 ? lossy.map((t) => `${t.sourceLayer.name}_loss`) : [];
+  }
+
+  /** Which outputs take targets (those with a loss). */
+  get hasLoss(): boolean[] {
+    return this.losses.map((l) => l !== null);
   }
 
   resetMetrics(set: MetricSet): void {
@@ -196,14 +207,10 @@ export class Trainer {
     });
   }
 
-  /** Checks the count, row count and values of targets for `n` rows (shapes: the losses, per plan). */
-  checkTargets(ys: readonly Tensor[], n: number): void {
-    if (ys.length !== this.model.outputs.length) {
-      throw new WasmRnnError(
-        `${this.who}: expected ${this.model.outputs.length} target array(s), one per output, got ${ys.length}`,
-      );
-    }
+  /** Checks the row count and values of targets for `n` rows (null: an output without a loss). */
+  checkTargets(ys: readonly (Tensor | null)[], n: number): void {
     ys.forEach((y, i) => {
+      if (!y) return;
       if (y.shape[0] !== n) {
         throw new WasmRnnError(
           `${this.who}: expected targets for output ${i} with ${n} rows (as the inputs), got shape ${fmtShape(y.shape)}`,
@@ -220,23 +227,25 @@ export class Trainer {
 
   private planFor(
     xs: readonly Tensor[],
-    ys: readonly Tensor[],
+    ys: readonly (Tensor | null)[],
     rows?: readonly number[],
     weights?: readonly (Tensor | null)[] | null,
   ): TrainPlan {
     const n = rows ? rows.length : xs[0]!.shape[0]!;
     const shapes = xs.map((x) => [n, ...x.shape.slice(1)]);
-    const key = [...shapes.map((s) => s.join("x")), ...ys.map((y) => `${y.dtype}:${y.shape.slice(1).join("x")}`)].join(
-      ",",
-    );
+    const key = [
+      ...shapes.map((s) => s.join("x")),
+      ...ys.map((y) => (y ? `${y.dtype}:${y.shape.slice(1).join("x")}` : "none")),
+    ].join(",");
     let tp = this.plans.get(key);
     if (!tp) {
       tp = this.makePlan(shapes, ys, n);
       this.plans.set(key, tp);
     }
     tp.plan.inputs.forEach((b, i) => writeRows(b, xs[i]!, rows, this.who));
-    tp.targets.forEach((b, i) => writeRows(b, ys[i]!, rows, this.who));
+    tp.targets.forEach((b, i) => b && writeRows(b, ys[i]!, rows, this.who));
     tp.outputs.forEach((o, i) => {
+      if (!o) return;
       const w = weights?.[i] ?? null;
       o.weighted = w !== null;
       if (!w) return;
@@ -251,7 +260,7 @@ export class Trainer {
     return tp;
   }
 
-  private makePlan(shapes: number[][], ys: readonly Tensor[], n: number): TrainPlan {
+  private makePlan(shapes: number[][], ys: readonly (Tensor | null)[], n: number): TrainPlan {
     for (const t of this.model.inputs) {
       const fixed = t.shape[0];
       if (fixed !== null && fixed !== n) {
@@ -320,41 +329,31 @@ export class Trainer {
     const f32 = heapF32();
     for (const g of tp.gradBytes) f32.fill(0, g.ptr >>> 2, (g.ptr + g.bytes) >>> 2);
     let total = 0;
-    const perOutput = this.outputLosses;
+    let k = 0;
     tp.plan.outputs.forEach((out, i) => {
-      const t = tp.targets[i]!;
-      const o = tp.outputs[i]!;
-      if (!o.dPre) {
-        total += perOutput[i] = o.loss.compute(
-          out.ptr,
-          out.shape,
-          t.ptr,
-          t.dtype,
-          tp.grads.get(out)!,
-          o.mask,
-          o.weighted ? o.weight : 0,
-        );
-        return;
-      }
-      const s = steps[o.step]!;
-      if (s.layer instanceof Dense) {
-        // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
-        const U = s.layer.units,
-          M = sizeOf(out.shape) / U;
-        f32.fill(0, o.logits >>> 2, (o.logits >>> 2) + M * U);
-        trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
-      }
-      total += perOutput[i] = o.loss.compute(
-        o.logits,
-        out.shape,
-        t.ptr,
-        t.dtype,
-        o.dPre,
-        o.mask,
-        o.weighted ? o.weight : 0,
-      );
+      const o = tp.outputs[i];
+      if (!o) return;
+      const value = this.outputLoss(tp, out, tp.targets[i]!, o);
+      this.outputLosses[k++] = value;
+      total += this.lossWeights[i]! * value;
+      if (this.lossWeights[i] !== 1) scaleFloats(o.dPre || tp.grads.get(out)!, sizeOf(out.shape), this.lossWeights[i]!);
     });
     return total;
+  }
+
+  /** One output's loss, its gradient written (to the output's gradient, or below its activation: dPre). */
+  private outputLoss(tp: TrainPlan, out: Buf, t: Buf, o: OutputLoss): number {
+    const weight = o.weighted ? o.weight : 0;
+    if (!o.dPre) return o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask, weight);
+    const s = tp.plan.steps[o.step]!;
+    if (s.layer instanceof Dense) {
+      // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
+      const U = s.layer.units,
+        M = sizeOf(out.shape) / U;
+      heapF32().fill(0, o.logits >>> 2, (o.logits >>> 2) + M * U);
+      trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
+    }
+    return o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask, weight);
   }
 
   private backward(tp: TrainPlan): void {
@@ -374,16 +373,9 @@ export class Trainer {
   }
 }
 
-/** Targets as tensors: nested arrays become float32 (or int32 when they are given as Int32Array). */
-export function toTargets(y: TensorLike | TensorLike[], count: number, who: string): Tensor[] {
-  const list =
-    count === 1 && !(Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor)
-      ? [y as TensorLike]
-      : (y as TensorLike[]);
-  if (!Array.isArray(list) || list.length !== count) {
-    throw new WasmRnnError(
-      `${who}: expected ${count} target array(s), one per output, got ${Array.isArray(y) ? y.length : typeof y}`,
-    );
-  }
-  return list.map((t) => (t instanceof Tensor ? t : tensor(t as never)));
+/** x *= k over n floats in place (a loss's gradient times its loss weight). */
+function scaleFloats(ptr: number, n: number, k: number): void {
+  const f32 = heapF32();
+  const at = ptr >>> 2;
+  for (let i = 0; i < n; i++) f32[at + i]! *= k;
 }

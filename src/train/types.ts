@@ -9,8 +9,14 @@ export type OptimizerSpec = string | Optimizer | { className: string; config?: o
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
-  /** One loss for every output, or one per output (in `outputs` order). */
-  loss: LossSpec | LossSpec[];
+  /**
+   * One loss for every output, one per output in `outputs` order (null: that output has no loss,
+   * as the state outputs of [y, state_h, state_c]), or an object by output layer name (outputs it
+   * leaves out have no loss). Outputs without a loss take no targets in fit and evaluate.
+   */
+  loss: LossSpec | (LossSpec | null)[] | Record<string, LossSpec | null>;
+  /** Keras loss_weights: the total loss is the sum of each output's loss times its weight (default 1). */
+  lossWeights?: number[] | Record<string, number>;
   /**
    * Keras metrics: names ("accuracy", "mae", "mse", "binary_accuracy", "categorical_accuracy",
    * "sparse_categorical_accuracy") for every output, or one list per output (an array in
@@ -96,10 +102,10 @@ export interface KerasLossConfig {
 
 export type LossSpec = string | LossOptions | KerasLossConfig | Loss;
 
-/** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
 /** fit's verbose, as Keras's: "auto", 0 (silent), 1 (progress bar), 2 (one line per epoch). */
 export type Verbose = "auto" | 0 | 1 | 2;
 
+/** An epoch's results as fit reports them (loss, metrics, val_*, and learning_rate when a callback adds it). */
 export type Logs = Record<string, number | undefined>;
 
 /** An epoch's results: loss, the compiled metrics, val_* with validation data, learning_rate from a callback. */
@@ -182,6 +188,12 @@ export interface TrainOnBatchOptions {
 }
 
 /** One array for every output, or (several outputs) a list with one per output, null for none. */
+/**
+ * fit's and evaluate's targets: one array for one output; for several, one per output (null for an
+ * output without a loss), only those of the outputs with a loss, or an object by output name.
+ */
+export type Targets = TensorLike | (TensorLike | null)[] | Record<string, TensorLike>;
+
 export type SampleWeight = TensorLike | (TensorLike | null | undefined)[];
 /** { class index: weight }, as Keras's class_weight dict. */
 export type ClassWeight = Record<number, number>;

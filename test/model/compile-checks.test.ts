@@ -69,8 +69,8 @@ describe("compile checks at once", () => {
     expectError(() => model.compile({ optimizer: "adam" } as never), /compile: expected \{ optimizer, loss \}/);
     expectError(() => model.compile(null as never), /compile: expected \{ optimizer, loss \}, got null/);
     expectError(
-      () => model.compile({ optimizer: "adam", loss: "mse", lossWeights: [1, 2] } as never),
-      /Model 'checked': compile: unknown option "lossWeights"/,
+      () => model.compile({ optimizer: "adam", loss: "mse", lossWeight: [1, 2] } as never),
+      /Model 'checked': compile: unknown option "lossWeight"/,
     );
     expectError(
       () => model.compile({ optimizer: { className: "adam", config: 3 } as never, loss: "mse" }),

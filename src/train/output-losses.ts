@@ -1,0 +1,140 @@
+// Which outputs carry a loss, with what weight (compile's `loss` and `lossWeights`, as Keras), and
+// fit's targets mapped onto them. A loss is one spec for every output, a list with one per output
+// (null: none, as the state outputs of the tutorial's [y, state_h, state_c]), or an object by output
+// name; outputs an object leaves out get no loss, as in Keras 2 (Keras 3.15 asks for every name,
+// which the object form with null values gives). Outputs without a loss take no target, no
+// gradient from a loss and no History key.
+import { describeValue, WasmRnnError } from "../core/errors.js";
+import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
+import { isPlainObject } from "../core/validate.js";
+import type { CompileArgs, LossSpec, Targets } from "./types.js";
+
+export interface OutputLosses {
+  /** Per output: its loss spec, or null for none. */
+  specs: (LossSpec | null)[];
+  /** Per output: the weight of its loss in the total (Keras loss_weights; 1 by default). */
+  weights: number[];
+}
+
+/** compile's loss and lossWeights for outputs named `names` (their layers' names, as Keras keys them). */
+export function outputLosses(who: string, names: readonly string[], args: CompileArgs): OutputLosses {
+  const n = names.length;
+  const loss = args.loss as unknown;
+  let specs: (LossSpec | null)[];
+  if (Array.isArray(loss)) {
+    if (loss.length !== n)
+      throw new WasmRnnError(`${who}: compile: expected one loss or ${n} (one per output), got ${loss.length}`);
+    specs = loss.map((s) => (s === null || s === undefined ? null : (s as LossSpec)));
+  } else if (isByOutputName(loss)) {
+    checkKeys(who, "loss", loss, names);
+    specs = names.map((k) => (loss[k] ?? null) as LossSpec | null);
+  } else {
+    specs = names.map(() => loss as LossSpec);
+  }
+  if (specs.every((s) => s === null))
+    throw new WasmRnnError(
+      `${who}: compile: expected a loss for at least one output, got none (${describeValue(loss)})`,
+    );
+  return { specs, weights: lossWeights(who, names, args.lossWeights) };
+}
+
+/** An object of losses by output name, not one loss's options ({ name, ... }) or Keras config ({ className, config }). */
+export const isByOutputName = (v: unknown): v is Record<string, unknown> =>
+  isRecord(v) && !("name" in v) && !("className" in v) && !("class_name" in v);
+
+/** An object literal (not a Tensor, typed array or class instance such as a Loss). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  if (!isPlainObject(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkKeys(who: string, arg: string, obj: Record<string, unknown>, names: readonly string[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!names.includes(k)) {
+      throw new WasmRnnError(
+        `${who}: compile: ${arg} names output '${k}', which the model does not have; its outputs are ${names.map((s) => `'${s}'`).join(", ")}`,
+      );
+    }
+  }
+}
+
+function lossWeights(who: string, names: readonly string[], spec: unknown): number[] {
+  const check = (v: unknown, where: string): number => {
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new WasmRnnError(
+        `${who}: compile: expected lossWeights${where} to be a finite number, got ${describeValue(v)}`,
+      );
+    return v;
+  };
+  if (spec === undefined || spec === null) return names.map(() => 1);
+  if (typeof spec === "number") return names.map(() => check(spec, ""));
+  if (Array.isArray(spec)) {
+    if (spec.length !== names.length)
+      throw new WasmRnnError(
+        `${who}: compile: expected lossWeights as ${names.length} numbers (one per output), got a list of ${spec.length}`,
+      );
+    return spec.map((v, i) => check(v, `[${i}]`));
+  }
+  if (isRecord(spec)) {
+    checkKeys(who, "lossWeights", spec, names);
+    return names.map((k) => (k in spec ? check(spec[k], `.${k}`) : 1));
+  }
+  throw new WasmRnnError(
+    `${who}: compile: expected lossWeights as a list of numbers or an object by output name, got ${describeValue(spec)}`,
+  );
+}
+
+const isArrayData = (v: unknown) =>
+  v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+
+/**
+ * fit's / evaluate's `y` as one target per output (null for outputs without a loss): for one output,
+ * the array; for several, a list with one entry per output (null or anything for those without a
+ * loss), a list of the lossy outputs' targets only, an object by output name, or the array alone
+ * when one output has a loss.
+ */
+export function targetsFor(
+  who: string,
+  names: readonly string[],
+  hasLoss: readonly boolean[],
+  y: Targets | null | undefined,
+): (Tensor | null)[] {
+  const n = names.length;
+  const lossy = hasLoss.flatMap((h, i) => (h ? [i] : []));
+  const asTensor = (v: unknown, i: number): Tensor => {
+    if (v === null || v === undefined) {
+      throw new WasmRnnError(
+        `${who}: expected targets for output ${i} ('${names[i]}'), which has a loss, got ${v === null ? "null" : "none"}`,
+      );
+    }
+    return v instanceof Tensor ? v : tensor(v as never);
+  };
+  let perOutput: unknown[];
+  if (n === 1) {
+    perOutput = [Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor ? y[0] : y];
+  } else if (isRecord(y)) {
+    for (const k of Object.keys(y))
+      if (!names.includes(k))
+        throw new WasmRnnError(
+          `${who}: targets name output '${k}', which the model does not have; its outputs are ${names.join(", ")}`,
+        );
+    perOutput = names.map((k) => y[k]);
+  } else if (Array.isArray(y) && y.length === n && y.every((v) => v == null || isArrayData(v))) {
+    perOutput = y;
+  } else if (Array.isArray(y) && lossy.length < n && y.length === lossy.length && y.every(isArrayData)) {
+    perOutput = names.map(() => null);
+    lossy.forEach((o, k) => {
+      perOutput[o] = y[k];
+    });
+  } else if (lossy.length === 1 && isArrayData(y)) {
+    perOutput = names.map((_, i) => (i === lossy[0] ? y : null));
+  } else {
+    throw new WasmRnnError(
+      `${who}: expected ${lossy.length === n ? n : `${n} or ${lossy.length}`} target array(s), one per output` +
+        `${lossy.length < n ? " (null for outputs without a loss)" : ""}, or an object by output name, ` +
+        `got ${Array.isArray(y) ? `a list of ${y.length}` : describeValue(y)}`,
+    );
+  }
+  return perOutput.map((v, i) => (hasLoss[i] ? asTensor(v, i) : null));
+}
