@@ -94,14 +94,16 @@ def train_step(model, xs, rng, loss):
     ys = [rng.uniform(-1, 1, size=o.shape).astype(np.float32) for o in outs]
     if loss["name"] in ("binary_crossentropy",):
         ys = [(y > 0).astype(np.float32) for y in ys]
-    # GradientTape on the same loss, before the step
+    before = [np.asarray(w, np.float32) for w in model.get_weights()]
+    # GradientTape on the same loss, before the step; a training forward moves BatchNormalization's
+    # moving statistics, so the weights are put back before train_on_batch
     keras_loss = kc.keras_loss(loss)
     x_in = [tf.constant(x) for x in xs]
     with tf.GradientTape() as tape:
         got = kc.as_list(model(x_in if len(x_in) > 1 else x_in[0], training=True))
         total = sum(keras_loss(tf.constant(y), g) for y, g in zip(ys, got))
-    tape_grads = tape.gradient(total, model.trainable_weights)
-    before = [np.asarray(w, np.float32) for w in model.get_weights()]
+    tape_grads = [None if g is None else tf.convert_to_tensor(g) for g in tape.gradient(total, model.trainable_weights)]
+    model.set_weights(before)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=[kc.keras_loss(loss) for _ in ys])
     value = model.train_on_batch(kc.model_input(xs), kc.model_input(ys), return_dict=True)["loss"]
     after = [np.asarray(w, np.float32) for w in model.get_weights()]

@@ -17,9 +17,11 @@ export function clearSession(): void {
 }
 
 export function toSnakeCase(name: string): string {
+  // Keras's to_snake_case: no split after a digit (MaxPooling1D -> max_pooling1d, Conv1D -> conv1d)
   return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .replace(/\W+/g, "")
+    .replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
     .toLowerCase();
 }
 
