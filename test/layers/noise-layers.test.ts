@@ -15,9 +15,11 @@ import {
   Input,
   type Layer,
   LSTM,
+  loadModel,
   Model,
   ready,
   SpatialDropout1D,
+  saveModel,
   type Tensor,
   tensor,
   WasmRnnError,
@@ -183,6 +185,42 @@ describe("the noise layers' options, files and fit", () => {
     }
     model.dispose();
   }, 200_000);
+
+  it("load Keras 1's spellings (p, sigma) and refuse bad rates naming the file's layer", async () => {
+    const input = Input({ shape: [3, 2] });
+    const s = new SpatialDropout1D({ rate: 0.25 }).apply(input);
+    const g = new GaussianDropout({ rate: 0.125 }).apply(s);
+    const model = new Model({ inputs: input, outputs: new GaussianNoise({ stddev: 0.5 }).apply(g) });
+    const saved = await saveModel(model);
+    const json = JSON.parse(JSON.stringify(saved.modelJson));
+    const layers = json.modelTopology.config.layers as { class_name: string; config: Record<string, unknown> }[];
+    for (const l of layers) {
+      const key = l.class_name === "GaussianNoise" ? "stddev" : "rate";
+      if (l.config[key] === undefined) continue;
+      l.config[key === "rate" ? "p" : "sigma"] = l.config[key];
+      delete l.config[key];
+    }
+    const again = await loadModel({ modelJson: json, weightData: saved.weightData });
+    expect(again.layers.map((l) => (l as SpatialDropout1D).rate ?? (l as GaussianNoise).stddev)).toEqual([
+      undefined,
+      0.25,
+      0.125,
+      0.5,
+    ]);
+    const gd = layers.find((l) => l.class_name === "GaussianDropout")!;
+    gd.config.p = 1;
+    await expect(loadModel({ modelJson: json, weightData: saved.weightData })).rejects.toThrow(
+      new RegExp(`layer '${gd.config.name}' \\(GaussianDropout\\): expected p to be a number in \\[0, 1\\)`),
+    );
+    const gn = layers.find((l) => l.class_name === "GaussianNoise")!;
+    gd.config.p = 0.1;
+    gn.config.sigma = -1;
+    await expect(loadModel({ modelJson: json, weightData: saved.weightData })).rejects.toThrow(
+      /\(GaussianNoise\): expected sigma to be a number >= 0, got -1/,
+    );
+    model.dispose();
+    again.dispose();
+  });
 
   it("train: fit moves the weights through their noise (rate 0 trains as no layer at all)", async () => {
     const x = tensor(
