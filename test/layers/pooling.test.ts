@@ -108,38 +108,51 @@ describe("pooling options", () => {
   });
 });
 
-/** A model of every pooling layer and option, for the loader and saver tests. */
-function poolModel(): { model: Model; input: Tensor } {
+/** A model of every pooling layer and option (channels_first and keepdims too, which TF.js cannot run). */
+function poolModel(all: boolean): { model: Model; input: Tensor } {
   const tok = Input({ shape: [9], dtype: "int32" });
   const e = new Embedding({ inputDim: 7, outputDim: 5, maskZero: true }).apply(tok);
   const d = new Dense({ units: 4 }).apply(e);
-  const gap = new GlobalAveragePooling1D({ keepdims: true }).apply(d);
+  const gap = new GlobalAveragePooling1D({ keepdims: all }).apply(d);
   const mp = new MaxPooling1D({ poolSize: 3, strides: 2, padding: "same" }).apply(d);
-  const ap = new AveragePooling1D({ poolSize: 2, dataFormat: "channels_first" }).apply(mp);
+  const ap = new AveragePooling1D({ poolSize: 2, dataFormat: all ? "channels_first" : "channels_last" }).apply(mp);
   const l = new LSTM({ units: 3, returnSequences: true }).apply(ap);
-  const gmp = new GlobalMaxPooling1D({ dataFormat: "channels_first" }).apply(l);
+  const gmp = new GlobalMaxPooling1D({ dataFormat: all ? "channels_first" : "channels_last" }).apply(l);
   const out = new Dense({ units: 2 }).apply(gmp);
-  const model = new Model({ inputs: tok, outputs: [out, new GlobalMaxPooling1D({ keepdims: true }).apply(gap)] });
+  const second = all ? new GlobalMaxPooling1D({ keepdims: true }).apply(gap) : new Dense({ units: 1 }).apply(gap);
+  const model = new Model({ inputs: tok, outputs: [out, second] });
   const input = tensor(Int32Array.from([0, 0, 1, 2, 3, 4, 5, 6, 1, 3, 3, 0, 2, 6, 6, 1, 0, 0]), [2, 9], "int32");
   return { model, input };
 }
 
 describe("saving the pooling layers", () => {
-  it("round-trips through TF.js and .keras, and real Keras 3 loads our .keras with the same predictions", async () => {
-    const { model, input } = poolModel();
-    const [, keras] = await checkSaveRoundTrip(model, input);
+  it("round-trip through .keras with every option, and real Keras 3 loads our .keras with the same predictions", async () => {
+    const { model, input } = poolModel(true);
+    const [keras] = await checkSaveRoundTrip(model, input, false);
     const mp = keras!.find((l) => l.className === "MaxPooling1D") as MaxPooling1D;
     expect([mp.poolSize, mp.strides, mp.padding]).toEqual([3, 2, "same"]);
     const ap = keras!.find((l) => l.className === "AveragePooling1D") as AveragePooling1D;
     expect(ap.dataFormat).toBe("channels_first");
-    expect(
-      keras!.filter((l: Layer) => l.className === "GlobalMaxPooling1D").map((l) => (l as GlobalMaxPooling1D).keepdims),
-    ).toEqual([false, true]);
+    const gmps = keras!.filter((l: Layer) => l.className === "GlobalMaxPooling1D") as GlobalMaxPooling1D[];
+    expect(gmps.map((l) => [l.dataFormat, l.keepdims])).toEqual([
+      ["channels_first", false],
+      ["channels_last", true],
+    ]);
+    // TF.js's pooling layers run channels_last only and have no keepdims: refused naming the layer
+    await expect(saveModel(model)).rejects.toThrow(
+      /saveModel: AveragePooling1D '.*' uses dataFormat "channels_first", which TF.js/,
+    );
+    model.dispose();
+  }, 200_000);
+
+  it("round-trip through TF.js and .keras (channels_last), and real Keras 3 loads our .keras the same", async () => {
+    const { model, input } = poolModel(false);
+    await checkSaveRoundTrip(model, input);
     model.dispose();
   }, 200_000);
 
   it("loads Keras 1 / 2 and TF.js spellings (MaxPool1D, AvgPool1D, GlobalMaxPool1D, GlobalAvgPool1D, pool_length, stride, border_mode)", async () => {
-    const { model, input } = poolModel();
+    const { model, input } = poolModel(false);
     const want = (model.predict(input) as Tensor[]).map((t) => [...t.data]);
     const saved = await saveModel(model);
     const json = JSON.parse(JSON.stringify(saved.modelJson));
@@ -161,7 +174,7 @@ describe("saving the pooling layers", () => {
         delete c.strides;
         delete c.padding;
       }
-      if (c.data_format === "channels_first") c.data_format = "channelsFirst";
+      if (c.data_format === "channels_last") c.data_format = "channelsLast";
       l.class_name = rename[l.class_name] ?? l.class_name;
     }
     const again = await loadModel({ modelJson: json, weightData: saved.weightData });

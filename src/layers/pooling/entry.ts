@@ -1,11 +1,12 @@
 // The 1D pooling layers' file entries and backwards (assembly/layers/pooling1d.ts). Keras 1 / 2
 // spellings load too: MaxPool1D, AvgPool1D, GlobalMaxPool1D, GlobalAvgPool1D, and Keras 1's
 // pool_length, stride and border_mode; TF.js's channelsLast / channelsFirst.
-import { describeValue } from "../../core/errors.js";
+import { describeValue, WasmRnnError } from "../../core/errors.js";
 import { trainKernels } from "../../core/train-kernels.js";
 import { simpleBackward } from "../backward-base.js";
 import type { ConfigReader } from "../config.js";
 import { baseConfig, type LayerEntry } from "../entry.js";
+import type { Layer } from "../layer.js";
 import { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1D } from "./global_pooling1d.js";
 import { AveragePooling1D, type DataFormat, MaxPooling1D, type Pooling1D, type Pooling1DArgs } from "./pooling1d.js";
 
@@ -42,13 +43,26 @@ function poolingArgs(cfg: ConfigReader): Pooling1DArgs {
   };
 }
 
-const poolingConfig = (l: Pooling1D) => ({
-  ...baseConfig(l.name),
-  pool_size: [l.poolSize],
-  padding: l.padding,
-  strides: [l.strides],
-  data_format: l.dataFormat,
-});
+/** TF.js's 1D pooling layers run channels_last only, and its global ones have no keepdims: refused, not saved wrong. */
+function tfjsCheck(l: Layer & { dataFormat: DataFormat; keepdims?: boolean }, target: "tfjs" | "keras"): void {
+  if (target !== "tfjs") return;
+  const what = l.dataFormat === "channels_first" ? 'dataFormat "channels_first"' : l.keepdims ? "keepdims true" : null;
+  if (what)
+    throw new WasmRnnError(
+      `saveModel: ${l.who} uses ${what}, which TF.js's ${l.className} does not support; save it as .keras instead`,
+    );
+}
+
+const poolingConfig = (l: Pooling1D, target: "tfjs" | "keras") => {
+  tfjsCheck(l, target);
+  return {
+    ...baseConfig(l.name),
+    pool_size: [l.poolSize],
+    padding: l.padding,
+    strides: [l.strides],
+    data_format: l.dataFormat,
+  };
+};
 
 const poolingBackward = (l: Pooling1D) =>
   simpleBackward(({ step, dy, dIn }) => {
@@ -78,11 +92,10 @@ const globalArgs = (cfg: ConfigReader) => ({
   keepdims: cfg.bool("keepdims", false),
 });
 
-const globalConfig = (l: GlobalPooling1D) => ({
-  ...baseConfig(l.name),
-  data_format: l.dataFormat,
-  keepdims: l.keepdims,
-});
+const globalConfig = (l: GlobalPooling1D, target: "tfjs" | "keras") => {
+  tfjsCheck(l, target);
+  return { ...baseConfig(l.name), data_format: l.dataFormat, keepdims: l.keepdims };
+};
 
 const globalBackward = (l: GlobalPooling1D) =>
   simpleBackward(({ step, dy, dIn }) => {
