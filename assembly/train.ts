@@ -16,6 +16,8 @@ export { embedding_backward } from "./layers/embedding";
 export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
+export { pool1d_backward, masked_mean_steps_backward } from "./layers/pooling1d";
+export { permute_backward } from "./layers/permute";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,
   loss_categorical_crossentropy, loss_sparse_ids_check, loss_sparse_categorical_crossentropy, loss_first_nonfinite,

@@ -25,6 +25,7 @@ export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dropout } from "./layers/dropout.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
 export { Flatten } from "./layers/flatten.js";
+export { GaussianDropout } from "./layers/gaussian_dropout.js";
 export { GaussianNoise } from "./layers/gaussian_noise.js";
 export { GRU, type GRUArgs } from "./layers/gru/gru.js";
 export type { InitializerConfig, InitializerSpec } from "./layers/initializers.js";
@@ -33,10 +34,25 @@ export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
 export { clearSession } from "./layers/naming.js";
+export { Permute } from "./layers/permute.js";
+export {
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  type GlobalPooling1DArgs,
+} from "./layers/pooling/global_pooling1d.js";
+export {
+  AveragePooling1D,
+  type DataFormat,
+  MaxPooling1D,
+  type Pooling1DArgs,
+  type PoolPadding,
+} from "./layers/pooling/pooling1d.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
 export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";
 export { RepeatVector } from "./layers/repeat_vector.js";
+export { Reshape } from "./layers/reshape.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
+export { SpatialDropout1D } from "./layers/spatial_dropout1d.js";
 export { TimeDistributed } from "./layers/time_distributed.js";
 export {
   type FitOptions,

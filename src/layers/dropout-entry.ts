@@ -28,9 +28,7 @@ const dropoutBackward: Backward = {
 };
 
 export const dropoutEntry: LayerEntry<Dropout> = {
-  // SpatialDropout1D and GaussianDropout are the identity at inference too (their own training
-  // noise is not implemented: they train as Dropout of the same rate)
-  classNames: ["Dropout", "SpatialDropout1D", "GaussianDropout"],
+  classNames: ["Dropout"],
   cls: Dropout,
   // the rate is kept for the summary and saving
   build: (cfg) =>

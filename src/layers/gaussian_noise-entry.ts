@@ -12,7 +12,13 @@ import { sizeOf } from "./heap.js";
 export const gaussianNoiseEntry: LayerEntry<GaussianNoise> = {
   classNames: ["GaussianNoise"],
   cls: GaussianNoise,
-  build: (cfg) => new GaussianNoise({ name: cfg.name, stddev: Math.max(cfg.num("stddev", 0), 0) }),
+  // Keras 1 named the stddev sigma; Keras 2 took any stddev >= 0 (Keras 3 refuses above 1)
+  build(cfg) {
+    const key = cfg.has("stddev") ? "stddev" : "sigma";
+    const stddev = cfg.num(key, Number.NaN);
+    if (!(stddev >= 0)) cfg.fail(`expected ${key} to be a number >= 0, got ${stddev}`);
+    return new GaussianNoise({ name: cfg.name, stddev });
+  },
   toConfig: (l) => ({ ...baseConfig(l.name), stddev: l.stddev, seed: null }),
   backward: (layer) =>
     layer.stddev === 0

@@ -12,13 +12,23 @@ import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
 import type { LayerEntry } from "./entry.js";
 import { flattenEntry } from "./flatten-entry.js";
+import { gaussianDropoutEntry } from "./gaussian_dropout-entry.js";
 import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { permuteEntry } from "./permute-entry.js";
+import {
+  averagePooling1dEntry,
+  globalAveragePooling1dEntry,
+  globalMaxPooling1dEntry,
+  maxPooling1dEntry,
+} from "./pooling/entry.js";
 import { registerLayer } from "./registry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
+import { reshapeEntry } from "./reshape-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
+import { spatialDropout1dEntry } from "./spatial_dropout1d-entry.js";
 import { timeDistributedEntry } from "./time_distributed-entry.js";
 
 export const LAYER_ENTRIES: readonly LayerEntry[] = [
@@ -38,6 +48,14 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  maxPooling1dEntry,
+  averagePooling1dEntry,
+  globalMaxPooling1dEntry,
+  globalAveragePooling1dEntry,
+  reshapeEntry,
+  permuteEntry,
+  spatialDropout1dEntry,
+  gaussianDropoutEntry,
 ];
 
 let registered = false;
