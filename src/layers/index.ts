@@ -16,6 +16,8 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { batchNormalizationEntry } from "./normalization/batch_normalization-entry.js";
+import { layerNormalizationEntry, unitNormalizationEntry } from "./normalization/layer_normalization-entry.js";
 import { registerLayer } from "./registry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
@@ -38,6 +40,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  batchNormalizationEntry,
+  layerNormalizationEntry,
+  unitNormalizationEntry,
 ];
 
 let registered = false;
