@@ -144,6 +144,94 @@ print(json.dumps({"shape": list(y.shape), "data": [float(v) for v in y.ravel()]}
   }, 180_000);
 });
 
+describe("older files and refused steps", () => {
+  it("a Keras 2 / TF.js BatchNormalization config (axis as a list, TF 2 keys) loads as Keras 3's axis -1", async () => {
+    const config = {
+      name: "bn",
+      trainable: true,
+      axis: [2],
+      momentum: 0.9,
+      epsilon: 0.01,
+      center: true,
+      scale: true,
+      fused: null,
+      renorm: false,
+      renorm_clipping: null,
+      renorm_momentum: 0.99,
+      virtual_batch_size: null,
+      adjustment: null,
+      beta_initializer: { class_name: "Zeros", config: {} },
+    };
+    const values = [0.5, 1.5, -1, 2, 0.1, 0.2, 0.3, -0.4, -0.2, 0, 0.25, 1, 0.7, 1.1, 0.9, 1.3];
+    const names = ["gamma", "beta", "moving_mean", "moving_variance"];
+    const modelJson = {
+      format: "layers-model",
+      modelTopology: {
+        keras_version: "2.15.0",
+        backend: "tensorflow",
+        model_config: {
+          class_name: "Sequential",
+          config: {
+            name: "s",
+            layers: [
+              { class_name: "InputLayer", config: { batch_input_shape: [null, 3, 4], name: "in", dtype: "float32" } },
+              { class_name: "BatchNormalization", config },
+            ],
+          },
+        },
+      },
+      weightsManifest: [
+        { paths: ["w.bin"], weights: names.map((n) => ({ name: `bn/${n}`, shape: [4], dtype: "float32" })) },
+      ],
+    };
+    const loaded = await loadModel({ modelJson, weightData: Float32Array.from(values).buffer } as never);
+    const input = Input({ shape: [3, 4] });
+    const bn = new BatchNormalization({ momentum: 0.9, epsilon: 0.01 });
+    const ours = new Model({ inputs: input, outputs: bn.apply(input) });
+    bn.setWeights(names.map((_, i) => tensor(Float32Array.from(values.slice(4 * i, 4 * i + 4)), [4])));
+    const x = tensor(
+      Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+      [2, 3, 4],
+    );
+    const got = loaded.layers.find((l) => l.name === "bn") as BatchNormalization;
+    expect([got.axis, got.momentum, got.epsilon]).toEqual([2, 0.9, 0.01]);
+    expect([...(loaded.predict(x) as Tensor).data]).toEqual([...(ours.predict(x) as Tensor).data]);
+  });
+
+  it("a step refused for non-finite gradients leaves the moving statistics as they were", async () => {
+    const input = Input({ shape: [3] });
+    const d = new Dense({ units: 2, name: "big" });
+    const bn = new BatchNormalization({ name: "bn_keep" });
+    const model = new Model({ inputs: input, outputs: d.apply(bn.apply(input)) });
+    d.setWeights([tensor(new Float32Array(6).fill(1e30), [3, 2]), tensor(new Float32Array(2), [2])]);
+    const before = bn.getWeights().map((w) => [...w.data]);
+    model.compile({ optimizer: "sgd", loss: "mse" });
+    const x = tensor(Float32Array.from([1, 2, 3, -1, 0, 4]), [2, 3]);
+    await expect(model.trainOnBatch(x, tensor(new Float32Array(4), [2, 2]))).rejects.toThrow(
+      /gradient of the loss became Infinity.*the step was not applied/,
+    );
+    expect(bn.getWeights().map((w) => [...w.data])).toEqual(before);
+    // a finite step does move them
+    d.setWeights([tensor(new Float32Array(6).fill(0.5), [3, 2]), tensor(new Float32Array(2), [2])]);
+    expect(Number.isFinite(await model.trainOnBatch(x, tensor(new Float32Array(4), [2, 2])))).toBe(true);
+    expect([...bn.getWeights()[2]!.data]).not.toEqual(before[2]);
+  });
+});
+
+describe("eager calls", () => {
+  it("an eager call runs inference (moving statistics), as a model's predict; LayerNormalization sorts its axes as Keras", () => {
+    const { model, x } = makeModel();
+    const bn = model.layers.find((l) => l.name === "bn") as BatchNormalization;
+    const dense = model.layers.find((l) => l.name === "d") as Dense;
+    const sub = new Model({ inputs: model.inputs[0]!, outputs: bn.apply(dense.apply(model.inputs[0]!)) });
+    expect([...(bn.apply(dense.apply(x)) as Tensor).data]).toEqual([...(sub.predict(x) as Tensor).data]);
+    const a = new LayerNormalization({ axis: [2, 1] }),
+      b = new LayerNormalization({ axis: [-2, -1] });
+    expect([...(a.apply(x) as Tensor).data]).toEqual([...(b.apply(x) as Tensor).data]);
+    expect(a.getWeights()[0]!.shape).toEqual([4, 6]);
+  });
+});
+
 describe("refusals name the layer and what was expected", () => {
   it("bad options", () => {
     expect(() => new BatchNormalization({ axis: [1, 2] as unknown as number })).toThrow(
