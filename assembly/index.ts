@@ -19,6 +19,7 @@ export { repeat_rows } from "./layers/repeat_vector";
 export { copy_blocks, add_arrays } from "./layers/blocks";
 export { pool1d_forward, masked_mean_steps } from "./layers/pooling1d";
 export { permute_copy } from "./layers/permute";
+export { norm_affine, norm_groups_forward } from "./layers/normalization";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

@@ -15,6 +15,7 @@ export { masking_backward } from "./layers/masking";
 export { embedding_backward } from "./layers/embedding";
 export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
+export { batch_norm_moments, batch_norm_backward, norm_groups_backward } from "./layers/normalization";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export { pool1d_backward, masked_mean_steps_backward } from "./layers/pooling1d";
 export { permute_backward } from "./layers/permute";

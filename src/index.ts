@@ -34,6 +34,15 @@ export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
 export { clearSession } from "./layers/naming.js";
+export {
+  BatchNormalization,
+  type BatchNormalizationArgs,
+} from "./layers/normalization/batch_normalization.js";
+export {
+  LayerNormalization,
+  type LayerNormalizationArgs,
+  UnitNormalization,
+} from "./layers/normalization/layer_normalization.js";
 export { Permute } from "./layers/permute.js";
 export {
   GlobalAveragePooling1D,

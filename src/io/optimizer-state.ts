@@ -19,12 +19,13 @@ interface LayeredModel {
   readonly layers: readonly Layer[];
 }
 
-const weightedLayers = (model: LayeredModel): Layer[] => model.layers.filter((l) => l.weightSpecs().length > 0);
+const weightedLayers = (model: LayeredModel): Layer[] =>
+  model.layers.filter((l) => l.trainableWeightSpecs().length > 0);
 
 /** Where each Keras optimizer variable goes: the header (iteration, learning_rate), then the slots. */
 function layout(model: LayeredModel, opt: Optimizer) {
   const layers = weightedLayers(model);
-  const vars = layers.flatMap((layer) => layer.weightSpecs().map((spec, w) => ({ layer, w, spec })));
+  const vars = layers.flatMap((layer) => layer.trainableWeightSpecs().map((spec, w) => ({ layer, w, spec })));
   const header = opt.learningRateSchedule ? ["iteration"] : ["iteration", "learning_rate"];
   const slots: { name: string; v: number }[] = [];
   for (const group of opt.kerasSlotGroups())
@@ -135,7 +136,7 @@ export function readOptimizerState(
   const slots: Float32Array[][] = [];
   let v0 = 0;
   for (const layer of l.layers) {
-    const n = layer.weightSpecs().length;
+    const n = layer.trainableWeightSpecs().length;
     const packed = opt.slotList.map((name) => layer.packParams(values.slice(v0, v0 + n).map((m) => m.get(name)!)));
     layer.paramBlocks().forEach((_, index) => {
       weights.push({ layer, index });
@@ -162,7 +163,7 @@ export function writeOptimizerState(root: H5WriteGroup, model: LayeredModel, opt
   const values = l.vars.map(() => new Map<string, Float32Array>());
   let v0 = 0;
   for (const layer of l.layers) {
-    const n = layer.weightSpecs().length;
+    const n = layer.trainableWeightSpecs().length;
     const state = opt.getState(layer.paramBlocks().map((_, index) => ({ layer, index })));
     opt.slotList.forEach((name, s) => {
       const unpacked = layer.unpackParams(state.map((blockSlots) => blockSlots[s]!));

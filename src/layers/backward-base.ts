@@ -47,6 +47,12 @@ export interface Backward {
    * `layer.forward`, may keep what backward needs in `trace`. `seed` is fresh for every call.
    */
   trainingForward?(step: Step, trace: number, seed: number): void;
+  /**
+   * After the optimizer's step (only for a step taken): updates what the training forward left in
+   * `trace` for it, as Keras's forward assigns non-trainable weights (BatchNormalization's moving
+   * statistics). A refused step (non-finite loss or gradient) never commits.
+   */
+  commit?(step: Step, trace: number): void;
   scratchBytes(step: Step): number;
   run(call: BackwardCall): void;
 }

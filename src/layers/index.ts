@@ -17,6 +17,8 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { batchNormalizationEntry } from "./normalization/batch_normalization-entry.js";
+import { layerNormalizationEntry, unitNormalizationEntry } from "./normalization/layer_normalization-entry.js";
 import { permuteEntry } from "./permute-entry.js";
 import {
   averagePooling1dEntry,
@@ -56,6 +58,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   permuteEntry,
   spatialDropout1dEntry,
   gaussianDropoutEntry,
+  batchNormalizationEntry,
+  layerNormalizationEntry,
+  unitNormalizationEntry,
 ];
 
 let registered = false;

@@ -158,10 +158,7 @@ export abstract class Layer {
   protected abstract readWeights(): Float32Array[];
   /** Bytes of scratch a call needs for these concrete input shapes. */
   abstract scratchBytes(inputs: readonly number[][]): number;
-  /**
-   * Runs the layer: reads `inputs` (data then states), writes `outputs` (and the "computed"
-   * output masks). No allocation.
-   */
+  /** Runs the layer: reads `inputs` (data then states), writes `outputs` (and "computed" masks). No allocation. */
   abstract forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void;
   /** Frees the layer's wasm memory (once: dispose() guards it). */
   protected abstract freeMemory(): void;
@@ -350,10 +347,7 @@ export abstract class Layer {
     return this.readWeights().map((data, i) => new Tensor(data, specs[i]!.shape, "float32"));
   }
 
-  /**
-   * Replaces the weights, given in Keras order and shapes. Validates everything (count, shapes,
-   * finiteness) before changing anything.
-   */
+  /** Replaces the weights, in Keras order and shapes; validates all (count, shapes, finiteness) before any change. */
   setWeights(weights: readonly (Tensor | TensorLike)[]): void {
     this.checkAlive("setWeights");
     if (!this.built) {
@@ -363,6 +357,11 @@ export abstract class Layer {
     }
     const values = checkWeightValues(this.who, this.weightSpecs(), weights);
     this.writeWeights(values);
+  }
+
+  /** Keras's trainable_weights: all of weightSpecs() but for layers with moving statistics. */
+  trainableWeightSpecs(): WeightSpec[] {
+    return this.weightSpecs();
   }
 
   countParams(): number {

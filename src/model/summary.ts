@@ -139,7 +139,12 @@ export function formatSummary(model: SummarySource): string {
   out.push(rule("└", "┴", "┘", "─"));
   const total = model.countParams();
   out.push(` Total params: ${fmtCount(total)} (${fmtBytes(total * 4)})`);
-  out.push(` Trainable params: ${fmtCount(total)} (${fmtBytes(total * 4)})`);
-  out.push(` Non-trainable params: 0 (${fmtBytes(0)})`);
+  // Keras: moving statistics (BatchNormalization's) are non-trainable
+  const trainable = model.layers.reduce(
+    (n, l) => n + l.trainableWeightSpecs().reduce((m, s) => m + s.shape.reduce((a, b) => a * b, 1), 0),
+    0,
+  );
+  out.push(` Trainable params: ${fmtCount(trainable)} (${fmtBytes(trainable * 4)})`);
+  out.push(` Non-trainable params: ${fmtCount(total - trainable)} (${fmtBytes((total - trainable) * 4)})`);
   return out.join("\n");
 }

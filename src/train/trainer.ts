@@ -124,6 +124,8 @@ export class Trainer {
     }
     this.updateMetrics(tp, "train");
     this.optimizer.applyToWeights(this.weights.refs, this.weights.grads);
+    // non-trainable weights the training forward updates (moving statistics), once the step is taken
+    tp.backwards.forEach((b, i) => b.commit?.(tp.plan.steps[i]!, tp.traces[i]!));
     return loss;
   }
 
