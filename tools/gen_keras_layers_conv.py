@@ -9,10 +9,23 @@ import numpy as np
 import layer_cases as lc  # first: it sets the environment before TensorFlow loads
 from keras_common import padded_tokens, uni
 
+import tensorflow as tf
+
 GENERATOR = "tools/gen_keras_layers_conv.py"
 
 
-def chain(name, seed, shape, layers, description, batch=2, dtype=None, inputs=None, train=True, loss=None):
+_gradient = tf.GradientTape.gradient
+
+
+def _dense_gradient(self, *args, **kwargs):
+    """The harness compares GradientTape's gradients as arrays: an Embedding's IndexedSlices made dense."""
+    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in _gradient(self, *args, **kwargs)]
+
+
+tf.GradientTape.gradient = _dense_gradient
+
+
+def chain(name, seed, shape, layers, description, batch=2, dtype=None, inputs=None, train=True, loss=None, files=True):
     """A chain of layers on one input [batch, *shape]: `layers` are (class, config) pairs."""
     inp = {"id": "x", "shape": shape}
     if dtype:
@@ -25,7 +38,7 @@ def chain(name, seed, shape, layers, description, batch=2, dtype=None, inputs=No
     make_inputs = inputs or (lambda rng: [uni(rng, batch, *shape)])
 
     def case():
-        return lc.make_case(name, spec, make_inputs, seed, description, train=train, loss=loss)
+        return lc.make_case(name, spec, make_inputs, seed, description, train=train, files=files, loss=loss)
 
     case.__name__ = name
     return case
@@ -56,8 +69,11 @@ CASES = [
           "causal dilations 1, 2, 4 stacked (WaveNet)"),
     # groups, use_bias, activations, direct (kernel 1) path, odd sizes, batch 1
     chain("conv1d_groups3", 12, [7, 6], [conv(9, 3, padding="same", groups=3, activation="relu")], "groups 3"),
-    chain("conv1d_groups2_nobias", 13, [6, 4], [conv(6, 2, groups=2, useBias=False, activation="hard_sigmoid")],
-          "groups 2, no bias, hard_sigmoid"),
+    chain("conv1d_groups2_nobias", 13, [6, 4], [conv(6, 2, groups=2, useBias=False, activation="sigmoid")],
+          "groups 2, no bias, sigmoid"),
+    # Keras 3's hard_sigmoid (x/6+0.5): no TF.js file, where hard_sigmoid means 0.2x+0.5
+    chain("conv1d_hard_sigmoid", 18, [6, 3], [conv(4, 3, padding="same", activation="hard_sigmoid")],
+          "Keras 3 hard_sigmoid", files=False),
     chain("conv1d_k1_softmax", 14, [5, 7], [conv(5, 1, activation="softmax")], "kernel 1 (the input read in place), softmax"),
     chain("conv1d_k1_s2", 15, [7, 3], [conv(4, 1, strides=2)], "kernel 1, strides 2"),
     chain("conv1d_batch1_odd", 16, [13, 5], [conv(19, 5, padding="same", activation="tanh")], "batch 1, odd sizes", batch=1),

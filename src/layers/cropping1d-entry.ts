@@ -18,4 +18,3 @@ export const cropping1dEntry: LayerEntry<Cropping1D> = {
       trainKernels().add_blocks(B, To * C, dy, To * C, dIn[0] + layer.cropping[0] * C * 4, T * C);
     }),
 };
-

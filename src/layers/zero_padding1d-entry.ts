@@ -12,7 +12,11 @@ export function pairFrom(cfg: ConfigReader, key: string, fallback: [number, numb
   const v = cfg.raw[key];
   if (v === undefined || v === null) return fallback;
   const pair = typeof v === "number" ? [v, v] : v;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => typeof n === "number" && Number.isInteger(n) && n >= 0))
+  if (
+    !Array.isArray(pair) ||
+    pair.length !== 2 ||
+    !pair.every((n) => typeof n === "number" && Number.isInteger(n) && n >= 0)
+  )
     cfg.fail(`expected ${key} to be an integer >= 0 or a pair of them, got ${describeValue(v)}`);
   return [pair[0] as number, pair[1] as number];
 }
@@ -36,4 +40,3 @@ export const zeroPadding1dEntry: LayerEntry<ZeroPadding1D> = {
       trainKernels().add_blocks(rows, T * s, dy + layer.padding[0] * s * 4, To * s, dIn[0], T * s);
     }),
 };
-

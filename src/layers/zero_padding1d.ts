@@ -6,6 +6,7 @@ import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
 import type { Buf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
+import { uniqueName } from "./naming.js";
 import { WeightlessLayer } from "./weightless.js";
 
 /** A count >= 0 or a pair of them (Keras's standardize_tuple(v, 2, allow_zero=True)). */
@@ -13,7 +14,9 @@ export function countPair(who: string, option: string, v: unknown, fallback: [nu
   if (v === undefined) return fallback;
   const pair = typeof v === "number" ? [v, v] : v;
   if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => Number.isInteger(n) && n >= 0))
-    throw new WasmRnnError(`${who}: expected ${option} to be an integer >= 0 or a pair of them, got ${describeValue(v)}`);
+    throw new WasmRnnError(
+      `${who}: expected ${option} to be an integer >= 0 or a pair of them, got ${describeValue(v)}`,
+    );
   return [pair[0], pair[1]];
 }
 
@@ -24,16 +27,22 @@ export class ZeroPadding1D extends WeightlessLayer {
   readonly dataFormat: "channels_last" | "channels_first";
 
   constructor(
-    args: { padding?: number | [number, number]; dataFormat?: "channels_last" | "channels_first" | null; name?: string } = {},
+    args: {
+      padding?: number | [number, number];
+      dataFormat?: "channels_last" | "channels_first" | null;
+      name?: string;
+    } = {},
   ) {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`ZeroPadding1D: expected an options object, got ${String(args)}`);
     checkOptions(`ZeroPadding1D '${args.name ?? "zero_padding1d"}'`, args, ["padding", "dataFormat", "name"]);
-    super(args.name, "ZeroPadding1D");
+    super(args.name ?? uniqueName("zero_padding1d"), "ZeroPadding1D");
     this.padding = countPair(this.who, "padding", args.padding, [1, 1]);
     const f = args.dataFormat ?? "channels_last";
     if (f !== "channels_last" && f !== "channels_first")
-      throw new WasmRnnError(`${this.who}: expected dataFormat "channels_last" or "channels_first", got ${describeValue(f)}`);
+      throw new WasmRnnError(
+        `${this.who}: expected dataFormat "channels_last" or "channels_first", got ${describeValue(f)}`,
+      );
     this.dataFormat = f;
   }
 

@@ -22,7 +22,8 @@ import {
   withStaging,
 } from "../heap.js";
 import { Initializer, type InitializerSpec } from "../initializers.js";
-import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "../layer.js";
+import { Layer, type Shape, type SymbolicTensor } from "../layer.js";
+import { uniqueName } from "../naming.js";
 import { checkSteps, checkWindow, outSteps, padLeft, type Window, type WindowArgs } from "./geometry.js";
 
 export interface ConvCommonArgs extends WindowArgs {
@@ -54,8 +55,9 @@ export abstract class ConvBase extends Layer {
   /** [stage A kernel, stage B kernel or 0, bias (always allocated; zero without useBias), zero row]. */
   private ptrs: number[] = [];
 
-  constructor(args: ConvCommonArgs, className: string) {
-    super(args.name, className);
+  /** `kerasName`: Keras's default name prefix ("conv1d"; our toSnakeCase would say "conv1_d"). */
+  constructor(args: ConvCommonArgs, className: string, kerasName: string) {
+    super(args.name ?? uniqueName(kerasName), className);
     this.window = checkWindow(this.who, args);
     this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
@@ -125,7 +127,12 @@ export abstract class ConvBase extends Layer {
   // ---- weights --------------------------------------------------------------------------------
   /** Float counts of [stage A kernel, stage B kernel, bias, zero row]. */
   private blockLengths(): number[] {
-    return [this.kernelRows * this.paddedA, this.pointwise ? this.stageA.channels * this.paddedOut : 1, this.paddedOut, this.paddedA];
+    return [
+      this.kernelRows * this.paddedA,
+      this.pointwise ? this.stageA.channels * this.paddedOut : 1,
+      this.paddedOut,
+      this.paddedA,
+    ];
   }
 
   protected writeWeights(values: Float32Array[]): void {
@@ -296,7 +303,18 @@ export abstract class ConvBase extends Layer {
     const Kc = this.kernelRows;
     if (this.pointwise) {
       k.gemm_2x16(M, this.paddedA, Kc, a, Kc, this.ptrs[0]!, this.zeroRow, 0, zA, this.paddedA);
-      k.gemm_2x16(M, this.paddedOut, this.stageA.channels, zA, this.paddedA, this.ptrs[1]!, this.biasPtr, 0, z, this.paddedOut);
+      k.gemm_2x16(
+        M,
+        this.paddedOut,
+        this.stageA.channels,
+        zA,
+        this.paddedA,
+        this.ptrs[1]!,
+        this.biasPtr,
+        0,
+        z,
+        this.paddedOut,
+      );
     } else k.gemm_2x16(M, this.paddedOut, Kc, a, Kc, this.ptrs[0]!, this.biasPtr, 0, z, this.paddedOut);
   }
 

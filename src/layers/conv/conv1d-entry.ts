@@ -2,8 +2,8 @@
 // What predict never needs: loaded only by the loader, the saver and fit.
 import type { LayerEntry } from "../entry.js";
 import { lastDim, ZEROS } from "../entry.js";
-import { Conv1D } from "./conv1d.js";
 import { convBackward } from "./conv-backward.js";
+import { Conv1D } from "./conv1d.js";
 import { commonArgs, convConfig, intOrList } from "./entry-common.js";
 
 export const conv1dEntry: LayerEntry<Conv1D> = {
@@ -22,8 +22,11 @@ export const conv1dEntry: LayerEntry<Conv1D> = {
       kernelInitializer: ZEROS,
     }),
   toConfig: (l, target) =>
-    convConfig(l, target, target === "tfjs" && l.groups === 1 ? { filters: l.filters } : { filters: l.filters, groups: l.groups }, [
-      "kernel",
-    ]),
+    convConfig(
+      l,
+      target,
+      target === "tfjs" && l.groups === 1 ? { filters: l.filters } : { filters: l.filters, groups: l.groups },
+      ["kernel"],
+    ),
   backward: () => convBackward,
 };

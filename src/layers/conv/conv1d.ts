@@ -26,14 +26,17 @@ export class Conv1D extends ConvBase {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Conv1D: expected an options object with filters and kernelSize, got ${String(args)}`);
     checkOptions(`Conv1D '${args.name ?? "conv1d"}'`, args, OPTIONS);
-    super(args, "Conv1D");
+    super(args, "Conv1D", "conv1d");
     this.outChannels = checkPositiveInt(this.who, "filters", args.filters);
     this.groups = args.groups === undefined ? 1 : checkPositiveInt(this.who, "groups", args.groups);
     if (this.outChannels % this.groups !== 0)
       throw new WasmRnnError(
         `${this.who}: expected filters divisible by groups, got filters=${this.outChannels}, groups=${this.groups}`,
       );
-    this.kernelInitializer = new Initializer(args.kernelInitializer ?? "glorot_uniform", `${this.who} kernelInitializer`);
+    this.kernelInitializer = new Initializer(
+      args.kernelInitializer ?? "glorot_uniform",
+      `${this.who} kernelInitializer`,
+    );
   }
 
   get filters(): number {
@@ -42,7 +45,9 @@ export class Conv1D extends ConvBase {
 
   protected stageFor(C: number): StageA {
     if (C % this.groups !== 0)
-      throw new WasmRnnError(`${this.who}: expected input channels divisible by groups=${this.groups}, got ${C} channels`);
+      throw new WasmRnnError(
+        `${this.who}: expected input channels divisible by groups=${this.groups}, got ${C} channels`,
+      );
     return { groups: this.groups, channels: this.outChannels };
   }
 

@@ -42,7 +42,12 @@ export function commonArgs(cfg: ConfigReader): ConvCommonArgs {
 const GLOROT = initConfig("GlorotUniform", { seed: null });
 
 /** The Keras 3 config of a convolution; `initializers` names its kernel initializer keys. */
-export function convConfig(l: ConvBase, target: "tfjs" | "keras", extra: JsonObject, initializers: string[]): JsonObject {
+export function convConfig(
+  l: ConvBase,
+  target: "tfjs" | "keras",
+  extra: JsonObject,
+  initializers: string[],
+): JsonObject {
   const out: JsonObject = {
     ...baseConfig(l.name),
     ...extra,

@@ -25,7 +25,9 @@ export function oneInt(who: string, option: string, v: unknown, fallback?: numbe
   if (v === undefined && fallback !== undefined) return fallback;
   const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
   if (typeof x !== "number" || !Number.isInteger(x) || x <= 0)
-    throw new WasmRnnError(`${who}: expected ${option} to be a positive integer (or a list of one), got ${describeValue(v)}`);
+    throw new WasmRnnError(
+      `${who}: expected ${option} to be a positive integer (or a list of one), got ${describeValue(v)}`,
+    );
   return x;
 }
 
@@ -33,7 +35,9 @@ export function oneInt(who: string, option: string, v: unknown, fallback?: numbe
 export function checkWindow(who: string, args: WindowArgs): Window {
   const padding = typeof args.padding === "string" ? args.padding.toLowerCase() : args.padding;
   if (padding !== undefined && padding !== "valid" && padding !== "same" && padding !== "causal")
-    throw new WasmRnnError(`${who}: expected padding to be "valid", "same" or "causal", got ${describeValue(args.padding)}`);
+    throw new WasmRnnError(
+      `${who}: expected padding to be "valid", "same" or "causal", got ${describeValue(args.padding)}`,
+    );
   checkDataFormat(who, args.dataFormat);
   const w: Window = {
     kernelSize: oneInt(who, "kernelSize", args.kernelSize),
