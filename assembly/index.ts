@@ -17,7 +17,7 @@ export { masking_forward, mask_or } from "./layers/masking";
 export { embedding_forward } from "./layers/embedding";
 export { repeat_rows } from "./layers/repeat_vector";
 export { copy_blocks, add_arrays } from "./layers/blocks";
-export { conv1d_im2col } from "./layers/conv1d";
+export { conv1d_im2col, depthwise_conv1d } from "./layers/conv1d";
 export { steps_copy } from "./layers/padding1d";
 
 // First byte after the static data: the arena starts here.

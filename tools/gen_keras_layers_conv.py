@@ -74,6 +74,8 @@ CASES = [
     # Keras 3's hard_sigmoid (x/6+0.5): no TF.js file, where hard_sigmoid means 0.2x+0.5
     chain("conv1d_hard_sigmoid", 18, [6, 3], [conv(4, 3, padding="same", activation="hard_sigmoid")],
           "Keras 3 hard_sigmoid", files=False),
+    chain("conv1d_groups_per_channel", 19, [7, 4], [conv(8, 3, groups=4, padding="same", activation="relu")],
+          "groups = channels (the depthwise kernel), 2 filters per group"),
     chain("conv1d_k1_softmax", 14, [5, 7], [conv(5, 1, activation="softmax")], "kernel 1 (the input read in place), softmax"),
     chain("conv1d_k1_s2", 15, [7, 3], [conv(4, 1, strides=2)], "kernel 1, strides 2"),
     chain("conv1d_batch1_odd", 16, [13, 5], [conv(19, 5, padding="same", activation="tanh")], "batch 1, odd sizes", batch=1),
@@ -89,6 +91,9 @@ CASES = [
     chain("separable_conv1d_d2_dm3", 22, [10, 2],
           [("SeparableConv1D", {"filters": 4, "kernelSize": 3, "dilationRate": 2, "depthMultiplier": 3, "activation": "tanh"})],
           "dilation 2, depth multiplier 3", batch=1),
+    chain("separable_conv1d_one_channel", 26, [8, 1],
+          [("SeparableConv1D", {"filters": 3, "kernelSize": 3, "depthMultiplier": 2, "padding": "same"})],
+          "one input channel (stage A as a GEMM)"),
     chain("depthwise_conv1d_dm2", 23, [7, 3], [("DepthwiseConv1D", {"kernelSize": 3, "depthMultiplier": 2})],
           "depth multiplier 2, valid"),
     chain("depthwise_conv1d_same_s2", 24, [9, 5],

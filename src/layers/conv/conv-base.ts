@@ -1,14 +1,15 @@
 // The base of Conv1D, DepthwiseConv1D and SeparableConv1D: y = act(conv(x) [. pointwise] + bias)
-// over [B, T, C] (channels last). Stage A is a grouped convolution as one GEMM: im2col of the
-// input into cols [B * To, K * C], times the kernel packed into 16-column panels as a full
-// [K * C, FA] matrix (zero outside each group's block: groups > 1 and depthwise). Stage B
-// (SeparableConv1D only) is the pointwise [FA, F] GEMM. Then the bias (as the GEMM's first
-// term) and one activation pass. A 1-step window over unpadded input reads x itself (no im2col).
+// over [B, T, C] (channels last). Stage A is the grouped convolution: with one group per channel
+// (depthwise) the direct depthwise kernel; otherwise one GEMM, im2col of the input into cols
+// [B * To, K * C] times the kernel packed in 16-column panels as the full [K * C, FA] matrix
+// (zero across groups; packing.ts). Stage B (SeparableConv1D only) is the pointwise [FA, F] GEMM.
+// The bias is the first term of the last stage; then one activation pass. A 1-step window with
+// stride 1 reads x itself (no im2col).
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../../core/activations.js";
 import { fmtShape, WasmRnnError } from "../../core/errors.js";
 import type { NestedArray, Tensor } from "../../core/tensor.js";
 import { checkBool } from "../../core/validate.js";
-import { core, heapF32, kernels } from "../../core/wasm.js";
+import { heapF32, kernels } from "../../core/wasm.js";
 import {
   allocBlocks,
   type Buf,
@@ -19,12 +20,12 @@ import {
   round16,
   sameShapeLayout,
   withBlocks,
-  withStaging,
 } from "../heap.js";
 import { Initializer, type InitializerSpec } from "../initializers.js";
 import { Layer, type Shape, type SymbolicTensor } from "../layer.js";
 import { uniqueName } from "../naming.js";
 import { checkSteps, checkWindow, outSteps, padLeft, type Window, type WindowArgs } from "./geometry.js";
+import { type ConvGeom, maskAcrossGroups, packConv, stageALength, unpackConv } from "./packing.js";
 
 export interface ConvCommonArgs extends WindowArgs {
   /** Default null (linear). */
@@ -86,6 +87,16 @@ export abstract class ConvBase extends Layer {
   get paddedOut(): number {
     return round16(this.filters);
   }
+  /** One group per input channel (C > 1): stage A runs the direct depthwise kernel, not a GEMM. */
+  get depthwise(): boolean {
+    return this.stageA.groups === this.inChannels && this.inChannels > 1;
+  }
+  get geom(): ConvGeom {
+    const { groups, channels: FA } = this.stageA;
+    const [K, C, F] = [this.window.kernelSize, this.inChannels, this.filters];
+    const [pointwise, useBias, depthwise] = [this.pointwise, this.useBias, this.depthwise];
+    return { K, C, groups, FA, FAp: this.paddedA, F, Fp: this.paddedOut, pointwise, useBias, depthwise };
+  }
   /** The input itself serves as cols: one-step window, stride 1, no padding. */
   get direct(): boolean {
     return this.window.kernelSize === 1 && this.window.strides === 1;
@@ -128,7 +139,7 @@ export abstract class ConvBase extends Layer {
   /** Float counts of [stage A kernel, stage B kernel, bias, zero row]. */
   private blockLengths(): number[] {
     return [
-      this.kernelRows * this.paddedA,
+      stageALength(this.geom),
       this.pointwise ? this.stageA.channels * this.paddedOut : 1,
       this.paddedOut,
       this.paddedA,
@@ -142,106 +153,25 @@ export abstract class ConvBase extends Layer {
     this.ptrs = blocks;
   }
 
-  /** Stage A's kernel [K, C / G, FA] spread into the full [K * C, FA] matrix (zero across groups). */
-  private fullKernel(a: Float32Array): Float32Array {
-    const { groups: G, channels: FA } = this.stageA;
-    if (G === 1) return a;
-    const K = this.window.kernelSize,
-      C = this.inChannels,
-      Cg = C / G,
-      Fg = FA / G;
-    const full = new Float32Array(K * C * FA);
-    for (let k = 0; k < K; k++)
-      for (let c = 0; c < Cg; c++)
-        for (let f = 0; f < FA; f++) {
-          const g = Math.floor(f / Fg);
-          full[(k * C + g * Cg + c) * FA + f] = a[(k * Cg + c) * FA + f]!;
-        }
-    return full;
-  }
-
-  /** The inverse of fullKernel. */
-  private groupKernel(full: Float32Array): Float32Array {
-    const { groups: G, channels: FA } = this.stageA;
-    if (G === 1) return full;
-    const K = this.window.kernelSize,
-      C = this.inChannels,
-      Cg = C / G,
-      Fg = FA / G;
-    const a = new Float32Array(K * Cg * FA);
-    for (let k = 0; k < K; k++)
-      for (let c = 0; c < Cg; c++)
-        for (let f = 0; f < FA; f++) a[(k * Cg + c) * FA + f] = full[(k * C + Math.floor(f / Fg) * Cg + c) * FA + f]!;
-    return a;
-  }
-
-  /**
-   * Zeroes, in a block packed as stage A's kernel, the entries across groups: their gradients
-   * (the full matrix's zeros stay zero under every optimizer).
-   */
-  maskAcrossGroups(ptr: number): void {
-    const { groups: G, channels: FA } = this.stageA;
-    if (G === 1) return;
-    const Kc = this.kernelRows,
-      C = this.inChannels,
-      Cg = C / G,
-      Fg = FA / G;
-    const f32 = heapF32();
-    const base = ptr >>> 2;
-    for (let n = 0; n < this.paddedA; n++) {
-      const g = Math.floor(n / Fg);
-      const panel = base + (n >> 4) * Kc * 16 + (n & 15);
-      for (let r = 0; r < Kc; r++) if (n >= FA || Math.floor((r % C) / Cg) !== g) f32[panel + r * 16] = 0;
-    }
-  }
-
-  /** Packs `values` (weightSpecs order) into `dst` (blockLengths order); allocates only staging. */
-  private pack(values: readonly Float32Array[], dst: readonly number[]): void {
-    const k = core(this.who);
-    const Kc = this.kernelRows,
-      FA = this.stageA.channels,
-      F = this.filters;
-    const full = this.fullKernel(values[0]!);
-    const b = this.pointwise ? values[1]! : null;
-    const bias = this.useBias ? values[b ? 2 : 1]! : null;
-    withStaging([Math.max(full.length, b?.length ?? 0) * 4], ([s]) => {
-      const f32 = heapF32();
-      f32.set(full, s! >>> 2);
-      k.pack_panel16(s!, FA, Kc, FA, Kc, dst[0]!);
-      if (b && dst[1]) {
-        f32.set(b, s! >>> 2);
-        k.pack_panel16(s!, F, FA, F, FA, dst[1]);
-      }
-      if (dst[2]) {
-        f32.fill(0, dst[2] >>> 2, (dst[2] >>> 2) + this.paddedOut);
-        if (bias) f32.set(bias, dst[2] >>> 2);
-      }
-    });
-  }
-
   protected readWeights(): Float32Array[] {
     return this.unpack(this.ptrs[0]!, this.ptrs[1]!, this.ptrs[2]!);
   }
 
   private unpack(a: number, b: number, bias: number): Float32Array[] {
-    const k = core(this.who);
-    const Kc = this.kernelRows,
-      FA = this.stageA.channels,
-      F = this.filters;
-    return withStaging([Math.max(Kc * FA, FA * F) * 4], ([s]) => {
-      k.unpack_panel16(a, Kc, FA, Kc, s!);
-      const out = [this.groupKernel(heapF32().slice(s! >>> 2, (s! >>> 2) + Kc * FA))];
-      if (this.pointwise) {
-        k.unpack_panel16(b, FA, F, FA, s!);
-        out.push(heapF32().slice(s! >>> 2, (s! >>> 2) + FA * F));
-      }
-      if (this.useBias) out.push(heapF32().slice(bias >>> 2, (bias >>> 2) + F));
-      return out;
-    });
+    return unpackConv(this.who, this.geom, a, b, bias);
+  }
+
+  private pack(values: readonly Float32Array[], dst: readonly number[]): void {
+    packConv(this.who, this.geom, values, dst);
+  }
+
+  /** Zeroes the across-group entries of a gradient block of stage A (grouped, not depthwise). */
+  maskAcrossGroups(ptr: number): void {
+    maskAcrossGroups(this.geom, ptr);
   }
 
   override paramBlocks(): ParamBlock[] {
-    const blocks: ParamBlock[] = [{ ptr: this.ptrs[0]!, length: this.kernelRows * this.paddedA }];
+    const blocks: ParamBlock[] = [{ ptr: this.ptrs[0]!, length: stageALength(this.geom) }];
     if (this.pointwise) blocks.push({ ptr: this.ptrs[1]!, length: this.stageA.channels * this.paddedOut });
     if (this.useBias) blocks.push({ ptr: this.ptrs[2]!, length: this.paddedOut });
     return blocks;
@@ -272,11 +202,11 @@ export abstract class ConvBase extends Layer {
   }
 
   // ---- forward --------------------------------------------------------------------------------
-  /** Forward scratch: cols [M, K * C] (none when direct), stage A's zA [M, FAp] (pointwise), z [M, Fp]. */
+  /** Forward scratch: cols [M, K * C] (none when direct or depthwise), stage A's zA [M, FAp] (pointwise), z [M, Fp]. */
   readonly layout = sameShapeLayout((B, T) => {
     const M = B * (outSteps(this.window, T) ?? 0);
     return carve(0, {
-      cols: this.direct ? 0 : M * this.kernelRows * 4,
+      cols: this.direct || this.depthwise ? 0 : M * this.kernelRows * 4,
       zA: this.pointwise ? M * this.paddedA * 4 : 0,
       z: M * this.paddedOut * 4,
     });
@@ -297,25 +227,48 @@ export abstract class ConvBase extends Layer {
     return cols;
   }
 
-  /** Stage A (and B): the pre-activation z [M, Fp] from the rows `a` (zA [M, FAp] when pointwise). */
-  gemms(M: number, a: number, zA: number, z: number): void {
+  /**
+   * Stage A of x into `out` [M, FAp] from the first term `c0` (the bias, or the zero row before a
+   * pointwise stage): the depthwise kernel, or im2col (into `cols`) and the GEMM. Returns the GEMM's
+   * rows (cols, or x itself when direct), 0 for depthwise.
+   */
+  stageAForward(x: Buf, cols: number, out: number, c0: number): number {
+    const [B, T, C] = x.shape as [number, number, number];
+    const w = this.window;
+    const To = outSteps(w, T)!;
+    const FAp = this.paddedA;
     const k = kernels();
-    const Kc = this.kernelRows;
-    if (this.pointwise) {
-      k.gemm_2x16(M, this.paddedA, Kc, a, Kc, this.ptrs[0]!, this.zeroRow, 0, zA, this.paddedA);
-      k.gemm_2x16(
-        M,
-        this.paddedOut,
-        this.stageA.channels,
-        zA,
-        this.paddedA,
-        this.ptrs[1]!,
-        this.biasPtr,
-        0,
-        z,
-        this.paddedOut,
+    if (this.depthwise) {
+      const dm = this.stageA.channels / C;
+      k.depthwise_conv1d(
+        B,
+        T,
+        C,
+        To,
+        w.kernelSize,
+        w.strides,
+        w.dilationRate,
+        padLeft(w, T),
+        dm,
+        x.ptr,
+        this.ptrs[0]!,
+        FAp,
+        c0,
+        out,
+        FAp,
       );
-    } else k.gemm_2x16(M, this.paddedOut, Kc, a, Kc, this.ptrs[0]!, this.biasPtr, 0, z, this.paddedOut);
+      return 0;
+    }
+    const a = this.im2col(x, cols);
+    const Kc = this.kernelRows;
+    k.gemm_2x16(B * To, FAp, Kc, a, Kc, this.ptrs[0]!, c0, 0, out, FAp);
+    return a;
+  }
+
+  /** Stage B (pointwise): z [M, Fp] = zA [M, FAp] . pointwise + bias. */
+  stageBForward(M: number, zA: number, z: number): void {
+    const Fp = this.paddedOut;
+    kernels().gemm_2x16(M, Fp, this.stageA.channels, zA, this.paddedA, this.ptrs[1]!, this.biasPtr, 0, z, Fp);
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
@@ -324,8 +277,12 @@ export abstract class ConvBase extends Layer {
     const [B, T] = x.shape as [number, number];
     const L = this.layout(B, T);
     const M = B * y.shape[1]!;
-    this.gemms(M, this.im2col(x, scratch + L.cols), scratch + L.zA, scratch + L.z);
-    kernels().activate_rows(scratch + L.z, this.paddedOut, M, this.filters, y.ptr, ACTIVATION_IDS[this.activation]);
+    const z = scratch + L.z;
+    if (this.pointwise) {
+      this.stageAForward(x, scratch + L.cols, scratch + L.zA, this.zeroRow);
+      this.stageBForward(M, scratch + L.zA, z);
+    } else this.stageAForward(x, scratch + L.cols, z, this.biasPtr);
+    kernels().activate_rows(z, this.paddedOut, M, this.filters, y.ptr, ACTIVATION_IDS[this.activation]);
   }
 
   protected freeMemory(): void {
