@@ -202,13 +202,16 @@ export abstract class ConvBase extends Layer {
   }
 
   // ---- forward --------------------------------------------------------------------------------
-  /** Forward scratch: cols [M, K * C] (none when direct or depthwise), stage A's zA [M, FAp] (pointwise), z [M, Fp]. */
+  /**
+   * Forward scratch, from 0: the pre-activation z [M, Fp] (first, as Dense's: where a trainer can read
+   * logits), cols [M, K * C] (none when direct or depthwise), stage A's zA [M, FAp] (pointwise).
+   */
   readonly layout = sameShapeLayout((B, T) => {
     const M = B * (outSteps(this.window, T) ?? 0);
     return carve(0, {
+      z: M * this.paddedOut * 4,
       cols: this.direct || this.depthwise ? 0 : M * this.kernelRows * 4,
       zA: this.pointwise ? M * this.paddedA * 4 : 0,
-      z: M * this.paddedOut * 4,
     });
   });
 
