@@ -20,6 +20,8 @@ export { copy_blocks, add_arrays } from "./layers/blocks";
 export { pool1d_forward, masked_mean_steps } from "./layers/pooling1d";
 export { permute_copy } from "./layers/permute";
 export { norm_affine, norm_groups_forward } from "./layers/normalization";
+export { conv1d_im2col, depthwise_conv1d } from "./layers/conv1d";
+export { steps_copy } from "./layers/padding1d";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

@@ -21,6 +21,10 @@ export { Add } from "./layers/add.js";
 export { AlphaDropout } from "./layers/alpha_dropout.js";
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
+export { Conv1D, type Conv1DArgs } from "./layers/conv/conv1d.js";
+export { DepthwiseConv1D, type DepthwiseConv1DArgs } from "./layers/conv/depthwise_conv1d.js";
+export { SeparableConv1D, type SeparableConv1DArgs } from "./layers/conv/separable_conv1d.js";
+export { Cropping1D } from "./layers/cropping1d.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dropout } from "./layers/dropout.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
@@ -63,6 +67,8 @@ export { Reshape } from "./layers/reshape.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
 export { SpatialDropout1D } from "./layers/spatial_dropout1d.js";
 export { TimeDistributed } from "./layers/time_distributed.js";
+export { UpSampling1D } from "./layers/up_sampling1d.js";
+export { ZeroPadding1D } from "./layers/zero_padding1d.js";
 export {
   type FitOptions,
   Model,

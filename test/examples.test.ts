@@ -2,9 +2,11 @@
 // model learns its task (the decoded sequences are the reversed inputs), the forecaster beats a
 // naive forecast with its callbacks at work.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./helpers/cases.js";
+import { loadModel, ready } from "../src/index.js";
+import { decode, type EncodedArray, expectClose, ROOT } from "./helpers/cases.js";
 
 describe("examples", () => {
   it("train-seq2seq trains an encoder-decoder with fit and decodes with its layers", () => {
@@ -57,4 +59,33 @@ describe("examples", () => {
       /\r\s*(\d+)\/\1 \[={30}\] - \d+s \d+(ms|us)\/step - loss: [\d.]+ - val_loss: [\d.]+ - learning_rate: [\d.]+/,
     );
   }, 180_000);
+
+  it("activity: the Keras-trained CNN-LSTM (model.keras) gives Keras's probabilities, and the example says so", async () => {
+    const dir = join(ROOT, "examples", "models", "activity");
+    const keras = JSON.parse(readFileSync(join(dir, "keras.json"), "utf8")) as {
+      x: EncodedArray;
+      probabilities: EncodedArray;
+      labels: number[];
+      tolerance: { atol: number; rtol: number };
+    };
+    await ready();
+    const model = await loadModel(join(dir, "model.keras"));
+    expectClose(
+      model.predict(decode(keras.x)) as never,
+      decode(keras.probabilities),
+      "activity probabilities",
+      keras.tolerance,
+    );
+    model.dispose();
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "activity.mjs")], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(out).toContain("InputLayer -> Conv1D -> MaxPooling1D -> Conv1D -> MaxPooling1D -> LSTM -> Dense");
+    const [, right, total] = /(\d+)\/(\d+) windows right/.exec(out)!;
+    expect(Number(total)).toBe(keras.labels.length);
+    expect(Number(right)).toBeGreaterThanOrEqual(Number(total) - 3);
+    const [, diff] = /max \|wasm-rnn - Keras\| over all probabilities: ([\d.e+-]+)/.exec(out)!;
+    expect(Number(diff)).toBeLessThan(1e-4);
+  }, 120_000);
 });

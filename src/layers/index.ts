@@ -7,6 +7,10 @@ import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
+import { conv1dEntry } from "./conv/conv1d-entry.js";
+import { depthwiseConv1dEntry } from "./conv/depthwise_conv1d-entry.js";
+import { separableConv1dEntry } from "./conv/separable_conv1d-entry.js";
+import { cropping1dEntry } from "./cropping1d-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
@@ -32,6 +36,8 @@ import { reshapeEntry } from "./reshape-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
 import { spatialDropout1dEntry } from "./spatial_dropout1d-entry.js";
 import { timeDistributedEntry } from "./time_distributed-entry.js";
+import { upSampling1dEntry } from "./up_sampling1d-entry.js";
+import { zeroPadding1dEntry } from "./zero_padding1d-entry.js";
 
 export const LAYER_ENTRIES: readonly LayerEntry[] = [
   lstmEntry,
@@ -61,6 +67,12 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   batchNormalizationEntry,
   layerNormalizationEntry,
   unitNormalizationEntry,
+  conv1dEntry,
+  separableConv1dEntry,
+  depthwiseConv1dEntry,
+  zeroPadding1dEntry,
+  cropping1dEntry,
+  upSampling1dEntry,
 ];
 
 let registered = false;
