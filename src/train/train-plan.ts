@@ -8,6 +8,7 @@ import { heapF32 } from "../core/wasm.js";
 import { Activation } from "../layers/activation.js";
 import { backwardFor } from "../layers/backward.js";
 import type { Backward, BackwardCall } from "../layers/backward-base.js";
+import { ConvBase } from "../layers/conv/conv-base.js";
 import { Dense } from "../layers/dense.js";
 import { type Buf, checkFits, sizeOf, writeBufs } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
@@ -144,14 +145,15 @@ function outputLoss(plan: Plan, out: Buf, loss: Loss, alloc: (bytes: number) => 
   const layer = s.layer;
   const weightCount = sizeOf(out.shape) / out.shape[out.shape.length - 1]!;
   const weights = { weight: alloc(weightCount * 4), weightCount, weighted: false };
-  const activation = layer instanceof Dense || layer instanceof Activation ? layer.activation : null;
+  const activation =
+    layer instanceof Dense || layer instanceof ConvBase || layer instanceof Activation ? layer.activation : null;
   const logitsLoss = activation && !loss.fromLogits ? logitsLossFor(loss, activation) : null;
   if (!logitsLoss || s.outputs[0] !== out) return { loss, step, logits: 0, dPre: 0, mask, ...weights };
   const n = sizeOf(out.shape);
   return {
     loss: logitsLoss,
     step,
-    logits: layer instanceof Dense ? alloc(n * 4) : s.inputs[0]!.ptr,
+    logits: preActivation(layer) ? alloc(n * 4) : s.inputs[0]!.ptr,
     dPre: alloc(n * 4),
     mask,
     ...weights,
@@ -176,4 +178,14 @@ export function writeRows(b: Buf, t: Tensor, rows?: readonly number[], who = "wa
     return;
   }
   rows.forEach((r, i) => view.set(t.data.subarray(r * rowSize, (r + 1) * rowSize), (b.ptr >>> 2) + i * rowSize));
+}
+
+/**
+ * Where a layer that keeps its pre-activation in its scratch has it (Dense, the convolutions: z
+ * [M, padded] from the scratch's start), or null for one that does not (Activation reads its input).
+ */
+export function preActivation(layer: Layer): { units: number; padded: number } | null {
+  if (layer instanceof Dense) return { units: layer.units, padded: layer.paddedUnits };
+  if (layer instanceof ConvBase) return { units: layer.filters, padded: layer.paddedOut };
+  return null;
 }

@@ -23,7 +23,14 @@ import { getMetric, type Metric, metricDirection } from "./metrics.js";
 import type { GradBlock, Optimizer, WeightRef } from "./optimizer.js";
 import { getOptimizer } from "./optimizers.js";
 import { outputLosses } from "./output-losses.js";
-import { buildTrainPlan, type LayerGrads, type OutputLoss, type TrainPlan, writeRows } from "./train-plan.js";
+import {
+  buildTrainPlan,
+  type LayerGrads,
+  type OutputLoss,
+  preActivation,
+  type TrainPlan,
+  writeRows,
+} from "./train-plan.js";
 import { collectedTrainers, releaseTrainerMemory, type TrainerMemory } from "./trainer-memory.js";
 import type { CompileArgs, Loss } from "./types.js";
 
@@ -348,12 +355,12 @@ export class Trainer {
     const weight = o.weighted ? o.weight : 0;
     if (!o.dPre) return o.loss.compute(out.ptr, out.shape, t.ptr, t.dtype, tp.grads.get(out)!, o.mask, weight);
     const s = tp.plan.steps[o.step]!;
-    if (s.layer instanceof Dense) {
-      // Dense keeps its pre-activation in its scratch, rows padded to paddedUnits
-      const U = s.layer.units,
-        M = sizeOf(out.shape) / U;
-      heapF32().fill(0, o.logits >>> 2, (o.logits >>> 2) + M * U);
-      trainKernels().add_blocks(M, U, s.scratch, s.layer.paddedUnits, o.logits, U);
+    const pre = preActivation(s.layer);
+    if (pre) {
+      // Dense and the convolutions keep their pre-activation in their scratch, rows padded
+      const M = sizeOf(out.shape) / pre.units;
+      heapF32().fill(0, o.logits >>> 2, (o.logits >>> 2) + M * pre.units);
+      trainKernels().add_blocks(M, pre.units, s.scratch, pre.padded, o.logits, pre.units);
     }
     return o.loss.compute(o.logits, out.shape, t.ptr, t.dtype, o.dPre, o.mask, weight);
   }
