@@ -17,6 +17,7 @@ export { masking_forward, mask_or } from "./layers/masking";
 export { embedding_forward } from "./layers/embedding";
 export { repeat_rows } from "./layers/repeat_vector";
 export { copy_blocks, add_arrays } from "./layers/blocks";
+export { attn_dot_scores, attn_additive_scores, attn_softmax, attn_weighted } from "./layers/attention";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

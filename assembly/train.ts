@@ -15,6 +15,7 @@ export { masking_backward } from "./layers/masking";
 export { embedding_backward } from "./layers/embedding";
 export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
+export { attn_softmax_backward, attn_weighted_t, attn_additive_backward } from "./layers/attention";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,

@@ -5,6 +5,7 @@
 import { activationEntry } from "./activation-entry.js";
 import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
+import { additiveAttentionEntry, attentionEntry } from "./attention/entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { denseEntry } from "./dense-entry.js";
@@ -38,6 +39,8 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  attentionEntry,
+  additiveAttentionEntry,
 ];
 
 let registered = false;
