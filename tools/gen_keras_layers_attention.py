@@ -188,9 +188,105 @@ def additive_batch1_odd():
     return make_case("additive_batch1_odd", spec, floats((1, 7, 3), (1, 2, 3)), 10, "AdditiveAttention, batch 1, odd sizes")
 
 
+def mha(i, ins, config, call=None, tensors=None):
+    return att(i, "MultiHeadAttention", ins, config, call, "positional", tensors)
+
+
+def mha_self():
+    ins = [{"id": "x", "shape": [4, 3]}]
+    ls = [dense("d", 6, "x"), mha("m", ["d:0", "d:0"], {"numHeads": 2, "keyDim": 3})]
+    return make_case("mha_self", graph(ins, ls, ["m:0"]), floats((2, 4, 3)), 11, "MultiHeadAttention self-attention, 2 heads")
+
+
+def mha_cross_key():
+    ins = [{"id": "q", "shape": [3, 4]}, {"id": "v", "shape": [5, 2]}, {"id": "k", "shape": [5, 3]}]
+    ls = [dense("dq", 4, "q"), mha("m", ["dq:0", "v", "k"], {"numHeads": 3, "keyDim": 2, "valueDim": 4, "outputShape": 5})]
+    return make_case("mha_cross_key", graph(ins, ls, ["m:0"]), floats((2, 3, 4), (2, 5, 2), (2, 5, 3)), 12,
+                     "cross attention with a separate key, valueDim, outputShape, odd sizes")
+
+
+def mha_nobias_causal_scores():
+    ins = [{"id": "x", "shape": [5, 3]}]
+    ls = [mha("m", ["x", "x"], {"numHeads": 2, "keyDim": 5, "useBias": False}, {"useCausalMask": True, "returnAttentionScores": True})]
+    # not trained: Keras gives the scores output the attention mask as its Keras mask, which its own loss then
+    # cannot broadcast ([B, N, Tq] losses vs a [B, 1, Tq, Tv] mask); mha_scores_grad trains a scores output
+    return make_case("mha_nobias_causal_scores", graph(ins, ls, ["m:0", "m:1"]), floats((1, 5, 3)), 13,
+                     "no biases, causal mask, attention scores output, batch 1", train=False)
+
+
+def mha_scores_grad():
+    ins = [{"id": "q", "shape": [3, 4]}, {"id": "v", "shape": [4, 4]}]
+    ls = [dense("dq", 4, "q"), mha("m", ["dq:0", "v"], {"numHeads": 2, "keyDim": 3}, {"returnAttentionScores": True})]
+    return make_case("mha_scores_grad", graph(ins, ls, ["m:0", "m:1"]), floats((2, 3, 4), (2, 4, 4)), 20,
+                     "the scores output with a loss of its own (gradients through both outputs)")
+
+
+def mask_input(rng, B, Tq, Tv):
+    m = (rng.uniform(size=(B, Tq, Tv)) > 0.3).astype(np.float32)
+    m[0, 1, :] = 0  # a fully masked query row
+    return m
+
+
+def mha_attention_mask():
+    ins = [{"id": "q", "shape": [4, 3]}, {"id": "v", "shape": [3, 3]}, {"id": "am", "shape": [4, 3]}]
+    ls = [dense("dq", 3, "q"), mha("m", ["dq:0", "v"], {"numHeads": 2, "keyDim": 3}, None, {"attentionMask": "am"})]
+    return make_case("mha_attention_mask", graph(ins, ls, ["m:0"]), lambda rng: [uni(rng, 2, 4, 3), uni(rng, 2, 3, 3), mask_input(rng, 2, 4, 3)],
+                     14, "attention_mask tensor (a fully masked row: uniform weights, Keras's dot_product_attention path)")
+
+
+def mha_attention_mask_scores():
+    ins = [{"id": "q", "shape": [4, 3]}, {"id": "v", "shape": [3, 3]}, {"id": "am", "shape": [4, 3]}]
+    ls = [mha("m", ["q", "v"], {"numHeads": 1, "keyDim": 4}, {"returnAttentionScores": True, "useCausalMask": True},
+              {"attentionMask": "am"})]
+    return make_case("mha_attention_mask_scores", graph(ins, ls, ["m:0", "m:1"]),
+                     lambda rng: [uni(rng, 2, 4, 3), uni(rng, 2, 3, 3), mask_input(rng, 2, 4, 3)], 15,
+                     "attention_mask with causal and the scores output (a fully masked row: zero weights, Keras's Softmax path)",
+                     train=False)
+
+
+def mha_masked_lstm():
+    ls = embeds(4) + [mha("m", ["eq:0", "ev:0"], {"numHeads": 2, "keyDim": 3}),
+                      {"id": "l", "class": "LSTM", "config": {"units": 3}, "inputs": ["m:0"]}]
+    spec = graph(embed_inputs(5, 6), ls, ["l:0"])
+    return make_case("mha_masked_lstm", spec, token_inputs([(0, 3, 2), (0, 5, 0)], [(0, 4, 2), (0, 2, 4)]), 16,
+                     "Embedding(mask_zero) query and value masks into MultiHeadAttention, then a masked LSTM")
+
+
+def mha_masked_scores():
+    ls = embeds(4) + [mha("m", ["eq:0", "ev:0", "ev:0"], {"numHeads": 2, "keyDim": 2}, {"returnAttentionScores": True})]
+    spec = graph(embed_inputs(4, 5), ls, ["m:0", "m:1"])
+    return make_case("mha_masked_scores", spec, token_inputs([(0, 2, 2), (0, 4, 0)], [(0, 3, 2), (0, 5, 0)]), 17,
+                     "masked query, value and key, scores output (masked query rows: zero weights)", train=False)
+
+
+def mha_transformer_block():
+    """A small transformer-ish block without LayerNormalization: causal self-attention with a residual, a Dense
+    feed-forward with a residual, then an LSTM reads it."""
+    ins = [{"id": "x", "shape": [6], "dtype": "int32"}]
+    ls = [{"id": "e", "class": "Embedding", "config": {"inputDim": 9, "outputDim": 8, "maskZero": True}, "inputs": ["x"]},
+          mha("m", ["e:0", "e:0"], {"numHeads": 2, "keyDim": 4}, {"useCausalMask": True}),
+          {"id": "r1", "class": "Add", "config": {}, "inputs": ["e:0", "m:0"]},
+          dense("f1", 12, "r1:0", activation="relu"),
+          dense("f2", 8, "f1:0"),
+          {"id": "r2", "class": "Add", "config": {}, "inputs": ["r1:0", "f2:0"]},
+          {"id": "l", "class": "LSTM", "config": {"units": 4}, "inputs": ["r2:0"]},
+          dense("out", 2, "l:0")]
+    return make_case("mha_transformer_block", graph(ins, ls, ["out:0"]),
+                     lambda rng: [padded_tokens(rng, 9, [(0, 6, 0), (0, 4, 2), (0, 2, 4)])], 18,
+                     "causal self-attention + residual + Dense feed-forward + residual -> LSTM -> Dense")
+
+
+def mha_dropout_output_list():
+    ins = [{"id": "x", "shape": [3, 4]}]
+    ls = [mha("m", ["x", "x"], {"numHeads": 2, "keyDim": 2, "dropout": 0.3, "outputShape": [2, 3]})]
+    return make_case("mha_dropout_output_list", graph(ins, ls, ["m:0"]), floats((2, 3, 4)), 19,
+                     "dropout (inference: none) and a two-axis outputShape", train=False)
+
+
 CASES = [attention_dot, attention_scale_causal_scores, attention_concat_key, attention_concat_noscale, attention_masked_lstm,
          attention_masked_causal_scores, attention_luong_seq2seq, additive_default, additive_noscale_masked_causal,
-         additive_batch1_odd]
+         additive_batch1_odd, mha_self, mha_cross_key, mha_nobias_causal_scores, mha_scores_grad, mha_attention_mask, mha_attention_mask_scores,
+         mha_masked_lstm, mha_masked_scores, mha_transformer_block, mha_dropout_output_list]
 
 if __name__ == "__main__":
     lc.write_layer_cases("layers_attention.json", GENERATOR, "Attention, AdditiveAttention, MultiHeadAttention", CASES)

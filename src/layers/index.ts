@@ -6,6 +6,7 @@ import { activationEntry } from "./activation-entry.js";
 import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { additiveAttentionEntry, attentionEntry } from "./attention/entry.js";
+import { multiHeadAttentionEntry } from "./attention/mha-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { denseEntry } from "./dense-entry.js";
@@ -41,6 +42,7 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   flattenEntry,
   attentionEntry,
   additiveAttentionEntry,
+  multiHeadAttentionEntry,
 ];
 
 let registered = false;
