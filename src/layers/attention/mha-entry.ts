@@ -16,7 +16,10 @@ const dims = (s: Step, l: MultiHeadAttention) => {
   return { r, B: r.query.shape[0]!, Tq: r.query.shape[1]!, Tv: r.value.shape[1]! };
 };
 
-/** Backward scratch: the forward's buffers (mhaLayout), every head's weights P (and kept weights), the gradients of Q, K, V, O, one head's ds, Dense's backward scratch. */
+/**
+ * Backward scratch: the forward's buffers (mhaLayout), every head's weights P (and kept weights), the
+ * gradients of Q, K, V, O, one head's ds, Dense's backward scratch.
+ */
 function layout(base: number, s: Step) {
   const l = s.layer as MultiHeadAttention;
   const { r, B, Tq, Tv } = dims(s, l);

@@ -10,46 +10,21 @@ import { Dense } from "../dense.js";
 import { type Buf, carve, type MaskBufs, type MaskSource, type ParamBlock, sizeOf } from "../heap.js";
 import type { InitializerSpec } from "../initializers.js";
 import { Layer, type Shape, SymbolicTensor, type WeightSpec } from "../layer.js";
-import { type AttentionCallOptions, CallState, scoreMask } from "./call.js";
+import { CallState, scoreMask } from "./call.js";
+import {
+  checkAttentionAxes,
+  checkOutputShape,
+  MHA_OPTIONS,
+  type MultiHeadAttentionArgs,
+  type MultiHeadAttentionCall,
+} from "./mha-options.js";
 
-export interface MultiHeadAttentionArgs {
-  numHeads: number;
-  keyDim: number;
-  /** Default keyDim. */
-  valueDim?: number | null;
-  /** Dropout rate on the attention weights while training (default 0). */
-  dropout?: number;
-  useBias?: boolean;
-  /** The output's trailing shape (default: the query's features). */
-  outputShape?: number | number[] | null;
-  /** Only Keras's default (the steps axis): null, 1 or -2, alone or in a list. */
-  attentionAxes?: number | number[] | null;
-  kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  seed?: number | null;
-  name?: string;
-}
+export type { MultiHeadAttentionArgs, MultiHeadAttentionCall } from "./mha-options.js";
 
-export interface MultiHeadAttentionCall<T> extends AttentionCallOptions {
-  /** [batch, query steps, value steps]: nonzero where a query step may attend to a value step. */
-  attentionMask?: T;
-}
-
-const OPTIONS = [
-  "numHeads",
-  "keyDim",
-  "valueDim",
-  "dropout",
-  "useBias",
-  "outputShape",
-  "attentionAxes",
-  "kernelInitializer",
-  "biasInitializer",
-  "seed",
-  "name",
-] as const;
-
-/** Forward scratch: projections Q [B Tq, N K], K [B Tv, N K], V [B Tv, N V], heads' output O [B Tq, N V], one head's scores, the mask, a Dense's scratch. */
+/**
+ * Forward scratch: projections Q [B Tq, N K], K [B Tv, N K], V [B Tv, N V], the heads' output O [B Tq, N V],
+ * one head's scores, the mask, a Dense's scratch.
+ */
 export function mhaLayout(l: MultiHeadAttention, B: number, Tq: number, Tv: number, dense: number) {
   const NK = l.numHeads * l.keyDim,
     NV = l.numHeads * l.valueDim;
@@ -85,7 +60,7 @@ export class MultiHeadAttention extends Layer {
       throw new WasmRnnError(
         `MultiHeadAttention: expected an options object { numHeads, keyDim }, got ${String(args)}`,
       );
-    checkOptions(`MultiHeadAttention '${args.name ?? "multi_head_attention"}'`, args, OPTIONS);
+    checkOptions(`MultiHeadAttention '${args.name ?? "multi_head_attention"}'`, args, MHA_OPTIONS);
     super(args.name, "MultiHeadAttention");
     this.numHeads = checkPositiveInt(this.who, "numHeads", args.numHeads);
     this.keyDim = checkPositiveInt(this.who, "keyDim", args.keyDim);
@@ -97,22 +72,8 @@ export class MultiHeadAttention extends Layer {
       );
     this.dropout = d;
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
-    const os = args.outputShape;
-    if (os == null) this.outputShape = null;
-    else {
-      const list = typeof os === "number" ? [os] : os;
-      if (!Array.isArray(list) || list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0))
-        throw new WasmRnnError(
-          `${this.who}: expected outputShape to be a positive integer or a list of them, got ${JSON.stringify(os)}`,
-        );
-      this.outputShape = [...list];
-    }
-    const axes = args.attentionAxes;
-    const list = axes == null ? [1] : typeof axes === "number" ? [axes] : axes;
-    if (!Array.isArray(list) || list.length !== 1 || (list[0] !== 1 && list[0] !== -2))
-      throw new WasmRnnError(
-        `${this.who}: expected attentionAxes null, 1 or -2 (attention over the steps of [batch, steps, features] inputs), got ${JSON.stringify(axes)}`,
-      );
+    this.outputShape = checkOutputShape(this.who, args.outputShape);
+    checkAttentionAxes(this.who, args.attentionAxes);
     this.seed = args.seed ?? null;
     this.init = { kernel: args.kernelInitializer ?? "glorot_uniform", bias: args.biasInitializer ?? "zeros" };
   }
