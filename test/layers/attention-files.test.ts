@@ -63,7 +63,7 @@ const ref = (t: KerasTensorJson, kw: Record<string, unknown> = {}) => [...t.conf
 
 /** The Keras 3 layer config of a TF.js model.json in Keras 2 / tf.keras form. */
 function toKeras2(layer: J): J {
-  const config = { ...layer.config, dtype: "float32" };
+  const config: Record<string, unknown> = { ...layer.config, dtype: "float32" };
   const out: J = { class_name: layer.class_name, name: layer.config.name as string, config, inbound_nodes: [] };
   if (layer.class_name === "InputLayer") {
     config.batch_input_shape = config.batch_shape;
@@ -93,7 +93,7 @@ function toKeras2(layer: J): J {
       return [ref(first as KerasTensorJson, kw)];
     }
     if (Array.isArray(first)) return (first as KerasTensorJson[]).map((t) => ref(t));
-    return [ref(first as KerasTensorJson, kwargs.initial_state ? {} : {})];
+    return [ref(first as KerasTensorJson)];
   });
   return out;
 }
