@@ -7,8 +7,19 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModel, ready } from "../../src/index.js";
+import {
+  Attention,
+  Dense,
+  Input,
+  loadModel,
+  Model,
+  MultiHeadAttention,
+  ready,
+  type Tensor,
+  tensor,
+} from "../../src/index.js";
 import { asList, decode, expectClose, loadCases, ROOT } from "../helpers/cases.js";
+import { ramp } from "../helpers/errors.js";
 import { buildCase, decodeAny } from "../helpers/family.js";
 import type { LayerFileCase } from "../helpers/layer-cases.js";
 
@@ -126,6 +137,54 @@ describe("Keras 2 / tf.keras configs", () => {
       const model = await loadModel(join(out, "model.json"));
       expectKerasOutputs(predictCase(model, c), c, `${name} (Keras 2 config)`);
       model.dispose();
+    });
+  }
+});
+
+describe("dropout while training", () => {
+  // Keras's dropout draws are its own: the training step is checked for what it must do, not against Keras's
+  // numbers: the training forward drops weights (its loss differs from the inference loss), the weights the
+  // dropped attention sees still train, and predict stays the inference forward.
+  const cases: [string, (rate: number) => { model: Model }][] = [
+    [
+      "Attention",
+      (rate) => {
+        const q = Input({ shape: [4, 3] }),
+          v = Input({ shape: [6, 3] });
+        const a = new Attention({ dropout: rate, useScale: true }).apply([new Dense({ units: 3 }).apply(q), v]);
+        return { model: new Model({ inputs: [q, v], outputs: a }) };
+      },
+    ],
+    [
+      "MultiHeadAttention",
+      (rate) => {
+        const q = Input({ shape: [4, 3] }),
+          v = Input({ shape: [6, 3] });
+        const a = new MultiHeadAttention({ numHeads: 2, keyDim: 2, dropout: rate }).apply(q, v);
+        return { model: new Model({ inputs: [q, v], outputs: a }) };
+      },
+    ],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: the training loss differs from the inference loss only with dropout`, async () => {
+      const x = [tensor(ramp(2 * 4 * 3), [2, 4, 3]), tensor(ramp(2 * 6 * 3, 0.29), [2, 6, 3])];
+      const y = tensor(ramp(2 * 4 * 3, 0.13), [2, 4, 3]);
+      for (const rate of [0, 0.5]) {
+        const { model } = make(rate);
+        model.compile({ optimizer: { className: "SGD", config: { learningRate: 0 } }, loss: "mse" });
+        const before = model.predict(x) as Tensor;
+        const inference = (await model.evaluate(x, y)) as number;
+        const trained = await model.trainOnBatch(x, y);
+        if (rate === 0) expect(trained).toBeCloseTo(inference, 6);
+        else expect(Math.abs(trained - inference)).toBeGreaterThan(1e-4);
+        expect(Array.from((model.predict(x) as Tensor).data)).toEqual(Array.from(before.data));
+        model.compile({ optimizer: { className: "SGD", config: { learningRate: 0.1 } }, loss: "mse" });
+        const w0 = model.getWeights().map((w) => Array.from(w.data));
+        await model.trainOnBatch(x, y);
+        const moved = model.getWeights().some((w, i) => w.data.some((v, j) => v !== w0[i]![j]));
+        expect(moved, `${name} rate ${rate}: weights moved`).toBe(true);
+        model.dispose();
+      }
     });
   }
 });
