@@ -15,7 +15,7 @@ import {
   sameShapeLayout,
 } from "../heap.js";
 import { Layer, type Shape, SymbolicTensor, type WeightSpec } from "../layer.js";
-import { type AttentionCallOptions, CallState, scoreMask } from "./call.js";
+import { type AttentionCallOptions, CallState, heapViews, scoreMask } from "./call.js";
 
 export type AttentionInputs<T> = [T, T] | [T, T, T];
 /** The output of a call: the attended values, with the weights too when returnAttentionScores is true. */
@@ -192,6 +192,6 @@ export abstract class BaseAttention extends Layer {
 /** Keras `where(q_mask, output, 0)`: zeroes the rows [T, F] at `rows` whose u8 mask is 0. */
 export function zeroMaskedRows(rows: number, mask: number, T: number, F: number): void {
   const f32 = heapF32();
-  const u8 = new Uint8Array(f32.buffer);
+  const { u8 } = heapViews();
   for (let t = 0; t < T; t++) if (!u8[mask + t]) f32.fill(0, (rows >>> 2) + t * F, (rows >>> 2) + (t + 1) * F);
 }

@@ -87,6 +87,15 @@ export class CallState {
   }
 }
 
+let views: { buffer: ArrayBufferLike; u8: Uint8Array; u32: Uint32Array } | null = null;
+
+/** Byte and word views of the wasm memory, made again only when the memory grows (none per call). */
+export function heapViews(): { u8: Uint8Array; u32: Uint32Array } {
+  const buffer = heapF32().buffer;
+  if (!views || views.buffer !== buffer) views = { buffer, u8: new Uint8Array(buffer), u32: new Uint32Array(buffer) };
+  return views;
+}
+
 /**
  * Writes the mask of batch row `b` as u8 [Tq, Tv] at `dst` (1 = attend): the value/key masks (u8 [B, Tv],
  * 0 = none), the query mask (u8 [B, Tq], MultiHeadAttention only), causal, and an attention mask tensor
@@ -100,8 +109,7 @@ export function scoreMask(
   m: { query: number; value: number; key: number; causal: boolean; tensor: number },
 ): number {
   if (!m.query && !m.value && !m.key && !m.causal && !m.tensor) return 0;
-  const u8 = new Uint8Array(heapF32().buffer);
-  const bits = new Uint32Array(heapF32().buffer);
+  const { u8, u32: bits } = heapViews();
   const qm = m.query + b * Tq,
     vm = m.value + b * Tv,
     km = m.key + b * Tv,
