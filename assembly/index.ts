@@ -22,6 +22,7 @@ export { permute_copy } from "./layers/permute";
 export { norm_affine, norm_groups_forward } from "./layers/normalization";
 export { conv1d_im2col, depthwise_conv1d } from "./layers/conv1d";
 export { steps_copy } from "./layers/padding1d";
+export { attn_dot_scores, attn_additive_scores, attn_softmax, attn_weighted } from "./layers/attention";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

@@ -17,6 +17,7 @@ export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
 export { batch_norm_moments, batch_norm_backward, norm_groups_backward } from "./layers/normalization";
 export { conv1d_col2im_backward, depthwise_conv1d_backward } from "./layers/conv1d";
+export { attn_softmax_backward, attn_weighted_t, attn_additive_backward } from "./layers/attention";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export { pool1d_backward, masked_mean_steps_backward } from "./layers/pooling1d";
 export { permute_backward } from "./layers/permute";

@@ -19,6 +19,14 @@ export {
 export { Activation } from "./layers/activation.js";
 export { Add } from "./layers/add.js";
 export { AlphaDropout } from "./layers/alpha_dropout.js";
+export { AdditiveAttention, type AdditiveAttentionArgs } from "./layers/attention/additive_attention.js";
+export { Attention, type AttentionArgs } from "./layers/attention/attention.js";
+export type { AttentionCallOptions } from "./layers/attention/call.js";
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionArgs,
+  type MultiHeadAttentionCall,
+} from "./layers/attention/multi_head_attention.js";
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
 export { Conv1D, type Conv1DArgs } from "./layers/conv/conv1d.js";

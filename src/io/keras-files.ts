@@ -54,7 +54,19 @@ export function readKerasH5(root: H5Group, file: string): LegacyH5 {
   return { kerasVersion, modelConfig, groups, objectTree: null };
 }
 
-const PREFERRED = ["cell", "cells", "forward_layer", "backward_layer", "layer"];
+// Sub-objects read before the others, in this order: RNN cells, Bidirectional halves, wrapped layers, and
+// MultiHeadAttention's projections in its weights' order (Keras creates them so; alphabetical would not be)
+const PREFERRED = [
+  "cell",
+  "cells",
+  "forward_layer",
+  "backward_layer",
+  "layer",
+  "query_dense",
+  "key_dense",
+  "value_dense",
+  "output_dense",
+];
 
 function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });

@@ -57,19 +57,31 @@ export function kerasConfig(model: Model): JsonObject {
       registered_name: null,
       name: layer.name,
       config: kerasify(entry.toConfig(layer, "keras")),
-      build_config: {
+      build_config: entry.saveCall?.(layer).buildConfig ?? {
         input_shape: mine[0]
           ? entry.listInput
             ? mine[0].inputs.map((t) => [...t.shape])
             : [...mine[0].inputs[0]!.shape]
           : null,
       },
-      inbound_nodes: mine.map(
-        (n): JsonObject => ({
+      inbound_nodes: mine.map((n): JsonObject => {
+        const call = entry.saveCall?.(layer);
+        if (call) {
+          // the call's own arguments: positional tensors after the first, tensor and plain kwargs
+          const first = entry.listInput
+            ? [n.inputs.map(kt)]
+            : [kt(n.inputs[0]!), ...n.inputs.slice(1, 1 + call.positional).map(kt)];
+          const kwargs: JsonObject = { ...call.kwargs };
+          call.kwargTensors.forEach((name, i) => {
+            kwargs[name] = kt(n.inputs[1 + call.positional + i]!);
+          });
+          return { args: first, kwargs };
+        }
+        return {
           args: [entry.listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
           kwargs: n.initialState.length ? { initial_state: n.initialState.map(kt) } : {},
-        }),
-      ),
+        };
+      }),
     };
   });
   const io = (ts: SymbolicTensor[]): Json => {

@@ -40,7 +40,20 @@ export function modelToConfig(model: Model): JsonObject {
     const entry = entryForLayer(layer);
     if (!entry?.toConfig)
       throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
-    const inbound = layer.inboundNodes.filter((n) => nodes.has(n)).map((n) => n.allInputs.map(ref));
+    const call = entry.saveCall?.(layer);
+    const inbound = layer.inboundNodes
+      .filter((n) => nodes.has(n))
+      .map((n) => {
+        if (!call || entry.listInput)
+          return n.allInputs.map((t, i) => (call && i === 0 ? [...ref(t).slice(0, 3), call.kwargs] : ref(t)));
+        // Keras 2: the call's other arguments are kwargs of the first tensor, tensors as [layer, node, index]
+        const kwargs: JsonObject = { ...call.kwargs };
+        const names = [...(entry.tensorArgs ?? []).slice(0, call.positional), ...call.kwargTensors];
+        names.forEach((name, i) => {
+          kwargs[name] = ref(n.inputs[1 + i]!).slice(0, 3);
+        });
+        return [[...ref(n.inputs[0]!).slice(0, 3), kwargs]];
+      });
     return {
       class_name: layer.className,
       name: layer.name,

@@ -25,6 +25,8 @@ export interface NodeSpec {
   states: Ref[];
   /** The layer takes a list (Concatenate, Add, ...), even of one tensor. */
   listInput: boolean;
+  /** Plain (non-tensor) call arguments, and the names of the inputs after the first (entry.tensorArgs). */
+  call?: { options: JsonObject; names: string[] };
 }
 
 /** A layer entry of the config: class, name, config and its calls (inbound nodes) unparsed. */
@@ -195,8 +197,21 @@ export function refFromList(v: Json, ctx: LoadContext, who: string): Ref {
   return { layer: v[0], node: v[1], index: v[2] };
 }
 
-/** Keras 3 serialises implicit masks as ops (Masking -> NotEqual + Any, Embedding -> NotEqual) passed as `mask`. */
-const MASK_OPS = new Set(["NotEqual", "Equal", "Any", "All", "Cast", "LogicalAnd", "LogicalOr", "LogicalNot"]);
+/**
+ * Keras 3 serialises implicit masks as ops (Masking -> NotEqual + Any, Embedding -> NotEqual; Attention
+ * passes its query mask on through ConvertToTensor) passed as `mask`.
+ */
+const MASK_OPS = new Set([
+  "NotEqual",
+  "Equal",
+  "Any",
+  "All",
+  "Cast",
+  "LogicalAnd",
+  "LogicalOr",
+  "LogicalNot",
+  "ConvertToTensor",
+]);
 
 export function isMaskOp(spec: LayerSpec): boolean {
   const module = (spec as LayerSpec & { module?: string }).module;
@@ -222,11 +237,21 @@ export function parseNode(
       inputs = first.map((t) => refFromHistory(t as JsonObject, ctx, who));
       listInput = true;
     } else fail(ctx, `${who}: expected the first call argument to be a tensor or a list of tensors`);
-    if (args.slice(1).some((a) => JSON.stringify(a).includes("__keras_tensor__")))
-      fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+    const tensorArgs = entry.tensorArgs ?? [];
+    const named = new Map<string, Ref>();
+    const options: JsonObject = {};
+    args.slice(1).forEach((a, i) => {
+      if (i < tensorArgs.length && isKerasTensor(a)) named.set(tensorArgs[i]!, refFromHistory(a, ctx, who));
+      else if (JSON.stringify(a).includes("__keras_tensor__"))
+        fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+    });
     let states: Ref[] = [];
     for (const [k, v] of Object.entries(kwargs)) {
-      if (k === "initial_state") {
+      if (tensorArgs.includes(k) && (v === null || isKerasTensor(v))) {
+        if (v !== null) named.set(k, refFromHistory(v, ctx, who));
+      } else if (entry.tensorArgs && !JSON.stringify(v ?? null).includes("__keras_tensor__")) {
+        options[k] = v;
+      } else if (k === "initial_state") {
         if (v === null) continue;
         const list = Array.isArray(v) ? v : [v];
         if (!list.every(isKerasTensor))
@@ -239,7 +264,9 @@ export function parseNode(
       }
     }
     if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
-    return { inputs, states, listInput };
+    if (!entry.tensorArgs) return { inputs, states, listInput };
+    const names = tensorArgs.filter((n) => named.has(n));
+    return { inputs: [...inputs, ...names.map((n) => named.get(n)!)], states, listInput, call: { options, names } };
   }
   // Keras 1/2, tf.keras, TF.js: a list of [layer, node, index, kwargs]
   if (!Array.isArray(node) || node.length === 0)
@@ -257,7 +284,18 @@ export function parseNode(
     states = [...refs.slice(1), ...states];
   }
   if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
-  return { inputs, states, listInput: entry.listInput === true || (!entry.recurrent && inputs.length > 1) };
+  const listInput = entry.listInput === true || (!entry.recurrent && inputs.length > 1);
+  if (!entry.tensorArgs) return { inputs, states, listInput };
+  // Keras 2 / TF.js: every call argument after the first is in the kwargs of the first tensor, tensors as refs
+  const options: JsonObject = {};
+  const named = new Map<string, Ref>();
+  for (const [k, v] of Object.entries(isObj(kw) ? kw : {})) {
+    if (entry.tensorArgs.includes(k)) {
+      if (v !== null) named.set(k, refFromList(v, ctx, `${who} ${k}`));
+    } else options[k] = v;
+  }
+  const names = entry.tensorArgs.filter((n) => named.has(n));
+  return { inputs: [...inputs, ...names.map((n) => named.get(n)!)], states, listInput, call: { options, names } };
 }
 
 /** How a nested model's inbound nodes parse: plain inputs, no initial states. */

@@ -69,8 +69,9 @@ function callLayer(
   inputs: SymbolicTensor[],
   states: SymbolicTensor[],
   listInput: boolean,
+  call?: NodeSpec["call"],
 ): SymbolicTensor[] {
-  if (entry.call) return entry.call(layer, inputs, states);
+  if (entry.call) return entry.call(layer, inputs, states, call);
   const l = layer as unknown as { apply(x: unknown, kw?: unknown): SymbolicTensor | SymbolicTensor[] };
   const x = listInput ? inputs : inputs[0];
   const out = states.length ? l.apply(x, { initialState: states }) : l.apply(x);
@@ -263,7 +264,7 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
             layers.set(p.spec.name, layer);
           }
           outs = wrapErr(ctx, () =>
-            callLayer(p.entry!, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput),
+            callLayer(p.entry!, layer!, ins as SymbolicTensor[], sts as SymbolicTensor[], n.listInput, n.call),
           );
         }
         produced.get(p.spec.name)!.push(outs);

@@ -25,8 +25,21 @@ export interface LayerEntry<L extends Layer = Layer> {
   listInput?: boolean;
   /** Extra inbound tensors after the first are initial states (Keras 2 / TF.js RNN convention). */
   recurrent?: boolean;
-  /** Calls the layer in a graph; default: apply(x, { initialState }) or apply([a, b, ...]). */
-  call?(layer: Layer, inputs: SymbolicTensor[], initialState: SymbolicTensor[]): SymbolicTensor[];
+  /**
+   * Calls the layer in a graph; default: apply(x, { initialState }) or apply([a, b, ...]). `call`: for an
+   * entry with tensorArgs, the node's plain call arguments (snake_case, as in the file) and the names of the
+   * inputs after the first.
+   */
+  call?(
+    layer: Layer,
+    inputs: SymbolicTensor[],
+    initialState: SymbolicTensor[],
+    call?: { options: JsonObject; names: string[] },
+  ): SymbolicTensor[];
+  /** Keras call arguments after the first that may be tensors (MultiHeadAttention: value, key, attention_mask). */
+  tensorArgs?: string[];
+  /** A saved node's Keras 3 call: its positional tensors after the first (by tensorArgs name) and kwargs. */
+  saveCall?(layer: L): { positional: number; kwargs: JsonObject; kwargTensors: string[]; buildConfig?: JsonObject };
   /** The layer as a Keras config (snake_case) for saving; absent: saving refuses this layer. */
   toConfig?(layer: L, target: "tfjs" | "keras"): JsonObject;
   /** Object path of the weights under the layer in a Keras 3 weights file ("cell" for RNN layers). */

@@ -5,6 +5,8 @@
 import { activationEntry } from "./activation-entry.js";
 import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
+import { additiveAttentionEntry, attentionEntry } from "./attention/entry.js";
+import { multiHeadAttentionEntry } from "./attention/mha-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { conv1dEntry } from "./conv/conv1d-entry.js";
@@ -73,6 +75,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   zeroPadding1dEntry,
   cropping1dEntry,
   upSampling1dEntry,
+  attentionEntry,
+  additiveAttentionEntry,
+  multiHeadAttentionEntry,
 ];
 
 let registered = false;
