@@ -17,6 +17,9 @@ export { masking_forward, mask_or } from "./layers/masking";
 export { embedding_forward } from "./layers/embedding";
 export { repeat_rows } from "./layers/repeat_vector";
 export { copy_blocks, add_arrays } from "./layers/blocks";
+export { merge_rows, broadcast_4d } from "./layers/merge";
+export { batch_dot, l2_normalize_forward } from "./layers/dot";
+export { param_act_forward, softmax_axis_forward } from "./layers/activation_layers";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

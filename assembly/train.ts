@@ -15,6 +15,10 @@ export { masking_backward } from "./layers/masking";
 export { embedding_backward } from "./layers/embedding";
 export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
+export { activation_backward_x } from "./math/activations_grad";
+export { merge_rows, merge_rows_backward, broadcast_4d, broadcast_4d_backward } from "./layers/merge";
+export { batch_dot, l2_normalize_forward, l2_normalize_backward } from "./layers/dot";
+export { param_act_backward, softmax_axis_backward } from "./layers/activation_layers";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,

@@ -8,6 +8,7 @@ import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { denseEntry } from "./dense-entry.js";
+import { dotEntry } from "./dot-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
 import type { LayerEntry } from "./entry.js";
@@ -16,9 +17,13 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { averageEntry, maximumEntry, minimumEntry, multiplyEntry, subtractEntry } from "./merge/elementwise-entry.js";
+import { preluEntry } from "./prelu-entry.js";
 import { registerLayer } from "./registry.js";
+import { eluEntry, leakyReluEntry, reluEntry } from "./relu-entry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
+import { softmaxEntry } from "./softmax-entry.js";
 import { timeDistributedEntry } from "./time_distributed-entry.js";
 
 export const LAYER_ENTRIES: readonly LayerEntry[] = [
@@ -38,6 +43,17 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  subtractEntry,
+  multiplyEntry,
+  averageEntry,
+  maximumEntry,
+  minimumEntry,
+  dotEntry,
+  softmaxEntry,
+  reluEntry,
+  leakyReluEntry,
+  preluEntry,
+  eluEntry,
 ];
 
 let registered = false;
