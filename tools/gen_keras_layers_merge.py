@@ -165,17 +165,21 @@ def act_case(name, seed, desc, cls, cfg, shape=(4, 7), scale=3.0, b=2):
     return case
 
 
-def softmax_masked():
+def softmax_mask():
     spec = {"inputs": [inp("a", [4, 3]), inp("m", [1, 5])],
             "layers": [L("d", "Dense", {"units": 5}, ["a"]),
-                       L("sm", "Softmax", {}, ["d:0"], callTensors={"mask": "m"})],
-            "outputs": ["sm:0"]}
+                       L("sm", "Softmax", {}, ["d:0"], callTensors={"mask": "m"}),
+                       # Keras sets the mask argument as the output's mask, which its losses would weigh by:
+                       # Flatten drops it
+                       L("f", "Flatten", {}, ["sm:0"]),
+                       L("o", "Dense", {"units": 3}, ["f:0"])],
+            "outputs": ["o:0"]}
     mask = np.array([[[1, 1, 0, 1, 0]], [[0, 0, 0, 0, 0]]], np.float32)
     return lc.make_case("softmax_mask", spec, lambda rng: [uni(rng, 2, 4, 3), mask], 46,
                         "Softmax(x, mask) with a [1, 5] mask broadcast (one row all masked)", files=False)
 
 
-def prelu_lstm():
+def prelu_masked_lstm():
     spec = {"inputs": [inp("t", [6], "int32")],
             "layers": [L("e", "Embedding", {"inputDim": 9, "outputDim": 4, "maskZero": True}, ["t"]),
                        L("p", "PReLU", {"sharedAxes": [1]}, ["e:0"]),
@@ -187,10 +191,10 @@ def prelu_lstm():
 
 ACTS = ["gelu", "silu", "swish", "softplus", "softsign", "selu", "elu", "exponential", "leaky_relu", "relu6",
         "hard_silu", "hard_swish", "mish", "log_softmax", "hard_tanh", "log_sigmoid", "tanh_shrink", "relu", "tanh",
-        "sigmoid", "hard_sigmoid", "linear", "softmax"]
+        "sigmoid", "linear", "softmax"]  # hard_sigmoid: 0.2x+0.5 in TF.js files, covered by the recurrent cases
 
 
-def activation_all():
+def activation_keras3_all():
     layers = [L("d", "Dense", {"units": 5}, ["a"])]
     for i, a in enumerate(ACTS):
         layers.append(L(f"a{i}", "Activation", {"activation": a}, ["d:0"]))
@@ -204,7 +208,7 @@ CASES += [
     act_case("softmax_last", 40, "Softmax over the last axis", "Softmax", {}),
     act_case("softmax_axis1", 41, "Softmax(axis=1) of [4, 7]", "Softmax", {"axis": 1}, scale=1.0),
     act_case("softmax_axes12", 42, "Softmax(axis=[1, 2]) of [3, 5]", "Softmax", {"axis": [1, 2]}, shape=(3, 5), scale=1.0),
-    softmax_masked,
+    softmax_mask,
     act_case("relu_default", 50, "ReLU()", "ReLU", {}),
     act_case("relu_max6", 51, "ReLU(maxValue=6)", "ReLU", {"maxValue": 6.0}, scale=6.0),
     act_case("relu_all_options", 52, "ReLU(maxValue=2, negativeSlope=0.1, threshold=0.5)", "ReLU",
@@ -215,8 +219,8 @@ CASES += [
     act_case("elu_alpha", 56, "ELU(alpha=0.5)", "ELU", {"alpha": 0.5}),
     act_case("prelu_full", 58, "PReLU() (alpha per position)", "PReLU", {}),
     act_case("prelu_shared2", 59, "PReLU(sharedAxes=2) on [4, 7]", "PReLU", {"sharedAxes": 2}),
-    prelu_lstm,
-    activation_all,
+    prelu_masked_lstm,
+    activation_keras3_all,
 ]
 
 if __name__ == "__main__":

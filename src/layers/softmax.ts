@@ -6,7 +6,7 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NestedArray, type Tensor, toTensor } from "../core/tensor.js";
 import { checkOptions } from "../core/validate.js";
 import { type CoreExports, kernels } from "../core/wasm.js";
-import { type Buf, carve, type MaskBufs, type MaskSource, passMask, sizeOf } from "./heap.js";
+import { type Buf, carve, type MaskSource, passMask, sizeOf } from "./heap.js";
 import { type Shape, SymbolicTensor } from "./layer.js";
 import { broadcastPlan } from "./merge/broadcast.js";
 import { WeightlessLayer } from "./weightless.js";
@@ -86,6 +86,13 @@ export class Softmax extends WeightlessLayer {
     return [inputs[0]!];
   }
   override outputMasks(inputMasked: readonly boolean[]): MaskSource[] {
+    // Keras 3 applies a propagated [batch, steps] mask right-aligned to the input, and refuses it
+    // unless those shapes happen to broadcast: so do we (the mask argument is the way to mask a softmax)
+    if (inputMasked[0] && inputMasked.length === 1)
+      throw new WasmRnnError(
+        `${this.who}: expected no propagated mask (Keras 3 refuses a [batch, steps] mask on a softmax input), got a masked input; ` +
+          "pass the mask as apply(x, { mask })",
+      );
     return passMask(inputMasked);
   }
 
@@ -118,11 +125,9 @@ export class Softmax extends WeightlessLayer {
     return at;
   }
 
-  forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
+  forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number): void {
     const k = kernels();
     const x = inputs[0]!;
-    if (masks.inputs[0] && masks.explicit)
-      throw new WasmRnnError(`${this.who}: expected the mask as apply(x, { mask }), got an explicit mask`);
     const [outer, L, inner] = this.around(x.shape);
     const mask = this.maskFor(k, inputs, scratch);
     if (!mask && inner === 1) k.activate_rows(x.ptr, L, outer, L, outputs[0]!.ptr, ACTIVATION_IDS.softmax);

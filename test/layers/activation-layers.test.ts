@@ -1,7 +1,7 @@
 // Softmax, ReLU, LeakyReLU, PReLU, ELU and the Activation layer's Keras 3 activations against real Keras 3
 // (test/cases/layers_merge.json, tools/gen_keras_layers_merge.py); their refusals.
 import { beforeAll, describe, it } from "vitest";
-import { Activation, ELU, Input, LeakyReLU, PReLU, ReLU, ready, Softmax } from "../../src/index.js";
+import { Activation, ELU, Embedding, Input, LeakyReLU, PReLU, ReLU, ready, Softmax } from "../../src/index.js";
 import { expectError } from "../helpers/errors.js";
 import { describeLayerCases } from "../helpers/layer-cases.js";
 
@@ -30,6 +30,10 @@ describe("refusals", () => {
       "broadcastable",
       "[null, 3, 5]",
     );
+  });
+  it("Softmax refuses a propagated mask, as Keras 3 does", () => {
+    const e = new Embedding({ inputDim: 5, outputDim: 3, maskZero: true }).apply(Input({ shape: [4], dtype: "int32" }));
+    expectError(() => new Softmax({ name: "s4" }).apply(e), "Softmax 's4'", "propagated mask", "{ mask }");
   });
   it("PReLU checks sharedAxes", () => {
     expectError(() => new PReLU({ sharedAxes: [0], name: "p1" }), "PReLU 'p1'", "sharedAxes");
