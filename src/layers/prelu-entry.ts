@@ -35,7 +35,7 @@ const preluBackward: Backward = {
 export const preluEntry: LayerEntry<PReLU> = {
   classNames: ["PReLU"],
   cls: PReLU,
-  params: (cfg, inputs) => sizeOf((inputs[0] ?? []).slice(1).map((d) => d ?? 0)),
+  params: (_cfg, inputs) => sizeOf((inputs[0] ?? []).slice(1).map((d) => d ?? 0)),
   build(cfg) {
     cfg.used.add("shared_axes");
     for (const key of ["alpha_initializer", "alpha_regularizer", "alpha_constraint"]) cfg.used.add(key);
