@@ -2,7 +2,7 @@
 // What predict never needs: loaded only by the loader, the saver and fit (through
 // src/layers/index.ts), so the default entry stays small.
 import { ACTIVATION_IDS, type ActivationName, fileActivation, gradFromInput } from "../core/activations.js";
-import { describeValue } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { Activation } from "./activation.js";
 import { none } from "./backward-base.js";
@@ -14,7 +14,7 @@ export const activationEntry: LayerEntry<Activation> = {
   classNames: ["Activation"],
   cls: Activation,
   build: (cfg) => new Activation({ name: cfg.name, activation: readActivation(cfg) }),
-  toConfig: (l, target) => ({ ...baseConfig(l.name), activation: kerasActivation(l, l.activation, target) }),
+  toConfig: (l, target) => ({ ...baseConfig(l.name), activation: savedActivation(l, target) }),
   backward: (layer) => ({
     traceBytes: none,
     // dz of the activation, [.., F]
@@ -51,6 +51,28 @@ function readActivation(cfg: ConfigReader): ActivationName {
       `expected activation to be a built-in activation wasm-rnn computes (${Object.keys(ACTIVATION_IDS)
         .filter((a) => a !== "hard_sigmoid_legacy")
         .join(", ")}, swish, hard_swish), got ${describeValue(v)}`,
+    );
+  return name;
+}
+
+/** TF.js layers' names of the activations it has (tfjs-layers activations.ts); the others stay Keras's. */
+const TFJS_NAMES = new Map<ActivationName, string>([
+  ["silu", "swish"],
+  ["gelu", "gelu"],
+  ["mish", "mish"],
+  ["softplus", "softplus"],
+  ["softsign", "softsign"],
+  ["selu", "selu"],
+  ["elu", "elu"],
+  ["relu6", "relu6"],
+]);
+
+function savedActivation(l: Activation, target: "tfjs" | "keras"): string {
+  if (target === "keras" || !gradFromInput(l.activation)) return kerasActivation(l, l.activation, target);
+  const name = TFJS_NAMES.get(l.activation);
+  if (!name)
+    throw new WasmRnnError(
+      `saveModel: ${l.who} uses ${l.activation}, which TF.js layers does not have; save it as .keras instead`,
     );
   return name;
 }

@@ -34,9 +34,15 @@ describe("save and load again", () => {
       await model.save(file);
       const fromKeras = await loadModel(file);
       check(fromKeras, c, `${c.name} (saved .keras)`);
-      const fromTfjs = await loadModel(await model.save());
-      check(fromTfjs, c, `${c.name} (saved TF.js)`);
-      for (const m of [model, fromKeras, fromTfjs]) m.dispose();
+      if (c.name === "activation_keras3_all") {
+        // log_softmax, hard_silu, ...: TF.js layers has no such activations
+        await expect(model.save()).rejects.toThrow(/TF\.js layers does not have; save it as \.keras/);
+      } else {
+        const fromTfjs = await loadModel(await model.save());
+        check(fromTfjs, c, `${c.name} (saved TF.js)`);
+        fromTfjs.dispose();
+      }
+      for (const m of [model, fromKeras]) m.dispose();
     });
   }
 });
