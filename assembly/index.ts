@@ -23,6 +23,9 @@ export { norm_affine, norm_groups_forward } from "./layers/normalization";
 export { conv1d_im2col, depthwise_conv1d } from "./layers/conv1d";
 export { steps_copy } from "./layers/padding1d";
 export { attn_dot_scores, attn_additive_scores, attn_softmax, attn_weighted } from "./layers/attention";
+export { merge_rows, broadcast_4d } from "./layers/merge";
+export { batch_dot, l2_normalize_forward } from "./layers/dot";
+export { param_act_forward, softmax_axis_forward } from "./layers/activation_layers";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

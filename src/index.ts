@@ -34,6 +34,7 @@ export { DepthwiseConv1D, type DepthwiseConv1DArgs } from "./layers/conv/depthwi
 export { SeparableConv1D, type SeparableConv1DArgs } from "./layers/conv/separable_conv1d.js";
 export { Cropping1D } from "./layers/cropping1d.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
+export { Dot } from "./layers/dot.js";
 export { Dropout } from "./layers/dropout.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
 export { Flatten } from "./layers/flatten.js";
@@ -45,6 +46,7 @@ export { Input, type InputArgs, InputLayer } from "./layers/input.js";
 export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
+export { Average, Maximum, Minimum, Multiply, Subtract } from "./layers/merge/elementwise.js";
 export { clearSession } from "./layers/naming.js";
 export {
   BatchNormalization,
@@ -68,11 +70,14 @@ export {
   type Pooling1DArgs,
   type PoolPadding,
 } from "./layers/pooling/pooling1d.js";
+export { PReLU } from "./layers/prelu.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
 export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";
+export { ELU, LeakyReLU, ReLU } from "./layers/relu.js";
 export { RepeatVector } from "./layers/repeat_vector.js";
 export { Reshape } from "./layers/reshape.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
+export { Softmax } from "./layers/softmax.js";
 export { SpatialDropout1D } from "./layers/spatial_dropout1d.js";
 export { TimeDistributed } from "./layers/time_distributed.js";
 export { UpSampling1D } from "./layers/up_sampling1d.js";

@@ -3,6 +3,11 @@
 // Activation ids are shared with src/core/activations.ts; keep both lists in step.
 //   0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 hard_sigmoid (Keras 3: clip(x/6 + 1/2, 0, 1)),
 //   5 hard_sigmoid_legacy (Keras 2 / TF.js: clip(0.2x + 0.5, 0, 1)), 6 softmax (rows only).
+// The kinds from 7 on (Keras 3's other activations, for the Activation layer) are scalar and never
+// reach activatev, so the recurrent kernels that inline it stay as they are:
+//   7 gelu (exact, erf), 8 silu (swish), 9 softplus, 10 softsign, 11 selu, 12 elu, 13 exponential,
+//   14 leaky_relu (slope 0.2), 15 relu6, 16 hard_silu (hard_swish), 17 mish, 18 log_softmax (rows),
+//   19 hard_tanh, 20 log_sigmoid, 21 tanh_shrink.
 //
 // Constants live in static memory and are loaded where used: an inline vector constant in a
 // hot loop is rebuilt by V8 on every iteration (see ../shared/docs/toolchain.md).
@@ -16,6 +21,8 @@ export const ACT_SIGMOID: i32 = 3;
 export const ACT_HARD_SIGMOID: i32 = 4;
 export const ACT_HARD_SIGMOID_LEGACY: i32 = 5;
 export const ACT_SOFTMAX: i32 = 6;
+export const ACT_FIRST_SCALAR: i32 = 7;
+export const ACT_LOG_SOFTMAX: i32 = 18;
 
 // Each constant is splatted over 4 lanes; offsets are multiples of 16 bytes.
 const K: usize = memory.data<f32>([
@@ -238,6 +245,11 @@ export function activate_rows(src: usize, ldSrc: i32, M: i32, N: i32, dst: usize
       softmaxRow(s, d, N);
       continue;
     }
+    if (kind >= ACT_FIRST_SCALAR) {
+      if (kind == ACT_LOG_SOFTMAX) logSoftmaxRow(s, d, N);
+      else for (let j = 0; j < N; j++) store<f32>(d + (<usize>j << 2), actScalar(load<f32>(s + (<usize>j << 2)), kind));
+      continue;
+    }
     let j = 0;
     for (; j + 4 <= N; j += 4) {
       v128.store(d + (<usize>j << 2), activatev(v128.load(s + (<usize>j << 2)), kind));
@@ -267,6 +279,90 @@ function softmaxRow(s: usize, d: usize, N: i32): void {
   j = 0;
   for (; j + 4 <= N; j += 4) v128.store(d + (<usize>j << 2), f32x4.mul(v128.load(d + (<usize>j << 2)), inv));
   for (; j < N; j++) store<f32>(d + (<usize>j << 2), load<f32>(d + (<usize>j << 2)) / sum);
+}
+
+// e^x for one float (the vector exp's accuracy).
+export function expf1(x: f32): f32 {
+  return f32x4.extract_lane(expv(f32x4.splat(x)), 0);
+}
+
+// erf(x) for x >= 0 given e = e^(-x^2): Abramowitz and Stegun 7.1.26 (absolute error 1.5e-7).
+function erfPos(a: f32, e: f32): f32 {
+  const t: f32 = <f32>1 / (<f32>1 + <f32>0.3275911 * a);
+  return <f32>1 - t * (<f32>0.254829592 + t * (<f32>-0.284496736 + t * (<f32>1.421413741 + t * (<f32>-1.453152027 +
+    t * <f32>1.061405429)))) * e;
+}
+
+// erf(x) (odd).
+export function erf1(x: f32): f32 {
+  const a = abs(x);
+  const y = erfPos(a, expf1(-a * a));
+  return x < 0 ? -y : y;
+}
+
+// log(1 + e^x) without overflow: max(x, 0) + log(1 + e^-|x|).
+export function softplus1(x: f32): f32 {
+  return max(x, <f32>0) + Mathf.log(<f32>1 + expf1(-abs(x)));
+}
+
+export function sigmoid1(x: f32): f32 {
+  return <f32>1 / (<f32>1 + expf1(-x));
+}
+
+export function tanh1(x: f32): f32 {
+  return f32x4.extract_lane(tanhv(f32x4.splat(x)), 0);
+}
+
+export const SELU_ALPHA: f32 = 1.6732632423543772;
+export const SELU_SCALE: f32 = 1.0507009873554805;
+
+// The scalar kinds (7 on), as Keras 3 defines them (their default parameters). One exponential per
+// value, e = e^u, with u chosen by kind (the inference core stays small).
+export function actScalar(x: f32, kind: i32): f32 {
+  const ax = abs(x);
+  let u = x;
+  if (kind == 7) u = <f32>-0.5 * x * x;
+  else if (kind == 8 || kind == 21) u = kind == 8 ? -x : <f32>-2 * ax;
+  else if (kind == 9 || kind == 20) u = -ax;
+  else if (kind == 17) u = min(x, <f32>20);
+  const e = expf1(u);
+  switch (kind) {
+    case 7: {
+      const y = erfPos(ax * <f32>0.70710678118654752, e);
+      return <f32>0.5 * x * (<f32>1 + (x < 0 ? -y : y));
+    }
+    case 8: return x / (<f32>1 + e);
+    case 9: return max(x, <f32>0) + Mathf.log(<f32>1 + e);
+    case 10: return x / (<f32>1 + ax);
+    case 11: return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * (e - <f32>1);
+    case 12: return x > 0 ? x : e - <f32>1;
+    case 13: return e;
+    case 14: return x > 0 ? x : <f32>0.2 * x;
+    case 15: return min(max(x, <f32>0), <f32>6);
+    case 16: return x * min(max(x + <f32>3, <f32>0), <f32>6) / <f32>6;
+    case 17: {
+      // tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2); 1 in float32 from x = 20 on
+      const n = e * (e + <f32>2);
+      return x >= 20 ? x : x * n / (n + <f32>2);
+    }
+    case 19: return min(max(x, <f32>-1), <f32>1);
+    case 20: return min(x, <f32>0) - Mathf.log(<f32>1 + e);
+    case 21: {
+      const t = (<f32>1 - e) / (<f32>1 + e);
+      return x - (x < 0 ? -t : t);
+    }
+    default: return x;
+  }
+}
+
+// Keras log_softmax over one row: x - max - log(sum(e^(x - max))).
+function logSoftmaxRow(s: usize, d: usize, N: i32): void {
+  let mx = load<f32>(s);
+  for (let j = 1; j < N; j++) mx = max(mx, load<f32>(s + (<usize>j << 2)));
+  let sum: f32 = 0;
+  for (let j = 0; j < N; j++) sum += actScalar(load<f32>(s + (<usize>j << 2)) - mx, 13);
+  const c = mx + Mathf.log(sum);
+  for (let j = 0; j < N; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) - c);
 }
 
 // dst[0:n] = act(src[0:n]); n a multiple of 4. Used by tests to measure the vector functions.

@@ -1,5 +1,9 @@
-// Activation: an activation applied element-wise (softmax over the last axis); passes masks on.
+// Activation: an activation applied element-wise (softmax and log_softmax over the last axis); passes
+// masks on. Takes every Keras 3 activation of src/core/activations.ts.
 import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
+
+const ALL = Object.keys(ACTIVATION_IDS) as ActivationName[];
+
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions } from "../core/validate.js";
@@ -22,7 +26,7 @@ export class Activation extends WeightlessLayer {
     checkOptions(`Activation '${args.name ?? "activation"}'`, args, ["activation", "name"]);
     super(args.name, "Activation");
     if (args.activation === undefined) throw new WasmRnnError(`${this.who}: expected an activation, got none`);
-    this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
+    this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL);
   }
 
   apply(x: SymbolicTensor): SymbolicTensor;

@@ -14,6 +14,7 @@ import { depthwiseConv1dEntry } from "./conv/depthwise_conv1d-entry.js";
 import { separableConv1dEntry } from "./conv/separable_conv1d-entry.js";
 import { cropping1dEntry } from "./cropping1d-entry.js";
 import { denseEntry } from "./dense-entry.js";
+import { dotEntry } from "./dot-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
 import type { LayerEntry } from "./entry.js";
@@ -23,6 +24,7 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { averageEntry, maximumEntry, minimumEntry, multiplyEntry, subtractEntry } from "./merge/elementwise-entry.js";
 import { batchNormalizationEntry } from "./normalization/batch_normalization-entry.js";
 import { layerNormalizationEntry, unitNormalizationEntry } from "./normalization/layer_normalization-entry.js";
 import { permuteEntry } from "./permute-entry.js";
@@ -32,10 +34,13 @@ import {
   globalMaxPooling1dEntry,
   maxPooling1dEntry,
 } from "./pooling/entry.js";
+import { preluEntry } from "./prelu-entry.js";
 import { registerLayer } from "./registry.js";
+import { eluEntry, leakyReluEntry, reluEntry } from "./relu-entry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
 import { reshapeEntry } from "./reshape-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
+import { softmaxEntry } from "./softmax-entry.js";
 import { spatialDropout1dEntry } from "./spatial_dropout1d-entry.js";
 import { timeDistributedEntry } from "./time_distributed-entry.js";
 import { upSampling1dEntry } from "./up_sampling1d-entry.js";
@@ -78,6 +83,17 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   attentionEntry,
   additiveAttentionEntry,
   multiHeadAttentionEntry,
+  subtractEntry,
+  multiplyEntry,
+  averageEntry,
+  maximumEntry,
+  minimumEntry,
+  dotEntry,
+  softmaxEntry,
+  reluEntry,
+  leakyReluEntry,
+  preluEntry,
+  eluEntry,
 ];
 
 let registered = false;
