@@ -19,7 +19,9 @@ plus, per case, "masks": {"<layer id>[/forward|/backward]": {"input"?: array [G,
 """
 
 import keras_common as kc  # first: it sets the environment before TensorFlow loads
-from keras_common import dense, enc, enc_arr, header, init_model, keras_loss, loss_spec, seq_model, uni, weight_names
+from keras_common import (
+    dense, enc, enc_arr, header, init_model, keras_loss, loss_spec, padded_tokens, seq_model, uni, weight_names,
+)
 
 import numpy as np
 import keras
@@ -36,14 +38,16 @@ def draw(rng, rate, G, B, F):
 
 
 def cells(model_spec, layers):
-    """(key, Keras RNN layer) for every recurrent layer, Bidirectional halves apart."""
+    """(key, Keras RNN layer, input features) for every recurrent layer, Bidirectional halves apart."""
     out = []
     for s in model_spec["layers"]:
         layer = layers[s["id"]]
         if isinstance(layer, keras.layers.Bidirectional):
-            out += [(s["id"] + "/forward", layer.forward_layer), (s["id"] + "/backward", layer.backward_layer)]
+            for side in ("forward", "backward"):
+                half = getattr(layer, side + "_layer")
+                out.append((f"{s['id']}/{side}", half, half.cell.kernel.shape[0]))
         elif isinstance(layer, keras.layers.RNN):
-            out.append((s["id"], layer))
+            out.append((s["id"], layer, layer.cell.kernel.shape[0]))
     return out
 
 
@@ -72,19 +76,23 @@ def set_masks(rnn, m, impl1):
 
 def case(name, seed, description, spec, B, T, I, out_shape, scale=1.0):
     model, layers, rng = init_model(seed, spec, scale)
-    x = uni(rng, B, T, I)
-    if spec["layers"][0]["class"] == "Masking":
+    first = spec["layers"][0]
+    if first["class"] == "Embedding":
+        x = padded_tokens(rng, first["config"]["inputDim"], [(0, T, 0)] + [(0, T - 2, 2)] * (B - 1))
+    else:
+        x = uni(rng, B, T, I)
+    if first["class"] == "Masking":
         x[0, T - 2:] = 0.0  # a padded tail: the sequence mask and the dropout masks together
     y = uni(rng, B, *out_shape)
     masks, impl = {}, {}
-    for key, rnn in cells(spec, layers):
-        masks[key], impl[key] = make_masks(rng, rnn, B, I)
+    for key, rnn, F in cells(spec, layers):
+        masks[key], impl[key] = make_masks(rng, rnn, B, F)
     loss = loss_spec("mse")
     model.compile(optimizer="sgd", loss=keras_loss(loss), jit_compile=False)
 
     def step():
         with tf.GradientTape() as tape:
-            for key, rnn in cells(spec, layers):
+            for key, rnn, _ in cells(spec, layers):
                 set_masks(rnn, masks[key], impl[key])
             pred = model(tf.constant(x), training=True)
             value = model.compute_loss(x=x, y=tf.constant(y), y_pred=pred, training=True)
@@ -93,7 +101,8 @@ def case(name, seed, description, spec, B, T, I, out_shape, scale=1.0):
     pred, value, grads = step()
     # the fixed masks, not fresh random ones, were used: a second call gives the same loss
     assert float(step()[1]) == float(value), name
-    assert all(g is not None and np.all(np.isfinite(np.asarray(g))) for g in grads)
+    grads = [tf.convert_to_tensor(g) for g in grads]
+    assert all(np.all(np.isfinite(np.asarray(g))) for g in grads)
     # the masks really were used: the same call without them gives another loss
     pred0 = model(tf.constant(x), training=False)
     assert abs(float(np.mean((np.asarray(pred0) - y) ** 2)) - float(value)) > 1e-6, name
@@ -144,6 +153,33 @@ def gen():
         seq_model(4, 3, [("bi", "Bidirectional", {"mergeMode": "sum"},
                           {"class": "GRU", "config": dict(units=3, dropout=0.4, returnSequences=True)}),
                          ("out", "Dense", dense(1))]), 2, 4, 3, [4, 1])
+    add("lstm_rdrop_one_input_masks", "LSTM(3, dropout 0.5, recurrent_dropout 1.0): a recurrent rate of 1 drops "
+        "nothing but still switches the cell to implementation 1, so the input has four masks; batch 1.",
+        seq_model(3, 5, [("rnn", "LSTM", dict(units=3, dropout=0.5, recurrentDropout=1.0)),
+                         ("out", "Dense", dense(1))]), 1, 3, 5, [1])
+    add("gru_rdrop_backwards_state", "GRU(7, reset_after, recurrent_dropout 0.3, go_backwards, return_sequences) "
+        "-> Dense(3): state masks only.",
+        seq_model(5, 4, [("rnn", "GRU", dict(units=7, recurrentDropout=0.3, goBackwards=True, returnSequences=True)),
+                         ("out", "Dense", dense(3))]), 3, 5, 4, [5, 3])
+    add("bidirectional_simple_rnn_rdrop", "Bidirectional(SimpleRNN(5, dropout 0.2, recurrent_dropout 0.5), ave) -> "
+        "Dense(1).",
+        seq_model(4, 3, [("bi", "Bidirectional", {"mergeMode": "ave"},
+                          {"class": "SimpleRNN", "config": dict(units=5, dropout=0.2, recurrentDropout=0.5)}),
+                         ("out", "Dense", dense(1))]), 2, 4, 3, [1])
+    add("bidirectional_gru_before_rdrop", "Bidirectional(GRU(4, reset_after=False, recurrent_dropout 0.4), mul, "
+        "return_sequences) -> Dense(2).",
+        seq_model(4, 3, [("bi", "Bidirectional", {"mergeMode": "mul"},
+                          {"class": "GRU", "config": dict(units=4, resetAfter=False, recurrentDropout=0.4,
+                                                          returnSequences=True)}),
+                         ("out", "Dense", dense(2))]), 2, 4, 3, [4, 2])
+    add("stack_embedding_lstm_rdrop", "Embedding(9, 4, mask_zero) -> LSTM(6, dropout 0.2, recurrent_dropout 0.3, "
+        "return_sequences) -> LSTM(5, recurrent_dropout 0.25) -> Dense(2): a realistic stack, padded rows, every "
+        "gradient through both dropout LSTMs into the embedding.",
+        seq_model(6, None, [("emb", "Embedding", {"inputDim": 9, "outputDim": 4, "maskZero": True}),
+                            ("rnn1", "LSTM", dict(units=6, dropout=0.2, recurrentDropout=0.3, returnSequences=True)),
+                            ("rnn2", "LSTM", dict(units=5, recurrentDropout=0.25)), ("out", "Dense", dense(2))],
+                 dtype="int32"),
+        3, 6, None, [2])
     return cases
 
 
