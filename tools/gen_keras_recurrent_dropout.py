@@ -180,6 +180,15 @@ def gen():
                             ("rnn2", "LSTM", dict(units=5, recurrentDropout=0.25)), ("out", "Dense", dense(2))],
                  dtype="int32"),
         3, 6, None, [2])
+    add("gru_rdrop_nobias_relu", "GRU(5, reset_after, use_bias False, relu, hard_sigmoid, dropout 0.3, "
+        "recurrent_dropout 0.3) -> Dense(1): other activations, no bias.",
+        seq_model(4, 3, [("rnn", "GRU", dict(units=5, useBias=False, activation="relu",
+                                             recurrentActivation="hard_sigmoid", dropout=0.3, recurrentDropout=0.3)),
+                         ("out", "Dense", dense(1))]), 2, 4, 3, [1])
+    add("lstm_rdrop_nobias_seq", "LSTM(4, use_bias False, dropout 0.2, recurrent_dropout 0.5, return_sequences) -> "
+        "Dense(1).",
+        seq_model(3, 2, [("rnn", "LSTM", dict(units=4, useBias=False, dropout=0.2, recurrentDropout=0.5,
+                                              returnSequences=True)), ("out", "Dense", dense(1))]), 2, 3, 2, [3, 1])
     return cases
 
 

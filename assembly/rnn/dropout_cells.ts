@@ -12,11 +12,16 @@
 //   hm     [G][B, T, P]        out: h_{t-1} * r_g per processed step s
 //   others as the cell's forward (lstm.ts, gru.ts, simple_rnn.ts); the trace layouts are theirs.
 
-import { activatev } from "../math/activations";
+import { activatev as activateInline } from "../math/activations";
 import { stepMasked } from "../math/read";
 import { storeLanes } from "../math/simd";
 import { gated_gemm, mask_states } from "./gated";
 import { maskedStepOutput } from "./steps";
+
+// The activations once in the module, not inlined at every gate (training only: size over speed).
+function activatev(x: v128, kind: i32): v128 {
+  return activateInline(x, kind);
+}
 
 // One step's recurrent operand: the masked states of step s, or h itself without rmask.
 // @ts-ignore: decorator

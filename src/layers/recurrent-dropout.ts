@@ -13,8 +13,10 @@ import { ACTIVATION_IDS } from "../core/activations.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import type { Backward, BackwardCall } from "./backward-base.js";
+import type { GRU } from "./gru/gru.js";
 import { carve } from "./heap.js";
 import type { Step } from "./layer.js";
+import type { LSTM } from "./lstm.js";
 import type { RecurrentLayer } from "./recurrent.js";
 
 /** The masks of one training forward, in its trace (0 where none). */
@@ -187,16 +189,14 @@ function runDropoutCell(layer: RecurrentLayer, c: CellCall): void {
     P = layer.stateStride;
   const { blocks: p, at } = layer.cellBuffers(B, T);
   const act = ACTIVATION_IDS[layer.activation];
-  const rec =
-    ACTIVATION_IDS[
-      (layer as unknown as { recurrentActivation?: typeof layer.activation }).recurrentActivation ?? "sigmoid"
-    ];
+  // (a SimpleRNN has no recurrent activation; its kernel takes none)
+  const rec = ACTIVATION_IDS[(layer as LSTM | GRU).recurrentActivation ?? "sigmoid"];
   const back = layer.goBackwards ? 1 : 0;
   const s = (name: string) => c.scratch + at[name]!;
   if (layer.className === "LSTM") {
     const N = 4 * P;
     k.gated_gemm(4, B * T, N, I, x, I, gs, p[0]!, p[2]!, 0, s("xw"), N);
-    const cseq = (layer as unknown as { returnCellSequences: boolean }).returnCellSequences ? c.extra[0]!.ptr : 0;
+    const cseq = (layer as LSTM).returnCellSequences ? c.extra[0]!.ptr : 0;
     k.lstm_dropout_forward(
       B,
       T,
@@ -218,7 +218,7 @@ function runDropoutCell(layer: RecurrentLayer, c: CellCall): void {
       c.rmask,
       c.hm,
     );
-  } else if (layer.className === "GRU" && (layer as unknown as { resetAfter: boolean }).resetAfter) {
+  } else if (layer.className === "GRU" && (layer as GRU).resetAfter) {
     const N = 3 * P;
     k.gated_gemm(3, B * T, N, I, x, I, gs, p[0]!, p[2]!, 0, s("xw"), N);
     k.gru_after_dropout_forward(
