@@ -10,6 +10,8 @@ export { pack_transpose_panels } from "./gemm/pack";
 export { lstm_backward } from "./rnn/lstm";
 export { simple_rnn_backward } from "./rnn/simple_rnn";
 export { gru_reset_after_backward, gru_reset_before_backward } from "./rnn/gru";
+export { gated_gemm, gated_tn, gated_nt } from "./rnn/gated";
+export { lstm_dropout_forward, gru_after_dropout_forward, gru_before_dropout_forward, simple_rnn_dropout_forward } from "./rnn/dropout_cells";
 export { merge_pair_backward } from "./layers/merge";
 export { masking_backward } from "./layers/masking";
 export { embedding_backward } from "./layers/embedding";

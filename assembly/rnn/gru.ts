@@ -37,6 +37,7 @@ import { gemm_nt_packed } from "../gemm/gemm_grad";
 import { ACT_SIGMOID, ACT_TANH, activatev, activationGradv, gruCellTanhSigmoid } from "../math/activations";
 import { stepMasked } from "../math/read";
 import { storeLanes } from "../math/simd";
+import { gated_nt } from "./gated";
 import { addOutputGrad, maskedStepOutput } from "./steps";
 
 const ONE: usize = memory.data<f32>([1, 1, 1, 1]);
@@ -116,9 +117,11 @@ export function gru_reset_after_forward(
 //   dn = dh (1 - z);  dz = dh (h_{t-1} - n) σ'(z);  da = dn φ'(n);  dr = da uh σ'(r)
 //   dh_{t-1} = dh z + dzu . U^T   (the product once per step over every row; a masked row's dzu is
 //                                   zero, so it adds nothing and dh carries)
+// rmask [3][B, Hp]: recurrent dropout masks of gru_after_dropout_forward (0 = none); then the
+// product is sum_g (dzu_g . U_g^T) * r_g (gated.ts).
 export function gru_reset_after_backward(
   B: i32, T: i32, H: i32, ut: usize, act: i32, recAct: i32, goBackwards: i32,
-  trace: usize, dy: usize, dh: usize, dzx: usize, dzu: usize, mask: usize, zeroOutput: i32,
+  trace: usize, dy: usize, dh: usize, dzx: usize, dzu: usize, mask: usize, zeroOutput: i32, rmask: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const G3 = Hp * 3;
@@ -154,7 +157,8 @@ export function gru_reset_after_backward(
       }
     }
     // dh_{t-1} += dzu . U^T (lanes k < H; padding lanes stay zero)
-    gemm_nt_packed(B, H, G3, dzu + (<usize>t * <usize>G3 << 2), T * G3, ut, dh, Hp, 1);
+    if (rmask) gated_nt(B, H, G3, dzu + (<usize>t * <usize>G3 << 2), T * G3, ut, 3, rmask, B * Hp, Hp, 1, dh, Hp, 1);
+    else gemm_nt_packed(B, H, G3, dzu + (<usize>t * <usize>G3 << 2), T * G3, ut, dh, Hp, 1);
   }
 }
 
@@ -241,9 +245,12 @@ export function gru_reset_before_forward(
 //   da = dh (1 - z) φ'(n);  d(r h) = da . Uh^T;  dr = d(r h) h_{t-1} σ'(r);
 //   dz = dh (h_{t-1} - n) σ'(z);  dh_{t-1} = dh z + d(r h) r + dzr . Uzr^T
 // (both products once per step over every row; masked rows have zero gradients there)
+// rmask [3][B, Hp]: recurrent dropout masks r_z, r_r, r_h of gru_before_dropout_forward (0 =
+// none); then h_{t-1} in r ⊙ h is h_{t-1} r_h (its gradient d(r h) r r_h, dr = d(r h) h_{t-1} r_h
+// σ'(r)) and the z, r product is sum_g (dzr_g . Uzr_g^T) * r_g.
 export function gru_reset_before_backward(
   B: i32, T: i32, H: i32, uzrT: usize, uhT: usize, act: i32, recAct: i32, goBackwards: i32,
-  trace: usize, dy: usize, dh: usize, dzr: usize, dzh: usize, drh: usize, mask: usize, zeroOutput: i32,
+  trace: usize, dy: usize, dh: usize, dzr: usize, dzh: usize, drh: usize, mask: usize, zeroOutput: i32, rmask: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const Hq = (H + 15) & ~15;
@@ -293,14 +300,17 @@ export function gru_reset_before_backward(
         const hPrev = v128.load(hAt + o);
         const dhv = v128.load(dhr + o);
         const drhv = v128.load(drr + o);
+        // with recurrent dropout r ⊙ h multiplies h_{t-1} r_h
+        const rh = rmask ? v128.load(rmask + (<usize>((2 * B + b) * Hp) << 2) + o) : one;
         const dz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(hPrev, ng)), activationGradv(zg, recAct));
-        const dr = f32x4.mul(f32x4.mul(drhv, hPrev), activationGradv(rg, recAct));
+        const dr = f32x4.mul(f32x4.mul(drhv, f32x4.mul(hPrev, rh)), activationGradv(rg, recAct));
         v128.store(zr + (<usize>g << 5), dz);
         v128.store(zr + (<usize>g << 5), dr, 16);
-        v128.store(dhr + o, f32x4.add(f32x4.mul(dhv, zg), f32x4.mul(drhv, rg)));
+        v128.store(dhr + o, f32x4.add(f32x4.mul(dhv, zg), f32x4.mul(f32x4.mul(drhv, rg), rh)));
       }
     }
     // dh_{t-1} += dzr . Uzr^T
-    gemm_nt_packed(B, H, G2, dzr + (<usize>t * <usize>G2 << 2), T * G2, uzrT, dh, Hp, 1);
+    if (rmask) gated_nt(B, H, G2, dzr + (<usize>t * <usize>G2 << 2), T * G2, uzrT, 2, rmask, B * Hp, Hp, 1, dh, Hp, 1);
+    else gemm_nt_packed(B, H, G2, dzr + (<usize>t * <usize>G2 << 2), T * G2, uzrT, dh, Hp, 1);
   }
 }

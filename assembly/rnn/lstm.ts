@@ -30,6 +30,7 @@ import { gemm_nt_packed } from "../gemm/gemm_grad";
 import { ACT_SIGMOID, ACT_TANH, activatev, activationGradv, lstmCellTanhSigmoid } from "../math/activations";
 import { stepMasked } from "../math/read";
 import { storeLanes } from "../math/simd";
+import { gated_nt } from "./gated";
 import { addOutputGrad, maskedStepOutput } from "./steps";
 
 export function lstm_forward(
@@ -120,6 +121,8 @@ export function lstm_forward(
 //                           (interleaved as forward's z); a masked step's row is zero
 //   dhNew  [B, Hp]          scratch, padding lanes zeroed by the caller
 //   mask   [B, T] u8 (0 = none), zeroOutput: as forward
+//   rmask  [4][B, Hp] recurrent dropout masks of lstm_dropout_forward (0 = none): then
+//          dh_{t-1} = sum_g (dz_g . U_g^T) * r_g (gated.ts)
 //
 // Per step, from the trace (c = f c_{t-1} + i c~, h = o act(c)):
 //   dc += dh o act'(c);   do = dh act(c);  di = dc c~;  df = dc c_{t-1};  dc~ = dc i
@@ -129,7 +132,7 @@ export function lstm_forward(
 // are then whole-sequence products over dz (assembly/gemm/gemm_grad.ts), done by the caller.
 export function lstm_backward(
   B: i32, T: i32, H: i32, ut: usize, act: i32, recAct: i32, goBackwards: i32,
-  trace: usize, dy: usize, dh: usize, dc: usize, dz: usize, dhNew: usize, mask: usize, zeroOutput: i32,
+  trace: usize, dy: usize, dh: usize, dc: usize, dz: usize, dhNew: usize, mask: usize, zeroOutput: i32, rmask: usize,
 ): void {
   const Hp = (H + 3) & ~3;
   const G4 = Hp << 2;
@@ -165,7 +168,8 @@ export function lstm_backward(
       }
     }
     // dh_{t-1} = dz . U^T for every row (lanes k < H; padding stays zero), kept where not masked
-    gemm_nt_packed(B, H, G4, dz + (<usize>t * <usize>G4 << 2), T * G4, ut, dhNew, Hp, 0);
+    if (rmask) gated_nt(B, H, G4, dz + (<usize>t * <usize>G4 << 2), T * G4, ut, 4, rmask, B * Hp, Hp, 1, dhNew, Hp, 0);
+    else gemm_nt_packed(B, H, G4, dz + (<usize>t * <usize>G4 << 2), T * G4, ut, dhNew, Hp, 0);
     for (let b = 0; b < B; b++) {
       if (!stepMasked(mask, b * T + t)) memory.copy(dh + (<usize>b * <usize>Hp << 2), dhNew + (<usize>b * <usize>Hp << 2), <usize>Hp << 2);
     }

@@ -22,6 +22,7 @@ import { gemm_nt_packed } from "../gemm/gemm_grad";
 import { activatev, activationGradv } from "../math/activations";
 import { stepMasked } from "../math/read";
 import { storeLanes } from "../math/simd";
+import { gated_nt } from "./gated";
 import { addOutputGrad, maskedStepOutput } from "./steps";
 
 export function simple_rnn_forward(
@@ -63,10 +64,11 @@ export function simple_rnn_forward(
 //   dh      [B, Hq] in: gradient of the final h; out: of the initial h (padding lanes stay zero)
 //   dz      [B, T, Hq] out: gradient of the pre-activations by input step (masked rows zero)
 //   dhNew   [B, Hq] scratch, padding lanes zeroed by the caller
-// Per step: dz = dh * φ'(h_t);  dh_{t-1} = dz . U^T. A masked step carries h, so dh passes.
+//   rmask   [B, Hq] recurrent dropout mask of simple_rnn_dropout_forward (0 = none)
+// Per step: dz = dh * φ'(h_t);  dh_{t-1} = dz . U^T (times r with rmask). A masked step carries h, so dh passes.
 export function simple_rnn_backward(
   B: i32, T: i32, H: i32, ut: usize, act: i32, goBackwards: i32,
-  trace: usize, dy: usize, dh: usize, dz: usize, dhNew: usize, mask: usize, zeroOutput: i32,
+  trace: usize, dy: usize, dh: usize, dz: usize, dhNew: usize, mask: usize, zeroOutput: i32, rmask: usize,
 ): void {
   const Hq = (H + 15) & ~15;
   for (let s = T - 1; s >= 0; s--) {
@@ -86,7 +88,8 @@ export function simple_rnn_backward(
         v128.store(dzr + o, f32x4.mul(v128.load(dhr + o), activationGradv(v128.load(tr + o), act)));
       }
     }
-    gemm_nt_packed(B, H, Hq, dz + (<usize>t * <usize>Hq << 2), T * Hq, ut, dhNew, Hq, 0);
+    if (rmask) gated_nt(B, H, Hq, dz + (<usize>t * <usize>Hq << 2), T * Hq, ut, 1, rmask, 0, Hq, 1, dhNew, Hq, 0);
+    else gemm_nt_packed(B, H, Hq, dz + (<usize>t * <usize>Hq << 2), T * Hq, ut, dhNew, Hq, 0);
     for (let b = 0; b < B; b++) {
       if (!stepMasked(mask, b * T + t)) memory.copy(dh + (<usize>b * <usize>Hq << 2), dhNew + (<usize>b * <usize>Hq << 2), <usize>Hq << 2);
     }

@@ -37,6 +37,7 @@ const lstmCellBackward = recurrentBackward({
       c.dhNew,
       c.mask,
       zero,
+      c.rmask,
     );
   },
 });

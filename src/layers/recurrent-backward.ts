@@ -2,13 +2,19 @@
 // into dh (dc), the cell's kernel runs the steps in reverse into the pre-activation gradients dz
 // (by input step, packed column order), then the weight gradients are whole-sequence products;
 // and Keras's input `dropout` while training, around any of them.
-import { WasmRnnError } from "../core/errors.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { addInputGradient, addRows, type Backward, type BackwardCall } from "./backward-base.js";
 import { type Buf, carve, round16, sizeOf } from "./heap.js";
 import type { Step } from "./layer.js";
 import type { RecurrentLayer } from "./recurrent.js";
+import {
+  type ArmedBackward,
+  type DropoutBufs,
+  type DropoutCall,
+  dropoutGates,
+  withDropout,
+} from "./recurrent-dropout.js";
 
 /** A recurrent step's sizes. */
 export function recurrentDims<L extends RecurrentLayer>(s: Step) {
@@ -66,6 +72,8 @@ export interface CellGradients {
   mask: number;
   ut: number;
   dhNew: number;
+  /** Recurrent dropout masks [G][B, P] (recurrent-dropout.ts), 0 = none. */
+  rmask: number;
 }
 
 /**
@@ -108,30 +116,73 @@ export function recurrentBackward(opts: {
       const mask = stepMask(step);
       const [kernel, recurrent] = layer.paramBlocks();
       k.pack_transpose_panels(4, recurrent!.ptr, P, N, H, ut);
-      opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask, ut, dhNew });
+      const drop = (call as DropoutCall).drop;
+      opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask, ut, dhNew, rmask: drop?.rmask ?? 0 });
       const back = layer.goBackwards ? 1 : 0;
       const W = layer.traceWidth * P;
-      k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
-      k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P);
+      if (drop) {
+        // per-gate masked inputs and states (one shared copy: gate stride 0)
+        const gsX = drop.gi > 1 ? B * T * I : 0;
+        if (drop.gi) k.gated_tn(4, B, T, I, drop.xm, I, gsX, 0, dz, N, N, dParams[0]!, I);
+        else k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
+        if (drop.rmask) k.gated_tn(4, B, T, H, drop.hm, P, drop.G > 1 ? B * T * P : 0, back, dz, N, N, dParams[1]!, P);
+        else k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P);
+      } else {
+        k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
+        k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P);
+      }
       if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
-      if (dIn[0]) addInputGradient(4, kernel!.ptr, I, N, dz, B * T, wt, dIn[0]);
+      if (dIn[0]) addDroppedInputGradient(drop, dropoutGates(layer), 4, kernel!.ptr, I, N, dz, B, T, wt, dIn[0]);
       initialStateGradients(call, dh, opts.states > 1 ? dc : 0);
     },
   };
 }
 
 /**
- * The layer's backward as training may run it: refuses recurrentDropout, wraps input dropout
- * (Keras applies either only for 0 < rate < 1; a rate of 1 drops nothing there).
+ * dx += dz kernel^T (addInputGradient), through the input dropout masks when the forward had
+ * them: sum over gates of (dz_g kernel_g^T) * m_g (one shared mask: G = 1).
  */
-export function recurrentBackwardFor(layer: RecurrentLayer, who: string, plain: Backward): Backward {
-  if (layer.recurrentDropout > 0 && layer.recurrentDropout < 1) {
-    throw new WasmRnnError(
-      `${who}: training ${layer.who} with recurrentDropout ${layer.recurrentDropout} is not supported yet; ` +
-        `expected recurrentDropout 0 (dropout on the inputs, and Dropout layers, are supported), got ${layer.recurrentDropout}`,
-    );
+export function addDroppedInputGradient(
+  drop: DropoutBufs | undefined,
+  gates: number,
+  NV: number,
+  kernel: number,
+  I: number,
+  N: number,
+  dz: number,
+  B: number,
+  T: number,
+  wt: number,
+  dx: number,
+): void {
+  if (!drop?.gi) {
+    addInputGradient(NV, kernel, I, N, dz, B * T, wt, dx);
+    return;
   }
-  return layer.dropout > 0 && layer.dropout < 1 ? withInputDropout(plain, layer.dropout) : plain;
+  const k = trainKernels();
+  k.pack_transpose_panels(NV, kernel, I, N, I, wt);
+  k.gated_nt(B * T, I, N, dz, N, wt, drop.gi > 1 ? gates : 1, drop.imask, B * I, I, T, dx, I, 1);
+}
+
+/**
+ * The layer's backward as training may run it: the plain one without dropout; Keras's input
+ * dropout alone (one mask) wrapped as before; with recurrent dropout (or per-gate input masks)
+ * the dropout cells (recurrent-dropout.ts). Keras applies a rate only for 0 < rate < 1. `armed`
+ * is the variant Bidirectional runs (any dropout, through the dropout cells).
+ */
+export function recurrentBackwardFor(
+  layer: RecurrentLayer,
+  _who: string,
+  plain: Backward,
+): Backward & { armed?: ArmedBackward } {
+  const input = layer.dropout > 0 && layer.dropout < 1,
+    recurrent = layer.recurrentDropout > 0 && layer.recurrentDropout < 1;
+  if (!input && !recurrent) return plain;
+  const armed = withDropout(plain, layer);
+  // one input mask (Keras's implementation 2, or SimpleRNN): the masked copy and the usual kernels
+  if (!recurrent && (layer.recurrentDropout === 0 || dropoutGates(layer) === 1))
+    return { ...withInputDropout(plain, layer.dropout), armed };
+  return { ...armed, armed };
 }
 
 /**

@@ -18,8 +18,8 @@ export interface RecurrentArgs<S extends boolean = boolean> {
   /** Keep the final states as the next call's initial states; needs a fixed batch size. */
   stateful?: boolean;
   /**
-   * Keras's input and recurrent dropout rates: inference ignores them, as Keras; fit applies
-   * `dropout` to the inputs (recurrentDropout is refused there for now).
+   * Keras's input and recurrent dropout rates: inference ignores them, as Keras; fit applies both
+   * with Keras 3's masks, one per sequence (and per gate with recurrentDropout; recurrent-dropout.ts).
    */
   dropout?: number;
   recurrentDropout?: number;

@@ -56,6 +56,8 @@ export abstract class RecurrentLayer extends Layer {
    * [B, T, traceWidth * stateStride] (see the kernels); 0 = none. Set and cleared by the trainer.
    */
   trace = 0;
+  /** Training with dropout: runs instead of runCell (recurrent-dropout.ts sets and clears it). */
+  trainingCell: RecurrentLayer["runCell"] | null = null;
   protected readonly kernelInitializer: Initializer;
   protected readonly recurrentInitializer: Initializer;
   protected readonly biasInitializer: Initializer;
@@ -94,6 +96,10 @@ export abstract class RecurrentLayer extends Layer {
     last: number,
     scratch: number,
   ): void;
+  /** The packed blocks (blockLengths order, biases included) and the cell scratch's layout, for trainingCell. */
+  cellBuffers(B: number, T: number): { blocks: readonly number[]; at: Record<string, number> } {
+    return { blocks: this.ptrs, at: this.cellLayout(B, T) as unknown as Record<string, number> };
+  }
   /** The same layer type and options with another name and direction (Bidirectional). */
   cloneAs(name: string, goBackwards: boolean): RecurrentLayer {
     const Cell = this.constructor as new (args: RecurrentArgs) => RecurrentLayer;
@@ -259,7 +265,9 @@ export abstract class RecurrentLayer extends Layer {
     if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
-    this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
+    const run = this.trainingCell;
+    if (run) run(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
+    else this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
     // without returnSequences the output is the last step's output: h, or under a mask the
     // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);

@@ -30,6 +30,7 @@ const simpleRnnBackward = recurrentBackward({
       c.dhNew,
       c.mask,
       zero,
+      c.rmask,
     );
   },
 });

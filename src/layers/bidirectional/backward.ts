@@ -11,17 +11,19 @@ import { carve } from "../heap.js";
 import type { Step } from "../layer.js";
 import type { RecurrentLayer } from "../recurrent.js";
 import { stepMask } from "../recurrent-backward.js";
+import type { ArmedBackward } from "../recurrent-dropout.js";
 import { type Bidirectional, MERGE_IDS } from "./bidirectional.js";
 
 export function bidirectionalBackward(layer: Bidirectional, who: string, backwardOf: BackwardOf): Backward {
-  const fw = backwardOf(layer.forwardLayer, who),
-    bw = backwardOf(layer.backwardLayer, who);
-  if (fw.trainingForward) {
-    throw new WasmRnnError(
-      `${who}: training ${layer.who} with dropout ${layer.forwardLayer.dropout} inside is not supported yet; ` +
-        "expected dropout 0 in the wrapped layer (a Dropout layer before it works)",
-    );
-  }
+  // with dropout inside, each half runs its dropout cells with its own masks (Keras: two layers)
+  const armedOf = (l: RecurrentLayer) => {
+    const b = backwardOf(l, who) as Backward & { armed?: ArmedBackward };
+    if (b.trainingForward && !b.armed)
+      throw new WasmRnnError(`${who}: training ${layer.who}: expected a recurrent layer's backward inside`);
+    return b.armed ?? b;
+  };
+  const fw = armedOf(layer.forwardLayer),
+    bw = armedOf(layer.backwardLayer);
   const half = (s: Step, l: RecurrentLayer, mask: number): Step => {
     const S = l.stateNames.length,
       first = l === layer.forwardLayer ? 0 : S;
@@ -50,7 +52,23 @@ export function bidirectionalBackward(layer: Bidirectional, who: string, backwar
     );
     return carve(base, { dF: bytes, dB: bytes, sub });
   };
+  const armed = (b: Backward): b is ArmedBackward => "arm" in b;
+  const trainingForward =
+    armed(fw) && armed(bw)
+      ? (s: Step, trace: number, seed: number) => {
+          const t = traces(s, trace);
+          fw.arm(half(s, layer.forwardLayer, 0), t.fw, seed);
+          bw.arm(half(s, layer.backwardLayer, 0), t.bw, (Math.imul(seed, 0x9e3779b1) ^ 0x7f4a7c15) >>> 0);
+          try {
+            layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+          } finally {
+            fw.disarm(s);
+            bw.disarm(s);
+          }
+        }
+      : undefined;
   return {
+    ...(trainingForward ? { trainingForward } : {}),
     // (no padding after the last trace: the halves' traces are summed as they are)
     traceBytes: (s) => traces(s, 0).bw + bw.traceBytes(half(s, layer.backwardLayer, 0)),
     tracedLayers: (s) => [

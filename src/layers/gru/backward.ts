@@ -9,16 +9,18 @@
 // and dx = dz kernel^T, d(initial h) = dh.
 import { ACTIVATION_IDS } from "../../core/activations.js";
 import { trainKernels } from "../../core/train-kernels.js";
-import { addInputGradient, type Backward } from "../backward-base.js";
+import type { Backward } from "../backward-base.js";
 import { carve, round16 } from "../heap.js";
 import type { Step } from "../layer.js";
 import {
+  addDroppedInputGradient,
   initialStateGradients,
   recurrentDims,
   recurrentTraceBytes,
   seedStateGradients,
   stepMask,
 } from "../recurrent-backward.js";
+import type { DropoutCall } from "../recurrent-dropout.js";
 import type { GRU } from "./gru.js";
 
 /** Trace offsets in a row, in floats of P (gru.ts traceWidth): r·h_{t-1} then h_{t-1}. */
@@ -63,6 +65,11 @@ export const gruBackward: Backward = {
     const l = layout(step, scratch) as Record<string, number>;
     const dh = l.dh!;
     const dy = seedStateGradients(call, dh, 0);
+    // Keras dropout (recurrent-dropout.ts): per-gate masked inputs xm and states hm
+    const drop = (call as DropoutCall).drop;
+    const rmask = drop?.rmask ?? 0;
+    const gsX = drop && drop.gi > 1 ? B * T * I : 0,
+      gsH = B * T * P;
     const mask = stepMask(step);
     const act = ACTIVATION_IDS[layer.activation],
       recAct = ACTIVATION_IDS[layer.recurrentActivation];
@@ -77,14 +84,16 @@ export const gruBackward: Backward = {
       const G = 3 * P;
       const { dzx, dzu, ut, wt } = l as Record<"dzx" | "dzu" | "ut" | "wt", number>;
       k.pack_transpose_panels(3, blocks[1]!.ptr, P, G, H, ut);
-      k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero);
-      k.gemm_tn_panels(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I);
-      k.gemm_tn_panels(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P);
+      k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero, rmask);
+      if (drop?.gi) k.gated_tn(3, B, T, I, drop.xm, I, gsX, 0, dzx, G, G, dParams[0]!, I);
+      else k.gemm_tn_panels(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I);
+      if (rmask) k.gated_tn(3, B, T, H, drop!.hm, P, gsH, back, dzu, G, G, dParams[1]!, P);
+      else k.gemm_tn_panels(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzx, G, dParams[2]!);
         k.colsum_acc(R, G, dzu, G, dParams[3]!);
       }
-      if (dIn[0]) addInputGradient(3, blocks[0]!.ptr, I, G, dzx, R, wt, dIn[0]);
+      if (dIn[0]) addDroppedInputGradient(drop, 3, 3, blocks[0]!.ptr, I, G, dzx, B, T, wt, dIn[0]);
     } else {
       const G = 2 * P;
       const { drh, dzr, dzh, uzrT, uhT, wzrT, whT } = l as Record<
@@ -93,18 +102,42 @@ export const gruBackward: Backward = {
       >;
       k.pack_transpose_panels(2, blocks[2]!.ptr, P, G, H, uzrT);
       k.pack_transpose_panels(4, blocks[3]!.ptr, P, Q, H, uhT);
-      k.gru_reset_before_backward(B, T, H, uzrT, uhT, act, recAct, back, trace, dy, dh, dzr, dzh, drh, mask, zero);
-      k.gemm_tn_panels(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I);
-      k.gemm_tn_panels(4, B, T, I, x, I, 0, dzh, Q, Q, dParams[1]!, I);
-      k.gemm_tn_panels(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P);
+      k.gru_reset_before_backward(
+        B,
+        T,
+        H,
+        uzrT,
+        uhT,
+        act,
+        recAct,
+        back,
+        trace,
+        dy,
+        dh,
+        dzr,
+        dzh,
+        drh,
+        mask,
+        zero,
+        rmask,
+      );
+      // the candidate's input is the third masked copy; its state operand is the traced r ⊙ h
+      const xh = drop?.gi ? drop.xm + 2 * gsX * 4 : x;
+      if (drop?.gi) k.gated_tn(2, B, T, I, drop.xm, I, gsX, 0, dzr, G, G, dParams[0]!, I);
+      else k.gemm_tn_panels(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I);
+      k.gemm_tn_panels(4, B, T, I, xh, I, 0, dzh, Q, Q, dParams[1]!, I);
+      if (rmask) k.gated_tn(2, B, T, H, drop!.hm, P, gsH, back, dzr, G, G, dParams[2]!, P);
+      else k.gemm_tn_panels(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P);
       k.gemm_tn_panels(4, B, T, H, trace + RH_AT * P * 4, W, back, dzh, Q, Q, dParams[3]!, P);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzr, G, dParams[4]!);
         k.colsum_acc(R, Q, dzh, Q, dParams[5]!);
       }
       if (dIn[0]) {
-        addInputGradient(2, blocks[0]!.ptr, I, G, dzr, R, wzrT, dIn[0]);
-        addInputGradient(4, blocks[1]!.ptr, I, Q, dzh, R, whT, dIn[0]);
+        addDroppedInputGradient(drop, 2, 2, blocks[0]!.ptr, I, G, dzr, B, T, wzrT, dIn[0]);
+        // the candidate's mask: the third (or the one shared) input mask
+        const hDrop = drop?.gi ? { ...drop, imask: drop.imask + (drop.gi > 1 ? 2 * B * I * 4 : 0), gi: 1 } : drop;
+        addDroppedInputGradient(hDrop, 1, 4, blocks[1]!.ptr, I, Q, dzh, B, T, whT, dIn[0]);
       }
     }
     initialStateGradients(call, dh, 0);
