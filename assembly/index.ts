@@ -11,12 +11,15 @@ export { activate_rows, activate_vec, exp_vec } from "./math/activations";
 export { lstm_forward } from "./rnn/lstm";
 export { gru_reset_after_forward, gru_reset_before_forward } from "./rnn/gru";
 export { simple_rnn_forward } from "./rnn/simple_rnn";
+export { conv_lstm2d_step } from "./rnn/conv_lstm2d";
 export { merge_pair } from "./layers/merge";
 export { reverse_time } from "./layers/reverse_time";
 export { masking_forward, mask_or } from "./layers/masking";
 export { embedding_forward } from "./layers/embedding";
 export { repeat_rows } from "./layers/repeat_vector";
 export { copy_blocks, add_arrays } from "./layers/blocks";
+export { conv2d_im2col } from "./layers/conv2d";
+export { pool2d_forward } from "./layers/pooling2d";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

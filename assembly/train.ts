@@ -15,6 +15,8 @@ export { masking_backward } from "./layers/masking";
 export { embedding_backward } from "./layers/embedding";
 export { repeat_rows_backward } from "./layers/repeat_vector";
 export { add_blocks } from "./layers/blocks";
+export { conv2d_col2im } from "./layers/conv2d";
+export { pool2d_backward } from "./layers/pooling2d";
 export { dropout_forward, dropout_backward, dropout_mask, scale_steps } from "./layers/dropout";
 export {
   loss_mse, loss_mae, loss_huber, loss_msle, loss_kl_divergence, loss_cosine_similarity, loss_binary_crossentropy,

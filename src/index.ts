@@ -19,8 +19,10 @@ export {
 export { Activation } from "./layers/activation.js";
 export { Add } from "./layers/add.js";
 export { AlphaDropout } from "./layers/alpha_dropout.js";
+export { AveragePooling2D } from "./layers/average_pooling2d.js";
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
+export { Conv2D, type Conv2DArgs } from "./layers/conv2d.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dropout } from "./layers/dropout.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
@@ -32,6 +34,7 @@ export { Input, type InputArgs, InputLayer } from "./layers/input.js";
 export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
+export { MaxPooling2D, type Pooling2DArgs } from "./layers/max_pooling2d.js";
 export { clearSession } from "./layers/naming.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
 export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";

@@ -5,8 +5,10 @@
 import { activationEntry } from "./activation-entry.js";
 import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
+import { averagePooling2dEntry } from "./average_pooling2d-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
+import { conv2dEntry } from "./conv2d-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
@@ -16,6 +18,7 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { maxPooling2dEntry } from "./max_pooling2d-entry.js";
 import { registerLayer } from "./registry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
@@ -38,6 +41,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  conv2dEntry,
+  maxPooling2dEntry,
+  averagePooling2dEntry,
 ];
 
 let registered = false;
