@@ -22,6 +22,7 @@ export { AlphaDropout } from "./layers/alpha_dropout.js";
 export { AveragePooling2D } from "./layers/average_pooling2d.js";
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
+export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv_lstm2d.js";
 export { Conv2D, type Conv2DArgs } from "./layers/conv2d.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dropout } from "./layers/dropout.js";

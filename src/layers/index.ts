@@ -8,6 +8,7 @@ import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { averagePooling2dEntry } from "./average_pooling2d-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
+import { convLstm2dEntry } from "./conv_lstm2d-entry.js";
 import { conv2dEntry } from "./conv2d-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
@@ -44,6 +45,7 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   conv2dEntry,
   maxPooling2dEntry,
   averagePooling2dEntry,
+  convLstm2dEntry,
 ];
 
 let registered = false;

@@ -26,6 +26,7 @@ describe("Conv2D, pooling and TimeDistributed models we save load back (loadMode
   const file = loadCases<LayerFileCase>("layers_td.json");
   const names = ["conv2d_same_strides", "conv2d_groups", "conv2d_dilation", "avgpool2d_same", "maxpool2d_same"];
   names.push("td_lrcn", "td_lrcn_deep", "td_lstm", "td_td_dense", "td_dense_masked");
+  names.push("convlstm2d_same_sequences", "convlstm2d_strides_state_backwards", "convlstm2d_dilation_batch1");
   const cases = names.map((n) => file.cases.find((c) => c.name === n)!);
   const saved: { path: string; inputs: Tensor[]; want: Tensor[] }[] = [];
 
