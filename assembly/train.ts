@@ -8,6 +8,7 @@ export { activation_backward_rows } from "./math/activations";
 export { gemm_tn_panels, colsum_acc, gemm_nt_packed } from "./gemm/gemm_grad";
 export { pack_transpose_panels } from "./gemm/pack";
 export { lstm_backward } from "./rnn/lstm";
+export { conv_lstm2d_step_backward } from "./rnn/conv_lstm2d";
 export { simple_rnn_backward } from "./rnn/simple_rnn";
 export { gru_reset_after_backward, gru_reset_before_backward } from "./rnn/gru";
 export { merge_pair_backward } from "./layers/merge";

@@ -164,25 +164,25 @@ CASES = [
         T("Conv2D", {"filters": 3, "kernelSize": 2}), T("MaxPooling2D", {}), T("Flatten", {})], dtype="int32"),
         [2, 3, 5, 4], 7, 1344, "Embedding(maskZero) on frames -> TD(Conv2D) -> TD(MaxPooling2D) -> TD(Flatten) with the mask",
         [(0, 1, 2, 3), (1, 0)], train=False),
-    # ---- ConvLSTM2D (forward only: fit refuses it for now) ----
+    # ---- ConvLSTM2D ----
     case("convlstm2d_valid", chain([4, 6, 5, 2], [("ConvLSTM2D", {"filters": 3, "kernelSize": 3})]), [2, 4, 6, 5, 2], 1351,
-         "ConvLSTM2D defaults (tanh, sigmoid, valid, last output)", train=False),
+         "ConvLSTM2D defaults (tanh, sigmoid, valid, last output)"),
     case("convlstm2d_same_sequences", chain([3, 5, 6, 3], [
         ("ConvLSTM2D", {"filters": 5, "kernelSize": [3, 2], "padding": "same", "returnSequences": True,
                         "recurrentActivation": "tanh"}),
         T("Flatten", {}), ("LSTM", {"units": 3}), ("Dense", {"units": 2})]), [2, 3, 5, 6, 3], 1352,
-        "ConvLSTM2D same padding, returnSequences, tanh gates -> TD(Flatten) -> LSTM -> Dense", train=False),
+        "ConvLSTM2D same padding, returnSequences, tanh gates -> TD(Flatten) -> LSTM -> Dense"),
     case("convlstm2d_strides_state_backwards", {
         "inputs": [{"id": "x", "shape": [5, 7, 6, 2]}],
         "layers": [{"id": "c", "class": "ConvLSTM2D", "inputs": ["x"], "config": {
             "filters": 4, "kernelSize": 3, "strides": [2, 1], "padding": "same", "returnState": True, "goBackwards": True,
             "unitForgetBias": False, "activation": "relu"}}],
         "outputs": ["c:0", "c:1", "c:2"]}, [2, 5, 7, 6, 2], 1353,
-        "ConvLSTM2D strides [2, 1], returnState (h, c), goBackwards, relu", train=False),
+        "ConvLSTM2D strides [2, 1], returnState (h, c), goBackwards, relu"),
     case("convlstm2d_dilation_batch1", chain([3, 8, 7, 1], [
         ("ConvLSTM2D", {"filters": 6, "kernelSize": 2, "dilationRate": [2, 3], "useBias": False,
                         "returnSequences": True, "goBackwards": True})]), [1, 3, 8, 7, 1], 1354,
-        "ConvLSTM2D dilation [2, 3], no bias, 6 filters (padded to 8), batch 1, sequences backwards", train=False),
+        "ConvLSTM2D dilation [2, 3], no bias, 6 filters (padded to 8), batch 1, sequences backwards"),
 ]
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ import {
   copyRows,
   type MaskBufs,
   type MaskSource,
+  type ParamBlock,
+  packedCopies,
+  withBlocks,
   withStaging,
 } from "./heap.js";
 import { Initializer, type InitializerSpec } from "./initializers.js";
@@ -91,7 +94,7 @@ export class ConvLSTM2D extends Layer {
   readonly recurrentDropout: number;
   private readonly inits: [Initializer, Initializer, Initializer];
   channels = 0;
-  private blocks: number[] = [];
+  blocks: number[] = [];
 
   constructor(args: ConvLSTM2DArgs) {
     if (typeof args !== "object" || args === null)
@@ -139,10 +142,10 @@ export class ConvLSTM2D extends Layer {
   get paddedFilters(): number {
     return (this.filters + 3) & ~3;
   }
-  private get kx(): number {
+  get kx(): number {
     return this.kernelSize[0] * this.kernelSize[1] * this.channels;
   }
-  private get kh(): number {
+  get kh(): number {
     return this.kernelSize[0] * this.kernelSize[1] * this.paddedFilters;
   }
 
@@ -230,13 +233,17 @@ export class ConvLSTM2D extends Layer {
 
   protected writeWeights(values: Float32Array[]): void {
     if (!this.blocks.length) this.blocks = allocBlocks(this.blockLengths(), this.wasmBlocks);
+    this.pack(values, this.blocks);
+  }
+
+  private pack(values: readonly Float32Array[], blocks: readonly number[]): void {
     const k = core(this.who);
     const F = this.filters,
       Fp = this.paddedFilters,
       KK = this.kernelSize[0] * this.kernelSize[1];
     withStaging([Math.max(this.kx, this.kh) * 4 * F * 4], ([s]) => {
       const f32 = heapF32();
-      const [kb, rb, bb] = this.blocks as [number, number, number];
+      const [kb, rb, bb] = blocks as [number, number, number];
       f32.set(values[0]!, s! >>> 2);
       k.pack_gates(s!, this.kx, F, 4, this.kx, kb);
       // the recurrent kernel's rows per window position padded from F to Fp filters (zeros)
@@ -251,11 +258,15 @@ export class ConvLSTM2D extends Layer {
   }
 
   protected readWeights(): Float32Array[] {
+    return this.unpack(this.blocks);
+  }
+
+  private unpack(blocks: readonly number[]): Float32Array[] {
     const k = core(this.who);
     const F = this.filters,
       Fp = this.paddedFilters,
       KK = this.kernelSize[0] * this.kernelSize[1];
-    const [kb, rb, bb] = this.blocks as [number, number, number];
+    const [kb, rb, bb] = blocks as [number, number, number];
     return withStaging([Math.max(this.kx, this.kh) * 4 * F * 4], ([s]) => {
       const f32 = heapF32();
       const at = s! >>> 2;
@@ -274,7 +285,24 @@ export class ConvLSTM2D extends Layer {
   }
 
   /** Scratch: both geometries, input im2col rows, every step's gates z [B, T, P, G4], h and c, h's im2col rows. */
-  private layout(x: readonly number[]) {
+  override paramBlocks(): ParamBlock[] {
+    const n = this.blockLengths();
+    return this.blocks.slice(0, this.useBias ? 3 : 2).map((ptr, i) => ({ ptr, length: n[i]! }));
+  }
+  override packParams(values: readonly Float32Array[]): Float32Array[] {
+    const n = this.blockLengths();
+    return packedCopies(n, (ptrs) => this.pack(values, ptrs)).slice(0, this.useBias ? 3 : 2);
+  }
+  override unpackParams(blocks: readonly Float32Array[]): Float32Array[] {
+    const n = this.blockLengths();
+    return withBlocks(
+      n.map((len, i) => blocks[i] ?? new Float32Array(len)),
+      (ptrs) => this.unpack(ptrs),
+    );
+  }
+
+  /** Shared with the backward: the geometry, sizes and forward scratch offsets for input shape x. */
+  layout(x: readonly number[]) {
     const [B, T] = x as [number, number];
     const g = window2d([B * T, ...x.slice(2)], this.kernelSize, this.strides, this.dilationRate, this.padding);
     const P = g.OH * g.OW,
@@ -298,6 +326,17 @@ export class ConvLSTM2D extends Layer {
   }
 
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
+    this.run(inputs, outputs, scratch, masks, 0);
+  }
+
+  /** Bytes of the training trace: h and c before every step, [T, 2, B, P, Fp]. */
+  traceBytes(x: readonly number[]): number {
+    const { P } = this.layout(x);
+    return x[1]! * 2 * x[0]! * P * this.paddedFilters * 4;
+  }
+
+  /** The forward; with a trace (training) it keeps h and c before every step there. */
+  run(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs, trace: number): void {
     const k = kernels();
     const x = inputs[0]!;
     const [B, T] = x.shape as [number, number];
@@ -307,6 +346,7 @@ export class ConvLSTM2D extends Layer {
       KX = this.kx,
       KH = this.kh;
     const [kb, rb, bb] = this.blocks as [number, number, number];
+    const f32 = heapF32();
     const geoX = scratch + at.geoX,
       geoH = scratch + at.geoH,
       cols = scratch + at.cols,
@@ -322,7 +362,6 @@ export class ConvLSTM2D extends Layer {
       k.conv2d_im2col(x.ptr, geoX, m0, r, cols);
       k.gemm_2x16(r, G4, KX, cols, KX, kb, bb, 0, z + m0 * G4 * 4, G4);
     }
-    const f32 = heapF32();
     f32.fill(0, h >>> 2, (h + B * P * Fp * 4) >>> 2);
     f32.fill(0, c >>> 2, (c + B * P * Fp * 4) >>> 2);
     const act = ACTIVATION_IDS[this.activation],
@@ -336,6 +375,12 @@ export class ConvLSTM2D extends Layer {
           const zt = z + (b * T + t) * P * G4 * 4;
           k.gemm_2x16(P, G4, KH, hcols + b * P * KH * 4, KH, rb, zt, G4, zt, G4);
         }
+      }
+      if (trace) {
+        const n = B * P * Fp,
+          at = (trace >>> 2) + s * 2 * n;
+        f32.copyWithin(at, h >>> 2, (h >>> 2) + n);
+        f32.copyWithin(at + n, c >>> 2, (c >>> 2) + n);
       }
       k.conv_lstm2d_step(B, T, P, F, t, s, z, h, c, seq, masks.inputs[0] ?? 0, act, rec);
     }
