@@ -2,12 +2,12 @@
 // batch 1, groups, chunked im2col; files and one SGD step. Then our saved .keras and TF.js files load back (in
 // loadModel and in real Keras 3) with the same predictions, and the refusals.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Conv2D, Input, loadModel, Model, ready, saveModel, type Tensor, tensor } from "../../src/index.js";
-import { asList, decode, expectClose, KERAS_PYTHON, loadCases } from "../helpers/cases.js";
+import { asList, decode, expectClose, KERAS_PYTHON, loadCases, ROOT } from "../helpers/cases.js";
 import { expectError, ramp } from "../helpers/errors.js";
 import { buildCase, decodeAny } from "../helpers/family.js";
 import { describeLayerCases, type LayerFileCase } from "../helpers/layer-cases.js";
@@ -85,6 +85,72 @@ print(json.dumps(out))
       ),
     );
   }, 300_000);
+});
+
+describe("Keras 1 / 2 spellings in files", () => {
+  const file = loadCases<LayerFileCase>("layers_td.json");
+  type Cfg = Record<string, unknown>;
+  /** The case's TF.js files with each layer config rewritten by `edit` (class name, config), in a temp folder. */
+  async function edited(name: string, edit: (cls: string, c: Cfg) => string) {
+    const src = join(ROOT, "test", "models", "layers", name, "tfjs");
+    const doc = JSON.parse(readFileSync(join(src, "model.json"), "utf8"));
+    for (const l of doc.modelTopology.model_config.config.layers) l.class_name = edit(l.class_name, l.config);
+    const dir = join(work, `legacy-${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "model.json"), JSON.stringify(doc));
+    copyFileSync(join(src, "group1-shard1of1.bin"), join(dir, "group1-shard1of1.bin"));
+    const c = file.cases.find((k) => k.name === name)!;
+    const model = await loadModel(join(dir, "model.json"));
+    const got = asList(model.predict(c.inputs.map(decodeAny)[0]!));
+    got.forEach((g, i) => expectClose(g, decode(c.outputs[i]!), `${name} (legacy keys) output ${i}`, TOL));
+    model.dispose();
+  }
+  const move = (c: Cfg, from: string, to: string) => {
+    c[to] = c[from];
+    delete c[from];
+  };
+
+  it("Convolution2D(nb_filter, nb_row, nb_col, subsample, border_mode, dim_ordering, bias)", async () => {
+    await edited("conv2d_same_strides", (cls, c) => {
+      if (cls !== "Conv2D") return cls;
+      const [r, k] = c.kernel_size as number[];
+      c.nb_row = r;
+      c.nb_col = k;
+      delete c.kernel_size;
+      move(c, "filters", "nb_filter");
+      move(c, "strides", "subsample");
+      move(c, "padding", "border_mode");
+      move(c, "use_bias", "bias");
+      delete c.data_format;
+      c.dim_ordering = "tf";
+      return "Convolution2D";
+    });
+  });
+
+  it("MaxPool2D / AvgPool2D aliases with border_mode and strides null (= pool_size)", async () => {
+    await edited("maxpool2d_valid", (cls, c) => {
+      if (cls !== "MaxPooling2D") return cls;
+      move(c, "padding", "border_mode");
+      c.strides = null;
+      return "MaxPool2D";
+    });
+    await edited("avgpool2d_same", (cls) => (cls === "AveragePooling2D" ? "AvgPool2D" : cls));
+  });
+
+  it("refuses channels_first and unknown padding in a file, naming the layer", async () => {
+    await expect(
+      edited("conv2d_valid", (cls, c) => {
+        if (cls === "Conv2D") c.data_format = "channels_first";
+        return cls;
+      }),
+    ).rejects.toThrow(/layer 'conv2d' \(Conv2D\).*channels_last/);
+    await expect(
+      edited("maxpool2d_same", (cls, c) => {
+        if (cls === "MaxPooling2D") c.padding = "full";
+        return cls;
+      }),
+    ).rejects.toThrow(/MaxPooling2D.*padding "valid" or "same"/);
+  });
 });
 
 describe("Conv2D refusals name the layer", () => {
