@@ -2,6 +2,7 @@
 // then the convolutions' weight and input gradients by im2col as Conv2D's).
 // What predict never needs: loaded only by the loader, the saver and fit (through src/layers/index.ts).
 import { ACTIVATION_IDS } from "../core/activations.js";
+import { WasmRnnError } from "../core/errors.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import type { Backward } from "./backward-base.js";
@@ -158,5 +159,13 @@ export const convLstm2dEntry: LayerEntry<ConvLSTM2D> = {
     go_backwards: l.goBackwards,
     stateful: false,
   }),
-  backward: () => convLstm2dBackward,
+  backward(l, who) {
+    if (l.dropout > 0 || l.recurrentDropout > 0) {
+      throw new WasmRnnError(
+        `${who}: training ${l.who} with dropout ${l.dropout} / recurrentDropout ${l.recurrentDropout} is not supported yet; ` +
+          "expected both 0 (inference ignores them)",
+      );
+    }
+    return convLstm2dBackward;
+  },
 };

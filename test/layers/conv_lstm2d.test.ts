@@ -2,7 +2,7 @@
 // dilation, returnSequences, returnState, goBackwards, unitForgetBias, useBias, batch 1, through the API and the
 // .keras, .h5 and TF.js files, one SGD step (gradients through time and both convolutions); its refusals.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConvLSTM2D, Input, ready, tensor } from "../../src/index.js";
+import { ConvLSTM2D, Input, Model, ready, tensor } from "../../src/index.js";
 import { expectError, ramp } from "../helpers/errors.js";
 import { describeLayerCases } from "../helpers/layer-cases.js";
 
@@ -53,5 +53,16 @@ describe("ConvLSTM2D", () => {
     const l = new ConvLSTM2D({ filters: 2, kernelSize: 2, name: "cl2" });
     const y = l.apply(tensor(ramp(2 * 3 * 4 * 4 * 1), [2, 3, 4, 4, 1])) as unknown as { shape: number[] };
     expect(y.shape).toEqual([2, 3, 3, 2]);
+  });
+
+  it("fit refuses dropout / recurrentDropout (inference ignores them), naming the layer", async () => {
+    const x = Input({ shape: [3, 4, 4, 1] });
+    const l = new ConvLSTM2D({ filters: 2, kernelSize: 2, dropout: 0.2, name: "cld" });
+    const m = new Model({ inputs: x, outputs: l.apply(x) as never });
+    m.compile({ optimizer: "sgd", loss: "mse" });
+    const xs = tensor(ramp(2 * 3 * 4 * 4), [2, 3, 4, 4, 1]);
+    await expect(m.trainOnBatch(xs, tensor(new Float32Array(2 * 3 * 3 * 2), [2, 3, 3, 2]))).rejects.toThrow(
+      /ConvLSTM2D 'cld' with dropout 0.2/,
+    );
   });
 });
