@@ -11,6 +11,7 @@ export { activate_rows, activate_vec, exp_vec } from "./math/activations";
 export { lstm_forward } from "./rnn/lstm";
 export { gru_reset_after_forward, gru_reset_before_forward } from "./rnn/gru";
 export { simple_rnn_forward } from "./rnn/simple_rnn";
+export { conv_lstm2d_step } from "./rnn/conv_lstm2d";
 export { merge_pair } from "./layers/merge";
 export { reverse_time } from "./layers/reverse_time";
 export { masking_forward, mask_or } from "./layers/masking";
@@ -26,6 +27,8 @@ export { attn_dot_scores, attn_additive_scores, attn_softmax, attn_weighted } fr
 export { merge_rows, broadcast_4d } from "./layers/merge";
 export { batch_dot, l2_normalize_forward } from "./layers/dot";
 export { param_act_forward, softmax_axis_forward } from "./layers/activation_layers";
+export { conv2d_im2col } from "./layers/conv2d";
+export { pool2d_forward } from "./layers/pooling2d";
 
 // First byte after the static data: the arena starts here.
 export function heap_base(): usize {

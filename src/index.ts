@@ -27,11 +27,18 @@ export {
   type MultiHeadAttentionArgs,
   type MultiHeadAttentionCall,
 } from "./layers/attention/multi_head_attention.js";
-export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
+export { AveragePooling2D } from "./layers/average_pooling2d.js";
+export {
+  Bidirectional,
+  type BidirectionalArgs,
+  type MergeMode,
+} from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
 export { Conv1D, type Conv1DArgs } from "./layers/conv/conv1d.js";
 export { DepthwiseConv1D, type DepthwiseConv1DArgs } from "./layers/conv/depthwise_conv1d.js";
 export { SeparableConv1D, type SeparableConv1DArgs } from "./layers/conv/separable_conv1d.js";
+export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv_lstm2d.js";
+export { Conv2D, type Conv2DArgs } from "./layers/conv2d.js";
 export { Cropping1D } from "./layers/cropping1d.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dot } from "./layers/dot.js";
@@ -46,6 +53,7 @@ export { Input, type InputArgs, InputLayer } from "./layers/input.js";
 export { Layer, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
+export { MaxPooling2D, type Pooling2DArgs } from "./layers/max_pooling2d.js";
 export { Average, Maximum, Minimum, Multiply, Subtract } from "./layers/merge/elementwise.js";
 export { clearSession } from "./layers/naming.js";
 export {

@@ -7,11 +7,14 @@ import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { additiveAttentionEntry, attentionEntry } from "./attention/entry.js";
 import { multiHeadAttentionEntry } from "./attention/mha-entry.js";
+import { averagePooling2dEntry } from "./average_pooling2d-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { conv1dEntry } from "./conv/conv1d-entry.js";
 import { depthwiseConv1dEntry } from "./conv/depthwise_conv1d-entry.js";
 import { separableConv1dEntry } from "./conv/separable_conv1d-entry.js";
+import { convLstm2dEntry } from "./conv_lstm2d-entry.js";
+import { conv2dEntry } from "./conv2d-entry.js";
 import { cropping1dEntry } from "./cropping1d-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dotEntry } from "./dot-entry.js";
@@ -24,6 +27,7 @@ import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
+import { maxPooling2dEntry } from "./max_pooling2d-entry.js";
 import { averageEntry, maximumEntry, minimumEntry, multiplyEntry, subtractEntry } from "./merge/elementwise-entry.js";
 import { batchNormalizationEntry } from "./normalization/batch_normalization-entry.js";
 import { layerNormalizationEntry, unitNormalizationEntry } from "./normalization/layer_normalization-entry.js";
@@ -94,6 +98,10 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   leakyReluEntry,
   preluEntry,
   eluEntry,
+  conv2dEntry,
+  maxPooling2dEntry,
+  averagePooling2dEntry,
+  convLstm2dEntry,
 ];
 
 let registered = false;

@@ -1,20 +1,42 @@
-// TimeDistributed(layer): a per-feature-vector layer (Dense, Activation, Dropout) applied to every
-// step of [B, T, ...]. Those act on the last axis, so the wrapped layer runs once over all steps,
-// and its backward is the wrapped layer's.
+// TimeDistributed(layer): any one-input, one-output layer applied to every step of [B, T, ...].
+// [B, T, ...] is laid out as [B*T, ...] in memory, so the wrapped layer runs once over all steps
+// on the same buffers seen with a folded shape (no copy), and its backward is the wrapped
+// layer's on the folded buffers (time_distributed-entry.ts). The mask passes along time (Keras 3:
+// TimeDistributed supports masking and returns its input's mask); a wrapped layer that reads
+// masks gets the input's mask folded the same way ([B, T, ...] -> [B*T, ...]).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkOptions } from "../core/validate.js";
-import { type Buf, type MaskBufs, type MaskSource, type ParamBlock, passMask } from "./heap.js";
-import { Layer, type Shape, type SymbolicTensor, type WeightSpec } from "./layer.js";
+import {
+  type Buf,
+  carve,
+  type MaskBufs,
+  type MaskSource,
+  maskBytes,
+  type ParamBlock,
+  passMask,
+  sameShapeLayout,
+} from "./heap.js";
+import { Layer, type Shape, type Step, type SymbolicTensor, type WeightSpec } from "./layer.js";
+
+/** [B, T, ...rest] -> [B*T, ...rest] (null stays null). */
+export function foldShape<S extends Shape>(shape: S): S {
+  const [b, t] = shape;
+  return [b === null || t === null ? null : b! * t!, ...shape.slice(2)] as unknown as S;
+}
 
 export class TimeDistributed extends Layer {
   readonly className = "TimeDistributed";
   readonly layer: Layer;
+  /** Folded views of the plan's buffers and steps (stable objects), so forward allocates nothing per call. */
+  private readonly folded = new WeakMap<object, Buf | Step>();
+
+  /** Scratch, from 0: the wrapped layer's scratch, then a mask for a wrapped layer that computes one. */
+  private readonly offsets = sameShapeLayout((inner, mask) => carve(0, { inner, mask }));
 
   constructor(layer: Layer, args: { name?: string } = {}) {
-    if (!(layer instanceof Layer && layer.perVector)) {
-      const got = (layer as unknown) instanceof Layer ? (layer as Layer).who : typeof layer;
-      throw new WasmRnnError(`TimeDistributed: expected a Dense, Activation or Dropout layer to wrap, got ${got}`);
+    if (!(layer instanceof Layer)) {
+      throw new WasmRnnError(`TimeDistributed: expected a layer to wrap, got ${typeof layer}`);
     }
     checkOptions(`TimeDistributed '${args?.name ?? "time_distributed"}'`, args ?? {}, ["name"]);
     super(args.name, "TimeDistributed");
@@ -37,15 +59,34 @@ export class TimeDistributed extends Layer {
         `${this.who}: expected one input of rank >= 3 [batch, steps, ...], got ${inputs.map(fmtShape).join(", ")}`,
       );
     }
-    this.layer.checkInputs([this.inner(x)], []);
+    if (x[1] === null)
+      throw new WasmRnnError(`${this.who}: expected a known number of steps, got shape ${fmtShape(x)}`);
+    try {
+      this.layer.checkInputs([this.inner(x)], []);
+    } catch (e) {
+      if (e instanceof WasmRnnError) throw new WasmRnnError(`${this.who}: each step of ${fmtShape(x)}: ${e.message}`);
+      throw e;
+    }
+    const outs = this.layer.computeOutputShapes([this.inner(x)], []);
+    if (outs.length !== 1) {
+      throw new WasmRnnError(
+        `${this.who}: expected a wrapped layer with one output, got ${this.layer.who} with ${outs.length}`,
+      );
+    }
   }
   computeOutputShapes(inputs: readonly Shape[]): Shape[] {
     const x = inputs[0]!;
-    const [y] = this.layer.computeOutputShapes([this.inner(x)], []);
+    const [y] = this.layer.computeOutputShapes([foldShape(x)], []);
     return [[x[0]!, x[1]!, ...y!.slice(1)]];
   }
   override outputMasks(inputMasked: readonly boolean[]): MaskSource[] {
     return passMask(inputMasked);
+  }
+  override checkConcrete(inputs: readonly number[][]): void {
+    this.layer.checkConcrete(inputs.map(foldShape), []);
+  }
+  override keepStates(action: "save" | "restore"): void {
+    this.layer.keepStates(action);
   }
   protected build(inputShape: Shape): void {
     this.layer.ensureBuilt(this.inner(inputShape));
@@ -59,11 +100,59 @@ export class TimeDistributed extends Layer {
   protected readWeights(): Float32Array[] {
     return this.layer.getWeights().map((t) => t.data as Float32Array);
   }
+  /** The wrapped layer's output mask, when it computes one ("computed"), goes to scratch: TimeDistributed returns its input's. */
+  private innerMaskBytes(x: readonly number[]): number {
+    const f = foldShape(x);
+    const [y] = this.layer.computeOutputShapes([f], []) as number[][];
+    return this.layer.outputMasks([false], 1)[0] === "computed" ? maskBytes(y!) : 0;
+  }
+  private layout(x: readonly number[]) {
+    return this.offsets(this.layer.scratchBytes([foldShape(x) as number[]]), this.innerMaskBytes(x));
+  }
   scratchBytes(inputs: readonly number[][]): number {
-    return this.layer.scratchBytes(inputs);
+    return this.layout(inputs[0]!).total;
+  }
+  /** The wrapped layer's step: the same buffers with folded shapes, its masks, scratch at the same place. */
+  innerStep(step: Step): Step {
+    let s = this.folded.get(step) as Step | undefined;
+    if (!s) {
+      const x = step.inputs[0]!;
+      const { inner, mask } = this.layout(x.shape);
+      s = {
+        layer: this.layer,
+        inputs: step.inputs.map((b) => this.fold(b)),
+        outputs: step.outputs.map((b) => this.fold(b)),
+        scratch: step.scratch + inner,
+        masks: this.innerMasks(step.masks, step.scratch + mask),
+      };
+      this.folded.set(step, s);
+    }
+    return s;
+  }
+  private innerMasks(masks: MaskBufs, scratchMask: number): MaskBufs {
+    const src = this.layer.outputMasks([masks.inputs[0] !== 0], 1)[0] ?? null;
+    const out = src === "computed" ? scratchMask : src === null ? 0 : masks.inputs[src.input]!;
+    return { inputs: masks.inputs, outputs: [out], explicit: masks.explicit };
+  }
+  private fold(b: Buf): Buf {
+    let f = this.folded.get(b) as Buf | undefined;
+    if (!f) {
+      f = { ptr: b.ptr, shape: foldShape(b.shape), dtype: b.dtype };
+      this.folded.set(b, f);
+    }
+    return f;
   }
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
-    this.layer.forward(inputs, outputs, scratch, masks);
+    const s = this.innerStep(this.stepOf(inputs, outputs, scratch, masks));
+    this.layer.forward(s.inputs, s.outputs, s.scratch, s.masks);
+  }
+  /** A Step for a forward call (the plan's buffer arrays are stable: cached by the inputs array). */
+  private stepOf(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): Step {
+    const known = this.folded.get(inputs) as Step | undefined;
+    if (known && known.outputs === outputs && known.scratch === scratch && known.masks === masks) return known;
+    const step: Step = { layer: this, inputs: inputs as Buf[], outputs: outputs as Buf[], scratch, masks };
+    this.folded.set(inputs, step);
+    return step;
   }
   override paramBlocks(): ParamBlock[] {
     return this.layer.paramBlocks();

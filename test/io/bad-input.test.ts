@@ -83,10 +83,10 @@ describe("bad model files", () => {
 
   it("unknown layer classes are named; Lambda and custom layers are refused", async () => {
     const unknown = clone(art.modelJson);
-    topo(unknown).config.layers[1]!.class_name = "ConvLSTM2D";
+    topo(unknown).config.layers[1]!.class_name = "MaxPooling3D";
     await rejects(
       loadModel({ modelJson: unknown, weightData: art.weightData }),
-      /layer 'lstm\w*' has class 'ConvLSTM2D', which wasm-rnn cannot load/,
+      /layer 'lstm\w*' has class 'MaxPooling3D', which wasm-rnn cannot load/,
     );
     const lambda = clone(art.modelJson);
     topo(lambda).config.layers[1]!.class_name = "Lambda";
