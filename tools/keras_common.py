@@ -80,7 +80,7 @@ SHORT = {
 
 
 def enc(a):
-    a = np.ascontiguousarray(np.asarray(a, dtype="<f4"))
+    a = np.array(a, dtype="<f4", order="C")  # keeps a scalar weight 0-d
     return {"shape": [int(d) for d in a.shape], "b64": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
@@ -90,7 +90,7 @@ def dec(o):
 
 
 def enc_int(a):
-    a = np.ascontiguousarray(np.asarray(a, dtype="<i4"))
+    a = np.array(a, dtype="<i4", order="C")
     return {"shape": [int(d) for d in a.shape], "b64": base64.b64encode(a.tobytes()).decode("ascii"), "dtype": "int32"}
 
 
@@ -245,7 +245,7 @@ def unnamed_keras_layer(spec):
     if cls == "Add":
         return keras.layers.Add()
     if cls == "Activation":
-        return keras.layers.Activation(keras_activation(cfg["activation"]))
+        return keras.layers.Activation(keras_activation_any(cfg["activation"]))
     if cls == "Dropout":
         return keras.layers.Dropout(cfg["rate"])
     if cls == "Flatten":

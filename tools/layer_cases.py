@@ -60,7 +60,7 @@ def save_tfjs(model, folder):
     folder.mkdir(parents=True, exist_ok=True)
     entries, chunks = [], []
     for v in model.weights:
-        a = np.ascontiguousarray(np.asarray(v.numpy(), dtype="<f4"))
+        a = np.array(v.numpy(), dtype="<f4", order="C")
         entries.append({"name": v.path, "shape": [int(d) for d in a.shape], "dtype": "float32"})
         chunks.append(a.tobytes())
     (folder / "group1-shard1of1.bin").write_bytes(b"".join(chunks))
