@@ -194,7 +194,7 @@ export class Model {
    * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
    * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
    */
-  predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
+  predict(x: TensorLike | TensorLike[] | Record<string, TensorLike>, options?: PredictOptions): Tensor | Tensor[] {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
@@ -226,7 +226,7 @@ export class Model {
    * Validates inputs as predict does and returns them as tensors. Training passes `anyRows`: its
    * data may have more rows than a fixed batch size, which then applies to each batch.
    */
-  normalizeInputs(x: TensorLike | TensorLike[], anyRows = false): Tensor[] {
+  normalizeInputs(x: TensorLike | TensorLike[] | Record<string, TensorLike>, anyRows = false): Tensor[] {
     this.checkAlive("its inputs");
     return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }
