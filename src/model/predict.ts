@@ -34,7 +34,7 @@ export function toInputTensors(
   }
   let items: TensorLike[];
   if (isRecord(x)) items = byInputName(who, inputs, x);
-  else if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
+  else if (n === 1) items = [Array.isArray(x) && x.length === 1 && isTensorOrView(x[0]) ? x[0] : (x as TensorLike)];
   else {
     if (!Array.isArray(x) || x.length !== n) {
       const got = Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x;
@@ -68,6 +68,10 @@ export function toInputTensors(
   }
   return tensors;
 }
+
+/** A list of one input given for a one-input model: a Tensor or a typed array (not nested arrays). */
+const isTensorOrView = (v: unknown): v is Tensor | NumericArray =>
+  v instanceof Tensor || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
 const isRecord = (v: unknown): v is Record<string, TensorLike> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
