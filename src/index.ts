@@ -39,6 +39,7 @@ export { RepeatVector } from "./layers/repeat_vector.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
 export { TimeDistributed } from "./layers/time_distributed.js";
 export { Model, type ModelArgs, type PredictOptions } from "./model/model.js";
+export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export {
   Callback,

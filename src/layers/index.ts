@@ -7,6 +7,7 @@ import { addEntry } from "./add-entry.js";
 import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
+import { cudnnGruEntry, cudnnLstmEntry } from "./cudnn.js";
 import { denseEntry } from "./dense-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
@@ -38,6 +39,8 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   gaussianNoiseEntry,
   alphaDropoutEntry,
   flattenEntry,
+  cudnnLstmEntry,
+  cudnnGruEntry,
 ];
 
 let registered = false;

@@ -25,7 +25,14 @@ import type {
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
-import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
+import {
+  checkBatchSize,
+  type InputData,
+  predictInBatches,
+  runPlan,
+  statefulLayers,
+  toInputTensors,
+} from "./predict.js";
 import { formatSummary } from "./summary.js";
 
 export type { Plan } from "./plan.js";
@@ -194,7 +201,7 @@ export class Model {
    * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
    * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
    */
-  predict(x: TensorLike | TensorLike[] | Record<string, TensorLike>, options?: PredictOptions): Tensor | Tensor[] {
+  predict(x: InputData, options?: PredictOptions): Tensor | Tensor[] {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
@@ -226,7 +233,7 @@ export class Model {
    * Validates inputs as predict does and returns them as tensors. Training passes `anyRows`: its
    * data may have more rows than a fixed batch size, which then applies to each batch.
    */
-  normalizeInputs(x: TensorLike | TensorLike[] | Record<string, TensorLike>, anyRows = false): Tensor[] {
+  normalizeInputs(x: InputData, anyRows = false): Tensor[] {
     this.checkAlive("its inputs");
     return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }

@@ -8,6 +8,17 @@ import type { InputLayer } from "../layers/input.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
 
+/**
+ * What predict, fit and evaluate take as `x`: one input's data (a Tensor, nested number arrays, or a
+ * typed array of any numeric kind when the input's shape past the batch is known), a list of them
+ * (one per input), or a dict keyed by input name. Integer data into a float input is cast, as Keras.
+ */
+export type InputData =
+  | TensorLike
+  | NumericArray
+  | (TensorLike | NumericArray)[]
+  | Record<string, TensorLike | NumericArray>;
+
 /** predict's batchSize, checked (undefined: the whole batch at once). */
 export function checkBatchSize(who: string, batchSize: unknown): number | undefined {
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize as number) < 1)) {
@@ -24,7 +35,7 @@ export function checkBatchSize(who: string, batchSize: unknown): number | undefi
 export function toInputTensors(
   who: string,
   inputs: readonly SymbolicTensor[],
-  x: TensorLike | TensorLike[] | Record<string, TensorLike>,
+  x: InputData,
   anyRows: boolean,
   lastPlan: Plan | null,
 ): Tensor[] {
@@ -32,9 +43,10 @@ export function toInputTensors(
   if (n === 1 && x instanceof Tensor) {
     if (lastPlan && x.dtype === lastPlan.inputs[0]!.dtype && sameShape(lastPlan.inputs[0]!.shape, x.shape)) return [x];
   }
-  let items: TensorLike[];
+  type Item = TensorLike | NumericArray;
+  let items: Item[];
   if (isRecord(x)) items = byInputName(who, inputs, x);
-  else if (n === 1) items = [Array.isArray(x) && x.length === 1 && isTensorOrView(x[0]) ? x[0] : (x as TensorLike)];
+  else if (n === 1) items = [Array.isArray(x) && x.length === 1 && isTensorOrView(x[0]) ? x[0] : (x as Item)];
   else {
     if (!Array.isArray(x) || x.length !== n) {
       const got = Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x;
@@ -42,7 +54,7 @@ export function toInputTensors(
         `${who}: expected an array of ${n} inputs (${inputs.map((t) => t.name).join(", ")}), got ${got}`,
       );
     }
-    items = x as TensorLike[];
+    items = x as Item[];
   }
   const tensors = items.map((item, i) => {
     const layer = inputs[i]!.sourceLayer as InputLayer;
@@ -73,11 +85,15 @@ export function toInputTensors(
 const isTensorOrView = (v: unknown): v is Tensor | NumericArray =>
   v instanceof Tensor || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 
-const isRecord = (v: unknown): v is Record<string, TensorLike> =>
+const isRecord = (v: unknown): v is Record<string, TensorLike | NumericArray> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
 
 /** Keras's dict of inputs: one entry per input, keyed by the input layer's name. */
-function byInputName(who: string, inputs: readonly SymbolicTensor[], x: Record<string, TensorLike>): TensorLike[] {
+function byInputName(
+  who: string,
+  inputs: readonly SymbolicTensor[],
+  x: Record<string, TensorLike | NumericArray>,
+): (TensorLike | NumericArray)[] {
   const names = inputs.map((t) => t.sourceLayer.name);
   const keys = Object.keys(x);
   const extra = keys.filter((k) => !names.includes(k));
@@ -95,7 +111,7 @@ function byInputName(who: string, inputs: readonly SymbolicTensor[], x: Record<s
  * any numeric kind when the input's dims past the batch are all known (its rows then follow from
  * its length, as a numpy array of that shape would give them).
  */
-function asInputTensor(who: string, layer: InputLayer, item: TensorLike): Tensor {
+function asInputTensor(who: string, layer: InputLayer, item: TensorLike | NumericArray): Tensor {
   if (item instanceof Tensor) return item;
   if (ArrayBuffer.isView(item) && !(item instanceof DataView)) {
     const rest = layer.batchShape.slice(1);
