@@ -21,6 +21,14 @@ export { Add } from "./layers/add.js";
 export { AlphaDropout } from "./layers/alpha_dropout.js";
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
+export {
+  type BackwardArgs,
+  type BackwardResult,
+  type CallContext,
+  CustomLayer,
+  type CustomLayerClass,
+  type CustomLayerConfig,
+} from "./layers/custom.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dropout } from "./layers/dropout.js";
 export { Embedding, type EmbeddingArgs } from "./layers/embedding.js";
@@ -29,7 +37,8 @@ export { GaussianNoise } from "./layers/gaussian_noise.js";
 export { GRU, type GRUArgs } from "./layers/gru/gru.js";
 export type { InitializerConfig, InitializerSpec } from "./layers/initializers.js";
 export { Input, type InputArgs, InputLayer } from "./layers/input.js";
-export { Layer, SymbolicTensor } from "./layers/layer.js";
+export { type LambdaFunction, LambdaLayer } from "./layers/lambda.js";
+export { Layer, type Shape, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
 export { clearSession } from "./layers/naming.js";

@@ -8,6 +8,7 @@ import { alphaDropoutEntry } from "./alpha_dropout-entry.js";
 import { bidirectionalEntry } from "./bidirectional/entry.js";
 import { concatenateEntry } from "./concatenate-entry.js";
 import { cudnnGruEntry, cudnnLstmEntry } from "./cudnn.js";
+import { customEntry } from "./custom-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
 import { embeddingEntry } from "./embedding-entry.js";
@@ -41,6 +42,7 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   flattenEntry,
   cudnnLstmEntry,
   cudnnGruEntry,
+  customEntry as unknown as LayerEntry,
 ];
 
 let registered = false;

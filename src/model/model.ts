@@ -25,14 +25,8 @@ import type {
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
-import {
-  checkBatchSize,
-  type InputData,
-  predictInBatches,
-  runPlan,
-  statefulLayers,
-  toInputTensors,
-} from "./predict.js";
+import type { InputData } from "./predict.js";
+import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
 
 export type { Plan } from "./plan.js";
@@ -198,8 +192,8 @@ export class Model {
   }
 
   /**
-   * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
-   * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
+   * Runs the model on `x` (see InputData: integer data into a float input is cast, as Keras
+   * does). Returns a Tensor, or an array for several outputs.
    */
   predict(x: InputData, options?: PredictOptions): Tensor | Tensor[] {
     this.checkAlive("predict");
