@@ -48,7 +48,10 @@ function implementationFor(spec: LayerSpec, ctx: LoadContext): CustomLayerClass 
   if (isCodeLayer(spec.className)) return has(spec.name) ? objects[spec.name]! : null;
   const reg = (spec as { registeredName?: unknown }).registeredName ?? spec.config.registered_name;
   if (has(reg)) return objects[reg as string]!;
-  return has(spec.className) ? objects[spec.className]! : null;
+  if (has(spec.className)) return objects[spec.className]!;
+  // Keras 3's legacy .h5 writer puts the registered name ("package>Class") in class_name
+  const bare = spec.className.split(">").at(-1)!;
+  return has(bare) ? objects[bare]! : null;
 }
 
 /** An entry building the user's implementation of this file layer, or null when there is none. */
@@ -60,7 +63,9 @@ export function customEntryFor(spec: LayerSpec, ctx: LoadContext): LayerEntry | 
     throw new WasmRnnError(
       `${ctx.file}: customObjects['${spec.className}'] for layer '${spec.name}' must be a CustomLayer subclass (a plain function is a Lambda's implementation)`,
     );
-  const registered = (spec as { registeredName?: string }).registeredName ?? null;
+  const inName = spec.className.includes(">") ? spec.className : null;
+  const registered = (spec as { registeredName?: string }).registeredName ?? inName;
+  const className = spec.className.split(">").at(-1)!;
   const module = (spec as { module?: string }).module ?? null;
   return {
     ...customEntry,
@@ -69,7 +74,7 @@ export function customEntryFor(spec: LayerSpec, ctx: LoadContext): LayerEntry | 
       const layer = isLayerClass(impl) ? new impl(config) : new LambdaLayer(config, impl as LambdaFunction);
       if (!(layer instanceof CustomLayer))
         throw new WasmRnnError(`${ctx.file}: the implementation of layer '${spec.name}' did not make a CustomLayer`);
-      adoptFileNames(layer, spec.className, registered, module);
+      adoptFileNames(layer, className, registered, module);
       return layer;
     },
   } as LayerEntry;
