@@ -9,15 +9,11 @@ import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
 
 /**
- * What predict, fit and evaluate take as `x`: one input's data (a Tensor, nested number arrays, or a
- * typed array of any numeric kind when the input's shape past the batch is known), a list of them
- * (one per input), or a dict keyed by input name. Integer data into a float input is cast, as Keras.
+ * What predict, fit and evaluate take as `x`: one input's data (a Tensor, or nested number arrays),
+ * a list of them (one per input), or a dict keyed by input name. Integer data into a float input
+ * is cast, as Keras does; whole-number floats into an int input.
  */
-export type InputData =
-  | TensorLike
-  | NumericArray
-  | (TensorLike | NumericArray)[]
-  | Record<string, TensorLike | NumericArray>;
+export type InputData = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 /** predict's batchSize, checked (undefined: the whole batch at once). */
 export function checkBatchSize(who: string, batchSize: unknown): number | undefined {
@@ -107,23 +103,15 @@ function byInputName(
 }
 
 /**
- * One input as a tensor: a Tensor as it is, nested arrays (any depth), or a bare typed array of
- * any numeric kind when the input's dims past the batch are all known (its rows then follow from
- * its length, as a numpy array of that shape would give them).
+ * One input as a tensor: a Tensor as it is, or nested arrays (any depth). A bare typed array has
+ * no shape: tensor(data, shape) gives it one (any numeric kind; integers into a float input are cast).
  */
 function asInputTensor(who: string, layer: InputLayer, item: TensorLike | NumericArray): Tensor {
   if (item instanceof Tensor) return item;
-  if (ArrayBuffer.isView(item) && !(item instanceof DataView)) {
-    const rest = layer.batchShape.slice(1);
-    const row = rest.reduce<number>((a, d) => a * (d ?? Number.NaN), 1);
-    const n = (item as NumericArray).length;
-    if (!Number.isInteger(row) || row === 0 || n % row !== 0) {
-      throw new WasmRnnError(
-        `${who}: input '${layer.name}' is a bare typed array of ${n} values, which gives no shape for ` +
-          `${fmtShape(layer.batchShape)}: wrap it with tensor(data, shape)`,
-      );
-    }
-    return inputTensor(who, layer, item as NumericArray, [n / row, ...(rest as number[])]);
+  if (ArrayBuffer.isView(item)) {
+    throw new WasmRnnError(
+      `${who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
+    );
   }
   if (typeof item !== "number" && !Array.isArray(item)) {
     throw new WasmRnnError(

@@ -198,7 +198,9 @@ describe("format gaps", () => {
       ).toEqual(c.inputNames);
       const got = list(model.predict(xs));
       c.outputs.forEach((o, i) => close(got[i]!, dec(o), `${kind} output ${c.outputNames![i]}`));
-      const named = list(model.predict({ tokens: Int32Array.from(xs[1]!.data), feats: xs[0]! }));
+      const named = list(
+        model.predict({ tokens: lib.tensor(Int32Array.from(xs[1]!.data), [...xs[1]!.shape], "int32"), feats: xs[0]! }),
+      );
       close(named[1]!, dec(c.outputs[1]!), `${kind} dict predict`);
       model.dispose();
     }
@@ -207,7 +209,12 @@ describe("format gaps", () => {
   it("a .keras whose weight paths use backslashes (Keras 2.15 on Windows)", async () => {
     const c = byName("format_windows");
     const model = await lib.loadModel(path(c.files.keras!));
-    close(list(model.predict(Int32Array.from(dec(c.inputs[0]!).data)))[0]!, dec(c.outputs[0]!), "windows");
+    const x = dec(c.inputs[0]!);
+    close(
+      list(model.predict(lib.tensor(Int32Array.from(x.data), [...x.shape], "int32")))[0]!,
+      dec(c.outputs[0]!),
+      "windows",
+    );
     model.dispose();
   });
 

@@ -1,5 +1,5 @@
 // Inputs as Keras takes them (tools/gen_keras_inputs.py, real Keras): token ids as Int32Array, int32
-// tensors, bare typed arrays of any integer kind and nested int arrays into a float32 Input (Keras's
+// tensors, tensors of any integer typed array and nested int arrays into a float32 Input (Keras's
 // default dtype before an Embedding), and whole-number floats into an int32 Input: predict, evaluate and
 // fit give Keras's numbers (Keras was given the float tokens); fractions into an int input are refused.
 import { join } from "node:path";
@@ -16,17 +16,17 @@ describeLayerCases("inputs_cast.json");
 const all = loadCases<LayerFileCase>("inputs_cast.json");
 const byName = (n: string) => all.cases.find((c) => c.name === n)!;
 
-/** The same values in every form a user may pass: int32 tensor, bare typed arrays, nested arrays. */
+/** The same values in every form a user may pass: int32 tensors, tensors of other integer arrays, nested ints. */
 function forms(t: Tensor): [string, unknown][] {
   const ints = Int32Array.from(t.data);
+  const shape = [...t.shape];
   return [
-    ["int32 tensor", tensor(ints, [...t.shape], "int32")],
-    ["float32 tensor", tensor(Float32Array.from(t.data), [...t.shape])],
-    ["bare Int32Array", ints],
-    ["bare Uint16Array", Uint16Array.from(t.data)],
-    ["bare Uint8Array", Uint8Array.from(t.data)],
-    ["bare Float64Array", Float64Array.from(t.data)],
-    ["nested int arrays", tensor(ints, [...t.shape], "int32").toArray()],
+    ["int32 tensor of an Int32Array", tensor(ints, shape, "int32")],
+    ["float32 tensor", tensor(Float32Array.from(t.data), shape)],
+    ["int32 tensor of a Uint16Array", tensor(Uint16Array.from(t.data), shape, "int32")],
+    ["tensor of a Uint8Array", tensor(Uint8Array.from(t.data), shape)],
+    ["tensor of a Float64Array", tensor(Float64Array.from(t.data), shape)],
+    ["nested int arrays", tensor(ints, shape, "int32").toArray()],
   ];
 }
 
@@ -63,7 +63,7 @@ describe("integer tokens into float inputs and whole floats into int inputs (rea
     const model = await loadModel(join(ROOT, c.files!.keras));
     const xs = c.inputs.map(decodeAny);
     const [a, b] = model.inputs.map((t) => t.sourceLayer.name) as [string, string];
-    const got = model.predict({ [b]: xs[1]!, [a]: Int32Array.from(xs[0]!.data) });
+    const got = model.predict({ [b]: xs[1]!, [a]: tensor(Int32Array.from(xs[0]!.data), [...xs[0]!.shape], "int32") });
     expectClose(asList(got)[0]!, decode(c.outputs[0]!), "dict inputs", all.tolerance);
     expectError(() => model.predict({ [a]: xs[0]! }), `keyed by the input names (${a}, ${b})`, `got keys ${a}`);
     model.dispose();
@@ -99,17 +99,20 @@ describe("integer tokens into float inputs and whole floats into int inputs (rea
       `input '${name}' (int32)`,
       "got 0.25 at flat index 4",
     );
-    expectError(() => model.predict(new Float64Array([1, 2, 3, 4, 2 ** 31])), "got 2147483648 at flat index 4");
+    expectError(
+      () => model.predict(tensor(new Float64Array([1, 2, 3, 4, 2 ** 31]), [1, 5])),
+      "got 2147483648 at flat index 4",
+    );
     expectError(() => model.predict([[1, 2, Number.NaN, 4, 0]]), "got NaN at flat index 2");
     model.dispose();
   });
 
-  it("a bare typed array needs the input's dims past the batch to be known", async () => {
+  it("a bare typed array has no shape: it must be wrapped with tensor(data, shape)", async () => {
     const c = byName("inputs_float_embedding_lstm");
     const model = await loadModel(join(ROOT, c.files!.keras));
     expectError(
-      () => model.predict(new Int32Array(7)),
-      "bare typed array of 7 values",
+      () => model.predict(new Int32Array(6) as never),
+      "bare typed array",
       "wrap it with tensor(data, shape)",
     );
     model.dispose();

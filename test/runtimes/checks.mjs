@@ -150,7 +150,7 @@ function graphModel(lib, c, dec) {
 }
 
 /**
- * Integer tokens as users pass them (an int32 tensor, a bare Int32Array, nested int arrays) into the
+ * Integer tokens as users pass them (int32 tensors of Int32Array / Uint16Array, nested int arrays) into the
  * first input of each case, whatever its dtype: the outputs must be Keras's (given float tokens).
  */
 function intTokenProblems(lib, c, dec, tol, hash) {
@@ -159,7 +159,7 @@ function intTokenProblems(lib, c, dec, tol, hash) {
   const ints = Int32Array.from(xs[0].data);
   const forms = [
     ["int32 tensor", lib.tensor(ints, xs[0].shape, "int32")],
-    ["bare Int32Array", ints],
+    ["int32 tensor of a Uint16Array", lib.tensor(Uint16Array.from(ints), xs[0].shape, "int32")],
     ["nested int arrays", lib.tensor(ints, xs[0].shape, "int32").toArray()],
   ];
   const problems = [];
