@@ -40,6 +40,14 @@ export { SeparableConv1D, type SeparableConv1DArgs } from "./layers/conv/separab
 export { ConvLSTM2D, type ConvLSTM2DArgs } from "./layers/conv_lstm2d.js";
 export { Conv2D, type Conv2DArgs } from "./layers/conv2d.js";
 export { Cropping1D } from "./layers/cropping1d.js";
+export {
+  type BackwardArgs,
+  type BackwardResult,
+  type CallContext,
+  CustomLayer,
+  type CustomLayerClass,
+  type CustomLayerConfig,
+} from "./layers/custom.js";
 export { Dense, type DenseArgs } from "./layers/dense.js";
 export { Dot } from "./layers/dot.js";
 export { Dropout } from "./layers/dropout.js";
@@ -50,7 +58,8 @@ export { GaussianNoise } from "./layers/gaussian_noise.js";
 export { GRU, type GRUArgs } from "./layers/gru/gru.js";
 export type { InitializerConfig, InitializerSpec } from "./layers/initializers.js";
 export { Input, type InputArgs, InputLayer } from "./layers/input.js";
-export { Layer, SymbolicTensor } from "./layers/layer.js";
+export { type LambdaFunction, LambdaLayer } from "./layers/lambda.js";
+export { Layer, type Shape, SymbolicTensor } from "./layers/layer.js";
 export { LSTM, type LSTMArgs, type LSTMOutput } from "./layers/lstm.js";
 export { Masking, type MaskingArgs } from "./layers/masking.js";
 export { MaxPooling2D, type Pooling2DArgs } from "./layers/max_pooling2d.js";
@@ -97,6 +106,7 @@ export {
   type PredictOptions,
   type TrainingSession,
 } from "./model/model.js";
+export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export {
   Callback,

@@ -158,6 +158,14 @@ function flatten(data: NestedArray, shape: readonly number[], out: number[], who
   }
 }
 
+/** Nested number arrays (or one number) flattened row-major, with their shape; ragged ones refused. */
+export function nestedValues(data: NestedArray, who: string): { values: number[]; shape: number[] } {
+  const shape = inferShape(data, who);
+  const values: number[] = [];
+  flatten(data, shape, values, who);
+  return { values, shape };
+}
+
 /**
  * Creates a tensor. `data` is a flat or nested number array or a typed array; `shape` is inferred
  * from nested arrays when omitted.
@@ -214,7 +222,9 @@ export function tensor(
 
 /** Accepts a Tensor, or nested number arrays, for an input of rank `rank`. */
 export function toTensor(x: TensorLike, who: string): Tensor {
-  if (x instanceof Tensor) return x;
+  // layers compute in float32: Keras casts an int tensor given to a layer call (token ids included:
+  // Embedding takes float32 ids holding whole numbers)
+  if (x instanceof Tensor) return x.dtype === "int32" ? new Tensor(Float32Array.from(x.data), x.shape, "float32") : x;
   if (x instanceof Float32Array || x instanceof Int32Array) {
     throw new WasmRnnError(`${who}: a bare typed array has no shape: wrap it with tensor(data, shape)`);
   }

@@ -31,7 +31,7 @@ export function readKerasH5(root: H5Group, file: string): LegacyH5 {
   const kerasVersion = root.str("keras_version") ?? weightsRoot.str("keras_version") ?? "";
   const layerNames = weightsRoot.strings("layer_names");
   if (!layerNames) {
-    const layers = root.get("layers");
+    const layers = backslashTree(root).get("layers");
     if (layers && layers.kind === "group")
       return { kerasVersion: kerasVersion || "3", modelConfig, groups: null, objectTree: layers };
     throw new WasmRnnError(`${file}: not a Keras HDF5 file (no layer_names attribute and no layers/ group)`);
@@ -52,6 +52,46 @@ export function readKerasH5(root: H5Group, file: string): LegacyH5 {
     return { layerName: ln, weights };
   });
   return { kerasVersion, modelConfig, groups, objectTree: null };
+}
+
+/**
+ * Keras 2.13-2.15 on Windows joined object-tree paths with os.path.join (keras-team/keras#18528):
+ * a weights file whose root holds groups named `layers\lstm\cell` (each with its `vars`) instead
+ * of the tree `layers/lstm/cell`. This views such a root as the tree; any other file is returned as it is.
+ */
+export function backslashTree(root: H5Group): H5Group {
+  const keys = root.keys();
+  if (!keys.some((k) => k.includes("\\"))) return root;
+  const split = keys.map((k) => k.split("\\"));
+  const node = (prefix: readonly string[]): H5Group => {
+    const joined = prefix.join("\\");
+    const own = keys.includes(joined) ? root.get(joined) : null;
+    const real = own && own.kind === "group" ? own : null;
+    const deeper = (key: string) =>
+      split.some((s) => s.length > prefix.length + 1 && prefix.every((p, i) => s[i] === p) && s[prefix.length] === key);
+    const kids = () => {
+      const out = new Set(real ? real.keys() : []);
+      for (const s of split)
+        if (s.length > prefix.length && prefix.every((p, i) => s[i] === p)) out.add(s[prefix.length]!);
+      return [...out];
+    };
+    return {
+      kind: "group",
+      path: `/${prefix.join("/")}`,
+      address: real ? real.address : null,
+      keys: kids,
+      get(key) {
+        const path = [...prefix, key];
+        if (deeper(key)) return node(path);
+        const whole = path.join("\\");
+        return (keys.includes(whole) ? root.get(whole) : null) ?? (real ? real.get(key) : null);
+      },
+      attr: (name) => real?.attr(name),
+      strings: (name) => real?.strings(name) ?? null,
+      str: (name) => real?.str(name) ?? null,
+    };
+  };
+  return node([]);
 }
 
 // Sub-objects read before the others, in this order: RNN cells, Bidirectional halves, wrapped layers, and

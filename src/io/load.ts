@@ -3,6 +3,7 @@ import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
 import type { Json, LoadContext } from "../layers/config.js";
 import type { Model } from "../model/model.js";
+import { attachCustomObjects } from "./custom-objects.js";
 import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
 import { describeSource, isUrl, readBytes, readInside } from "./source.js";
@@ -36,7 +37,7 @@ function context(file: string, format: LoadContext["format"], kerasVersion: stri
     throw new WasmRnnError(
       `loadModel: expected maxParams to be a positive integer, got ${JSON.stringify(opts.maxParams)}`,
     );
-  return {
+  const ctx: LoadContext = {
     file,
     format,
     kerasVersion,
@@ -44,6 +45,8 @@ function context(file: string, format: LoadContext["format"], kerasVersion: stri
     maxParams,
     params: 0,
   };
+  attachCustomObjects(ctx, opts.customObjects);
+  return ctx;
 }
 
 function limits(opts: LoadOptions) {

@@ -51,15 +51,18 @@ export function kerasConfig(model: Model): JsonObject {
     if (!entry?.toConfig)
       throw new WasmRnnError(`saveModel: layer '${layer.name}' (${layer.className}) cannot be saved yet`);
     const mine = layer.inboundNodes.filter((n) => nodes.has(n));
+    const listInput = entry.listInput === true || (mine[0]?.inputs.length ?? 0) > 1;
+    // a custom layer keeps the module and registered name its file gave (Keras finds its class by them)
+    const custom = layer as { registeredName?: string | null; kerasModule?: string | null };
     return {
-      module: "keras.layers",
+      module: custom.registeredName !== undefined ? (custom.kerasModule ?? null) : "keras.layers",
       class_name: layer.className,
-      registered_name: null,
+      registered_name: custom.registeredName ?? null,
       name: layer.name,
       config: kerasify(entry.toConfig(layer, "keras")),
       build_config: entry.saveCall?.(layer).buildConfig ?? {
         input_shape: mine[0]
-          ? entry.listInput
+          ? listInput
             ? mine[0].inputs.map((t) => [...t.shape])
             : [...mine[0].inputs[0]!.shape]
           : null,
@@ -78,7 +81,7 @@ export function kerasConfig(model: Model): JsonObject {
           return { args: first, kwargs };
         }
         return {
-          args: [entry.listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
+          args: [listInput ? n.inputs.map(kt) : kt(n.inputs[0]!)],
           kwargs: n.initialState.length ? { initial_state: n.initialState.map(kt) } : {},
         };
       }),

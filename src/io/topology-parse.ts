@@ -9,6 +9,7 @@ import type { LayerEntry } from "../layers/entry.js";
 import { Input } from "../layers/input.js";
 import type { Shape, SymbolicTensor } from "../layers/layer.js";
 import { CODE_LAYERS, entryFor, knownClasses } from "../layers/registry.js";
+import { customEntryFor } from "./custom-objects.js";
 
 export const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -141,10 +142,14 @@ export function layerSpec(entry: Json, ctx: LoadContext, i: number): LayerSpec {
     inbound: Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [],
   };
   if (typeof entry.module === "string") spec.module = entry.module;
+  if (typeof entry.registered_name === "string")
+    (spec as { registeredName?: string }).registeredName = entry.registered_name;
   return spec;
 }
 
 export function entryOrFail(spec: LayerSpec, ctx: LoadContext): LayerEntry {
+  const custom = customEntryFor(spec, ctx);
+  if (custom) return custom;
   const { className, name, config } = spec;
   if (CODE_LAYERS.has(className) || className.includes("Lambda")) {
     fail(

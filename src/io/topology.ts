@@ -1,13 +1,14 @@
 // A Keras model config -> a wasm-rnn Model built from registered layers (the config read by
 // topology-parse.ts): layers made (their weights counted against the limit first) and called in
 // the file's order, nested models built and replayed inside the outer graph.
-import { WasmRnnError } from "../core/errors.js";
+import { describeValue, WasmRnnError } from "../core/errors.js";
 import { ConfigReader, type Json, type JsonObject, type LoadContext } from "../layers/config.js";
 import type { LayerEntry } from "../layers/entry.js";
 import { registerBuiltinLayers } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
 import { SymbolicTensor } from "../layers/layer.js";
 import { Model } from "../model/model.js";
+import { checkAllSupported } from "./custom-objects.js";
 import {
   entryOrFail,
   fail,
@@ -97,6 +98,19 @@ function makeLayer(spec: LayerSpec, entry: LayerEntry, inputs: SymbolicTensor[],
   }
 }
 
+/** A dict (or nested lists and dicts) of [layer, node, index] refs, flattened as tf.nest does: dict keys sorted. */
+function flattenRefs(v: Json, ctx: LoadContext, what: string, depth = 0): Json[] {
+  if (depth > 8) fail(ctx, `functional model: ${what} nests too deeply`);
+  if (Array.isArray(v) && typeof v[0] === "string") return [v];
+  if (Array.isArray(v)) return v.flatMap((x) => flattenRefs(x, ctx, what, depth + 1));
+  if (isObj(v)) {
+    return Object.keys(v)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap((k) => flattenRefs(v[k]!, ctx, what, depth + 1));
+  }
+  fail(ctx, `functional model: expected ${what} to hold [layer, node, index] lists, got ${describeValue(v)}`);
+}
+
 function anyStateful(layers: LayerSpec[]): boolean {
   return layers.some((l) => l.config.stateful === true);
 }
@@ -105,6 +119,10 @@ function anyStateful(layers: LayerSpec[]): boolean {
 export function buildModel(topology: Json, ctx: LoadContext, depth = 0): BuiltModel {
   registerBuiltinLayers();
   const top = unwrapTopology(topology, ctx);
+  if (depth === 0) {
+    const skip = (s: LayerSpec) => s.className === "InputLayer" || isMaskOp(s) || NESTED_MODELS.has(s.className);
+    checkAllSupported(collectSpecs(top, ctx, 0), ctx, skip);
+  }
   const cls = top.class_name as string;
   let built: BuiltModel | null = null;
   if (cls === "Sequential") built = buildSequential(top, ctx, depth);
@@ -114,6 +132,19 @@ export function buildModel(topology: Json, ctx: LoadContext, depth = 0): BuiltMo
     return built;
   }
   fail(ctx, `expected a Sequential or functional (Model/Functional) model config, got class '${cls}'`);
+}
+
+/** Every layer spec of a model config, its nested models' included (for the one list of what is missing). */
+function collectSpecs(top: JsonObject, ctx: LoadContext, depth: number): LayerSpec[] {
+  const cfg = top.config;
+  const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : [];
+  const specs = list.map((e, i) => layerSpec(e, ctx, i));
+  if (depth >= MAX_NESTING) return specs;
+  return specs.flatMap((s) =>
+    NESTED_MODELS.has(s.className)
+      ? [s, ...collectSpecs({ class_name: s.className, config: s.config }, ctx, depth + 1)]
+      : [s],
+  );
 }
 
 function wrapErr<T>(ctx: LoadContext, fn: () => T): T {
@@ -284,9 +315,13 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
     );
   }
   const refs = (v: Json | undefined, what: string): { list: SymbolicTensor[]; single: boolean } => {
-    if (!Array.isArray(v) || v.length === 0) fail(ctx, `functional model: expected ${what} to be a list`);
-    const single = typeof v[0] === "string";
-    const rs = (single ? [v] : v).map((r) => refFromList(r, ctx, what));
+    // Keras 2.8+ and Keras 3 write a model built on a dict of inputs/outputs as a dict by name,
+    // whose flat order (tf.nest / keras.tree) is the keys sorted
+    const dict = isObj(v);
+    if (dict) v = flattenRefs(v as Json, ctx, what);
+    if (!Array.isArray(v) || v.length === 0) fail(ctx, `functional model: expected ${what} to be a list or a dict`);
+    const single = typeof v[0] === "string" && !dict;
+    const rs = (typeof v[0] === "string" ? [v] : v).map((r) => refFromList(r, ctx, what));
     const list = rs.map(
       (r) => resolve(r) ?? fail(ctx, `${what}: layer '${r.layer}' has no output ${r.index} at node ${r.node}`),
     );

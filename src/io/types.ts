@@ -2,6 +2,8 @@
 // reads and writes files, so that Model (which only names them) imports no file code. A leaf:
 // nothing here imports Model or the loaders.
 import type { Json } from "../layers/config.js";
+import type { CustomLayerClass } from "../layers/custom.js";
+import type { LambdaFunction } from "../layers/lambda.js";
 
 /** Bytes, a path or URL string, or a URL object. */
 export type ByteSource = string | URL | Uint8Array | ArrayBuffer;
@@ -50,6 +52,13 @@ export interface LoadOptions {
    * optimizer state (step count and slots) is restored with it, so training continues as in Keras.
    */
   compile?: boolean;
+  /**
+   * Keras's custom_objects: JS implementations of the file's custom layers, keyed by Keras class
+   * name (or registered name, "package>Class"), each a CustomLayer subclass; and of its Lambda
+   * layers, keyed by the Lambda LAYER's name ("lambda_1"), each a function (inputs) => output(s)
+   * or a CustomLayer subclass.
+   */
+  customObjects?: Record<string, CustomLayerClass | LambdaFunction>;
 }
 
 /** What saveModel returns without a path: the TF.js artifacts. */

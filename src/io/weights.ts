@@ -4,7 +4,8 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
-import type { Layer } from "../layers/layer.js";
+import { fromCudnn } from "../layers/cudnn.js";
+import type { Layer, WeightSpec } from "../layers/layer.js";
 import type { Model } from "../model/model.js";
 
 export interface FileWeight {
@@ -24,6 +25,42 @@ export interface WeightGroup {
 const basename = (n: string) => n.replace(/:\d+$/, "").split("/").pop()!;
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
+/**
+ * Weights a legacy CuDNNLSTM / CuDNNGRU wrote (alone or inside Bidirectional), found as Keras 2's
+ * loader found them, by the bias: 8H values where an LSTM takes 4H, 6H where a GRU(reset_after)
+ * takes [2, 3H]. Each such (kernel, recurrent kernel, bias) triple is converted to Keras's layout
+ * on read; anything else is returned as it is.
+ */
+function cudnnWeights(specs: readonly WeightSpec[], weights: FileWeight[]): FileWeight[] {
+  if (specs.length % 3 !== 0 || weights.length !== specs.length) return weights;
+  const out = [...weights];
+  for (let i = 0; i < specs.length; i += 3) {
+    const [k, r, b] = [specs[i]!.shape, specs[i + 1]!.shape, specs[i + 2]!.shape];
+    const fb = weights[i + 2]!.shape;
+    if (k.length !== 2 || r.length !== 2 || fb.length !== 1) continue;
+    const [I, W] = k as [number, number];
+    const H = r[0]!;
+    const gates =
+      W === 4 * H && sameShape(b, [4 * H]) && fb[0] === 8 * H
+        ? 4
+        : W === 3 * H && sameShape(b, [2, 3 * H]) && fb[0] === 6 * H
+          ? 3
+          : 0;
+    if (!gates || !sameShape(weights[i]!.shape, k) || !sameShape(weights[i + 1]!.shape, r)) continue;
+    const src = weights.slice(i, i + 3);
+    let done: Float32Array[] | null = null;
+    const convert = () => (done ??= fromCudnn(gates, src[0]!.read(), src[1]!.read(), src[2]!.read(), I, H));
+    for (let j = 0; j < 3; j++) {
+      out[i + j] = {
+        name: `${src[j]!.name} (cuDNN layout)`,
+        shape: [...specs[i + j]!.shape],
+        read: () => convert()[j]!,
+      };
+    }
+  }
+  return out;
+}
+
 /** Orders one layer's file weights to match its specs, checking count and shapes. */
 function matchLayer(file: string, layer: Layer, weights: FileWeight[]): Tensor[] {
   const specs = layer.weightSpecs();
@@ -40,6 +77,7 @@ function matchLayer(file: string, layer: Layer, weights: FileWeight[]): Tensor[]
   if (new Set(fileNames).size === fileNames.length && specNames.every((n) => fileNames.includes(n))) {
     ordered = specNames.map((n) => weights[fileNames.indexOf(n)]!);
   }
+  ordered = cudnnWeights(specs, ordered);
   return ordered.map((w, i) => {
     const spec = specs[i]!;
     if (!sameShape(w.shape, spec.shape)) {

@@ -96,9 +96,11 @@ export async function unzipMembers(
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Map<string, Uint8Array>();
   for (const e of centralDirectory(bytes, file)) {
-    if (!wanted.has(e.name)) continue;
+    // zips written on Windows may name members with backslashes
+    const name = e.name.replace(/\\/g, "/");
+    if (!wanted.has(name)) continue;
     const who = `${file}: zip member ${e.name}`;
-    if (out.has(e.name)) throw new WasmRnnError(`${who}: expected one member of that name, got several`);
+    if (out.has(name)) throw new WasmRnnError(`${who}: expected one member of that name, got several`);
     if (e.size > maxBytes)
       throw new WasmRnnError(
         `${who} would inflate to ${e.size} bytes, over the limit of ${maxBytes} (option maxBytes)`,
@@ -134,7 +136,7 @@ export async function unzipMembers(
       throw new WasmRnnError(
         `${who}: expected CRC-32 ${e.crc.toString(16).padStart(8, "0")}, got ${crc.toString(16).padStart(8, "0")}`,
       );
-    out.set(e.name, data);
+    out.set(name, data);
   }
   return out;
 }

@@ -16,6 +16,8 @@ import { separableConv1dEntry } from "./conv/separable_conv1d-entry.js";
 import { convLstm2dEntry } from "./conv_lstm2d-entry.js";
 import { conv2dEntry } from "./conv2d-entry.js";
 import { cropping1dEntry } from "./cropping1d-entry.js";
+import { cudnnGruEntry, cudnnLstmEntry } from "./cudnn.js";
+import { customEntry } from "./custom-entry.js";
 import { denseEntry } from "./dense-entry.js";
 import { dotEntry } from "./dot-entry.js";
 import { dropoutEntry } from "./dropout-entry.js";
@@ -102,6 +104,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   maxPooling2dEntry,
   averagePooling2dEntry,
   convLstm2dEntry,
+  cudnnLstmEntry,
+  cudnnGruEntry,
+  customEntry as unknown as LayerEntry,
 ];
 
 let registered = false;

@@ -26,6 +26,7 @@ import type {
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
+import type { InputData } from "./predict.js";
 import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
 
@@ -192,10 +193,10 @@ export class Model {
   }
 
   /**
-   * Runs the model. One input: a Tensor or nested number arrays. Several inputs: an array with
-   * one entry per input, in `inputs` order. Returns a Tensor, or an array for several outputs.
+   * Runs the model on `x` (see InputData: integer data into a float input is cast, as Keras
+   * does). Returns a Tensor, or an array for several outputs.
    */
-  predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
+  predict(x: InputData, options?: PredictOptions): Tensor | Tensor[] {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
@@ -227,7 +228,7 @@ export class Model {
    * Validates inputs as predict does and returns them as tensors. Training passes `anyRows`: its
    * data may have more rows than a fixed batch size, which then applies to each batch.
    */
-  normalizeInputs(x: TensorLike | TensorLike[], anyRows = false): Tensor[] {
+  normalizeInputs(x: InputData, anyRows = false): Tensor[] {
     this.checkAlive("its inputs");
     return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }

@@ -1,12 +1,19 @@
 // predict's steps outside the Model class: inputs checked into tensors, one run of a plan (copy
 // in, one kernel call per layer, copy out), and Keras's batch_size as runs of a few rows.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
-import { type NestedArray, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
+import { type NumericArray, nestedValues, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
 import { writeBufs } from "../layers/heap.js";
 import type { InputLayer } from "../layers/input.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
+
+/**
+ * What predict, fit and evaluate take as `x`: one input's data (a Tensor, or nested number arrays),
+ * a list of them (one per input), or a dict keyed by input name. Integer data into a float input
+ * is cast, as Keras does; whole-number floats into an int input.
+ */
+export type InputData = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 /** predict's batchSize, checked (undefined: the whole batch at once). */
 export function checkBatchSize(who: string, batchSize: unknown): number | undefined {
@@ -24,7 +31,7 @@ export function checkBatchSize(who: string, batchSize: unknown): number | undefi
 export function toInputTensors(
   who: string,
   inputs: readonly SymbolicTensor[],
-  x: TensorLike | TensorLike[],
+  x: InputData,
   anyRows: boolean,
   lastPlan: Plan | null,
 ): Tensor[] {
@@ -32,8 +39,10 @@ export function toInputTensors(
   if (n === 1 && x instanceof Tensor) {
     if (lastPlan && x.dtype === lastPlan.inputs[0]!.dtype && sameShape(lastPlan.inputs[0]!.shape, x.shape)) return [x];
   }
-  let items: TensorLike[];
-  if (n === 1) items = [Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : (x as TensorLike)];
+  type Item = TensorLike | NumericArray;
+  let items: Item[];
+  if (isRecord(x)) items = byInputName(who, inputs, x);
+  else if (n === 1) items = [Array.isArray(x) && x.length === 1 && isTensorOrView(x[0]) ? x[0] : (x as Item)];
   else {
     if (!Array.isArray(x) || x.length !== n) {
       const got = Array.isArray(x) ? `${x.length} items` : x instanceof Tensor ? "one tensor" : typeof x;
@@ -41,20 +50,11 @@ export function toInputTensors(
         `${who}: expected an array of ${n} inputs (${inputs.map((t) => t.name).join(", ")}), got ${got}`,
       );
     }
-    items = x as TensorLike[];
+    items = x as Item[];
   }
   const tensors = items.map((item, i) => {
     const layer = inputs[i]!.sourceLayer as InputLayer;
-    let t: Tensor;
-    if (item instanceof Tensor) t = item;
-    else if (item instanceof Float32Array || item instanceof Int32Array) {
-      throw new WasmRnnError(
-        `${who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
-      );
-    } else t = tensor(item as NestedArray, undefined, layer.dtype);
-    if (t.dtype !== layer.dtype) {
-      throw new WasmRnnError(`${who}: expected input '${layer.name}' of dtype ${layer.dtype}, got ${t.dtype}`);
-    }
+    const t = castInput(who, layer, asInputTensor(who, layer, item));
     const want = layer.batchShape;
     const ok =
       t.shape.length === want.length && want.every((d, j) => d === null || (j === 0 && anyRows) || d === t.shape[j]);
@@ -75,6 +75,83 @@ export function toInputTensors(
     throw new WasmRnnError(`${who}: expected all inputs to have the same batch size, got ${batches.join(", ")}`);
   }
   return tensors;
+}
+
+/** A list of one input given for a one-input model: a Tensor or a typed array (not nested arrays). */
+const isTensorOrView = (v: unknown): v is Tensor | NumericArray =>
+  v instanceof Tensor || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+
+const isRecord = (v: unknown): v is Record<string, TensorLike | NumericArray> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
+
+/** Keras's dict of inputs: one entry per input, keyed by the input layer's name. */
+function byInputName(
+  who: string,
+  inputs: readonly SymbolicTensor[],
+  x: Record<string, TensorLike | NumericArray>,
+): (TensorLike | NumericArray)[] {
+  const names = inputs.map((t) => t.sourceLayer.name);
+  const keys = Object.keys(x);
+  const extra = keys.filter((k) => !names.includes(k));
+  const missing = names.filter((k) => !Object.hasOwn(x, k));
+  if (extra.length || missing.length) {
+    throw new WasmRnnError(
+      `${who}: expected inputs keyed by the input names (${names.join(", ")}), got keys ${keys.join(", ") || "none"}`,
+    );
+  }
+  return names.map((k) => x[k]!);
+}
+
+/**
+ * One input as a tensor: a Tensor as it is, or nested arrays (any depth). A bare typed array has
+ * no shape: tensor(data, shape) gives it one (any numeric kind; integers into a float input are cast).
+ */
+function asInputTensor(who: string, layer: InputLayer, item: TensorLike | NumericArray): Tensor {
+  if (item instanceof Tensor) return item;
+  if (ArrayBuffer.isView(item)) {
+    throw new WasmRnnError(
+      `${who}: input '${layer.name}' is a bare typed array with no shape: wrap it with tensor(data, shape)`,
+    );
+  }
+  if (typeof item !== "number" && !Array.isArray(item)) {
+    throw new WasmRnnError(
+      `${who}: expected input '${layer.name}' as a Tensor, a typed array or nested arrays of numbers, got ${item === null ? "null" : typeof item}`,
+    );
+  }
+  const { values, shape } = nestedValues(item, who);
+  return inputTensor(who, layer, values, shape);
+}
+
+/** Values of any numeric kind as a tensor of the input's dtype (int: whole numbers only). */
+function inputTensor(who: string, layer: InputLayer, values: ArrayLike<number>, shape: number[]): Tensor {
+  if (layer.dtype === "int32") return tensor(toInt32(values, `${who}: input '${layer.name}' (int32)`), shape, "int32");
+  return tensor(values as NumericArray, shape, "float32");
+}
+
+/**
+ * Keras casts what it is given to the input's dtype: integer data into a float input (token ids
+ * given to a float32 Input before an Embedding); floats into an int input only when every value
+ * is an integer in int32 range (refused otherwise, naming the input and the value).
+ */
+export function castInput(who: string, layer: InputLayer, t: Tensor): Tensor {
+  if (t.dtype === layer.dtype) return t;
+  if (layer.dtype === "float32") return new Tensor(Float32Array.from(t.data), t.shape, "float32");
+  return new Tensor(toInt32(t.data, `${who}: input '${layer.name}' (int32)`), t.shape, "int32");
+}
+
+/** Float values -> Int32Array, refusing any value that is not an integer in int32 range. */
+export function toInt32(data: ArrayLike<number>, who: string): Int32Array {
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new WasmRnnError(
+        `${who}: expected integer values (Keras casts only whole numbers losslessly), got ${v} at flat index ${i}`,
+      );
+    }
+    out[i] = v;
+  }
+  return out;
 }
 
 /** The stateful layers among a model's layers (found by their flag, so no layer class is needed). */

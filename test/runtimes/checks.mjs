@@ -21,6 +21,8 @@ export function pickCases(files) {
         c.model.layers.every((l) => ["Embedding", "LSTM", "GRU", "SimpleRNN", "Dense"].includes(l.class)),
     ),
     trainTolerance: files.train.tolerance,
+    // integer tokens into float32 (Keras's default) inputs: every case of tools/gen_keras_inputs.py
+    intTokens: files.inputs.cases,
   };
 }
 
@@ -125,6 +127,55 @@ function denseModel(lib, c, dec) {
   return new lib.Model({ inputs: inp, outputs: y });
 }
 
+/** A graph case of the layer harness (inputs, layers calling each other by id, outputs) with its weights. */
+function graphModel(lib, c, dec) {
+  const t = {};
+  const ins = c.model.inputs.map((s) => {
+    t[s.id] = lib.Input({
+      ...(s.batchShape ? { batchShape: s.batchShape } : { shape: s.shape }),
+      dtype: s.dtype ?? "float32",
+    });
+    return t[s.id];
+  });
+  for (const l of c.model.layers) {
+    const layer = new lib[l.class](l.config);
+    const args = l.inputs.map((r) => t[r]);
+    const out = layer.apply(args.length > 1 ? args : args[0]);
+    (Array.isArray(out) ? out : [out]).forEach((o, i) => {
+      t[`${l.id}:${i}`] = o;
+    });
+    if (l.weights.length) layer.setWeights(l.weights.map(dec));
+  }
+  return new lib.Model({ inputs: ins, outputs: c.model.outputs.map((r) => t[r]) });
+}
+
+/**
+ * Integer tokens as users pass them (int32 tensors of Int32Array / Uint16Array, nested int arrays) into the
+ * first input of each case, whatever its dtype: the outputs must be Keras's (given float tokens).
+ */
+function intTokenProblems(lib, c, dec, tol, hash) {
+  const model = graphModel(lib, c, dec);
+  const xs = c.inputs.map(dec);
+  const ints = Int32Array.from(xs[0].data);
+  const forms = [
+    ["int32 tensor", lib.tensor(ints, xs[0].shape, "int32")],
+    ["int32 tensor of a Uint16Array", lib.tensor(Uint16Array.from(ints), xs[0].shape, "int32")],
+    ["nested int arrays", lib.tensor(ints, xs[0].shape, "int32").toArray()],
+  ];
+  const problems = [];
+  for (const [kind, first] of forms) {
+    let got = model.predict(xs.length === 1 ? first : [first, ...xs.slice(1)]);
+    if (!Array.isArray(got)) got = [got];
+    got.forEach((g, i) => {
+      const p = compare(g, dec(c.outputs[i]), tol);
+      if (p) problems.push(`${kind}: output ${i}: ${p}`);
+      hash.add(g);
+    });
+  }
+  model.dispose();
+  return problems;
+}
+
 /**
  * Instantiates the core with `simd` ("plain" | "relaxed" | "auto"), replays the picked cases and
  * returns a plain-JSON report: { build, relaxedSimd, loader, passed, failed, failures, hash,
@@ -166,6 +217,16 @@ export async function runChecks(lib, picked, simd = "auto") {
       } catch (err) {
         failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
       }
+    }
+  }
+  for (const c of picked.intTokens) {
+    const label = `int-tokens/${c.name}`;
+    try {
+      const problems = intTokenProblems(lib, c, dec, tol, hash);
+      if (problems.length) failures.push(`${label}: ${problems.join("; ")}`);
+      else passed++;
+    } catch (err) {
+      failures.push(`${label}: threw ${err && err.stack ? err.stack : err}`);
     }
   }
   for (const c of picked.train) {

@@ -20,6 +20,7 @@ export function loadPicked() {
     encoderDecoder: read("lstm_encoder_decoder.json"),
     dense: read("dense.json"),
     train: read("train_fit.json"),
+    inputs: read("inputs_cast.json"),
   });
 }
 
