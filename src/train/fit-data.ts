@@ -9,7 +9,7 @@ import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import type { Model } from "../model/model.js";
 import { firstNonFinite } from "./finite-checks.js";
-import { targetsFor } from "./output-losses.js";
+import { targetsFor } from "./targets.js";
 import type { Trainer } from "./trainer.js";
 import type { ClassWeight, SampleWeight, Targets } from "./types.js";
 

@@ -5,9 +5,8 @@
 // which the object form with null values gives). Outputs without a loss take no target, no
 // gradient from a loss and no History key.
 import { describeValue, WasmRnnError } from "../core/errors.js";
-import { Tensor, type TensorLike, tensor } from "../core/tensor.js";
 import { isPlainObject } from "../core/validate.js";
-import type { CompileArgs, LossSpec, Targets } from "./types.js";
+import type { CompileArgs, LossSpec } from "./types.js";
 
 export interface OutputLosses {
   /** Per output: its loss spec, or null for none. */
@@ -43,7 +42,7 @@ export const isByOutputName = (v: unknown): v is Record<string, unknown> =>
   isRecord(v) && !("name" in v) && !("className" in v) && !("class_name" in v);
 
 /** An object literal (not a Tensor, typed array or class instance such as a Loss). */
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   if (!isPlainObject(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
@@ -83,58 +82,4 @@ function lossWeights(who: string, names: readonly string[], spec: unknown): numb
   throw new WasmRnnError(
     `${who}: compile: expected lossWeights as a list of numbers or an object by output name, got ${describeValue(spec)}`,
   );
-}
-
-const isArrayData = (v: unknown) =>
-  v instanceof Tensor || Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-
-/**
- * fit's / evaluate's `y` as one target per output (null for outputs without a loss): for one output,
- * the array; for several, a list with one entry per output (null or anything for those without a
- * loss), a list of the lossy outputs' targets only, an object by output name, or the array alone
- * when one output has a loss.
- */
-export function targetsFor(
-  who: string,
-  names: readonly string[],
-  hasLoss: readonly boolean[],
-  y: Targets | null | undefined,
-): (Tensor | null)[] {
-  const n = names.length;
-  const lossy = hasLoss.flatMap((h, i) => (h ? [i] : []));
-  const asTensor = (v: unknown, i: number): Tensor => {
-    if (v === null || v === undefined) {
-      throw new WasmRnnError(
-        `${who}: expected targets for output ${i} ('${names[i]}'), which has a loss, got ${v === null ? "null" : "none"}`,
-      );
-    }
-    return v instanceof Tensor ? v : tensor(v as never);
-  };
-  let perOutput: unknown[];
-  if (n === 1) {
-    perOutput = [Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor ? y[0] : y];
-  } else if (isRecord(y)) {
-    for (const k of Object.keys(y))
-      if (!names.includes(k))
-        throw new WasmRnnError(
-          `${who}: targets name output '${k}', which the model does not have; its outputs are ${names.join(", ")}`,
-        );
-    perOutput = names.map((k) => y[k]);
-  } else if (Array.isArray(y) && y.length === n && y.every((v) => v == null || isArrayData(v))) {
-    perOutput = y;
-  } else if (Array.isArray(y) && lossy.length < n && y.length === lossy.length && y.every(isArrayData)) {
-    perOutput = names.map(() => null);
-    lossy.forEach((o, k) => {
-      perOutput[o] = y[k];
-    });
-  } else if (lossy.length === 1 && isArrayData(y)) {
-    perOutput = names.map((_, i) => (i === lossy[0] ? y : null));
-  } else {
-    throw new WasmRnnError(
-      `${who}: expected ${lossy.length === n ? n : `${n} or ${lossy.length}`} target array(s), one per output` +
-        `${lossy.length < n ? " (null for outputs without a loss)" : ""}, or an object by output name, ` +
-        `got ${Array.isArray(y) ? `a list of ${y.length}` : describeValue(y)}`,
-    );
-  }
-  return perOutput.map((v, i) => (hasLoss[i] ? asTensor(v, i) : null));
 }

@@ -121,6 +121,24 @@ try {
       (exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""),
   );
 
+  // examples/browser's training tab: fit in the page, loss and val_loss drawn after every epoch
+  await example.fill("#epochs", "6");
+  await example.click("#trainButton");
+  const trained = await example
+    .waitForSelector('body[data-trained="6"]', { timeout: 120_000 })
+    .then(() => true)
+    .catch((e) => (exampleErrors.push(String(e)), false));
+  const curve = async (cls) =>
+    ((await example.getAttribute(`#lossChart polyline.${cls}`, "points").catch(() => "")) ?? "").trim().split(/\s+/);
+  const [lossPts, valPts] = [await curve("loss"), await curve("val_loss")];
+  const status = (await example.textContent("#trainStatus")) ?? "";
+  check(
+    "examples/browser trains in the page and draws loss and val_loss live",
+    trained && lossPts.length === 6 && valPts.length === 6 && /epoch 6\/6/.test(status) && !exampleErrors.length,
+    `${lossPts.length} loss and ${valPts.length} val_loss points; status "${status}"` +
+      (exampleErrors.length ? `, ${exampleErrors.join("; ")}` : ""),
+  );
+
   // ready({ threads: 2 }) on a cross-origin isolated page: Web Workers on shared memory; a split
   // batch must give Node's plain-build bits, and a page that is not isolated gets a clear error.
   isolated = await serveStatic(
