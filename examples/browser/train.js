@@ -38,8 +38,9 @@ function plot(history) {
   const epochs = Math.max(loss.length, 2);
   const px = (i) => L + (i * (W - L - R)) / (epochs - 1);
   const py = (v) => T + ((hi - Math.log10(v)) * (H - T - B)) / (hi - lo);
+  const points = (vals) => vals.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(" ");
   const line = (vals, color, cls) =>
-    `<polyline class="${cls}" fill="none" stroke="${color}" stroke-width="2" points="${vals.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(" ")}"/>`;
+    `<polyline class="${cls}" fill="none" stroke="${color}" stroke-width="2" points="${points(vals)}"/>`;
   const ticks = [lo, (lo + hi) / 2, hi]
     .map(
       (e) =>
