@@ -128,6 +128,16 @@ CASES = [
            ("LSTM", {"units": 4}), ("Dense", {"units": 3})],
           "Embedding -> ZeroPadding1D -> Conv1D -> UpSampling1D -> Cropping1D -> SeparableConv1D -> DepthwiseConv1D -> LSTM -> Dense",
           dtype="int32", inputs=lambda rng: [padded_tokens(rng, 9, [(3, 5, 0), (0, 8, 0)])]),
+    # Keras 3's other activations in Conv1D and Dense (gradients from the pre-activation)
+    chain("conv1d_gelu_dense_silu", 40, [7, 3], [conv(5, 3, padding="same", activation="gelu"),
+                                                 ("Dense", {"units": 4, "activation": "silu"})],
+          "Conv1D gelu, then Dense silu"),
+    chain("conv1d_elu_dense_log_softmax", 41, [6, 2], [conv(4, 2, activation="elu"),
+                                                       ("Dense", {"units": 3, "activation": "log_softmax"})],
+          "Conv1D elu, then Dense log_softmax"),
+    chain("conv1d_mish_separable_selu", 42, [8, 3], [conv(4, 3, activation="mish"),
+                                                     ("SeparableConv1D", {"filters": 3, "kernelSize": 2, "activation": "selu"})],
+          "Conv1D mish, then SeparableConv1D selu"),
 ]
 
 

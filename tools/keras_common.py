@@ -232,7 +232,7 @@ def unnamed_keras_layer(spec):
     if cls == "TimeDistributed":
         return keras.layers.TimeDistributed(keras_layer(spec["layer"]))
     if cls == "Dense":
-        return keras.layers.Dense(cfg["units"], activation=keras_activation(cfg.get("activation", "linear")),
+        return keras.layers.Dense(cfg["units"], activation=keras_activation_any(cfg.get("activation", "linear")),
                                   use_bias=cfg.get("useBias", True))
     if cls == "Masking":
         return keras.layers.Masking(mask_value=cfg.get("maskValue", 0.0))

@@ -49,6 +49,9 @@ export const CLASSIC_ACTIVATIONS: readonly ActivationName[] = [
   "softmax",
 ];
 
+/** Every activation the kernels compute (Dense and the convolutions take them all, as the Activation layer). */
+export const ALL_ACTIVATIONS = Object.keys(ACTIVATION_IDS) as ActivationName[];
+
 /** Whether the kernels compute this activation's gradient from the input (the scalar kinds). */
 export const gradFromInput = (a: ActivationName): boolean => ACTIVATION_IDS[a] >= ACTIVATION_IDS.gelu;
 

@@ -1,6 +1,7 @@
 // What every backward shares: the call a backward gets, and small helpers over wasm memory. A
 // layer's backward sits in its entry file beside the layer and reads the training kernels
 // through trainKernels(), which the first fit loads: inference never instantiates them.
+import { ACTIVATION_IDS, type ActivationName, gradFromInput } from "../core/activations.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { sizeOf } from "./heap.js";
@@ -107,4 +108,32 @@ export function addRows(src: number, srcLd: number, dst: number, dstLd: number, 
       d = (dst >>> 2) + b * dstLd;
     for (let j = 0; j < H; j++) f32[d + j] += f32[s + j]!;
   }
+}
+
+/**
+ * dz [M, ld] = act'(.) * dy [M, N] for a layer that keeps its pre-activation z [M, ld] at the start
+ * of its forward scratch (Dense, the convolutions): the classic activations' gradients come from the
+ * output y [M, N], the others' (gelu, swish, ...) from z, a row at a time; padding columns are zero.
+ */
+export function activationBackward(
+  M: number,
+  N: number,
+  ld: number,
+  y: number,
+  z: number,
+  dy: number,
+  dz: number,
+  activation: ActivationName,
+): void {
+  const k = trainKernels();
+  const id = ACTIVATION_IDS[activation];
+  if (!gradFromInput(activation)) {
+    k.activation_backward_rows(M, N, y, dy, dz, ld, id);
+    return;
+  }
+  heapF32().fill(0, dz >>> 2, (dz >>> 2) + M * ld);
+  // log_softmax's gradient reads its output (as the Activation layer's does)
+  const from = activation === "log_softmax" ? y : z;
+  const fromLd = activation === "log_softmax" ? N : ld;
+  for (let m = 0; m < M; m++) k.activation_backward_x(1, N, from + m * fromLd * 4, dy + m * N * 4, dz + m * ld * 4, id);
 }

@@ -1,6 +1,6 @@
 // Reading a layer's Keras config (snake_case keys, any Keras version or TF.js): typed access with
 // errors naming file, layer and key, and the keys that never change inference.
-import type { ActivationName } from "../core/activations.js";
+import { type ActivationName, fileActivation } from "../core/activations.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -141,7 +141,9 @@ export class ConfigReader {
       ["hard_sigmoid", hard],
       ["hardSigmoid", hard],
     ]);
-    const name = names.get(v);
+    // the others (gelu, swish, ...): the layer's constructor says whether it takes them
+    const name =
+      names.get(v) ?? (v === "hard_sigmoid_legacy" ? undefined : fileActivation(v, this.ctx.legacyHardSigmoid));
     if (!name)
       this.fail(
         `expected ${key} to be one of ${[...names.keys()].filter((k) => k !== "hardSigmoid").join(", ")}, ` +

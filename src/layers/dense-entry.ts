@@ -1,10 +1,9 @@
 // Dense's file entry and backward.
 // What predict never needs: loaded only by the loader, the saver and fit (through
 // src/layers/index.ts), so the default entry stays small.
-import { ACTIVATION_IDS } from "../core/activations.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
-import { addInputGradient, type Backward, none } from "./backward-base.js";
+import { activationBackward, addInputGradient, type Backward, none } from "./backward-base.js";
 import { Dense } from "./dense.js";
 import { baseConfig, initConfig, kerasActivation, type LayerEntry, lastDim, ZEROS } from "./entry.js";
 import { carve, round16, sizeOf } from "./heap.js";
@@ -33,7 +32,7 @@ const denseBackward: Backward = {
     const M = sizeOf(x.shape) / I;
     const { dz, kernelT } = denseBackwardLayout(scratch, step);
     const [kernel] = layer.paramBlocks();
-    if (dy) k.activation_backward_rows(M, U, y.ptr, dy, dz, Up, ACTIVATION_IDS[layer.activation]);
+    if (dy) activationBackward(M, U, Up, y.ptr, step.scratch, dy, dz, layer.activation);
     else heapF32().fill(0, dz >>> 2, (dz >>> 2) + M * Up);
     if (dPre) k.add_blocks(M, U, dPre, U, dz, Up);
     k.gemm_tn_panels(4, 1, M, I, x.ptr, I, 0, dz, Up, Up, dParams[0]!, I);

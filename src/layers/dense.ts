@@ -1,6 +1,6 @@
 // Dense: y = act(x . kernel + bias) over the last axis. Kernel [I, U] is packed once into 16-column
 // panels; forward is one GEMM into a padded scratch plus one activation pass (softmax included).
-import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, ALL_ACTIVATIONS, resolveActivation } from "../core/activations.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";
 import { checkBool, checkOptions, checkPositiveInt } from "../core/validate.js";
@@ -56,7 +56,7 @@ export class Dense extends Layer {
     checkOptions(`Dense '${args.name ?? "dense"}'`, args, OPTIONS);
     super(args.name, "Dense");
     this.units = checkPositiveInt(this.who, "units", args.units);
-    this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
+    this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.kernelInitializer = new Initializer(
       args.kernelInitializer ?? "glorot_uniform",

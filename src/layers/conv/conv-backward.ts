@@ -2,10 +2,9 @@
 // fit. It recomputes what the forward's scratch held (cols, and stage A's output for the pointwise
 // kernel), then runs the transposed GEMMs of assembly/gemm/gemm_grad.ts and the col2im scatter, or
 // the depthwise kernel's backward.
-import { ACTIVATION_IDS } from "../../core/activations.js";
 import { trainKernels } from "../../core/train-kernels.js";
 import { heapF32 } from "../../core/wasm.js";
-import { type Backward, none } from "../backward-base.js";
+import { activationBackward, type Backward, none } from "../backward-base.js";
 import { carve, round16 } from "../heap.js";
 import type { Step } from "../layer.js";
 import type { ConvBase } from "./conv-base.js";
@@ -55,7 +54,7 @@ export const convBackward: Backward = {
     const L = layout(scratch, step);
     const blocks = layer.paramBlocks();
     const f32 = heapF32();
-    if (dy) k.activation_backward_rows(M, F, y.ptr, dy, L.dz, Fp, ACTIVATION_IDS[layer.activation]);
+    if (dy) activationBackward(M, F, Fp, y.ptr, step.scratch, dy, L.dz, layer.activation);
     else f32.fill(0, L.dz >>> 2, (L.dz >>> 2) + M * Fp);
     if (dPre) k.add_blocks(M, F, dPre, F, L.dz, Fp);
     // a: stage A's GEMM rows (0 for depthwise); g: the gradient of stage A's output [M, FAp]

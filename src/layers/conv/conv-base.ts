@@ -5,7 +5,7 @@
 // (zero across groups; packing.ts). Stage B (SeparableConv1D only) is the pointwise [FA, F] GEMM.
 // The bias is the first term of the last stage; then one activation pass. A 1-step window with
 // stride 1 reads x itself (no im2col).
-import { ACTIVATION_IDS, type ActivationName, resolveActivation } from "../../core/activations.js";
+import { ACTIVATION_IDS, type ActivationName, ALL_ACTIVATIONS, resolveActivation } from "../../core/activations.js";
 import { fmtShape, WasmRnnError } from "../../core/errors.js";
 import type { NestedArray, Tensor } from "../../core/tensor.js";
 import { checkBool } from "../../core/validate.js";
@@ -60,7 +60,7 @@ export abstract class ConvBase extends Layer {
   constructor(args: ConvCommonArgs, className: string, kerasName: string) {
     super(args.name ?? uniqueName(kerasName), className);
     this.window = checkWindow(this.who, args);
-    this.activation = resolveActivation(args.activation, "linear", this.who, "activation");
+    this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.biasInitializer = new Initializer(args.biasInitializer ?? "zeros", `${this.who} biasInitializer`);
   }
