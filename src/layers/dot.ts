@@ -66,9 +66,10 @@ export class Dot extends WeightlessLayer {
     if (x.length < 2 || x.length > 3 || y.length < 2 || y.length > 3)
       throw new WasmRnnError(`${this.who}: expected inputs of rank 2 or 3, got ${fmtShape(x)} and ${fmtShape(y)}`);
     const [a, b] = this.resolvedAxes(x.length, y.length);
-    if (x[a] === null || x[a] !== y[b] || x.slice(1).includes(null) || y.slice(1).includes(null))
+    // unknown steps (null) are allowed, as Keras's: the plan checks the concrete shapes again
+    if (x[a] !== null && y[b] !== null && x[a] !== y[b])
       throw new WasmRnnError(
-        `${this.who}: expected known shapes with x.shape[${a}] equal to y.shape[${b}], got ${fmtShape(x)} and ${fmtShape(y)}`,
+        `${this.who}: expected x.shape[${a}] equal to y.shape[${b}], got ${fmtShape(x)} and ${fmtShape(y)}`,
       );
   }
 
