@@ -63,14 +63,14 @@ def save_tfjs(model, folder):
         a = np.array(v.numpy(), dtype="<f4", order="C")
         entries.append({"name": v.path, "shape": [int(d) for d in a.shape], "dtype": "float32"})
         chunks.append(a.tobytes())
-    (folder / "group1-shard1of1.bin").write_bytes(b"".join(chunks))
+    (folder / "case-weights.bin").write_bytes(b"".join(chunks))
     topology = {"keras_version": keras.__version__, "backend": "tensorflow", "model_config": json.loads(model.to_json())}
     doc = {
         "format": "layers-model",
         "generatedBy": f"keras v{keras.__version__}",
         "convertedBy": "wasm-rnn tools/layer_cases.py (tensorflowjs layers-model format)",
         "modelTopology": topology,
-        "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": entries}],
+        "weightsManifest": [{"paths": ["case-weights.bin"], "weights": entries}],
     }
     (folder / "model.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

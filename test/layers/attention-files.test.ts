@@ -133,7 +133,7 @@ describe("Keras 2 / tf.keras configs", () => {
       const out = join(dir, `keras2_${name}`);
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, "model.json"), JSON.stringify(doc));
-      copyFileSync(join(src, "..", "group1-shard1of1.bin"), join(out, "group1-shard1of1.bin"));
+      copyFileSync(join(src, "..", "case-weights.bin"), join(out, "case-weights.bin"));
       const model = await loadModel(join(out, "model.json"));
       expectKerasOutputs(predictCase(model, c), c, `${name} (Keras 2 config)`);
       model.dispose();

@@ -98,7 +98,7 @@ describe("Keras 1 / 2 spellings in files", () => {
     const dir = join(work, `legacy-${name}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "model.json"), JSON.stringify(doc));
-    copyFileSync(join(src, "group1-shard1of1.bin"), join(dir, "group1-shard1of1.bin"));
+    copyFileSync(join(src, "case-weights.bin"), join(dir, "case-weights.bin"));
     const c = file.cases.find((k) => k.name === name)!;
     const model = await loadModel(join(dir, "model.json"));
     const got = asList(model.predict(c.inputs.map(decodeAny)[0]!));
