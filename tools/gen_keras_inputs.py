@@ -15,28 +15,8 @@ import layer_cases as lc  # first: it sets the environment before TensorFlow loa
 from keras_common import uni
 
 import numpy as np
-import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_inputs.py"
-
-
-def dense_grads(train_step):
-    """layer_cases.train_step, with an Embedding's gradient (tf.IndexedSlices) made dense for its GradientTape check."""
-    def run(model, xs, rng, loss):
-        real = tf.GradientTape.gradient
-
-        def gradient(self, target, sources, *a, **kw):
-            return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
-                    for g in real(self, target, sources, *a, **kw)]
-        tf.GradientTape.gradient = gradient
-        try:
-            return train_step(model, xs, rng, loss)
-        finally:
-            tf.GradientTape.gradient = real
-    return run
-
-
-lc.train_step = dense_grads(lc.train_step)
 
 
 def tokens(rng, rows, steps, vocab, dtype):

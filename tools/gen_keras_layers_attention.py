@@ -5,53 +5,13 @@ batch 1, gradients, a Luong-style LSTM encoder-decoder and a small transformer-i
 import layer_cases as lc  # first: it sets the environment before TensorFlow loads
 from keras_common import padded_tokens, uni
 
-import json
 
 import numpy as np
-import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_layers_attention.py"
 
 
-class _DenseGradients:
-    """numpy, but asarray densifies an Embedding's IndexedSlices gradient (layer_cases.train_step compares
-    GradientTape's gradients with np.asarray, which refuses them)."""
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    @staticmethod
-    def asarray(a, *args, **kw):
-        if isinstance(a, tf.IndexedSlices):
-            a = tf.convert_to_tensor(a)
-        return np.asarray(a, *args, **kw)
-
-
-lc.np = _DenseGradients()
-
-
-def make_case(name, spec, *args, **kw):
-    """lc.make_case, with Attention's scalar weights (Keras shape ()) given shape [] again: the harness's
-    encoder and TF.js writer go through np.ascontiguousarray, which makes a 0-d array 1-d."""
-    case = lc.make_case(name, spec, *args, **kw)
-    scalar = lambda n: n.split("/")[-1] in ("scale", "concat_score_weight")  # noqa: E731
-    for layer in case["model"]["layers"]:
-        if layer["class"] == "Attention":
-            for w in layer["weights"]:
-                w["shape"] = []
-    t = case.get("train")
-    if t:
-        for n, d in zip(t["weightNames"], t["deltas"]):
-            if scalar(n) and d["shape"] == [1]:
-                d["shape"] = []
-    if "files" in case:
-        path = lc.kc.ROOT / case["files"]["tfjs"]
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        for w in doc["weightsManifest"][0]["weights"]:
-            if scalar(w["name"]) and w["shape"] == [1]:
-                w["shape"] = []
-        path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    return case
+make_case = lc.make_case
 
 
 def dense(i, units, src, **kw):

@@ -9,20 +9,8 @@ import numpy as np
 import layer_cases as lc  # first: it sets the environment before TensorFlow loads
 from keras_common import padded_tokens, uni
 
-import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_layers_conv.py"
-
-
-_gradient = tf.GradientTape.gradient
-
-
-def _dense_gradient(self, *args, **kwargs):
-    """The harness compares GradientTape's gradients as arrays: an Embedding's IndexedSlices made dense."""
-    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in _gradient(self, *args, **kwargs)]
-
-
-tf.GradientTape.gradient = _dense_gradient
 
 
 def chain(name, seed, shape, layers, description, batch=2, dtype=None, inputs=None, train=True, loss=None, files=True):

@@ -11,18 +11,6 @@ import layer_cases as lc  # first: it sets the environment before TensorFlow loa
 import keras_common as kc
 from keras_common import uni
 
-import tensorflow as tf
-
-# the harness compares GradientTape's gradients as arrays: an Embedding's IndexedSlices densified first
-_gradient = tf.GradientTape.gradient
-
-
-def _dense_gradient(self, target, sources, *a, **k):
-    gs = _gradient(self, target, sources, *a, **k)
-    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in gs]
-
-
-tf.GradientTape.gradient = _dense_gradient
 
 # keras_common's Activation mapping knows the classic names only; every Keras activation name passes here
 kc.keras_activation = kc.keras_activation_any

@@ -12,21 +12,8 @@ test/layers/noise-layers.test.ts.
 import layer_cases as lc  # first: it sets the environment before TensorFlow loads
 from keras_common import padded_tokens, uni
 
-import tensorflow as tf
 
 GENERATOR = "tools/gen_keras_layers_pooling.py"
-
-# An Embedding's GradientTape gradient is an IndexedSlices, which layer_cases.train_step's np.asarray cannot
-# read: the tape here returns it dense (the same values), so cases with an Embedding can be checked.
-_gradient = tf.GradientTape.gradient
-
-
-def _dense_gradient(self, *args, **kwargs):
-    grads = _gradient(self, *args, **kwargs)
-    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
-
-
-tf.GradientTape.gradient = _dense_gradient
 
 
 def chain(shape, layers, dtype=None):
