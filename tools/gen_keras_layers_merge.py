@@ -8,12 +8,8 @@
 import numpy as np
 
 import layer_cases as lc  # first: it sets the environment before TensorFlow loads
-import keras_common as kc
 from keras_common import uni
 
-
-# keras_common's Activation mapping knows the classic names only; every Keras activation name passes here
-kc.keras_activation = kc.keras_activation_any
 
 GENERATOR = "tools/gen_keras_layers_merge.py"
 
