@@ -25,6 +25,13 @@ export function checkOptions(who: string, args: object, known: readonly string[]
   }
 }
 
+/** An object literal: not a Tensor, typed array or other class instance (a dict of inputs, targets or losses). */
+export function isObjectLiteral(v: unknown): v is Record<string, unknown> {
+  if (!isPlainObject(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Whether `v` is a plain object (not null, not an array). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@
 // in, one kernel call per layer, copy out), and Keras's batch_size as runs of a few rows.
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type NumericArray, nestedValues, sliceRows, Tensor, type TensorLike, tensor } from "../core/tensor.js";
-import { sameShape } from "../core/validate.js";
+import { isObjectLiteral, sameShape } from "../core/validate.js";
 import { writeBufs } from "../layers/heap.js";
 import type { InputLayer } from "../layers/input.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
@@ -41,7 +41,7 @@ export function toInputTensors(
   }
   type Item = TensorLike | NumericArray;
   let items: Item[];
-  if (isRecord(x)) items = byInputName(who, inputs, x);
+  if (isObjectLiteral(x)) items = byInputName(who, inputs, x as Record<string, TensorLike | NumericArray>);
   else if (n === 1) items = [Array.isArray(x) && x.length === 1 && isTensorOrView(x[0]) ? x[0] : (x as Item)];
   else {
     if (!Array.isArray(x) || x.length !== n) {
@@ -80,9 +80,6 @@ export function toInputTensors(
 /** A list of one input given for a one-input model: a Tensor or a typed array (not nested arrays). */
 const isTensorOrView = (v: unknown): v is Tensor | NumericArray =>
   v instanceof Tensor || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-
-const isRecord = (v: unknown): v is Record<string, TensorLike | NumericArray> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
 
 /** Keras's dict of inputs: one entry per input, keyed by the input layer's name. */
 function byInputName(

@@ -5,7 +5,7 @@
 // which the object form with null values gives). Outputs without a loss take no target, no
 // gradient from a loss and no History key.
 import { describeValue, WasmRnnError } from "../core/errors.js";
-import { isPlainObject } from "../core/validate.js";
+import { isObjectLiteral } from "../core/validate.js";
 import type { CompileArgs, LossSpec } from "./types.js";
 
 export interface OutputLosses {
@@ -39,14 +39,7 @@ export function outputLosses(who: string, names: readonly string[], args: Compil
 
 /** An object of losses by output name, not one loss's options ({ name, ... }) or Keras config ({ className, config }). */
 export const isByOutputName = (v: unknown): v is Record<string, unknown> =>
-  isRecord(v) && !("name" in v) && !("className" in v) && !("class_name" in v);
-
-/** An object literal (not a Tensor, typed array or class instance such as a Loss). */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  if (!isPlainObject(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
+  isObjectLiteral(v) && !("name" in v) && !("className" in v) && !("class_name" in v);
 
 function checkKeys(who: string, arg: string, obj: Record<string, unknown>, names: readonly string[]): void {
   for (const k of Object.keys(obj)) {
@@ -75,7 +68,7 @@ function lossWeights(who: string, names: readonly string[], spec: unknown): numb
       );
     return spec.map((v, i) => check(v, `[${i}]`));
   }
-  if (isRecord(spec)) {
+  if (isObjectLiteral(spec)) {
     checkKeys(who, "lossWeights", spec, names);
     return names.map((k) => (k in spec ? check(spec[k], `.${k}`) : 1));
   }

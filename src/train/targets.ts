@@ -2,7 +2,7 @@
 // output-losses.ts): loaded with training, apart from compile's checks.
 import { describeValue, WasmRnnError } from "../core/errors.js";
 import { Tensor, tensor } from "../core/tensor.js";
-import { isRecord } from "./output-losses.js";
+import { isObjectLiteral } from "../core/validate.js";
 import type { Targets } from "./types.js";
 
 const isArrayData = (v: unknown) =>
@@ -33,7 +33,7 @@ export function targetsFor(
   let perOutput: unknown[];
   if (n === 1) {
     perOutput = [Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor ? y[0] : y];
-  } else if (isRecord(y)) {
+  } else if (isObjectLiteral(y)) {
     for (const k of Object.keys(y))
       if (!names.includes(k))
         throw new WasmRnnError(
