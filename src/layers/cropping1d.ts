@@ -6,7 +6,6 @@ import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
 import type { Buf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
-import { uniqueName } from "./naming.js";
 import { WeightlessLayer } from "./weightless.js";
 import { countPair } from "./zero_padding1d.js";
 
@@ -19,7 +18,7 @@ export class Cropping1D extends WeightlessLayer {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Cropping1D: expected an options object, got ${String(args)}`);
     checkOptions(`Cropping1D '${args.name ?? "cropping1d"}'`, args, ["cropping", "name"]);
-    super(args.name ?? uniqueName("cropping1d"), "Cropping1D");
+    super(args.name, "Cropping1D");
     this.cropping = countPair(this.who, "cropping", args.cropping, [1, 1]);
   }
 

@@ -4,7 +4,6 @@
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { checkOptions } from "../core/validate.js";
 import type { Shape } from "./layer.js";
-import { uniqueName } from "./naming.js";
 import { checkRate, NoiseLayer } from "./noise.js";
 
 export class SpatialDropout1D extends NoiseLayer {
@@ -15,7 +14,7 @@ export class SpatialDropout1D extends NoiseLayer {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`SpatialDropout1D: expected an options object { rate }, got ${String(args)}`);
     checkOptions(`SpatialDropout1D '${args.name ?? "spatial_dropout1d"}'`, args, ["rate", "name"]);
-    super(args.name ?? uniqueName("spatial_dropout1d"), "SpatialDropout1D"); // Keras: not spatial_dropout1_d
+    super(args.name, "SpatialDropout1D");
     this.rate = checkRate(this.who, args.rate);
   }
 

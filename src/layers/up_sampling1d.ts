@@ -6,7 +6,6 @@ import { checkOptions, checkPositiveInt } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
 import type { Buf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
-import { uniqueName } from "./naming.js";
 import { WeightlessLayer } from "./weightless.js";
 
 export class UpSampling1D extends WeightlessLayer {
@@ -17,7 +16,7 @@ export class UpSampling1D extends WeightlessLayer {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`UpSampling1D: expected an options object, got ${String(args)}`);
     checkOptions(`UpSampling1D '${args.name ?? "up_sampling1d"}'`, args, ["size", "name"]);
-    super(args.name ?? uniqueName("up_sampling1d"), "UpSampling1D");
+    super(args.name, "UpSampling1D");
     this.size = args.size === undefined ? 2 : checkPositiveInt(this.who, "size", args.size);
   }
 

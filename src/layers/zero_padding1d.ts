@@ -6,7 +6,6 @@ import { checkOptions } from "../core/validate.js";
 import { kernels } from "../core/wasm.js";
 import type { Buf } from "./heap.js";
 import type { Shape, SymbolicTensor } from "./layer.js";
-import { uniqueName } from "./naming.js";
 import { WeightlessLayer } from "./weightless.js";
 
 /** A count >= 0 or a pair of them (Keras's standardize_tuple(v, 2, allow_zero=True)). */
@@ -36,7 +35,7 @@ export class ZeroPadding1D extends WeightlessLayer {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`ZeroPadding1D: expected an options object, got ${String(args)}`);
     checkOptions(`ZeroPadding1D '${args.name ?? "zero_padding1d"}'`, args, ["padding", "dataFormat", "name"]);
-    super(args.name ?? uniqueName("zero_padding1d"), "ZeroPadding1D");
+    super(args.name, "ZeroPadding1D");
     this.padding = countPair(this.who, "padding", args.padding, [1, 1]);
     const f = args.dataFormat ?? "channels_last";
     if (f !== "channels_last" && f !== "channels_first")

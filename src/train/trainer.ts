@@ -11,7 +11,6 @@ import type { Tensor } from "../core/tensor.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import { backwardFor } from "../layers/backward.js";
-import { Dense } from "../layers/dense.js";
 import { type Buf, sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
 import type { Model, Plan } from "../model/model.js";

@@ -23,7 +23,6 @@ import {
 } from "../heap.js";
 import { Initializer, type InitializerSpec } from "../initializers.js";
 import { Layer, type Shape, type SymbolicTensor } from "../layer.js";
-import { uniqueName } from "../naming.js";
 import { checkSteps, checkWindow, outSteps, padLeft, type Window, type WindowArgs } from "./geometry.js";
 import { type ConvGeom, maskAcrossGroups, packConv, stageALength, unpackConv } from "./packing.js";
 
@@ -56,9 +55,8 @@ export abstract class ConvBase extends Layer {
   /** [stage A kernel, stage B kernel or 0, bias (always allocated; zero without useBias), zero row]. */
   private ptrs: number[] = [];
 
-  /** `kerasName`: Keras's default name prefix ("conv1d"; our toSnakeCase would say "conv1_d"). */
-  constructor(args: ConvCommonArgs, className: string, kerasName: string) {
-    super(args.name ?? uniqueName(kerasName), className);
+  constructor(args: ConvCommonArgs, className: string) {
+    super(args.name, className);
     this.window = checkWindow(this.who, args);
     this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);

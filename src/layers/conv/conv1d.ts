@@ -26,7 +26,7 @@ export class Conv1D extends ConvBase {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Conv1D: expected an options object with filters and kernelSize, got ${String(args)}`);
     checkOptions(`Conv1D '${args.name ?? "conv1d"}'`, args, OPTIONS);
-    super(args, "Conv1D", "conv1d");
+    super(args, "Conv1D");
     this.outChannels = checkPositiveInt(this.who, "filters", args.filters);
     this.groups = args.groups === undefined ? 1 : checkPositiveInt(this.who, "groups", args.groups);
     if (this.outChannels % this.groups !== 0)

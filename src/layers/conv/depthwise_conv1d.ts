@@ -25,7 +25,7 @@ export class DepthwiseConv1D extends ConvBase {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`DepthwiseConv1D: expected an options object with kernelSize, got ${String(args)}`);
     checkOptions(`DepthwiseConv1D '${args.name ?? "depthwise_conv1d"}'`, args, OPTIONS);
-    super(args, "DepthwiseConv1D", "depthwise_conv1d");
+    super(args, "DepthwiseConv1D");
     this.depthMultiplier =
       args.depthMultiplier === undefined ? 1 : checkPositiveInt(this.who, "depthMultiplier", args.depthMultiplier);
     this.depthwiseInitializer = new Initializer(

@@ -36,7 +36,7 @@ export class SeparableConv1D extends ConvBase {
         `SeparableConv1D: expected an options object with filters and kernelSize, got ${String(args)}`,
       );
     checkOptions(`SeparableConv1D '${args.name ?? "separable_conv1d"}'`, args, OPTIONS);
-    super(args, "SeparableConv1D", "separable_conv1d");
+    super(args, "SeparableConv1D");
     this.outChannels = checkPositiveInt(this.who, "filters", args.filters);
     this.depthMultiplier =
       args.depthMultiplier === undefined ? 1 : checkPositiveInt(this.who, "depthMultiplier", args.depthMultiplier);

@@ -9,7 +9,6 @@ import { checkBool, checkOptions } from "../../core/validate.js";
 import { kernels } from "../../core/wasm.js";
 import type { Buf, MaskBufs, MaskSource } from "../heap.js";
 import type { Shape, SymbolicTensor } from "../layer.js";
-import { uniqueName } from "../naming.js";
 import { WeightlessLayer } from "../weightless.js";
 import { checkDataFormat, type DataFormat } from "./pooling1d.js";
 
@@ -32,7 +31,7 @@ export abstract class GlobalPooling1D extends WeightlessLayer {
     const a = args ?? {};
     checkOptions(`${className} '${a.name ?? fallbackName}'`, a, ["dataFormat", "keepdims", "name"]);
     // Keras names it global_max_pooling1d, not global_max_pooling1_d
-    super(a.name ?? uniqueName(fallbackName), className);
+    super(a.name, className);
     this.dataFormat = checkDataFormat(this.who, a.dataFormat);
     this.keepdims = checkBool(this.who, "keepdims", a.keepdims, false);
   }

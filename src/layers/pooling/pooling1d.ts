@@ -8,7 +8,6 @@ import { checkOptions, checkPositiveInt } from "../../core/validate.js";
 import { kernels } from "../../core/wasm.js";
 import type { Buf } from "../heap.js";
 import type { Shape, SymbolicTensor } from "../layer.js";
-import { uniqueName } from "../naming.js";
 import { WeightlessLayer } from "../weightless.js";
 
 export type PoolPadding = "valid" | "same";
@@ -70,7 +69,7 @@ export abstract class Pooling1D extends WeightlessLayer {
       "name",
     ]);
     // Keras names it max_pooling1d, not max_pooling1_d
-    super(a.name ?? uniqueName(fallbackName), className);
+    super(a.name, className);
     this.poolSize = a.poolSize === undefined ? 2 : checkTuple1(this.who, "poolSize", a.poolSize);
     this.strides =
       a.strides === undefined || a.strides === null ? this.poolSize : checkTuple1(this.who, "strides", a.strides);
