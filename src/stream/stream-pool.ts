@@ -55,6 +55,8 @@ export class StreamPool {
   private readonly streams = new Map<string, number>();
   private readonly plans = new PlanCache(16);
   private busy = false;
+  /** The model's layer calls the pool was made for. */
+  private readonly nodes: readonly unknown[];
   /** The last one-input stream input accepted (its dtype and shape pass at once next time). */
   private lastInput: Tensor | null = null;
   private disposed = false;
@@ -82,6 +84,7 @@ export class StreamPool {
     }
     this.maxStreams = max;
     this.evict = evict;
+    this.nodes = model.nodes;
     this.carry = carriedPlan(model);
     this.print = fingerprint(this.carry.layout);
     this.slab = new StateSlab(this, this.carry.slotFloats);
@@ -224,6 +227,12 @@ export class StreamPool {
     if (this.busy)
       throw new WasmRnnError(`${this.who}: ${what} called from inside onEvict, while the pool is changing`);
     this.model.checkAlive(`${this.who} ${what}`);
+    // a Sequential given more layers has a new graph: the slots' layout no longer fits it
+    if (this.model.nodes !== this.nodes) {
+      throw new WasmRnnError(
+        `${this.who}: ${what}: the model's layers changed after the pool was made; make a new pool`,
+      );
+    }
   }
 
   private checkId(id: unknown, what: string): string {

@@ -12,6 +12,7 @@ import {
   Model,
   memoryBytes,
   ready,
+  Sequential,
   SimpleRNN,
   StreamPool,
   setRandomSeed,
@@ -175,6 +176,16 @@ describe("refusals", () => {
     ).toThrow(/12/);
     expect(Array.from(pool.getState("a"))).toEqual(before);
     expect(pool.has("b")).toBe(false);
+  });
+
+  it("refuses a model whose layers changed after the pool was made", () => {
+    const model = new Sequential({
+      layers: [Input({ shape: [null, 3] }), new LSTM({ units: 3, returnSequences: true })],
+    });
+    const pool = new StreamPool(model);
+    pool.step("a", steps(1));
+    model.add(new LSTM({ units: 2 }));
+    expect(() => pool.step("a", steps(1))).toThrow(/layers changed after the pool was made/);
   });
 
   it("refuses every call after dispose() or once its model is disposed", () => {
