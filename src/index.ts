@@ -106,6 +106,7 @@ export {
   type PredictOptions,
   type TrainingSession,
 } from "./model/model.js";
+export type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./model/outputs.js";
 export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export {
