@@ -31,6 +31,7 @@ export { AveragePooling2D } from "./layers/average_pooling2d.js";
 export {
   Bidirectional,
   type BidirectionalArgs,
+  type BidirectionalOutput,
   type MergeMode,
 } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
