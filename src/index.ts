@@ -90,7 +90,12 @@ export {
 } from "./layers/pooling/pooling1d.js";
 export { PReLU } from "./layers/prelu.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
-export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";
+export type {
+  CellActivationName,
+  RecurrentArgs,
+  RecurrentCallArgs,
+  RecurrentOutput,
+} from "./layers/recurrent-options.js";
 export { ELU, LeakyReLU, ReLU } from "./layers/relu.js";
 export { RepeatVector } from "./layers/repeat_vector.js";
 export { Reshape } from "./layers/reshape.js";
