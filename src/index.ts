@@ -126,6 +126,8 @@ export {
   ReduceLROnPlateau,
   type ReduceLROnPlateauArgs,
 } from "./train/callbacks.js";
+export type { LossName, MetricName } from "./train/compile-names.js";
+export type { OptimizerSpecName } from "./train/optimizer-spec.js";
 export {
   Adagrad,
   type AdagradOptions,
