@@ -31,6 +31,7 @@ export { AveragePooling2D } from "./layers/average_pooling2d.js";
 export {
   Bidirectional,
   type BidirectionalArgs,
+  type BidirectionalOutput,
   type MergeMode,
 } from "./layers/bidirectional/bidirectional.js";
 export { Concatenate } from "./layers/concatenate.js";
@@ -89,7 +90,12 @@ export {
 } from "./layers/pooling/pooling1d.js";
 export { PReLU } from "./layers/prelu.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
-export type { RecurrentArgs, RecurrentCallArgs, RecurrentOutput } from "./layers/recurrent-options.js";
+export type {
+  CellActivationName,
+  RecurrentArgs,
+  RecurrentCallArgs,
+  RecurrentOutput,
+} from "./layers/recurrent-options.js";
 export { ELU, LeakyReLU, ReLU } from "./layers/relu.js";
 export { RepeatVector } from "./layers/repeat_vector.js";
 export { Reshape } from "./layers/reshape.js";
@@ -106,6 +112,7 @@ export {
   type PredictOptions,
   type TrainingSession,
 } from "./model/model.js";
+export type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./model/outputs.js";
 export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export { type EvictPolicy, StreamPool, type StreamPoolOptions, type StreamStep } from "./stream/stream-pool.js";
@@ -120,6 +127,8 @@ export {
   ReduceLROnPlateau,
   type ReduceLROnPlateauArgs,
 } from "./train/callbacks.js";
+export type { LossName, MetricName } from "./train/compile-names.js";
+export type { OptimizerSpecName } from "./train/optimizer-spec.js";
 export {
   Adagrad,
   type AdagradOptions,

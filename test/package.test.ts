@@ -42,12 +42,16 @@ describe("npm pack", () => {
       [1, 2],
       [1, 2],
     ]);
-    // the shipped .d.ts files give the tuple type to a TypeScript user
+    // the shipped .d.ts files give the tuple types to a TypeScript user (layers and predict)
     writeFileSync(
       join(app, "check.ts"),
-      `import { Input, LSTM, type SymbolicTensor } from "wasm-rnn";
-       const r: [SymbolicTensor, SymbolicTensor, SymbolicTensor] = new LSTM({ units: 1, returnState: true }).apply(Input({ shape: [3, 1] }));
-       void r;`,
+      `import { Input, LSTM, Model, type SymbolicTensor, type Tensor, tensor } from "wasm-rnn";
+       const x = Input({ shape: [3, 1] });
+       const r: [SymbolicTensor, SymbolicTensor, SymbolicTensor] = new LSTM({ units: 1, returnState: true }).apply(x);
+       const data = tensor([0.1, 0.2, 0.3], [1, 3, 1]);
+       const one: Tensor = new Model({ inputs: x, outputs: r[0] }).predict(data);
+       const three: [Tensor, Tensor, Tensor] = new Model({ inputs: x, outputs: r }).predict(data);
+       void one; void three;`,
     );
     execFileSync(
       process.execPath,

@@ -2,6 +2,7 @@
 // registry and the HDF5 and zip readers load on the first call, so a program that only builds
 // models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
 import type { Model } from "../model/model.js";
+import type { AnyOutputs, ModelOutputs } from "../model/outputs.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, TfjsArtifacts, TfjsModelJson } from "./types.js";
 
 export type { LoadContext } from "../layers/config.js";
@@ -18,12 +19,17 @@ export type {
   TfjsModelJson,
 } from "./types.js";
 
-/** Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). */
-export async function loadModel(
+/**
+ * Loads a model from a `.keras`, `.h5` or TF.js `model.json` (path, URL, bytes or artifacts). The
+ * file decides its outputs, so predict is typed `Tensor | Tensor[]`; when you know them, say so:
+ * `loadModel<SymbolicTensor>(f)` (predict returns a Tensor: one output, saved as a tensor, not a
+ * list) or `loadModel<[SymbolicTensor, SymbolicTensor]>(f)` (two). That is not checked.
+ */
+export async function loadModel<O extends ModelOutputs = AnyOutputs>(
   source: ByteSource | TfjsArtifacts | TfjsModelJson,
   options: LoadOptions = {},
-): Promise<Model> {
-  return (await import("./load.js")).loadModel(source, options);
+): Promise<Model<O>> {
+  return (await import("./load.js")).loadModel(source, options) as Promise<Model<O>>;
 }
 
 /** Loads weights (a Keras `.h5` / `.weights.h5`) into a model built in code. */

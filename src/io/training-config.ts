@@ -14,16 +14,16 @@ import { MAX_JSON_DEPTH, nestsDeeper } from "./topology-parse.js";
 type Obj = { [k: string]: Json };
 const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Keras 2's optimizer keys, renamed as Keras 3 (and compile) know them. */
+/** Keras 2's optimizer keys, renamed as Keras 3 (and compile) know them; names as the file has them (compile checks them). */
 function optimizerSpec(raw: Json | undefined): CompileArgs["optimizer"] | null {
-  if (typeof raw === "string") return raw;
+  if (typeof raw === "string") return raw as CompileArgs["optimizer"];
   if (!isObj(raw) || typeof raw.class_name !== "string") return null;
   const config: Obj = isObj(raw.config) ? { ...raw.config } : {};
   if (config.lr !== undefined && config.learning_rate === undefined) config.learning_rate = config.lr;
   delete config.lr;
   // Keras 2's per-step decay: 0 means none (anything else stays, and compile refuses it)
   if (config.decay === 0) delete config.decay;
-  return { className: raw.class_name, config };
+  return { className: raw.class_name, config } as CompileArgs["optimizer"];
 }
 
 function lossSpec(raw: Json | undefined, model: Model): CompileArgs["loss"] | null {
@@ -40,10 +40,10 @@ function lossSpec(raw: Json | undefined, model: Model): CompileArgs["loss"] | nu
 }
 
 /** Metric names (serialized metric objects and functions are left out). */
-function metricsSpec(raw: Json | undefined): string[] | undefined {
+function metricsSpec(raw: Json | undefined): CompileArgs["metrics"] {
   if (!Array.isArray(raw)) return undefined;
   const names = raw.filter((m): m is string => typeof m === "string");
-  return names.length ? names : undefined;
+  return names.length ? (names as CompileArgs["metrics"]) : undefined;
 }
 
 /**

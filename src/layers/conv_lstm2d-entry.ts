@@ -6,7 +6,10 @@ import { WasmRnnError } from "../core/errors.js";
 import { trainKernels } from "../core/train-kernels.js";
 import { heapF32 } from "../core/wasm.js";
 import type { Backward } from "./backward-base.js";
-import { ConvLSTM2D } from "./conv_lstm2d.js";
+import { ConvLSTM2D, type ConvLSTM2DArgs } from "./conv_lstm2d.js";
+
+type ConvLSTM2DActivationName = NonNullable<ConvLSTM2DArgs["activation"]>;
+
 import { writeGeometry } from "./conv2d.js";
 import { readPadding, readPair, requireChannelsLast, window2d } from "./conv2d-geometry.js";
 import { baseConfig, initConfig, kerasActivation, type LayerEntry, lastDim, ZEROS } from "./entry.js";
@@ -117,8 +120,10 @@ export const convLstm2dEntry: LayerEntry<ConvLSTM2D> = {
       strides: readPair(cfg, "strides", [1, 1]),
       padding: readPadding(cfg),
       dilationRate: readPair(cfg, "dilation_rate", [1, 1]),
-      activation: cfg.activation("activation", "tanh") ?? "linear",
-      recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)) ?? "linear",
+      // unchecked here: the constructor refuses softmax, naming the layer
+      activation: (cfg.activation("activation", "tanh") ?? "linear") as ConvLSTM2DActivationName,
+      recurrentActivation: (cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)) ??
+        "linear") as ConvLSTM2DActivationName,
       useBias: cfg.bool("use_bias", true),
       unitForgetBias: cfg.bool("unit_forget_bias", true),
       returnSequences: cfg.bool("return_sequences", false),

@@ -35,8 +35,9 @@ export interface ConvLSTM2DArgs {
   padding?: Padding2D;
   dataFormat?: "channels_last";
   dilationRate?: number | Pair;
-  activation?: ActivationName | null;
-  recurrentActivation?: ActivationName | null;
+  /** Any activation but softmax (defaults "tanh" and "sigmoid"; null means linear). */
+  activation?: Exclude<ActivationName, "softmax"> | null;
+  recurrentActivation?: Exclude<ActivationName, "softmax"> | null;
   useBias?: boolean;
   unitForgetBias?: boolean;
   returnSequences?: boolean;

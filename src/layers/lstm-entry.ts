@@ -9,7 +9,7 @@ import type { LayerEntry } from "./entry.js";
 import { kerasActivation, lastDim } from "./entry.js";
 import { LSTM } from "./lstm.js";
 import { recurrentBackward, recurrentBackwardFor } from "./recurrent-backward.js";
-import { defaultRecurrentActivation, recurrentConfig, recurrentOptions } from "./recurrent-config.js";
+import { cellActivation, defaultRecurrentActivation, recurrentConfig, recurrentOptions } from "./recurrent-config.js";
 
 const lstmCellBackward = recurrentBackward({
   hPrevAt: (P) => 5 * P,
@@ -68,7 +68,7 @@ export const lstmEntry: LayerEntry<LSTM<boolean, boolean>> = {
   build(cfg, ctx) {
     return new LSTM<boolean>({
       ...recurrentOptions(cfg),
-      recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)),
+      recurrentActivation: cellActivation(cfg, "recurrent_activation", defaultRecurrentActivation(ctx)),
       unitForgetBias: cfg.bool("unit_forget_bias", true),
     });
   },

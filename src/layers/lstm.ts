@@ -15,6 +15,7 @@ import type { Shape, SymbolicTensor, WeightSpec } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
 import {
   CELL_ACTIVATIONS,
+  type CellActivationName,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
@@ -22,7 +23,7 @@ import {
 
 export interface LSTMArgs<S extends boolean = boolean, C extends boolean = false> extends RecurrentArgs<S> {
   /** Default "sigmoid". "hard_sigmoid" is Keras 3's x/6+0.5; "hard_sigmoid_legacy" is Keras 2's 0.2x+0.5. */
-  recurrentActivation?: ActivationName | null;
+  recurrentActivation?: CellActivationName | null;
   /** Default true: the forget gate's bias starts at 1. */
   unitForgetBias?: boolean;
   /**

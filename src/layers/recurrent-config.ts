@@ -3,10 +3,19 @@ import type { ActivationName } from "../core/activations.js";
 import type { ConfigReader, JsonObject, LoadContext } from "./config.js";
 import { baseConfig, initConfig, kerasActivation, ZEROS } from "./entry.js";
 import type { RecurrentLayer } from "./recurrent.js";
+import type { CellActivationName } from "./recurrent-options.js";
 
 /** A dropout rate from a config: Keras clips it to [0, 1]; absent or null is 0. */
 function rate(cfg: ConfigReader, key: string): number {
   return Math.min(Math.max(cfg.num(key, 0), 0), 1);
+}
+
+/**
+ * A cell's activation from a config, as the types of the options name it: the layer's constructor
+ * refuses the others (softmax, gelu, ...) as it does for options given in code.
+ */
+export function cellActivation(cfg: ConfigReader, key: string, fallback: ActivationName): CellActivationName | null {
+  return cfg.activation(key, fallback) as CellActivationName | null;
 }
 
 /** Options shared by every recurrent layer. */
@@ -16,7 +25,7 @@ export function recurrentOptions(cfg: ConfigReader) {
   return {
     name: cfg.name,
     units: cfg.int("units"),
-    activation: cfg.activation("activation", "tanh"),
+    activation: cellActivation(cfg, "activation", "tanh"),
     useBias: cfg.bool("use_bias", true),
     stateful: cfg.bool("stateful", false),
     kernelInitializer: ZEROS,

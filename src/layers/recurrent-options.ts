@@ -7,7 +7,7 @@ import type { Shape } from "./layer.js";
 export interface RecurrentArgs<S extends boolean = boolean> {
   units: number;
   /** Default "tanh"; null means linear. */
-  activation?: ActivationName | null;
+  activation?: CellActivationName | null;
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   recurrentInitializer?: InitializerSpec;
@@ -42,14 +42,16 @@ export const RECURRENT_OPTIONS = [
   "name",
 ] as const;
 
-export const CELL_ACTIVATIONS: ActivationName[] = [
+/** The activations LSTM, GRU and SimpleRNN take (not softmax, nor the Activation layer's others). */
+export const CELL_ACTIVATIONS = [
   "linear",
   "relu",
   "tanh",
   "sigmoid",
   "hard_sigmoid",
   "hard_sigmoid_legacy",
-];
+] as const satisfies readonly ActivationName[];
+export type CellActivationName = (typeof CELL_ACTIVATIONS)[number];
 
 export interface RecurrentCallArgs<T> {
   /** Starting states, each [batch, units]: [h, c] for LSTM, [h] for GRU and SimpleRNN. */

@@ -21,8 +21,8 @@ export interface Graph {
 /** The graph from inputs to outputs, checked: symbolic tensors, inputs from Input(), nothing disconnected. */
 export function connectGraph(
   who: string,
-  inputsArg: SymbolicTensor | SymbolicTensor[],
-  outputsArg: SymbolicTensor | SymbolicTensor[],
+  inputsArg: SymbolicTensor | readonly SymbolicTensor[],
+  outputsArg: SymbolicTensor | readonly SymbolicTensor[],
 ): Graph {
   const list = (v: unknown, what: string): SymbolicTensor[] => {
     const arr = Array.isArray(v) ? v : [v];

@@ -25,6 +25,7 @@ import type {
 } from "../train/types.js";
 import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
+import type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./outputs.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
 import type { InputData } from "./predict.js";
 import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
@@ -32,9 +33,9 @@ import { formatSummary } from "./summary.js";
 
 export type { Plan } from "./plan.js";
 
-export interface ModelArgs {
-  inputs: SymbolicTensor | SymbolicTensor[];
-  outputs: SymbolicTensor | SymbolicTensor[];
+export interface ModelArgs<O extends ModelOutputs = AnyOutputs> {
+  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  outputs: O;
   name?: string;
 }
 
@@ -84,7 +85,8 @@ export interface TrainingSession {
   dispose(): void;
 }
 
-export class Model {
+/** A functional model; `O`, its outputs' type as given (AnyOutputs when loaded), types predict's result. */
+export class Model<O extends ModelOutputs = AnyOutputs> {
   readonly name: string;
   /** How messages name this model (made once: predict passes it on every call). */
   private readonly who: string;
@@ -102,10 +104,10 @@ export class Model {
   private readonly memory: ModelMemory = { plans: this.plans, token: {}, layers: [] };
   private disposed = false;
 
-  constructor(args: ModelArgs);
+  constructor(args: ModelArgs<O>);
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
   constructor(args: { name?: string }, defaultName: string);
-  constructor(args: ModelArgs | { name?: string }, defaultName?: string) {
+  constructor(args: ModelArgs<O> | { name?: string }, defaultName?: string) {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
     if (args.name !== undefined && (typeof args.name !== "string" || args.name.length === 0)) {
@@ -115,7 +117,7 @@ export class Model {
     this.who = `Model '${this.name}'`;
     collectedModels?.register(this, this.memory, this.memory);
     if (defaultName !== undefined) return;
-    const { inputs, outputs } = args as ModelArgs;
+    const { inputs, outputs } = args as ModelArgs<O>;
     this.connect(inputs, outputs);
   }
 
@@ -125,7 +127,7 @@ export class Model {
   }
 
   /** Sets the graph from inputs to outputs (validated) and drops cached plans. */
-  protected connect(inputsArg: SymbolicTensor | SymbolicTensor[], outputsArg: SymbolicTensor | SymbolicTensor[]): void {
+  protected connect(inputsArg: ModelArgs["inputs"], outputsArg: ModelOutputs): void {
     this.checkAlive("connecting layers");
     const graph = connectGraph(this.who, inputsArg, outputsArg);
     for (const l of graph.layers) l.checkAlive(`use in ${this.who}`);
@@ -153,8 +155,8 @@ export class Model {
    * can be part of a bigger one. (The bigger model then lists the inner layers themselves, not
    * one nested-model entry as Keras's summary does.) On concrete tensors it is `predict`.
    */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
-  apply(inputs: TensorLike | TensorLike[]): Tensor | Tensor[];
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): OutputsAs<O, SymbolicTensor>;
+  apply(inputs: TensorLike | TensorLike[]): PredictResult<O>;
   apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
     this.checkAlive("apply");
     const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -195,9 +197,9 @@ export class Model {
 
   /**
    * Runs the model on `x` (see InputData: integer data into a float input is cast, as Keras
-   * does). Returns a Tensor, or an array for several outputs.
+   * does). Returns a Tensor for a model built with one output tensor, else an array, one per output.
    */
-  predict(x: InputData, options?: PredictOptions): Tensor | Tensor[] {
+  predict(x: InputData, options?: PredictOptions): PredictResult<O> {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
     const tensors = this.normalizeInputs(x);
@@ -205,10 +207,10 @@ export class Model {
     const batchSize = checkBatchSize(this.who, opts?.batchSize);
     if (batchSize !== undefined && tensors[0]!.shape[0]! > batchSize) {
       const outs = predictInBatches(tensors, batchSize, (part) => this.run(part).map(readBuf));
-      return this.singleOutput ? outs[0]! : outs;
+      return (this.singleOutput ? outs[0]! : outs) as PredictResult<O>;
     }
     const outputs = this.run(tensors);
-    return this.singleOutput ? readBuf(outputs[0]!) : outputs.map(readBuf);
+    return (this.singleOutput ? readBuf(outputs[0]!) : outputs.map(readBuf)) as PredictResult<O>;
   }
 
   private stateful: Layer[] = [];

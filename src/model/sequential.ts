@@ -15,7 +15,8 @@ export interface SequentialArgs {
 
 type Applicable = { apply(x: SymbolicTensor): unknown };
 
-export class Sequential extends Model {
+/** A Sequential has one output: predict returns a Tensor. */
+export class Sequential extends Model<SymbolicTensor> {
   private input: SymbolicTensor | null = null;
   /** The last layer's output once connected. */
   private top: SymbolicTensor | null = null;
@@ -85,8 +86,8 @@ export class Sequential extends Model {
   }
 
   /** As Model.apply; an unconnected stack is connected first, from the call's input shape. */
-  override apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
-  override apply(inputs: TensorLike | TensorLike[]): Tensor | Tensor[];
+  override apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  override apply(inputs: TensorLike | TensorLike[]): Tensor;
   override apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[]): unknown {
     const first = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!this.input && first instanceof SymbolicTensor) {
@@ -100,7 +101,7 @@ export class Sequential extends Model {
   }
 
   /** Connects the stack on the first call when no Input was given (Keras builds on first use). */
-  override predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor | Tensor[] {
+  override predict(x: TensorLike | TensorLike[], options?: PredictOptions): Tensor {
     if (!this.input) {
       if (this.stack.length === 0)
         throw new WasmRnnError(`${this.whoAmI}: expected at least one layer before predict, got none`);

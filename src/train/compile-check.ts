@@ -49,7 +49,7 @@ export function checkCompileArgs(who: string, outputs: readonly string[], args: 
   for (const loss of losses) {
     if (hasMethod(loss, "compute") || (perOutput && (loss === null || loss === undefined))) continue;
     const name = lossSpecName(loss);
-    if (typeof name !== "string" || !LOSS_NAMES.includes(name))
+    if (typeof name !== "string" || !(LOSS_NAMES as readonly string[]).includes(name))
       throw new WasmRnnError(
         `${who}: unknown loss ${describeValue(typeof name === "string" ? name : loss)}; expected one of ` +
           `${LOSS_NAMES.filter((n) => /^[a-z_]+$/.test(n)).join(", ")} (or their class names, short forms ` +

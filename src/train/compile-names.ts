@@ -5,7 +5,7 @@
 import { describeValue, WasmRnnError } from "../core/errors.js";
 
 /** Every name loss-table.ts resolves (its functions, classes and aliases; a test keeps them equal). */
-export const LOSS_NAMES: readonly string[] = [
+export const LOSS_NAMES = [
   "mean_squared_error",
   "MeanSquaredError",
   "mse",
@@ -42,7 +42,9 @@ export const LOSS_NAMES: readonly string[] = [
   "binaryCrossentropy",
   "categoricalCrossentropy",
   "sparseCategoricalCrossentropy",
-];
+] as const;
+/** A loss name compile() takes: Keras's functions, classes and short forms, and TF.js's spellings. */
+export type LossName = (typeof LOSS_NAMES)[number];
 
 /** Whether a loss spec names a loss wasm-rnn has, as getLoss reads it (its options are checked later). */
 export function lossSpecName(spec: unknown): unknown {
@@ -66,7 +68,7 @@ const KINDS = [
 export type MetricKind = (typeof KINDS)[number];
 
 /** Other Keras spellings (a Map: "constructor" or "__proto__" name no metric). */
-const ALIASES = new Map<string, MetricKind>([
+const ALIAS_PAIRS = [
   ["acc", "accuracy"],
   ["mse", "mean_squared_error"],
   ["mae", "mean_absolute_error"],
@@ -85,7 +87,10 @@ const ALIASES = new Map<string, MetricKind>([
   ["meanAbsoluteError", "mean_absolute_error"],
   ["MSE", "mean_squared_error"],
   ["MAE", "mean_absolute_error"],
-]);
+] as const satisfies readonly (readonly [string, MetricKind])[];
+const ALIASES = new Map<string, MetricKind>(ALIAS_PAIRS);
+/** A metric name compile() takes: the kinds and their other Keras and TF.js spellings. */
+export type MetricName = MetricKind | (typeof ALIAS_PAIRS)[number][0];
 
 /** The metric a name gives (compile checks names with it, before the training code loads). */
 export function metricKind(spec: unknown, who: string): MetricKind {

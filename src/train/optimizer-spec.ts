@@ -6,6 +6,11 @@ import { checkOptions, isPlainObject } from "../core/validate.js";
 /** Keras's names of the optimizers wasm-rnn has, in lower case (names match in any case). */
 export const OPTIMIZER_NAMES = ["sgd", "adam", "rmsprop", "adagrad"] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/**
+ * An optimizer name as the types take it: Keras's lower-case names, its class names and TF.js's
+ * (names match in any case at run time).
+ */
+export type OptimizerSpecName = OptimizerName | "SGD" | "Adam" | "RMSprop" | "RMSProp" | "Adagrad";
 
 /**
  * A name ("adam", any case) or `{ className | class_name, config }`, read and checked: the class

@@ -2,10 +2,19 @@
 // specs, fit's and evaluate's results and options. A leaf: it imports only core and the
 // optimizer's type, so that model/model.ts can name them without importing the training code.
 import type { TensorLike } from "../core/tensor.js";
+import type { LossName, MetricName } from "./compile-names.js";
 import type { Optimizer } from "./optimizer.js";
+import type { OptimizerSpecName } from "./optimizer-spec.js";
 
-/** An optimizer spec: a Keras name, an optimizer, or a class name with its config. */
-export type OptimizerSpec = string | Optimizer | { className: string; config?: object };
+/**
+ * An optimizer spec: a Keras name ("adam", "Adam", TF.js's "RMSProp"), an optimizer, or a class name
+ * with its config (Keras's serialized `{ class_name, config }` too).
+ */
+export type OptimizerSpec =
+  | OptimizerSpecName
+  | Optimizer
+  | { className: OptimizerSpecName; config?: object }
+  | { class_name: OptimizerSpecName; config?: object; module?: string; registered_name?: string | null };
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
@@ -31,7 +40,7 @@ export interface CompileArgs {
   weightedMetrics?: MetricsSpec;
 }
 
-export type MetricsSpec = string[] | (string | string[])[] | Record<string, string[]>;
+export type MetricsSpec = MetricName[] | (MetricName | MetricName[])[] | Record<string, MetricName[]>;
 
 export type TargetDtype = "float32" | "int32";
 export type LossReduction = "sum_over_batch_size" | "mean" | "mean_with_sample_weight" | "sum";
@@ -77,7 +86,7 @@ export interface Loss {
 
 /** Options for `getLoss({ name, ... })` (camelCase; Keras configs use the snake_case names). */
 export interface LossOptions {
-  name: string;
+  name: LossName;
   /** Crossentropies only: the prediction is logits (default false). */
   fromLogits?: boolean;
   /** binary_ and categorical_crossentropy only, in [0, 1] (default 0). */
@@ -93,14 +102,16 @@ export interface LossOptions {
  * a plain function loss is `{ class_name: "function", config: "mse" }`.
  */
 export interface KerasLossConfig {
-  className?: string;
-  class_name?: string;
-  config?: Record<string, unknown> | string;
+  className?: LossName | "function";
+  class_name?: LossName | "function";
+  /** A function loss's name (`class_name: "function"`), or a loss class's config. */
+  config?: Record<string, unknown> | LossName;
   module?: string;
   registered_name?: string | null;
 }
 
-export type LossSpec = string | LossOptions | KerasLossConfig | Loss;
+/** A loss: a name ("mse", "categorical_crossentropy", TF.js's "meanSquaredError"), options, a Keras config, a Loss. */
+export type LossSpec = LossName | LossOptions | KerasLossConfig | Loss;
 
 /** fit's verbose, as Keras's: "auto", 0 (silent), 1 (progress bar), 2 (one line per epoch). */
 export type Verbose = "auto" | 0 | 1 | 2;

@@ -131,10 +131,10 @@ describe("names on Object.prototype and random names are refused by every lookup
   it("optimizers, losses, metrics and schedules by name", () => {
     fc.assert(
       fc.property(hostileName, (name) => {
-        refuses(() => getOptimizer(name), name, /expected an optimizer name \(sgd, adam, rmsprop, adagrad\)/);
-        refuses(() => getOptimizer({ className: name }), name, /expected an optimizer name/);
-        refuses(() => getLoss(name), name, /unknown loss/);
-        refuses(() => getLoss({ name }), name, /unknown loss/);
+        refuses(() => getOptimizer(name as never), name, /expected an optimizer name \(sgd, adam, rmsprop, adagrad\)/);
+        refuses(() => getOptimizer({ className: name as never }), name, /expected an optimizer name/);
+        refuses(() => getLoss(name as never), name, /unknown loss/);
+        refuses(() => getLoss({ name: name as never }), name, /unknown loss/);
         refuses(() => getLoss({ className: name, config: {} } as never), name, /unknown loss/);
         refuses(() => getMetric(name, [null, 2], 2, 2, "m"), name, /unknown metric/);
         refuses(
@@ -153,19 +153,23 @@ describe("names on Object.prototype and random names are refused by every lookup
     fc.assert(
       fc.property(hostileName, (name) => {
         refuses(
-          () => model.compile({ optimizer: name, loss: "mse" }),
+          () => model.compile({ optimizer: name as never, loss: "mse" }),
           name,
           /Model '.*': compile: expected an optimizer/,
         );
-        refuses(() => model.compile({ optimizer: { className: name }, loss: "mse" }), name, /Model '.*'.*optimizer/);
-        refuses(() => model.compile({ optimizer: "adam", loss: name }), name, /Model '.*': unknown loss/);
         refuses(
-          () => model.compile({ optimizer: "adam", loss: "mse", metrics: [name] }),
+          () => model.compile({ optimizer: { className: name as never }, loss: "mse" }),
+          name,
+          /Model '.*'.*optimizer/,
+        );
+        refuses(() => model.compile({ optimizer: "adam", loss: name as never }), name, /Model '.*': unknown loss/);
+        refuses(
+          () => model.compile({ optimizer: "adam", loss: "mse", metrics: [name as never] }),
           name,
           /Model '.*': unknown metric/,
         );
         refuses(
-          () => model.compile({ optimizer: "adam", loss: "mse", weightedMetrics: [name] }),
+          () => model.compile({ optimizer: "adam", loss: "mse", weightedMetrics: [name as never] }),
           name,
           /unknown metric/,
         );

@@ -4,7 +4,7 @@
 // layout, and compared with tf.GradientTape's. The batch's loss is compared too. The cases are split
 // by the layer they train among test/train/gradients/*.test.ts.
 import { describe, expect, it } from "vitest";
-import { type Tensor, tensor } from "../../src/index.js";
+import { type LossName, type Tensor, tensor } from "../../src/index.js";
 import { decode, expectClose, loadCases, partOfCases } from "./cases.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "./family.js";
 
@@ -12,7 +12,7 @@ export interface GradientCase {
   name: string;
   description: string;
   model: ModelSpec;
-  loss: { name: string; fromLogits: boolean };
+  loss: { name: LossName; fromLogits: boolean };
   x: Encoded[];
   y: Encoded[];
   outputs: Encoded[];

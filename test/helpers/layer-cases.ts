@@ -4,12 +4,12 @@
 // own update of non-trainable weights such as moving statistics).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadModel, type Model, type Tensor, tensor } from "../../src/index.js";
+import { type LossName, loadModel, type Model, type Tensor, tensor } from "../../src/index.js";
 import { asList, decode, expectClose, loadCases, ROOT } from "./cases.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "./family.js";
 
 export interface LayerTrainCase {
-  loss: { name: string; fromLogits: boolean };
+  loss: { name: LossName; fromLogits: boolean };
   y: Encoded[];
   lossValue: number;
   weightNames: string[];

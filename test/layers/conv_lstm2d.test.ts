@@ -21,7 +21,11 @@ describe("ConvLSTM2D", () => {
       "ConvLSTM2D",
       "padding",
     );
-    expectError(() => new ConvLSTM2D({ filters: 2, kernelSize: 3, activation: "softmax" }), "ConvLSTM2D", "activation");
+    expectError(
+      () => new ConvLSTM2D({ filters: 2, kernelSize: 3, activation: "softmax" as never }),
+      "ConvLSTM2D",
+      "activation",
+    );
     expectError(
       () => new ConvLSTM2D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }),
       "ConvLSTM2D",

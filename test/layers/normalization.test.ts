@@ -14,6 +14,7 @@ import {
   LayerNormalization,
   loadModel,
   Model,
+  type OptimizerSpecName,
   ready,
   type Tensor,
   tensor,
@@ -39,7 +40,7 @@ interface FitCase {
   y: EncodedArray;
   batchSize: number;
   epochs: number;
-  optimizer: { className: string; config: Record<string, number> };
+  optimizer: { className: OptimizerSpecName; config: Record<string, number> };
   loss: number[];
   weightNames: string[];
   weights: EncodedArray[];

@@ -12,7 +12,9 @@ import {
   LearningRateScheduler,
   type Logs,
   LSTM,
+  type MetricName,
   Model,
+  type OptimizerSpecName,
   ReduceLROnPlateau,
   ready,
   tensor,
@@ -32,7 +34,7 @@ interface CallbacksCase {
   x: Encoded[];
   y: Encoded[];
   validation?: { x: Encoded[]; y: Encoded[] };
-  compile: { optimizer: Record<string, unknown> & { name: string }; loss: unknown; metrics?: string[] };
+  compile: { optimizer: Record<string, unknown> & { name: OptimizerSpecName }; loss: unknown; metrics?: MetricName[] };
   fit: { epochs: number; batchSize: number; shuffle: false };
   callbacks: CallbackSpec[];
   history: Record<string, number[]>;

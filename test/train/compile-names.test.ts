@@ -1,7 +1,19 @@
 // compile() takes what TF.js users write: TF.js's loss and metric spellings and optimizer objects
 // (new Adam({ learningRate }), as tf.train.adam(0.01)); each trains exactly as its Keras spelling.
 import { beforeAll, describe, expect, it } from "vitest";
-import { Adam, Dense, Input, Model, type OptimizerSpec, ready, SGD, setRandomSeed, tensor } from "../../src/index.js";
+import {
+  Adam,
+  Dense,
+  Input,
+  type LossName,
+  type MetricName,
+  Model,
+  type OptimizerSpec,
+  ready,
+  SGD,
+  setRandomSeed,
+  tensor,
+} from "../../src/index.js";
 
 beforeAll(async () => {
   await ready();
@@ -16,7 +28,7 @@ const oneHot = tensor(
   [8, 2],
 );
 
-async function history(optimizer: OptimizerSpec, loss: string, metric: string) {
+async function history(optimizer: OptimizerSpec, loss: LossName, metric: MetricName) {
   setRandomSeed(5);
   const input = Input({ shape: [3] });
   const model = new Model({ inputs: input, outputs: new Dense({ units: 2, activation: "softmax" }).apply(input) });
@@ -49,11 +61,11 @@ describe("compile: TF.js spellings and optimizer objects", () => {
   it("names what is wrong at compile, naming the model", () => {
     const input = Input({ shape: [3] });
     const model = new Model({ name: "m", inputs: input, outputs: new Dense({ units: 1 }).apply(input) });
-    expect(() => model.compile({ optimizer: "adamm", loss: "mse" })).toThrow(/Model 'm'.*optimizer.*"adamm"/);
-    expect(() => model.compile({ optimizer: "adam", loss: "meanSquaredErr" })).toThrow(
+    expect(() => model.compile({ optimizer: "adamm" as never, loss: "mse" })).toThrow(/Model 'm'.*optimizer.*"adamm"/);
+    expect(() => model.compile({ optimizer: "adam", loss: "meanSquaredErr" as never })).toThrow(
       /Model 'm'.*unknown loss "meanSquaredErr"/,
     );
-    expect(() => model.compile({ optimizer: "adam", loss: "mse", metrics: ["acuracy"] })).toThrow(
+    expect(() => model.compile({ optimizer: "adam", loss: "mse", metrics: ["acuracy" as never] })).toThrow(
       /Model 'm'.*unknown metric "acuracy"/,
     );
     model.dispose();

@@ -1,7 +1,7 @@
 // Whole `fit` runs against Keras: test/cases/train_fit.json (tools/gen_keras_train.py) holds the
 // initial weights, data, compile and fit arguments, Keras's History and the weights after fit.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ready, type Tensor } from "../../src/index.js";
+import { type LossName, type OptimizerSpecName, ready, type Tensor } from "../../src/index.js";
 import { decode, expectClose, loadCases } from "../helpers/cases.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "../helpers/family.js";
 
@@ -11,7 +11,10 @@ interface FitCase {
   model: ModelSpec;
   x: Encoded[];
   y: Encoded[];
-  compile: { optimizer: Record<string, unknown> & { name: string }; loss: { name: string; fromLogits: boolean } };
+  compile: {
+    optimizer: Record<string, unknown> & { name: OptimizerSpecName };
+    loss: { name: LossName; fromLogits: boolean };
+  };
   fit: { epochs: number; batchSize: number; shuffle: false };
   history: number[];
   weightNames: string[];

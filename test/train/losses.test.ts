@@ -6,6 +6,7 @@ import { WasmRnnError } from "../../src/core/errors.js";
 import { tensor } from "../../src/core/tensor.js";
 import { loadTrainCore } from "../../src/core/train-kernels.js";
 import { core, ready } from "../../src/core/wasm.js";
+import type { LossName } from "../../src/train/compile-names.js";
 import { getLoss, type Loss, type LossSpec, logitsLossFor, type TargetDtype } from "../../src/train/losses.js";
 import { decode, type EncodedArray, expectClose, loadCases, TOL } from "../helpers/cases.js";
 
@@ -15,7 +16,7 @@ interface Encoded extends EncodedArray {
 
 interface LossCase {
   name: string;
-  keras: { className: string; config: Record<string, unknown> };
+  keras: { className: LossName; config: Record<string, unknown> };
   spec: LossSpec;
   pred: Encoded;
   target: Encoded;
@@ -257,7 +258,11 @@ describe("loss specs", () => {
 
 describe("logitsLossFor", () => {
   it("gives the logits form of the crossentropies after softmax and sigmoid only", () => {
-    for (const name of ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]) {
+    for (const name of [
+      "binary_crossentropy",
+      "categorical_crossentropy",
+      "sparse_categorical_crossentropy",
+    ] as const) {
       for (const act of ["softmax", "sigmoid"]) {
         const l = logitsLossFor(getLoss(name), act)!;
         expect([l.name, l.fromLogits], `${name} after ${act}`).toEqual([name, true]);
@@ -265,7 +270,7 @@ describe("logitsLossFor", () => {
       for (const act of ["linear", "tanh", "relu", "hard_sigmoid"])
         expect(logitsLossFor(getLoss(name), act)).toBeNull();
     }
-    for (const name of ["mse", "mae", "huber", "msle", "kld", "cosine_similarity"]) {
+    for (const name of ["mse", "mae", "huber", "msle", "kld", "cosine_similarity"] as const) {
       expect(logitsLossFor(getLoss(name), "softmax")).toBeNull();
     }
     const cce = getLoss({ name: "categorical_crossentropy", fromLogits: true });

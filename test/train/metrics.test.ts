@@ -3,7 +3,7 @@
 // History key and value (loss, per-output losses, metrics, val_*), evaluate's dict and the final
 // weights are compared.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ready } from "../../src/index.js";
+import { type OptimizerSpecName, ready } from "../../src/index.js";
 import { decode, expectClose, loadCases } from "../helpers/cases.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "../helpers/family.js";
 
@@ -14,7 +14,7 @@ interface MetricsCase {
   x: Encoded[];
   y: Encoded[];
   validation?: { x: Encoded[]; y: Encoded[] };
-  compile: { optimizer: Record<string, unknown> & { name: string }; loss: unknown; metrics: never };
+  compile: { optimizer: Record<string, unknown> & { name: OptimizerSpecName }; loss: unknown; metrics: never };
   fit: { epochs: number; batchSize: number; shuffle: false };
   history: Record<string, number[]>;
   evaluate: Record<string, number>;
@@ -77,7 +77,7 @@ describe("metrics match Keras (History, validation, evaluate)", () => {
     );
     // an unknown name is refused by compile itself (issue 12), before any training
     expect(() =>
-      model.compile({ optimizer: "adam", loss: c.compile.loss as never, metrics: [["accuracy"], ["f1"]] }),
+      model.compile({ optimizer: "adam", loss: c.compile.loss as never, metrics: [["accuracy"], ["f1" as never]] }),
     ).toThrow(/unknown metric "f1"/);
     model.dispose();
   });

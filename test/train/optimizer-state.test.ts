@@ -15,6 +15,7 @@ import {
   LSTM,
   loadModel,
   Model,
+  type OptimizerSpecName,
   ready,
   saveModel,
   setRandomSeed,
@@ -160,7 +161,7 @@ async function savedVars(c: Case) {
   const root = await openHdf5(z["model.weights.h5"]!, c.file, 2 ** 28);
   const model = await loadModel(join(MODELS, c.file), { compile: false });
   const config = JSON.parse(strFromU8(z["config.json"]!)) as {
-    compile_config: { optimizer: { class_name: string; config: object } };
+    compile_config: { optimizer: { class_name: OptimizerSpecName; config: object } };
   };
   return { vars: savedOptimizerVars(root, c.file)!, model, spec: config.compile_config.optimizer };
 }

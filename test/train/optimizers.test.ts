@@ -6,7 +6,14 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { arena } from "../../src/core/arena.js";
 import { loadTrainCore } from "../../src/core/train-kernels.js";
-import { clearSession, ready, tensor, WasmRnnError } from "../../src/index.js";
+import {
+  clearSession,
+  type OptimizerSpec,
+  type OptimizerSpecName,
+  ready,
+  tensor,
+  WasmRnnError,
+} from "../../src/index.js";
 import {
   Adagrad,
   Adam,
@@ -25,7 +32,7 @@ interface Step {
 }
 interface OptCase {
   name: string;
-  optimizer: { className: string; config: Record<string, unknown> };
+  optimizer: { className: OptimizerSpecName; config: Record<string, unknown> };
   keras_config: Record<string, unknown>;
   params: EncodedArray[];
   zero_grad: number[][];
@@ -147,7 +154,7 @@ describe("optimizers match Keras 3 step by step", () => {
             config: c.keras_config,
             registered_name: null,
           }),
-        ) as { className: string };
+        ) as OptimizerSpec;
         runCase(c, 0, `${c.name} (from Keras's config)`, () => getOptimizer(serialized));
         // and from our own getConfig(), through JSON
         const ours = JSON.parse(
@@ -164,7 +171,7 @@ describe("optimizers match Keras 3 step by step", () => {
 describe("getOptimizer", () => {
   it("takes Keras names in any case, optimizers and configs", () => {
     expect(getOptimizer("sgd")).toBeInstanceOf(SGD);
-    expect(getOptimizer("ADAM")).toBeInstanceOf(Adam);
+    expect(getOptimizer("ADAM" as never)).toBeInstanceOf(Adam); // any case at run time; the types take Keras's and TF.js's
     expect(getOptimizer("RMSprop")).toBeInstanceOf(RMSprop);
     expect(getOptimizer("adagrad")).toBeInstanceOf(Adagrad);
     const adam = new Adam({ learningRate: 0.01 });
@@ -177,7 +184,7 @@ describe("getOptimizer", () => {
       class_name: "Adam",
       registered_name: null,
       config: { name: "adam", learning_rate: 0.002, beta_1: 0.8, epsilon: 1e-6, amsgrad: true, use_ema: false },
-    } as unknown as { className: string }) as Adam;
+    }) as Adam;
     expect([keras.learningRate, keras.beta1, keras.beta2, keras.epsilon, keras.amsgrad]).toEqual([
       0.002,
       0.8,
@@ -201,7 +208,7 @@ describe("getOptimizer", () => {
   });
 
   it("refuses what it does not know", () => {
-    expect(() => getOptimizer("adamw")).toThrow(
+    expect(() => getOptimizer("adamw" as never)).toThrow(
       /getOptimizer: expected an optimizer name \(sgd, adam, rmsprop, adagrad\), got "adamw"/,
     );
     expect(() =>
@@ -216,7 +223,7 @@ describe("getOptimizer", () => {
       ),
     );
     expect(() => getOptimizer({ className: "SGD", config: { beta_1: 0.9 } })).toThrow(/SGD: unknown option "beta1"/);
-    expect(() => getOptimizer(42 as unknown as string)).toThrow(WasmRnnError);
+    expect(() => getOptimizer(42 as never)).toThrow(WasmRnnError);
   });
 });
 

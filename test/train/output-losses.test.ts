@@ -3,7 +3,16 @@
 // weights, data, compile arguments (loss lists with null, dicts by output name, lossWeights, metrics by
 // output), Keras's whole History, the weights after fit and the predictions after fit.
 import { beforeAll, describe, expect, it } from "vitest";
-import { type CompileArgs, Input, LSTM, Model, ready, type Tensor, tensor } from "../../src/index.js";
+import {
+  type CompileArgs,
+  Input,
+  LSTM,
+  Model,
+  type OptimizerSpecName,
+  ready,
+  type Tensor,
+  tensor,
+} from "../../src/index.js";
 import { asList, decode, expectClose, loadCases } from "../helpers/cases.js";
 import { buildCase, decodeAny, type Encoded, type ModelSpec } from "../helpers/family.js";
 
@@ -27,7 +36,7 @@ interface OutputLossCase {
 }
 
 const file = loadCases<OutputLossCase>("train_output_losses.json");
-const OPTIMIZERS: Record<string, string> = { adam: "Adam", sgd: "SGD", rmsprop: "RMSprop" };
+const OPTIMIZERS: Record<string, OptimizerSpecName> = { adam: "Adam", sgd: "SGD", rmsprop: "RMSprop" };
 
 beforeAll(async () => {
   await ready();

@@ -7,6 +7,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   Bidirectional,
+  type CompileArgs,
   Dense,
   GRU,
   Input,
@@ -96,7 +97,10 @@ function oneLayer(make: () => Layer, T: number, I: number) {
   return { model: new Model({ inputs: x, outputs: out }), layer: r };
 }
 
-const sgd = (learningRate: number) => ({ optimizer: { className: "SGD", config: { learningRate } }, loss: "mse" });
+const sgd = (learningRate: number): CompileArgs => ({
+  optimizer: { className: "SGD", config: { learningRate } },
+  loss: "mse",
+});
 
 describe("the masks drawn while training", () => {
   it("keep 1 - rate of the units (binomial bound), valued 0 or 1 / (1 - rate), per gate and per batch", async () => {

@@ -19,24 +19,53 @@ import type { RecurrentCallArgs } from "../recurrent-options.js";
 
 export type MergeMode = "concat" | "sum" | "mul" | "ave" | null;
 
-export interface BidirectionalArgs {
+export interface BidirectionalArgs<M extends MergeMode = MergeMode> {
   /** Default "concat"; null returns the two halves as separate outputs. */
-  mergeMode?: MergeMode;
+  mergeMode?: M;
   name?: string;
 }
+
+/**
+ * What the types take to wrap: a recurrent layer, less returnState (were L's constraint or default
+ * a type with `returnState: boolean`, `new Bidirectional(new LSTM({ returnState: true }))` would
+ * infer LSTM<boolean>). BidirectionalOutput reads returnState from L itself.
+ */
+type Wrappable = Omit<RecurrentLayer, "returnState">;
+/** One T per state name (a tuple for LSTM's ["h", "c"], GRU's ["h"]). */
+type EachState<N, T> = { -readonly [K in keyof N]: T };
+/** Both halves' states, forward first. */
+type BothStates<L extends Wrappable, T> = [...EachState<L["stateNames"], T>, ...EachState<L["stateNames"], T>];
+type Outs<M, T> = M extends null ? [T, T] : [T];
+type ByState<S, L extends Wrappable, M, T> = S extends true
+  ? [...Outs<M, T>, ...BothStates<L, T>]
+  : M extends null
+    ? [T, T]
+    : T;
+
+/**
+ * `apply`'s result for wrapped layer L and merge mode M: the merged output, or [outF, outB] with
+ * mergeMode null; with returnState followed by the forward, then the backward states (LSTM: h, c).
+ */
+export type BidirectionalOutput<L extends Wrappable, M, T> = ByState<
+  L extends { returnState: infer S } ? S : boolean,
+  L,
+  M,
+  T
+>;
 
 /** Ids of merge_pair in assembly/layers/merge.ts. */
 export const MERGE_IDS = { concat: 0, sum: 1, mul: 2, ave: 3 } as const;
 
 const removePrefix = (s: string, p: string) => (s.startsWith(p) ? s.slice(p.length) : s);
 
-export class Bidirectional extends Layer {
+/** Typed by its wrapped layer L (returnState, its states) and merge mode M, as the cells are. */
+export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode = "concat"> extends Layer {
   readonly className = "Bidirectional";
   readonly forwardLayer: RecurrentLayer;
   readonly backwardLayer: RecurrentLayer;
   readonly mergeMode: MergeMode;
 
-  constructor(layer: RecurrentLayer, args: BidirectionalArgs = {}) {
+  constructor(layer: L, args: BidirectionalArgs<M> = {}) {
     if (!(layer instanceof RecurrentLayer)) {
       throw new WasmRnnError(
         "Bidirectional: expected a recurrent layer (LSTM, GRU, SimpleRNN) to wrap, " +
@@ -89,8 +118,8 @@ export class Bidirectional extends Layer {
    * One output (merged), or an array: [out, ...forward states, ...backward states] with
    * returnState; [outForward, outBackward, ...states] with mergeMode null.
    */
-  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): SymbolicTensor | SymbolicTensor[];
-  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): Tensor | Tensor[];
+  apply(x: SymbolicTensor, kwargs?: RecurrentCallArgs<SymbolicTensor>): BidirectionalOutput<L, M, SymbolicTensor>;
+  apply(x: Tensor | NestedArray, kwargs?: RecurrentCallArgs<Tensor | NestedArray>): BidirectionalOutput<L, M, Tensor>;
   apply(x: SymbolicTensor | Tensor | NestedArray, kwargs: RecurrentCallArgs<unknown> = {}): unknown {
     if (typeof kwargs !== "object" || kwargs === null)
       throw new WasmRnnError(`${this.who}: expected call options { initialState, mask }, got ${String(kwargs)}`);

@@ -2,7 +2,7 @@
 import { WasmRnnError } from "../../core/errors.js";
 import { kerasActivation, type LayerEntry, lastDim } from "../entry.js";
 import { recurrentBackwardFor } from "../recurrent-backward.js";
-import { defaultRecurrentActivation, recurrentConfig, recurrentOptions } from "../recurrent-config.js";
+import { cellActivation, defaultRecurrentActivation, recurrentConfig, recurrentOptions } from "../recurrent-config.js";
 import { gruBackward } from "./backward.js";
 import { GRU } from "./gru.js";
 
@@ -21,7 +21,7 @@ export const gruEntry: LayerEntry<GRU<boolean>> = {
     // a config without reset_after (Keras < 2.1.3, TF.js) is the classic GRU
     return new GRU<boolean>({
       ...recurrentOptions(cfg),
-      recurrentActivation: cfg.activation("recurrent_activation", defaultRecurrentActivation(ctx)),
+      recurrentActivation: cellActivation(cfg, "recurrent_activation", defaultRecurrentActivation(ctx)),
       resetAfter: cfg.bool("reset_after", false),
     });
   },

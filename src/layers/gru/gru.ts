@@ -15,6 +15,7 @@ import type { SymbolicTensor, WeightSpec } from "../layer.js";
 import { RecurrentLayer } from "../recurrent.js";
 import {
   CELL_ACTIVATIONS,
+  type CellActivationName,
   RECURRENT_OPTIONS,
   type RecurrentArgs,
   type RecurrentCallArgs,
@@ -23,7 +24,7 @@ import {
 
 export interface GRUArgs<S extends boolean = boolean> extends RecurrentArgs<S> {
   /** Default "sigmoid". */
-  recurrentActivation?: ActivationName | null;
+  recurrentActivation?: CellActivationName | null;
   /** Default true (Keras 3): bias [2, 3H], reset gate applied to h·U + b_rec. */
   resetAfter?: boolean;
 }

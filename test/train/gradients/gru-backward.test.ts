@@ -13,6 +13,7 @@ import {
   GRU,
   type GRUArgs,
   Input,
+  type LossName,
   Masking,
   Model,
   ready,
@@ -57,7 +58,7 @@ async function checkGradients(
   xs: Tensor[],
   ys: Tensor[],
   perWeight = 40,
-  loss: string | string[] = "mse",
+  loss: LossName | LossName[] = "mse",
 ): Promise<void> {
   model.compile({ optimizer: SGD1.optimizer, loss });
   const x = xs.length === 1 ? xs[0]! : xs,
