@@ -11,6 +11,7 @@ import { Tensor, type TensorLike } from "../core/tensor.js";
 import { checkOptionsObject, isObjectLiteral, sameShape } from "../core/validate.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Model } from "../model/model.js";
+import type { AnyOutputs, ModelOutputs, PredictResult } from "../model/outputs.js";
 import { PlanCache } from "../model/plan.js";
 import type { InputData } from "../model/predict.js";
 import { groupByShapes, runBatch } from "./batch-run.js";
@@ -44,7 +45,8 @@ const OPTION_KEYS = ["maxStreams", "onEvict"] as const;
 const MAX_ID_LENGTH = 1024;
 const MAX_STREAMS = 1 << 24;
 
-export class StreamPool {
+/** Streams over a model with outputs `O`: step returns what that model's predict returns. */
+export class StreamPool<O extends ModelOutputs = AnyOutputs> {
   readonly maxStreams: number;
   private readonly who = "StreamPool";
   private readonly evict: EvictPolicy;
@@ -62,7 +64,7 @@ export class StreamPool {
   private disposed = false;
 
   constructor(
-    readonly model: Model,
+    readonly model: Model<O>,
     options?: StreamPoolOptions,
   ) {
     if (typeof model?.predict !== "function" || !Array.isArray((model as Model).nodes)) {
@@ -113,7 +115,7 @@ export class StreamPool {
    * Advances stream `id` by the steps in `x` ([1, T, ...features]; a new id starts from zero states)
    * and returns what model.predict returns for them.
    */
-  step(id: string, x: InputData): Tensor | Tensor[] {
+  step(id: string, x: InputData): PredictResult<O> {
     return this.stepMany([{ id, x }])[0]!;
   }
 
@@ -121,7 +123,7 @@ export class StreamPool {
    * Advances several streams at once: those whose inputs have the same shapes run as one batch.
    * Returns each stream's outputs in the order given. Nothing changes when any of them is refused.
    */
-  stepMany(items: readonly StreamStep[]): (Tensor | Tensor[])[] {
+  stepMany(items: readonly StreamStep[]): PredictResult<O>[] {
     this.checkUsable("stepMany");
     if (!isReady()) core(this.who);
     if (!Array.isArray(items) || items.length === 0) {
@@ -163,7 +165,7 @@ export class StreamPool {
       });
     }
     this.commit(ids, (i, dst) => heapF32().copyWithin(dst, staging + i * floats, staging + (i + 1) * floats));
-    return results;
+    return results as PredictResult<O>[];
   }
 
   /** Stream `id`'s states as bytes (README "Streams" gives the format). */
