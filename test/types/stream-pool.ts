@@ -13,7 +13,8 @@ type _many = Expect<Equal<ReturnType<typeof one.stepMany>, Tensor[]>>;
 y.shape;
 
 const [out, h, c] = new LSTM({ units: 3, returnState: true }).apply(x);
-const three = new StreamPool(new Model({ inputs: x, outputs: [out, h, c] }));
+const withStates = new Model({ inputs: x, outputs: [out, h, c] });
+const three = new StreamPool(withStates);
 const [y0, h0, c0] = three.step("a", chunk);
 type _three = Expect<Equal<[typeof y0, typeof h0, typeof c0], [Tensor, Tensor, Tensor]>>;
 // @ts-expect-error: Type '[Tensor, Tensor, Tensor]' is not assignable to type 'Tensor'
