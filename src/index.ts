@@ -108,6 +108,7 @@ export {
 } from "./model/model.js";
 export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
+export { type EvictPolicy, StreamPool, type StreamPoolOptions, type StreamStep } from "./stream/stream-pool.js";
 export {
   Callback,
   type CallbackHooks,

@@ -100,6 +100,23 @@ export class StoredStates {
     });
   }
 
+  /** A forward's initial states into `states` ([B, stateStride] each): the stored ones, or zeros. */
+  loadInto(states: readonly number[], stateful: boolean, B: number): void {
+    const f32 = heapF32();
+    const n = B * this.owner.stateStride;
+    states.forEach((p, i) => {
+      if (stateful) f32.copyWithin(p >>> 2, this.bufs[i]! >>> 2, (this.bufs[i]! >>> 2) + n);
+      else f32.fill(0, p >>> 2, (p >>> 2) + n);
+    });
+  }
+
+  /** Keeps a forward's final states ([batch, stateStride] each) as the stored states. */
+  keepFinal(states: readonly number[]): void {
+    const f32 = heapF32();
+    const n = this.batch * this.owner.stateStride;
+    states.forEach((p, i) => f32.copyWithin(this.bufs[i]! >>> 2, p >>> 2, (p >>> 2) + n));
+  }
+
   /** "save" copies the states aside; "restore" puts them back. */
   keep(action: "save" | "restore"): void {
     const f32 = heapF32();

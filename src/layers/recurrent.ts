@@ -56,6 +56,11 @@ export abstract class RecurrentLayer extends Layer {
    * [B, T, traceWidth * stateStride] (see the kernels); 0 = none. Set and cleared by the trainer.
    */
   trace = 0;
+  /**
+   * Set by a StreamPool around its runs: the initial states are already in the forward scratch
+   * (gathered from the streams' slots, see stateScratch) and the stored states are left alone.
+   */
+  streamed = false;
   /** Training with dropout: runs instead of runCell (recurrent-dropout.ts sets and clears it). */
   trainingCell: RecurrentLayer["runCell"] | null = null;
   protected readonly kernelInitializer: Initializer;
@@ -167,7 +172,7 @@ export abstract class RecurrentLayer extends Layer {
     checkRecurrentShapes(this, this.built ? this.inputDim : 0, inputs, states);
     const x = inputs[0]!;
     // (a stateful layer without a fixed batch size is refused when it is built)
-    if (this.stateful && x[0] !== null) this.checkStatefulBatch(x[0]!);
+    if (this.stateful && !this.streamed && x[0] !== null) this.checkStatefulBatch(x[0]!);
   }
 
   /** A stateful layer builds its state buffers for the eager call's batch size. */
@@ -176,7 +181,7 @@ export abstract class RecurrentLayer extends Layer {
   }
 
   override checkConcrete(inputs: readonly number[][]): void {
-    if (this.stateful) this.checkStatefulBatch(inputs[0]![0]!);
+    if (this.stateful && !this.streamed) this.checkStatefulBatch(inputs[0]![0]!);
   }
 
   private checkStatefulBatch(batch: number): void {
@@ -238,6 +243,12 @@ export abstract class RecurrentLayer extends Layer {
     return this.forwardOffsets(B!, T!).total;
   }
 
+  /** Where forward keeps the states ([B, stateStride] each) in a step's scratch for input [B, T, I]. */
+  stateScratch(scratch: number, B: number, T: number): number[] {
+    const at = this.forwardOffsets(B, T);
+    return this.stateNames.length > 1 ? [scratch + at.h, scratch + at.c] : [scratch + at.h];
+  }
+
   forward(inputs: readonly Buf[], outputs: readonly Buf[], scratch: number, masks: MaskBufs): void {
     const x = inputs[0]!;
     const [B, T] = x.shape as [number, number, number];
@@ -245,24 +256,22 @@ export abstract class RecurrentLayer extends Layer {
       P = this.stateStride,
       S = this.stateNames.length;
     const at = this.forwardOffsets(B, T);
-    const states = S > 1 ? [scratch + at.h, scratch + at.c] : [scratch + at.h];
+    const states = this.stateScratch(scratch, B, T);
     const last = scratch + at.last;
     const f32 = heapF32();
-    if (inputs.length > 1) {
-      // Keras 3: an explicit initial_state wins over a stateful layer's stored states
+    const streamed = this.streamed;
+    // Keras 3: an explicit initial_state wins over a stateful layer's stored states (a StreamPool
+    // has gathered its streams' states into place already)
+    if (inputs.length > 1 && !streamed)
       for (let i = 0; i < S; i++) copyRows(f32, inputs[1 + i]!.ptr, H, states[i]!, P, B, H);
-    } else if (this.stateful) {
-      for (let i = 0; i < S; i++) {
-        const stored = this.stored.bufs[i]! >>> 2;
-        f32.copyWithin(states[i]! >>> 2, stored, stored + B * P);
-      }
-    } else {
-      for (let i = 0; i < S; i++) f32.fill(0, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
-    }
+    else if (!streamed) this.stored.loadInto(states, this.stateful, B);
     // Keras 3 fills in a layer's mask only when the call has one tensor argument: with an
     // initial_state the mask travelling with the input is not applied (it still travels on).
     const mask = inputs.length > 1 && !masks.explicit ? 0 : (masks.inputs[0] ?? 0);
-    if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
+    // a stream continues a sequence: its latest output so far is its h (zeros for a new one), so a
+    // chunk of masked steps gives what the whole sequence gives there
+    if (mask && streamed) f32.copyWithin(last >>> 2, states[0]! >>> 2, (states[0]! >>> 2) + B * P);
+    else if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
     const run = this.trainingCell;
@@ -272,10 +281,7 @@ export abstract class RecurrentLayer extends Layer {
     // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);
     if (this.returnState) for (let i = 0; i < S; i++) copyRows(f32, states[i]!, P, outputs[1 + i]!.ptr, H, B, H);
-    if (this.stateful) {
-      for (let i = 0; i < S; i++)
-        f32.copyWithin(this.stored.bufs[i]! >>> 2, states[i]! >>> 2, (states[i]! >>> 2) + B * P);
-    }
+    if (this.stateful && !streamed) this.stored.keepFinal(states);
   }
 
   // ---- stateful API ----------------------------------------------------------------------------

@@ -95,7 +95,8 @@ export class Model {
   layers: Layer[] = [];
   /** Layer calls in execution order (input layers excluded). */
   nodes: Node[] = [];
-  private singleOutput = true;
+  /** Whether predict returns one Tensor (outputs given as one tensor, not a list); set by connect. */
+  singleOutput = true;
   private readonly plans = new PlanCache();
   /** This model in its layers' holder lists (see Layer.hold), and what the finalizer frees. */
   private readonly memory: ModelMemory = { plans: this.plans, token: {}, layers: [] };

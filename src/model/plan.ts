@@ -2,10 +2,14 @@
 // gets a fixed place in wasm memory, so repeated calls with the same shapes allocate nothing.
 // A model caches a few of them (PlanCache); training builds its own (buildPlan).
 import { arena } from "../core/arena.js";
-import type { Tensor } from "../core/tensor.js";
 import { sameShape } from "../core/validate.js";
 import { type Buf, maskBytes, sizeOf } from "../layers/heap.js";
 import type { Node, Step, SymbolicTensor } from "../layers/layer.js";
+
+/** What a plan is chosen by: a tensor, or just a shape. */
+export interface Shaped {
+  readonly shape: readonly number[];
+}
 
 /** Buffers for one set of input shapes: model inputs, outputs, every step; `ptrs` to free. */
 export interface Plan {
@@ -23,7 +27,7 @@ export interface PlanGraph {
 }
 
 /** Whether a plan's input buffers have these tensors' shapes. */
-export function planFits(plan: Plan, tensors: readonly Tensor[]): boolean {
+export function planFits(plan: Plan, tensors: readonly Shaped[]): boolean {
   for (let i = 0; i < plan.inputs.length; i++) if (!sameShape(plan.inputs[i]!.shape, tensors[i]!.shape)) return false;
   return true;
 }
@@ -102,8 +106,10 @@ export class PlanCache {
   private readonly plans = new Map<string, Plan>();
   last: Plan | null = null;
 
+  constructor(private readonly maxPlans = MAX_PLANS) {}
+
   /** The plan for these tensors' shapes: the last one when it fits, else a cached or new one. */
-  planFor(graph: PlanGraph, tensors: readonly Tensor[]): Plan {
+  planFor(graph: PlanGraph, tensors: readonly Shaped[]): Plan {
     let plan = this.last;
     if (!plan || !planFits(plan, tensors)) {
       const key = tensors.map((t) => t.shape.join("x")).join(",");
@@ -122,7 +128,7 @@ export class PlanCache {
   }
 
   private add(key: string, plan: Plan): Plan {
-    if (this.plans.size >= MAX_PLANS) this.free(this.plans.keys().next().value!);
+    if (this.plans.size >= this.maxPlans) this.free(this.plans.keys().next().value!);
     this.plans.set(key, plan);
     return plan;
   }
