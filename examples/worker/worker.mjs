@@ -36,7 +36,7 @@ async function withStream(user, saved, fn) {
     if (saved !== undefined) pool.setState(user, saved);
     return fn(pool);
   } finally {
-    if (pool.has(user)) pool.delete(user);
+    pool.delete(user);
   }
 }
 

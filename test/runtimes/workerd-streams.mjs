@@ -129,7 +129,7 @@ export async function checkStreamsExample({ check, appDir, url, restart, log }) 
   ]) {
     const r = await send("POST", path, body);
     check(
-      `examples/worker: bad input to ${path} is a 400 naming ${field}`,
+      `examples/worker: POST ${path} ${JSON.stringify(body)} is a 400 naming ${field}`,
       r.status === 400 && r.json?.error?.startsWith(`${field}: `),
       `${r.status} ${JSON.stringify(r.json)}`,
     );
