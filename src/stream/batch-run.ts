@@ -6,6 +6,7 @@
 // layer keeps its states in its scratch as [rows, stateStride] each (RecurrentLayer.stateScratch).
 import { heapF32 } from "../core/instance.js";
 import { type Tensor, trustedTensor } from "../core/tensor.js";
+import { sameShape } from "../core/validate.js";
 import type { Buf } from "../layers/heap.js";
 import type { Model } from "../model/model.js";
 import type { Plan, PlanCache } from "../model/plan.js";
@@ -20,7 +21,10 @@ export function batchRows(n: number): number {
 
 /** Indices of streams grouped by their inputs' shapes and dtypes, in first-seen order. */
 export function groupByShapes(inputs: readonly Tensor[][]): number[][] {
-  if (inputs.length === 1) return [[0]];
+  const first = inputs[0]!;
+  if (inputs.every((ts) => ts.every((t, i) => t.dtype === first[i]!.dtype && sameShape(t.shape, first[i]!.shape)))) {
+    return [inputs.map((_ts, i) => i)];
+  }
   const groups = new Map<string, number[]>();
   inputs.forEach((ts, i) => {
     const key = ts.map((t) => `${t.dtype}:${t.shape.join("x")}`).join(",");
@@ -37,12 +41,11 @@ export interface BatchRun {
   readonly carry: CarriedPlan;
   /** Float index in wasm memory of the slot of the stream in row r (the zero slot past n). */
   slotAt(r: number): number;
-  /** Where the final states of the stream in row r go: `stage` at float `stageAt(r)`, a slot's layout. */
-  readonly stage: Float32Array;
+  /** Float index in wasm memory where the final states of the stream in row r go (a slot's layout). */
   stageAt(r: number): number;
 }
 
-/** Runs the streams `group` (indices into `inputs`) as one batch; returns each one's output tensors [1, ...]. */
+/** Runs the streams `group` (indices into `inputs`) as one batch; returns per output one [1, ...] tensor per stream. */
 export function runBatch(run: BatchRun, group: readonly number[], inputs: readonly Tensor[][]): Tensor[][] {
   const n = group.length;
   const rows = batchRows(n);
@@ -59,9 +62,9 @@ export function runBatch(run: BatchRun, group: readonly number[], inputs: readon
     const f32 = heapF32();
     for (const c of carried) {
       const P = c.layer.stateStride;
-      moveStates(plan, c, n, (row, r) => run.stage.set(f32.subarray(row, row + P), r), run.stageAt);
+      moveStates(plan, c, n, (row, r) => f32.copyWithin(r, row, row + P), run.stageAt);
     }
-    return group.map((_g, r) => outs.map((o) => o[r]!));
+    return outs;
   } finally {
     for (const c of carried) c.layer.streamed = false;
   }
@@ -101,15 +104,12 @@ function writeRows(bufs: readonly Buf[], group: readonly number[], inputs: reado
   });
 }
 
-/** The first n rows of an output buffer, one [1, ...] tensor each. */
+/** The first n rows of an output buffer, one [1, ...] tensor each (views of one copy). */
 function readRows(b: Buf, n: number): Tensor[] {
-  const f32 = heapF32();
-  const shape = [1, ...b.shape.slice(1)];
+  const shape = Object.freeze([1, ...b.shape.slice(1)]);
   const row = shape.reduce((a, d) => a * d, 1);
+  const data = heapF32().slice(b.ptr >>> 2, (b.ptr >>> 2) + n * row);
   const out: Tensor[] = [];
-  for (let r = 0; r < n; r++) {
-    const at = (b.ptr >>> 2) + r * row;
-    out.push(trustedTensor(f32.slice(at, at + row), shape, "float32"));
-  }
+  for (let r = 0; r < n; r++) out.push(trustedTensor(data.subarray(r * row, (r + 1) * row), shape, "float32"));
   return out;
 }

@@ -46,6 +46,23 @@ export class StateSlab {
     if (slot !== 0) this.free.push(slot);
   }
 
+  private stagingPtr = 0;
+  private stagingSlots = 0;
+
+  /**
+   * Float index of room for `count` slots' worth of states outside the slots (a call's final states
+   * wait there until every part of the call has run); grown when needed, reused after.
+   */
+  staging(count: number): number {
+    if (count > this.stagingSlots) {
+      const ptr = this.blocks.alloc(count * this.slotFloats * 4);
+      if (this.stagingPtr) this.blocks.free(this.stagingPtr);
+      this.stagingPtr = ptr;
+      this.stagingSlots = count;
+    }
+    return this.stagingPtr >>> 2;
+  }
+
   /** Slots handed out now. */
   get used(): number {
     return this.next - 1 - this.free.length;
@@ -59,6 +76,8 @@ export class StateSlab {
 
   dispose(): void {
     this.blocks.freeAll();
+    this.stagingPtr = 0;
+    this.stagingSlots = 0;
     this.chunks.length = 0;
     this.free.length = 0;
     this.next = 1;

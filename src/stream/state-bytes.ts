@@ -78,10 +78,11 @@ export function encodeState(layout: StateLayout, print: number, values: Float32A
  * the version, the length the header announces, the checksum (so altered bytes say so), then that
  * they are this model's (layer count, fingerprint, float count) and finite. Throws naming `who`.
  */
-export function decodeState(who: string, layout: StateLayout, print: number, bytes: unknown): Float32Array {
+export function decodeState(who: string, layout: StateLayout, print: number, given: unknown): Float32Array {
+  const bytes = given instanceof ArrayBuffer ? new Uint8Array(given) : given;
   if (!(bytes instanceof Uint8Array)) {
     const got = bytes === null ? "null" : ArrayBuffer.isView(bytes) ? bytes.constructor.name : typeof bytes;
-    throw new WasmRnnError(`${who}: expected the state as a Uint8Array (from getState), got ${got}`);
+    throw new WasmRnnError(`${who}: expected the state as a Uint8Array or ArrayBuffer (from getState), got ${got}`);
   }
   const want = stateFloats(layout);
   const wantBytes = HEADER_BYTES + 4 * want + CRC_BYTES;

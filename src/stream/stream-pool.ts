@@ -8,7 +8,7 @@
 import { WasmRnnError } from "../core/errors.js";
 import { core, heapF32, isReady } from "../core/instance.js";
 import { Tensor, type TensorLike } from "../core/tensor.js";
-import { checkOptionsObject, isObjectLiteral } from "../core/validate.js";
+import { checkOptionsObject, isObjectLiteral, sameShape } from "../core/validate.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Model } from "../model/model.js";
 import { PlanCache } from "../model/plan.js";
@@ -54,9 +54,11 @@ export class StreamPool {
   /** Stream id -> slot, least recently used first. */
   private readonly streams = new Map<string, number>();
   private readonly plans = new PlanCache(16);
-  /** Final states of the streams of one call, before they are written to their slots. */
-  private staging = new Float32Array(0);
   private busy = false;
+  /** The model's layer calls the pool was made for. */
+  private readonly nodes: readonly unknown[];
+  /** The last one-input stream input accepted (its dtype and shape pass at once next time). */
+  private lastInput: Tensor | null = null;
   private disposed = false;
 
   constructor(
@@ -82,6 +84,7 @@ export class StreamPool {
     }
     this.maxStreams = max;
     this.evict = evict;
+    this.nodes = model.nodes;
     this.carry = carriedPlan(model);
     this.print = fingerprint(this.carry.layout);
     this.slab = new StateSlab(this, this.carry.slotFloats);
@@ -140,26 +143,26 @@ export class StreamPool {
     });
     this.checkRoom(ids);
     const floats = this.carry.slotFloats;
-    if (this.staging.length < ids.length * floats) this.staging = new Float32Array(ids.length * floats);
+    const staging = this.slab.staging(ids.length);
     const results = new Array<Tensor | Tensor[]>(ids.length);
     const run = {
       model: this.model,
       plans: this.plans,
       carry: this.carry,
-      stage: this.staging,
       slotAt: (_r: number) => 0,
       stageAt: (_r: number) => 0,
     };
     for (const group of groupByShapes(inputs)) {
       const slots = group.map((i) => this.streams.get(ids[i]!) ?? 0);
       run.slotAt = (r) => this.slab.address(slots[r] ?? 0) >>> 2;
-      run.stageAt = (r) => group[r]! * floats;
+      run.stageAt = (r) => staging + group[r]! * floats;
       const outs = runBatch(run, group, inputs);
+      const one = this.model.singleOutput;
       group.forEach((g, r) => {
-        results[g] = this.model.singleOutput ? outs[r]![0]! : outs[r]!;
+        results[g] = one ? outs[0]![r]! : outs.map((o) => o[r]!);
       });
     }
-    this.commit(ids, (i, dst) => heapF32().set(this.staging.subarray(i * floats, (i + 1) * floats), dst));
+    this.commit(ids, (i, dst) => heapF32().copyWithin(dst, staging + i * floats, staging + (i + 1) * floats));
     return results;
   }
 
@@ -170,7 +173,7 @@ export class StreamPool {
   }
 
   /** Replaces (or creates) stream `id`'s states from getState's bytes; refused bytes change nothing. */
-  setState(id: string, bytes: Uint8Array): void {
+  setState(id: string, bytes: Uint8Array | ArrayBuffer): void {
     this.checkUsable("setState");
     const key = this.checkId(id, "id");
     const values = decodeState(`${this.who}: setState('${key}')`, this.carry.layout, this.print, bytes);
@@ -224,6 +227,12 @@ export class StreamPool {
     if (this.busy)
       throw new WasmRnnError(`${this.who}: ${what} called from inside onEvict, while the pool is changing`);
     this.model.checkAlive(`${this.who} ${what}`);
+    // a Sequential given more layers has a new graph: the slots' layout no longer fits it
+    if (this.model.nodes !== this.nodes) {
+      throw new WasmRnnError(
+        `${this.who}: ${what}: the model's layers changed after the pool was made; make a new pool`,
+      );
+    }
   }
 
   private checkId(id: unknown, what: string): string {
@@ -247,6 +256,9 @@ export class StreamPool {
 
   /** The model's inputs for one stream, checked as predict checks them, with a batch of 1. */
   private streamInput(id: string, x: InputData): Tensor[] {
+    // the common case, a tensor shaped as the last one accepted, needs no further checks
+    const last = this.lastInput;
+    if (last && x instanceof Tensor && x.dtype === last.dtype && sameShape(x.shape, last.shape)) return [x];
     const tensors = this.model.normalizeInputs(x, true);
     const batch = tensors[0]!.shape[0];
     if (batch !== 1) {
@@ -255,6 +267,7 @@ export class StreamPool {
         `${this.who}: expected stream ${JSON.stringify(id)}'s x with a batch of 1 ([1, T, ...features]), got ${shape}`,
       );
     }
+    if (tensors.length === 1) this.lastInput = tensors[0]!;
     return tensors;
   }
 
