@@ -6,7 +6,9 @@
 //
 // Keras:  kernel [I, 4H], recurrent [H, 4H], bias [4H]; gate blocks i, f, c, o along the last axis.
 // ONNX:   W [1, 4H, I], R [1, 4H, H], B [1, 8H] = [Wb | Rb]; gate blocks i, o, f, c along axis 1.
-// X is time-major [T, B, I]; the output Y is [T, 1, B, H] (num_directions = 1).
+// X is time-major [T, B, I]; the output Y is [T, 1, B, H] (num_directions = 1). With `states: true`
+// the op takes initial_h (and initial_c for an LSTM) [1, B, H] as graph inputs and gives Y_h (and
+// Y_c) [1, B, H] as the graph's outputs instead of Y: a stream's state fed in and carried out.
 
 // ---- a tiny protobuf writer -------------------------------------------------------------------
 
@@ -113,7 +115,8 @@ const intAttr = (name, value) => fBytes(5, msg(fBytes(1, name), fInt(20, ATTR_IN
  * @param {"LSTM"|"GRU"|"SimpleRNN"} kind
  * @param {{B:number,T:number,I:number,H:number}} shape
  * @param {{kernel:Float32Array, recurrent:Float32Array, bias:Float32Array}} w Keras layout
- * @param {{resetAfter?: boolean}} opts GRU: Keras reset_after = ONNX linear_before_reset
+ * @param {{resetAfter?: boolean, states?: boolean}} opts GRU: Keras reset_after = ONNX
+ *   linear_before_reset; states: initial states in, final states out (see the top of this file)
  * @returns {Uint8Array} a serialized ModelProto with input X [T,B,I] and output Y [T,1,B,H]
  */
 export function buildRecurrentOnnx(kind, { B, T, I, H }, w, opts = {}) {
@@ -121,9 +124,16 @@ export function buildRecurrentOnnx(kind, { B, T, I, H }, w, opts = {}) {
   const G = cell.gates;
   const attrs = [intAttr("hidden_size", H)];
   if (kind === "GRU") attrs.push(intAttr("linear_before_reset", opts.resetAfter === false ? 0 : 1));
+  // ONNX inputs X, W, R, B, sequence_lens, initial_h, initial_c; outputs Y, Y_h, Y_c ("" = absent)
+  const stateNames = kind === "LSTM" ? ["h", "c"] : ["h"];
+  const inputs = opts.states
+    ? ["X", "W", "R", "B", "", ...stateNames.map((n) => `initial_${n}`)]
+    : ["X", "W", "R", "B"];
+  const outputs = opts.states ? ["", ...stateNames.map((n) => `Y_${n}`)] : ["Y"];
+  const stateInfo = (prefix, field) => stateNames.map((n) => fBytes(field, valueInfo(`${prefix}${n}`, [1, B, H])));
   const node = msg(
-    ["X", "W", "R", "B"].map((n) => fBytes(1, n)), // inputs
-    fBytes(2, "Y"), // output (the final states omitted)
+    inputs.map((n) => fBytes(1, n)),
+    outputs.map((n) => fBytes(2, n)),
     fBytes(3, cell.op.toLowerCase()), // name
     fBytes(4, cell.op), // op_type
     attrs,
@@ -136,7 +146,8 @@ export function buildRecurrentOnnx(kind, { B, T, I, H }, w, opts = {}) {
     fBytes(5, tensorProto("R", [1, G * H, H], toOnnxMatrix(w.recurrent, H, H, cell))),
     fBytes(5, tensorProto("B", [1, 2 * G * H], toOnnxBias(w.bias, H, cell))),
     fBytes(11, valueInfo("X", [T, B, I])),
-    fBytes(12, valueInfo("Y", [T, 1, B, H])),
+    opts.states ? stateInfo("initial_", 11) : [],
+    opts.states ? stateInfo("Y_", 12) : fBytes(12, valueInfo("Y", [T, 1, B, H])),
   );
   return msg(
     fInt(1, 8), // ir_version 8

@@ -3,14 +3,15 @@
 // (conditions workerd, worker, browser; `.wasm` imports left as wasm modules), served on 127.0.0.1
 // by two services (plain build, auto-selected build), and asked over HTTP for its predictions; the
 // replies are checked against Keras's numbers here, and the plain build's hash against Node's.
-// A third service runs examples/worker (per-user LSTM state between requests) and checks that a
-// sequence sent in two requests gives what it gives in one.
+// A third service runs examples/worker, whose Durable Objects keep each user's stream state on disk;
+// workerd-streams.mjs checks it over HTTP, restarting workerd midway.
 import { spawn } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
 import { bin, HERE, loadPicked, makeApp, nodeReference, ROOT, reporter, run } from "./harness.mjs";
+import { checkStreamsExample } from "./workerd-streams.mjs";
 
 const { check, checkReport, finish } = reporter("workerd");
 
@@ -51,13 +52,40 @@ async function waitFor(url, child, ms = 30_000) {
   throw new Error(`workerd did not answer ${url} within ${ms} ms`);
 }
 
+/** Starts `workerd serve` on the app's config; resolves once every socket answers. */
+async function startWorkerd(dir, ports) {
+  let log = "";
+  const child = spawn(bin("workerd"), ["serve", join(dir, "config.capnp")], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const stop = () =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          child.once("exit", resolve);
+          child.kill("SIGTERM");
+        });
+  try {
+    for (const port of Object.values(ports)) await waitFor(`http://127.0.0.1:${port}/`, child);
+  } catch (err) {
+    console.log(log);
+    await stop();
+    throw err;
+  }
+  return { pid: child.pid, log: () => log, stop };
+}
+
 const picked = loadPicked();
 const app = makeApp(picked);
-let child = null;
+let workerd = null;
 try {
   const ref = await nodeReference(app);
   copyFileSync(join(HERE, "app", "worker.mjs"), join(app.dir, "worker.mjs"));
   copyFileSync(join(ROOT, "examples", "worker", "worker.mjs"), join(app.dir, "example.mjs"));
+  copyFileSync(join(ROOT, "examples", "worker", "model.mjs"), join(app.dir, "model.mjs"));
   for (const [from, to] of [
     ["worker.mjs", "bundle.mjs"],
     ["example.mjs", "example-bundle.mjs"],
@@ -69,10 +97,13 @@ try {
       format: "esm",
       platform: "neutral",
       conditions: ["workerd", "worker", "browser"],
+      external: ["cloudflare:*"], // workerd's built-in modules (DurableObject), left to it as wrangler does
       plugins: [wasmModules(app.dir)],
       logLevel: "warning",
     });
   }
+  const storage = join(app.dir, "durable-objects");
+  mkdirSync(storage);
   const ports = { plain: await freePort(), auto: await freePort(), example: await freePort() };
   const modules = (main) => `[
     (name = "${main}", esModule = embed "${main}"),
@@ -82,6 +113,15 @@ try {
   ]`;
   const worker = (simd) =>
     `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
+  // The example as its wrangler.toml declares it (class StreamState behind the binding STREAMS,
+  // SQLite-backed), its storage in a folder on disk so that it outlives a restart of workerd.
+  const example = `(
+      modules = ${modules("example-bundle.mjs")},
+      compatibilityDate = "2025-01-01",
+      bindings = [(name = "STREAMS", durableObjectNamespace = "StreamState")],
+      durableObjectNamespaces = [(className = "StreamState", uniqueKey = "wasm-rnn-example-streams", enableSql = true)],
+      durableObjectStorage = (localDisk = "example-storage"),
+    )`;
   writeFileSync(
     join(app.dir, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -89,7 +129,8 @@ const config :Workerd.Config = (
   services = [
     (name = "plain", worker = ${worker("plain")}),
     (name = "auto", worker = ${worker("auto")}),
-    (name = "example", worker = (modules = ${modules("example-bundle.mjs")}, compatibilityDate = "2025-01-01")),
+    (name = "example", worker = ${example}),
+    (name = "example-storage", disk = (path = "${storage}", writable = true)),
   ],
   sockets = [
     (name = "plain", address = "127.0.0.1:${ports.plain}", http = (), service = "plain"),
@@ -101,26 +142,14 @@ const config :Workerd.Config = (
   );
   const version = await run(bin("workerd"), ["--version"]);
   console.log(version.stdout.trim());
-  let log = "";
-  child = spawn(bin("workerd"), ["serve", join(app.dir, "config.capnp")], {
-    cwd: app.dir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  try {
-    await waitFor(`http://127.0.0.1:${ports.plain}/`, child);
-  } catch (err) {
-    console.log(log);
-    throw err;
-  }
+  workerd = await startWorkerd(app.dir, ports);
 
   const keras = picked.tutorial.find((c) => c.name === "tutorial_both");
   for (const simd of ["plain", "auto"]) {
     const res = await fetch(`http://127.0.0.1:${ports[simd]}/checks`);
     const text = await res.text();
     const report = res.ok ? JSON.parse(text) : null;
-    if (!report) console.log(`HTTP ${res.status}: ${text}\n${log}`);
+    if (!report) console.log(`HTTP ${res.status}: ${text}\n${workerd.log()}`);
     checkReport(`Keras cases over HTTP, ready({ simd: "${simd}" })`, report, simd === "plain" ? "simd" : undefined);
     if (!report) continue;
     check(
@@ -154,52 +183,24 @@ const config :Workerd.Config = (
       console.log(`workerd picks the ${report.build === "relaxed" ? "relaxed-SIMD" : "plain SIMD"} build by default`);
   }
 
-  // examples/worker: per-user state between requests
-  const post = async (path, body) => {
-    const r = await fetch(`http://127.0.0.1:${ports.example}${path}`, { method: "POST", body: JSON.stringify(body) });
-    return { status: r.status, body: await r.json() };
-  };
-  const whole = await post("/predict", { user: "bob", x: [0.1, 0.2, 0.3, 0.4] });
-  const first = await post("/predict", { user: "alice", x: [0.1, 0.2] });
-  const second = await post("/predict", { user: "alice", x: [0.3, 0.4], state: first.body.state });
-  await post("/predict", { user: "carol", x: [0.1, 0.2] });
-  const carol = await post("/predict", { user: "carol", x: [0.3, 0.4] }); // continues from the state kept for carol
-  const bad = await post("/predict", { user: "dave", x: [0.1, "a"] });
-  const flat = (rows) => rows.flat();
-  const maxDiff = (a, b) => (a.length === b.length ? Math.max(...a.map((v, i) => Math.abs(v - b[i]))) : Infinity);
-  const ok = whole.status === 200 && first.status === 200 && second.status === 200 && carol.status === 200;
-  if (!ok) console.log(JSON.stringify({ whole, first, second, carol }).slice(0, 2000), log);
-  const dState = ok
-    ? maxDiff(
-        [...flat(first.body.y), ...flat(second.body.y), ...second.body.state.h, ...second.body.state.c],
-        [...flat(whole.body.y), ...whole.body.state.h, ...whole.body.state.c],
-      )
-    : Infinity;
-  check(
-    "examples/worker: a sequence in two requests, state passed back, equals it in one",
-    dState <= 1e-6,
-    `largest difference ${dState}`,
-  );
-  const dKept = ok
-    ? maxDiff(
-        [...flat(carol.body.y), ...carol.body.state.h],
-        [...flat(whole.body.y).slice(2 * 8), ...whole.body.state.h],
-      )
-    : Infinity;
-  check(
-    "examples/worker: without state in the request, continues from the state it kept for the user",
-    dKept <= 1e-6,
-    `largest difference ${dKept}`,
-  );
-  check(
-    "examples/worker: bad input is a 400 naming the field",
-    bad.status === 400 && /^x:/.test(bad.body.error),
-    `${bad.status} ${JSON.stringify(bad.body)}`,
-  );
+  // examples/worker: each user's stream state in a Durable Object, across a restart of workerd
+  await checkStreamsExample({
+    check,
+    appDir: app.dir,
+    url: `http://127.0.0.1:${ports.example}`,
+    restart: async () => {
+      const before = workerd.pid;
+      await workerd.stop();
+      workerd = await startWorkerd(app.dir, ports);
+      return { before, after: workerd.pid };
+    },
+    log: () => workerd.log(),
+  });
 } catch (err) {
   check("runs", false, String(err && err.stack ? err.stack : err));
+  if (workerd) console.log(workerd.log());
 } finally {
-  if (child && child.exitCode === null) child.kill("SIGTERM");
+  await workerd?.stop();
   app.remove();
 }
 finish();
