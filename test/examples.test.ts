@@ -60,6 +60,15 @@ describe("examples", () => {
     );
   }, 180_000);
 
+  it("tutorial (npm start): the tutorial's LSTM(1) with Keras's weights prints Keras's numbers", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "examples", "tutorial.mjs")], { encoding: "utf8" });
+    const [, worst] = /largest difference from what Keras printed for models 1-4: (\S+)/.exec(out)!;
+    expect(Number(worst)).toBeLessThan(1e-5);
+    // the numbers the README's first example shows
+    expect(out).toContain("[[[ 0.02289000],\n  [ 0.05901666],\n  [ 0.10145929]]]");
+    expect(out).toContain("[[ 0.22076122]]");
+  });
+
   it("translate: the shipped Keras-trained seq2seq decodes every phrase as Keras did, and says what is wrong", async () => {
     const dir = join(ROOT, "examples", "models", "translate");
     const keras = JSON.parse(readFileSync(join(dir, "keras.json"), "utf8")) as {
