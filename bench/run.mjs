@@ -1,7 +1,8 @@
 // LSTM forward benchmark: wasm-rnn against onnxruntime-node, onnxruntime-web and tfjs-backend-wasm.
 //
 //   npm run bench              full run (a few minutes): results/<date>.json, latest.svg, benny-<date>.json
-//   npm run bench -- --quick   under a minute: fewer, shorter rounds, no benny; results/<date>-quick.json
+//   npm run bench -- --quick   under a minute: fewer, shorter rounds, no benny, no shape d (relaxed SIMD on b,
+//                              two threads on c); results/<date>-quick.json
 //   node bench/run.mjs --shapes=b,c   only some shapes (needs `npm run build` first)
 //
 // Why the timing is done this way: the machine is shared and noisy (absolute times drift 10-50 %
@@ -43,7 +44,12 @@ const SHAPES = [
   { name: "c", B: 32, T: 50, I: 64, H: 256 },
   { name: "d", B: 64, T: 100, I: 128, H: 512 },
   { name: "step", B: 1, T: 1, I: 32, H: 128 }, // one streaming step
-].filter((s) => !onlyArg || onlyArg.slice(9).split(",").includes(s.name));
+].filter((s) =>
+  onlyArg
+    ? onlyArg.slice(9).split(",").includes(s.name)
+    : // d is half of a quick run on its own (a second per forward for the slowest peers, in four processes)
+      !(QUICK && s.name === "d"),
+);
 
 const SETTINGS = QUICK
   ? { rounds: 5, batchMs: 30, warmupMs: 30, benny: false }
@@ -262,11 +268,16 @@ async function runBenny(shape, label, active, dir) {
 //          interleaved, on c and d.
 // memory:  ours alone on d, so the RSS is ours and not every runtime's.
 
-const CHILDREN = {
-  relaxed: { flags: ["--experimental-wasm-relaxed-simd"], env: { WASM_RNN_SIMD: "relaxed" }, shapes: "b,d" },
-  threads: { flags: [], env: {}, shapes: "c,d" },
-  memory: { flags: [], env: {}, shapes: "d" },
-};
+const CHILDREN = QUICK
+  ? {
+      relaxed: { flags: ["--experimental-wasm-relaxed-simd"], env: { WASM_RNN_SIMD: "relaxed" }, shapes: "b" },
+      threads: { flags: [], env: {}, shapes: "c" },
+    }
+  : {
+      relaxed: { flags: ["--experimental-wasm-relaxed-simd"], env: { WASM_RNN_SIMD: "relaxed" }, shapes: "b,d" },
+      threads: { flags: [], env: {}, shapes: "c,d" },
+      memory: { flags: [], env: {}, shapes: "d" },
+    };
 
 async function runChild(kind) {
   let adapters;
@@ -461,8 +472,13 @@ async function main() {
 const withCells = () =>
   onlyArg || CHILD ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK }));
 
+const STARTED = performance.now();
 main()
   .then(withCells)
+  .then(() => {
+    if (!CHILD)
+      console.log(`\nbench: ${((performance.now() - STARTED) / 1000).toFixed(0)} s${QUICK ? " (quick)" : ""}`);
+  })
   .catch((e) => {
     console.error(e);
     process.exit(1);

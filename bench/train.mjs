@@ -175,6 +175,8 @@ async function loadTfjs({ cpu }) {
       skipped["tfjs-cpu"] = `cannot load @tensorflow/tfjs-backend-cpu: ${e?.message ?? e}`;
     }
   }
+  // production mode only silences TF.js's console warnings (the cpu backend's "install our node backend" banner)
+  tf.enableProdMode();
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false); // non-threaded binary, as run.mjs
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') failed");

@@ -2,7 +2,9 @@
 // wasm-rnn command line: a thin wrapper over the library in dist/.
 //   wasm-rnn summary <model>
 //   wasm-rnn predict <model> --input x.json [--output y.json]
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { loadModel, tensor, WasmRnnError } from "../dist/index.js";
 
 const USAGE = `usage:
@@ -26,6 +28,23 @@ options:
 function fail(msg, code = 1) {
   process.stderr.write(`wasm-rnn: ${msg}\n`);
   process.exit(code);
+}
+
+/** Why a file could not be read or written, in words (Node's error codes otherwise). */
+function fileProblem(err, path) {
+  switch (err?.code) {
+    case "ENOENT":
+      return existsSync(dirname(resolve(path))) ? "no such file" : `no such folder: ${dirname(resolve(path))}`;
+    case "ENOTDIR":
+      return "a part of the path is not a folder";
+    case "EISDIR":
+      return "it is a folder; expected a file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    default:
+      return err?.message ?? String(err);
+  }
 }
 
 function parseArgs(argv) {
@@ -88,10 +107,11 @@ function outputName(model, i) {
 
 async function main() {
   const { pos, opts } = parseArgs(process.argv.slice(2));
-  if (opts.help || pos.length === 0) {
+  if (opts.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (pos.length === 0) fail(`expected a command\n\n${USAGE}`, 2);
   const [cmd, modelPath, ...rest] = pos;
   if (!["summary", "predict"].includes(cmd)) fail(`unknown command '${cmd}'\n\n${USAGE}`, 2);
   if (!modelPath) fail(`${cmd}: expected a model path\n\n${USAGE}`, 2);
@@ -117,8 +137,8 @@ async function main() {
   let text;
   try {
     text = await readFile(opts.input, "utf8");
-  } catch {
-    fail(`predict: cannot read input file ${opts.input}`);
+  } catch (err) {
+    fail(`predict: cannot read the input file ${opts.input}: ${fileProblem(err, opts.input)}`);
   }
   let json;
   try {
@@ -132,11 +152,19 @@ async function main() {
   const result = JSON.stringify({
     outputs: outs.map((t, i) => ({ name: outputName(model, i), shape: t.shape, data: t.toArray() })),
   });
-  if (opts.output) await writeFile(opts.output, `${result}\n`);
-  else process.stdout.write(`${result}\n`);
+  if (!opts.output) {
+    process.stdout.write(`${result}\n`);
+    return;
+  }
+  try {
+    await writeFile(opts.output, `${result}\n`);
+  } catch (err) {
+    fail(`predict: cannot write the output file ${opts.output}: ${fileProblem(err, opts.output)}`);
+  }
 }
 
 main().catch((err) => {
   if (err instanceof WasmRnnError) fail(err.message);
-  fail(`internal error: ${err?.stack ?? err}`);
+  // not the user's doing: the stack is for the bug report
+  fail(`internal error (please report it at https://github.com/wasm-rnn/wasm-rnn/issues): ${err?.stack ?? err}`);
 });

@@ -1,5 +1,8 @@
 // The classic Keras tutorial on LSTM return_sequences and return_state, in JavaScript.
-// Run with `npm start` (it builds the core first). Weights are seeded, so every run prints the same.
+// Run with `npm start`. The tutorial's LSTM(1) gets the weights Keras 3 gave it when
+// tools/gen_keras_cases.py ran the tutorial (test/cases/lstm_tutorial.json; also used by
+// examples/browser/), so every number printed for models 1-4 is the one Keras printed. (Fresh
+// weights are random, as in Keras; setRandomSeed makes the later, untrained models repeatable.)
 import { Bidirectional, Input, LSTM, Model, ready, setRandomSeed, tensor } from "wasm-rnn";
 
 /** Prints a Tensor the way numpy prints an array (8 decimals, nested brackets). */
@@ -14,34 +17,56 @@ function show(t) {
 await ready();
 const data = tensor([0.1, 0.2, 0.3], [1, 3, 1]); // one sample, three steps, one feature
 
+// The weights Keras drew for LSTM(1), in Keras's order and shapes (gates i, f, c, o; forget bias 1)
+const KERAS_WEIGHTS = [
+  tensor([-0.5280049443244934, 0.794081449508667, 0.9604876041412354, -0.34344756603240967], [1, 4]), // kernel [I, 4H]
+  tensor([0.4869709014892578, -0.691288411617279, -0.20716950297355652, -0.4919963777065277], [1, 4]), // recurrent [H, 4H]
+  tensor([0, 1, 0, 0], [4]), // bias [4H]
+];
+// What Keras printed with them: h at every step, and the last step's c
+const KERAS_SEQUENCE = [0.022890014573931694, 0.05901666358113289, 0.1014593094587326];
+const KERAS_LAST_C = 0.220761239528656;
+let worstKeras = 0;
+const againstKeras = (t, want) => {
+  for (let i = 0; i < want.length; i++) worstKeras = Math.max(worstKeras, Math.abs(t.data[i] - want[i]));
+};
+
 function tutorialModel(options) {
-  setRandomSeed(1); // the same weights for all four models, so their outputs can be compared
   const inputs1 = Input({ shape: [3, 1] });
   const lstm1 = new LSTM({ units: 1, ...options });
   const out = lstm1.apply(inputs1);
+  lstm1.setWeights(KERAS_WEIGHTS);
   return new Model({ inputs: inputs1, outputs: out }).predict(data);
 }
 
-console.log("LSTM(1) on [0.1, 0.2, 0.3]\n");
+console.log("LSTM(1) on [0.1, 0.2, 0.3], with the weights Keras gave it\n");
 
 console.log("1. Default: one output, the hidden state h after the last step");
-console.log(show(tutorialModel({})), "\n");
+const m1 = tutorialModel({});
+againstKeras(m1, KERAS_SEQUENCE.slice(2));
+console.log(show(m1), "\n");
 
 console.log("2. returnSequences: one output per step, shape [1, 3, 1]");
-console.log(show(tutorialModel({ returnSequences: true })), "\n");
+const m2 = tutorialModel({ returnSequences: true });
+againstKeras(m2, KERAS_SEQUENCE);
+console.log(show(m2), "\n");
 
 console.log("3. returnState: [lstm1, stateH, stateC]; lstm1 and stateH are the same last h, stateC is the cell state");
-for (const t of tutorialModel({ returnState: true })) console.log(show(t));
+const m3 = tutorialModel({ returnState: true });
+m3.forEach((t, i) => againstKeras(t, i < 2 ? KERAS_SEQUENCE.slice(2) : [KERAS_LAST_C]));
+for (const t of m3) console.log(show(t));
 console.log();
 
 console.log(
   "4. returnSequences and returnState: [every step's h, last h, last c]; the sequence's last step equals stateH",
 );
-for (const t of tutorialModel({ returnSequences: true, returnState: true })) console.log(show(t));
-console.log();
+const m4 = tutorialModel({ returnSequences: true, returnState: true });
+[KERAS_SEQUENCE, KERAS_SEQUENCE.slice(2), [KERAS_LAST_C]].forEach((want, i) => againstKeras(m4[i], want));
+for (const t of m4) console.log(show(t));
+console.log(`largest difference from what Keras printed for models 1-4: ${worstKeras.toExponential(2)}\n`);
 
 // ---- Encoder-decoder: the encoder's final [h, c] start the decoder --------------------------
-console.log("5. Encoder-decoder: the encoder's final [h, c] become the decoder's initialState");
+console.log("5. Encoder-decoder: the encoder's final [h, c] become the decoder's initialState (seeded random weights)");
 setRandomSeed(2);
 const units = 4;
 const encoderInputs = Input({ shape: [null, 2] });
@@ -80,7 +105,9 @@ for (let t = 0; t < 3; t++) {
 console.log(`largest difference from the whole-sequence pass: ${worst.toExponential(2)}`);
 
 // ---- Bonus: a Bidirectional LSTM with returnState -------------------------------------------
-console.log("\n6. Bonus: Bidirectional(LSTM(1, returnSequences, returnState)) on [0.1, 0.2, 0.3]");
+console.log(
+  "\n6. Bonus: Bidirectional(LSTM(1, returnSequences, returnState)) on [0.1, 0.2, 0.3] (seeded random weights)",
+);
 console.log("   outputs [seq, hForward, cForward, hBackward, cBackward]; seq concatenates both directions");
 setRandomSeed(1);
 const biInput = Input({ shape: [3, 1] });

@@ -10,11 +10,13 @@
 // Before compiling, it writes the TypeScript types of both cores' exports (src/core/generated/
 // kernel-exports.ts, see kernel-types.mjs); after compiling, it checks each module's export names
 // against them (test/core/exports.test.ts checks the arities too).
+// A build whose inputs (assembly/, the asconfigs, these scripts, the compiler's version) are
+// unchanged since the last one is skipped (see build-cache.mjs); `--force` compiles anyway.
 
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import { filesUnder, hashInputs, packageVersion, recordBuild, upToDate } from "./build-cache.mjs";
 import { KERNEL_ENTRIES, kernelTypesModule, readEntry } from "./kernel-types.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -57,6 +59,31 @@ function writeAtomic(path, data) {
 }
 mkdirSync("src/core/generated", { recursive: true });
 mkdirSync("dist/core/generated", { recursive: true });
+
+const inputsHash = hashInputs(
+  [
+    ...filesUnder("assembly"),
+    ...["asconfig.json", "asconfig.train.json", "scripts/build-wasm.mjs", "scripts/kernel-types.mjs"],
+  ],
+  [packageVersion("assemblyscript")],
+);
+const outputs = [
+  "src/core/generated/kernel-exports.ts",
+  ...Object.values(builds).flatMap(([, , , moduleFile, wasmFile]) => [
+    join("src/core/generated", moduleFile),
+    join("src/core/generated", wasmFile),
+  ]),
+];
+if (upToDate("wasm", inputsHash, outputs)) {
+  // dist/ may have been removed since: its .wasm files are copies of the generated ones
+  for (const [, , , , wasmFile] of Object.values(builds)) {
+    const from = join("src/core/generated", wasmFile),
+      to = join("dist/core/generated", wasmFile);
+    if (!existsSync(to) || !readFileSync(to).equals(readFileSync(from))) copyFileSync(from, to);
+  }
+  console.log("wasm core: up to date (assembly/ and the asconfigs unchanged since the last build)");
+  process.exit(0);
+}
 
 const entries = new Map(KERNEL_ENTRIES.map((spec) => [spec.entry, readEntry(spec)]));
 writeAtomic("src/core/generated/kernel-exports.ts", kernelTypesModule([...entries.values()]));
@@ -108,6 +135,8 @@ function checkExports(target, entry, bytes) {
   }
 }
 
+// loaded only for a real build: importing the compiler is most of an up-to-date run's time
+const { default: asc } = await import("assemblyscript/asc");
 const sizes = [];
 for (const [target, [configFile, entry, constant, moduleFile, wasmFile]] of Object.entries(builds)) {
   const config = JSON.parse(readFileSync(configFile, "utf8"));
@@ -128,4 +157,5 @@ for (const [target, [configFile, entry, constant, moduleFile, wasmFile]] of Obje
   writeAtomic(join("dist/core/generated", wasmFile), bytes);
   sizes.push(`${target} ${bytes.length} bytes`);
 }
+recordBuild("wasm", inputsHash);
 console.log(`wasm core: ${sizes.join(", ")}`);

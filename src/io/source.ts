@@ -137,6 +137,22 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 }
 
 /**
+ * Why a path could not be looked at, as a WasmRnnError: missing, not readable (Node's EACCES, or a
+ * runtime's permission system: Deno without --allow-read throws NotCapable, whose message says
+ * which flag to add), or the runtime's own reason.
+ */
+function pathError(err: unknown, what: "file" | "folder", path: string): WasmRnnError {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  const name = typeof e?.name === "string" ? e.name : "";
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  if (code === "ENOENT" || code === "ENOTDIR") return new WasmRnnError(`loadModel: no such ${what}: ${path}`);
+  if (code === "EACCES" || code === "EPERM" || name === "NotCapable" || name === "PermissionDenied")
+    return new WasmRnnError(`loadModel: no permission to read ${path}: ${message}`);
+  return new WasmRnnError(`loadModel: could not read ${path}: ${message}`);
+}
+
+/**
  * Reads a regular file, bounded: a device (/dev/zero), a FIFO or a socket is refused (by the path's
  * stat, then again on the open handle, opened non-blocking so a FIFO cannot stall the open), and
  * reading stops at maxBytes whatever the stat size said.
@@ -146,8 +162,8 @@ async function readPath(path: string, opts: ReadOptions): Promise<Uint8Array> {
   let st: FileStats;
   try {
     st = await fs.stat(path);
-  } catch {
-    throw new WasmRnnError(`loadModel: no such file: ${path}`);
+  } catch (err) {
+    throw pathError(err, "file", path);
   }
   if (st.isDirectory()) {
     throw new WasmRnnError(
@@ -292,13 +308,13 @@ async function readFileInside(dir: string, path: string, refusal: WasmRnnError, 
   let realDir: string, real: string;
   try {
     realDir = await fs.realpath(dir);
-  } catch {
-    throw new WasmRnnError(`loadModel: no such folder: ${dir}`);
+  } catch (err) {
+    throw pathError(err, "folder", dir);
   }
   try {
     real = await fs.realpath(path);
-  } catch {
-    throw new WasmRnnError(`loadModel: no such file: ${path}`);
+  } catch (err) {
+    throw pathError(err, "file", path);
   }
   if (!sameOrUnder(realDir, real)) throw refusal; // a symlink inside the folder pointing out of it
   return readPath(real, opts);

@@ -28,6 +28,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(async () => {
   await ready();
+  // TF.js's documented production mode: in 4.22 it only turns off its console warnings, such as the
+  // cpu backend's "install our node backend" banner on first use in Node (log.warn checks the PROD flag)
+  tf.enableProdMode();
   await tf.setBackend("cpu");
 });
 

@@ -106,9 +106,10 @@ export async function nodeReference(app) {
 /**
  * The Deno and Bun test: in an app folder, `command(script, args)` gives [executable, argv] to run a
  * script in the runtime. Runs the tutorial (plain build: printed text identical to Node's; auto
- * build: runs through) and the Keras cases on the plain and the auto-selected build.
+ * build: runs through) and the Keras cases on the plain and the auto-selected build, then the
+ * runtime's own `extraChecks`, if any.
  */
-export async function runtimeSuite(runtime, command, { threads = false, ...opts } = {}) {
+export async function runtimeSuite(runtime, command, { threads = false, extraChecks, ...opts } = {}) {
   const { check, checkReport, finish } = reporter(runtime);
   const picked = loadPicked();
   const app = makeApp(picked);
@@ -172,6 +173,8 @@ export async function runtimeSuite(runtime, command, { threads = false, ...opts 
           `${runtime} ${report.bigHash}, node ${ref.report.bigHash}`,
         );
     }
+    // checks of one runtime only: extraChecks({ dir, check, run, opts }) in the same app folder
+    if (extraChecks) await extraChecks({ dir: app.dir, check, run, opts });
   } catch (err) {
     check("runs", false, String(err && err.stack ? err.stack : err));
   } finally {
