@@ -57,6 +57,10 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
   private readonly streams = new Map<string, number>();
   private readonly plans = new PlanCache(16);
   private busy = false;
+  /** Float index of the slab's zero slot (padding rows read it). */
+  private get zeroSlot(): number {
+    return this.slab.address(0) >>> 2;
+  }
   /** The model's layer calls the pool was made for. */
   private readonly nodes: readonly unknown[];
   /** The last one-input stream input accepted (its dtype and shape pass at once next time). */
@@ -145,26 +149,40 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     });
     this.checkRoom(ids);
     const floats = this.carry.slotFloats;
-    const staging = this.slab.staging(ids.length);
+    const groups = groupByShapes(inputs);
     const results = new Array<Tensor | Tensor[]>(ids.length);
-    const run = {
-      model: this.model,
-      plans: this.plans,
-      carry: this.carry,
-      slotAt: (_r: number) => 0,
-      stageAt: (_r: number) => 0,
-    };
-    for (const group of groupByShapes(inputs)) {
-      const slots = group.map((i) => this.streams.get(ids[i]!) ?? 0);
-      run.slotAt = (r) => this.slab.address(slots[r] ?? 0) >>> 2;
-      run.stageAt = (r) => staging + group[r]! * floats;
-      const outs = runBatch(run, group, inputs);
-      const one = this.model.singleOutput;
-      group.forEach((g, r) => {
-        results[g] = one ? outs[0]![r]! : outs.map((o) => o[r]!);
+    // new streams get their (zeroed) slots now, given back if the run fails
+    const slots = this.reserve(ids);
+    const at = slots.map((slot) => this.slab.address(slot) >>> 2);
+    // one batch writes its final states straight into the slots; several wait in staging until
+    // every batch has run, so a refused batch leaves the others' streams as they were
+    const staging = groups.length > 1 ? this.slab.staging(ids.length) : -1;
+    try {
+      for (const group of groups) {
+        const run = {
+          model: this.model,
+          plans: this.plans,
+          carry: this.carry,
+          slotAt: (r: number) => (r < group.length ? at[group[r]!]! : this.zeroSlot),
+          stageAt: (r: number) => (staging < 0 ? at[group[r]!]! : staging + group[r]! * floats),
+        };
+        const outs = runBatch(run, group, inputs);
+        const one = this.model.singleOutput;
+        group.forEach((g, r) => {
+          results[g] = one ? outs[0]![r]! : outs.map((o) => o[r]!);
+        });
+      }
+    } catch (err) {
+      slots.forEach((slot, i) => {
+        if (!this.streams.has(ids[i]!)) this.slab.give(slot);
       });
+      throw err;
     }
-    this.commit(ids, (i, dst) => heapF32().copyWithin(dst, staging + i * floats, staging + (i + 1) * floats));
+    if (staging >= 0) {
+      const f32 = heapF32();
+      at.forEach((dst, i) => f32.copyWithin(dst, staging + i * floats, staging + (i + 1) * floats));
+    }
+    this.register(ids, slots);
     return results as PredictResult<O>[];
   }
 
@@ -288,40 +306,38 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     }
   }
 
+  /** Each id's slot: its own, or a new zeroed one for an id the pool does not hold yet. */
+  private reserve(ids: readonly string[]): number[] {
+    const slots: number[] = [];
+    try {
+      for (const id of ids) slots.push(this.streams.get(id) ?? this.slab.take());
+    } catch (err) {
+      slots.forEach((slot, i) => {
+        if (!this.streams.has(ids[i]!)) this.slab.give(slot);
+      });
+      throw err;
+    }
+    return slots;
+  }
+
   /**
-   * Gives every id a slot (new ids after making room: evicting the least recently used others when
-   * allowed), then `write(i, floatIndex)` fills id i's slot, and marks the ids most recently used.
+   * Marks the ids (with their slots) most recently used, then drops the least recently used others
+   * while more than maxStreams are held (checkRoom allowed it), calling onEvict for each.
    */
-  private commit(ids: readonly string[], write: (i: number, dst: number) => void): void {
+  private register(ids: readonly string[], slots: readonly number[]): void {
+    ids.forEach((id, i) => {
+      this.streams.delete(id);
+      this.streams.set(id, slots[i]!);
+    });
+    if (this.streams.size <= this.maxStreams) return;
     this.busy = true;
     try {
-      const fresh = ids.filter((id) => !this.streams.has(id));
-      let over = this.streams.size + fresh.length - this.maxStreams;
-      if (over > 0) {
-        const keep = new Set(ids);
-        for (const old of [...this.streams.keys()]) {
-          if (over <= 0) break;
-          if (keep.has(old)) continue;
-          if (typeof this.evict === "function") this.evict(old, this.getStateOfSlot(this.streams.get(old)!));
-          this.slab.give(this.streams.get(old)!);
-          this.streams.delete(old);
-          over--;
-        }
+      for (const [old, slot] of this.streams) {
+        if (this.streams.size <= this.maxStreams) break;
+        if (typeof this.evict === "function") this.evict(old, this.getStateOfSlot(slot));
+        this.slab.give(slot);
+        this.streams.delete(old);
       }
-      const taken: number[] = [];
-      try {
-        for (let i = 0; i < fresh.length; i++) taken.push(this.slab.take());
-      } catch (err) {
-        for (const s of taken) this.slab.give(s);
-        throw err;
-      }
-      let k = 0;
-      ids.forEach((id, i) => {
-        const slot = this.streams.get(id) ?? taken[k++]!;
-        this.streams.delete(id);
-        this.streams.set(id, slot);
-        write(i, this.slab.address(slot) >>> 2);
-      });
     } finally {
       this.busy = false;
     }
@@ -339,7 +355,9 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
   /** Writes checked packed values into `id`'s slot (a new stream when it is not held). */
   private writeValues(id: string, values: Float32Array): void {
     this.checkRoom([id]);
-    this.commit([id], (_i, base) => writeSlot(this.carry, base, values));
+    const slots = this.reserve([id]);
+    writeSlot(this.carry, this.slab.address(slots[0]!) >>> 2, values);
+    this.register([id], slots);
   }
 }
 
