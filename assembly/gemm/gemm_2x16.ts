@@ -5,6 +5,8 @@
 import { madd } from "../math/simd";
 
 const ROW_BLOCK = 32; // even (see gemm2)
+// Where touchRows puts what it read, so the loads are not optimised away.
+let touched: i32 = 0;
 
 // C[m, 0:N] = C0[m, 0:N] + A[m, 0:K] . Bp       (M rows, N = 4*NV * panels, K reduction)
 //   A  [M, K]  row stride lda floats
@@ -51,6 +53,8 @@ export function gemm_2x4(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
     for (let p = 0; p < P; p++) {
       const b = bp + <usize>p * panelBytes;
       const col = <usize>p * W;
+      // (only the recurrent cells' full panels start from far-apart rows: LSTM and SimpleRNN)
+      if (NV == 4 && ldc0) touchRows(c0 + <usize>m0 * c0Stride + col, c0Stride, m1 - m0);
       let m = m0;
       for (; m + 2 <= m1; m += 2) {
         const a0 = a + <usize>m * aStride;
@@ -85,6 +89,20 @@ export function gemm_2x4(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize,
       }
     }
   }
+}
+
+// Reads one word of each of `rows` rows `stride` bytes apart, back to back: C0 rows far apart (a
+// recurrent step's slice of the input projection, [B, T, G] with T G floats between batch rows)
+// miss the caches on the first read of each panel, and a tile's accumulators wait on them; read
+// together before the panel's tiles, the block's misses overlap instead of stalling one tile
+// after another.
+function touchRows(p: usize, stride: usize, rows: i32): void {
+  let sum: i32 = 0;
+  for (let r = 0; r < rows; r++) {
+    sum |= load<i32>(p);
+    p += stride;
+  }
+  touched = sum;
 }
 
 // One row times one panel: out[0:4NV] = init[0:4NV] + a[0:K] . panel   (panel [K][4NV])
