@@ -1,8 +1,10 @@
 // The other recurrent cells next to the LSTM, with onnxruntime-node and onnxruntime-web running the
 // same weights as one ONNX GRU or RNN op (GRU reset_after = ONNX linear_before_reset): same shapes
-// and timing style as run.mjs (median of interleaved rounds; outputs checked against ours first).
+// and timing as run.mjs (interleaved rounds of blocks, timing.mjs; outputs checked against ours
+// first), with the SIMD128 peak kernel (peak.mjs) in the same rounds for the share of the peak.
 // TF.js is left out: it has no reset_after GRU, the Keras 3 default.
-// Run by `npm run bench` after the LSTM comparison, or alone: node bench/cells.mjs [--quick].
+// Run by `npm run bench` after the LSTM comparison, or alone: node bench/cells.mjs [--quick]
+// (shapes b, c, step; d too in a full run).
 //
 // FLOPs per forward (multiply-adds x 2): 2*T*B*G*H*(I+H) with G = 4 (LSTM), 3 (GRU), 1 (SimpleRNN).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,11 +12,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromTimeMajor, ORT_OPTIONS, toTimeMajor } from "./adapters.mjs";
 import { buildRecurrentOnnx } from "./onnx-model.mjs";
+import { loadPeak } from "./peak.mjs";
+import { fmtShare } from "./report.mjs";
+import { interleave } from "./timing.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 const CELLS = [
-  { name: "LSTM", kind: "LSTM", gates: 4, make: (lib, H) => new lib.LSTM({ units: H, returnSequences: true }) },
   {
     name: "GRU",
     kind: "GRU",
@@ -60,38 +64,27 @@ async function ortRuntimes() {
   return out;
 }
 
-/** Mean ms per call over back-to-back awaited calls filling about `ms`. */
-async function timeBatchAsync(fn, ms) {
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  do {
-    await fn();
-    n++;
-    t = performance.now();
-  } while (t - t0 < ms);
-  return (t - t0) / n;
-}
-
 const SHAPES = [
   { name: "b", B: 1, T: 100, I: 32, H: 128 },
   { name: "c", B: 32, T: 50, I: 64, H: 256 },
+  { name: "d", B: 64, T: 100, I: 128, H: 512, full: true },
   { name: "step", B: 1, T: 1, I: 32, H: 128 },
 ];
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-export async function benchCells({ quick = false, write = true } = {}) {
+/**
+ * Times every cell on every shape; returns { rows, table } (and writes results/cells-<date>.json
+ * when `write`). `peak` is the peak kernel of run.mjs (loaded here when absent).
+ */
+export async function benchCells({ quick = false, write = true, peak = null, clock = "cpu" } = {}) {
   const peers = await ortRuntimes();
   const lib = await import("../dist/index.js");
   await lib.ready();
-  const rounds = quick ? 5 : 15,
-    batchMs = quick ? 30 : 100;
+  peak ??= await loadPeak("plain");
+  const settings = quick
+    ? { blockMs: 2, minRounds: 5, budgetMs: 400, warmupMs: 30, clock }
+    : { blockMs: 5, minRounds: 15, budgetMs: 3000, warmupMs: 150, clock };
   const rows = [];
-  for (const shape of SHAPES) {
+  for (const shape of SHAPES.filter((s) => !quick || !s.full)) {
     const { B, T, I, H } = shape;
     const xData = Float32Array.from({ length: B * T * I }, (_, i) => Math.sin(i * 0.37));
     const x = lib.tensor(xData, [B, T, I]);
@@ -109,7 +102,7 @@ export async function benchCells({ quick = false, write = true } = {}) {
         ),
       );
       const ours = model.predict(x).data;
-      const impls = [{ name: "ours", run: async () => model.predict(x), times: [] }];
+      const impls = [{ name: "ours", async: false, run: () => model.predict(x) }];
       const notes = {};
       if (cell.onnx) {
         const [kernel, recurrent, bias] = layer.getWeights().map((w) => w.data);
@@ -128,50 +121,76 @@ export async function benchCells({ quick = false, write = true } = {}) {
             for (let i = 0; i < got.length; i++) diff = Math.max(diff, Math.abs(got[i] - ours[i]));
             notes[peer.name] = diff;
             if (!(diff < 1e-4)) throw new Error(`output differs from ours by ${diff}`);
-            impls.push({ name: peer.name, run: () => session.run(feeds), times: [], session });
+            impls.push({ name: peer.name, async: true, run: () => session.run(feeds), session });
           } catch (e) {
             console.log(`SKIP ${peer.name} for ${cell.name} on ${shape.name}: ${e?.message ?? e}`);
           }
         }
       }
-      for (let r = 0; r < rounds; r++) {
-        for (let k = 0; k < impls.length; k++) {
-          const impl = impls[(r + k) % impls.length];
-          impl.times.push(await timeBatchAsync(impl.run, batchMs));
-        }
-      }
-      const ms = Object.fromEntries(impls.map((i) => [i.name, median(i.times)]));
+      const timed = await interleave([...impls, peak.entry], settings);
+      const ms = Object.fromEntries(impls.map((i) => [i.name, timed.get(i).medianMs]));
       const gflops = (2 * T * B * cell.gates * H * (I + H)) / (ms.ours * 1e6);
-      rows.push({ shape: shape.name, B, T, I, H, cell: cell.name, ms: ms.ours, gflops, peers: ms, maxAbsDiff: notes });
+      const peakGflops = peak.flopPerCall / (timed.get(peak.entry).medianMs * 1e6);
+      const shareOfPeak = gflops / peakGflops;
+      const blocks = timed.get(impls[0]).samples.length;
+      rows.push({
+        shape: shape.name,
+        B,
+        T,
+        I,
+        H,
+        cell: cell.name,
+        ms: ms.ours,
+        gflops,
+        peakGflops,
+        shareOfPeak,
+        blocks,
+        peers: ms,
+      });
+      rows.at(-1).maxAbsDiff = notes;
+      console.log(
+        `cells ${shape.name} ${cell.name}: ours ${fmt(ms.ours)} ms, ${gflops.toFixed(1)} GFLOP/s = ${fmtShare(shareOfPeak)} of ` +
+          `${peakGflops.toFixed(1)}; ${impls
+            .slice(1)
+            .map((i) => `${i.name} ${fmt(ms[i.name])} ms`)
+            .join(", ")}`,
+      );
       for (const i of impls) i.session?.release();
       model.dispose();
     }
   }
-  const fmt = (v) => (v === undefined ? "-" : v < 0.01 ? v.toPrecision(3) : v.toFixed(3));
-  console.log(`\n## Other cells, float32, 1 thread${quick ? " (quick)" : ""} (LSTM: see the main table)\n`);
-  console.log(
-    "| shape | B, T, I, H | cell | ours ms | ort-node ms | ort-web ms | ours/ort-web | ours/ort-node | GFLOP/s ours |",
-  );
-  console.log("|---|---|---|---:|---:|---:|---:|---:|---:|");
+  const lines = [
+    `## Other cells, float32, 1 thread${quick ? " (quick)" : ""} (LSTM: see the main table)\n`,
+    "| shape | B, T, I, H | cell | ours ms | ort-node ms | ort-web ms | ours/ort-web | ours/ort-node | GFLOP/s ours | share of peak |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
   for (const r of rows) {
     const p = r.peers;
-    console.log(
+    const ratio = (peer) => (p[peer] ? (r.ms / p[peer]).toFixed(2) : "-");
+    lines.push(
       `| ${r.shape} | ${r.B}, ${r.T}, ${r.I}, ${r.H} | ${r.cell} | ${fmt(r.ms)} | ${fmt(p["ort-node"])} | ${fmt(p["ort-web"])} | ` +
-        `${p["ort-web"] ? (r.ms / p["ort-web"]).toFixed(2) : "-"} | ${p["ort-node"] ? (r.ms / p["ort-node"]).toFixed(2) : "-"} | ${r.gflops.toFixed(1)} |`,
+        `${ratio("ort-web")} | ${ratio("ort-node")} | ${r.gflops.toFixed(1)} | ${fmtShare(r.shareOfPeak)} |`,
     );
   }
+  const table = lines.join("\n");
   if (write) {
+    console.log(`\n${table}`);
     const date = new Date().toISOString().slice(0, 10);
     const file = path.join(HERE, "results", `cells-${date}${quick ? "-quick" : ""}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ date, quick, rounds, batchMs, rows }, null, 2) + "\n");
+    writeFileSync(file, JSON.stringify({ date, quick, settings, rows }, null, 2) + "\n");
     console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
   }
-  return rows;
+  return { rows, table };
 }
 
+const fmt = (v) => (v === undefined ? "-" : v < 0.01 ? v.toPrecision(3) : v.toFixed(3));
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  benchCells({ quick: process.argv.includes("--quick") }).catch((e) => {
+  benchCells({
+    quick: process.argv.includes("--quick"),
+    clock: process.argv.includes("--clock=wall") ? "wall" : "cpu",
+  }).catch((e) => {
     console.error(e);
     process.exit(1);
   });

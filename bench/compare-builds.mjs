@@ -4,15 +4,18 @@
 //
 //   node bench/compare-builds.mjs ../other-checkout            LSTM, GRU, SimpleRNN forward, shapes b c d
 //   node bench/compare-builds.mjs ../other --train             also one training step (fit on one batch)
-//   node bench/compare-builds.mjs ../other --shapes=b,c --rounds=9
+//   node bench/compare-builds.mjs ../other --shapes=b,c --rounds=9 --cells=LSTM --out=NAME
 //
+// Timing as run.mjs (timing.mjs): blocks of >= 5 ms interleaved, by the main thread's time on the
+// CPU (--clock=wall for the wall clock). --out=NAME writes results/compare-NAME.json (default: the
+// date).
 // Both checkouts must be built (`npm run build`). Reports each case's median time per build and
 // the ratio new/old of the medians; results/compare-<date>.json keeps them.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { machineInfo, rng, uniform } from "./adapters.mjs";
+import { CPU_CLOCK, interleave, median } from "./timing.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -23,7 +26,8 @@ if (!other) {
 }
 const opt = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const ROUNDS = Number(opt("rounds", 7));
-const BATCH_MS = 60;
+const CLOCK = opt("clock", "cpu");
+const CELLS = opt("cells", "LSTM,GRU,SimpleRNN").split(",");
 const SHAPES = [
   { name: "a", B: 1, T: 3, I: 1, H: 1 },
   { name: "b", B: 1, T: 100, I: 32, H: 128 },
@@ -70,39 +74,16 @@ function trainCase(runners, { B, T, H }, seed) {
   );
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** Warm both, size a block of calls to ~BATCH_MS, then alternate blocks: ms per call per round. */
+/** Both builds in interleaved blocks (timing.mjs): median ms per call of each. */
 async function timeInterleaved(runners) {
-  const iters = {};
-  for (const [name, r] of Object.entries(runners)) {
-    let best = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const t = performance.now();
-      await r.run();
-      best = Math.min(best, performance.now() - t);
-    }
-    iters[name] = Math.max(1, Math.round(BATCH_MS / Math.max(best, 1e-4)));
-  }
-  const times = { new: [], old: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? ["old", "new"] : ["new", "old"];
-    for (const name of order) {
-      const t = performance.now();
-      for (let i = 0; i < iters[name]; i++) await runners[name].run();
-      times[name].push((performance.now() - t) / iters[name]);
-    }
-  }
-  return { new: median(times.new), old: median(times.old) };
+  const entries = Object.entries(runners).map(([name, r]) => ({ name, async: true, run: r.run }));
+  const t = await interleave(entries, { blockMs: 5, warmupMs: 100, minRounds: ROUNDS, budgetMs: 2000, clock: CLOCK });
+  return Object.fromEntries(entries.map((e) => [e.name, t.get(e).medianMs]));
 }
 
 const results = [];
 for (const shape of SHAPES) {
-  for (const cell of ["LSTM", "GRU", "SimpleRNN"]) {
+  for (const cell of CELLS) {
     const runners = makeCase(cell, shape, shape.H * 7 + shape.T);
     const a = runners.new.run().data;
     const b = runners.old.run().data;
@@ -125,7 +106,8 @@ for (const shape of SHAPES) {
 }
 const ratios = results.map((r) => r.ratio);
 console.log(`median new/old ${median(ratios).toFixed(3)}, worst ${Math.max(...ratios).toFixed(3)}`);
-const out = path.join(HERE, "results", `compare-${new Date().toISOString().slice(0, 10)}.json`);
+const out = path.join(HERE, "results", `compare-${opt("out", new Date().toISOString().slice(0, 10))}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ machine: machineInfo(), other, rounds: ROUNDS, results }, null, 2));
+const settings = { minRounds: ROUNDS, blockMs: 5, clock: CLOCK, cpuClock: CPU_CLOCK };
+writeFileSync(out, JSON.stringify({ machine: machineInfo(), other, settings, results }, null, 2));
 console.log(`wrote ${path.relative(process.cwd(), out)}`);

@@ -19,37 +19,61 @@ export function fmtNum(x, digits = 2) {
 
 const shapeLabel = (s) => `${s.name} B${s.B} T${s.T} I${s.I} H${s.H}`;
 
+/** A share as a percentage ("87.5 %"), "–" when missing. */
+export function fmtShare(x) {
+  return x == null || !Number.isFinite(x) ? "–" : `${(100 * x).toFixed(1)} %`;
+}
+
 /**
- * The main table. Ratios are time ratios ours_ms / peer_ms: below 1 means ours is faster.
+ * The main table. Ratios are time ratios ours_ms / peer_ms: below 1 means ours is faster. The
+ * share is ours' GFLOP/s over the SIMD128 peak kernel's, measured in the same rounds.
  * @param {Array} shapes entries of the results file's `shapes`
  */
 export function markdownTable(shapes) {
   const ms = (s, impl) => s.results[impl]?.medianMs;
   const lines = [
-    "| shape | ours ms | ort-web ms | ort-node ms | tfjs-wasm ms | ours/ort-web | ours/ort-node | GFLOP/s ours |",
-    "|---|---|---|---|---|---|---|---|",
+    "| shape | ours ms | ort-web ms | ort-node ms | tfjs-wasm ms | GFLOP/s ours | share of peak | ours/ort-web | ours/ort-node " +
+      "| ours/tfjs-wasm |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const s of shapes) {
     lines.push(
       `| ${shapeLabel(s)} | ${fmtMs(ms(s, "ours"))} | ${fmtMs(ms(s, "ort-web"))} | ${fmtMs(ms(s, "ort-node"))} | ` +
-        `${fmtMs(ms(s, "tfjs-wasm"))} | ${fmtNum(s.ratios["ours/ort-web"])} | ${fmtNum(s.ratios["ours/ort-node"])} | ` +
-        `${fmtNum(s.results.ours?.gflops, 3)} |`,
+        `${fmtMs(ms(s, "tfjs-wasm"))} | ${fmtNum(s.results.ours?.gflops, 3)} | ${fmtShare(s.results.ours?.shareOfPeak)} | ` +
+        `${fmtNum(s.ratios["ours/ort-web"])} | ${fmtNum(s.ratios["ours/ort-node"])} | ${fmtNum(s.ratios["ours/tfjs-wasm"])} |`,
     );
   }
   return lines.join("\n");
 }
 
-/** Second table: GFLOP/s of every implementation and the tfjs ratio (the main table's spec omits it). */
+/** "SIMD128 peak at start: 44.1 GFLOP/s (best block 44.6), load average 3.2 2.9 2.1". */
+export function peakLine(when, p) {
+  return (
+    `SIMD128 peak at ${when}: ${fmtNum(p.medianGflops, 3)} GFLOP/s (median of ${p.blocks} blocks of ${p.blockMs} ms; ` +
+    `best ${fmtNum(p.bestGflops, 3)}), load average ${p.loadAvg.map((x) => x.toFixed(2)).join(" ")}`
+  );
+}
+
+/** The targets table: each target, this run's number, the bound, whether it holds. */
+export function targetsTable(rows) {
+  const lines = ["| target | this run | bound | holds |", "|---|---|---|---|"];
+  for (const r of rows) {
+    const v = r.value === undefined ? "not measured" : /share/.test(r.target) ? fmtShare(r.value) : fmtNum(r.value, 3);
+    const b = /share/.test(r.target) && r.bound !== "-" ? r.bound.replace(/[\d.]+$/, (x) => fmtShare(+x)) : r.bound;
+    lines.push(`| ${r.target} | ${v} | ${b} | ${r.holds === null ? "-" : r.holds ? "yes" : "**no**"} |`);
+  }
+  return lines.join("\n");
+}
+
+/** Second table: GFLOP/s and share of the peak of every implementation, and the peak in those rounds. */
 export function gflopsTable(shapes, impls) {
   const lines = [
-    `| shape | ${impls.map((i) => `${i} GFLOP/s`).join(" | ")} | ours/tfjs-wasm |`,
-    `|---|${impls.map(() => "---|").join("")}---|`,
+    `| shape | peak GFLOP/s | ${impls.map((i) => `${i} GFLOP/s (share)`).join(" | ")} |`,
+    `|---|---|${impls.map(() => "---|").join("")}`,
   ];
   for (const s of shapes) {
-    lines.push(
-      `| ${shapeLabel(s)} | ${impls.map((i) => fmtNum(s.results[i]?.gflops, 3)).join(" | ")} | ` +
-        `${fmtNum(s.ratios["ours/tfjs-wasm"])} |`,
-    );
+    const cell = (i) => `${fmtNum(s.results[i]?.gflops, 3)} (${fmtShare(s.results[i]?.shareOfPeak)})`;
+    lines.push(`| ${shapeLabel(s)} | ${fmtNum(s.peakGflops, 3)} | ${impls.map(cell).join(" | ")} |`);
   }
   return lines.join("\n");
 }

@@ -1,20 +1,25 @@
-// LSTM forward benchmark: wasm-rnn against onnxruntime-node, onnxruntime-web and tfjs-backend-wasm.
+// LSTM forward benchmark: wasm-rnn against onnxruntime-node, onnxruntime-web and tfjs-backend-wasm,
+// and against the machine's own WebAssembly SIMD128 peak (peak.mjs), measured in this process.
 //
 //   npm run bench              full run (a few minutes): results/<date>.json, latest.svg, benny-<date>.json
 //   npm run bench -- --quick   under a minute: fewer, shorter rounds, no benny, no shape d (relaxed SIMD on b,
 //                              two threads on c); results/<date>-quick.json
 //   node bench/run.mjs --shapes=b,c   only some shapes (needs `npm run build` first)
+//   node bench/run.mjs --profile      where the time goes: the kernels' parts timed apart (profile.mjs);
+//                                     --cells=LSTM,GRU,SimpleRNN and --shapes=a,b,c,d pick some
 //
-// Why the timing is done this way: the machine is shared and noisy (absolute times drift 10-50 %
-// between runs), so all implementations run in ONE process, interleaved round by round, and the
-// comparison is the ratio of their medians. benny (benchmark.js) runs each case on its own, one after
-// the other; its ops/s are recorded as a second opinion but never used for the ratios.
+// Why the timing is done this way (timing.mjs): the machine is shared and noisy (absolute times
+// drift 10-50 % between runs), so all implementations run in ONE process, in short blocks
+// interleaved round by round, and the comparison is the ratio of their medians. The peak kernel is
+// one more entry of every shape's rounds, so a shape's share of the peak compares two numbers
+// measured under the same load; the peak is also measured alone at the start and at the end.
+// benny (benchmark.js) runs each case on its own, one after the other; its ops/s are recorded as
+// a second opinion but never used for the ratios.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import {
   loadOrtNode,
@@ -26,7 +31,10 @@ import {
   rng,
   uniform,
 } from "./adapters.mjs";
-import { fmtMs, fmtNum, gflopsTable, markdownTable, svgChart } from "./report.mjs";
+import { loadPeak, peakNow } from "./peak.mjs";
+import { fmtMs, fmtNum, gflopsTable, markdownTable, peakLine, svgChart, targetsTable } from "./report.mjs";
+import { targetRows } from "./targets.mjs";
+import { CPU_CLOCK, interleave, pairedRatio } from "./timing.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(HERE, "results");
@@ -37,6 +45,10 @@ const onlyArg = args.find((a) => a.startsWith("--shapes="));
 // Measurements that need their own process (see runChildren): --child=relaxed|threads|memory --out=FILE
 const CHILD = args.find((a) => a.startsWith("--child="))?.slice(8);
 const CHILD_OUT = args.find((a) => a.startsWith("--out="))?.slice(6);
+const PROFILE = args.includes("--profile");
+// --clock=wall times by the wall clock instead of the main thread's CPU time (timing.mjs says why cpu)
+const CLOCK = args.find((a) => a.startsWith("--clock="))?.slice(8) ?? "cpu";
+if (CLOCK !== "cpu" && CLOCK !== "wall") throw new Error(`--clock: expected cpu or wall, got ${CLOCK}`);
 
 const SHAPES = [
   { name: "a", B: 1, T: 3, I: 1, H: 1 },
@@ -51,9 +63,11 @@ const SHAPES = [
       !(QUICK && s.name === "d"),
 );
 
+// blockMs: a block of calls lasts at least this long (a call longer than it is a block of one);
+// rounds repeat until minRounds and budgetMs are both reached.
 const SETTINGS = QUICK
-  ? { rounds: 5, batchMs: 30, warmupMs: 30, benny: false }
-  : { rounds: 15, batchMs: 100, warmupMs: 150, benny: true };
+  ? { blockMs: 2, minRounds: 5, budgetMs: 400, warmupMs: 30, benny: false, clock: CLOCK }
+  : { blockMs: 5, minRounds: 15, budgetMs: 3000, warmupMs: 150, benny: true, clock: CLOCK };
 
 const TOLERANCE = 1e-4; // max abs difference to ours before a peer's numbers count
 
@@ -73,41 +87,9 @@ function makeData({ B, T, I, H }, seed) {
 /** The two matmuls per step (input and recurrent projection); gate math is not counted. */
 const flops = ({ B, T, I, H }) => 2 * T * B * 4 * H * (I + H);
 
-// ---- timing -----------------------------------------------------------------------------------
-
-const now = () => performance.now();
-
 async function runOnce(ad) {
   return ad.async ? await ad.run() : ad.run();
 }
-
-/** Mean ms per forward over `iters` back-to-back forwards. Sync adapters are not awaited. */
-async function timeBatch(ad, iters) {
-  const t0 = now();
-  if (ad.async) for (let i = 0; i < iters; i++) await ad.run();
-  else for (let i = 0; i < iters; i++) ad.run();
-  return (now() - t0) / iters;
-}
-
-/** Warm-up (JIT, caches, lazy allocations), then iterations per batch so one batch takes ~batchMs. */
-async function calibrate(ad) {
-  let best = Infinity;
-  let n = 0;
-  const t0 = now();
-  while (n < 2 || now() - t0 < SETTINGS.warmupMs) {
-    const t = now();
-    await runOnce(ad);
-    best = Math.min(best, now() - t);
-    n++;
-  }
-  return Math.max(1, Math.round(SETTINGS.batchMs / Math.max(best, 1e-4)));
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function maxAbsDiff(a, b) {
   if (a.length !== b.length) return Infinity;
@@ -141,7 +123,7 @@ async function loadAll(only) {
   return { adapters, skipped };
 }
 
-async function benchShape(shape, adapters, skipped, bennyDir) {
+async function benchShape(shape, adapters, skipped, bennyDir, peak) {
   const { weights, x } = makeData(shape, 0x5eed + shape.name.charCodeAt(0) * 131 + shape.H);
   const reference0 = adapters[0].name;
   const label = `${shape.name} B${shape.B} T${shape.T} I${shape.I} H${shape.H}`;
@@ -181,45 +163,60 @@ async function benchShape(shape, adapters, skipped, bennyDir) {
     }
   }
 
-  // Interleaved rounds: every round runs one batch of each implementation; the starting
-  // implementation rotates so none always runs right after the same neighbour (GC, caches).
-  const iters = new Map();
-  for (const ad of active) iters.set(ad, await calibrate(ad));
-  const samples = new Map(active.map((ad) => [ad, []]));
-  for (let r = 0; r < SETTINGS.rounds; r++) {
-    for (let k = 0; k < active.length; k++) {
-      const ad = active[(r + k) % active.length];
-      samples.get(ad).push(await timeBatch(ad, iters.get(ad)));
-    }
-  }
-
+  // Interleaved rounds of short blocks (timing.mjs), the peak kernel among them.
+  const entries = peak ? [...active, peak.entry] : active;
+  const timed = await interleave(entries, SETTINGS);
+  const peakTimed = peak ? timed.get(peak.entry) : null;
+  const peakGflops = peakTimed ? peak.flopPerCall / (peakTimed.medianMs * 1e6) : undefined;
+  const oursTimed = timed.get(active[0]);
   const results = {};
   for (const ad of active) {
-    const s = samples.get(ad);
-    const med = median(s);
+    const t = timed.get(ad);
+    const gflops = flops(shape) / (t.medianMs * 1e6);
     results[ad.name] = {
-      medianMs: med,
-      minMs: Math.min(...s),
-      maxMs: Math.max(...s),
-      gflops: flops(shape) / (med * 1e6),
-      itersPerBatch: iters.get(ad),
-      roundsMs: s,
+      medianMs: t.medianMs,
+      minMs: t.minMs,
+      maxMs: t.maxMs,
+      wallMedianMs: t.wallMedianMs,
+      cpuMedianMs: t.cpuMedianMs,
+      cpuOverWall: t.cpuOverWall,
+      gflops,
+      shareOfPeak: peakGflops ? gflops / peakGflops : undefined,
+      callsPerBlock: t.callsPerBlock,
+      blocksMs: t.samples,
       ...notes[ad.name],
     };
+    const share = peakGflops ? `, ${((100 * gflops) / peakGflops).toFixed(1)} % of peak` : "";
     console.log(
-      `${ad.name.padEnd(9)} median ${fmtMs(med).padStart(7)} ms  (min ${fmtMs(Math.min(...s))}, max ${fmtMs(Math.max(...s))}, ${iters.get(ad)} per batch)`,
+      `${ad.name.padEnd(9)} median ${fmtMs(t.medianMs).padStart(7)} ms  (min ${fmtMs(t.minMs)}, max ${fmtMs(t.maxMs)}, ` +
+        `${t.samples.length} blocks of ${t.callsPerBlock})  ${fmtNum(gflops, 3)} GFLOP/s${share}`,
+    );
+  }
+  if (peakTimed) {
+    console.log(
+      `${"peak".padEnd(9)} ${fmtNum(peakGflops, 3)} GFLOP/s in the same rounds (${peakTimed.samples.length} blocks)`,
     );
   }
   for (const [name, note] of Object.entries(notes)) if (note.skipped) results[name] = note;
   const ratios = {};
+  const pairedRatios = {};
   for (const ad of active) {
-    if (ad.name !== reference0)
-      ratios[`${reference0}/${ad.name}`] = results[reference0].medianMs / results[ad.name].medianMs;
+    if (ad.name === reference0) continue;
+    ratios[`${reference0}/${ad.name}`] = results[reference0].medianMs / results[ad.name].medianMs;
+    pairedRatios[`${reference0}/${ad.name}`] = pairedRatio(oursTimed.samples, timed.get(ad).samples);
   }
 
   if (bennyDir) await runBenny(shape, label, active, bennyDir);
 
-  const entry = { ...shape, mflop: flops(shape) / 1e6, results, ratios };
+  const entry = {
+    ...shape,
+    mflop: flops(shape) / 1e6,
+    peakGflops,
+    peakMsPerCall: peakTimed?.medianMs,
+    results,
+    ratios,
+    pairedRatios,
+  };
   if (shape.name === "d") {
     // After the largest shape, while its models are still alive: wasm memory only grows, so this
     // is also the peak. RSS counts every runtime in the process (all peers included).
@@ -290,9 +287,13 @@ async function runChild(kind) {
     ];
   } else adapters = [await loadOurs()];
   const lib = await import("../dist/index.js");
+  // the relaxed build is measured against the relaxed peak (fused multiply-add)
+  const peak = kind === "relaxed" ? await loadPeak("relaxed") : kind === "threads" ? null : await loadPeak("plain");
+  // two threads are timed by the wall clock: CPU time would count both threads' work
+  if (kind === "threads") SETTINGS.clock = "wall";
   const shapes = [];
-  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, null));
-  const out = { kind, build: lib.coreInfo(), shapes };
+  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, null, peak));
+  const out = { kind, build: lib.coreInfo(), clock: SETTINGS.clock, shapes };
   if (kind === "memory") {
     out.memory = { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss };
   }
@@ -331,64 +332,39 @@ function runChildren() {
   return results;
 }
 
-/** Issue 3's targets against this run's numbers. */
-function targetRows(shapes, children) {
-  const ratio = (name, peer) => shapes.find((s) => s.name === name)?.ratios?.[`ours/${peer}`];
-  const gf = (name) => shapes.find((s) => s.name === name)?.results?.ours?.gflops;
-  const rel = children.relaxed?.shapes ?? [];
-  const thr = children.threads?.shapes ?? [];
-  const relShape = (n) => rel.find((s) => s.name === n);
-  const speedup = (n) => {
-    const s = thr.find((x) => x.name === n);
-    return s ? s.results["ours-1t"].medianMs / s.results["ours-2t"].medianMs : undefined;
-  };
-  return [
-    ["a: ours/onnxruntime-web", ratio("a", "ort-web"), "<=", 0.1],
-    ["a: ours/onnxruntime-node", ratio("a", "ort-node"), "<=", 0.1],
-    ["b: ours/onnxruntime-web", ratio("b", "ort-web"), "<=", 0.67],
-    ["b: ours/onnxruntime-node", ratio("b", "ort-node"), "<=", 1.3],
-    ["c: ours/onnxruntime-web", ratio("c", "ort-web"), "<=", 0.6],
-    ["c: ours/onnxruntime-node", ratio("c", "ort-node"), "<=", 2.3],
-    ["d: ours/onnxruntime-web", ratio("d", "ort-web"), "<=", 0.6],
-    ["d: ours/onnxruntime-node", ratio("d", "ort-node"), "<=", 2.3],
-    ["d: ours GFLOP/s", gf("d"), ">=", 40],
-    ["relaxed b: ours/onnxruntime-node", relShape("b")?.ratios?.["ours/ort-node"], "<=", 1.0],
-    ["relaxed d: ours GFLOP/s", relShape("d")?.results?.ours?.gflops, ">=", 48],
-    ["2 threads c: speed-up", speedup("c"), ">=", 1.7],
-    ["2 threads d: speed-up", speedup("d"), ">=", 1.7],
-  ].map(([target, value, op, bound]) => ({
-    target,
-    value,
-    bound: `${op} ${bound}`,
-    holds: value === undefined ? null : op === "<=" ? value <= bound : value >= bound,
-  }));
-}
-
-function targetsTable(rows) {
-  const lines = ["| target (issue 3) | this run | bound | holds |", "|---|---|---|---|"];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.target} | ${r.value === undefined ? "not measured" : fmtNum(r.value, 3)} | ${r.bound} | ${r.holds === null ? "-" : r.holds ? "yes" : "**no**"} |`,
-    );
-  }
-  return lines.join("\n");
-}
-
 async function main() {
   if (CHILD) return runChild(CHILD);
+  if (PROFILE) {
+    const { runProfile } = await import("./profile.mjs");
+    const cells = args
+      .find((a) => a.startsWith("--cells="))
+      ?.slice(8)
+      .split(",");
+    return runProfile({ quick: QUICK, only: onlyArg?.slice(9).split(","), cells, clock: CLOCK });
+  }
   const { adapters, skipped } = await loadAll();
   const date = new Date().toISOString().slice(0, 10);
   console.log(
-    `wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: ${SETTINGS.rounds} interleaved rounds of ~${SETTINGS.batchMs} ms batches`,
+    `wasm-rnn LSTM bench${QUICK ? " (quick)" : ""}: interleaved rounds of blocks >= ${SETTINGS.blockMs} ms ` +
+      `(at least ${SETTINGS.minRounds} rounds and ${SETTINGS.budgetMs} ms per shape)`,
   );
   console.log(`implementations: ${adapters.map((a) => `${a.name} ${a.version}`).join(", ")}`);
+  const peak = await loadPeak("plain");
+  const peakStart = { ...peakNow(peak, { clock: CLOCK }), loadAvg: os.loadavg() };
+  console.log(peakLine("start", peakStart));
 
   const bennyDir = SETTINGS.benny ? mkdtempSync(path.join(os.tmpdir(), "wasm-rnn-benny-")) : null;
   const shapes = [];
-  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, bennyDir));
+  for (const shape of SHAPES) shapes.push(await benchShape(shape, adapters, skipped, bennyDir, peak));
+  const memoryAtEnd = { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss };
 
   const children = runChildren();
-  const targets = targetRows(shapes, children);
+  // GRU and SimpleRNN against onnxruntime and the same peak, unless only some LSTM shapes were asked for
+  const cells = onlyArg
+    ? null
+    : await (await import("./cells.mjs")).benchCells({ quick: QUICK, peak, write: false, clock: CLOCK });
+  const peakEnd = { ...peakNow(peak, { clock: CLOCK }), loadAvg: os.loadavg() };
+  const targets = targetRows(shapes, children, cells?.rows ?? []);
 
   const implementations = adapters.map((a) => a.name);
   const results = {
@@ -403,21 +379,27 @@ async function main() {
       ...SETTINGS,
       threads: 1,
       timed:
-        "median ms per forward over interleaved rounds; ours/tfjs include copying the [B,T,I] input in and " +
+        "median ms per forward over interleaved rounds of blocks, by `clock` (cpu: the process's CPU time; " +
+        "wall: the wall clock; both medians are kept); ours/tfjs include copying the [B,T,I] input in and " +
         "the output out; onnxruntime gets the input already time-major [T,B,I] (transpose done once, untimed)",
       tolerance: TOLERANCE,
       seed: "mulberry32, per shape; weights U(-0.1,0.1), input U(-1,1)",
       gflops: "2*T*B*4H*(I+H) / median time",
-      ratios: "time ratios ours_ms / peer_ms: below 1 means ours is faster",
+      peak: "2x16 f32x4 multiply+add register tile over L1-resident data (peak.mjs), one entry of every shape's rounds",
+      shareOfPeak: "GFLOP/s / the peak kernel's GFLOP/s in the same rounds",
+      cpuClock: CPU_CLOCK,
+      ratios: "time ratios ours_ms / peer_ms: below 1 means ours is faster (pairedRatios: median of per-round ratios)",
     },
+    peak: { start: peakStart, end: peakEnd },
     implementations,
     labels: Object.fromEntries(adapters.map((a) => [a.name, `${a.label} ${a.version ?? ""}`.trim()])),
     skipped,
     shapes,
-    memoryAtEnd: { oursWasmBytes: adapters[0].memoryBytes(), processRssBytes: process.memoryUsage().rss },
+    memoryAtEnd,
     relaxed: children.relaxed,
     threads: children.threads,
     oursAloneOnD: children.memory?.memory,
+    cells: cells?.rows,
     targets,
   };
 
@@ -445,10 +427,14 @@ async function main() {
     `\n## LSTM forward, float32, 1 thread — ${results.machine.cpu} (${results.machine.cpuId}), Node ${results.machine.node}, ` +
       `${date}${QUICK ? " (quick)" : ""}\n`,
   );
+  console.log(`${peakLine("start", peakStart)}\n${peakLine("end", peakEnd)}\n`);
   console.log(markdownTable(shapes));
   console.log("");
   console.log(gflopsTable(shapes, implementations));
-  console.log("\nRatios are ours_ms / peer_ms from the interleaved medians: below 1 = ours faster.");
+  console.log(
+    "\nRatios are ours_ms / peer_ms from the interleaved medians: below 1 = ours faster. Share of peak: GFLOP/s over the" +
+      " peak kernel's in the same rounds.",
+  );
   const d = shapes.find((s) => s.name === "d");
   if (d?.memory) {
     console.log(
@@ -463,7 +449,8 @@ async function main() {
         `${(mem.processRssBytes / 2 ** 20).toFixed(0)} MiB.`,
     );
   }
-  console.log(`\n## Targets\n\n${targetsTable(targets)}`);
+  if (cells) console.log(`\n${cells.table}`);
+  console.log(`\n## Targets (issue 17)\n\n${targetsTable(targets)}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
   console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
 }

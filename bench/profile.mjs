@@ -1,0 +1,216 @@
+// Where a recurrent forward's time goes: `node bench/run.mjs --profile [--quick] [--shapes=b,c]`.
+//
+// The pieces are timed apart through the core's own exports, on the library's wasm instance and
+// memory, interleaved in the same rounds (timing.mjs) with the SIMD128 peak kernel (peak.mjs):
+//   predict     model.predict(x): what a user pays (input in, the kernel, output out)
+//   kernel      the cell's forward kernel alone (lstm_forward, gru_reset_after_forward,
+//               simple_rnn_forward) on buffers of the same shapes
+//   input GEMM  the kernel's first product, x . W + b for all steps (one gemm_2x16 / gemm_2x12 call)
+//   rec GEMMs   the recurrent products, h . U, one gemm call per step as the kernel makes them
+// and derived from those medians: gates = kernel - input GEMM - rec GEMMs (the gate pass and the
+// step loop), copies = predict - kernel (copies in and out, plan lookup, checks). Each GEMM's
+// GFLOP/s is also given as a share of the peak, and "ideal" is the shape's FLOPs at the peak: the
+// gap between predict and ideal splits into the GEMMs' own shortfall, the gates and the copies.
+//
+// The recurrent GEMMs are T calls from JavaScript instead of T calls inside one wasm call: the
+// difference (a few tens of ns per call) goes into "rec GEMMs", so "gates" errs low by as much.
+
+import { loadPeak } from "./peak.mjs";
+import { fmtMs, fmtNum, fmtShare } from "./report.mjs";
+import { interleave } from "./timing.mjs";
+
+const SHAPES = [
+  { name: "a", B: 1, T: 3, I: 1, H: 1 },
+  { name: "b", B: 1, T: 100, I: 32, H: 128 },
+  { name: "c", B: 32, T: 50, I: 64, H: 256 },
+  { name: "d", B: 64, T: 100, I: 128, H: 512 },
+];
+
+// Per cell: packed gate width G (columns of the packed weights), the gemm export, the state
+// stride P (H padded as the kernel pads it), and the library layer.
+const CELLS = {
+  LSTM: { gates: 4, gemm: "gemm_2x16", pad: 4, layer: (lib, H) => new lib.LSTM({ units: H, returnSequences: true }) },
+  GRU: { gates: 3, gemm: "gemm_2x12", pad: 4, layer: (lib, H) => new lib.GRU({ units: H, returnSequences: true }) },
+  SimpleRNN: {
+    gates: 1,
+    gemm: "gemm_2x16",
+    pad: 16,
+    layer: (lib, H) => new lib.SimpleRNN({ units: H, returnSequences: true }),
+  },
+};
+
+/** Buffers of one shape in the library's arena, filled with small seeded values; free() gives them back. */
+function buffers(arena, heapF32, sizes) {
+  const ptrs = {};
+  for (const [name, floats] of Object.entries(sizes)) ptrs[name] = arena.alloc(Math.max(16, floats * 4));
+  const f32 = heapF32();
+  let s = 1;
+  for (const [name, floats] of Object.entries(sizes)) {
+    const at = ptrs[name] >>> 2;
+    const scale = name === "x" ? 1 : name === "h" || name === "c" ? 0 : 0.1;
+    for (let i = 0; i < floats; i++) {
+      s = (s * 16807) % 2147483647;
+      f32[at + i] = scale * ((s / 2147483647) * 2 - 1);
+    }
+  }
+  return { ptrs, free: () => Object.values(ptrs).forEach((p) => arena.free(p)) };
+}
+
+/** The entries (predict, kernel, input GEMM, rec GEMMs) of one cell on one shape. */
+function cellEntries(lib, core, cellName, shape) {
+  const { B, T, I, H } = shape;
+  const cell = CELLS[cellName];
+  const P = Math.ceil(H / cell.pad) * cell.pad; // state stride
+  const G = cellName === "SimpleRNN" ? P : cell.gates * P; // packed columns
+  const k = core.kernels();
+  const { ptrs: p, free } = buffers(core.arena, core.heapF32, {
+    x: B * T * I,
+    w: I * G,
+    u: P * G,
+    bias: G,
+    rbias: G,
+    h: B * P,
+    c: B * P,
+    xw: B * T * G,
+    z: B * G,
+    y: B * T * H,
+    last: B * P,
+  });
+  const gemm = k[cell.gemm];
+  const inputGemm = () => gemm(B * T, G, I, p.x, I, p.w, p.bias, 0, p.xw, G);
+  const recGemms =
+    cellName === "GRU"
+      ? () => {
+          for (let s = 0; s < T; s++) gemm(B, G, P, p.h, P, p.u, p.rbias, 0, p.z, G);
+        }
+      : () => {
+          for (let s = 0; s < T; s++) gemm(B, G, P, p.h, P, p.u, p.xw + s * G * 4, T * G, p.z, G);
+        };
+  const ACT_TANH = 2,
+    ACT_SIGMOID = 3;
+  const kernel = {
+    LSTM: () =>
+      k.lstm_forward(
+        B,
+        T,
+        I,
+        H,
+        p.x,
+        p.w,
+        p.u,
+        p.bias,
+        ACT_TANH,
+        ACT_SIGMOID,
+        0,
+        p.h,
+        p.c,
+        p.xw,
+        p.z,
+        p.y,
+        0,
+        0,
+        0,
+        0,
+        p.last,
+      ),
+    GRU: () =>
+      k.gru_reset_after_forward(
+        B,
+        T,
+        I,
+        H,
+        p.x,
+        p.w,
+        p.u,
+        p.bias,
+        p.rbias,
+        ACT_TANH,
+        ACT_SIGMOID,
+        0,
+        p.h,
+        p.xw,
+        p.z,
+        p.y,
+        0,
+        0,
+        p.last,
+        0,
+      ),
+    SimpleRNN: () =>
+      k.simple_rnn_forward(B, T, I, H, p.x, p.w, p.u, p.bias, ACT_TANH, 0, p.h, p.xw, p.z, p.y, 0, 0, p.last, 0),
+  }[cellName];
+
+  const inp = lib.Input({ shape: [T, I] });
+  const layer = cell.layer(lib, H);
+  const model = new lib.Model({ inputs: inp, outputs: layer.apply(inp) });
+  layer.setWeights(
+    layer.getWeights().map((w) =>
+      lib.tensor(
+        w.data.map((v) => v * 0.1),
+        [...w.shape],
+      ),
+    ),
+  );
+  const x = lib.tensor(
+    Float32Array.from({ length: B * T * I }, (_, i) => Math.sin(i * 0.37)),
+    [B, T, I],
+  );
+  const entry = (name, run) => ({ name, async: false, run });
+  return {
+    entries: [
+      entry("predict", () => model.predict(x)),
+      entry("kernel", kernel),
+      entry("input GEMM", inputGemm),
+      entry("rec GEMMs", recGemms),
+    ],
+    flops: { input: 2 * B * T * G * I, rec: 2 * B * T * G * P, counted: 2 * B * T * cell.gates * H * (I + H) },
+    dispose() {
+      model.dispose();
+      free();
+    },
+  };
+}
+
+/** Runs the profile and prints one table per cell. Returns the rows (for a results file). */
+export async function runProfile({ quick = false, only, cells, clock = "cpu" } = {}) {
+  const lib = await import("../dist/index.js");
+  await lib.ready({ simd: "plain" });
+  const { arena } = await import("../dist/core/arena.js");
+  const { kernels, heapF32 } = await import("../dist/core/instance.js");
+  const core = { arena, kernels, heapF32 };
+  const peak = await loadPeak("plain");
+  const settings = quick
+    ? { blockMs: 2, minRounds: 5, budgetMs: 500, warmupMs: 30, clock }
+    : { blockMs: 5, minRounds: 15, budgetMs: 3000, warmupMs: 150, clock };
+  const rows = [];
+  for (const cellName of Object.keys(CELLS).filter((c) => !cells || cells.includes(c))) {
+    const lines = [
+      `\n## ${cellName} forward: where the time goes (ms per forward; % of predict; GEMMs as share of the peak)\n`,
+      "| shape | peak GFLOP/s | predict | kernel | input GEMM | rec GEMMs | gates (derived) | copies (derived) | ideal at peak |",
+      "|---|---|---|---|---|---|---|---|---|",
+    ];
+    for (const shape of SHAPES.filter((s) => !only || only.includes(s.name))) {
+      if (quick && shape.name === "d") continue;
+      const run = cellEntries(lib, core, cellName, shape);
+      const timed = await interleave([...run.entries, peak.entry], settings);
+      const ms = Object.fromEntries(run.entries.map((e) => [e.name, timed.get(e).medianMs]));
+      const peakGflops = peak.flopPerCall / (timed.get(peak.entry).medianMs * 1e6);
+      const gates = ms.kernel - ms["input GEMM"] - ms["rec GEMMs"];
+      const copies = ms.predict - ms.kernel;
+      const ideal = run.flops.counted / (peakGflops * 1e6);
+      const share = (flop, t) => flop / (t * 1e6) / peakGflops;
+      const pct = (t) => `${fmtMs(t)} (${((100 * t) / ms.predict).toFixed(0)} %)`;
+      lines.push(
+        `| ${shape.name} | ${fmtNum(peakGflops, 3)} | ${fmtMs(ms.predict)} | ${pct(ms.kernel)} | ` +
+          `${pct(ms["input GEMM"])}, ${fmtShare(share(run.flops.input, ms["input GEMM"]))} | ` +
+          `${pct(ms["rec GEMMs"])}, ${fmtShare(share(run.flops.rec, ms["rec GEMMs"]))} | ${pct(gates)} | ${pct(copies)} | ` +
+          `${pct(ideal)} |`,
+      );
+      rows.push({ cell: cellName, ...shape, peakGflops, ms, gates, copies, ideal, flops: run.flops });
+      console.log(`profiled ${cellName} ${shape.name}`);
+      run.dispose();
+    }
+    console.log(lines.join("\n"));
+  }
+  return rows;
+}
