@@ -12,6 +12,7 @@ export {
   loadWeights,
   type SavedArtifacts,
   type SavedFiles,
+  type SaveOptions,
   type ShardSource,
   saveModel,
   type TfjsArtifacts,
@@ -108,6 +109,7 @@ export {
 } from "./model/model.js";
 export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
+export type { QuantizeMode, QuantizeReport } from "./quant/quantize.js";
 export {
   Callback,
   type CallbackHooks,
