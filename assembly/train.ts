@@ -5,7 +5,7 @@
 // Their TypeScript types are generated from these lists (scripts/kernel-types.mjs): exports from
 // ./train/losses and ./train/optimizers make LossKernels and OptimizerKernels, the rest TrainExports.
 export { activation_backward_rows } from "./math/activations";
-export { gemm_tn_panels, colsum_acc, gemm_nt_packed } from "./gemm/gemm_grad";
+export { gemm_tn_panels, gemm_tn_blocked, tn_blocked_scratch_bytes, colsum_acc, gemm_nt_packed } from "./gemm/gemm_grad";
 export { pack_transpose_panels } from "./gemm/pack";
 export { lstm_backward } from "./rnn/lstm";
 export { conv_lstm2d_step_backward } from "./rnn/conv_lstm2d";

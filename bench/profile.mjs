@@ -214,3 +214,121 @@ export async function runProfile({ quick = false, only, cells, clock = "cpu" } =
   }
   return rows;
 }
+
+// ---- the LSTM's backward (--profile --train) ----------------------------------------------------
+//
+// The pieces of one LSTM backward call (src/layers/recurrent-backward.ts) through the training
+// core's exports, on a trace that lstm_forward wrote: the cell kernel (lstm_backward: the gate
+// gradients per step and, per step, dh_{t-1} = dz_t . U^T), that per-step product alone (T calls
+// of gemm_nt_packed), the weight gradients dKernel = x^T dz and dRecurrent = h_{t-1}^T dz
+// (gemm_tn_panels), the bias gradient (colsum_acc), dx = dz . kernel^T (pack_transpose_panels +
+// gemm_nt_packed) and U^T's packing. gates = cell kernel - its products (derived).
+
+function lstmBackwardEntries(core, shape) {
+  const { B, T, I, H } = shape;
+  const P = Math.ceil(H / 4) * 4;
+  const N = 4 * P;
+  const r16 = (n) => Math.ceil(n / 16) * 16;
+  const W = 6 * P; // trace row: i f c o interleaved [N], c_{t-1} [P], h_{t-1} [P]
+  const f = core.kernels();
+  const k = core.trainKernels();
+  const { ptrs: p, free } = buffers(core.arena, core.heapF32, {
+    x: B * T * I,
+    w: I * N,
+    u: P * N,
+    bias: N,
+    h: B * P,
+    c: B * P,
+    xw: B * T * N,
+    z: B * N,
+    y: B * T * H,
+    last: B * P,
+    trace: B * T * W,
+    dh: B * P,
+    dc: B * P,
+    dhNew: B * P,
+    dz: B * T * N,
+    ut: r16(H) * N,
+    wt: r16(I) * N,
+    dK: I * N,
+    dU: P * N,
+    dB: N,
+    dx: B * T * I,
+    tn: Math.max(k.tn_blocked_scratch_bytes(B, T, I, N), k.tn_blocked_scratch_bytes(B, T, H, N)) / 4,
+  });
+  f.lstm_forward(B, T, I, H, p.x, p.w, p.u, p.bias, 2, 3, 0, p.h, p.c, p.xw, p.z, p.y, 0, p.trace, 0, 0, p.last);
+  k.pack_transpose_panels(4, p.u, P, N, H, p.ut);
+  const e = (name, run) => ({ name, async: false, run });
+  return {
+    entries: [
+      e("pack U^T", () => k.pack_transpose_panels(4, p.u, P, N, H, p.ut)),
+      e("cell kernel", () => k.lstm_backward(B, T, H, p.ut, 2, 3, 0, p.trace, p.y, p.dh, p.dc, p.dz, p.dhNew, 0, 0, 0)),
+      e("dh products", () => {
+        for (let t = 0; t < T; t++) k.gemm_nt_packed(B, H, N, p.dz + t * N * 4, T * N, p.ut, p.dhNew, P, 0);
+      }),
+      e("dKernel", () => k.gemm_tn_panels(4, B, T, I, p.x, I, 0, p.dz, N, N, p.dK, I)),
+      e("dRecurrent", () => k.gemm_tn_panels(4, B, T, H, p.trace + (N + P) * 4, W, 0, p.dz, N, N, p.dU, P)),
+      e("dKernel blocked", () => k.gemm_tn_blocked(4, B, T, I, p.x, I, 0, p.dz, N, N, p.dK, I, p.tn)),
+      e("dRecurrent blocked", () =>
+        k.gemm_tn_blocked(4, B, T, H, p.trace + (N + P) * 4, W, 0, p.dz, N, N, p.dU, P, p.tn),
+      ),
+      e("dBias", () => k.colsum_acc(B * T, N, p.dz, N, p.dB)),
+      e("dx", () => {
+        k.pack_transpose_panels(4, p.w, I, N, I, p.wt);
+        k.gemm_nt_packed(B * T, I, N, p.dz, N, p.wt, p.dx, I, 1);
+      }),
+    ],
+    flops: { dh: 2 * B * T * N * H, dU: 2 * B * T * N * H, dK: 2 * B * T * N * I, dx: 2 * B * T * N * I },
+    dispose: free,
+  };
+}
+
+/** Times the LSTM backward's pieces on shapes b, c, d and prints the split. */
+export async function runTrainProfile({ quick = false, only, clock = "cpu" } = {}) {
+  const lib = await import("../dist/index.js");
+  await lib.ready({ simd: "plain" });
+  const { arena } = await import("../dist/core/arena.js");
+  const { kernels, heapF32 } = await import("../dist/core/instance.js");
+  const { loadTrainCore, trainKernels } = await import("../dist/core/train-kernels.js");
+  await loadTrainCore("profile");
+  const core = { arena, kernels, heapF32, trainKernels };
+  const peak = await loadPeak("plain");
+  const settings = quick
+    ? { blockMs: 2, minRounds: 5, budgetMs: 500, warmupMs: 30, clock }
+    : { blockMs: 5, minRounds: 15, budgetMs: 3000, warmupMs: 150, clock };
+  const lines = [
+    "\n## LSTM backward: where the time goes (ms per call; products as share of the peak)\n",
+    "| shape | peak GFLOP/s | all | cell kernel | of which dh products | gates (derived) | dKernel | dRecurrent | dBias | dx | pack U^T " +
+      "| backward share |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const rows = [];
+  for (const shape of SHAPES.filter((s) => s.name !== "a" && (!only || only.includes(s.name)))) {
+    if (quick && shape.name === "d") continue;
+    const run = lstmBackwardEntries(core, shape);
+    const timed = await interleave([...run.entries, peak.entry], settings);
+    const ms = Object.fromEntries(run.entries.map((e) => [e.name, timed.get(e).medianMs]));
+    const peakGflops = peak.flopPerCall / (timed.get(peak.entry).medianMs * 1e6);
+    const all = ms["pack U^T"] + ms["cell kernel"] + ms.dKernel + ms.dRecurrent + ms.dBias + ms.dx;
+    const total = run.flops.dh + run.flops.dU + run.flops.dK + run.flops.dx;
+    const share = (flop, t) => fmtShare(flop / (t * 1e6) / peakGflops);
+    const pct = (t) => `${fmtMs(t)} (${((100 * t) / all).toFixed(0)} %)`;
+    lines.push(
+      `| ${shape.name} | ${fmtNum(peakGflops, 3)} | ${fmtMs(all)} | ${pct(ms["cell kernel"])} | ` +
+        `${pct(ms["dh products"])}, ${share(run.flops.dh, ms["dh products"])} | ${pct(ms["cell kernel"] - ms["dh products"])} | ` +
+        `${pct(ms.dKernel)}, ${share(run.flops.dK, ms.dKernel)} | ${pct(ms.dRecurrent)}, ${share(run.flops.dU, ms.dRecurrent)} | ` +
+        `${pct(ms.dBias)} | ${pct(ms.dx)}, ${share(run.flops.dx, ms.dx)} | ${pct(ms["pack U^T"])} | ${share(total, all)} |`,
+    );
+    rows.push({ ...shape, peakGflops, ms, flops: run.flops });
+    if (ms["dKernel blocked"] !== undefined) {
+      console.log(
+        `${shape.name}: blocked dKernel ${fmtMs(ms["dKernel blocked"])} ms (${share(run.flops.dK, ms["dKernel blocked"])}), dRecurrent ` +
+          `${fmtMs(ms["dRecurrent blocked"])} ms (${share(run.flops.dU, ms["dRecurrent blocked"])})`,
+      );
+    }
+    console.log(`profiled LSTM backward ${shape.name}`);
+    run.dispose();
+  }
+  console.log(lines.join("\n"));
+  return rows;
+}

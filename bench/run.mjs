@@ -6,7 +6,9 @@
 //                              two threads on c); results/<date>-quick.json
 //   node bench/run.mjs --shapes=b,c   only some shapes (needs `npm run build` first)
 //   node bench/run.mjs --profile      where the time goes: the kernels' parts timed apart (profile.mjs);
-//                                     --cells=LSTM,GRU,SimpleRNN and --shapes=a,b,c,d pick some
+//                                     --cells=LSTM,GRU,SimpleRNN and --shapes=a,b,c,d pick some;
+//                                     --profile --train: the LSTM backward's pieces;
+//                                     --profile --train: the LSTM backward's pieces
 //
 // Why the timing is done this way (timing.mjs): the machine is shared and noisy (absolute times
 // drift 10-50 % between runs), so all implementations run in ONE process, in short blocks
@@ -335,7 +337,9 @@ function runChildren() {
 async function main() {
   if (CHILD) return runChild(CHILD);
   if (PROFILE) {
-    const { runProfile } = await import("./profile.mjs");
+    const { runProfile, runTrainProfile } = await import("./profile.mjs");
+    if (args.includes("--train"))
+      return runTrainProfile({ quick: QUICK, only: onlyArg?.slice(9).split(","), clock: CLOCK });
     const cells = args
       .find((a) => a.startsWith("--cells="))
       ?.slice(8)

@@ -88,7 +88,8 @@ export function recurrentBackward(opts: {
   states: number;
   kernel: (layer: RecurrentLayer, c: CellGradients) => void;
 }): Backward {
-  // dh, dc, dhNew [B, P]; dz [B, T, N]; U^T and kernel^T packed [16-rounded rows, N]
+  // dh, dc, dhNew [B, P]; dz [B, T, N]; U^T and kernel^T packed [16-rounded rows, N]; the weight
+  // gradients' packed row blocks (gemm_tn_blocked)
   const layout = (s: Step, base: number) => {
     const { B, T, I, H, P } = recurrentDims(s);
     const N = opts.columns(P);
@@ -100,6 +101,7 @@ export function recurrentBackward(opts: {
       dz: B * T * N * 4,
       ut: round16(H) * N * 4,
       wt: round16(I) * N * 4,
+      tn: trainKernels().tn_blocked_scratch_bytes(B, T, Math.max(I, H), N),
     });
   };
   return {
@@ -110,7 +112,7 @@ export function recurrentBackward(opts: {
       const { B, T, I, layer, H, P } = recurrentDims(step);
       const k = trainKernels();
       const N = opts.columns(P);
-      const { dh, dc, dhNew, dz, ut, wt } = layout(step, scratch);
+      const { dh, dc, dhNew, dz, ut, wt, tn } = layout(step, scratch);
       heapF32().fill(0, dhNew >>> 2, (dhNew >>> 2) + B * P);
       const dy = seedStateGradients(call, dh, opts.states > 1 ? dc : 0);
       const mask = stepMask(step);
@@ -124,12 +126,12 @@ export function recurrentBackward(opts: {
         // per-gate masked inputs and states (one shared copy: gate stride 0)
         const gsX = drop.gi > 1 ? B * T * I : 0;
         if (drop.gi) k.gated_tn(4, B, T, I, drop.xm, I, gsX, 0, dz, N, N, dParams[0]!, I);
-        else k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
+        else k.gemm_tn_blocked(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I, tn);
         if (drop.rmask) k.gated_tn(4, B, T, H, drop.hm, P, drop.G > 1 ? B * T * P : 0, back, dz, N, N, dParams[1]!, P);
-        else k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P);
+        else k.gemm_tn_blocked(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P, tn);
       } else {
-        k.gemm_tn_panels(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I);
-        k.gemm_tn_panels(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P);
+        k.gemm_tn_blocked(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I, tn);
+        k.gemm_tn_blocked(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P, tn);
       }
       if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
       if (dIn[0]) addDroppedInputGradient(drop, dropoutGates(layer), 4, kernel!.ptr, I, N, dz, B, T, wt, dIn[0]);

@@ -30,7 +30,7 @@ const RH_AT = 3,
 /**
  * Scratch: dh [B, P], then resetAfter: dzx, dzu [B, T, 3P], U^T [h16, 3P], kernel^T [i16, 3P];
  * resetBefore: drh [B, P], dzr [B, T, 2P], dzh [B, T, Q], Uzr^T [h16, 2P], Uh^T [h16, Q],
- * kernel parts^T [i16, 2P] and [i16, Q].
+ * kernel parts^T [i16, 2P] and [i16, Q]; and the weight gradients' packed row blocks.
  */
 function layout(s: Step, base: number) {
   const { B, T, I, H, P, layer } = recurrentDims<GRU<boolean>>(s);
@@ -38,11 +38,19 @@ function layout(s: Step, base: number) {
     Q = round16(H),
     h16 = round16(H),
     i16 = round16(I);
+  // the weight gradients' packed row blocks (gemm_tn_blocked), for the widest product
+  const tn = trainKernels().tn_blocked_scratch_bytes(
+    B,
+    T,
+    Math.max(I, H),
+    layer.resetAfter ? 3 * P : Math.max(2 * P, Q),
+  );
   if (layer.resetAfter) {
     const G = 3 * P * 4;
-    return carve(base, { dh: B * P * 4, dzx: R * G, dzu: R * G, ut: h16 * G, wt: i16 * G });
+    return carve(base, { dh: B * P * 4, dzx: R * G, dzu: R * G, ut: h16 * G, wt: i16 * G, tn });
   }
   return carve(base, {
+    tn,
     dh: B * P * 4,
     drh: B * P * 4,
     dzr: R * 2 * P * 4,
@@ -63,7 +71,8 @@ export const gruBackward: Backward = {
     const Q = round16(H);
     const k = trainKernels();
     const l = layout(step, scratch) as Record<string, number>;
-    const dh = l.dh!;
+    const dh = l.dh!,
+      tn = l.tn!;
     const dy = seedStateGradients(call, dh, 0);
     // Keras dropout (recurrent-dropout.ts): per-gate masked inputs xm and states hm
     const drop = (call as DropoutCall).drop;
@@ -86,9 +95,9 @@ export const gruBackward: Backward = {
       k.pack_transpose_panels(3, blocks[1]!.ptr, P, G, H, ut);
       k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero, rmask);
       if (drop?.gi) k.gated_tn(3, B, T, I, drop.xm, I, gsX, 0, dzx, G, G, dParams[0]!, I);
-      else k.gemm_tn_panels(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I);
+      else k.gemm_tn_blocked(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I, tn);
       if (rmask) k.gated_tn(3, B, T, H, drop!.hm, P, gsH, back, dzu, G, G, dParams[1]!, P);
-      else k.gemm_tn_panels(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P);
+      else k.gemm_tn_blocked(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P, tn);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzx, G, dParams[2]!);
         k.colsum_acc(R, G, dzu, G, dParams[3]!);
@@ -124,11 +133,11 @@ export const gruBackward: Backward = {
       // the candidate's input is the third masked copy; its state operand is the traced r ⊙ h
       const xh = drop?.gi ? drop.xm + 2 * gsX * 4 : x;
       if (drop?.gi) k.gated_tn(2, B, T, I, drop.xm, I, gsX, 0, dzr, G, G, dParams[0]!, I);
-      else k.gemm_tn_panels(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I);
-      k.gemm_tn_panels(4, B, T, I, xh, I, 0, dzh, Q, Q, dParams[1]!, I);
+      else k.gemm_tn_blocked(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I, tn);
+      k.gemm_tn_blocked(4, B, T, I, xh, I, 0, dzh, Q, Q, dParams[1]!, I, tn);
       if (rmask) k.gated_tn(2, B, T, H, drop!.hm, P, gsH, back, dzr, G, G, dParams[2]!, P);
-      else k.gemm_tn_panels(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P);
-      k.gemm_tn_panels(4, B, T, H, trace + RH_AT * P * 4, W, back, dzh, Q, Q, dParams[3]!, P);
+      else k.gemm_tn_blocked(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P, tn);
+      k.gemm_tn_blocked(4, B, T, H, trace + RH_AT * P * 4, W, back, dzh, Q, Q, dParams[3]!, P, tn);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzr, G, dParams[4]!);
         k.colsum_acc(R, Q, dzh, Q, dParams[5]!);
