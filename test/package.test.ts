@@ -2,7 +2,7 @@
 // the inlined core instantiates without touching the file system, installing runs (and warns about)
 // no script, and CommonJS can require it where Node loads ES modules through require.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,6 +26,8 @@ const requireLoadsEsm = (() => {
 
 describe("npm pack", () => {
   it("installs into an empty folder, imports, predicts and type-checks", () => {
+    // prepack writes dist/ and docs/api; with --ignore-scripts the API reference is written here if missing
+    if (!existsSync(join(ROOT, "docs", "api", "index.html"))) npmOutput(["run", "docs"], ROOT);
     const packed = npmOutput(["pack", "--ignore-scripts", "--pack-destination", work], ROOT);
     expect(packed, "no .npmrc key npm does not know").not.toMatch(/Unknown (project|env) config/);
     const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
@@ -49,6 +51,9 @@ describe("npm pack", () => {
       /^MIT License\n[\s\S]*Permission is hereby granted, free of charge/,
     );
     expect(readFileSync(join(pkg, "CHANGELOG.md"), "utf8")).toContain(`## [${manifest.version}]`);
+    // the API reference ships, with a page per exported class
+    expect(readFileSync(join(pkg, "docs", "api", "index.html"), "utf8")).toContain("wasm-rnn API reference");
+    expect(existsSync(join(pkg, "docs", "api", "classes", "LSTM.html"))).toBe(true);
     writeFileSync(
       join(app, "main.mjs"),
       `import { ready, Input, LSTM, Model, tensor } from "wasm-rnn";

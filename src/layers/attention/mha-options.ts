@@ -23,7 +23,7 @@ export interface MultiHeadAttentionArgs {
 }
 
 export interface MultiHeadAttentionCall<T> extends AttentionCallOptions {
-  /** [batch, query steps, value steps]: nonzero where a query step may attend to a value step. */
+  /** `[batch, query steps, value steps]`: nonzero where a query step may attend to a value step. */
   attentionMask?: T;
 }
 

@@ -23,7 +23,7 @@ export function checkAxis(who: string, v: unknown, list: boolean): AxisSpec {
   );
 }
 
-/** [O, N, I]: the sizes before, of and after the normalized axes `[first, last]` of a concrete shape. */
+/** `[O, N, I]`: the sizes before, of and after the normalized axes `[first, last]` of a concrete shape. */
 export interface Groups {
   O: number;
   N: number;
