@@ -221,7 +221,7 @@ export async function runProfile({ quick = false, only, cells, clock = "cpu" } =
 // core's exports, on a trace that lstm_forward wrote: the cell kernel (lstm_backward: the gate
 // gradients per step and, per step, dh_{t-1} = dz_t . U^T), that per-step product alone (T calls
 // of gemm_nt_packed), the weight gradients dKernel = x^T dz and dRecurrent = h_{t-1}^T dz
-// (gemm_tn_panels), the bias gradient (colsum_acc), dx = dz . kernel^T (pack_transpose_panels +
+// (gemm_tn_blocked, with its packing), the bias gradient (colsum_acc), dx = dz . kernel^T (pack_transpose_panels +
 // gemm_nt_packed) and U^T's packing. gates = cell kernel - its products (derived).
 
 function lstmBackwardEntries(core, shape) {
@@ -320,12 +320,6 @@ export async function runTrainProfile({ quick = false, only, clock = "cpu" } = {
         `${pct(ms.dBias)} | ${pct(ms.dx)}, ${share(run.flops.dx, ms.dx)} | ${pct(ms["pack U^T"])} | ${share(total, all)} |`,
     );
     rows.push({ ...shape, peakGflops, ms, flops: run.flops });
-    if (ms["dKernel blocked"] !== undefined) {
-      console.log(
-        `${shape.name}: blocked dKernel ${fmtMs(ms["dKernel blocked"])} ms (${share(run.flops.dK, ms["dKernel blocked"])}), dRecurrent ` +
-          `${fmtMs(ms["dRecurrent blocked"])} ms (${share(run.flops.dU, ms["dRecurrent blocked"])})`,
-      );
-    }
     console.log(`profiled LSTM backward ${shape.name}`);
     run.dispose();
   }

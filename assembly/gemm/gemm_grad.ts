@@ -176,33 +176,63 @@ export function tn_blocked_scratch_bytes(B: i32, T: i32, K: i32, N: i32): i32 {
 
 // dst[m, k] (+)= sum_{j < N} a[m, j] * bt[k / 16][j][k % 16]  for k < K    (A . B^T)
 //   a   [M, N] row stride lda;  bt from pack_transpose_panels;  dst [M, K] row stride ldd
-// dX = dZ . kernel^T and, per step, dh_{t-1} = dz_t . U^T: two rows by sixteen outputs per tile.
+// dX = dZ . kernel^T and, per step, dh_{t-1} = dz_t . U^T: two rows by sixteen outputs per tile,
+// a last odd row on its own (one row by sixteen: not the pair tile with a duplicated row).
+// Without `accumulate`, on whole panels of 16 outputs, j runs in blocks of NT_BLOCK so the
+// block's slice of a panel (16 KB) stays in L1 for every row pair (a whole panel, 4 N floats,
+// streamed from L2 for each pair: 72 % of the SIMD128 peak on the B32 H256 dh product); the
+// partial sums wait in dst between blocks, so the sums and their order are the same.
+const NT_BLOCK = 256;
+
 export function gemm_nt_packed(M: i32, K: i32, N: i32, a: usize, lda: i32, bt: usize, dst: usize, ldd: i32, accumulate: i32): void {
   const Q = (K + 15) >> 4;
   const aStride = <usize>lda << 2, dStride = <usize>ldd << 2;
   const panelBytes = <usize>N << 6;
   for (let q = 0; q < Q; q++) {
     const lanes = min(16, K - (q << 4));
-    let m = 0;
-    for (; m < M; m += 2) {
-      const two = m + 1 < M;
-      const a0 = a + <usize>m * aStride;
-      const a1 = two ? a0 + aStride : a0;
-      let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
-      let bk = bt + <usize>q * panelBytes;
-      for (let j = 0; j < N; j++) {
-        const s0 = v128.load32_splat(a0 + (<usize>j << 2));
-        const s1 = v128.load32_splat(a1 + (<usize>j << 2));
-        const w0 = v128.load(bk), w1 = v128.load(bk, 16), w2 = v128.load(bk, 32), w3 = v128.load(bk, 48);
-        x0 = madd(s0, w0, x0); y0 = madd(s1, w0, y0);
-        x1 = madd(s0, w1, x1); y1 = madd(s1, w1, y1);
-        x2 = madd(s0, w2, x2); y2 = madd(s1, w2, y2);
-        x3 = madd(s0, w3, x3); y3 = madd(s1, w3, y3);
-        bk += 64;
+    const JB = !accumulate && lanes == 16 ? NT_BLOCK : N;
+    for (let j0 = 0; j0 < N; j0 += JB) {
+      const j1 = min(N, j0 + JB);
+      const resume = j0 > 0; // the partial sums of the blocks before are in dst
+      let m = 0;
+      for (; m + 2 <= M; m += 2) {
+        const a0 = a + <usize>m * aStride;
+        const a1 = a0 + aStride;
+        const d0 = dst + <usize>m * dStride + (<usize>q << 6);
+        const d1 = d0 + dStride;
+        let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+        if (resume) {
+          x0 = v128.load(d0); x1 = v128.load(d0, 16); x2 = v128.load(d0, 32); x3 = v128.load(d0, 48);
+          y0 = v128.load(d1); y1 = v128.load(d1, 16); y2 = v128.load(d1, 32); y3 = v128.load(d1, 48);
+        }
+        let bk = bt + <usize>q * panelBytes + (<usize>j0 << 6);
+        for (let j = j0; j < j1; j++) {
+          const s0 = v128.load32_splat(a0 + (<usize>j << 2));
+          const s1 = v128.load32_splat(a1 + (<usize>j << 2));
+          const w0 = v128.load(bk), w1 = v128.load(bk, 16), w2 = v128.load(bk, 32), w3 = v128.load(bk, 48);
+          x0 = madd(s0, w0, x0); y0 = madd(s1, w0, y0);
+          x1 = madd(s0, w1, x1); y1 = madd(s1, w1, y1);
+          x2 = madd(s0, w2, x2); y2 = madd(s1, w2, y2);
+          x3 = madd(s0, w3, x3); y3 = madd(s1, w3, y3);
+          bk += 64;
+        }
+        storeOut(d0, x0, x1, x2, x3, lanes, accumulate);
+        storeOut(d1, y0, y1, y2, y3, lanes, accumulate);
       }
-      const d0 = dst + <usize>m * dStride + (<usize>q << 6);
-      storeOut(d0, x0, x1, x2, x3, lanes, accumulate);
-      if (two) storeOut(d0 + dStride, y0, y1, y2, y3, lanes, accumulate);
+      if (m < M) {
+        const a0 = a + <usize>m * aStride;
+        const d0 = dst + <usize>m * dStride + (<usize>q << 6);
+        let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0;
+        if (resume) { x0 = v128.load(d0); x1 = v128.load(d0, 16); x2 = v128.load(d0, 32); x3 = v128.load(d0, 48); }
+        let bk = bt + <usize>q * panelBytes + (<usize>j0 << 6);
+        for (let j = j0; j < j1; j++) {
+          const s0 = v128.load32_splat(a0 + (<usize>j << 2));
+          x0 = madd(s0, v128.load(bk), x0); x1 = madd(s0, v128.load(bk, 16), x1);
+          x2 = madd(s0, v128.load(bk, 32), x2); x3 = madd(s0, v128.load(bk, 48), x3);
+          bk += 64;
+        }
+        storeOut(d0, x0, x1, x2, x3, lanes, accumulate);
+      }
     }
   }
 }
