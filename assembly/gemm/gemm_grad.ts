@@ -258,10 +258,14 @@ export function gemm_nt_packed(M: i32, K: i32, N: i32, a: usize, lda: i32, bt: u
 }
 
 // dst[0:N] += sum_r dz[r, 0:N]       (the bias gradient; N a multiple of 4, dz rows stride ldz)
+// Row by row, each row added into dst whole (dz read in order; column by column down the rows
+// read a new cache line for every 4 floats): the same sums in the same order.
 export function colsum_acc(R: i32, N: i32, dz: usize, ldz: i32, dst: usize): void {
-  for (let n = 0; n < N; n += 4) {
-    let s = v128.load(dst + (<usize>n << 2));
-    for (let r = 0; r < R; r++) s = f32x4.add(s, v128.load(dz + ((<usize>r * <usize>ldz + <usize>n) << 2)));
-    v128.store(dst + (<usize>n << 2), s);
+  for (let r = 0; r < R; r++) {
+    const zr = dz + (<usize>r * <usize>ldz << 2);
+    for (let n = 0; n < N; n += 4) {
+      const o = <usize>n << 2;
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(zr + o)));
+    }
   }
 }
