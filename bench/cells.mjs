@@ -43,7 +43,7 @@ const CELLS = [
 ];
 
 /** onnxruntime-node, then -web (the order matters: see anchors.md), one thread each; [] if absent. */
-async function ortRuntimes() {
+export async function ortRuntimes() {
   const out = [];
   for (const [name, pkg, providers] of [
     ["ort-node", "onnxruntime-node", ["cpu"]],

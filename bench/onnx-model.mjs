@@ -159,3 +159,117 @@ export function buildRecurrentOnnx(kind, { B, T, I, H }, w, opts = {}) {
 
 /** The LSTM the main comparison uses. */
 export const buildLstmOnnx = (shape, w) => buildRecurrentOnnx("LSTM", shape, w);
+
+// ---- small graphs of plain ops (the layers bench: Conv1D, MultiHeadAttention) ---------------------
+
+const INT64 = 7; // TensorProto.DataType.INT64
+const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
+
+function int64Tensor(name, values) {
+  const data = new BigInt64Array(values.map((v) => BigInt(v)));
+  return msg(fInt(1, values.length), fInt(2, INT64), fBytes(8, name), fBytes(9, new Uint8Array(data.buffer)));
+}
+const intsAttr = (name, values) =>
+  fBytes(
+    5,
+    msg(
+      fBytes(1, name),
+      fInt(20, ATTR_INTS),
+      values.map((v) => fInt(8, v)),
+    ),
+  );
+const node = (op, inputs, outputs, attrs = []) =>
+  fBytes(
+    1,
+    msg(
+      inputs.map((n) => fBytes(1, n)),
+      outputs.map((n) => fBytes(2, n)),
+      fBytes(3, outputs[0]),
+      fBytes(4, op),
+      attrs,
+    ),
+  );
+
+/** A ModelProto (opset 14) around nodes, float initializers { name: [dims, data] } and int64 ones. */
+function model(name, nodes, floats, ints, input, output) {
+  const graph = msg(
+    nodes,
+    fBytes(2, name),
+    Object.entries(floats).map(([n, [dims, data]]) => fBytes(5, tensorProto(n, dims, data))),
+    Object.entries(ints).map(([n, values]) => fBytes(5, int64Tensor(n, values))),
+    fBytes(11, valueInfo(input[0], input[1])),
+    fBytes(12, valueInfo(output[0], output[1])),
+  );
+  return msg(fInt(1, 8), fBytes(2, "wasm-rnn bench"), fBytes(7, graph), fBytes(8, msg(fBytes(1, ""), fInt(2, 14))));
+}
+
+/**
+ * Keras Conv1D (padding "valid", stride 1, linear activation) as one ONNX Conv: channels-first X
+ * [B, C, T] (the transpose from Keras's [B, T, C] is the caller's, untimed), W [F, C, K] from Keras's
+ * kernel [K, C, F], bias [F]; Y [B, F, T - K + 1].
+ */
+export function buildConv1dOnnx({ B, T, C, F, K }, kernel, bias) {
+  const w = new Float32Array(F * C * K);
+  for (let k = 0; k < K; k++)
+    for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) w[(f * C + c) * K + k] = kernel[(k * C + c) * F + f];
+  return model(
+    "conv1d",
+    [node("Conv", ["X", "W", "Bias"], ["Y"], [intsAttr("kernel_shape", [K])])],
+    { W: [[F, C, K], w], Bias: [[F], bias] },
+    {},
+    ["X", [B, C, T]],
+    ["Y", [B, F, T - K + 1]],
+  );
+}
+
+/**
+ * Keras MultiHeadAttention (self-attention, default axes, with biases) in plain ONNX ops, from Keras's
+ * weights: query, key, value kernels [D, N, Kd] and biases [N, Kd], output kernel [N, Kd, D] and bias
+ * [D] (valueDim = keyDim). X [B, T, D] -> Y [B, T, D]:
+ *   Q, K, V = X W + b, split into heads [B, N, T, Kd];  softmax(Q K^T / sqrt(Kd)) V;  heads joined, W_o + b_o.
+ */
+export function buildMhaOnnx({ B, T, D, heads: N, keyDim: Kd }, w) {
+  const [wq, bq, wk, bk, wv, bv, wo, bo] = w;
+  const NK = N * Kd;
+  const nodes = [];
+  for (const [p, perm] of [
+    ["q", [0, 2, 1, 3]],
+    ["k", [0, 2, 3, 1]],
+    ["v", [0, 2, 1, 3]],
+  ]) {
+    nodes.push(
+      node("MatMul", ["X", `W${p}`], [`${p}0`]),
+      node("Add", [`${p}0`, `B${p}`], [`${p}1`]),
+      node("Reshape", [`${p}1`, "heads"], [`${p}2`]),
+      node("Transpose", [`${p}2`], [`${p}3`], [intsAttr("perm", perm)]),
+    );
+  }
+  nodes.push(
+    node("MatMul", ["q3", "k3"], ["s0"]),
+    node("Mul", ["s0", "scale"], ["s1"]),
+    node("Softmax", ["s1"], ["p"], [intAttr("axis", 3)]), // the last of [B, N, T, T] (the writer has no negative varints)
+    node("MatMul", ["p", "v3"], ["o0"]),
+    node("Transpose", ["o0"], ["o1"], [intsAttr("perm", [0, 2, 1, 3])]),
+    node("Reshape", ["o1", "joined"], ["o2"]),
+    node("MatMul", ["o2", "Wo"], ["o3"]),
+    node("Add", ["o3", "Bo"], ["Y"]),
+  );
+  return model(
+    "mha",
+    nodes,
+    {
+      Wq: [[D, NK], wq],
+      Bq: [[NK], bq],
+      Wk: [[D, NK], wk],
+      Bk: [[NK], bk],
+      Wv: [[D, NK], wv],
+      Bv: [[NK], bv],
+      Wo: [[NK, D], wo],
+      Bo: [[D], bo],
+      scale: [[1], Float32Array.of(1 / Math.sqrt(Kd))],
+    },
+    { heads: [B, T, N, Kd], joined: [B, T, NK] },
+    ["X", [B, T, D]],
+    ["Y", [B, T, D]],
+  );
+}

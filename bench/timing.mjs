@@ -1,10 +1,13 @@
 // Block-interleaved timing, shared by the benches.
 //
-// Each entry ({ name, async, run }) runs in blocks: back-to-back calls filling at least `blockMs`
+// Each entry ({ name, async, run, before? }) runs in blocks: back-to-back calls filling at least `blockMs`
 // (at least one call), timed as one, giving a mean ms per call. A round runs one block of every
 // entry (A B C, then B C A, ...: the first entry rotates, so none always follows the same
 // neighbour). Rounds repeat until every entry has `minRounds` blocks and `budgetMs` has passed
-// (at most `maxRounds`). An entry's time is the median of its blocks.
+// (at most `maxRounds`). An entry's time is the median of its blocks. `before()`, when an entry
+// has it, runs untimed before each of its blocks (resetting weights, switching a backend). An
+// entry with `timeBlock(n)` times itself (a child process running its own block) and returns
+// { wall, cpu } per call.
 //
 // Why blocks: a call of a few microseconds timed on its own is mostly timer and loop overhead,
 // and awaiting a synchronous call adds a microtask per call (a 0.44 µs predict read as 4 µs).
@@ -78,6 +81,8 @@ export async function timeBlock(entry, n) {
   let t;
   // a block the CPU clock cannot judge (see finish) is run again, up to twice
   for (let tries = 0; tries < 3; tries++) {
+    if (entry.before) await entry.before();
+    if (entry.timeBlock) return entry.timeBlock(n);
     t = entry.async
       ? await clocked(async () => {
           for (let i = 0; i < n; i++) await entry.run();
@@ -91,7 +96,9 @@ export async function timeBlock(entry, n) {
 }
 
 /** Warm-up (JIT tiers, caches, lazy allocations), then the calls per block that fill `blockMs`. */
-export async function callsPerBlock(entry, { blockMs, warmupMs }) {
+export async function callsPerBlock(entry, opts) {
+  const blockMs = entry.blockMs ?? opts.blockMs; // an entry may ask for shorter or longer blocks
+  const warmupMs = opts.warmupMs;
   let n = 1;
   let calls = 0;
   const t0 = now();

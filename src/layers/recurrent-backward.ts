@@ -122,16 +122,18 @@ export function recurrentBackward(opts: {
       opts.kernel(layer, { B, T, trace, dy, dh, dc, dz, mask, ut, dhNew, rmask: drop?.rmask ?? 0 });
       const back = layer.goBackwards ? 1 : 0;
       const W = layer.traceWidth * P;
+      const x = step.inputs[0]!.ptr,
+        hPrev = trace + opts.hPrevAt(P) * 4;
       if (drop) {
         // per-gate masked inputs and states (one shared copy: gate stride 0)
         const gsX = drop.gi > 1 ? B * T * I : 0;
         if (drop.gi) k.gated_tn(4, B, T, I, drop.xm, I, gsX, 0, dz, N, N, dParams[0]!, I);
-        else k.gemm_tn_blocked(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I, tn);
+        else k.gemm_tn_blocked(4, B, T, dz, N, N, tn, I, x, I, 0, dParams[0]!, I, 0, 0, 0, 0, 0, 0);
         if (drop.rmask) k.gated_tn(4, B, T, H, drop.hm, P, drop.G > 1 ? B * T * P : 0, back, dz, N, N, dParams[1]!, P);
-        else k.gemm_tn_blocked(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P, tn);
+        else k.gemm_tn_blocked(4, B, T, dz, N, N, tn, H, hPrev, W, back, dParams[1]!, P, 0, 0, 0, 0, 0, 0);
       } else {
-        k.gemm_tn_blocked(4, B, T, I, step.inputs[0]!.ptr, I, 0, dz, N, N, dParams[0]!, I, tn);
-        k.gemm_tn_blocked(4, B, T, H, trace + opts.hPrevAt(P) * 4, W, back, dz, N, N, dParams[1]!, P, tn);
+        // dKernel = x^T dz and dRecurrent = h_{t-1}^T dz, over one packing of dz
+        k.gemm_tn_blocked(4, B, T, dz, N, N, tn, I, x, I, 0, dParams[0]!, I, H, hPrev, W, back, dParams[1]!, P);
       }
       if (layer.useBias) k.colsum_acc(B * T, N, dz, N, dParams[2]!);
       if (dIn[0]) addDroppedInputGradient(drop, dropoutGates(layer), 4, kernel!.ptr, I, N, dz, B, T, wt, dIn[0]);

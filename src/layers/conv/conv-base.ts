@@ -95,6 +95,22 @@ export abstract class ConvBase extends Layer {
     const [pointwise, useBias, depthwise] = [this.pointwise, this.useBias, this.depthwise];
     return { K, C, groups, FA, FAp: this.paddedA, F, Fp: this.paddedOut, pointwise, useBias, depthwise };
   }
+  /**
+   * The forward's GEMM reads x itself, its rows overlapping: stride and dilation 1, no padding (a
+   * GEMM stage A), so output step t's window is input steps t .. t + K - 1, contiguous in x.
+   */
+  windowsInX(T: number): boolean {
+    const w = this.window;
+    return (
+      !this.depthwise &&
+      !this.direct &&
+      w.strides === 1 &&
+      w.dilationRate === 1 &&
+      padLeft(w, T) === 0 &&
+      outSteps(w, T) === T - w.kernelSize + 1
+    );
+  }
+
   /** The input itself serves as cols: one-step window, stride 1, no padding. */
   get direct(): boolean {
     return this.window.kernelSize === 1 && this.window.strides === 1;
@@ -202,13 +218,13 @@ export abstract class ConvBase extends Layer {
   // ---- forward --------------------------------------------------------------------------------
   /**
    * Forward scratch, from 0: the pre-activation z [M, Fp] (first, as Dense's: where a trainer can read
-   * logits), cols [M, K * C] (none when direct or depthwise), stage A's zA [M, FAp] (pointwise).
+   * logits), cols [M, K * C] (none when direct, depthwise or read from x), stage A's zA [M, FAp] (pointwise).
    */
   readonly layout = sameShapeLayout((B, T) => {
     const M = B * (outSteps(this.window, T) ?? 0);
     return carve(0, {
       z: M * this.paddedOut * 4,
-      cols: this.direct || this.depthwise ? 0 : M * this.kernelRows * 4,
+      cols: this.direct || this.depthwise || (!this.pointwise && this.windowsInX(T)) ? 0 : M * this.kernelRows * 4,
       zA: this.pointwise ? M * this.paddedA * 4 : 0,
     });
   });
@@ -282,6 +298,26 @@ export abstract class ConvBase extends Layer {
     if (this.pointwise) {
       this.stageAForward(x, scratch + L.cols, scratch + L.zA, this.zeroRow);
       this.stageBForward(M, scratch + L.zA, z);
+    } else if (this.windowsInX(T)) {
+      // every window lies inside x as K consecutive steps: the GEMM reads x's rows overlapping,
+      // one call per batch row, instead of an im2col copy of K times x
+      const C = this.inChannels,
+        To = y.shape[1]!,
+        k = kernels();
+      for (let b = 0; b < B; b++) {
+        k.gemm_2x16(
+          To,
+          this.paddedA,
+          this.kernelRows,
+          x.ptr + b * T * C * 4,
+          C,
+          this.ptrs[0]!,
+          this.biasPtr,
+          0,
+          z + b * To * this.paddedA * 4,
+          this.paddedA,
+        );
+      }
     } else this.stageAForward(x, scratch + L.cols, z, this.biasPtr);
     kernels().activate_rows(z, this.paddedOut, M, this.filters, y.ptr, ACTIVATION_IDS[this.activation]);
   }

@@ -95,9 +95,9 @@ export const gruBackward: Backward = {
       k.pack_transpose_panels(3, blocks[1]!.ptr, P, G, H, ut);
       k.gru_reset_after_backward(B, T, H, ut, act, recAct, back, trace, dy, dh, dzx, dzu, mask, zero, rmask);
       if (drop?.gi) k.gated_tn(3, B, T, I, drop.xm, I, gsX, 0, dzx, G, G, dParams[0]!, I);
-      else k.gemm_tn_blocked(3, B, T, I, x, I, 0, dzx, G, G, dParams[0]!, I, tn);
+      else k.gemm_tn_blocked(3, B, T, dzx, G, G, tn, I, x, I, 0, dParams[0]!, I, 0, 0, 0, 0, 0, 0);
       if (rmask) k.gated_tn(3, B, T, H, drop!.hm, P, gsH, back, dzu, G, G, dParams[1]!, P);
-      else k.gemm_tn_blocked(3, B, T, H, hPrev, W, back, dzu, G, G, dParams[1]!, P, tn);
+      else k.gemm_tn_blocked(3, B, T, dzu, G, G, tn, H, hPrev, W, back, dParams[1]!, P, 0, 0, 0, 0, 0, 0);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzx, G, dParams[2]!);
         k.colsum_acc(R, G, dzu, G, dParams[3]!);
@@ -133,11 +133,15 @@ export const gruBackward: Backward = {
       // the candidate's input is the third masked copy; its state operand is the traced r ⊙ h
       const xh = drop?.gi ? drop.xm + 2 * gsX * 4 : x;
       if (drop?.gi) k.gated_tn(2, B, T, I, drop.xm, I, gsX, 0, dzr, G, G, dParams[0]!, I);
-      else k.gemm_tn_blocked(2, B, T, I, x, I, 0, dzr, G, G, dParams[0]!, I, tn);
-      k.gemm_tn_blocked(4, B, T, I, xh, I, 0, dzh, Q, Q, dParams[1]!, I, tn);
+      else if (!rmask) {
+        // the z-r part's kernel and recurrent gradients over one packing of dzr
+        k.gemm_tn_blocked(2, B, T, dzr, G, G, tn, I, x, I, 0, dParams[0]!, I, H, hPrev, W, back, dParams[2]!, P);
+      } else k.gemm_tn_blocked(2, B, T, dzr, G, G, tn, I, x, I, 0, dParams[0]!, I, 0, 0, 0, 0, 0, 0);
       if (rmask) k.gated_tn(2, B, T, H, drop!.hm, P, gsH, back, dzr, G, G, dParams[2]!, P);
-      else k.gemm_tn_blocked(2, B, T, H, hPrev, W, back, dzr, G, G, dParams[2]!, P, tn);
-      k.gemm_tn_blocked(4, B, T, H, trace + RH_AT * P * 4, W, back, dzh, Q, Q, dParams[3]!, P, tn);
+      else if (drop?.gi) k.gemm_tn_blocked(2, B, T, dzr, G, G, tn, H, hPrev, W, back, dParams[2]!, P, 0, 0, 0, 0, 0, 0);
+      // the candidate's: x (or its masked copy) and the traced r ⊙ h_{t-1} against dzh
+      const rh = trace + RH_AT * P * 4;
+      k.gemm_tn_blocked(4, B, T, dzh, Q, Q, tn, I, xh, I, 0, dParams[1]!, I, H, rh, W, back, dParams[3]!, P);
       if (layer.useBias) {
         k.colsum_acc(R, G, dzr, G, dParams[4]!);
         k.colsum_acc(R, Q, dzh, Q, dParams[5]!);
