@@ -1,8 +1,9 @@
 // Builds the AssemblyScript cores: the inference core (assembly/index.ts, asconfig.json) in three
 // builds, `simd` (plain SIMD128, bit-identical on every runtime), `relaxed` (relaxed-SIMD fused
 // multiply-add, picked at run time where the runtime supports it) and `threads` (plain SIMD on
-// shared memory, for the worker pool), and the training core (assembly/train.ts,
-// asconfig.train.json) in two, `train` and `train-threads`. Each build is written
+// shared memory, for the worker pool), the training core (assembly/train.ts, asconfig.train.json)
+// in two, `train` and `train-threads`, and the int8 core (assembly/quant.ts, asconfig.quant.json)
+// in three, `quant`, `quant-relaxed` and `quant-threads`. Each build is written
 //   - as base64 into a TypeScript module (src/core/generated/<module>.ts), which the default
 //     entry imports lazily, so Node, Deno, Bun and browsers instantiate it without file access;
 //   - as a .wasm file (src/core/generated/ and dist/core/generated/), which the workerd/worker entry
@@ -41,6 +42,23 @@ const builds = {
     "TRAIN_THREADS_BASE64",
     "train-threads.ts",
     "train-threads.wasm",
+  ],
+  // the int8 core (assembly/quant.ts, asconfig.quant.json), loaded by the first quantize("int8"):
+  // plain, relaxed SIMD and shared memory, as the inference core it runs beside
+  quant: ["asconfig.quant.json", "assembly/quant.ts", "QUANT_BASE64", "quant.ts", "quant.wasm"],
+  "quant-relaxed": [
+    "asconfig.quant.json",
+    "assembly/quant.ts",
+    "QUANT_RELAXED_BASE64",
+    "quant-relaxed.ts",
+    "quant-relaxed.wasm",
+  ],
+  "quant-threads": [
+    "asconfig.quant.json",
+    "assembly/quant.ts",
+    "QUANT_THREADS_BASE64",
+    "quant-threads.ts",
+    "quant-threads.wasm",
   ],
 };
 

@@ -38,7 +38,17 @@ const verdict = (label, bytes, budget, ceiling = budget) => {
 };
 
 try {
-  for (const f of ["core.wasm", "core-relaxed.wasm", "core-threads.wasm", "train.wasm", "train-threads.wasm"]) {
+  const cores = [
+    "core",
+    "core-relaxed",
+    "core-threads",
+    "train",
+    "train-threads",
+    "quant",
+    "quant-relaxed",
+    "quant-threads",
+  ];
+  for (const f of cores.map((c) => `${c}.wasm`)) {
     verdict(`dist/core/generated/${f}`, statSync(join(root, "dist", "core", "generated", f)).size, BUDGET.wasm);
   }
   const result = await build({

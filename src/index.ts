@@ -12,6 +12,7 @@ export {
   loadWeights,
   type SavedArtifacts,
   type SavedFiles,
+  type SaveOptions,
   type ShardSource,
   saveModel,
   type TfjsArtifacts,
@@ -115,6 +116,7 @@ export {
 export type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./model/outputs.js";
 export type { InputData } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
+export type { QuantizeMode, QuantizeReport } from "./quant/quantize.js";
 export { type EvictPolicy, StreamPool, type StreamPoolOptions, type StreamStep } from "./stream/stream-pool.js";
 export {
   Callback,

@@ -5,7 +5,13 @@
 import { WasmRnnError } from "./errors.js";
 import type { CoreExports } from "./generated/kernel-exports.js";
 
-export type { CoreExports, LossKernels, OptimizerKernels, TrainExports } from "./generated/kernel-exports.js";
+export type {
+  CoreExports,
+  LossKernels,
+  OptimizerKernels,
+  QuantExports,
+  TrainExports,
+} from "./generated/kernel-exports.js";
 
 /**
  * The builds of the core: plain SIMD128, relaxed SIMD (fused multiply-add), and plain SIMD on
@@ -14,8 +20,10 @@ export type { CoreExports, LossKernels, OptimizerKernels, TrainExports } from ".
 export type CoreBuild = "simd" | "relaxed" | "threads";
 /** The training core (assembly/train.ts) on the inference core's memory: plain or shared. */
 export type TrainBuild = "train" | "train-threads";
+/** The int8 core (assembly/quant.ts) beside each inference build: plain, relaxed SIMD, shared memory. */
+export type QuantBuild = "quant" | "quant-relaxed" | "quant-threads";
 /** Gets the compiled module of one build. */
-export type CoreLoader = (build: CoreBuild | TrainBuild) => Promise<WebAssembly.Module>;
+export type CoreLoader = (build: CoreBuild | TrainBuild | QuantBuild) => Promise<WebAssembly.Module>;
 
 let exportsRef: CoreExports | null = null;
 let f32: Float32Array = new Float32Array(0);

@@ -3,11 +3,21 @@
 // into a `WebAssembly.Module`. Used by src/entry-worker.ts (exports conditions `workerd` and `worker`).
 import simdModule from "./generated/core.wasm";
 import relaxedModule from "./generated/core-relaxed.wasm";
+import quantModule from "./generated/quant.wasm";
+import quantRelaxedModule from "./generated/quant-relaxed.wasm";
 import trainModule from "./generated/train.wasm";
-import type { CoreBuild, TrainBuild } from "./instance.js";
+import type { CoreBuild, QuantBuild, TrainBuild } from "./instance.js";
 
-export async function loadModule(build: CoreBuild | TrainBuild): Promise<WebAssembly.Module> {
-  if (build === "threads" || build === "train-threads")
-    throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
-  return build === "relaxed" ? relaxedModule : build === "train" ? trainModule : simdModule;
+const MODULES: Record<string, WebAssembly.Module> = {
+  simd: simdModule,
+  relaxed: relaxedModule,
+  train: trainModule,
+  quant: quantModule,
+  "quant-relaxed": quantRelaxedModule,
+};
+
+export async function loadModule(build: CoreBuild | TrainBuild | QuantBuild): Promise<WebAssembly.Module> {
+  const module = MODULES[build];
+  if (!module) throw new Error("the worker pool needs Node's worker_threads; worker runtimes run one thread");
+  return module;
 }

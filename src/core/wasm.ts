@@ -12,13 +12,14 @@ import {
   type CoreLoader,
   core,
   isReady,
+  type QuantBuild,
   setCoreExports,
   type TrainBuild,
 } from "./instance.js";
 
 // The accessors and types live in instance.ts (which arena.ts, threads.ts and the layers import);
 // re-exported so callers keep importing them from here.
-export type { CoreBuild, CoreExports, CoreLoader, TrainBuild } from "./instance.js";
+export type { CoreBuild, CoreExports, CoreLoader, QuantBuild, TrainBuild } from "./instance.js";
 export { core, heapF32, isReady, kernels, memoryGrew } from "./instance.js";
 
 /** C = C0 + A . Bp over packed panels (assembly/gemm/gemm_2x16.ts); the suffix is the panel width. */
@@ -301,6 +302,22 @@ export function loadTrainCore(who: string): Promise<WebAssembly.Exports> {
     throw new WasmRnnError(`${who}: could not instantiate the training core: ${String(err)}`);
   });
   return trainExports;
+}
+
+let quantExports: Promise<WebAssembly.Exports> | null = null;
+
+/** The int8 core (assembly/quant.ts) beside the running build, once (the first quantize("int8")), as loadTrainCore. */
+export function loadQuantCore(who: string): Promise<WebAssembly.Exports> {
+  const ex = core(who);
+  quantExports ??= (async () => {
+    const build: QuantBuild = active === "threads" ? "quant-threads" : active === "relaxed" ? "quant-relaxed" : "quant";
+    const module = await loader(build);
+    return (await WebAssembly.instantiate(module, { env: { memory: ex.memory } })).exports;
+  })().catch((err: unknown) => {
+    quantExports = null;
+    throw new WasmRnnError(`${who}: could not instantiate the int8 core: ${String(err)}`);
+  });
+  return quantExports;
 }
 
 /** Which build of the core runs, and how it was loaded. Call after `await ready()`. */

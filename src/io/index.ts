@@ -3,7 +3,15 @@
 // models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
 import type { Model } from "../model/model.js";
 import type { AnyOutputs, ModelOutputs } from "../model/outputs.js";
-import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, TfjsArtifacts, TfjsModelJson } from "./types.js";
+import type {
+  ByteSource,
+  LoadOptions,
+  SavedArtifacts,
+  SavedFiles,
+  SaveOptions,
+  TfjsArtifacts,
+  TfjsModelJson,
+} from "./types.js";
 
 export type { LoadContext } from "../layers/config.js";
 export type { LayerEntry } from "../layers/entry.js";
@@ -12,6 +20,7 @@ export type {
   LoadOptions,
   SavedArtifacts,
   SavedFiles,
+  SaveOptions,
   ShardBytes,
   ShardProvider,
   ShardSource,
@@ -37,10 +46,17 @@ export async function loadWeights(model: Model, source: ByteSource, options: Loa
   return (await import("./load.js")).loadWeights(model, source, options);
 }
 
-/** Saves a model: TF.js layers format (a directory, or artifacts when no target), or `.keras`. */
-export async function saveModel(model: Model): Promise<SavedArtifacts>;
-export async function saveModel(model: Model, target: string): Promise<SavedFiles>;
-export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts | SavedFiles> {
+/**
+ * Saves a model: TF.js layers format (a directory, or artifacts when no target), or `.keras`;
+ * `{ weightsDtype: "float16" }` stores a TF.js model's weights in half the bytes.
+ */
+export async function saveModel(model: Model, target?: undefined, options?: SaveOptions): Promise<SavedArtifacts>;
+export async function saveModel(model: Model, target: string, options?: SaveOptions): Promise<SavedFiles>;
+export async function saveModel(
+  model: Model,
+  target?: string,
+  options?: SaveOptions,
+): Promise<SavedArtifacts | SavedFiles> {
   const save = await import("./save.js");
-  return target === undefined ? save.saveModel(model) : save.saveModel(model, target);
+  return save.saveModel(model, target as string, options);
 }

@@ -3,6 +3,7 @@ import { WasmRnnError } from "../core/errors.js";
 import { ready } from "../core/wasm.js";
 import type { Json, LoadContext } from "../layers/config.js";
 import type { Model } from "../model/model.js";
+import { checkQuantizeMode } from "../quant/quantize.js";
 import { attachCustomObjects } from "./custom-objects.js";
 import { type H5Group, isHdf5, openHdf5 } from "./hdf5.js";
 import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } from "./keras-files.js";
@@ -277,6 +278,7 @@ async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Pr
  * Loads a model saved by Keras or TF.js: a `.keras` file, a legacy `.h5`, a TF.js `model.json`
  * (with its shards beside it), a Keras config JSON (with `{ weights }`), or TF.js artifacts in
  * memory. `source` is a path (Node, Deno, Bun), a URL, bytes, or `{ modelJson, weights | weightData }`.
+ * `{ quantize: "int8" | "float16" }` quantizes it once loaded (Model.quantize).
  */
 export async function loadModel(
   source: ByteSource | TfjsArtifacts | TfjsModelJson,
@@ -285,6 +287,18 @@ export async function loadModel(
   await ready();
   if (typeof options !== "object" || options === null)
     throw new WasmRnnError(`loadModel: expected options to be an object, got ${String(options)}`);
+  const quantize = options.quantize === undefined ? null : checkQuantizeMode("loadModel", options.quantize);
+  const model = await readModel(source, options);
+  if (quantize) await model.quantize(quantize).catch((err: unknown) => disposeAndThrow(model, err));
+  return model;
+}
+
+function disposeAndThrow(model: Model, err: unknown): never {
+  model.dispose();
+  throw err;
+}
+
+async function readModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options: LoadOptions): Promise<Model> {
   if (!isByteSource(source)) {
     if (typeof source !== "object" || source === null)
       throw new WasmRnnError(

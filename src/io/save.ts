@@ -2,15 +2,17 @@
 // loadModel read back. Written as a Keras-2 style functional config (initial states as extra
 // inbound tensors), which is what TF.js itself understands.
 import { WasmRnnError } from "../core/errors.js";
+import { checkOptionsObject } from "../core/validate.js";
 import type { Json, JsonObject } from "../layers/config.js";
 import { registerBuiltinLayers } from "../layers/index.js";
 import { InputLayer } from "../layers/input.js";
 import type { Layer, Node, SymbolicTensor } from "../layers/layer.js";
 import { entryForLayer } from "../layers/registry.js";
 import type { Model } from "../model/model.js";
+import { checkFloat16Range, toFloat16Bits } from "../quant/float16.js";
 import { saveKeras } from "./save-keras.js";
 import { nodeFs } from "./source.js";
-import type { SavedArtifacts, SavedFiles, TfjsModelJson } from "./types.js";
+import type { SavedArtifacts, SavedFiles, SaveOptions, TfjsModelJson } from "./types.js";
 
 export const GENERATED_BY = "wasm-rnn";
 
@@ -68,24 +70,43 @@ export function modelToConfig(model: Model): JsonObject {
   };
 }
 
-/** The model as TF.js artifacts: model.json content and one weights buffer. */
-export function toTfjsArtifacts(model: Model): SavedArtifacts {
+/** Checked save options: weightsDtype "float32" (default) or "float16". */
+function saveDtype(options: SaveOptions | undefined): "float32" | "float16" {
+  const opts = checkOptionsObject("saveModel", options, ["weightsDtype"]);
+  const dtype = opts.weightsDtype ?? "float32";
+  if (dtype !== "float32" && dtype !== "float16")
+    throw new WasmRnnError(`saveModel: expected weightsDtype "float32" or "float16", got ${JSON.stringify(dtype)}`);
+  return dtype;
+}
+
+/**
+ * The model as TF.js artifacts: model.json content and one weights buffer, float32 or (dtype
+ * "float16") TF.js's float16 quantization: 2 bytes a weight, read back as float32.
+ */
+export function toTfjsArtifacts(model: Model, dtype: "float32" | "float16" = "float32"): SavedArtifacts {
   const config = modelToConfig(model);
   const weights: JsonObject[] = [];
   const arrays: Float32Array[] = [];
+  const half = dtype === "float16";
   for (const layer of model.layers) {
     const specs = layer.weightSpecs();
     const values = layer.getWeights();
     specs.forEach((s, i) => {
-      weights.push({ name: `${layer.name}/${s.name}`, shape: [...s.shape], dtype: "float32" });
+      const entry: JsonObject = { name: `${layer.name}/${s.name}`, shape: [...s.shape], dtype: "float32" };
+      if (half) entry.quantization = { dtype: "float16", original_dtype: "float32" };
+      weights.push(entry);
       arrays.push(values[i]!.data as Float32Array);
+      if (half) checkFloat16Range(`saveModel: layer '${layer.name}'`, `weight ${s.name}`, arrays[arrays.length - 1]!);
     });
   }
   const total = arrays.reduce((a, b) => a + b.length, 0);
-  const weightData = new Uint8Array(total * 4);
+  const weightData = new Uint8Array(total * (half ? 2 : 4));
   const dv = new DataView(weightData.buffer);
   let off = 0;
-  for (const a of arrays) for (let i = 0; i < a.length; i++, off += 4) dv.setFloat32(off, a[i]!, true);
+  for (const a of arrays) {
+    if (half) for (let i = 0; i < a.length; i++, off += 2) dv.setUint16(off, toFloat16Bits(a[i]!), true);
+    else for (let i = 0; i < a.length; i++, off += 4) dv.setFloat32(off, a[i]!, true);
+  }
   const modelJson: TfjsModelJson = {
     format: "layers-model",
     generatedBy: GENERATED_BY,
@@ -100,21 +121,33 @@ export function toTfjsArtifacts(model: Model): SavedArtifacts {
  * Saves a model. Without a path: returns the TF.js artifacts `{ modelJson, weightData }`.
  * With a directory path (Node, Deno, Bun): TF.js layers format, `model.json` and `weights.bin`
  * there. With a path ending in `.keras`: a Keras 3 file (writing HDF5 needs the optional h5wasm).
+ * `{ weightsDtype: "float16" }` (TF.js format) stores the weights in half the bytes.
  */
-export async function saveModel(model: Model): Promise<SavedArtifacts>;
-export async function saveModel(model: Model, target: string): Promise<SavedFiles>;
-export async function saveModel(model: Model, target?: string): Promise<SavedArtifacts | SavedFiles> {
+export async function saveModel(model: Model, target?: undefined, options?: SaveOptions): Promise<SavedArtifacts>;
+export async function saveModel(model: Model, target: string, options?: SaveOptions): Promise<SavedFiles>;
+export async function saveModel(
+  model: Model,
+  target?: string,
+  options?: SaveOptions,
+): Promise<SavedArtifacts | SavedFiles> {
   if (!model || !Array.isArray((model as Model).layers))
     throw new WasmRnnError(`saveModel: expected a Model, got ${typeof model}`);
-  if (target === undefined) return toTfjsArtifacts(model);
+  const dtype = saveDtype(options);
+  if (target === undefined) return toTfjsArtifacts(model, dtype);
   if (typeof target !== "string" || target.length === 0)
     throw new WasmRnnError(`saveModel: expected a directory or .keras path, got ${JSON.stringify(target)}`);
-  if (/\.keras$/i.test(target)) return { format: "keras", files: await saveKeras(model, target) };
+  if (/\.keras$/i.test(target)) {
+    if (dtype === "float16")
+      throw new WasmRnnError(
+        `saveModel: ${target}: weightsDtype "float16" is written in the TF.js format (a directory or no path); .keras keeps float32`,
+      );
+    return { format: "keras", files: await saveKeras(model, target) };
+  }
   if (/\.h5$/i.test(target))
     throw new WasmRnnError(
       `saveModel: ${target}: saving legacy .h5 is not supported; use a .keras path or a directory (TF.js format)`,
     );
-  const art = toTfjsArtifacts(model);
+  const art = toTfjsArtifacts(model, dtype);
   const fs = await nodeFs("saveModel");
   const dir = target.replace(/[\\/]+$/, "");
   try {

@@ -59,6 +59,21 @@ export interface LoadOptions {
    * or a CustomLayer subclass.
    */
   customObjects?: Record<string, CustomLayerClass | LambdaFunction>;
+  /**
+   * Opt-in: "int8" gives every LSTM, GRU, SimpleRNN and Dense int8 inference weights (as
+   * `model.quantize("int8")`), "float16" rounds every weight to float16. Default: float32 as stored.
+   */
+  quantize?: "int8" | "float16";
+}
+
+/** How saveModel writes a model. */
+export interface SaveOptions {
+  /**
+   * "float32" (default), or "float16": every weight stored as the nearest float16, half the bytes
+   * (TF.js's float16 quantization, which TF.js and loadModel read back, computing in float32).
+   * TF.js format only; a weight beyond float16's range (65504) is refused.
+   */
+  weightsDtype?: "float32" | "float16";
 }
 
 /** What saveModel returns without a path: the TF.js artifacts. */

@@ -13,6 +13,7 @@ import {
   type MaskSource,
   type ParamBlock,
   packedCopies,
+  round16,
   sameShapeLayout,
   sizeOf,
   withBlocks,
@@ -47,8 +48,15 @@ export class Dense extends Layer {
   private kernelPtr = 0;
   private biasPtr = 0;
 
-  /** Forward scratch, from 0: the pre-activation z [M, Up] (the Trainer reads it there as logits). */
-  private readonly offsets = sameShapeLayout((M, Up) => carve(0, { z: M * Up * 4 }));
+  /**
+   * Forward scratch, from 0: the pre-activation z [M, Up] (the Trainer reads it there as logits),
+   * then the int8 rows of x and their parameters (src/quant), in every plan so quantizing never outgrows one.
+   */
+  private readonly offsets = sameShapeLayout((M, Up) =>
+    carve(0, { z: M * Up * 4, q: M * (round16(this.inputDim) + 8) }),
+  );
+  /** int8 inference (src/quant/int8.ts sets it): z = x . kernel + bias from x [M, I] and the `q` scratch. */
+  quantProduct: ((x: number, M: number, z: number, q: number, bias: number) => void) | null = null;
 
   constructor(args: DenseArgs) {
     if (typeof args !== "object" || args === null)
@@ -182,8 +190,10 @@ export class Dense extends Layer {
     const I = this.inputDim,
       Up = this.paddedUnits;
     const M = sizeOf(x.shape) / I;
-    const z = scratch + this.offsets(M, Up).z;
-    k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, z, Up);
+    const at = this.offsets(M, Up),
+      z = scratch + at.z;
+    if (this.quantProduct) this.quantProduct(x.ptr, M, z, scratch + at.q, this.biasPtr);
+    else k.gemm_2x16(M, Up, I, x.ptr, I, this.kernelPtr, this.biasPtr, 0, z, Up);
     k.activate_rows(z, Up, M, this.units, outputs[0]!.ptr, ACTIVATION_IDS[this.activation]);
   }
 

@@ -90,6 +90,8 @@ export abstract class Layer {
   readonly inboundNodes: Node[] = [];
   /** Input shape the weights were built for (batch dimension null). */
   protected builtShape: Shape | null = null;
+  /** Runs after setWeights wrote new weights: a quantized layer quantizes them again (src/quant). */
+  afterSetWeights: (() => void) | null = null;
 
   constructor(name: string | undefined, className: string) {
     if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
@@ -357,6 +359,7 @@ export abstract class Layer {
     }
     const values = checkWeightValues(this.who, this.weightSpecs(), weights);
     this.writeWeights(values);
+    this.afterSetWeights?.();
   }
 
   /** Keras's trainable_weights: all of weightSpecs() but for layers with moving statistics. */

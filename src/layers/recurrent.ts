@@ -20,6 +20,7 @@ import {
   type MaskSource,
   type ParamBlock,
   packedCopies,
+  round16,
   sameShapeLayout,
   withBlocks,
 } from "./heap.js";
@@ -56,13 +57,12 @@ export abstract class RecurrentLayer extends Layer {
    * [B, T, traceWidth * stateStride] (see the kernels); 0 = none. Set and cleared by the trainer.
    */
   trace = 0;
-  /**
-   * Set by a StreamPool around its runs: the initial states are already in the forward scratch
-   * (gathered from the streams' slots, see stateScratch) and the stored states are left alone.
-   */
+  /** Set by a StreamPool around its runs: it has gathered the initial states into the scratch. */
   streamed = false;
   /** Training with dropout: runs instead of runCell (recurrent-dropout.ts sets and clears it). */
   trainingCell: RecurrentLayer["runCell"] | null = null;
+  /** int8 inference (src/quant/int8.ts sets it): runs instead of runCell; `qs` is its scratch, in every plan. */
+  quantCell: ((...args: [...Parameters<RecurrentLayer["runCell"]>, qs: number]) => void) | null = null;
   protected readonly kernelInitializer: Initializer;
   protected readonly recurrentInitializer: Initializer;
   protected readonly biasInitializer: Initializer;
@@ -235,7 +235,9 @@ export abstract class RecurrentLayer extends Layer {
   private readonly forwardOffsets = sameShapeLayout((B, T) => {
     const row = B * this.stateStride * 4;
     const c = this.stateNames.length > 1 ? row : 0;
-    return carve(0, { h: row, c, last: row, cell: this.cellLayout(B, T).total });
+    // quant: int8 rows of x, h, r h and their parameters (assembly/quant), so quantizing never outgrows a plan
+    const quant = B * (round16(this.inputDim) + 2 * round16(this.stateStride) + 32);
+    return carve(0, { h: row, c, last: row, cell: this.cellLayout(B, T).total, quant });
   });
 
   scratchBytes(inputs: readonly number[][]): number {
@@ -274,9 +276,10 @@ export abstract class RecurrentLayer extends Layer {
     else if (mask) f32.fill(0, last >>> 2, (last >>> 2) + B * P);
     const y = this.returnSequences ? outputs[0]!.ptr : 0;
     const extra = outputs.slice(1 + (this.returnState ? S : 0));
-    const run = this.trainingCell;
-    if (run) run(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
-    else this.runCell(B, T, x.ptr, states, y, extra, mask, this.zeroOutputForMask, last, scratch + at.cell);
+    // training's cell, the int8 one, or the float one (only the int8 cell reads the last argument)
+    const run = (this.trainingCell ?? this.quantCell ?? this.runCell) as NonNullable<RecurrentLayer["quantCell"]>;
+    const zero = this.zeroOutputForMask;
+    run.call(this, B, T, x.ptr, states, y, extra, mask, zero, last, scratch + at.cell, scratch + at.quant);
     // without returnSequences the output is the last step's output: h, or under a mask the
     // carried output (zeros for a row whose every step is masked, as Keras's TF backend)
     if (!this.returnSequences) copyRows(f32, mask ? last : states[0]!, P, outputs[0]!.ptr, H, B, H);

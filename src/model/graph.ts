@@ -130,3 +130,16 @@ export function setLayerWeights(
     throw err;
   }
 }
+
+/** A layer of `layers` by name, or by index (Model.getLayer), or an error naming what there is. */
+export function findLayer(who: string, layers: readonly Layer[], nameOrIndex: string | number): Layer {
+  const layer = typeof nameOrIndex === "number" ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
+  if (!layer) {
+    const wanted =
+      typeof nameOrIndex === "number"
+        ? `index below ${layers.length}`
+        : `named one of ${layers.map((l) => l.name).join(", ")}`;
+    throw new WasmRnnError(`${who}: expected a layer ${wanted}, got ${JSON.stringify(nameOrIndex)}`);
+  }
+  return layer;
+}

@@ -7,10 +7,12 @@ import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { checkOptionsObject } from "../core/validate.js";
 import { core, isReady } from "../core/wasm.js";
-import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles } from "../io/types.js";
+import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, SaveOptions } from "../io/types.js";
 import { type Buf, readBuf } from "../layers/heap.js";
 import { type Layer, type Node, SymbolicTensor } from "../layers/layer.js";
 import { checkUniqueLayerNames, uniqueName } from "../layers/naming.js";
+import type { QuantizeMode, QuantizeReport } from "../quant/quantize.js";
+import { quantizationOf } from "../quant/state.js";
 import { checkCompileArgs } from "../train/compile-check.js";
 import type { Optimizer } from "../train/optimizer.js";
 import type {
@@ -23,7 +25,7 @@ import type {
   Targets,
   TrainOnBatchOptions,
 } from "../train/types.js";
-import { connectGraph, replayGraph, setLayerWeights } from "./graph.js";
+import { connectGraph, findLayer, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
 import type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./outputs.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
@@ -97,8 +99,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
   layers: Layer[] = [];
   /** Layer calls in execution order (input layers excluded). */
   nodes: Node[] = [];
-  /** Whether predict returns one Tensor (outputs given as one tensor, not a list); set by connect. */
-  singleOutput = true;
+  singleOutput = true; // predict returns one Tensor (outputs given as one tensor, not a list); set by connect
   private readonly plans = new PlanCache();
   /** This model in its layers' holder lists (see Layer.hold), and what the finalizer frees. */
   private readonly memory: ModelMemory = { plans: this.plans, token: {}, layers: [] };
@@ -167,16 +168,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
 
   /** A layer by name, or by index in `layers`. */
   getLayer(nameOrIndex: string | number): Layer {
-    const layer =
-      typeof nameOrIndex === "number" ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
-    if (!layer) {
-      const wanted =
-        typeof nameOrIndex === "number"
-          ? `index below ${this.layers.length}`
-          : `named one of ${this.layers.map((l) => l.name).join(", ")}`;
-      throw new WasmRnnError(`${this.who}: expected a layer ${wanted}, got ${JSON.stringify(nameOrIndex)}`);
-    }
-    return layer;
+    return findLayer(this.who, this.layers, nameOrIndex);
   }
 
   countParams(): number {
@@ -278,23 +270,31 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
   }
 
   /**
-   * Saves the model (Keras `model.save`): TF.js layers format into a directory (model.json +
-   * weights.bin), or Keras 3 `.keras` when `target` ends in `.keras`; without a target, returns
-   * the TF.js artifacts. The file code loads on first use (see `saveModel`).
+   * Saves the model (Keras `model.save`): TF.js layers format into a directory (model.json + weights.bin), or Keras 3
+   * `.keras` when `target` ends in `.keras`; without a target, returns the TF.js artifacts. `{ weightsDtype: "float16" }`
+   * halves a TF.js model's weights. The file code loads on first use (see `saveModel`).
    */
-  async save(): Promise<SavedArtifacts>;
-  async save(target: string): Promise<SavedFiles>;
-  async save(target?: string): Promise<SavedArtifacts | SavedFiles> {
+  async save(target?: undefined, options?: SaveOptions): Promise<SavedArtifacts>;
+  async save(target: string, options?: SaveOptions): Promise<SavedFiles>;
+  async save(target?: string, options?: SaveOptions): Promise<SavedArtifacts | SavedFiles> {
     this.checkAlive("save");
     const { saveModel } = await import("../io/index.js");
-    return target === undefined ? saveModel(this) : saveModel(this, target);
+    return saveModel(this, target as string, options);
+  }
+
+  /** int8 inference weights, float16-rounded weights, or "none" (README, "Smaller weights"); resolves to what changed. */
+  async quantize(mode: QuantizeMode): Promise<QuantizeReport> {
+    return (await import("../quant/quantize.js")).quantizeModel(this, this.who, mode);
+  }
+  /** "int8" while a layer runs int8, "float16" when weights are float16-rounded, else null (summary() lists the layers). */
+  get quantization(): "int8" | "float16" | null {
+    return quantizationOf(this.layers);
   }
 
   /** Loads weights from a Keras `.h5` / `.weights.h5` into this model (Keras `model.load_weights`). */
   async loadWeights(source: ByteSource, options?: LoadOptions): Promise<void> {
     this.checkAlive("loadWeights");
-    const { loadWeights } = await import("../io/index.js");
-    return loadWeights(this, source, options);
+    return (await import("../io/index.js")).loadWeights(this, source, options);
   }
 
   // ---- training (src/train, loaded on first use) -----------------------------------------------

@@ -2,6 +2,7 @@
 // box-drawn table of layers, output shapes and parameter counts, with "Connected to" for graphs
 // that are not a plain chain.
 import type { Layer, Node, Shape, SymbolicTensor } from "../layers/layer.js";
+import { quantizationLine } from "../quant/state.js";
 
 /** What the summary reads of a model. */
 export interface SummarySource {
@@ -146,5 +147,8 @@ export function formatSummary(model: SummarySource): string {
   );
   out.push(` Trainable params: ${fmtCount(trainable)} (${fmtBytes(trainable * 4)})`);
   out.push(` Non-trainable params: ${fmtCount(total - trainable)} (${fmtBytes((total - trainable) * 4)})`);
+  // beyond Keras, only for a quantized model: which layers, so quantization is never silent
+  const quantized = quantizationLine(model.layers);
+  if (quantized) out.push(quantized);
   return out.join("\n");
 }

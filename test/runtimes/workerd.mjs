@@ -110,6 +110,8 @@ try {
     (name = "core.wasm", wasm = embed "core.wasm"),
     (name = "core-relaxed.wasm", wasm = embed "core-relaxed.wasm"),
     (name = "train.wasm", wasm = embed "train.wasm"),
+    (name = "quant.wasm", wasm = embed "quant.wasm"),
+    (name = "quant-relaxed.wasm", wasm = embed "quant-relaxed.wasm"),
   ]`;
   const worker = (simd) =>
     `(modules = ${modules("bundle.mjs")}, compatibilityDate = "2025-01-01", bindings = [(name = "SIMD", text = "${simd}")])`;
