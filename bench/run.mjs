@@ -367,8 +367,12 @@ async function main() {
   const cells = onlyArg
     ? null
     : await (await import("./cells.mjs")).benchCells({ quick: QUICK, peak, write: false, clock: CLOCK });
+  // Conv1D and MultiHeadAttention against onnxruntime on the same ONNX graph, and the same peak
+  const layers = onlyArg
+    ? null
+    : await (await import("./layers.mjs")).benchLayers({ quick: QUICK, peak, clock: CLOCK });
   const peakEnd = { ...peakNow(peak, { clock: CLOCK }), loadAvg: os.loadavg() };
-  const targets = targetRows(shapes, children, cells?.rows ?? []);
+  const targets = targetRows(shapes, children, cells?.rows ?? [], layers?.rows ?? []);
 
   const implementations = adapters.map((a) => a.name);
   const results = {
@@ -404,6 +408,7 @@ async function main() {
     threads: children.threads,
     oursAloneOnD: children.memory?.memory,
     cells: cells?.rows,
+    layers: layers?.rows,
     targets,
   };
 
@@ -454,6 +459,7 @@ async function main() {
     );
   }
   if (cells) console.log(`\n${cells.table}`);
+  if (layers) console.log(`\n${layers.table}`);
   console.log(`\n## Targets (issue 17)\n\n${targetsTable(targets)}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
   console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
