@@ -21,7 +21,10 @@ interface Spec {
 }
 
 /** The converter's quantization of float32 values: per weight, min and scale over its range. */
-function quantize(values: Float32Array, dtype: "uint8" | "uint16" | "float16") {
+function quantize(
+  values: Float32Array,
+  dtype: "uint8" | "uint16" | "float16",
+): { bytes: Uint8Array; quantization: Record<string, string | number> } {
   if (dtype === "float16") {
     const out = new Uint16Array(values.length).map((_, i) => toFloat16Bits(values[i]!));
     return { bytes: new Uint8Array(out.buffer), quantization: { dtype, original_dtype: "float32" } };
@@ -53,7 +56,7 @@ describe("TF.js quantized weight shards", () => {
     it(`${dtype}: loadModel dequantizes as TF.js does (same outputs; weights within half a step of float32)`, async () => {
       const original = model();
       const saved = await saveModel(original);
-      const specs = (saved.modelJson.weightsManifest as { weights: Spec[] }[])[0]!.weights;
+      const specs = (saved.modelJson.weightsManifest as unknown as { weights: Spec[] }[])[0]!.weights;
       const floats = original.getWeights();
       const parts = floats.map((w) => quantize(w.data as Float32Array, dtype));
       const weightData = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
