@@ -15,6 +15,8 @@
 // interleaved round by round, and the comparison is the ratio of their medians. The peak kernel is
 // one more entry of every shape's rounds, so a shape's share of the peak compares two numbers
 // measured under the same load; the peak is also measured alone at the start and at the end.
+// After the LSTM shapes and the GRU/SimpleRNN cells: int8 against onnxruntime-node's float32
+// (quant-speed.mjs, both SIMD builds; results/quant-speed-<date>.json).
 // benny (benchmark.js) runs each case on its own, one after the other; its ops/s are recorded as
 // a second opinion but never used for the ratios.
 
@@ -371,6 +373,8 @@ async function main() {
   const layers = onlyArg
     ? null
     : await (await import("./layers.mjs")).benchLayers({ quick: QUICK, peak, clock: CLOCK });
+  // int8 against onnxruntime-node float32, both builds (quant-speed.mjs: relaxed in its own process)
+  const quant = onlyArg ? null : await (await import("./quant-speed.mjs")).benchQuant({ quick: QUICK, clock: CLOCK });
   const peakEnd = { ...peakNow(peak, { clock: CLOCK }), loadAvg: os.loadavg() };
   const targets = targetRows(shapes, children, cells?.rows ?? [], layers?.rows ?? []);
 
@@ -409,6 +413,7 @@ async function main() {
     oursAloneOnD: children.memory?.memory,
     cells: cells?.rows,
     layers: layers?.rows,
+    quant: quant && { file: path.relative(HERE, quant.file), goal: quant.goalLine },
     targets,
   };
 
@@ -460,6 +465,11 @@ async function main() {
   }
   if (cells) console.log(`\n${cells.table}`);
   if (layers) console.log(`\n${layers.table}`);
+  if (quant)
+    console.log(
+      `\n## int8 LSTM against onnxruntime-node float32, 1 thread\n\n${quant.table}\n\nGoal: ${quant.goalLine}`,
+    );
+  if (quant) written.push(quant.file);
   console.log(`\n## Targets (issue 17)\n\n${targetsTable(targets)}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`Skipped ${name}: ${why}`);
   console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
