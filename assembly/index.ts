@@ -17,7 +17,7 @@ export { reverse_time } from "./layers/reverse_time";
 export { masking_forward, mask_or } from "./layers/masking";
 export { embedding_forward } from "./layers/embedding";
 export { repeat_rows } from "./layers/repeat_vector";
-export { copy_blocks, add_arrays } from "./layers/blocks";
+export { copy_blocks, add_arrays, gather_rows, scatter_rows } from "./layers/blocks";
 export { pool1d_forward, masked_mean_steps } from "./layers/pooling1d";
 export { permute_copy } from "./layers/permute";
 export { norm_affine, norm_groups_forward } from "./layers/normalization";

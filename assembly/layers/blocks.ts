@@ -1,5 +1,8 @@
-// Strided block copies and sums (Concatenate, forward and backward), and the element-wise Add.
+// Strided block copies and sums (Concatenate, forward and backward), row gathers and scatters by
+// address (StreamPool's states), and the element-wise Add.
 //   a block is `chunk` dense floats; block o sits at o * stride floats (strides in floats)
+//   gather_rows / scatter_rows: rows [n, chunk] dense; addrs [n] i32 byte addresses, row r's
+//   other end at addrs[r] + offset bytes
 // Backward kernels ADD into their input gradient, so a tensor read by several layers sums them.
 
 // Strided block copy (Concatenate): for o < outer, dst[o * dstStride + 0:chunk] = src[o * chunk + 0:chunk]
@@ -7,6 +10,20 @@
 export function copy_blocks(outer: i32, chunk: i32, src: usize, dst: usize, dstStride: i32): void {
   const bytes = <usize>chunk << 2;
   for (let o = 0; o < outer; o++) memory.copy(dst + (<usize>o * <usize>dstStride << 2), src + <usize>o * bytes, bytes);
+}
+
+// Gather: dst[r * chunk + 0:chunk] = floats at addrs[r] + offset, for r < n.
+export function gather_rows(n: i32, chunk: i32, addrs: usize, offset: i32, dst: usize): void {
+  const bytes = <usize>chunk << 2;
+  for (let r = 0; r < n; r++)
+    memory.copy(dst + <usize>r * bytes, <usize>load<i32>(addrs + (<usize>r << 2)) + <usize>offset, bytes);
+}
+
+// Scatter, the inverse: floats at addrs[r] + offset = src[r * chunk + 0:chunk], for r < n.
+export function scatter_rows(n: i32, chunk: i32, src: usize, addrs: usize, offset: i32): void {
+  const bytes = <usize>chunk << 2;
+  for (let r = 0; r < n; r++)
+    memory.copy(<usize>load<i32>(addrs + (<usize>r << 2)) + <usize>offset, src + <usize>r * bytes, bytes);
 }
 
 // Strided block sum: dst[o * dstStride + 0:chunk] += src[o * srcStride + 0:chunk] for o < outer.

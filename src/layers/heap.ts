@@ -253,6 +253,11 @@ export function copyRows(
 ): void {
   const s = src >>> 2,
     d = dst >>> 2;
+  // dense rows on both sides (a batch of streams' states, say): one copy, not one per row
+  if (ldSrc === cols && ldDst === cols) {
+    f32.copyWithin(d, s, s + rows * cols);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     f32.copyWithin(d + r * ldDst, s + r * ldSrc, s + r * ldSrc + cols);
     if (ldDst > cols) f32.fill(0, d + r * ldDst + cols, d + (r + 1) * ldDst);

@@ -48,10 +48,12 @@ export class StateSlab {
 
   private stagingPtr = 0;
   private stagingSlots = 0;
+  private listsPtr = 0;
+  private listsCount = 0;
 
   /**
-   * Float index of room for `count` slots' worth of states outside the slots (a call's final states
-   * wait there until every part of the call has run); grown when needed, reused after.
+   * Byte address of room for `count` slots' worth of states outside the slots (a call's final
+   * states wait there until every part of the call has run); grown when needed, reused after.
    */
   staging(count: number): number {
     if (count > this.stagingSlots) {
@@ -60,7 +62,19 @@ export class StateSlab {
       this.stagingPtr = ptr;
       this.stagingSlots = count;
     }
-    return this.stagingPtr >>> 2;
+    return this.stagingPtr;
+  }
+
+  /** Byte address of room for `count` i32s (the slot address lists of a call); grown when needed. */
+  lists(count: number): number {
+    if (count > this.listsCount) {
+      const grown = Math.max(count, 2 * this.listsCount);
+      const ptr = this.blocks.alloc(grown * 4);
+      if (this.listsPtr) this.blocks.free(this.listsPtr);
+      this.listsPtr = ptr;
+      this.listsCount = grown;
+    }
+    return this.listsPtr;
   }
 
   /** Slots handed out now. */
@@ -78,6 +92,8 @@ export class StateSlab {
     this.blocks.freeAll();
     this.stagingPtr = 0;
     this.stagingSlots = 0;
+    this.listsPtr = 0;
+    this.listsCount = 0;
     this.chunks.length = 0;
     this.free.length = 0;
     this.next = 1;

@@ -6,33 +6,23 @@
 // Shapes: a stream's input is [1, T, ...features]; n streams with the same shapes run as one batch
 // of rows(n) >= n rows (a few plan sizes, the padding rows reading the zero slot).
 import { WasmRnnError } from "../core/errors.js";
-import { core, heapF32, isReady } from "../core/instance.js";
+import { core, heapF32, isReady, kernels } from "../core/instance.js";
 import { Tensor, type TensorLike } from "../core/tensor.js";
-import { checkOptionsObject, isObjectLiteral, sameShape } from "../core/validate.js";
+import { isObjectLiteral, sameShape } from "../core/validate.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Model } from "../model/model.js";
 import type { AnyOutputs, ModelOutputs, PredictResult } from "../model/outputs.js";
 import { PlanCache } from "../model/plan.js";
 import type { InputData } from "../model/predict.js";
-import { groupByShapes, runBatch } from "./batch-run.js";
+import { batchRows, groupByShapes, runBatch, type StreamInput } from "./batch-run.js";
 import { type CarriedPlan, carriedPlan } from "./carried.js";
+import { type EvictPolicy, poolOptions, type StreamPoolOptions } from "./pool-options.js";
 import { StateSlab } from "./slab.js";
+import { SlotOrder } from "./slot-order.js";
 import { layerStates, packLayerStates, readSlot, writeSlot } from "./slot-values.js";
 import { decodeState, encodeState, fingerprint } from "./state-bytes.js";
 
-/** What happens when a new stream would pass maxStreams: refuse it, or evict the least recently used. */
-export type EvictPolicy = "error" | "lru" | ((id: string, state: Uint8Array) => void);
-
-export interface StreamPoolOptions {
-  /** Most streams held at once (default 10 000). */
-  maxStreams?: number;
-  /**
-   * "error" (default): a new stream past maxStreams is refused. "lru": the least recently stepped
-   * stream is dropped. A function: the same, after it is called with the dropped stream's id and
-   * state bytes (to keep them elsewhere and setState them back later).
-   */
-  onEvict?: EvictPolicy;
-}
+export type { EvictPolicy, StreamPoolOptions } from "./pool-options.js";
 
 /** One stream's new steps for stepMany. */
 export interface StreamStep {
@@ -41,9 +31,7 @@ export interface StreamStep {
   x: InputData;
 }
 
-const OPTION_KEYS = ["maxStreams", "onEvict"] as const;
 const MAX_ID_LENGTH = 1024;
-const MAX_STREAMS = 1 << 24;
 
 /** Streams over a model with outputs `O`: step returns what that model's predict returns. */
 export class StreamPool<O extends ModelOutputs = AnyOutputs> {
@@ -53,18 +41,22 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
   private readonly carry: CarriedPlan;
   private readonly print: number;
   private readonly slab: StateSlab;
-  /** Stream id -> slot, least recently used first. */
+  /** Stream id -> slot. */
   private readonly streams = new Map<string, number>();
+  /** The slots' use order (least recently used first) and the id of each slot's stream. */
+  private readonly order = new SlotOrder();
+  private readonly idOf: string[] = [];
   private readonly plans = new PlanCache(16);
   private busy = false;
-  /** Float index of the slab's zero slot (padding rows read it). */
-  private get zeroSlot(): number {
-    return this.slab.address(0) >>> 2;
-  }
+  /** A call's slots and their byte addresses, by index in the call (grown, reused). */
+  private callSlots = new Int32Array(64);
+  private callAddrs = new Int32Array(64);
   /** The model's layer calls the pool was made for. */
   private readonly nodes: readonly unknown[];
   /** The last one-input stream input accepted (its dtype and shape pass at once next time). */
   private lastInput: Tensor | null = null;
+  /** Whether this call checked an input in full (then its inputs may differ in shape). */
+  private checkedInput = false;
   private disposed = false;
 
   constructor(
@@ -75,20 +67,8 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
       throw new WasmRnnError(`StreamPool: expected a Model, got ${model === null ? "null" : typeof model}`);
     }
     model.checkAlive("a StreamPool");
-    const opts = checkOptionsObject(this.who, options, OPTION_KEYS);
-    const max = opts.maxStreams ?? 10_000;
-    if (!Number.isInteger(max) || max < 1 || max > MAX_STREAMS) {
-      throw new WasmRnnError(
-        `${this.who}: expected maxStreams to be an integer from 1 to ${MAX_STREAMS}, got ${JSON.stringify(max)}`,
-      );
-    }
-    const evict = opts.onEvict ?? "error";
-    if (evict !== "error" && evict !== "lru" && typeof evict !== "function") {
-      throw new WasmRnnError(
-        `${this.who}: expected onEvict to be "error", "lru" or a function (id, state), got ${JSON.stringify(evict)}`,
-      );
-    }
-    this.maxStreams = max;
+    const { maxStreams, evict } = poolOptions(this.who, options);
+    this.maxStreams = maxStreams;
     this.evict = evict;
     this.nodes = model.nodes;
     this.carry = carriedPlan(model);
@@ -112,7 +92,9 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
 
   /** The ids held, least recently used first. */
   ids(): string[] {
-    return [...this.streams.keys()];
+    const out: string[] = [];
+    for (let s = this.order.oldest(); s !== 0; s = this.order.after(s)) out.push(this.idOf[s]!);
+    return out;
   }
 
   /**
@@ -133,56 +115,63 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     if (!Array.isArray(items) || items.length === 0) {
       throw new WasmRnnError(`${this.who}: expected a non-empty array of { id, x }, got ${describe(items)}`);
     }
-    const ids: string[] = [];
-    const seen = new Set<string>();
-    const inputs = items.map((item, i) => {
+    const n = items.length;
+    if (n > this.callSlots.length) this.growCall(n);
+    const slots = this.callSlots;
+    const inputs = new Array<StreamInput>(n);
+    // checks every item before anything changes; a held stream's slot is claimed for this call (an
+    // id given twice finds its slot claimed), a new one is -1 until its slot is taken
+    const call = this.order.newCall();
+    let fresh: Set<string> | null = null;
+    this.checkedInput = false;
+    for (let i = 0; i < n; i++) {
+      const item = items[i];
       if (!isObjectLiteral(item))
         throw new WasmRnnError(`${this.who}: expected item ${i} to be { id, x }, got ${describe(item)}`);
       const id = this.checkId(item.id, `item ${i}'s id`);
-      if (seen.has(id))
+      const slot = this.streams.get(id);
+      if (slot === undefined ? (fresh ??= new Set()).has(id) : !this.order.claim(slot, call))
         throw new WasmRnnError(
           `${this.who}: expected each stream once per stepMany, got id ${JSON.stringify(id)} twice`,
         );
-      seen.add(id);
-      ids.push(id);
-      return this.streamInput(id, item.x as InputData);
-    });
-    this.checkRoom(ids);
-    const floats = this.carry.slotFloats;
-    const groups = groupByShapes(inputs);
-    const results = new Array<Tensor | Tensor[]>(ids.length);
+      if (slot === undefined) fresh!.add(id);
+      slots[i] = slot ?? -1;
+      inputs[i] = this.streamInput(id, item.x as InputData);
+    }
+    const freshCount = fresh ? fresh.size : 0;
+    this.checkRoom(freshCount, n - freshCount);
+    // inputs all shaped as the last accepted one run as one batch
+    const groups = this.checkedInput ? groupByShapes(inputs, n) : null;
     // new streams get their (zeroed) slots now, given back if the run fails
-    const slots = this.reserve(ids);
-    const at = slots.map((slot) => this.slab.address(slot) >>> 2);
-    // one batch writes its final states straight into the slots; several wait in staging until
-    // every batch has run, so a refused batch leaves the others' streams as they were
-    const staging = groups.length > 1 ? this.slab.staging(ids.length) : -1;
+    if (freshCount > 0) this.reserve(items, n);
+    const addrs = this.callAddrs;
+    for (let i = 0; i < n; i++) addrs[i] = this.slab.address(slots[i]!);
+    const results = new Array<Tensor | Tensor[]>(n);
     try {
-      for (const group of groups) {
-        const run = {
-          model: this.model,
-          plans: this.plans,
-          carry: this.carry,
-          slotAt: (r: number) => (r < group.length ? at[group[r]!]! : this.zeroSlot),
-          stageAt: (r: number) => (staging < 0 ? at[group[r]!]! : staging + group[r]! * floats),
-        };
-        const outs = runBatch(run, group, inputs);
-        const one = this.model.singleOutput;
-        group.forEach((g, r) => {
-          results[g] = one ? outs[0]![r]! : outs.map((o) => o[r]!);
-        });
+      // one batch writes its final states straight into the slots; several wait in staging until
+      // every batch has run, so a refused batch leaves the others' streams as they were
+      const staging = groups && groups.length > 1 ? this.slab.staging(n) : 0;
+      const run = {
+        model: this.model,
+        plans: this.plans,
+        carry: this.carry,
+        slotAddrs: addrs,
+        zeroSlot: this.slab.address(0),
+        lists: this.slab.lists(2 * batchRows(n)),
+        staging,
+        results,
+      };
+      if (!groups) runBatch(run, null, inputs);
+      else for (const group of groups) runBatch(run, group, inputs);
+      if (staging) {
+        new Int32Array(heapF32().buffer, run.lists, n).set(addrs.subarray(0, n));
+        kernels().scatter_rows(n, this.carry.slotFloats, staging, run.lists, 0);
       }
     } catch (err) {
-      slots.forEach((slot, i) => {
-        if (!this.streams.has(ids[i]!)) this.slab.give(slot);
-      });
+      if (freshCount > 0) for (let i = 0; i < n; i++) if (!this.streams.has(items[i]!.id)) this.slab.give(slots[i]!);
       throw err;
     }
-    if (staging >= 0) {
-      const f32 = heapF32();
-      at.forEach((dst, i) => f32.copyWithin(dst, staging + i * floats, staging + (i + 1) * floats));
-    }
-    this.register(ids, slots);
+    this.register(items, n, freshCount);
     return results as PredictResult<O>[];
   }
 
@@ -218,8 +207,7 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     this.checkUsable("delete");
     const slot = this.streams.get(id);
     if (slot === undefined) return false;
-    this.streams.delete(id);
-    this.slab.give(slot);
+    this.drop(id, slot);
     return true;
   }
 
@@ -228,6 +216,8 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     this.checkUsable("clear");
     for (const slot of this.streams.values()) this.slab.give(slot);
     this.streams.clear();
+    this.order.clear();
+    this.idOf.length = 0;
   }
 
   /** Frees the pool's wasm memory (states and plans); the model stays usable. */
@@ -235,6 +225,8 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     if (this.disposed) return;
     this.disposed = true;
     this.streams.clear();
+    this.order.clear();
+    this.idOf.length = 0;
     this.slab.dispose();
     this.plans.release();
   }
@@ -275,10 +267,11 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
   }
 
   /** The model's inputs for one stream, checked as predict checks them, with a batch of 1. */
-  private streamInput(id: string, x: InputData): Tensor[] {
+  private streamInput(id: string, x: InputData): StreamInput {
     // the common case, a tensor shaped as the last one accepted, needs no further checks
     const last = this.lastInput;
-    if (last && x instanceof Tensor && x.dtype === last.dtype && sameShape(x.shape, last.shape)) return [x];
+    if (last && x instanceof Tensor && x.dtype === last.dtype && sameShape(x.shape, last.shape)) return x;
+    this.checkedInput = true;
     const tensors = this.model.normalizeInputs(x, true);
     const batch = tensors[0]!.shape[0];
     if (batch !== 1) {
@@ -287,17 +280,16 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
         `${this.who}: expected stream ${JSON.stringify(id)}'s x with a batch of 1 ([1, T, ...features]), got ${shape}`,
       );
     }
-    if (tensors.length === 1) this.lastInput = tensors[0]!;
-    return tensors;
+    if (tensors.length > 1) return tensors;
+    this.lastInput = tensors[0]!;
+    return tensors[0]!;
   }
 
-  /** Refuses, before anything runs, new streams that could not get a slot. */
-  private checkRoom(ids: readonly string[]): void {
-    let fresh = 0;
-    for (const id of ids) if (!this.streams.has(id)) fresh++;
+  /** Refuses, before anything runs, `fresh` new streams (beside `held` of the call) that could not get a slot. */
+  private checkRoom(fresh: number, held: number): void {
     const over = this.streams.size + fresh - this.maxStreams;
     if (over <= 0) return;
-    const evictable = this.streams.size - (ids.length - fresh);
+    const evictable = this.streams.size - held;
     if (this.evict === "error" || over > evictable) {
       throw new WasmRnnError(
         `${this.who}: expected at most maxStreams = ${this.maxStreams} streams, got ${this.streams.size} held and ${fresh} new` +
@@ -306,41 +298,58 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
     }
   }
 
-  /** Each id's slot: its own, or a new zeroed one for an id the pool does not hold yet. */
-  private reserve(ids: readonly string[]): number[] {
-    const slots: number[] = [];
+  /** A new zeroed slot for each of the call's entries without one (-1); those taken are given back if one fails. */
+  private reserve(items: readonly StreamStep[], n: number): void {
+    const slots = this.callSlots;
+    let i = 0;
     try {
-      for (const id of ids) slots.push(this.streams.get(id) ?? this.slab.take());
+      for (; i < n; i++) if (slots[i] === -1) slots[i] = this.slab.take();
     } catch (err) {
-      slots.forEach((slot, i) => {
-        if (!this.streams.has(ids[i]!)) this.slab.give(slot);
-      });
+      for (let j = 0; j < i; j++) if (!this.streams.has(items[j]!.id)) this.slab.give(slots[j]!);
       throw err;
     }
-    return slots;
   }
 
   /**
-   * Marks the ids (with their slots) most recently used, then drops the least recently used others
-   * while more than maxStreams are held (checkRoom allowed it), calling onEvict for each.
+   * Marks the call's streams (new ones with their slots) most recently used, in the order given,
+   * then drops the least recently used others while more than maxStreams are held (checkRoom
+   * allowed it), calling onEvict for each.
    */
-  private register(ids: readonly string[], slots: readonly number[]): void {
-    ids.forEach((id, i) => {
-      this.streams.delete(id);
-      this.streams.set(id, slots[i]!);
-    });
+  private register(items: readonly { readonly id: string }[], n: number, fresh: number): void {
+    const slots = this.callSlots;
+    for (let i = 0; i < n; i++) {
+      const slot = slots[i]!;
+      if (fresh > 0 && !this.streams.has(items[i]!.id)) {
+        this.streams.set(items[i]!.id, slot);
+        this.idOf[slot] = items[i]!.id;
+      }
+      this.order.touch(slot);
+    }
     if (this.streams.size <= this.maxStreams) return;
     this.busy = true;
     try {
-      for (const [old, slot] of this.streams) {
-        if (this.streams.size <= this.maxStreams) break;
+      while (this.streams.size > this.maxStreams) {
+        const slot = this.order.oldest();
+        const old = this.idOf[slot]!;
         if (typeof this.evict === "function") this.evict(old, this.getStateOfSlot(slot));
-        this.slab.give(slot);
-        this.streams.delete(old);
+        this.drop(old, slot);
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Forgets stream `id` and gives its slot back. */
+  private drop(id: string, slot: number): void {
+    this.streams.delete(id);
+    this.order.remove(slot);
+    this.slab.give(slot);
+  }
+
+  private growCall(n: number): void {
+    const size = Math.max(n, 2 * this.callSlots.length);
+    this.callSlots = new Int32Array(size);
+    this.callAddrs = new Int32Array(size);
   }
 
   private getStateOfSlot(slot: number): Uint8Array {
@@ -354,10 +363,13 @@ export class StreamPool<O extends ModelOutputs = AnyOutputs> {
 
   /** Writes checked packed values into `id`'s slot (a new stream when it is not held). */
   private writeValues(id: string, values: Float32Array): void {
-    this.checkRoom([id]);
-    const slots = this.reserve([id]);
-    writeSlot(this.carry, this.slab.address(slots[0]!) >>> 2, values);
-    this.register([id], slots);
+    const held = this.streams.get(id);
+    const fresh = held === undefined ? 1 : 0;
+    this.checkRoom(fresh, 1 - fresh);
+    const slot = held ?? this.slab.take();
+    writeSlot(this.carry, this.slab.address(slot) >>> 2, values);
+    this.callSlots[0] = slot;
+    this.register([{ id }], 1, fresh);
   }
 }
 

@@ -3,7 +3,17 @@
 // masks and int tokens; stepMany gives what step gives; the tutorial reader's cell-state exchange.
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadModel, type Model, ready, StreamPool, type Tensor, tensor } from "../../src/index.js";
+import {
+  Input,
+  LSTM,
+  loadModel,
+  Model,
+  ready,
+  StreamPool,
+  setRandomSeed,
+  type Tensor,
+  tensor,
+} from "../../src/index.js";
 import { decode, type EncodedArray, expectClose, loadCases, ROOT } from "../helpers/cases.js";
 
 interface StreamCase {
@@ -144,5 +154,94 @@ describe("StreamPool against Keras", () => {
     pool.step("r", chunk(x, 2, 0, 7));
     const y = pool.step("r", chunk(x, 2, 7, 8)) as Tensor;
     expectClose(y, wantRow(want, 2), "masked last chunk");
+  });
+});
+
+describe("stepMany bookkeeping", () => {
+  function pools(): [StreamPool, StreamPool] {
+    setRandomSeed(3);
+    const x = Input({ shape: [null, 3] });
+    const model = new Model({ inputs: x, outputs: new LSTM({ units: 5, returnSequences: true }).apply(x) });
+    return [new StreamPool(model), new StreamPool(model)];
+  }
+  const steps = (n: number, k: number) =>
+    tensor(
+      Float32Array.from({ length: n * 3 }, (_, i) => Math.cos(i * 0.7 + k)),
+      [1, n, 3],
+    );
+
+  // 13 streams run as 16 rows, and as 6 + 6 + 4 when their step counts differ: padding rows in
+  // every batch (main before this test scattered an LSTM's c from the wrong rows when n < rows)
+  it("streams with different step counts, or a count that is not a batch size, equal step, call after call", () => {
+    const [many, one] = pools();
+    for (let call = 0; call < 4; call++) {
+      const mixed = call % 2 === 0;
+      const items = Array.from({ length: 13 }, (_, i) => ({
+        id: `s${(i * 5) % 13}`,
+        x: steps(mixed ? 1 + ((i + call) % 3) : 1, i + call),
+      }));
+      const together = many.stepMany(items) as Tensor[];
+      items.forEach((item, i) => {
+        const alone = one.step(item.id, item.x) as Tensor;
+        expectClose(together[i]!, alone, `call ${call} ${item.id}`, { atol: 1e-6, rtol: 1e-6 });
+      });
+    }
+    expect(many.ids()).toEqual(one.ids());
+    for (const id of one.ids()) {
+      const [[h, c]] = many.getLayerStates(id);
+      const [[h1, c1]] = one.getLayerStates(id);
+      expectClose(h!, h1!, `${id} h`, { atol: 1e-6, rtol: 1e-6 });
+      expectClose(c!, c1!, `${id} c`, { atol: 1e-6, rtol: 1e-6 });
+    }
+  });
+
+  it("an id given twice, held or new, is refused and changes no stream nor the use order", () => {
+    const [pool] = pools();
+    pool.stepMany([
+      { id: "a", x: steps(1, 0) },
+      { id: "b", x: steps(1, 1) },
+    ]);
+    const before = { a: pool.getState("a"), b: pool.getState("b"), ids: pool.ids() };
+    for (const twice of ["a", "c"]) {
+      expect(() =>
+        pool.stepMany([
+          { id: "b", x: steps(1, 2) },
+          { id: twice, x: steps(1, 3) },
+          { id: twice, x: steps(1, 4) },
+        ]),
+      ).toThrow(new RegExp(`"${twice}" twice`));
+      expect(pool.getState("a")).toEqual(before.a);
+      expect(pool.getState("b")).toEqual(before.b);
+      expect(pool.ids()).toEqual(before.ids);
+      expect(pool.has("c")).toBe(false);
+    }
+    // the refused call leaves no claim behind: the same ids step in the next call
+    pool.stepMany([
+      { id: "b", x: steps(1, 2) },
+      { id: "a", x: steps(1, 3) },
+    ]);
+    expect(pool.ids()).toEqual(["b", "a"]);
+  });
+
+  it("ids() follow use order over step, setState, delete and an id that comes back", () => {
+    const [pool] = pools();
+    for (const id of ["a", "b", "c", "d"]) pool.step(id, steps(1, 0));
+    pool.step("b", steps(1, 1));
+    pool.setState("a", pool.getState("c"));
+    expect(pool.ids()).toEqual(["c", "d", "b", "a"]);
+    pool.delete("d");
+    pool.stepMany([
+      { id: "d", x: steps(1, 2) },
+      { id: "c", x: steps(1, 3) },
+    ]);
+    expect(pool.ids()).toEqual(["b", "a", "d", "c"]);
+    // d came back from zero states: as a new stream's first step
+    const [fresh] = pools();
+    fresh.step("d", steps(1, 2));
+    expect(pool.getState("d")).toEqual(fresh.getState("d"));
+    pool.clear();
+    expect(pool.ids()).toEqual([]);
+    pool.step("e", steps(1, 4));
+    expect(pool.ids()).toEqual(["e"]);
   });
 });
