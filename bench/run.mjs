@@ -366,9 +366,7 @@ async function main() {
 
   const children = runChildren();
   // GRU and SimpleRNN against onnxruntime and the same peak, unless only some LSTM shapes were asked for
-  const cells = onlyArg
-    ? null
-    : await (await import("./cells.mjs")).benchCells({ quick: QUICK, peak, write: false, clock: CLOCK });
+  const cells = onlyArg ? null : await (await import("./cells.mjs")).benchCells({ quick: QUICK, peak, clock: CLOCK });
   // Conv1D and MultiHeadAttention against onnxruntime on the same ONNX graph, and the same peak
   const layers = onlyArg
     ? null
@@ -475,13 +473,8 @@ async function main() {
   console.log(`\nwrote ${written.map((p) => path.relative(process.cwd(), p)).join(", ")}`);
 }
 
-// GRU and SimpleRNN (ours) after the LSTM comparison, unless only some LSTM shapes were asked for
-const withCells = () =>
-  onlyArg || CHILD ? Promise.resolve() : import("./cells.mjs").then((m) => m.benchCells({ quick: QUICK }));
-
 const STARTED = performance.now();
 main()
-  .then(withCells)
   .then(() => {
     if (!CHILD)
       console.log(`\nbench: ${((performance.now() - STARTED) / 1000).toFixed(0)} s${QUICK ? " (quick)" : ""}`);
