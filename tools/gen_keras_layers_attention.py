@@ -243,10 +243,28 @@ def mha_dropout_output_list():
                      "dropout (inference: none) and a two-axis outputShape", train=False)
 
 
+def mha_wide_causal():
+    ins = [{"id": "x", "shape": [10, 8]}]
+    ls = [mha("m", ["x", "x"], {"numHeads": 2, "keyDim": 16, "valueDim": 16}, {"useCausalMask": True})]
+    return make_case("mha_wide_causal", graph(ins, ls, ["m:0"]), floats((2, 10, 8)), 21,
+                     "causal self-attention wide enough for the kernels' vector paths: keyDim and valueDim 16, 10 steps (4-wide tiles plus tails)")
+
+
+def mha_wide_odd_masked():
+    ins = [{"id": "q", "shape": [11, 6]}, {"id": "v", "shape": [13, 5]}, {"id": "k", "shape": [13, 7]}, {"id": "am", "shape": [11, 13]}]
+    ls = [mha("m", ["q", "v", "k"], {"numHeads": 2, "keyDim": 21, "valueDim": 19, "outputShape": 9}, {"returnAttentionScores": True},
+              {"attentionMask": "am"})]
+    return make_case("mha_wide_odd_masked", graph(ins, ls, ["m:0", "m:1"]),
+                     lambda rng: [uni(rng, 3, 11, 6), uni(rng, 3, 13, 5), uni(rng, 3, 13, 7), mask_input(rng, 3, 11, 13)], 22,
+                     "odd sizes past the vector blocks (11 queries, 13 keys, keyDim 21, valueDim 19) with an attention_mask and the scores",
+                     train=False)
+
+
 CASES = [attention_dot, attention_scale_causal_scores, attention_concat_key, attention_concat_noscale, attention_masked_lstm,
          attention_masked_causal_scores, attention_luong_seq2seq, additive_default, additive_noscale_masked_causal,
          additive_batch1_odd, mha_self, mha_cross_key, mha_nobias_causal_scores, mha_scores_grad, mha_attention_mask, mha_attention_mask_scores,
-         mha_masked_lstm, mha_masked_scores, mha_transformer_block, mha_dropout_output_list]
+         mha_masked_lstm, mha_masked_scores, mha_transformer_block, mha_dropout_output_list, mha_wide_causal,
+         mha_wide_odd_masked]
 
 if __name__ == "__main__":
     lc.write_layer_cases("layers_attention.json", GENERATOR, "Attention, AdditiveAttention, MultiHeadAttention", CASES)
