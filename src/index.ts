@@ -110,11 +110,10 @@ export {
   type FitOptions,
   Model,
   type ModelArgs,
-  type PredictOptions,
   type TrainingSession,
 } from "./model/model.js";
 export type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./model/outputs.js";
-export type { InputData } from "./model/predict.js";
+export type { InputData, PredictOptions } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export type { QuantizeMode, QuantizeReport } from "./quant/quantize.js";
 export { type EvictPolicy, StreamPool, type StreamPoolOptions, type StreamStep } from "./stream/stream-pool.js";

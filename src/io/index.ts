@@ -1,7 +1,9 @@
 // Loading and saving models (Keras .keras / .h5, TF.js layers format). The loaders, the layer
 // registry and the HDF5 and zip readers load on the first call, so a program that only builds
-// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
-import type { Model } from "../model/model.js";
+// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip. Each
+// also gives Model its save and loadWeights methods (provideFileCode), so a bundled app that calls
+// one of these needs no `import "wasm-rnn/io"` for the methods.
+import { fileCode, type Model } from "../model/model.js";
 import type { AnyOutputs, ModelOutputs } from "../model/outputs.js";
 import type {
   ByteSource,
@@ -38,11 +40,13 @@ export async function loadModel<O extends ModelOutputs = AnyOutputs>(
   source: ByteSource | TfjsArtifacts | TfjsModelJson,
   options: LoadOptions = {},
 ): Promise<Model<O>> {
+  provideFileCode();
   return (await import("./load.js")).loadModel(source, options) as Promise<Model<O>>;
 }
 
 /** Loads weights (a Keras `.h5` / `.weights.h5`) into a model built in code. */
 export async function loadWeights(model: Model, source: ByteSource, options: LoadOptions = {}): Promise<void> {
+  provideFileCode();
   return (await import("./load.js")).loadWeights(model, source, options);
 }
 
@@ -57,6 +61,12 @@ export async function saveModel(
   target?: string,
   options?: SaveOptions,
 ): Promise<SavedArtifacts | SavedFiles> {
+  provideFileCode();
   const save = await import("./save.js");
   return save.saveModel(model, target as string, options);
+}
+
+/** Model's save and loadWeights methods call these (model/features.ts); "wasm-rnn/io" calls it on import. */
+export function provideFileCode(): void {
+  fileCode.provide({ saveModel, loadWeights });
 }
