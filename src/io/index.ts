@@ -1,8 +1,9 @@
 // Loading and saving models (Keras .keras / .h5, TF.js layers format). The loaders, the layer
 // registry and the HDF5 and zip readers load on the first call, so a program that only builds
-// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip. Each
-// also gives Model its save and loadWeights methods (provideFileCode), so a bundled app that calls
-// one of these needs no `import "wasm-rnn/io"` for the methods.
+// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip. This is
+// "wasm-rnn/io" (src/entry-io.ts); the default entry's functions of the same names reach it through
+// model/features.ts (src/io/entry-functions.ts), since a dynamic import() in the default entry's
+// module graph costs every app (esbuild with splitting loads the code it shares up front).
 import { fileCode, type Model } from "../model/model.js";
 import type { AnyOutputs, ModelOutputs } from "../model/outputs.js";
 import type {
@@ -40,13 +41,11 @@ export async function loadModel<O extends ModelOutputs = AnyOutputs>(
   source: ByteSource | TfjsArtifacts | TfjsModelJson,
   options: LoadOptions = {},
 ): Promise<Model<O>> {
-  provideFileCode();
   return (await import("./load.js")).loadModel(source, options) as Promise<Model<O>>;
 }
 
 /** Loads weights (a Keras `.h5` / `.weights.h5`) into a model built in code. */
 export async function loadWeights(model: Model, source: ByteSource, options: LoadOptions = {}): Promise<void> {
-  provideFileCode();
   return (await import("./load.js")).loadWeights(model, source, options);
 }
 
@@ -61,12 +60,11 @@ export async function saveModel(
   target?: string,
   options?: SaveOptions,
 ): Promise<SavedArtifacts | SavedFiles> {
-  provideFileCode();
   const save = await import("./save.js");
   return save.saveModel(model, target as string, options);
 }
 
-/** Model's save and loadWeights methods call these (model/features.ts); "wasm-rnn/io" calls it on import. */
+/** "wasm-rnn/io" calls it on import: Model's save and loadWeights, and the default entry's functions, call these. */
 export function provideFileCode(): void {
-  fileCode.provide({ saveModel, loadWeights });
+  fileCode.provide({ loadModel, saveModel, loadWeights });
 }

@@ -8,11 +8,20 @@
 // call imports the feature's entry module beside this file, by a URL no bundler follows. In a
 // bundle that import finds nothing (or another copy of the package), and the error names the import.
 import { WasmRnnError } from "../core/errors.js";
-import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, SaveOptions } from "../io/types.js";
+import type {
+  ByteSource,
+  LoadOptions,
+  SavedArtifacts,
+  SavedFiles,
+  SaveOptions,
+  TfjsArtifacts,
+  TfjsModelJson,
+} from "../io/types.js";
 import type { CompileArgs } from "../train/types.js";
 
 /** What "wasm-rnn/io" provides (`M` is Model: this module sits below model.ts, which reads it). */
 export interface FileCode<M> {
+  loadModel(source: ByteSource | TfjsArtifacts | TfjsModelJson, options?: LoadOptions): Promise<M>;
   saveModel: {
     (model: M, target?: undefined, options?: SaveOptions): Promise<SavedArtifacts>;
     (model: M, target: string, options?: SaveOptions): Promise<SavedFiles>;
