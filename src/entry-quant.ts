@@ -3,7 +3,7 @@
 // builds inlined as one deflated pack. Unbundled, Model imports it on the first quantize
 // (model/features.ts). Listed under "sideEffects" in package.json, so bundlers keep it.
 import { PACK } from "./core/generated/quant-pack.js";
-import { addInlinePack } from "./core/load-inline.js";
+import { addInlinePack } from "./core/inline-packs.js";
 import { quantCode } from "./model/model.js";
 import { quantizeModel } from "./quant/quantize.js";
 

@@ -3,7 +3,7 @@
 // Unbundled, Model imports it on the first fit (model/features.ts). A module with a side effect on
 // purpose: package.json lists it under "sideEffects", so bundlers keep it.
 import { PACK } from "./core/generated/train-pack.js";
-import { addInlinePack } from "./core/load-inline.js";
+import { addInlinePack } from "./core/inline-packs.js";
 import { installTraining } from "./train/install.js";
 
 addInlinePack(PACK);

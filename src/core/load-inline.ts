@@ -6,18 +6,12 @@
 // (src/entry-train.ts, src/entry-quant.ts), so an app that only predicts ships neither.
 import { WasmRnnError } from "./errors.js";
 import { PACK } from "./generated/core-pack.js";
+import { addedPacks } from "./inline-packs.js";
 import type { CoreBuild, QuantBuild, TrainBuild } from "./instance.js";
-import { type Pack, unpack } from "./pack.js";
-
-const packs: Pack[] = [PACK];
-
-/** For the feature entries: makes the builds of one more core loadable (twice changes nothing). */
-export function addInlinePack(pack: Pack): void {
-  if (!packs.includes(pack)) packs.push(pack);
-}
+import { unpack } from "./pack.js";
 
 export async function loadInline(build: CoreBuild | TrainBuild | QuantBuild): Promise<WebAssembly.Module> {
-  const pack = packs.find((p) => p.builds.includes(build));
+  const pack = [PACK, ...addedPacks].find((p) => p.builds.includes(build));
   if (!pack) {
     const entry = build.startsWith("quant") ? "wasm-rnn/quant" : "wasm-rnn/train";
     throw new WasmRnnError(

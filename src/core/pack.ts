@@ -31,7 +31,13 @@ async function inflate(bytes: Uint8Array<ArrayBuffer>, who: string): Promise<Uin
     );
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  try {
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (err) {
+    throw new WasmRnnError(
+      `${who}: expected the inlined wasm pack to be deflate data, got bytes that do not inflate (${String(err)})`,
+    );
+  }
 }
 
 /** One build's bytes out of its pack. */
