@@ -11,6 +11,18 @@ import { pickCases } from "./checks.mjs";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HERE = join(ROOT, "test", "runtimes");
 export const bin = (name) => join(ROOT, "node_modules", ".bin", name);
+/** Debian's Chromium, driven by playwright-core (test:browser, test:bundlers). */
+export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export function loadPicked() {
   const read = (f) => JSON.parse(readFileSync(join(ROOT, "test", "cases", f), "utf8"));
