@@ -52,6 +52,10 @@ export function makeApp(picked) {
   const installed = join(dir, "node_modules", "wasm-rnn");
   mkdirSync(installed);
   for (const f of ["package.json", "dist", "bin"]) cpSync(join(ROOT, f), join(installed, f), { recursive: true });
+  // and its dependencies beside it, as npm puts them
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const d of Object.keys(dependencies))
+    cpSync(join(ROOT, "node_modules", d), join(dir, "node_modules", d), { recursive: true, dereference: true });
   for (const f of ["main.mjs", "tutorial-plain.mjs"]) copyFileSync(join(HERE, "app", f), join(dir, f));
   copyFileSync(join(HERE, "checks.mjs"), join(dir, "checks.mjs"));
   copyFileSync(join(ROOT, "examples", "tutorial.mjs"), join(dir, "tutorial.mjs"));
