@@ -4,10 +4,12 @@
 // shared memory, for the worker pool), the training core (assembly/train.ts, asconfig.train.json)
 // in two, `train` and `train-threads`, and the int8 core (assembly/quant.ts, asconfig.quant.json)
 // in three, `quant`, `quant-relaxed` and `quant-threads`. Each build is written
-//   - as base64 into a TypeScript module (src/core/generated/<module>.ts), which the default
-//     entry imports lazily, so Node, Deno, Bun and browsers instantiate it without file access;
-//   - as a .wasm file (src/core/generated/ and dist/core/generated/), which the workerd/worker entry
-//     imports as a WebAssembly.Module (workerd refuses to compile wasm from bytes).
+//   - into a pack, the builds of one core deflated together as base64 in a TypeScript module
+//     (src/core/generated/core-pack.ts, train-pack.ts, quant-pack.ts; see wasm-pack.mjs), which the
+//     default entry, "wasm-rnn/train" and "wasm-rnn/quant" inline, so Node, Deno, Bun and browsers
+//     instantiate it without file access;
+//   - as a .wasm file (src/core/generated/ and dist/core/generated/), which the workerd entries
+//     import as a WebAssembly.Module (workerd refuses to compile wasm from bytes).
 // Before compiling, it writes the TypeScript types of both cores' exports (src/core/generated/
 // kernel-exports.ts, see kernel-types.mjs); after compiling, it checks each module's export names
 // against them (test/core/exports.test.ts checks the arities too).
@@ -19,56 +21,42 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { filesUnder, hashInputs, packageVersion, recordBuild, upToDate } from "./build-cache.mjs";
 import { KERNEL_ENTRIES, kernelTypesModule, readEntry } from "./kernel-types.mjs";
+import { packBuilds } from "./wasm-pack.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
 /**
- * asconfig target -> [config file, entry, name of the base64 constant, generated module, .wasm
- * file name]. The training core (asconfig.train.json) is a second module that imports the
+ * asconfig target -> [config file, entry, .wasm file name, the pack (generated module) it goes
+ * into]. The training core (asconfig.train.json) is a second module that imports the
  * inference core's memory: its few constants sit at memoryBase 1024, below the inference core's
  * data (memoryBase 16384 in asconfig.json), so neither overwrites the other and the arena, which
  * starts at the inference core's heap base, never reaches them.
  */
 const builds = {
-  simd: ["asconfig.json", "assembly/index.ts", "CORE_SIMD_BASE64", "core-simd.ts", "core.wasm"],
-  relaxed: ["asconfig.json", "assembly/index.ts", "CORE_RELAXED_BASE64", "core-relaxed.ts", "core-relaxed.wasm"],
+  simd: ["asconfig.json", "assembly/index.ts", "core.wasm", "core-pack.ts"],
+  relaxed: ["asconfig.json", "assembly/index.ts", "core-relaxed.wasm", "core-pack.ts"],
   // plain SIMD on imported shared memory, for the optional worker pool (ready({ threads }))
-  threads: ["asconfig.json", "assembly/index.ts", "CORE_THREADS_BASE64", "core-threads.ts", "core-threads.wasm"],
-  train: ["asconfig.train.json", "assembly/train.ts", "TRAIN_BASE64", "train.ts", "train.wasm"],
-  "train-threads": [
-    "asconfig.train.json",
-    "assembly/train.ts",
-    "TRAIN_THREADS_BASE64",
-    "train-threads.ts",
-    "train-threads.wasm",
-  ],
+  threads: ["asconfig.json", "assembly/index.ts", "core-threads.wasm", "core-pack.ts"],
+  train: ["asconfig.train.json", "assembly/train.ts", "train.wasm", "train-pack.ts"],
+  "train-threads": ["asconfig.train.json", "assembly/train.ts", "train-threads.wasm", "train-pack.ts"],
   // the int8 core (assembly/quant.ts, asconfig.quant.json), loaded by the first quantize("int8"):
   // plain, relaxed SIMD and shared memory, as the inference core it runs beside
-  quant: ["asconfig.quant.json", "assembly/quant.ts", "QUANT_BASE64", "quant.ts", "quant.wasm"],
-  "quant-relaxed": [
-    "asconfig.quant.json",
-    "assembly/quant.ts",
-    "QUANT_RELAXED_BASE64",
-    "quant-relaxed.ts",
-    "quant-relaxed.wasm",
-  ],
-  "quant-threads": [
-    "asconfig.quant.json",
-    "assembly/quant.ts",
-    "QUANT_THREADS_BASE64",
-    "quant-threads.ts",
-    "quant-threads.wasm",
-  ],
+  quant: ["asconfig.quant.json", "assembly/quant.ts", "quant.wasm", "quant-pack.ts"],
+  "quant-relaxed": ["asconfig.quant.json", "assembly/quant.ts", "quant-relaxed.wasm", "quant-pack.ts"],
+  "quant-threads": ["asconfig.quant.json", "assembly/quant.ts", "quant-threads.wasm", "quant-pack.ts"],
 };
 
-// Outputs of the earlier one-build layout would otherwise linger (and ship with dist/).
-for (const stale of [
-  "src/core/generated/core-wasm.ts",
-  "dist/core/generated/core-wasm.js",
-  "dist/core/generated/core-wasm.d.ts",
-]) {
-  rmSync(stale, { force: true });
+// Outputs of earlier layouts (one build, then a base64 module per build) would otherwise linger
+// (and ship with dist/).
+const staleModules = ["core-wasm", "core-simd", "core-relaxed", "core-threads", "train", "train-threads"];
+for (const name of [...staleModules, "quant", "quant-relaxed", "quant-threads"]) {
+  for (const stale of [
+    `src/core/generated/${name}.ts`,
+    `dist/core/generated/${name}.js`,
+    `dist/core/generated/${name}.d.ts`,
+  ])
+    rmSync(stale, { force: true });
 }
 /** Writes via a temporary file and a rename, so a concurrent reader never sees half a file. */
 function writeAtomic(path, data) {
@@ -81,20 +69,23 @@ mkdirSync("dist/core/generated", { recursive: true });
 const inputsHash = hashInputs(
   [
     ...filesUnder("assembly"),
-    ...["asconfig.json", "asconfig.train.json", "scripts/build-wasm.mjs", "scripts/kernel-types.mjs"],
+    ...["asconfig.json", "asconfig.train.json", "asconfig.quant.json"],
+    ...["scripts/build-wasm.mjs", "scripts/kernel-types.mjs", "scripts/wasm-pack.mjs"],
   ],
   [packageVersion("assemblyscript")],
 );
 const outputs = [
   "src/core/generated/kernel-exports.ts",
-  ...Object.values(builds).flatMap(([, , , moduleFile, wasmFile]) => [
-    join("src/core/generated", moduleFile),
-    join("src/core/generated", wasmFile),
-  ]),
+  ...new Set(
+    Object.values(builds).flatMap(([, , wasmFile, packFile]) => [
+      join("src/core/generated", packFile),
+      join("src/core/generated", wasmFile),
+    ]),
+  ),
 ];
 if (upToDate("wasm", inputsHash, outputs)) {
   // dist/ may have been removed since: its .wasm files are copies of the generated ones
-  for (const [, , , , wasmFile] of Object.values(builds)) {
+  for (const [, , wasmFile] of Object.values(builds)) {
     const from = join("src/core/generated", wasmFile),
       to = join("dist/core/generated", wasmFile);
     if (!existsSync(to) || !readFileSync(to).equals(readFileSync(from))) copyFileSync(from, to);
@@ -156,7 +147,8 @@ function checkExports(target, entry, bytes) {
 // loaded only for a real build: importing the compiler is most of an up-to-date run's time
 const { default: asc } = await import("assemblyscript/asc");
 const sizes = [];
-for (const [target, [configFile, entry, constant, moduleFile, wasmFile]] of Object.entries(builds)) {
+const packs = new Map();
+for (const [target, [configFile, entry, wasmFile, packFile]] of Object.entries(builds)) {
   const config = JSON.parse(readFileSync(configFile, "utf8"));
   const { error, stderr } = await asc.main([entry, "--config", configFile, "--target", target]);
   if (error) {
@@ -166,14 +158,21 @@ for (const [target, [configFile, entry, constant, moduleFile, wasmFile]] of Obje
   const outFile = config.targets[target].outFile;
   const bytes = readFileSync(outFile);
   checkExports(target, entry, bytes);
-  writeAtomic(
-    join("src/core/generated", moduleFile),
-    `// Generated by scripts/build-wasm.mjs from assembly/ (asc target "${target}"): do not edit.\n` +
-      `export const ${constant} = "${bytes.toString("base64")}";\n`,
-  );
+  if (!packs.has(packFile)) packs.set(packFile, {});
+  packs.get(packFile)[target] = bytes;
   writeAtomic(join("src/core/generated", wasmFile), bytes);
   writeAtomic(join("dist/core/generated", wasmFile), bytes);
   sizes.push(`${target} ${bytes.length} bytes`);
+}
+for (const [packFile, named] of packs) {
+  const pack = packBuilds(named);
+  writeAtomic(
+    join("src/core/generated", packFile),
+    `// Generated by scripts/build-wasm.mjs from assembly/ (asc targets ${pack.builds.join(", ")}): do not edit.\n` +
+      `import type { Pack } from "../pack.js";\n\n` +
+      `export const PACK: Pack = ${JSON.stringify(pack)};\n`,
+  );
+  sizes.push(`${packFile} ${Math.round((pack.deflated.length * 3) / 4)} bytes deflated`);
 }
 recordBuild("wasm", inputsHash);
 console.log(`wasm core: ${sizes.join(", ")}`);

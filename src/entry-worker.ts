@@ -1,6 +1,7 @@
-// The package entry for Cloudflare workerd and other worker runtimes (exports conditions `workerd`
-// and `worker`): the same public API, with the core loaded from imported `.wasm` modules instead of
-// inlined bytes (workerd refuses to compile wasm from bytes). Everything runtime-specific stays in
+// The package entry for Cloudflare workerd (exports condition `workerd`): the same public API, with
+// every core (inference, training, int8) loaded from imported `.wasm` modules instead of inlined
+// bytes (workerd refuses to compile wasm from bytes). Web workers (webpack's `webworker` target,
+// the `worker` condition) compile from bytes as pages do, so they get the default entry. Everything runtime-specific stays in
 // src/core/; this file sits beside index.js because it re-exports the whole API.
 //
 // The loader is set inside `ready()`, not as a module side effect: the package declares

@@ -6,16 +6,15 @@ export { WasmRnnError } from "./core/errors.js";
 export { setRandomSeed } from "./core/random.js";
 export { type DType, type NestedArray, type NumericArray, Tensor, type TensorLike, tensor } from "./core/tensor.js";
 export { type CoreBuild, type CoreInfo, coreInfo, type ReadyOptions, ready, type SimdChoice } from "./core/wasm.js";
-export {
-  type LoadOptions,
-  loadModel,
-  loadWeights,
-  type SavedArtifacts,
-  type SavedFiles,
-  type SaveOptions,
-  type ShardSource,
-  saveModel,
-  type TfjsArtifacts,
+// the file functions reach "wasm-rnn/io" only when called (io/entry-functions.ts); bundled, an app imports it once
+export { loadModel, loadWeights, saveModel } from "./io/entry-functions.js";
+export type {
+  LoadOptions,
+  SavedArtifacts,
+  SavedFiles,
+  SaveOptions,
+  ShardSource,
+  TfjsArtifacts,
 } from "./io/index.js";
 export { Activation } from "./layers/activation.js";
 export { Add } from "./layers/add.js";
@@ -110,11 +109,10 @@ export {
   type FitOptions,
   Model,
   type ModelArgs,
-  type PredictOptions,
   type TrainingSession,
 } from "./model/model.js";
 export type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./model/outputs.js";
-export type { InputData } from "./model/predict.js";
+export type { InputData, PredictOptions } from "./model/predict.js";
 export { Sequential, type SequentialArgs } from "./model/sequential.js";
 export type { QuantizeMode, QuantizeReport } from "./quant/quantize.js";
 export { type EvictPolicy, StreamPool, type StreamPoolOptions, type StreamStep } from "./stream/stream-pool.js";

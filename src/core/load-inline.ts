@@ -1,29 +1,22 @@
-// Default loader: the core's bytes are inlined as base64 (no file system, no fetch), which works
-// in Node, Deno, Bun and browsers. Each build sits in its own generated module, imported only when
-// it is the one chosen, so a browser downloads one build, not both. Runtimes that forbid compiling
-// from bytes (workerd) use load-module.ts instead (see src/entry-worker.ts).
+// Default loader: the inference core's three builds (simd, relaxed, threads) inlined as one deflated
+// pack (pack.ts), with no file system and no fetch, which works in Node, Deno, Bun and browsers.
+// wasm.ts imports this module lazily, so a bundler that splits code loads it with `ready()`, and
+// the workerd entry, whose loader is load-module.ts (workerd cannot compile from bytes), never runs
+// it. The training and int8 cores' packs are added by "wasm-rnn/train" and "wasm-rnn/quant"
+// (src/entry-train.ts, src/entry-quant.ts), so an app that only predicts ships neither.
+import { WasmRnnError } from "./errors.js";
+import { PACK } from "./generated/core-pack.js";
+import { addedPacks } from "./inline-packs.js";
 import type { CoreBuild, QuantBuild, TrainBuild } from "./instance.js";
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-const BUILDS: Record<CoreBuild | TrainBuild | QuantBuild, () => Promise<string>> = {
-  simd: async () => (await import("./generated/core-simd.js")).CORE_SIMD_BASE64,
-  relaxed: async () => (await import("./generated/core-relaxed.js")).CORE_RELAXED_BASE64,
-  threads: async () => (await import("./generated/core-threads.js")).CORE_THREADS_BASE64,
-  // the training core, only once something trains
-  train: async () => (await import("./generated/train.js")).TRAIN_BASE64,
-  "train-threads": async () => (await import("./generated/train-threads.js")).TRAIN_THREADS_BASE64,
-  // the int8 core, only once a model is quantized
-  quant: async () => (await import("./generated/quant.js")).QUANT_BASE64,
-  "quant-relaxed": async () => (await import("./generated/quant-relaxed.js")).QUANT_RELAXED_BASE64,
-  "quant-threads": async () => (await import("./generated/quant-threads.js")).QUANT_THREADS_BASE64,
-};
+import { unpack } from "./pack.js";
 
 export async function loadInline(build: CoreBuild | TrainBuild | QuantBuild): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(decodeBase64(await BUILDS[build]()));
+  const pack = [PACK, ...addedPacks].find((p) => p.builds.includes(build));
+  if (!pack) {
+    const entry = build.startsWith("quant") ? "wasm-rnn/quant" : "wasm-rnn/train";
+    throw new WasmRnnError(
+      `wasm-rnn: expected the "${build}" build of the wasm core to be inlined by \`import "${entry}"\`, got no such import`,
+    );
+  }
+  return WebAssembly.compile(await unpack(pack, build, "wasm-rnn: ready()"));
 }

@@ -1,6 +1,6 @@
 // Loader for runtimes that compile wasm only from modules they load themselves: Cloudflare workerd
 // refuses `WebAssembly.compile(bytes)`, and its bundlers (wrangler, esbuild) turn a `.wasm` import
-// into a `WebAssembly.Module`. Used by src/entry-worker.ts (exports conditions `workerd` and `worker`).
+// into a `WebAssembly.Module`. Used by src/entry-worker.ts (exports condition `workerd`) for every core.
 import simdModule from "./generated/core.wasm";
 import relaxedModule from "./generated/core-relaxed.wasm";
 import quantModule from "./generated/quant.wasm";

@@ -77,9 +77,12 @@ type WebWorkerClass = new (url: string) => WebWorker;
 async function workerFactory(): Promise<(data: StartData) => Promise<{ terminate(): unknown }>> {
   const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: WebWorkerClass };
   if (g.process?.versions?.node) {
-    // a computed specifier keeps bundlers and the browser build from resolving a Node built-in
+    // a computed specifier keeps bundlers from resolving a Node built-in for the browser, and the
+    // comments tell webpack and Vite to leave the import as it is, without a warning about it
     const specifier = "node:worker_threads";
-    const { Worker } = (await import(specifier)) as { Worker: NodeWorkerClass };
+    const { Worker } = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as {
+      Worker: NodeWorkerClass;
+    };
     return async (workerData) => {
       const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData });
       worker.unref();

@@ -5,6 +5,7 @@
 //    module (load-module.ts, set by src/entry-worker.ts for workerd, which cannot compile from bytes);
 //  - which build runs: plain SIMD128 ("simd", bit-identical everywhere) or relaxed SIMD ("relaxed",
 //    fused multiply-add), picked by feature detection unless forced.
+import { arena } from "./arena.js";
 import { WasmRnnError } from "./errors.js";
 import {
   type CoreBuild,
@@ -274,7 +275,7 @@ async function startThreaded(threads: number): Promise<void> {
     throw new WasmRnnError(`wasm-rnn: could not instantiate the wasm core (threads build): ${String(err)}`);
   }
   active = "threads";
-  const [{ startPool }, { arena }] = await Promise.all([import("./pool.js"), import("./arena.js")]);
+  const { startPool } = await import("./pool.js");
   try {
     await startPool(threads, module, memory, (bytes) => arena.alloc(bytes));
   } catch (err) {
@@ -289,7 +290,7 @@ let trainExports: Promise<WebAssembly.Exports> | null = null;
 
 /**
  * Instantiates the training core once, on the inference core's memory (the first `fit` calls
- * it), with the same loader as the core. Resolves to its exports.
+ * it), with the same loader as the core (inlined: the pack "wasm-rnn/train" adds). Resolves to its exports.
  */
 export function loadTrainCore(who: string): Promise<WebAssembly.Exports> {
   const ex = core(who);

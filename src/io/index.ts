@@ -1,7 +1,10 @@
 // Loading and saving models (Keras .keras / .h5, TF.js layers format). The loaders, the layer
 // registry and the HDF5 and zip readers load on the first call, so a program that only builds
-// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip.
-import type { Model } from "../model/model.js";
+// models in code never loads them, and one that reads TF.js files never loads HDF5 or zip. This is
+// "wasm-rnn/io" (src/entry-io.ts); the default entry's functions of the same names reach it through
+// model/features.ts (src/io/entry-functions.ts), since a dynamic import() in the default entry's
+// module graph costs every app (esbuild with splitting loads the code it shares up front).
+import { fileCode, type Model } from "../model/model.js";
 import type { AnyOutputs, ModelOutputs } from "../model/outputs.js";
 import type {
   ByteSource,
@@ -59,4 +62,9 @@ export async function saveModel(
 ): Promise<SavedArtifacts | SavedFiles> {
   const save = await import("./save.js");
   return save.saveModel(model, target as string, options);
+}
+
+/** "wasm-rnn/io" calls it on import: Model's save and loadWeights, and the default entry's functions, call these. */
+export function provideFileCode(): void {
+  fileCode.provide({ loadModel, saveModel, loadWeights });
 }

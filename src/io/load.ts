@@ -278,7 +278,7 @@ async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Pr
  * Loads a model saved by Keras or TF.js: a `.keras` file, a legacy `.h5`, a TF.js `model.json`
  * (with its shards beside it), a Keras config JSON (with `{ weights }`), or TF.js artifacts in
  * memory. `source` is a path (Node, Deno, Bun), a URL, bytes, or `{ modelJson, weights | weightData }`.
- * `{ quantize: "int8" | "float16" }` quantizes it once loaded (Model.quantize).
+ * `{ quantize: "int8" | "float16" }` quantizes it once loaded (Model.quantize, whose code it brings: no "wasm-rnn/quant").
  */
 export async function loadModel(
   source: ByteSource | TfjsArtifacts | TfjsModelJson,
@@ -289,7 +289,8 @@ export async function loadModel(
     throw new WasmRnnError(`loadModel: expected options to be an object, got ${String(options)}`);
   const quantize = options.quantize === undefined ? null : checkQuantizeMode("loadModel", options.quantize);
   const model = await readModel(source, options);
-  if (quantize) await model.quantize(quantize).catch((err: unknown) => disposeAndThrow(model, err));
+  const quantized = quantize && import("../entry-quant.js").then(() => model.quantize(quantize));
+  if (quantized) await quantized.catch((err: unknown) => disposeAndThrow(model, err));
   return model;
 }
 

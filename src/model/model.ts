@@ -1,8 +1,8 @@
 // Model: a graph of layer calls from symbolic inputs to outputs (graph.ts), `predict` over plans
 // of wasm memory made once per set of input shapes (plan.ts, predict.ts), and the entry points of
-// saving (src/io) and training (src/train), both loaded on first use. Nothing it imports imports
-// it back: file and training code it names by types from leaf modules, and the types that
-// mention Model (fit's options, callback hooks) live here.
+// saving (src/io), training (src/train) and quantizing (src/quant), whose code "wasm-rnn/io",
+// "wasm-rnn/train" and "wasm-rnn/quant" provide (features.ts). Nothing it imports imports it back:
+// that code it names by types from leaf modules, and the types that mention Model live here.
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
 import { checkOptionsObject } from "../core/validate.js";
@@ -25,12 +25,13 @@ import type {
   Targets,
   TrainOnBatchOptions,
 } from "../train/types.js";
+import { Feature, type FileCode, type QuantCode, type TrainingCode } from "./features.js";
 import { connectGraph, findLayer, replayGraph, setLayerWeights } from "./graph.js";
 import { collectedModels, type ModelMemory } from "./lifetime.js";
 import type { AnyOutputs, ModelOutputs, OutputsAs, PredictResult } from "./outputs.js";
 import { buildPlan, type Plan, PlanCache } from "./plan.js";
-import type { InputData } from "./predict.js";
-import { checkBatchSize, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
+import type { InputData, PredictOptions } from "./predict.js";
+import { checkBatchSize, PREDICT_KEYS, predictInBatches, runPlan, statefulLayers, toInputTensors } from "./predict.js";
 import { formatSummary } from "./summary.js";
 
 export type { Plan } from "./plan.js";
@@ -39,13 +40,6 @@ export interface ModelArgs<O extends ModelOutputs = AnyOutputs> {
   inputs: SymbolicTensor | readonly SymbolicTensor[];
   outputs: O;
   name?: string;
-}
-
-const PREDICT_KEYS = ["batchSize"];
-
-export interface PredictOptions {
-  /** Rows per call, as Keras's `batch_size` (default: the whole batch at once). */
-  batchSize?: number;
 }
 
 /**
@@ -86,6 +80,10 @@ export interface TrainingSession {
   /** Frees the trainer's buffers and the optimizer's state. */
   dispose(): void;
 }
+
+export const fileCode = new Feature<FileCode<Model>>("saving and loading weights", "io");
+export const trainingCode = new Feature<TrainingCode<Model, TrainingSession>>("training", "train");
+export const quantCode = new Feature<QuantCode<Model, QuantizeReport>>("quantize", "quant");
 
 /** A functional model; `O`, its outputs' type as given (AnyOutputs when loaded), types predict's result. */
 export class Model<O extends ModelOutputs = AnyOutputs> {
@@ -272,32 +270,32 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
   /**
    * Saves the model (Keras `model.save`): TF.js layers format into a directory (model.json + weights.bin), or Keras 3
    * `.keras` when `target` ends in `.keras`; without a target, returns the TF.js artifacts. `{ weightsDtype: "float16" }`
-   * halves a TF.js model's weights. The file code loads on first use (see `saveModel`).
+   * halves a TF.js model's weights. In a bundled app, needs `import "wasm-rnn/io"` (or call `saveModel`).
    */
   async save(target?: undefined, options?: SaveOptions): Promise<SavedArtifacts>;
   async save(target: string, options?: SaveOptions): Promise<SavedFiles>;
   async save(target?: string, options?: SaveOptions): Promise<SavedArtifacts | SavedFiles> {
     this.checkAlive("save");
-    const { saveModel } = await import("../io/index.js");
+    const { saveModel } = await fileCode.load(`${this.who}.save`);
     return saveModel(this, target as string, options);
   }
 
-  /** int8 inference weights, float16-rounded weights, or "none" (README, "Smaller weights"); resolves to what changed. */
+  /** int8 inference weights, float16-rounded weights, or "none" (README, "Smaller weights"); bundled: `import "wasm-rnn/quant"`. */
   async quantize(mode: QuantizeMode): Promise<QuantizeReport> {
-    return (await import("../quant/quantize.js")).quantizeModel(this, this.who, mode);
+    return (await quantCode.load(this.who)).quantizeModel(this, this.who, mode);
   }
   /** "int8" while a layer runs int8, "float16" when weights are float16-rounded, else null (summary() lists the layers). */
   get quantization(): "int8" | "float16" | null {
     return quantizationOf(this.layers);
   }
 
-  /** Loads weights from a Keras `.h5` / `.weights.h5` into this model (Keras `model.load_weights`). */
+  /** Loads weights from a Keras `.h5` / `.weights.h5` (Keras `model.load_weights`); bundled: `import "wasm-rnn/io"`. */
   async loadWeights(source: ByteSource, options?: LoadOptions): Promise<void> {
     this.checkAlive("loadWeights");
-    return (await import("../io/index.js")).loadWeights(this, source, options);
+    return (await fileCode.load(`${this.who}.loadWeights`)).loadWeights(this, source, options);
   }
 
-  // ---- training (src/train, loaded on first use) -----------------------------------------------
+  // ---- training (src/train, provided by "wasm-rnn/train": features.ts) ---------------------------
 
   /** Set it (e.g. from a callback) to stop `fit` after the current epoch (Keras `stop_training`). */
   stopTraining = false;
@@ -344,7 +342,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
         `${this.who}: expected compile({ optimizer, loss }) before training, got no compile() call`,
       );
     if (!isReady()) core(this.who);
-    const train = await import("../train/index.js");
+    const train = await trainingCode.load(this.who);
     await train.loadTrainCore(this.who);
     this.trainer ??= train.startTraining(this, this.compiled);
     return this.trainer;
@@ -353,6 +351,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
   /**
    * Keras `fit`: trains on `x` (inputs, as for predict) and `y` (targets, one per output) for
    * `epochs` passes of `batchSize` rows, backpropagating through time. Resolves to the History.
+   * Bundled, fit, trainOnBatch and evaluate need `import "wasm-rnn/train"` (README, "Bundlers").
    */
   async fit(x: TensorLike | TensorLike[], y: Targets, options?: FitOptions): Promise<History> {
     return (await this.training()).fit(x, y, options);

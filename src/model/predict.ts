@@ -13,6 +13,13 @@ import type { Plan } from "./plan.js";
  * a list of them (one per input), or a dict keyed by input name. Integer data into a float input
  * is cast, as Keras does; whole-number floats into an int input.
  */
+export const PREDICT_KEYS = ["batchSize"];
+
+export interface PredictOptions {
+  /** Rows per call, as Keras's `batch_size` (default: the whole batch at once). */
+  batchSize?: number;
+}
+
 export type InputData = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 /** predict's batchSize, checked (undefined: the whole batch at once). */

@@ -5,7 +5,8 @@ import { WasmRnnError } from "../core/errors.js";
 import { Tensor, type TensorLike } from "../core/tensor.js";
 import { Input, InputLayer } from "../layers/input.js";
 import { Layer, SymbolicTensor } from "../layers/layer.js";
-import { Model, type PredictOptions } from "./model.js";
+import { Model } from "./model.js";
+import type { PredictOptions } from "./predict.js";
 
 export interface SequentialArgs {
   /** Layers in order; the first may be a symbolic `Input(...)` (or an InputLayer). */

@@ -6,6 +6,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { arena } from "../../src/core/arena.js";
 import { loadTrainCore } from "../../src/core/train-kernels.js";
+// the training core driven directly, not through fit: its pack comes with the entry, as in an app
+import "../../src/entry-train.js";
 import { heapF32 } from "../../src/core/wasm.js";
 import {
   Dense,

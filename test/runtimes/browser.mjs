@@ -5,20 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { loadPicked, makeApp, nodeReference, ROOT, reporter } from "./harness.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, loadPicked, makeApp, nodeReference, ROOT, reporter } from "./harness.mjs";
 import { serveStatic } from "./static-server.mjs";
-
-export const CHROMIUM = "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const { check, checkReport, finish } = reporter("chromium");
 

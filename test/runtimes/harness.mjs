@@ -2,7 +2,7 @@
 // wasm-rnn in node_modules as a user's project would, the Keras cases each runtime replays, the
 // Node reference run, and the pass/fail summary.
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,18 @@ import { pickCases } from "./checks.mjs";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HERE = join(ROOT, "test", "runtimes");
 export const bin = (name) => join(ROOT, "node_modules", ".bin", name);
+/** Debian's Chromium, driven by playwright-core (test:browser, test:bundlers). */
+export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export function loadPicked() {
   const read = (f) => JSON.parse(readFileSync(join(ROOT, "test", "cases", f), "utf8"));
@@ -24,7 +36,12 @@ export function loadPicked() {
   });
 }
 
-/** A temp folder: package.json, node_modules/wasm-rnn -> this checkout, the checks, cases, tutorial. */
+/**
+ * A temp folder: package.json, node_modules/wasm-rnn (a copy of what the package ships, as npm
+ * installs it: Deno reads an installed package's files without --allow-read, which Model's first
+ * fit, save or quantize needs when it imports the feature's entry; model/features.ts), the checks,
+ * cases, tutorial.
+ */
 export function makeApp(picked) {
   const dir = mkdtempSync(join(tmpdir(), "wasm-rnn-app-"));
   writeFileSync(
@@ -32,7 +49,13 @@ export function makeApp(picked) {
     JSON.stringify({ name: "app", private: true, type: "module", dependencies: { "wasm-rnn": "*" } }),
   );
   mkdirSync(join(dir, "node_modules"));
-  symlinkSync(ROOT, join(dir, "node_modules", "wasm-rnn"), "dir");
+  const installed = join(dir, "node_modules", "wasm-rnn");
+  mkdirSync(installed);
+  for (const f of ["package.json", "dist", "bin"]) cpSync(join(ROOT, f), join(installed, f), { recursive: true });
+  // and its dependencies beside it, as npm puts them
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const d of Object.keys(dependencies))
+    cpSync(join(ROOT, "node_modules", d), join(dir, "node_modules", d), { recursive: true, dereference: true });
   for (const f of ["main.mjs", "tutorial-plain.mjs"]) copyFileSync(join(HERE, "app", f), join(dir, f));
   copyFileSync(join(HERE, "checks.mjs"), join(dir, "checks.mjs"));
   copyFileSync(join(ROOT, "examples", "tutorial.mjs"), join(dir, "tutorial.mjs"));

@@ -5,7 +5,6 @@
 // are 400s naming the field.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT } from "./harness.mjs";
 
 const withinKerasTolerance = (got, want) =>
   got.length === want.length && got.every((g, i) => Math.abs(g - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]));
@@ -17,7 +16,8 @@ const signal = (n, phase) => Array.from({ length: n }, (_, t) => Number(Math.sin
 
 export async function checkStreamsExample({ check, appDir, url, restart, log }) {
   // Node's side: the example's own model module (the same seeded weights), plain build
-  const lib = await import(pathToFileURL(join(ROOT, "dist", "index.js")).href);
+  // the app's installed copy, which model.mjs's "wasm-rnn" resolves to (one core instance for both)
+  const lib = await import(pathToFileURL(join(appDir, "node_modules", "wasm-rnn", "dist", "index.js")).href);
   const { buildModel, FEATURES, UNITS } = await import(pathToFileURL(join(appDir, "model.mjs")).href);
   await lib.ready({ simd: "plain" });
   const model = buildModel();

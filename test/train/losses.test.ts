@@ -5,6 +5,8 @@ import { arena } from "../../src/core/arena.js";
 import { WasmRnnError } from "../../src/core/errors.js";
 import { tensor } from "../../src/core/tensor.js";
 import { loadTrainCore } from "../../src/core/train-kernels.js";
+// the training core driven directly, not through fit: its pack comes with the entry, as in an app
+import "../../src/entry-train.js";
 import { core, ready } from "../../src/core/wasm.js";
 import type { LossName } from "../../src/train/compile-names.js";
 import { getLoss, type Loss, type LossSpec, logitsLossFor, type TargetDtype } from "../../src/train/losses.js";

@@ -3,6 +3,8 @@
 // optimizer rebuilt from Keras's get_config(), as .keras files store it): test/train/optimizers.test.ts.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadTrainCore } from "../../src/core/train-kernels.js";
+// the training core driven directly, not through fit: its pack comes with the entry, as in an app
+import "../../src/entry-train.js";
 import { clearSession, ready, WasmRnnError } from "../../src/index.js";
 import { Adam, getSchedule, LearningRateSchedule, SGD } from "../../src/train/optimizers.js";
 import { free, put, read } from "../helpers/blocks.js";

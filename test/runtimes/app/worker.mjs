@@ -2,6 +2,8 @@
 // as wrangler does) and answers GET /checks with the Keras-case report for the build the SIMD
 // binding asks for ("plain" or "auto").
 import * as lib from "wasm-rnn";
+// a bundled app opts into training (the fit cases): the training core as a .wasm module (condition workerd)
+import "wasm-rnn/train";
 import picked from "./cases.json" with { type: "json" };
 import { runChecks } from "./checks.mjs";
 
