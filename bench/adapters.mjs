@@ -67,6 +67,15 @@ export function uniform(rand, n, lo, hi) {
  * family/model and the AVX-512 flag tell the generation (family 25 = Zen 3/4, 26 = Zen 5), which
  * matters a lot for native peers.
  */
+/** `git describe --always --dirty` of the checkout at dir (a path or file URL), or null outside git. */
+export function gitDescribe(dir) {
+  try {
+    return execFileSync("git", ["describe", "--always", "--dirty"], { cwd: dir, encoding: "utf8" }).trim();
+  } catch {
+    return null;
+  }
+}
+
 export function machineInfo() {
   let cpu = os.cpus()[0]?.model ?? "unknown";
   let cpuId = null;
@@ -78,13 +87,7 @@ export function machineInfo() {
     cpuId = `family ${field("cpu family")} model ${field("model")}`;
     avx512 = /\bavx512f\b/.test(field("flags") ?? "");
   } catch {}
-  let git = null;
-  try {
-    git = execFileSync("git", ["describe", "--always", "--dirty"], {
-      cwd: new URL(".", import.meta.url),
-      encoding: "utf8",
-    }).trim();
-  } catch {}
+  const git = gitDescribe(new URL(".", import.meta.url));
   return {
     cpu,
     cpuId,

@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { machineInfo, rng, uniform } from "./adapters.mjs";
+import { gitDescribe, machineInfo, rng, uniform } from "./adapters.mjs";
 import { CPU_CLOCK, interleave, median } from "./timing.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -109,5 +109,7 @@ console.log(`median new/old ${median(ratios).toFixed(3)}, worst ${Math.max(...ra
 const out = path.join(HERE, "results", `compare-${opt("out", new Date().toISOString().slice(0, 10))}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
 const settings = { minRounds: ROUNDS, blockMs: 5, clock: CLOCK, cpuClock: CPU_CLOCK };
-writeFileSync(out, JSON.stringify({ machine: machineInfo(), other, settings, results }, null, 2));
+// the other build by its commit, not its path (a path names one machine's folders)
+const otherBuild = { git: gitDescribe(path.resolve(other)) };
+writeFileSync(out, JSON.stringify({ machine: machineInfo(), other: otherBuild, settings, results }, null, 2));
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
