@@ -1,6 +1,7 @@
 // TensorFlow.js layers format: model.json (modelTopology + weightsManifest) and binary shards.
 import { WasmRnnError } from "../core/errors.js";
 import type { JsonObject, LoadContext } from "../layers/config.js";
+import { fromFloat16Bits } from "../quant/float16.js";
 import type { ShardBytes, ShardProvider, TfjsModelJson } from "./types.js";
 import type { FileWeight, WeightGroup } from "./weights.js";
 
@@ -77,15 +78,6 @@ function parseManifest(json: TfjsModelJson, ctx: LoadContext): { paths: string[]
   });
 }
 
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1,
-    e = (h >> 10) & 0x1f,
-    f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
 function decode(bytes: Uint8Array, off: number, w: ManifestEntry): Float32Array {
   const n = w.shape.reduce((a, b) => a * b, 1);
   const dv = new DataView(bytes.buffer, bytes.byteOffset + off);
@@ -94,7 +86,7 @@ function decode(bytes: Uint8Array, off: number, w: ManifestEntry): Float32Array 
   if (!q) {
     if (w.dtype === "float32") for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
     else for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
-  } else if (q.dtype === "float16") for (let i = 0; i < n; i++) out[i] = f16(dv.getUint16(i * 2, true));
+  } else if (q.dtype === "float16") for (let i = 0; i < n; i++) out[i] = fromFloat16Bits(dv.getUint16(i * 2, true));
   else if (q.dtype === "uint8") for (let i = 0; i < n; i++) out[i] = dv.getUint8(i) * q.scale! + q.min!;
   else for (let i = 0; i < n; i++) out[i] = dv.getUint16(i * 2, true) * q.scale! + q.min!;
   return out;
