@@ -8,11 +8,7 @@ import type { InputLayer } from "../layers/input.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import type { Plan } from "./plan.js";
 
-/**
- * What predict, fit and evaluate take as `x`: one input's data (a Tensor, or nested number arrays),
- * a list of them (one per input), or a dict keyed by input name. Integer data into a float input
- * is cast, as Keras does; whole-number floats into an int input.
- */
+/** The option names predict takes. */
 export const PREDICT_KEYS = ["batchSize"];
 
 export interface PredictOptions {
@@ -20,6 +16,11 @@ export interface PredictOptions {
   batchSize?: number;
 }
 
+/**
+ * What predict, fit and evaluate take as `x`: one input's data (a Tensor, or nested number arrays),
+ * a list of them (one per input), or a dict keyed by input name. Integer data into a float input
+ * is cast, as Keras does; whole-number floats into an int input.
+ */
 export type InputData = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
 /** predict's batchSize, checked (undefined: the whole batch at once). */
