@@ -35,9 +35,9 @@ export interface ConvLSTM2DArgs {
   padding?: Padding2D;
   dataFormat?: "channels_last";
   dilationRate?: number | Pair;
-  /** Any activation but softmax (defaults "tanh" and "sigmoid"; null means linear). */
-  activation?: Exclude<ActivationName, "softmax"> | null;
-  recurrentActivation?: Exclude<ActivationName, "softmax"> | null;
+  /** Any element-wise activation: not softmax or log_softmax (defaults "tanh" and "sigmoid"; null means linear). */
+  activation?: Exclude<ActivationName, "softmax" | "log_softmax"> | null;
+  recurrentActivation?: Exclude<ActivationName, "softmax" | "log_softmax"> | null;
   useBias?: boolean;
   unitForgetBias?: boolean;
   returnSequences?: boolean;
@@ -116,7 +116,10 @@ export class ConvLSTM2D extends Layer {
       throw new WasmRnnError(
         `${this.who}: expected strides 1 or dilationRate 1 (Keras refuses both above 1), got both above 1`,
       );
-    const noSoftmax = (Object.keys(ACTIVATION_IDS) as ActivationName[]).filter((a) => a !== "softmax");
+    // the gate kernels activate 4 lanes at a time, so a row operation would see a 4-filter row
+    const noSoftmax = (Object.keys(ACTIVATION_IDS) as ActivationName[]).filter(
+      (a) => a !== "softmax" && a !== "log_softmax",
+    );
     this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", noSoftmax);
     this.recurrentActivation = resolveActivation(
       args.recurrentActivation,

@@ -27,6 +27,11 @@ describe("ConvLSTM2D", () => {
       "activation",
     );
     expectError(
+      () => new ConvLSTM2D({ filters: 2, kernelSize: 3, recurrentActivation: "log_softmax" as never }),
+      "ConvLSTM2D",
+      "recurrentActivation",
+    );
+    expectError(
       () => new ConvLSTM2D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }),
       "ConvLSTM2D",
       "strides",
