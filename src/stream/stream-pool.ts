@@ -11,7 +11,7 @@ import { Tensor, type TensorLike } from "../core/tensor.js";
 import { isObjectLiteral, sameShape } from "../core/validate.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { Model } from "../model/model.js";
-import type { AnyOutputs, ModelOutputs, PredictResult } from "../model/outputs.js";
+import type { ModelOutputs, PredictResult } from "../model/outputs.js";
 import { PlanCache } from "../model/plan.js";
 import type { InputData } from "../model/predict.js";
 import { batchRows, groupByShapes, runBatch, type StreamInput } from "./batch-run.js";
@@ -33,8 +33,13 @@ export interface StreamStep {
 
 const MAX_ID_LENGTH = 1024;
 
-/** Streams over a model with outputs `O`: step returns what that model's predict returns. */
-export class StreamPool<O extends ModelOutputs = AnyOutputs> {
+/**
+ * Streams over a model with outputs `O`: step returns what that model's predict returns. (The
+ * default is ModelOutputs, not AnyOutputs, because TypeScript types a model written inline in
+ * `new StreamPool(new Model({ ... }))` through this default: AnyOutputs has no tuple in it, so a
+ * model's `[a, b]` outputs would come out as an array of unknown length.)
+ */
+export class StreamPool<O extends ModelOutputs = ModelOutputs> {
   readonly maxStreams: number;
   private readonly who = "StreamPool";
   private readonly evict: EvictPolicy;

@@ -24,3 +24,9 @@ const loaded = new StreamPool(await loadModel("model.keras"));
 type _loaded = Expect<Equal<ReturnType<typeof loaded.step>, Tensor | Tensor[]>>;
 // @ts-expect-error: Argument of type 'number' is not assignable to parameter of type 'string'
 one.step(42, chunk);
+
+// a model written inline keeps its tuple of outputs
+const inline = new StreamPool(new Model({ inputs: x, outputs: [out, h, c] }));
+type _inline = Expect<Equal<ReturnType<typeof inline.step>, [Tensor, Tensor, Tensor]>>;
+const inlineOne = new StreamPool(new Model({ inputs: x, outputs: out }));
+type _inlineOne = Expect<Equal<ReturnType<typeof inlineOne.step>, Tensor>>;
