@@ -14,6 +14,7 @@ export {
   type ShardSource,
   saveModel,
   type TfjsArtifacts,
+  type TfjsModelJson,
 } from "./io/index.js";
 
 provideFileCode();

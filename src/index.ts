@@ -15,6 +15,7 @@ export type {
   SaveOptions,
   ShardSource,
   TfjsArtifacts,
+  TfjsModelJson,
 } from "./io/index.js";
 export { Activation } from "./layers/activation.js";
 export { Add } from "./layers/add.js";

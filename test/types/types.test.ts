@@ -33,6 +33,7 @@ describe("type tests", () => {
       "activations.ts",
       "bidirectional.ts",
       "compile-names.ts",
+      "io.ts",
       "model-outputs.ts",
       "stream-pool.ts",
     ]);
