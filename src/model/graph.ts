@@ -14,7 +14,7 @@ export interface Graph {
   singleOutput: boolean;
   /** Layer calls in execution order (input layers excluded). */
   nodes: Node[];
-  /** Layers in graph order, input layers first (as Keras lists them). */
+  /** Layers in Keras's `model.layers` order (kerasLayerOrder). */
   layers: Layer[];
 }
 
@@ -58,9 +58,51 @@ export function connectGraph(
     nodes.push(node);
   };
   for (const t of outputs) visit(t);
-  const layers: Layer[] = inputs.map((t) => t.sourceLayer);
-  for (const n of nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
-  return { inputs, outputs, singleOutput: !Array.isArray(outputsArg), nodes, layers };
+  return { inputs, outputs, singleOutput: !Array.isArray(outputsArg), nodes, layers: kerasLayerOrder(inputs, outputs) };
+}
+
+/**
+ * The layers in Keras 3's `model.layers` order (keras/src/ops/function.py map_graph), which is
+ * also the order of `get_weights`, `trainable_variables` and so of a file's optimizer variables:
+ * by depth (the longest path to an output) from the deepest, ties broken by when a depth-first
+ * walk from the outputs first meets each layer. Input layers take their place by depth too (not
+ * always first); an input no output needs gets depth 0 and sorts first among that depth, as in Keras.
+ */
+function kerasLayerOrder(inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): Layer[] {
+  const firstSeen = new Map<Layer, number>();
+  // nodes from the inputs to the outputs (post-order), as Keras's _build_map
+  const ordered: Node[] = [];
+  const done = new Set<Node>();
+  const walk = (t: SymbolicTensor): void => {
+    const node = t.node;
+    if (done.has(node)) return;
+    if (!firstSeen.has(node.layer)) firstSeen.set(node.layer, firstSeen.size);
+    if (!(node.layer instanceof InputLayer)) for (const inp of node.allInputs) walk(inp);
+    done.add(node);
+    ordered.push(node);
+  };
+  for (const t of outputs) walk(t);
+  const nodeDepth = new Map<Node, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    const node = ordered[i]!;
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    if (node.layer instanceof InputLayer) continue;
+    for (const inp of node.allInputs) {
+      if (done.has(inp.node)) nodeDepth.set(inp.node, Math.max(depth + 1, nodeDepth.get(inp.node) ?? 0));
+    }
+  }
+  for (const t of inputs) {
+    if (!layerDepth.has(t.sourceLayer)) {
+      layerDepth.set(t.sourceLayer, 0);
+      firstSeen.set(t.sourceLayer, -1);
+    }
+  }
+  return [...layerDepth.keys()].sort(
+    (a, b) => layerDepth.get(b)! - layerDepth.get(a)! || firstSeen.get(a)! - firstSeen.get(b)!,
+  );
 }
 
 /**

@@ -7,6 +7,8 @@ import type { Equal, Expect } from "./expect.js";
 declare const json: TfjsModelJson;
 await loadModel(json);
 type _same = Expect<Equal<TfjsModelJson, FromIo>>;
-type _source = Expect<Equal<Extract<Parameters<typeof loadModel>[0], TfjsModelJson | TfjsArtifacts>, TfjsModelJson | TfjsArtifacts>>;
+type _source = Expect<
+  Equal<Extract<Parameters<typeof loadModel>[0], TfjsModelJson | TfjsArtifacts>, TfjsModelJson | TfjsArtifacts>
+>;
 // @ts-expect-error: Property 'modelTopology' is missing
 const notJson: TfjsModelJson = { format: "layers-model" };
