@@ -116,17 +116,15 @@ export class ConvLSTM2D extends Layer {
       throw new WasmRnnError(
         `${this.who}: expected strides 1 or dilationRate 1 (Keras refuses both above 1), got both above 1`,
       );
-    // the gate kernels activate 4 lanes at a time, so a row operation would see a 4-filter row
-    const noSoftmax = (Object.keys(ACTIVATION_IDS) as ActivationName[]).filter(
-      (a) => a !== "softmax" && a !== "log_softmax",
-    );
-    this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", noSoftmax);
+    const rowWise = new Set(["softmax", "log_softmax"]); // the gate kernels activate 4 filters at a time
+    const ok = (Object.keys(ACTIVATION_IDS) as ActivationName[]).filter((a) => !rowWise.has(a));
+    this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", ok);
     this.recurrentActivation = resolveActivation(
       args.recurrentActivation,
       "sigmoid",
       this.who,
       "recurrentActivation",
-      noSoftmax,
+      ok,
     );
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.unitForgetBias = checkBool(this.who, "unitForgetBias", args.unitForgetBias, true);
