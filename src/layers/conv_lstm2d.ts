@@ -118,14 +118,10 @@ export class ConvLSTM2D extends Layer {
       );
     const rowWise = new Set(["softmax", "log_softmax"]); // the gate kernels activate 4 filters at a time
     const ok = (Object.keys(ACTIVATION_IDS) as ActivationName[]).filter((a) => !rowWise.has(a));
-    this.activation = resolveActivation(args.activation, "tanh", this.who, "activation", ok);
-    this.recurrentActivation = resolveActivation(
-      args.recurrentActivation,
-      "sigmoid",
-      this.who,
-      "recurrentActivation",
-      ok,
-    );
+    const act = (key: "activation" | "recurrentActivation", byDefault: ActivationName) =>
+      resolveActivation(args[key], byDefault, this.who, key, ok);
+    this.activation = act("activation", "tanh");
+    this.recurrentActivation = act("recurrentActivation", "sigmoid");
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);
     this.unitForgetBias = checkBool(this.who, "unitForgetBias", args.unitForgetBias, true);
     this.returnSequences = checkBool(this.who, "returnSequences", args.returnSequences, false);
