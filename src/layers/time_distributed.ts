@@ -154,6 +154,12 @@ export class TimeDistributed extends Layer {
     this.folded.set(inputs, step);
     return step;
   }
+  override get wrappedLayers(): readonly Layer[] {
+    return [this.layer];
+  }
+  override trainableWeightSpecs(): WeightSpec[] {
+    return this.layer.trainableWeightSpecs();
+  }
   override paramBlocks(): ParamBlock[] {
     return this.layer.paramBlocks();
   }

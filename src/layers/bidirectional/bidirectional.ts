@@ -97,6 +97,9 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
     this.mergeMode = mergeMode;
     this.forwardLayer = layer.cloneAs(`forward_${removePrefix(layer.name, "forward_")}`, false);
     this.backwardLayer = layer.cloneAs(`backward_${removePrefix(layer.name, "backward_")}`, true);
+    // Keras makes the halves from the layer's config: its trainable flag too
+    this.forwardLayer.setTrainableOnly(layer.trainable);
+    this.backwardLayer.setTrainableOnly(layer.trainable);
     // Keras forces zero_output_for_mask = return_sequences on both halves
     this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = layer.returnSequences;
   }
@@ -281,6 +284,10 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
     const b = this.backwardLayer.checkStates(values.slice(S));
     this.forwardLayer.writeStates(f);
     this.backwardLayer.writeStates(b);
+  }
+
+  override get wrappedLayers(): readonly Layer[] {
+    return [this.forwardLayer, this.backwardLayer];
   }
 
   /** The forward layer's packed blocks, then the backward layer's (weightSpecs order). */
