@@ -12,7 +12,8 @@ tensorflowjs layers format, tools/layer_cases.py), and the .keras file, loaded a
 test/cases/trainable.json holds per case: the data, the initial weights, the weights after the fit (what the
 files hold), the saved model's predictions, every layer's `trainable` as Keras loads the file (nested models'
 layers in place, a Bidirectional's halves), Keras's Trainable / Non-trainable parameter counts, the number of
-optimizer variables in the .keras file, and the continued fit's History and weights. Arrays are
+optimizer variables in the .keras file, and the continued fit's History and weights; `constructorArguments`: the
+flags and counts Keras gives wrappers made with `trainable=False` (their own flag only). Arrays are
 {shape, b64[, dtype]} (keras_common.enc). test/train/trainable.test.ts replays them. Nothing is computed by
 hand.
 
@@ -188,11 +189,23 @@ def main():
             },
         })
         print(f"{make.__name__}: {counts}, {optimizer_vars} optimizer variables")
+    # constructor arguments: a wrapper's `trainable=False` is its own flag only, its layers stay trainable
+    keras.backend.clear_session()
+    x = keras.Input((4, 3))
+    bi = L.Bidirectional(L.LSTM(2, return_sequences=True), trainable=False)
+    td = L.TimeDistributed(L.Dense(2), trainable=False)
+    h = L.Dense(1, trainable=False)(td(bi(x)))
+    m = keras.Model(x, h)
+    constructor = {"model": "Input([4, 3]) -> Bidirectional(LSTM(2, returnSequences), trainable=False) -> "
+                            "TimeDistributed(Dense(2), trainable=False) -> Dense(1, trainable=False)",
+                   "flags": [bool(bi.trainable), bool(bi.forward_layer.trainable), bool(td.trainable),
+                             bool(td.layer.trainable)],
+                   "params": {"trainable": count(m.trainable_weights), "nonTrainable": count(m.non_trainable_weights)}}
     write_json("trainable.json", header(
         "tools/gen_keras_trainable.py",
         "Models with frozen layers trained, saved (.keras with optimizer state, .h5, TF.js) and continued by Keras 3",
         cases,
-    ))
+    ) | {"constructorArguments": constructor})
 
 
 if __name__ == "__main__":

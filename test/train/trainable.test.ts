@@ -12,6 +12,7 @@ import {
   BatchNormalization,
   Bidirectional,
   Dense,
+  Embedding,
   GRU,
   Input,
   InputLayer,
@@ -55,7 +56,9 @@ interface Case {
   continued: { history: { loss: number[] }; weights: EncodedArray[]; iterations: number };
 }
 
-const file = loadCases<Case>("trainable.json");
+const file = loadCases<Case>("trainable.json") as ReturnType<typeof loadCases<Case>> & {
+  constructorArguments: { flags: boolean[]; params: { trainable: number; nonTrainable: number } };
+};
 const TOL = file.tolerance;
 
 /** A case array; int32 ones (token ids) keep their dtype. */
@@ -275,6 +278,27 @@ describe("the trainable flag in the API", () => {
     bi.backwardLayer.trainable = false;
     const trainable = model.countParams() - bi.backwardLayer.countParams() - td.layer.countParams() / 2;
     expect(model.summary(() => {})).toMatch(new RegExp(` Trainable params: ${trainable} `));
+    model.dispose();
+  });
+
+  it("as a constructor option it is the layer's own flag, as Keras's argument: a wrapper's layers stay trainable", () => {
+    const want = file.constructorArguments;
+    const x = Input({ shape: [4, 3] });
+    const bi = new Bidirectional(new LSTM({ units: 2, returnSequences: true }), { trainable: false });
+    const td = new TimeDistributed(new Dense({ units: 2 }), { trainable: false });
+    const model = new Model({
+      inputs: x,
+      outputs: new Dense({ units: 1, trainable: false }).apply(td.apply(bi.apply(x))),
+    });
+    expect([bi.trainable, bi.forwardLayer.trainable, td.trainable, td.layer.trainable]).toEqual(want.flags);
+    const text = model.summary(() => {});
+    expect(text).toContain(` Trainable params: ${want.params.trainable} `);
+    expect(text).toContain(` Non-trainable params: ${want.params.nonTrainable} `);
+    expect(new Embedding({ inputDim: 3, outputDim: 2, trainable: false }).trainable).toBe(false);
+    expect(new GRU({ units: 2, trainable: false }).trainable).toBe(false);
+    expect(() => new Dense({ units: 1, trainable: "yes" as unknown as boolean })).toThrow(
+      /expected trainable to be a boolean, got "yes"/,
+    );
     model.dispose();
   });
 

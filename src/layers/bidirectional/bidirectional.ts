@@ -23,6 +23,8 @@ export interface BidirectionalArgs<M extends MergeMode = MergeMode> {
   /** Default "concat"; null returns the two halves as separate outputs. */
   mergeMode?: M;
   name?: string;
+  /** The wrapper's own flag, as Keras's argument (the halves keep the wrapped layer's; set `trainable` to set all). */
+  trainable?: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
     }
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Bidirectional: expected an options object { mergeMode, name }, got ${String(args)}`);
-    checkOptions(`Bidirectional '${args.name ?? "bidirectional"}'`, args, ["mergeMode", "name"]);
+    checkOptions(`Bidirectional '${args.name ?? "bidirectional"}'`, args, ["mergeMode", "name", "trainable"]);
     const mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE_IDS)) {
       throw new WasmRnnError(
@@ -94,6 +96,7 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
       );
     }
     super(args.name, "Bidirectional");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.mergeMode = mergeMode;
     this.forwardLayer = layer.cloneAs(`forward_${removePrefix(layer.name, "forward_")}`, false);
     this.backwardLayer = layer.cloneAs(`backward_${removePrefix(layer.name, "backward_")}`, true);
