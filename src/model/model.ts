@@ -107,8 +107,8 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
 
   constructor(args: ModelArgs<O>);
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
-  constructor(args: { name?: string }, defaultName: string);
-  constructor(args: ModelArgs<O> | { name?: string }, defaultName?: string) {
+  constructor(args: { name?: string; trainable?: boolean }, defaultName: string);
+  constructor(args: ModelArgs<O> | { name?: string; trainable?: boolean }, defaultName?: string) {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
     if (args.name !== undefined && (typeof args.name !== "string" || args.name.length === 0)) {
@@ -116,8 +116,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
     }
     this.name = args.name ?? uniqueName(defaultName ?? "functional");
     this.who = `Model '${this.name}'`;
-    const flag = (args as { trainable?: boolean }).trainable;
-    if (flag !== undefined) this.ownTrainable = checkTrainable(this.who, flag);
+    if (args.trainable !== undefined) this.ownTrainable = checkTrainable(this.who, args.trainable);
     collectedModels?.register(this, this.memory, this.memory);
     if (defaultName !== undefined) return;
     const { inputs, outputs } = args as ModelArgs<O>;

@@ -21,6 +21,7 @@ import {
   loadModel,
   Model,
   ready,
+  Sequential,
   saveModel,
   type Tensor,
   TimeDistributed,
@@ -279,6 +280,16 @@ describe("the trainable flag in the API", () => {
     const trainable = model.countParams() - bi.backwardLayer.countParams() - td.layer.countParams() / 2;
     expect(model.summary(() => {})).toMatch(new RegExp(` Trainable params: ${trainable} `));
     model.dispose();
+  });
+
+  it("a Sequential sets its layers, connected or not; its constructor option is its own flag", () => {
+    const dense = new Dense({ units: 2 });
+    const seq = new Sequential({ layers: [dense] });
+    seq.trainable = false;
+    expect(dense.trainable).toBe(false);
+    expect(new Sequential({ layers: [new Dense({ units: 1 })], trainable: false }).trainable).toBe(false);
+    expect(() => new Sequential({ trainable: "no" as unknown as boolean })).toThrow(WasmRnnError);
+    seq.dispose();
   });
 
   it("as a constructor option it is the layer's own flag, as Keras's argument: a wrapper's layers stay trainable", () => {
