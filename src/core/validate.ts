@@ -112,3 +112,10 @@ export function checkNumber(
   }
   return v as number;
 }
+
+/** A `trainable` flag: a boolean (Keras's constructor refuses others too). */
+export function checkTrainable(who: string, value: unknown): boolean {
+  if (typeof value !== "boolean")
+    throw new WasmRnnError(`${who}: expected trainable to be a boolean, got ${describeValue(value)}`);
+  return value;
+}

@@ -4,28 +4,35 @@
 // optimizer's build() calls `add_optimizer_variables` (Optimizer.kerasSlotGroups), each group going
 // through the model's trainable variables and adding its slots for each in turn. The trainable
 // variables are Keras's `model.trainable_variables`: the layers in order, each layer's weights in
-// weightSpecs order (a Bidirectional's forward layer, then its backward one). A slot has its
-// variable's Keras shape; the layer's own packing code (Layer.packParams / unpackParams) turns it
-// into our packed layout, padding included, and back.
+// weightSpecs order (a Bidirectional's forward layer, then its backward one), frozen ones left out
+// (src/layers/trainable.ts). A slot has its variable's Keras shape; the layer's own packing code
+// (Layer.packParams / unpackParams) turns it into our packed layout, padding included, and back
+// (a frozen weight's slots, which Keras does not have, are zeros there and dropped).
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { sameShape } from "../core/validate.js";
+import { sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
+import { trainableBlockFlags, trainableWeightFlags } from "../layers/trainable.js";
 import type { Optimizer, WeightRef } from "../train/optimizer.js";
 import type { H5Dataset, H5Group } from "./hdf5.js";
 
-/** Layers with weights, in Keras's trainable-variable order. */
-/** What this module reads of a model: its layers in order (a Model; no import of model.ts, which imports io). */
+/** What this module reads of a model: its layers in order and its flag (a Model; no import of model.ts, which imports io). */
 interface LayeredModel {
   readonly layers: readonly Layer[];
+  readonly trainable: boolean;
 }
 
+/** Layers with trainable weights, in Keras's trainable-variable order (none when the model is frozen). */
 const weightedLayers = (model: LayeredModel): Layer[] =>
-  model.layers.filter((l) => l.trainableWeightSpecs().length > 0);
+  model.trainable ? model.layers.filter((l) => trainableWeightFlags(l).some((t) => t)) : [];
 
 /** Where each Keras optimizer variable goes: the header (iteration, learning_rate), then the slots. */
 function layout(model: LayeredModel, opt: Optimizer) {
   const layers = weightedLayers(model);
-  const vars = layers.flatMap((layer) => layer.trainableWeightSpecs().map((spec, w) => ({ layer, w, spec })));
+  const vars = layers.flatMap((layer) => {
+    const flags = trainableWeightFlags(layer);
+    return layer.trainableWeightSpecs().flatMap((spec, w) => (flags[w] ? [{ layer, w, spec }] : []));
+  });
   const header = opt.learningRateSchedule ? ["iteration"] : ["iteration", "learning_rate"];
   const slots: { name: string; v: number }[] = [];
   for (const group of opt.kerasSlotGroups())
@@ -75,9 +82,10 @@ export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerV
 
 /**
  * Installs a file's optimizer variables (savedOptimizerVars) in `opt`, built from the same file's
- * compile settings, for `model`'s weights. A count, shape or value that does not fit throws a
+ * compile settings, for `model`'s weights. A shape or value that does not fit throws a
  * WasmRnnError naming the file, the optimizer, the variable and what was expected, and leaves
- * `opt` unchanged. False when the file holds no state yet (nothing installed).
+ * `opt` unchanged. False when nothing was installed: the file holds no state yet, or another count
+ * of variables (warned, as Keras's load_own_variables does, which then starts afresh).
  */
 export function readOptimizerState(
   saved: SavedOptimizerVars,
@@ -91,7 +99,12 @@ export function readOptimizerState(
   // trained), which has no state yet
   if (saved.length === l.header.length && l.slots.length > 0) return false;
   if (saved.length !== l.count) {
-    throw new WasmRnnError(`${who}: expected ${expectation(opt, l)}, the file has ${saved.length} optimizer variables`);
+    // Keras's load_own_variables warns and keeps its fresh optimizer (the model still loads)
+    console.warn(
+      `${who}: skipping the optimizer's variables: expected ${expectation(opt, l)}, the file has ${saved.length} ` +
+        "optimizer variables; training starts with a fresh optimizer",
+    );
+    return false;
   }
   const dataset = (i: number, what: string, shape: readonly number[]): H5Dataset => {
     const { label, dataset: d } = saved[i]!;
@@ -136,13 +149,20 @@ export function readOptimizerState(
   const slots: Float32Array[][] = [];
   let v0 = 0;
   for (const layer of l.layers) {
-    const n = layer.trainableWeightSpecs().length;
-    const packed = opt.slotList.map((name) => layer.packParams(values.slice(v0, v0 + n).map((m) => m.get(name)!)));
+    const specs = layer.trainableWeightSpecs();
+    const flags = trainableWeightFlags(layer);
+    const trained = trainableBlockFlags(layer);
+    const ofWeights = (name: string) => {
+      let v = v0;
+      return specs.map((spec, w) => (flags[w] ? values[v++]!.get(name)! : new Float32Array(sizeOf(spec.shape))));
+    };
+    const packed = opt.slotList.map((name) => layer.packParams(ofWeights(name)));
     layer.paramBlocks().forEach((_, index) => {
+      if (!trained[index]) return;
       weights.push({ layer, index });
       slots.push(packed.map((p) => p[index]!));
     });
-    v0 += n;
+    v0 += flags.filter((t) => t).length;
   }
   opt.setState(iterations, weights, slots);
   if (lr !== null) opt.learningRate = lr;
@@ -163,13 +183,14 @@ export function writeOptimizerState(root: H5WriteGroup, model: LayeredModel, opt
   const values = l.vars.map(() => new Map<string, Float32Array>());
   let v0 = 0;
   for (const layer of l.layers) {
-    const n = layer.trainableWeightSpecs().length;
+    const flags = trainableWeightFlags(layer);
     const state = opt.getState(layer.paramBlocks().map((_, index) => ({ layer, index })));
     opt.slotList.forEach((name, s) => {
       const unpacked = layer.unpackParams(state.map((blockSlots) => blockSlots[s]!));
-      unpacked.forEach((data, w) => values[v0 + w]!.set(name, data));
+      let v = v0;
+      unpacked.forEach((data, w) => flags[w] && values[v++]!.set(name, data));
     });
-    v0 += n;
+    v0 += flags.filter((t) => t).length;
   }
   const vars = root.create_group("optimizer").create_group("vars");
   vars.create_attribute("name", opt.name);

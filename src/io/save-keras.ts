@@ -7,7 +7,7 @@ import { kerasify } from "../layers/entry.js";
 import { registerBuiltinLayers } from "../layers/index.js";
 import { InputLayer } from "../layers/input.js";
 import type { Layer, Node, SymbolicTensor } from "../layers/layer.js";
-import { entryForLayer } from "../layers/registry.js";
+import { entryForLayer, savedConfig } from "../layers/registry.js";
 import type { Model } from "../model/model.js";
 import type { Optimizer } from "../train/optimizer.js";
 import { fflate, kerasSnake } from "./keras-files.js";
@@ -59,7 +59,7 @@ export function kerasConfig(model: Model): JsonObject {
       class_name: layer.className,
       registered_name: custom.registeredName ?? null,
       name: layer.name,
-      config: kerasify(entry.toConfig(layer, "keras")),
+      config: kerasify(savedConfig(entry, layer, "keras")),
       build_config: entry.saveCall?.(layer).buildConfig ?? {
         input_shape: mine[0]
           ? listInput
@@ -97,7 +97,7 @@ export function kerasConfig(model: Model): JsonObject {
     registered_name: "Functional",
     config: {
       name: model.name,
-      trainable: true,
+      trainable: model.trainable,
       layers,
       input_layers: io(model.inputs),
       output_layers: io(model.outputs),

@@ -7,7 +7,7 @@ import type { Json, JsonObject } from "../layers/config.js";
 import { registerBuiltinLayers } from "../layers/index.js";
 import { InputLayer } from "../layers/input.js";
 import type { Layer, Node, SymbolicTensor } from "../layers/layer.js";
-import { entryForLayer } from "../layers/registry.js";
+import { entryForLayer, savedConfig } from "../layers/registry.js";
 import type { Model } from "../model/model.js";
 import { checkFloat16Range, toFloat16Bits } from "../quant/float16.js";
 import { saveKeras } from "./save-keras.js";
@@ -59,14 +59,20 @@ export function modelToConfig(model: Model): JsonObject {
     return {
       class_name: layer.className,
       name: layer.name,
-      config: entry.toConfig(layer, "tfjs"),
+      config: savedConfig(entry, layer, "tfjs"),
       inbound_nodes: inbound,
     };
   });
   const io = (ts: SymbolicTensor[]) => ts.map((t) => ref(t).slice(0, 3));
   return {
     class_name: "Model",
-    config: { name: model.name, layers, input_layers: io(model.inputs), output_layers: io(model.outputs) },
+    config: {
+      name: model.name,
+      ...(model.trainable ? {} : { trainable: false }),
+      layers,
+      input_layers: io(model.inputs),
+      output_layers: io(model.outputs),
+    },
   };
 }
 

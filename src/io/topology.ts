@@ -7,6 +7,7 @@ import type { LayerEntry } from "../layers/entry.js";
 import { registerBuiltinLayers } from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
 import { SymbolicTensor } from "../layers/layer.js";
+import { buildLayer } from "../layers/registry.js";
 import { Model } from "../model/model.js";
 import { checkAllSupported } from "./custom-objects.js";
 import {
@@ -90,7 +91,7 @@ function makeLayer(spec: LayerSpec, entry: LayerEntry, inputs: SymbolicTensor[],
     cfg.addParams(n, `${spec.className} on input ${inputs.map((t) => JSON.stringify(t.shape)).join(", ")}`);
   }
   try {
-    return entry.build(cfg, ctx);
+    return buildLayer(entry, cfg, ctx);
   } catch (err) {
     if (err instanceof WasmRnnError && !err.message.startsWith(ctx.file))
       throw new WasmRnnError(`${ctx.file}: ${err.message}`);
@@ -344,6 +345,8 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
         inputs: ins.single ? ins.list[0]! : ins.list,
         outputs: outs.single ? outs.list[0]! : outs.list,
         ...(typeof cfg.name === "string" ? { name: cfg.name } : {}),
+        // Keras's Functional takes the config's flag as its own; its layers keep theirs
+        ...(typeof cfg.trainable === "boolean" ? { trainable: cfg.trainable } : {}),
       }),
   );
   return { model, configLayers };

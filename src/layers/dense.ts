@@ -30,9 +30,19 @@ export interface DenseArgs {
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
-const OPTIONS = ["units", "activation", "useBias", "kernelInitializer", "biasInitializer", "name"] as const;
+const OPTIONS = [
+  "units",
+  "activation",
+  "useBias",
+  "kernelInitializer",
+  "biasInitializer",
+  "name",
+  "trainable",
+] as const;
 
 export class Dense extends Layer {
   readonly className = "Dense";
@@ -63,6 +73,7 @@ export class Dense extends Layer {
       throw new WasmRnnError(`Dense: expected an options object with units, got ${String(args)}`);
     checkOptions(`Dense '${args.name ?? "dense"}'`, args, OPTIONS);
     super(args.name, "Dense");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.units = checkPositiveInt(this.who, "units", args.units);
     this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);

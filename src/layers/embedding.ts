@@ -15,6 +15,8 @@ export interface EmbeddingArgs {
   /** Default "random_uniform" in [-0.05, 0.05] (Keras "uniform"). */
   embeddingsInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 /** Token ids [B, ...] (int32, or float32 holding integers) -> vectors [B, ..., outputDim]. */
@@ -35,8 +37,10 @@ export class Embedding extends Layer {
       "maskZero",
       "embeddingsInitializer",
       "name",
+      "trainable",
     ]);
     super(args.name, "Embedding");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.inputDim = checkPositiveInt(this.who, "inputDim", args.inputDim);
     this.outputDim = checkPositiveInt(this.who, "outputDim", args.outputDim);
     checkWeightSizes(this.who, this.weightSpecs()); // before build allocates the table in JS and wasm

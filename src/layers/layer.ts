@@ -4,6 +4,7 @@
 import { arena } from "../core/arena.js";
 import { fmtShape, WasmRnnError } from "../core/errors.js";
 import { type DType, type NestedArray, Tensor, type TensorLike, toTensor } from "../core/tensor.js";
+import { checkTrainable } from "../core/validate.js";
 import { core, heapF32 } from "../core/wasm.js";
 import {
   type Buf,
@@ -17,7 +18,7 @@ import {
   writeBufs,
 } from "./heap.js";
 import { toSnakeCase, uniqueName } from "./naming.js";
-import { checkWeightValues } from "./weight-values.js";
+import { checkEagerMask, checkSameBatch, checkWeightValues } from "./weight-values.js";
 
 export type Shape = readonly (number | null)[];
 
@@ -264,21 +265,9 @@ export abstract class Layer {
     const inShapes = inputs.map((t) => t.shape as number[]);
     const stShapes = states.map((t) => t.shape as number[]);
     this.checkInputs(inShapes.map(withNullBatch), stShapes.map(withNullBatch));
-    this.checkBatch([...inputs, ...states].map((t) => t.shape[0]!));
+    checkSameBatch(this.who, [...inputs, ...states]);
     this.checkConcrete(inShapes, stShapes);
-    if (mask) {
-      const want = inShapes[0]!.slice(0, -1);
-      if (mask.shape.length !== want.length || mask.shape.some((d, i) => d !== want[i])) {
-        throw new WasmRnnError(
-          `${this.who}: expected a mask of shape ${fmtShape(want)} (the input's shape without its last axis), got ${fmtShape(mask.shape)}`,
-        );
-      }
-      for (let i = 0; i < mask.size; i++) {
-        const v = mask.data[i]!;
-        if (v !== 0 && v !== 1)
-          throw new WasmRnnError(`${this.who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
-      }
-    }
+    if (mask) checkEagerMask(this.who, mask, inShapes[0]!);
     this.ensureBuilt(this.eagerBuildShape(inShapes[0]!));
     const outShapes = this.computeOutputShapes(inShapes, stShapes) as number[][];
     const all = [...inputs, ...states];
@@ -331,14 +320,6 @@ export abstract class Layer {
   /** Checks that only concrete shapes allow (a stateful layer's fixed batch size, ...). */
   checkConcrete(_inputs: readonly number[][], _states: readonly number[][]): void {}
 
-  protected checkBatch(batches: number[]): void {
-    if (batches.some((b) => b !== batches[0])) {
-      throw new WasmRnnError(
-        `${this.who}: expected every input and state to have the same batch size, got ${batches.join(", ")}`,
-      );
-    }
-  }
-
   // ---- weights -----------------------------------------------------------------------------
 
   /** Weights as tensors in Keras order and shapes (copies). */
@@ -362,9 +343,26 @@ export abstract class Layer {
     this.afterSetWeights?.();
   }
 
-  /** Keras's trainable_weights: all of weightSpecs() but for layers with moving statistics. */
+  /** The weights Keras creates trainable: all but moving statistics (trained when `trainable`: src/layers/trainable.ts). */
   trainableWeightSpecs(): WeightSpec[] {
     return this.weightSpecs();
+  }
+  private ownTrainable = true;
+  /** Keras's `trainable`: fit trains only trainable layers; on a wrapper it sets the wrapped layers too (Keras's setter). */
+  get trainable(): boolean {
+    return this.ownTrainable;
+  }
+  set trainable(value: boolean) {
+    this.setTrainableOnly(value);
+    for (const l of this.wrappedLayers) l.trainable = value;
+  }
+  /** Sets this layer's flag alone (Keras's constructor argument: a loaded wrapper's layers keep their own). */
+  setTrainableOnly(value: boolean): void {
+    this.ownTrainable = checkTrainable(this.who, value);
+  }
+  /** The layers this one wraps and whose weights it lists (Bidirectional's halves, TimeDistributed's layer). */
+  get wrappedLayers(): readonly Layer[] {
+    return [];
   }
 
   countParams(): number {

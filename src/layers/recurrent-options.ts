@@ -24,6 +24,8 @@ export interface RecurrentArgs<S extends boolean = boolean> {
   dropout?: number;
   recurrentDropout?: number;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export const RECURRENT_OPTIONS = [
@@ -40,6 +42,7 @@ export const RECURRENT_OPTIONS = [
   "dropout",
   "recurrentDropout",
   "name",
+  "trainable",
 ] as const;
 
 /** The activations LSTM, GRU and SimpleRNN take (not softmax, nor the Activation layer's others). */

@@ -47,10 +47,7 @@ export abstract class RecurrentLayer extends Layer {
   /** Keras's input and recurrent dropout rates (training only: see RecurrentArgs). */
   readonly dropout: number;
   readonly recurrentDropout: number;
-  /**
-   * Masked steps output zeros instead of the previous output. Keras's `zero_output_for_mask`,
-   * which Bidirectional forces on when returning sequences.
-   */
+  /** Masked steps output zeros, not the previous output (Keras's `zero_output_for_mask`; Bidirectional's with sequences). */
   zeroOutputForMask = false;
   /**
    * Training: a wasm buffer the next forward fills with what the backward pass needs,
@@ -113,6 +110,7 @@ export abstract class RecurrentLayer extends Layer {
 
   constructor(args: RecurrentArgs, className: string) {
     super(args.name, className);
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.args = Object.freeze({ ...args });
     this.units = checkPositiveInt(this.who, "units", args.units);
     // the recurrent kernel alone is at least [units, units]: refuse now what no build could hold

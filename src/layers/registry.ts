@@ -37,6 +37,13 @@ export function knownClasses(): string[] {
 /** Class names that hold code; refused outright (a model file never runs code here). */
 export const CODE_LAYERS = new Set(["Lambda", "TFOpLambda", "SlicingOpLambda", "Functional_Lambda", "__lambda__"]);
 
+/** Builds a layer from its config, with the config's `trainable` as its own flag (Keras's constructor argument). */
+export function buildLayer(entry: LayerEntry, cfg: ConfigReader, ctx: LoadContext): Layer {
+  const layer = entry.build(cfg, ctx);
+  layer.setTrainableOnly(cfg.bool("trainable", true));
+  return layer;
+}
+
 /** A wrapped layer's `{class_name, config}` (Bidirectional, TimeDistributed) as a reader. */
 export function innerReader(cfg: ConfigReader, ctx: LoadContext): { entry: LayerEntry; reader: ConfigReader } {
   cfg.used.add("layer");
@@ -58,11 +65,18 @@ export function innerReader(cfg: ConfigReader, ctx: LoadContext): { entry: Layer
   return { entry, reader: new ConfigReader(inner.class_name, innerName, inner.config, ctx) };
 }
 
+/** A layer's config for saving (its entry's toConfig), with the layer's `trainable` where Keras writes the key. */
+export function savedConfig(entry: LayerEntry, layer: Layer, target: "tfjs" | "keras"): JsonObject {
+  const config = entry.toConfig!(layer, target);
+  if ("trainable" in config) config.trainable = layer.trainable;
+  return config;
+}
+
 /** A wrapped layer's config for saving: `{class_name, config}`, in Keras 3 form for .keras files. */
 export function innerConfig(layer: Layer, target: "tfjs" | "keras", name?: string): JsonObject {
   const e = entryForLayer(layer);
   if (!e?.toConfig) throw new WasmRnnError(`saveModel: ${layer.who} cannot be saved yet`);
-  const config = e.toConfig(layer, target);
+  const config = savedConfig(e, layer, target);
   if (name) config.name = name;
   if (target === "tfjs") return { class_name: layer.className, config };
   return { module: "keras.layers", class_name: layer.className, config: kerasify(config), registered_name: null };

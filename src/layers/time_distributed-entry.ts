@@ -5,7 +5,7 @@ import type { Backward } from "./backward-base.js";
 import { baseConfig, type LayerEntry } from "./entry.js";
 import type { Shape, Step } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
-import { entryForLayer, innerConfig, innerReader } from "./registry.js";
+import { buildLayer, entryForLayer, innerConfig, innerReader } from "./registry.js";
 import { TimeDistributed } from "./time_distributed.js";
 
 const innerShapes = (inputs: readonly Shape[]): Shape[] => inputs.map((s) => [null, ...s.slice(2)]);
@@ -24,7 +24,7 @@ export const timeDistributedEntry: LayerEntry<TimeDistributed> = {
   },
   build(cfg, ctx) {
     const { entry, reader } = innerReader(cfg, ctx);
-    return new TimeDistributed(entry.build(reader, ctx), { name: cfg.name });
+    return new TimeDistributed(buildLayer(entry, reader, ctx), { name: cfg.name });
   },
   toConfig: (t, target) => ({ ...baseConfig(t.name), layer: innerConfig(t.layer, target) }),
   backward(td, who, backwardOf) {

@@ -34,12 +34,14 @@ export class TimeDistributed extends Layer {
   /** Scratch, from 0: the wrapped layer's scratch, then a mask for a wrapped layer that computes one. */
   private readonly offsets = sameShapeLayout((inner, mask) => carve(0, { inner, mask }));
 
-  constructor(layer: Layer, args: { name?: string } = {}) {
+  /** `trainable`: the wrapper's own flag, as Keras's argument (set the property to set the wrapped layer's too). */
+  constructor(layer: Layer, args: { name?: string; trainable?: boolean } = {}) {
     if (!(layer instanceof Layer)) {
       throw new WasmRnnError(`TimeDistributed: expected a layer to wrap, got ${typeof layer}`);
     }
-    checkOptions(`TimeDistributed '${args?.name ?? "time_distributed"}'`, args ?? {}, ["name"]);
+    checkOptions(`TimeDistributed '${args?.name ?? "time_distributed"}'`, args ?? {}, ["name", "trainable"]);
     super(args.name, "TimeDistributed");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.layer = layer;
   }
 
@@ -153,6 +155,12 @@ export class TimeDistributed extends Layer {
     const step: Step = { layer: this, inputs: inputs as Buf[], outputs: outputs as Buf[], scratch, masks };
     this.folded.set(inputs, step);
     return step;
+  }
+  override get wrappedLayers(): readonly Layer[] {
+    return [this.layer];
+  }
+  override trainableWeightSpecs(): WeightSpec[] {
+    return this.layer.trainableWeightSpecs();
   }
   override paramBlocks(): ParamBlock[] {
     return this.layer.paramBlocks();

@@ -40,3 +40,26 @@ export function checkWeightValues(
     return data instanceof Float32Array ? data : Float32Array.from(data);
   });
 }
+
+/** An eager call's `mask`: the first input's shape without its last axis, values 0 or 1. */
+export function checkEagerMask(who: string, mask: Tensor, inShape: readonly number[]): void {
+  const want = inShape.slice(0, -1);
+  if (mask.shape.length !== want.length || mask.shape.some((d, i) => d !== want[i])) {
+    throw new WasmRnnError(
+      `${who}: expected a mask of shape ${fmtShape(want)} (the input's shape without its last axis), got ${fmtShape(mask.shape)}`,
+    );
+  }
+  for (let i = 0; i < mask.size; i++) {
+    const v = mask.data[i]!;
+    if (v !== 0 && v !== 1) throw new WasmRnnError(`${who}: expected mask values 0 or 1, got ${v} at flat index ${i}`);
+  }
+}
+
+/** An eager call's inputs and states share one batch size. */
+export function checkSameBatch(who: string, tensors: readonly Tensor[]): void {
+  const batches = tensors.map((t) => t.shape[0]!);
+  if (batches.some((b) => b !== batches[0]))
+    throw new WasmRnnError(
+      `${who}: expected every input and state to have the same batch size, got ${batches.join(", ")}`,
+    );
+}

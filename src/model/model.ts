@@ -5,7 +5,7 @@
 // that code it names by types from leaf modules, and the types that mention Model live here.
 import { WasmRnnError } from "../core/errors.js";
 import type { Tensor, TensorLike } from "../core/tensor.js";
-import { checkOptionsObject } from "../core/validate.js";
+import { checkOptionsObject, checkTrainable } from "../core/validate.js";
 import { core, isReady } from "../core/wasm.js";
 import type { ByteSource, LoadOptions, SavedArtifacts, SavedFiles, SaveOptions } from "../io/types.js";
 import { type Buf, readBuf } from "../layers/heap.js";
@@ -40,6 +40,8 @@ export interface ModelArgs<O extends ModelOutputs = AnyOutputs> {
   inputs: SymbolicTensor | readonly SymbolicTensor[];
   outputs: O;
   name?: string;
+  /** The model's own flag (Keras's constructor argument: its layers keep theirs). Default true. */
+  trainable?: boolean;
 }
 
 /**
@@ -105,8 +107,8 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
 
   constructor(args: ModelArgs<O>);
   /** For subclasses that connect their graph later (Sequential): only the name is read. */
-  constructor(args: { name?: string }, defaultName: string);
-  constructor(args: ModelArgs<O> | { name?: string }, defaultName?: string) {
+  constructor(args: { name?: string; trainable?: boolean }, defaultName: string);
+  constructor(args: ModelArgs<O> | { name?: string; trainable?: boolean }, defaultName?: string) {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Model: expected { inputs, outputs }, got ${String(args)}`);
     if (args.name !== undefined && (typeof args.name !== "string" || args.name.length === 0)) {
@@ -114,12 +116,22 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
     }
     this.name = args.name ?? uniqueName(defaultName ?? "functional");
     this.who = `Model '${this.name}'`;
+    if (args.trainable !== undefined) this.ownTrainable = checkTrainable(this.who, args.trainable);
     collectedModels?.register(this, this.memory, this.memory);
     if (defaultName !== undefined) return;
     const { inputs, outputs } = args as ModelArgs<O>;
     this.connect(inputs, outputs);
   }
 
+  private ownTrainable = true;
+  /** Keras's `trainable`: false trains nothing; setting it sets every layer's too (Keras's setter). */
+  get trainable(): boolean {
+    return this.ownTrainable;
+  }
+  set trainable(value: boolean) {
+    this.ownTrainable = checkTrainable(this.who, value);
+    for (const l of this.layers) l.trainable = value;
+  }
   /** Whether summary() uses Keras's Sequential layout regardless of the graph's shape. */
   get isSequential(): boolean {
     return false;
@@ -185,10 +197,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
     setLayerWeights(this.who, this.layers, weights);
   }
 
-  /**
-   * Runs the model on `x` (see InputData: integer data into a float input is cast, as Keras
-   * does). Returns a Tensor for a model built with one output tensor, else an array, one per output.
-   */
+  /** Runs the model on `x` (InputData; ints into a float input cast, as Keras): a Tensor, or one per output. */
   predict(x: InputData, options?: PredictOptions): PredictResult<O> {
     this.checkAlive("predict");
     if (!isReady()) core(this.who);
@@ -217,19 +226,13 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
     return plan.outputs;
   }
 
-  /**
-   * Validates inputs as predict does and returns them as tensors. Training passes `anyRows`: its
-   * data may have more rows than a fixed batch size, which then applies to each batch.
-   */
+  /** Inputs validated as predict does, as tensors; `anyRows` (training): more rows than a fixed batch size. */
   normalizeInputs(x: InputData, anyRows = false): Tensor[] {
     this.checkAlive("its inputs");
     return toInputTensors(this.who, this.inputs, x, anyRows, this.plans.last);
   }
 
-  /**
-   * Allocates the buffers of a plan for these input shapes (not cached: the caller frees
-   * `plan.ptrs`). Training keeps its own plans this way.
-   */
+  /** A plan's buffers for these input shapes, not cached (the caller, training, frees `plan.ptrs`). */
   buildPlan(inputShapes: number[][]): Plan {
     this.checkAlive("a plan");
     return buildPlan(this, inputShapes);
@@ -357,10 +360,7 @@ export class Model<O extends ModelOutputs = AnyOutputs> {
     return (await this.training()).fit(x, y, options);
   }
 
-  /**
-   * Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss. Options:
-   * `sampleWeight` or `classWeight`, as fit's.
-   */
+  /** Keras `train_on_batch`: one optimizer step on this batch; resolves to its loss (`sampleWeight`, `classWeight`). */
   async trainOnBatch(x: TensorLike | TensorLike[], y: Targets, options?: TrainOnBatchOptions): Promise<number> {
     return (await this.training()).trainOnBatch(x, y, options);
   }

@@ -12,6 +12,8 @@ export interface SequentialArgs {
   /** Layers in order; the first may be a symbolic `Input(...)` (or an InputLayer). */
   layers?: (Layer | SymbolicTensor)[];
   name?: string;
+  /** The model's own flag (Keras's argument; its layers keep theirs). */
+  trainable?: boolean;
 }
 
 type Applicable = { apply(x: SymbolicTensor): unknown };
@@ -27,10 +29,10 @@ export class Sequential extends Model<SymbolicTensor> {
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Sequential: expected an options object { layers, name }, got ${String(args)}`);
     for (const key of Object.keys(args)) {
-      if (key !== "layers" && key !== "name")
-        throw new WasmRnnError(`Sequential: unknown option ${JSON.stringify(key)}; expected layers, name`);
+      if (key !== "layers" && key !== "name" && key !== "trainable")
+        throw new WasmRnnError(`Sequential: unknown option ${JSON.stringify(key)}; expected layers, name, trainable`);
     }
-    super({ name: args.name }, "sequential");
+    super({ name: args.name, ...(args.trainable === undefined ? {} : { trainable: args.trainable }) }, "sequential");
     if (args.layers !== undefined && !Array.isArray(args.layers)) {
       throw new WasmRnnError(`${this.whoAmI}: expected layers to be an array, got ${typeof args.layers}`);
     }
@@ -39,6 +41,15 @@ export class Sequential extends Model<SymbolicTensor> {
 
   private get whoAmI(): string {
     return `Sequential '${this.name}'`;
+  }
+
+  /** As Model's; setting it sets the layers added so far, connected or not. */
+  override get trainable(): boolean {
+    return super.trainable;
+  }
+  override set trainable(value: boolean) {
+    super.trainable = value;
+    for (const l of this.stack) l.trainable = value;
   }
 
   override get isSequential(): boolean {

@@ -2,6 +2,7 @@
 // box-drawn table of layers, output shapes and parameter counts, with "Connected to" for graphs
 // that are not a plain chain.
 import type { Layer, Node, Shape, SymbolicTensor } from "../layers/layer.js";
+import { paramCounts } from "../layers/trainable.js";
 import { quantizationLine } from "../quant/state.js";
 
 /** What the summary reads of a model. */
@@ -13,6 +14,7 @@ export interface SummarySource {
   readonly outputs: readonly SymbolicTensor[];
   readonly nodes: readonly Node[];
   readonly layers: readonly Layer[];
+  readonly trainable: boolean;
   countParams(): number;
 }
 
@@ -140,11 +142,8 @@ export function formatSummary(model: SummarySource): string {
   out.push(rule("└", "┴", "┘", "─"));
   const total = model.countParams();
   out.push(` Total params: ${fmtCount(total)} (${fmtBytes(total * 4)})`);
-  // Keras: moving statistics (BatchNormalization's) are non-trainable
-  const trainable = model.layers.reduce(
-    (n, l) => n + l.trainableWeightSpecs().reduce((m, s) => m + s.shape.reduce((a, b) => a * b, 1), 0),
-    0,
-  );
+  // Keras: moving statistics (BatchNormalization's) and frozen layers' weights are non-trainable
+  const trainable = model.trainable ? model.layers.reduce((n, l) => n + paramCounts(l).trainable, 0) : 0;
   out.push(` Trainable params: ${fmtCount(trainable)} (${fmtBytes(trainable * 4)})`);
   out.push(` Non-trainable params: ${fmtCount(total - trainable)} (${fmtBytes((total - trainable) * 4)})`);
   // beyond Keras, only for a quantized model: which layers, so quantization is never silent

@@ -10,11 +10,17 @@ import type { Model } from "../model/model.js";
 /** Refuses a step whose gradients hold NaN or Infinity, naming the layer. */
 export function checkFiniteGradients(
   who: string,
-  params: readonly { layer: Layer; lengths: readonly number[]; grads: readonly number[] }[],
+  params: readonly {
+    layer: Layer;
+    lengths: readonly number[];
+    grads: readonly number[];
+    trained: readonly boolean[];
+  }[],
 ): void {
   const k = trainKernels();
   for (const p of params) {
     p.lengths.forEach((n, i) => {
+      if (!p.trained[i]) return; // a frozen weight's gradient is never applied (Keras takes none)
       const bad = k.loss_first_nonfinite(n, p.grads[i]!);
       if (bad >= 0) {
         const value = heapF32()[(p.grads[i]! >>> 2) + bad];

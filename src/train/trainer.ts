@@ -13,6 +13,7 @@ import { heapF32 } from "../core/wasm.js";
 import { backwardFor } from "../layers/backward.js";
 import { type Buf, sizeOf } from "../layers/heap.js";
 import type { Layer } from "../layers/layer.js";
+import { trainableBlockFlags } from "../layers/trainable.js";
 import type { Model, Plan } from "../model/model.js";
 import { statefulLayers } from "../model/predict.js";
 import { type MetricEntry, type MetricSet, metricKeys, metricSpecs } from "./compile-metrics.js";
@@ -30,11 +31,14 @@ import {
   type TrainPlan,
   writeRows,
 } from "./train-plan.js";
+import { checkTrainableUnchanged, trainableKey, warnNothingTrainable } from "./trainable-check.js";
 import { collectedTrainers, releaseTrainerMemory, type TrainerMemory } from "./trainer-memory.js";
 import type { CompileArgs, Loss } from "./types.js";
 
 export type { MetricSet } from "./compile-metrics.js";
 export type { CompileArgs, LossSpec, MetricsSpec } from "./types.js";
+
+type LayerParams = { layer: Layer; lengths: number[]; grads: number[]; squares: number[]; trained: boolean[] };
 
 export class Trainer {
   readonly optimizer: Optimizer;
@@ -51,8 +55,9 @@ export class Trainer {
   /** Seeds of training-time randomness (Dropout); `reseed` makes a run repeatable. */
   private rng = new Rng(nextSeed());
   private readonly plans = new Map<string, TrainPlan>();
-  /** Trainable layers and the gradient blocks of their packed weights (one per paramBlocks() entry). */
-  private readonly params: { layer: Layer; lengths: number[]; grads: number[]; squares: number[] }[] = [];
+  /** Layers with weights: gradient blocks of their packed weights (one per paramBlocks() entry), which are trained. */
+  private readonly params: LayerParams[] = [];
+  private trainableAtStart: string | null = null; // trainableKey at the first plan: a later change is refused
   /** What the optimizer gets: every trainable weight (layer, index) and its gradient. */
   private weights: { refs: WeightRef[]; grads: GradBlock[] } = { refs: [], grads: [] };
 
@@ -109,6 +114,7 @@ export class Trainer {
     weights?: readonly (Tensor | null)[] | null,
   ): number {
     const tp = this.planFor(xs, ys, rows, weights);
+    checkTrainableUnchanged(this.who, this.model, this.trainableAtStart);
     // a non-finite loss or gradient must change nothing: checked before the optimizer writes, the
     // metrics count the batch, or a stateful layer keeps the states this forward left
     const stateful = statefulLayers(this.model.layers);
@@ -301,6 +307,7 @@ export class Trainer {
 
   /** Gradient blocks for every trainable layer's weights (after the first plan has built them). */
   private ensureParams(): void {
+    this.trainableAtStart ??= trainableKey(this.model);
     const seen = new Set(this.params.map((p) => p.layer));
     for (const node of this.model.nodes) {
       const layer = node.layer;
@@ -310,14 +317,17 @@ export class Trainer {
       if (lengths.length === 0) continue;
       const grads = lengths.map((n) => arena.alloc(n * 4));
       const squares = backwardFor(layer, this.who).sparseSquares ? lengths.map((n) => arena.alloc(n * 4)) : [];
-      this.params.push({ layer, lengths, grads, squares });
+      // frozen weights still get gradient blocks (their backward writes them) but no update
+      const trained = trainableBlockFlags(layer).map((t) => t && this.model.trainable);
+      this.params.push({ layer, lengths, grads, squares, trained });
     }
+    const blocks = this.params.flatMap((p) => p.lengths.map((length, index) => ({ p, length, index })));
+    const kept = blocks.filter(({ p, index }) => p.trained[index]);
     this.weights = {
-      refs: this.params.flatMap((p) => p.lengths.map((_, index) => ({ layer: p.layer, index }))),
-      grads: this.params.flatMap((p) =>
-        p.lengths.map((length, i) => ({ ptr: p.grads[i]!, length, squares: p.squares[i] })),
-      ),
+      refs: kept.map(({ p, index }) => ({ layer: p.layer, index })),
+      grads: kept.map(({ p, length, index }) => ({ ptr: p.grads[index]!, length, squares: p.squares[index] })),
     };
+    if (kept.length === 0) warnNothingTrainable(this.who, this);
   }
 
   private forwardAndLoss(tp: TrainPlan, keepTraces: boolean): number {

@@ -23,6 +23,8 @@ export interface BidirectionalArgs<M extends MergeMode = MergeMode> {
   /** Default "concat"; null returns the two halves as separate outputs. */
   mergeMode?: M;
   name?: string;
+  /** The wrapper's own flag, as Keras's argument (the halves keep the wrapped layer's; set `trainable` to set all). */
+  trainable?: boolean;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
     }
     if (typeof args !== "object" || args === null)
       throw new WasmRnnError(`Bidirectional: expected an options object { mergeMode, name }, got ${String(args)}`);
-    checkOptions(`Bidirectional '${args.name ?? "bidirectional"}'`, args, ["mergeMode", "name"]);
+    checkOptions(`Bidirectional '${args.name ?? "bidirectional"}'`, args, ["mergeMode", "name", "trainable"]);
     const mergeMode = args.mergeMode === undefined ? "concat" : args.mergeMode;
     if (mergeMode !== null && !(mergeMode in MERGE_IDS)) {
       throw new WasmRnnError(
@@ -94,9 +96,13 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
       );
     }
     super(args.name, "Bidirectional");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.mergeMode = mergeMode;
     this.forwardLayer = layer.cloneAs(`forward_${removePrefix(layer.name, "forward_")}`, false);
     this.backwardLayer = layer.cloneAs(`backward_${removePrefix(layer.name, "backward_")}`, true);
+    // Keras makes the halves from the layer's config: its trainable flag too
+    this.forwardLayer.setTrainableOnly(layer.trainable);
+    this.backwardLayer.setTrainableOnly(layer.trainable);
     // Keras forces zero_output_for_mask = return_sequences on both halves
     this.forwardLayer.zeroOutputForMask = this.backwardLayer.zeroOutputForMask = layer.returnSequences;
   }
@@ -281,6 +287,10 @@ export class Bidirectional<L extends Wrappable = Wrappable, M extends MergeMode 
     const b = this.backwardLayer.checkStates(values.slice(S));
     this.forwardLayer.writeStates(f);
     this.backwardLayer.writeStates(b);
+  }
+
+  override get wrappedLayers(): readonly Layer[] {
+    return [this.forwardLayer, this.backwardLayer];
   }
 
   /** The forward layer's packed blocks, then the backward layer's (weightSpecs order). */

@@ -1,8 +1,9 @@
 // Bidirectional's file entry: Keras config in and out (the wrapped layer's own entry reads and
 // writes it), where the halves' weights sit in a Keras 3 file, and its backward (./backward.ts).
+import type { JsonObject } from "../config.js";
 import { baseConfig, type LayerEntry } from "../entry.js";
 import { RecurrentLayer } from "../recurrent.js";
-import { innerConfig, innerReader } from "../registry.js";
+import { buildLayer, innerConfig, innerReader } from "../registry.js";
 import { bidirectionalBackward } from "./backward.js";
 import { Bidirectional } from "./bidirectional.js";
 
@@ -47,20 +48,36 @@ export const bidirectionalEntry: LayerEntry<Bidirectional> = {
       },
       "a custom backward layer different from the reversed copy of the forward one",
     );
-    const inner = entry.build(reader, ctx);
+    const inner = buildLayer(entry, reader, ctx);
     if (!(inner instanceof RecurrentLayer))
       cfg.fail(`expected a recurrent layer (LSTM, GRU, SimpleRNN) inside, got ${inner.className}`);
     const m = cfg.raw.merge_mode;
     if (m !== null && m !== undefined && !["concat", "sum", "mul", "ave"].includes(m as string))
       cfg.fail(`expected merge_mode concat, sum, mul, ave or null, got ${JSON.stringify(m)}`);
-    return new Bidirectional(inner as RecurrentLayer, {
+    const bi = new Bidirectional(inner as RecurrentLayer, {
       name: cfg.name,
       mergeMode: m === undefined ? "concat" : (m as "concat"),
     });
+    // Keras 3 writes each half's config: the backward one keeps its own trainable flag
+    const back = cfg.raw.backward_layer;
+    const flag =
+      back && typeof back === "object" && !Array.isArray(back) ? (back.config as JsonObject)?.trainable : null;
+    if (typeof flag === "boolean") bi.backwardLayer.setTrainableOnly(flag);
+    else if (flag !== undefined && flag !== null)
+      cfg.fail(`expected backward_layer.config.trainable to be a boolean, got ${JSON.stringify(flag)}`);
+    return bi;
   },
   toConfig(b, target) {
     const innerName = b.forwardLayer.name.replace(/^forward_/, "");
-    return { ...baseConfig(b.name), layer: innerConfig(b.forwardLayer, target, innerName), merge_mode: b.mergeMode };
+    const cfg: JsonObject = {
+      ...baseConfig(b.name),
+      layer: innerConfig(b.forwardLayer, target, innerName),
+      merge_mode: b.mergeMode,
+    };
+    // Keras 3 makes the backward half from `layer` unless backward_layer is given: written when its flag differs
+    if (target === "keras" && b.backwardLayer.trainable !== b.forwardLayer.trainable)
+      cfg.backward_layer = innerConfig(b.backwardLayer, target);
+    return cfg;
   },
   backward: bidirectionalBackward,
 };

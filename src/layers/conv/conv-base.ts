@@ -32,10 +32,19 @@ export interface ConvCommonArgs extends WindowArgs {
   useBias?: boolean;
   biasInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export const WINDOW_OPTIONS = ["kernelSize", "strides", "padding", "dataFormat", "dilationRate"] as const;
-export const COMMON_OPTIONS = [...WINDOW_OPTIONS, "activation", "useBias", "biasInitializer", "name"] as const;
+export const COMMON_OPTIONS = [
+  ...WINDOW_OPTIONS,
+  "activation",
+  "useBias",
+  "biasInitializer",
+  "name",
+  "trainable",
+] as const;
 
 /** Stage A's shape once the input channels C are known: G groups, FA output channels. */
 export interface StageA {
@@ -57,6 +66,7 @@ export abstract class ConvBase extends Layer {
 
   constructor(args: ConvCommonArgs, className: string) {
     super(args.name, className);
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.window = checkWindow(this.who, args);
     this.activation = resolveActivation(args.activation, "linear", this.who, "activation", ALL_ACTIVATIONS);
     this.useBias = checkBool(this.who, "useBias", args.useBias, true);

@@ -9,7 +9,7 @@ import { heapF32 } from "../../core/wasm.js";
 import type { Backward } from "../backward-base.js";
 import type { ConfigReader, Json, JsonObject } from "../config.js";
 import { baseConfig, initConfig, type LayerEntry } from "../entry.js";
-import { carve } from "../heap.js";
+import { carve, sizeOf } from "../heap.js";
 import type { Step } from "../layer.js";
 import { BatchNormalization } from "./batch_normalization.js";
 
@@ -79,6 +79,32 @@ const batchNormBackward: Backward = {
   },
 };
 
+/**
+ * Frozen (trainable false), Keras 3 normalizes with the moving statistics in training too (its
+ * inference forward, which leaves them unchanged): y = a x + b per channel, so dx = a dy.
+ */
+const frozenBatchNormBackward: Backward = {
+  traceBytes: () => 0,
+  scratchBytes: (s) => (2 * bnOf(s).channels + sizeOf(s.inputs[0]!.shape)) * 4,
+  run({ step, dOut, dIn, scratch }) {
+    const dy = dOut[0],
+      dx = dIn[0];
+    if (!dy || !dx) return;
+    const bn = bnOf(step);
+    const C = bn.channels,
+      x = step.inputs[0]!;
+    const a = scratch,
+      b = scratch + C * 4,
+      ady = scratch + 8 * C;
+    bn.foldAffine(bn.blocks.mean, bn.blocks.variance, a, b);
+    heapF32().fill(0, b >>> 2, (b >>> 2) + C);
+    const { O, N, I } = bn.groups(x.shape);
+    const k = trainKernels();
+    k.norm_affine(O, N, I, dy, a, b, ady);
+    k.add_arrays(sizeOf(x.shape), dx, ady, dx);
+  },
+};
+
 /** Keras 2 files store axis as a list ([-1], [3]); Keras 3 as an int. */
 function readAxis(cfg: ConfigReader): number {
   cfg.used.add("axis");
@@ -144,5 +170,5 @@ export const batchNormalizationEntry: LayerEntry<BatchNormalization> = {
       Object.assign(cfg, { synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99 });
     return cfg;
   },
-  backward: () => batchNormBackward,
+  backward: (bn) => (bn.trainable ? batchNormBackward : frozenBatchNormBackward),
 };

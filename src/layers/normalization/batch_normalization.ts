@@ -25,6 +25,8 @@ export interface BatchNormalizationArgs {
   movingMeanInitializer?: InitializerSpec;
   movingVarianceInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps gamma and beta fixed and, in fit, normalizes with the moving statistics. */
+  trainable?: boolean;
 }
 
 const OPTIONS = [
@@ -38,6 +40,7 @@ const OPTIONS = [
   "movingMeanInitializer",
   "movingVarianceInitializer",
   "name",
+  "trainable",
 ] as const;
 
 export class BatchNormalization extends NormLayer {
@@ -59,6 +62,7 @@ export class BatchNormalization extends NormLayer {
       "BatchNormalization",
       checkAxis(`BatchNormalization '${args.name ?? "batch_normalization"}'`, args.axis, false),
     );
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.momentum = checkNumber(this.who, "momentum", args.momentum, 0.99, 0, 1);
     this.epsilon = checkNumber(this.who, "epsilon", args.epsilon, 1e-3, 0, Infinity);
     this.center = checkBool(this.who, "center", args.center, true);
