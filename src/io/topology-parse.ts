@@ -69,6 +69,17 @@ export function fail(ctx: LoadContext, msg: string): never {
   throw new WasmRnnError(`${ctx.file}: ${msg}`);
 }
 
+/**
+ * The Keras version of a config JSON: its keras_version (Keras 2's to_json writes one), else "3" for
+ * Keras 3's to_json (no version, but `module` and `registered_name` beside class_name, which Keras 2
+ * never wrote), else "2". It decides what hard_sigmoid means, so a Keras 3 config must not read as 2.
+ */
+export function configVersion(config: Json): string {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return "2";
+  if (typeof config.keras_version === "string") return config.keras_version;
+  return "module" in config || "registered_name" in config ? "3" : "2";
+}
+
 /** Unwraps `{model_config}` / `{modelTopology}` / JSON strings down to `{class_name, config}`. */
 export function unwrapTopology(topology: Json, ctx: LoadContext): JsonObject {
   let t: Json = topology;
