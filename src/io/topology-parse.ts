@@ -260,6 +260,12 @@ export function parseNode(
       if (i < tensorArgs.length && isKerasTensor(a)) named.set(tensorArgs[i]!, refFromHistory(a, ctx, who));
       else if (JSON.stringify(a).includes("__keras_tensor__"))
         fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+      // a Keras op's operand (x * 0.5 in a legacy .h5, which names no op module) must not be dropped
+      else if (a !== null && typeof a !== "boolean")
+        fail(
+          ctx,
+          `${who}: extra positional argument ${describeValue(a)} is not supported (a Keras op such as x * 0.5?)`,
+        );
     });
     let states: Ref[] = [];
     for (const [k, v] of Object.entries(kwargs)) {
