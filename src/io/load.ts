@@ -11,7 +11,7 @@ import { describeSource, isUrl, readBytes, readInside } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion } from "./tfjs.js";
 import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";
 import { configVersion } from "./topology-parse.js";
-import { applyTrainingConfig } from "./training-config.js";
+import { applyTrainingConfig, recompileWithOptimizer } from "./training-config.js";
 import type {
   ByteSource,
   LoadOptions,
@@ -250,7 +250,7 @@ async function restoreOptimizer(root: H5Group, file: string, model: Model, keras
     if (err instanceof WasmRnnError) return;
     throw err;
   }
-  if (readOptimizerState(saved, file, model, opt)) model.compile({ ...args, optimizer: opt });
+  if (readOptimizerState(saved, file, model, opt)) recompileWithOptimizer(model, opt);
 }
 
 async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Promise<Model> {
