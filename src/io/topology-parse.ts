@@ -28,6 +28,8 @@ export interface NodeSpec {
   listInput: boolean;
   /** Plain (non-tensor) call arguments, and the names of the inputs after the first (entry.tensorArgs). */
   call?: { options: JsonObject; names: string[] };
+  /** Called as a Keras op of two tensors (x + y), not as a layer. */
+  operands?: boolean;
 }
 
 /** A layer entry of the config: class, name, config and its calls (inbound nodes) unparsed. */
@@ -248,7 +250,12 @@ export function parseNode(
     const first = args[0];
     let inputs: Ref[];
     let listInput = false;
-    if (first !== undefined && isKerasTensor(first)) inputs = [refFromHistory(first, ctx, who)];
+    // a Keras op of two tensors (x + res: Add, Subtract, Multiply, ...) runs as the merge layer of that name
+    const operands = entry.listInput && args.length === 2 && args.every((a) => isKerasTensor(a));
+    if (operands) {
+      inputs = args.map((t) => refFromHistory(t as JsonObject, ctx, who));
+      listInput = true;
+    } else if (first !== undefined && isKerasTensor(first)) inputs = [refFromHistory(first, ctx, who)];
     else if (Array.isArray(first) && first.length > 0 && first.every(isKerasTensor)) {
       inputs = first.map((t) => refFromHistory(t as JsonObject, ctx, who));
       listInput = true;
@@ -256,7 +263,7 @@ export function parseNode(
     const tensorArgs = entry.tensorArgs ?? [];
     const named = new Map<string, Ref>();
     const options: JsonObject = {};
-    args.slice(1).forEach((a, i) => {
+    args.slice(operands ? 2 : 1).forEach((a, i) => {
       if (i < tensorArgs.length && isKerasTensor(a)) named.set(tensorArgs[i]!, refFromHistory(a, ctx, who));
       else if (JSON.stringify(a).includes("__keras_tensor__"))
         fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
@@ -286,7 +293,7 @@ export function parseNode(
       }
     }
     if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
-    if (!entry.tensorArgs) return { inputs, states, listInput };
+    if (!entry.tensorArgs) return { inputs, states, listInput, ...(operands ? { operands } : {}) };
     const names = tensorArgs.filter((n) => named.has(n));
     return { inputs: [...inputs, ...names.map((n) => named.get(n)!)], states, listInput, call: { options, names } };
   }
