@@ -617,6 +617,40 @@ def m_ops_expand_concat():
         dict(optimizer="adam", loss="mse")
 
 
+@zoo
+def m_ops_add_masked():
+    # x + y between masked sequences: the op passes no mask on in Keras only if ours does not either
+    x = keras.Input((7,), dtype="int32")
+    e = L.Embedding(10, 4, mask_zero=True)(x)
+    a = L.LSTM(4, return_sequences=True)(e)
+    b = L.GRU(4, return_sequences=True)(e)
+    return keras.Model(x, L.Dense(1)(L.LSTM(3)(a + b)), name="ops_add_masked"), dict(optimizer="adam", loss="mse")
+
+
+@zoo
+def m_transformer_encoder():
+    # keras.io "Timeseries classification with a Transformer model", small: residuals written as x + res
+    def block(inputs):
+        x = L.MultiHeadAttention(key_dim=2, num_heads=2, dropout=0.1)(inputs, inputs)
+        x = L.Dropout(0.1)(x)
+        x = L.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = L.Conv1D(filters=4, kernel_size=1, activation="relu")(res)
+        x = L.Dropout(0.1)(x)
+        x = L.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = L.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    x = keras.Input((T, F))
+    h = block(block(x))
+    h = L.GlobalAveragePooling1D(data_format="channels_first")(h)
+    h = L.Dense(4, activation="relu")(h)
+    y = L.Dense(2, activation="softmax")(L.Dropout(0.1)(h))
+    return keras.Model(x, y, name="transformer_encoder"), dict(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-4), loss="sparse_categorical_crossentropy",
+        metrics=["sparse_categorical_accuracy"]), {"y": "sparse"}
+
+
 # ---- more layer arrangements
 
 

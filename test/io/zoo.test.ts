@@ -30,7 +30,10 @@ const UNSUPPORTED: Record<string, (string | RegExp)[]> = {
   integer_lookup: [/unsupported layers: IntegerLookup \(integer_lookup_1\)/],
   // Keras ops on symbolic tensors: named as ops where the file says so (.keras, configs), else by class
   ops_getitem_last_step: [/GetItem \(get_item_1\)/, /the Keras op GetItem|has class 'GetItem'/],
-  ops_arithmetic: [/the Keras op Multiply|'multiply_1' node 0: extra positional argument 0.5/],
+  ops_arithmetic: [
+    /'multiply_1' node 0: extra positional argument 0.5 is not supported \(a Keras op such as x \* 0.5\?\)/,
+  ],
+  ops_add_masked: [/layer 'add_1': the Keras op Add on masked tensors is not supported/],
   ops_reduce: [/Mean \(mean_1\)/, /the Keras op Mean|has class 'Mean'/],
   ops_expand_concat: [/ExpandDims \(expand_dims_1\)/, /the Keras op ExpandDims|has class 'ExpandDims'/],
   bidirectional_backward_layer: [/layer 'bidirectional_1' \(Bidirectional\): backward_layer=/, /is not supported/],
