@@ -888,6 +888,9 @@ def write_one(i, name, fn):
         "generator": "tools/gen_keras_zoo.py", "keras_version": keras.__version__, "model_name": model.name,
         "policy": policy, "compiled": compile_kw is not None,
         "optimizer": type(model.optimizer).__name__ if compile_kw is not None else None,
+        # the step count the saved optimizer state holds (a LossScaleOptimizer's: its inner optimizer's)
+        "iterations": int(getattr(model.optimizer, "inner_optimizer", model.optimizer).iterations.numpy())
+        if compile_kw is not None else None,
         "layers": sorted({type(l).__name__ for l in model.layers}), "files": files, "not_written": skipped,
         "tolerance": TOLERANCE,
         "inputs": [] if strings else [arr(f"input_{k}", x) for k, x in enumerate(xs)],
