@@ -58,6 +58,7 @@ export { Flatten } from "./layers/flatten.js";
 export { GaussianDropout } from "./layers/gaussian_dropout.js";
 export { GaussianNoise } from "./layers/gaussian_noise.js";
 export { GRU, type GRUArgs } from "./layers/gru/gru.js";
+export { Identity } from "./layers/identity.js";
 export type { InitializerConfig, InitializerSpec } from "./layers/initializers.js";
 export { Input, type InputArgs, InputLayer } from "./layers/input.js";
 export { type LambdaFunction, LambdaLayer } from "./layers/lambda.js";
@@ -76,6 +77,7 @@ export {
   type LayerNormalizationArgs,
   UnitNormalization,
 } from "./layers/normalization/layer_normalization.js";
+export { Normalization, type NormalizationArgs } from "./layers/normalization/normalization.js";
 export { Permute } from "./layers/permute.js";
 export {
   GlobalAveragePooling1D,
@@ -99,6 +101,7 @@ export type {
 } from "./layers/recurrent-options.js";
 export { ELU, LeakyReLU, ReLU } from "./layers/relu.js";
 export { RepeatVector } from "./layers/repeat_vector.js";
+export { Rescaling } from "./layers/rescaling.js";
 export { Reshape } from "./layers/reshape.js";
 export { SimpleRNN, type SimpleRNNArgs } from "./layers/simple_rnn.js";
 export { Softmax } from "./layers/softmax.js";

@@ -80,6 +80,9 @@ export function customEntryFor(spec: LayerSpec, ctx: LoadContext): LayerEntry | 
   } as LayerEntry;
 }
 
+/** Keras ops that compute what the merge layer of the same name does, on two tensors (x + res) or a list. */
+const MERGE_OPS = new Set(["Add", "Subtract", "Multiply", "Maximum", "Minimum", "Concatenate"]);
+
 /** Why wasm-rnn cannot build this layer (null: it can). */
 function problem(spec: LayerSpec, ctx: LoadContext): string | null {
   const { className: cls, name } = spec;
@@ -88,6 +91,15 @@ function problem(spec: LayerSpec, ctx: LoadContext): string | null {
     return (
       `layer '${name}' is a ${cls}, which holds Python code; refused (wasm-rnn never runs code from a model file; ` +
       `give its implementation by layer name: customObjects: { ${JSON.stringify(name)}: (inputs) => ... })`
+    );
+  // Keras 3 records operations on symbolic tensors (x[:, -1], x * 0.5, keras.ops.mean) as nodes of
+  // class GetItem, Multiply, Mean, ...: some share a layer's class name but not its call (Multiply
+  // of a tensor and 0.5 would run as a one-input Multiply layer, silently the identity)
+  const module = (spec as { module?: unknown }).module;
+  if (typeof module === "string" && module.startsWith("keras.src.ops") && !MERGE_OPS.has(cls))
+    return (
+      `layer '${name}' is the Keras op ${cls} (${module}: an operation on symbolic tensors in the model's code, ` +
+      "such as x[:, -1], x * 0.5 or keras.ops.mean), which wasm-rnn cannot run; write it as a Keras layer"
     );
   const reg = (spec as { registeredName?: unknown }).registeredName;
   const cfgReg = spec.config.registered_name;

@@ -10,7 +10,8 @@ import { isZip, objectTreeGroups, readKerasH5, readKerasZip, type TreeLayer } fr
 import { describeSource, isUrl, readBytes, readInside } from "./source.js";
 import { isTfjsModelJson, readTfjsWeights, tfjsVersion } from "./tfjs.js";
 import { type BuiltModel, buildModel, type ConfigLayer, fileLayerTrees, flatConfigLayers } from "./topology.js";
-import { applyTrainingConfig } from "./training-config.js";
+import { configVersion } from "./topology-parse.js";
+import { applyTrainingConfig, recompileWithOptimizer } from "./training-config.js";
 import type {
   ByteSource,
   LoadOptions,
@@ -249,7 +250,7 @@ async function restoreOptimizer(root: H5Group, file: string, model: Model, keras
     if (err instanceof WasmRnnError) return;
     throw err;
   }
-  if (readOptimizerState(saved, file, model, opt)) model.compile({ ...args, optimizer: opt });
+  if (readOptimizerState(saved, file, model, opt)) recompileWithOptimizer(model, opt);
 }
 
 async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Promise<Model> {
@@ -259,10 +260,7 @@ async function loadConfigJson(config: Json, file: string, opts: LoadOptions): Pr
       `${file}: a Keras model config holds no weights; pass the weights file too: loadModel(config, { weights: "weights.h5" })`,
     );
   }
-  const version =
-    config && typeof config === "object" && !Array.isArray(config) && typeof config.keras_version === "string"
-      ? config.keras_version
-      : "2";
+  const version = configVersion(config);
   const ctx = context(file, "config", version, opts);
   const built = buildModel(config, ctx);
   try {

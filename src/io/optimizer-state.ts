@@ -59,7 +59,12 @@ export type SavedOptimizerVars = { label: string; dataset: H5Dataset }[];
  */
 export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerVars | null {
   const bad = (msg: string) => new WasmRnnError(`${file}: ${msg}`);
-  const og = root.get("optimizer");
+  // mixed precision: Keras wraps the optimizer in a LossScaleOptimizer, whose own vars add its loss
+  // scale to the inner optimizer's; the inner optimizer's store is the compile config's optimizer
+  const outer = root.get("optimizer");
+  const inner = outer?.kind === "group" ? outer.get("inner_optimizer") : null;
+  const og = inner?.kind === "group" ? inner : outer;
+  const at = inner?.kind === "group" ? "optimizer/inner_optimizer/vars" : "optimizer/vars";
   const vg = og?.kind === "group" ? og.get("vars") : null;
   if (!vg || vg.kind !== "group") return null;
   const keys = vg.keys();
@@ -70,13 +75,13 @@ export function savedOptimizerVars(root: H5Group, file: string): SavedOptimizerV
     .sort((a, b) => a - b);
   if (numeric.length !== keys.length || numeric.some((k, i) => k !== i)) {
     throw bad(
-      `expected optimizer/vars to hold datasets 0..${keys.length - 1}, got ${keys.slice(0, 12).join(", ")}${keys.length > 12 ? ", ..." : ""}`,
+      `expected ${at} to hold datasets 0..${keys.length - 1}, got ${keys.slice(0, 12).join(", ")}${keys.length > 12 ? ", ..." : ""}`,
     );
   }
   return numeric.map((i) => {
     const d = vg.get(String(i));
-    if (!d || d.kind !== "dataset") throw bad(`expected optimizer/vars/${i} to be a dataset, got a group`);
-    return { label: `optimizer/vars/${i}`, dataset: d };
+    if (!d || d.kind !== "dataset") throw bad(`expected ${at}/${i} to be a dataset, got a group`);
+    return { label: `${at}/${i}`, dataset: d };
   });
 }
 

@@ -28,6 +28,8 @@ export interface NodeSpec {
   listInput: boolean;
   /** Plain (non-tensor) call arguments, and the names of the inputs after the first (entry.tensorArgs). */
   call?: { options: JsonObject; names: string[] };
+  /** Called as a Keras op of two tensors (x + y), not as a layer. */
+  operands?: boolean;
 }
 
 /** A layer entry of the config: class, name, config and its calls (inbound nodes) unparsed. */
@@ -67,6 +69,17 @@ const MAX_NAME_LENGTH = 4096;
 /** A WasmRnnError naming the file. */
 export function fail(ctx: LoadContext, msg: string): never {
   throw new WasmRnnError(`${ctx.file}: ${msg}`);
+}
+
+/**
+ * The Keras version of a config JSON: its keras_version (Keras 2's to_json writes one), else "3" for
+ * Keras 3's to_json (no version, but `module` and `registered_name` beside class_name, which Keras 2
+ * never wrote), else "2". It decides what hard_sigmoid means, so a Keras 3 config must not read as 2.
+ */
+export function configVersion(config: Json): string {
+  if (!config || typeof config !== "object" || Array.isArray(config)) return "2";
+  if (typeof config.keras_version === "string") return config.keras_version;
+  return "module" in config || "registered_name" in config ? "3" : "2";
 }
 
 /** Unwraps `{model_config}` / `{modelTopology}` / JSON strings down to `{class_name, config}`. */
@@ -237,7 +250,12 @@ export function parseNode(
     const first = args[0];
     let inputs: Ref[];
     let listInput = false;
-    if (first !== undefined && isKerasTensor(first)) inputs = [refFromHistory(first, ctx, who)];
+    // a Keras op of two tensors (x + res: Add, Subtract, Multiply, ...) runs as the merge layer of that name
+    const operands = entry.listInput && args.length === 2 && args.every((a) => isKerasTensor(a));
+    if (operands) {
+      inputs = args.map((t) => refFromHistory(t as JsonObject, ctx, who));
+      listInput = true;
+    } else if (first !== undefined && isKerasTensor(first)) inputs = [refFromHistory(first, ctx, who)];
     else if (Array.isArray(first) && first.length > 0 && first.every(isKerasTensor)) {
       inputs = first.map((t) => refFromHistory(t as JsonObject, ctx, who));
       listInput = true;
@@ -245,10 +263,16 @@ export function parseNode(
     const tensorArgs = entry.tensorArgs ?? [];
     const named = new Map<string, Ref>();
     const options: JsonObject = {};
-    args.slice(1).forEach((a, i) => {
+    args.slice(operands ? 2 : 1).forEach((a, i) => {
       if (i < tensorArgs.length && isKerasTensor(a)) named.set(tensorArgs[i]!, refFromHistory(a, ctx, who));
       else if (JSON.stringify(a).includes("__keras_tensor__"))
         fail(ctx, `${who}: tensors as extra positional arguments are not supported`);
+      // a Keras op's operand (x * 0.5 in a legacy .h5, which names no op module) must not be dropped
+      else if (a !== null && typeof a !== "boolean")
+        fail(
+          ctx,
+          `${who}: extra positional argument ${describeValue(a)} is not supported (a Keras op such as x * 0.5?)`,
+        );
     });
     let states: Ref[] = [];
     for (const [k, v] of Object.entries(kwargs)) {
@@ -269,7 +293,7 @@ export function parseNode(
       }
     }
     if (states.length && !entry.recurrent) fail(ctx, `${who}: initial_state given to a layer that is not recurrent`);
-    if (!entry.tensorArgs) return { inputs, states, listInput };
+    if (!entry.tensorArgs) return { inputs, states, listInput, ...(operands ? { operands } : {}) };
     const names = tensorArgs.filter((n) => named.has(n));
     return { inputs: [...inputs, ...names.map((n) => named.get(n)!)], states, listInput, call: { options, names } };
   }

@@ -290,6 +290,10 @@ function buildFunctional(top: JsonObject, ctx: LoadContext, depth: number): Buil
           const got = wrapErr(ctx, () => inner.apply(ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[])));
           outs = Array.isArray(got) ? got : [got];
         } else {
+          // Keras ops (x + y) pass no mask on, where the merge layer of the same name would
+          const op = n.operands || (p.spec as { module?: string }).module?.startsWith("keras.src.ops");
+          if (op && ins.some((t) => t!.masked))
+            fail(ctx, `layer '${p.spec.name}': the Keras op ${p.spec.className} on masked tensors is not supported`);
           let layer = layers.get(p.spec.name);
           if (!layer) {
             layer = makeLayer(p.spec, p.entry!, ins as SymbolicTensor[], ctx);

@@ -85,3 +85,13 @@ export function applyTrainingConfig(model: Model, raw: Json | undefined): void {
     model.compile(deferredChecks(args));
   }
 }
+
+/**
+ * Compiles a model compiled from its file again with `optimizer` (holding the file's restored
+ * state), its other settings kept and checked as before: deferred, so a loss or metric wasm-rnn
+ * cannot train with (a registered Python function) still lets the model load, and fit reports it.
+ */
+export function recompileWithOptimizer(model: Model, optimizer: CompileArgs["optimizer"]): void {
+  const args = model.compileArgs;
+  if (args) model.compile(deferredChecks({ ...args, optimizer }));
+}

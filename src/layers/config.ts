@@ -1,6 +1,6 @@
 // Reading a layer's Keras config (snake_case keys, any Keras version or TF.js): typed access with
 // errors naming file, layer and key, and the keys that never change inference.
-import { type ActivationName, fileActivation } from "../core/activations.js";
+import { type ActivationName, ALL_ACTIVATIONS, fileActivation } from "../core/activations.js";
 import { describeValue, WasmRnnError } from "../core/errors.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -19,6 +19,9 @@ export interface LoadContext {
   /** Running count of values the model's layers will allocate. */
   params: number;
 }
+
+/** The activation names a file may give (hard_sigmoid_legacy is ours, never a file's). */
+const FILE_ACTIVATIONS = ALL_ACTIVATIONS.filter((a) => a !== "hard_sigmoid_legacy");
 
 /** Keys every layer may carry that do not change inference. */
 const IGNORED = new Set([
@@ -144,10 +147,11 @@ export class ConfigReader {
     // the others (gelu, swish, ...): the layer's constructor says whether it takes them
     const name =
       names.get(v) ?? (v === "hard_sigmoid_legacy" ? undefined : fileActivation(v, this.ctx.legacyHardSigmoid));
+    // every name wasm-rnn computes (Keras 3 has a few more: celu, glu, sparsemax, ...)
     if (!name)
       this.fail(
-        `expected ${key} to be one of ${[...names.keys()].filter((k) => k !== "hardSigmoid").join(", ")}, ` +
-          `got ${describeValue(v)}`,
+        `expected ${key} to be one of ${FILE_ACTIVATIONS.join(", ")}, got ${describeValue(v)} ` +
+          "(an activation wasm-rnn does not compute)",
       );
     return name;
   }

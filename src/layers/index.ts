@@ -27,12 +27,14 @@ import { flattenEntry } from "./flatten-entry.js";
 import { gaussianDropoutEntry } from "./gaussian_dropout-entry.js";
 import { gaussianNoiseEntry } from "./gaussian_noise-entry.js";
 import { gruEntry } from "./gru/entry.js";
+import { identityEntry } from "./identity-entry.js";
 import { lstmEntry } from "./lstm-entry.js";
 import { maskingEntry } from "./masking-entry.js";
 import { maxPooling2dEntry } from "./max_pooling2d-entry.js";
 import { averageEntry, maximumEntry, minimumEntry, multiplyEntry, subtractEntry } from "./merge/elementwise-entry.js";
 import { batchNormalizationEntry } from "./normalization/batch_normalization-entry.js";
 import { layerNormalizationEntry, unitNormalizationEntry } from "./normalization/layer_normalization-entry.js";
+import { normalizationEntry } from "./normalization/normalization-entry.js";
 import { permuteEntry } from "./permute-entry.js";
 import {
   averagePooling1dEntry,
@@ -44,6 +46,7 @@ import { preluEntry } from "./prelu-entry.js";
 import { registerLayer } from "./registry.js";
 import { eluEntry, leakyReluEntry, reluEntry } from "./relu-entry.js";
 import { repeatVectorEntry } from "./repeat_vector-entry.js";
+import { rescalingEntry } from "./rescaling-entry.js";
 import { reshapeEntry } from "./reshape-entry.js";
 import { simpleRnnEntry } from "./simple_rnn-entry.js";
 import { softmaxEntry } from "./softmax-entry.js";
@@ -106,6 +109,9 @@ export const LAYER_ENTRIES: readonly LayerEntry[] = [
   convLstm2dEntry,
   cudnnLstmEntry,
   cudnnGruEntry,
+  normalizationEntry,
+  rescalingEntry,
+  identityEntry,
   customEntry as unknown as LayerEntry,
 ];
 

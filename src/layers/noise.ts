@@ -1,4 +1,4 @@
-// The base of the training-only noise layers (Dropout, GaussianNoise, AlphaDropout): one input,
+// The base of the training-only noise layers (Dropout, GaussianNoise, AlphaDropout) and Identity: one input,
 // the identity at inference (as Keras `predict`), masks passed on, element-wise.
 import { WasmRnnError } from "../core/errors.js";
 import type { NestedArray, Tensor } from "../core/tensor.js";

@@ -61,8 +61,6 @@ export class TimeDistributed extends Layer {
         `${this.who}: expected one input of rank >= 3 [batch, steps, ...], got ${inputs.map(fmtShape).join(", ")}`,
       );
     }
-    if (x[1] === null)
-      throw new WasmRnnError(`${this.who}: expected a known number of steps, got shape ${fmtShape(x)}`);
     try {
       this.layer.checkInputs([this.inner(x)], []);
     } catch (e) {

@@ -52,7 +52,9 @@ function resolve(spec: LossSpec, who: string, owner: string | undefined): Loss {
 }
 
 function fromKerasConfig(o: Record<string, unknown>, who: string, owner: string | undefined): Loss {
-  checkOptions(who, o, ["className", "class_name", "config", "module", "registered_name"], "Keras loss config");
+  // shared_object_id: Keras's mark of an object serialised twice (the same function as loss and metric)
+  const keys = ["className", "class_name", "config", "module", "registered_name", "shared_object_id"];
+  checkOptions(who, o, keys, "Keras loss config");
   const cls = o.className ?? o.class_name;
   // a plain function, as Keras serialises compile(loss="mse"): { class_name: "function", config: "mse" }
   if (cls === "function" && typeof o.config === "string")
