@@ -16,6 +16,7 @@ import {
   type Tensor,
   tensor,
 } from "../../src/index.js";
+import { settleGarbage } from "../helpers/memory.js";
 
 beforeAll(async () => {
   await ready();
@@ -195,9 +196,11 @@ describe("optimizer state and memory", () => {
     const { model, xs, ys } = regression(8);
     model.compile({ optimizer: "adam", loss: "mse" });
     await model.fit(xs, ys, { epochs: 2, batchSize: 5 }); // plans for batches of 5 and the last 2
+    await settleGarbage(() => arena.inUse);
     const bytes = memoryBytes(),
       inUse = arena.inUse;
     await model.fit(xs, ys, { epochs: 50, batchSize: 5 });
+    await settleGarbage(() => arena.inUse);
     expect(memoryBytes()).toBe(bytes);
     expect(arena.inUse).toBe(inUse);
     model.dispose();
