@@ -46,6 +46,8 @@ export interface Conv2DArgs {
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 const OPTIONS = [
@@ -61,6 +63,7 @@ const OPTIONS = [
   "kernelInitializer",
   "biasInitializer",
   "name",
+  "trainable",
 ] as const;
 
 /** Floats of im2col rows per forward chunk (about 256 KB): the rows stay in cache for the GEMM. */
@@ -107,6 +110,7 @@ export class Conv2D extends Layer {
       throw new WasmRnnError(`Conv2D: expected an options object with filters and kernelSize, got ${String(args)}`);
     checkOptions(`Conv2D '${args.name ?? "conv2d"}'`, args, OPTIONS);
     super(args.name, "Conv2D");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.filters = checkPositiveInt(this.who, "filters", args.filters);
     if (args.kernelSize === undefined) throw new WasmRnnError(`${this.who}: expected kernelSize, got none`);
     this.kernelSize = checkPair(this.who, "kernelSize", args.kernelSize, [1, 1]);

@@ -50,29 +50,15 @@ export interface ConvLSTM2DArgs {
   recurrentInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
-const OPTIONS = [
-  "filters",
-  "kernelSize",
-  "strides",
-  "padding",
-  "dataFormat",
-  "dilationRate",
-  "activation",
-  "recurrentActivation",
-  "useBias",
-  "unitForgetBias",
-  "returnSequences",
-  "returnState",
-  "goBackwards",
-  "dropout",
-  "recurrentDropout",
-  "kernelInitializer",
-  "recurrentInitializer",
-  "biasInitializer",
-  "name",
-];
+// Keras's options, camelCase
+const OPTIONS = (
+  "filters kernelSize strides padding dataFormat dilationRate activation recurrentActivation useBias unitForgetBias " +
+  "returnSequences returnState goBackwards dropout recurrentDropout kernelInitializer recurrentInitializer biasInitializer name trainable"
+).split(" ");
 
 /** Floats of input im2col rows per chunk. */
 const CHUNK_FLOATS = 65536;
@@ -102,6 +88,7 @@ export class ConvLSTM2D extends Layer {
       throw new WasmRnnError(`ConvLSTM2D: expected an options object with filters and kernelSize, got ${String(args)}`);
     checkOptions(`ConvLSTM2D '${args.name ?? "conv_lstm2d"}'`, args, OPTIONS);
     super(args.name, "ConvLSTM2D");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.filters = checkPositiveInt(this.who, "filters", args.filters);
     if (args.kernelSize === undefined) throw new WasmRnnError(`${this.who}: expected kernelSize, got none`);
     this.kernelSize = checkPair(this.who, "kernelSize", args.kernelSize, [1, 1]);

@@ -14,6 +14,8 @@ export interface PReLUArgs {
   /** Axes (1-based, as Keras: 1 is the first after the batch) along which alpha is shared. */
   sharedAxes?: number | number[] | null;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export class PReLU extends Layer {
@@ -26,8 +28,9 @@ export class PReLU extends Layer {
   constructor(args: PReLUArgs = {}) {
     const a = args ?? {};
     if (typeof a !== "object") throw new WasmRnnError(`PReLU: expected an options object, got ${String(a)}`);
-    checkOptions(`PReLU '${a.name ?? "p_re_lu"}'`, a, ["alphaInitializer", "sharedAxes", "name"]);
+    checkOptions(`PReLU '${a.name ?? "p_re_lu"}'`, a, ["alphaInitializer", "sharedAxes", "name", "trainable"]);
     super(a.name, "PReLU");
+    if (a.trainable !== undefined) this.setTrainableOnly(a.trainable);
     const s = a.sharedAxes;
     const list = s === undefined || s === null ? null : Array.isArray(s) ? s : [s];
     if (list && !list.every((v) => Number.isInteger(v) && v >= 1))

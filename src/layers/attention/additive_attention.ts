@@ -13,6 +13,8 @@ export interface AdditiveAttentionArgs {
   dropout?: number;
   seed?: number | null;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export class AdditiveAttention extends BaseAttention {
@@ -26,8 +28,10 @@ export class AdditiveAttention extends BaseAttention {
       "dropout",
       "seed",
       "name",
+      "trainable",
     ]);
     super(args.name, "AdditiveAttention", args.dropout);
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.useScale = checkBool(this.who, "useScale", args.useScale, true);
     this.seed = args.seed ?? null;
   }

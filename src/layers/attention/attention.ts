@@ -17,6 +17,8 @@ export interface AttentionArgs {
   /** Keras's dropout seed (accepted; our dropout draws its own masks). */
   seed?: number | null;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export class Attention extends BaseAttention {
@@ -32,8 +34,10 @@ export class Attention extends BaseAttention {
       "dropout",
       "seed",
       "name",
+      "trainable",
     ]);
     super(args.name, "Attention", args.dropout);
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.useScale = checkBool(this.who, "useScale", args.useScale, false);
     const mode = args.scoreMode ?? "dot";
     if (mode !== "dot" && mode !== "concat")

@@ -20,6 +20,8 @@ export interface MultiHeadAttentionArgs {
   biasInitializer?: InitializerSpec;
   seed?: number | null;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
 export interface MultiHeadAttentionCall<T> extends AttentionCallOptions {
@@ -39,6 +41,7 @@ export const MHA_OPTIONS = [
   "biasInitializer",
   "seed",
   "name",
+  "trainable",
 ] as const;
 
 /** outputShape: null, a positive int or a list of them -> the output's trailing shape (null: the query's features). */

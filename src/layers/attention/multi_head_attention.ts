@@ -62,6 +62,7 @@ export class MultiHeadAttention extends Layer {
       );
     checkOptions(`MultiHeadAttention '${args.name ?? "multi_head_attention"}'`, args, MHA_OPTIONS);
     super(args.name, "MultiHeadAttention");
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.numHeads = checkPositiveInt(this.who, "numHeads", args.numHeads);
     this.keyDim = checkPositiveInt(this.who, "keyDim", args.keyDim);
     this.valueDim = args.valueDim == null ? this.keyDim : checkPositiveInt(this.who, "valueDim", args.valueDim);

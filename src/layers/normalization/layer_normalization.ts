@@ -24,9 +24,21 @@ export interface LayerNormalizationArgs {
   betaInitializer?: InitializerSpec;
   gammaInitializer?: InitializerSpec;
   name?: string;
+  /** Keras's `trainable` (default true): false keeps fit from changing its weights. */
+  trainable?: boolean;
 }
 
-const OPTIONS = ["axis", "epsilon", "center", "scale", "rmsScaling", "betaInitializer", "gammaInitializer", "name"];
+const OPTIONS = [
+  "axis",
+  "epsilon",
+  "center",
+  "scale",
+  "rmsScaling",
+  "betaInitializer",
+  "gammaInitializer",
+  "name",
+  "trainable",
+];
 
 export class LayerNormalization extends NormLayer {
   readonly className = "LayerNormalization";
@@ -43,6 +55,7 @@ export class LayerNormalization extends NormLayer {
     const who = `LayerNormalization '${args.name ?? "layer_normalization"}'`;
     checkOptions(who, args, OPTIONS);
     super(args.name, "LayerNormalization", checkAxis(who, args.axis, true));
+    if (args.trainable !== undefined) this.setTrainableOnly(args.trainable);
     this.epsilon = checkNumber(this.who, "epsilon", args.epsilon, 1e-3, 0, Infinity);
     this.center = checkBool(this.who, "center", args.center, true);
     this.scale = checkBool(this.who, "scale", args.scale, true);
